@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+// omv: the command line. Each command lives in cli/<name>.ts with its usage text.
+import { exportCommand, usage as exportUsage } from './cli/export.js';
+import { importCommand, usage as importUsage } from './cli/import.js';
+import { quarantineCommand, usage as quarantineUsage } from './cli/quarantine.js';
+import { searchCommand, usage as searchUsage } from './cli/search.js';
+import { serve, usage as serveUsage } from './cli/serve.js';
+import { statsCommand, usage as statsUsage } from './cli/stats.js';
+import { UsageError } from './cli/common.js';
+import { SearchSyntaxError } from '../shared/ftsQuery.js';
+
+const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
+  serve: { run: serve, usage: serveUsage },
+  import: { run: importCommand, usage: importUsage },
+  export: { run: exportCommand, usage: exportUsage },
+  search: { run: searchCommand, usage: searchUsage },
+  stats: { run: statsCommand, usage: statsUsage },
+  quarantine: { run: quarantineCommand, usage: quarantineUsage },
+};
+
+const HELP = `omv — Offline Message Viewer
+
+${Object.values(COMMANDS)
+  .map((command) => command.usage)
+  .join('\n\n')}
+
+The database is --db FILE, else $OMV_DB, else a file in the user-data folder (its path is printed).`;
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(`${HELP}\n`);
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    process.stderr.write(`omv: unknown command "${name}"\n\n${HELP}\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`${command.usage}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const isUsage = error instanceof UsageError || error instanceof SearchSyntaxError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    process.stderr.write(`omv ${name}: ${message}\n`);
+    if (isUsage) process.stderr.write(`\nusage: ${command.usage}\n`);
+    return isUsage ? 2 : 1;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`omv: ${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,36 @@
+// What every command shares: the database flag, argument errors, time arguments.
+import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
+import { defaultDatabasePath } from '../paths.js';
+
+/** A mistake in the command line: printed with the command's usage, exit code 2. */
+export class UsageError extends Error {}
+
+export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions = {}): Db {
+  const path = dbFlag ?? defaultDatabasePath();
+  process.stderr.write(`omv: database ${path}\n`);
+  return openDatabase(path, options);
+}
+
+/** `--from`/`--to`: epoch milliseconds, or an ISO 8601 date or time (UTC unless it names a zone). */
+export function parseTimeArgument(flag: string, text: string, end: 'start' | 'end'): number {
+  if (/^\d+$/.test(text)) return Number(text);
+  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const zoned = dateOnly || /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
+  const ms = Date.parse(zoned ? text : `${text}Z`);
+  if (Number.isNaN(ms)) throw new UsageError(`${flag} takes epoch milliseconds or an ISO 8601 date, not "${text}"`);
+  // A bare date as an upper bound means the whole of that day.
+  return dateOnly && end === 'end' ? ms + 86_400_000 - 1 : ms;
+}
+
+export function parsePositiveInteger(flag: string, text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new UsageError(`${flag} takes a positive whole number, not "${text}"`);
+  return Number(text);
+}
+
+/** 16M, 512K, 1G or a plain byte count. */
+export function parseByteSize(flag: string, text: string): number {
+  const match = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
+  if (!match) throw new UsageError(`${flag} takes a size such as 16M or 1048576, not "${text}"`);
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
+  return Number(match[1]) * scale;
+}

@@ -1,0 +1,53 @@
+// omv quarantine: the payloads we kept but could not read — list, show, retry.
+import { parseArgs } from 'node:util';
+import { retryQuarantined } from '../quarantine.js';
+import { getDelivery, listQuarantined } from '../store/deliveries.js';
+import { openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+
+export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
+  list   the kept payloads that could not be read, with the reason
+  show   one of them: its details, then the raw payload bytes
+  retry  parse them again (after an upgrade); those that now parse are stored`;
+
+export async function quarantineCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const [action, idText, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  const id = idText === undefined ? undefined : parsePositiveInteger('ID', idText);
+  const db = openDatabaseFor(values.db, { mustExist: true });
+  try {
+    switch (action) {
+      case 'list': {
+        const rows = listQuarantined(db);
+        for (const row of rows) {
+          const what = row.source === 'import' ? `import ${row.file_path}` : `${row.function ?? '-'} ${row.domain_id || '-'} call ${row.call_id ?? '-'}`;
+          process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\t${what}\t${row.payload_size} bytes\t${row.error}\n`);
+        }
+        process.stdout.write(`${rows.length} quarantined\n`);
+        return 0;
+      }
+      case 'show': {
+        if (id === undefined) throw new UsageError('show takes the ID of a delivery');
+        const row = getDelivery(db, id);
+        if (!row) throw new UsageError(`no delivery ${id}`);
+        const details = { ...row, payload: undefined, received_at: new Date(row.received_at).toISOString() };
+        for (const [key, value] of Object.entries(details)) if (value !== undefined && value !== null) process.stderr.write(`${key}: ${value}\n`);
+        if (row.payload) process.stdout.write(row.payload);
+        return 0;
+      }
+      case 'retry': {
+        const results = await retryQuarantined(db, id);
+        for (const r of results) {
+          process.stdout.write(r.status === 'stored' ? `stored       ${r.id}: ${r.entries} entries (${r.newEntries} new)\n` : `quarantined  ${r.id}: ${r.reason}\n`);
+        }
+        const stored = results.filter((r) => r.status === 'stored').length;
+        process.stdout.write(`${results.length} retried: ${stored} stored, ${results.length - stored} still quarantined\n`);
+        return 0;
+      }
+      default:
+        throw new UsageError(action ? `unknown action "${action}"` : 'say list, show ID or retry [ID]');
+    }
+  } finally {
+    db.close();
+  }
+}

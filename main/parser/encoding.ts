@@ -1,0 +1,50 @@
+// Which text encoding a payload's bytes are in. The vendor declares utf-8 or iso-8859-1, and the
+// declaration is not always true: bytes that are valid UTF-8 are read as UTF-8 whatever the
+// declaration says (Latin-1 text with accents is almost never valid UTF-8), anything else in the
+// declared single-byte encoding, or windows-1252 when the declaration itself claimed UTF-8.
+
+const UTF8 = 'utf-8';
+const FALLBACK = 'windows-1252'; // what browsers read "iso-8859-1" as: a superset of Latin-1
+
+/** The encoding named in the XML declaration, if any (`<?xml version='1.0' encoding='…'?>`). */
+export function declaredEncoding(head: Uint8Array): string | null {
+  const prolog = new TextDecoder('latin1').decode(head.subarray(0, 256));
+  const match = /^\uFEFF?\s*<\?xml[^>]*?encoding\s*=\s*\\?["']([A-Za-z0-9._-]+)\\?["']/.exec(prolog);
+  return match?.[1]?.toLowerCase() ?? null;
+}
+
+/** A UTF-16 byte-order mark decides by itself. */
+function byteOrderMark(head: Uint8Array): string | null {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return null;
+}
+
+/** A TextDecoder label for an encoding name, or null when the platform has no such decoder. */
+function supported(label: string): string | null {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The encodings to try, in order: the first is strict (it throws on bytes it cannot decode), the
+ * last never fails. `head` is the start of the document (its first few hundred bytes suffice).
+ */
+export function encodingCandidates(head: Uint8Array): string[] {
+  const bom = byteOrderMark(head);
+  if (bom) return [bom];
+  const declared = declaredEncoding(head);
+  const declaredLabel = declared ? supported(declared) : null;
+  const fallback = declaredLabel && declaredLabel !== UTF8 && !declaredLabel.startsWith('utf-16') ? declaredLabel : FALLBACK;
+  return [UTF8, fallback];
+}
+
+/** Says how a document was read, when that differs from what it declared. */
+export function encodingNote(head: Uint8Array, used: string): string | null {
+  const declared = declaredEncoding(head) ?? UTF8;
+  const declaredLabel = supported(declared) ?? declared;
+  return declaredLabel === used ? null : `declared ${declared}, read as ${used}`;
+}

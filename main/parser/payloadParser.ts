@@ -1,0 +1,221 @@
+// XML text in, typed payload events out: one streaming normaliser shared by the callback path and
+// the file import, so both produce the same rows from the same XML. It never builds a tree, so
+// memory stays flat whatever the document's size, and it never expands entities: saxes knows
+// only XML's five predefined ones and rejects any other reference, which makes entity bombs and
+// external entities plain errors.
+import { SaxesParser, type SaxesTagPlain } from 'saxes';
+import { PAYLOAD_KINDS, type AbuseReport, type PayloadEvent, type PayloadKind } from '../../shared/payload.js';
+
+/** A document the parser could not accept, with where in it (1-based line and column). */
+export class PayloadError extends Error {
+  constructor(
+    readonly line: number,
+    readonly column: number,
+    readonly reason: string,
+  ) {
+    super(`${line}:${column}: ${reason}`);
+    this.name = 'PayloadError';
+  }
+}
+
+/** The longest text a single field may hold; a longer one is an error, not a memory blow-up. */
+export const MAX_FIELD_CHARS = 1 << 20;
+
+const ABUSE_FIELDS: Readonly<Record<string, keyof AbuseReport>> = {
+  reportingUserID: 'reportingUserId',
+  abuserUserID: 'abuserUserId',
+  abuserIPAddress: 'abuserIpAddress',
+  recordingName: 'recordingName',
+  recordingWebAccessibleURL: 'recordingUrl',
+  description: 'description',
+};
+const ENTRY_FIELDS = new Set(['timestamp', 'userID', 'displayName', 'content']);
+const TIMESTAMP = /^\d{1,16}$/;
+/** The latest instant a JavaScript Date can hold (year 275760). */
+const MAX_TIMESTAMP = 8.64e15;
+
+interface Capture {
+  element: string;
+  depth: number;
+  parts: string[];
+  cdata: boolean[];
+  chars: number;
+}
+
+interface EntryDraft {
+  type: string | null;
+  fields: Map<string, string>;
+  invisible: boolean | null;
+}
+
+function isPayloadKind(name: string): name is PayloadKind {
+  return (PAYLOAD_KINDS as readonly string[]).includes(name);
+}
+
+function parseBoolean(value: string | undefined): boolean | null {
+  switch (value?.trim().toLowerCase()) {
+    case 'true':
+    case '1':
+      return true;
+    case 'false':
+    case '0':
+      return false;
+    default:
+      return null;
+  }
+}
+
+/** CDATA is kept exactly (pieces of a split `]]>` join up); plain text is trimmed. */
+function captured(capture: Capture): string {
+  if (!capture.cdata.includes(true)) return capture.parts.join('').trim();
+  return capture.parts.filter((part, i) => capture.cdata[i] || part.trim() !== '').join('');
+}
+
+export class PayloadParser {
+  private readonly sax = new SaxesParser<{ xmlns: false; position: true }>({ xmlns: false, position: true });
+  private readonly stack: string[] = [];
+  private root: PayloadKind | null = null;
+  private capture: Capture | null = null;
+  private room: { name: string | null; userIds: string[] } | null = null;
+  private entry: EntryDraft | null = null;
+  private entryCount = 0;
+  private readonly report: AbuseReport = {
+    reportingUserId: null,
+    abuserUserId: null,
+    abuserIpAddress: null,
+    recordingName: null,
+    recordingUrl: null,
+    description: null,
+  };
+
+  constructor(private readonly emit: (event: PayloadEvent) => void) {
+    this.sax.on('error', (error) => {
+      throw new PayloadError(this.sax.line, this.sax.column + 1, error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, ''));
+    });
+    this.sax.on('opentag', (tag) => this.openElement(tag));
+    this.sax.on('closetag', (tag) => this.closeElement(tag.name));
+    this.sax.on('text', (text) => this.text(text, false));
+    this.sax.on('cdata', (text) => this.text(text, true));
+    this.sax.on('doctype', () => this.fail('a DOCTYPE is not allowed in a payload'));
+  }
+
+  /** Feeds the next piece of the document; throws PayloadError at the first problem. */
+  write(text: string): void {
+    this.sax.write(text);
+  }
+
+  /** Ends the document; throws PayloadError if it is incomplete. */
+  close(): void {
+    this.sax.close();
+    if (this.root === null) this.fail('the document has no root element');
+  }
+
+  private fail(reason: string): never {
+    throw new PayloadError(this.sax.line, this.sax.column + 1, reason);
+  }
+
+  private openElement(tag: SaxesTagPlain): void {
+    const { name, attributes } = tag;
+    const parent = this.stack.at(-1);
+    const depth = this.stack.length;
+    this.stack.push(name);
+    if (this.capture) return; // markup inside a field: its text belongs to the field
+    if (depth === 0) return this.openRoot(name, attributes);
+    if (depth === 1 && name === 'room') {
+      this.room = { name: null, userIds: [] };
+    } else if (parent === 'room' && name === 'name') {
+      this.startCapture(name);
+    } else if (parent === 'messages' && name === 'entry' && this.root !== 'rooms') {
+      if (this.room?.name == null) this.fail('an <entry> comes before its room has a <name>');
+      this.entry = { type: attributes['type'] ?? null, fields: new Map(), invisible: null };
+    } else if (this.entry && parent === 'entry' && ENTRY_FIELDS.has(name)) {
+      if (name === 'userID') this.entry.invisible = parseBoolean(attributes['invisible']);
+      this.startCapture(name);
+    } else if (parent === 'users' && name === 'user' && this.root === 'rooms' && this.room) {
+      const id = attributes['id'];
+      if (id === undefined || id.trim() === '') this.fail('a <user> has no id');
+      this.room.userIds.push(id.trim());
+    } else if (depth === 1 && this.root === 'abuse' && name in ABUSE_FIELDS) {
+      this.startCapture(name);
+    }
+  }
+
+  private openRoot(name: string, attributes: Record<string, string>): void {
+    if (!isPayloadKind(name)) this.fail(`<${name}> is not a payload this receiver knows (expected one of ${PAYLOAD_KINDS.join(', ')})`);
+    this.root = name;
+    this.emit({ kind: 'document', root: name, type: attributes['type'] ?? null, callId: attributes['callID'] ?? null });
+  }
+
+  private startCapture(element: string): void {
+    this.capture = { element, depth: this.stack.length, parts: [], cdata: [], chars: 0 };
+  }
+
+  private text(text: string, isCdata: boolean): void {
+    const capture = this.capture;
+    if (!capture) return;
+    capture.chars += text.length;
+    if (capture.chars > MAX_FIELD_CHARS) this.fail(`<${capture.element}> is longer than ${MAX_FIELD_CHARS} characters`);
+    capture.parts.push(text);
+    capture.cdata.push(isCdata);
+  }
+
+  private closeElement(name: string): void {
+    const depth = this.stack.length;
+    this.stack.pop();
+    const capture = this.capture;
+    if (capture) {
+      if (depth !== capture.depth) return;
+      this.capture = null;
+      return this.store(capture.element, captured(capture));
+    }
+    if (name === 'entry' && this.entry && this.stack.at(-1) === 'messages') this.finishEntry();
+    else if (name === 'room' && depth === 2 && this.room) this.finishRoom();
+    else if (depth === 1 && this.root === 'abuse') this.emit({ kind: 'abuse', report: this.report });
+  }
+
+  private store(element: string, value: string): void {
+    if (this.entry && ENTRY_FIELDS.has(element) && this.stack.at(-1) === 'entry') {
+      this.entry.fields.set(element, value);
+    } else if (element === 'name' && this.room && this.stack.at(-1) === 'room') {
+      this.room.name = value;
+      if (this.root !== 'rooms') this.emit({ kind: 'room', name: value });
+    } else if (this.root === 'abuse' && this.stack.length === 1) {
+      const field = ABUSE_FIELDS[element];
+      if (field) this.report[field] = value === '' ? null : value;
+    }
+  }
+
+  private finishEntry(): void {
+    const draft = this.entry!;
+    this.entry = null;
+    this.entryCount += 1;
+    const which = `entry ${this.entryCount}`;
+    if (draft.type === null || draft.type.trim() === '') this.fail(`${which} has no type`);
+    const timestampRaw = draft.fields.get('timestamp');
+    if (timestampRaw === undefined) this.fail(`${which} has no <timestamp>`);
+    if (!TIMESTAMP.test(timestampRaw) || Number(timestampRaw) > MAX_TIMESTAMP) {
+      this.fail(`${which}: timestamp "${timestampRaw.slice(0, 40)}" is not epoch milliseconds`);
+    }
+    const userId = draft.fields.get('userID');
+    this.emit({
+      kind: 'entry',
+      entry: {
+        room: this.room!.name!,
+        type: draft.type.trim(),
+        timestamp: Number(timestampRaw),
+        timestampRaw,
+        userId: userId === undefined || userId === '' ? null : userId,
+        invisible: draft.invisible,
+        displayName: draft.fields.get('displayName') || null,
+        content: draft.fields.get('content') ?? null,
+      },
+    });
+  }
+
+  private finishRoom(): void {
+    const room = this.room!;
+    this.room = null;
+    if (room.name === null) this.fail('a <room> has no <name>');
+    if (this.root === 'rooms') this.emit({ kind: 'roster', room: room.name, userIds: room.userIds });
+  }
+}

@@ -1,0 +1,72 @@
+// One vendor callback: the form's xmlData → parser → store, answered only once the outcome is
+// committed. The answer is 200 whenever the payload is ours (stored, a repeat, or kept in
+// quarantine), 503 when it could not be committed, so the vendor tries again.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseDelivery } from '../parser/deliveryPayload.js';
+import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../store/deliveries.js';
+import { FormError, readFormField } from './formField.js';
+import type { GroupCommit } from './groupCommit.js';
+
+export interface CallbackContext {
+  commit: GroupCommit;
+  maxBodyBytes: number;
+  log: (line: string) => void;
+}
+
+export function describeOutcome(outcome: StoreOutcome): string {
+  switch (outcome.status) {
+    case 'stored':
+      return `stored as delivery ${outcome.deliveryId}: ${outcome.counts.entries} entries (${outcome.counts.newEntries} new)`;
+    case 'duplicate':
+      return `already received as delivery ${outcome.deliveryId}: nothing added`;
+    case 'quarantined':
+      return `kept in quarantine as delivery ${outcome.deliveryId}: ${outcome.reason}`;
+  }
+}
+
+function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  res.end(`${text}\n`);
+}
+
+export async function handleCallback(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, context: CallbackContext): Promise<void> {
+  const fn = query.get('function') ?? query.get('action');
+  if (req.method === 'GET' || req.method === 'HEAD') {
+    return answer(res, 501, `omv receives the vendor's data deliveries (POST with xmlData); "${fn ?? '(no function)'}" is not implemented`);
+  }
+  if (req.method !== 'POST') return answer(res, 405, 'use POST', { allow: 'POST' });
+
+  let payload: Buffer;
+  try {
+    payload = await readFormField(req, 'xmlData', context.maxBodyBytes);
+  } catch (error) {
+    if (!(error instanceof FormError)) throw error;
+    context.log(`${error.status} ${fn ?? '-'}: ${error.message}`);
+    return answer(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
+  }
+
+  const meta: DeliveryMeta = {
+    source: 'callback',
+    function: fn,
+    domainId: query.get('domainID') ?? '',
+    type: query.get('type'),
+    callId: query.get('callID'),
+    receivedAt: Date.now(),
+    payload,
+    payloadSize: payload.length,
+    sha256: createHash('sha256').update(payload).digest('hex'),
+  };
+  const parsed = parseDelivery(fn, payload);
+  let outcome: StoreOutcome;
+  try {
+    outcome = await context.commit.submit(() => storeDelivery(context.commit.db, meta, parsed));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
+    return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
+  }
+  const description = describeOutcome(outcome);
+  context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
+  answer(res, 200, description);
+}

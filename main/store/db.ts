@@ -1,0 +1,28 @@
+// Opens the one SQLite file everything lives in. This folder is the only code that speaks SQL.
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { migrate } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** How long a write waits for another writer's lock before giving up (ms). */
+  busyTimeoutMs?: number;
+  /** For commands that only read: a missing file is an error, not a new empty database. */
+  mustExist?: boolean;
+}
+
+export function openDatabase(path: string, options: OpenOptions = {}): Db {
+  if (options.mustExist && !existsSync(path)) throw new Error(`no database at ${path}`);
+  mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk before we answer 200, power loss included. Group commit
+  // (receiver/committer.ts) spreads the cost of the sync over the deliveries arriving together.
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}

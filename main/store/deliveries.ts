@@ -1,0 +1,150 @@
+// Every payload we were handed becomes a delivery row with its raw bytes and SHA-256, before or
+// together with what it contains — so nothing acknowledged is ever lost, parsed or not.
+import type { PayloadEvent } from '../../shared/payload.js';
+import type { Db } from './db.js';
+import { PayloadWriter, type WriteCounts } from './payloadWriter.js';
+
+export type DeliverySource = 'callback' | 'import';
+
+export interface DeliveryMeta {
+  source: DeliverySource;
+  function: string | null;
+  domainId: string;
+  type: string | null;
+  callId: string | null;
+  receivedAt: number;
+  /** The raw payload bytes (null for imported files, which stay where they are). */
+  payload: Uint8Array | null;
+  payloadSize: number;
+  sha256: string;
+  filePath?: string | null;
+}
+
+/** What the parser made of a payload: its events, or why it could not be read. */
+export type ParsedPayload = { ok: true; events: PayloadEvent[] } | { ok: false; reason: string };
+
+export type StoreOutcome =
+  | { status: 'stored'; deliveryId: number; counts: WriteCounts }
+  | { status: 'duplicate'; deliveryId: number }
+  | { status: 'quarantined'; deliveryId: number; reason: string };
+
+export interface DeliveryRow {
+  id: number;
+  source: DeliverySource;
+  function: string | null;
+  domain_id: string;
+  type: string | null;
+  call_id: string | null;
+  received_at: number;
+  payload: Buffer | null;
+  payload_size: number;
+  sha256: string;
+  file_path: string | null;
+  status: 'importing' | 'stored' | 'quarantined';
+  error: string | null;
+  kind: string | null;
+  entry_count: number;
+  new_entries: number;
+  duplicates: number;
+}
+
+/** The earlier delivery this one repeats: the same bytes, or the same function+domain+callID. */
+export function findEarlierDelivery(db: Db, meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId' | 'callId'>): number | null {
+  const row = db
+    .prepare<[string, string | null, string | null, string], { id: number }>(
+      `SELECT id FROM deliveries
+       WHERE status != 'importing' AND (sha256 = ? OR (call_id = ? AND function IS ? AND domain_id = ?))
+       ORDER BY id LIMIT 1`,
+    )
+    .get(meta.sha256, meta.callId, meta.function, meta.domainId);
+  return row?.id ?? null;
+}
+
+/** A delivery with these bytes in the given status (an import done before, or one interrupted). */
+export function findDeliveryByContent(db: Db, sha256: string, status: DeliveryRow['status']): number | null {
+  const row = db
+    .prepare<[string, string], { id: number }>('SELECT id FROM deliveries WHERE sha256 = ? AND status = ? ORDER BY id LIMIT 1')
+    .get(sha256, status);
+  return row?.id ?? null;
+}
+
+/** Takes a quarantined delivery with these bytes back for another attempt; returns its id. */
+export function reopenQuarantined(db: Db, sha256: string): number | null {
+  const id = findDeliveryByContent(db, sha256, 'quarantined');
+  if (id !== null) db.prepare("UPDATE deliveries SET status = 'importing' WHERE id = ?").run(id);
+  return id;
+}
+
+export function quarantineDelivery(db: Db, id: number, reason: string): void {
+  db.prepare("UPDATE deliveries SET status = 'quarantined', error = ? WHERE id = ?").run(reason, id);
+}
+
+export function countDuplicate(db: Db, deliveryId: number, at: number): void {
+  db.prepare('UPDATE deliveries SET duplicates = duplicates + 1, last_duplicate_at = ? WHERE id = ?').run(at, deliveryId);
+}
+
+export function insertDelivery(db: Db, meta: DeliveryMeta, status: DeliveryRow['status'], error: string | null = null): number {
+  const info = db
+    .prepare(
+      `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error)
+       VALUES (@source, @function, @domainId, @type, @callId, @receivedAt, @payload, @payloadSize, @sha256, @filePath, @status, @error)`,
+    )
+    .run({ ...meta, filePath: meta.filePath ?? null, payload: meta.payload, status, error });
+  return Number(info.lastInsertRowid);
+}
+
+export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter, callId: string | null): void {
+  db.prepare(
+    `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?)
+     WHERE id = ?`,
+  ).run(writer.root, writer.counts.entries, writer.counts.newEntries, callId, deliveryId);
+}
+
+function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[]): WriteCounts {
+  const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt });
+  for (const event of events) writer.apply(event);
+  finishDelivery(db, deliveryId, writer, writer.callId);
+  return writer.counts;
+}
+
+/**
+ * Stores one delivery in one transaction (a savepoint when the caller groups several): a repeat
+ * only counts as a duplicate of the earlier one, a payload that could not be parsed is kept raw
+ * in quarantine with the reason, anything else is written out in full.
+ */
+export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload): StoreOutcome {
+  return db.transaction((): StoreOutcome => {
+    const earlier = findEarlierDelivery(db, meta);
+    if (earlier !== null) {
+      countDuplicate(db, earlier, meta.receivedAt);
+      return { status: 'duplicate', deliveryId: earlier };
+    }
+    if (!parsed.ok) {
+      return { status: 'quarantined', deliveryId: insertDelivery(db, meta, 'quarantined', parsed.reason), reason: parsed.reason };
+    }
+    const deliveryId = insertDelivery(db, meta, 'importing');
+    return { status: 'stored', deliveryId, counts: writeEvents(db, deliveryId, meta, parsed.events) };
+  })();
+}
+
+export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
+  return db.prepare<[number], DeliveryRow>('SELECT * FROM deliveries WHERE id = ?').get(id);
+}
+
+export type QuarantineRow = Omit<DeliveryRow, 'payload'>;
+
+export function listQuarantined(db: Db): QuarantineRow[] {
+  return db
+    .prepare<[], QuarantineRow>(
+      `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
+              entry_count, new_entries, duplicates
+       FROM deliveries WHERE status = 'quarantined' ORDER BY id`,
+    )
+    .all();
+}
+
+/** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */
+export function releaseFromQuarantine(db: Db, row: DeliveryRow, events: PayloadEvent[]): WriteCounts {
+  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, events))();
+}
+

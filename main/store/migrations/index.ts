@@ -1,0 +1,27 @@
+// Numbered migrations, applied in order; the database's user_version is the last one applied.
+import type { Database } from 'better-sqlite3';
+import * as initial from './0010-initial.js';
+
+export interface Migration {
+  version: number;
+  up(db: Database): void;
+}
+
+export const MIGRATIONS: readonly Migration[] = [initial];
+
+export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
+
+/** Brings the schema up to `target` (default: the latest), each step in its own transaction. */
+export function migrate(db: Database, target = LATEST_VERSION): void {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > LATEST_VERSION) {
+    throw new Error(`this database has schema version ${current}, newer than this omv understands (${LATEST_VERSION}): upgrade omv`);
+  }
+  for (const migration of MIGRATIONS) {
+    if (migration.version <= current || migration.version > target) continue;
+    db.transaction(() => {
+      migration.up(db);
+      db.pragma(`user_version = ${migration.version}`);
+    })();
+  }
+}

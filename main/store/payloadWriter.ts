@@ -1,0 +1,178 @@
+// Writes one delivery's payload events into rooms, users, entries, abuse reports and roster
+// snapshots. The caller owns the transaction. An entry already stored — same domain, room, type,
+// timestamp, user and content, from any callback or file — is not stored again.
+import { createHash } from 'node:crypto';
+import type { AbuseReport, ChatEntry, PayloadEvent, PayloadKind } from '../../shared/payload.js';
+import { assertNever } from '../../shared/assertNever.js';
+import type { Db } from './db.js';
+
+export interface DeliveryContext {
+  deliveryId: number;
+  domainId: string;
+  receivedAt: number;
+}
+
+export interface WriteCounts {
+  entries: number;
+  newEntries: number;
+  rooms: number;
+  abuseReports: number;
+  rosterRooms: number;
+}
+
+/** The identity of an entry: two deliveries of the same message share it. */
+export function entryKey(domainId: string, entry: ChatEntry): Buffer {
+  const hash = createHash('sha256');
+  for (const part of [domainId, entry.room, entry.type, String(entry.timestamp)]) hash.update(part).update('\0');
+  hash.update(entry.userId === null ? '\u0001' : `u${entry.userId}`).update('\0');
+  hash.update(entry.content === null ? '\u0001' : `c${entry.content}`);
+  return hash.digest().subarray(0, 16);
+}
+
+function prepareStatements(db: Db) {
+  return {
+    room: db.prepare<[string, string], { id: number }>(
+      `INSERT INTO rooms (domain_id, name) VALUES (?, ?)
+       ON CONFLICT (domain_id, name) DO UPDATE SET name = excluded.name RETURNING id`,
+    ),
+    user: db.prepare<[string, string, string | null], { id: number }>(
+      `INSERT INTO users (domain_id, user_id, display_name) VALUES (?, ?, ?)
+       ON CONFLICT (domain_id, user_id) DO UPDATE SET display_name = coalesce(excluded.display_name, display_name)
+       RETURNING id`,
+    ),
+    entry: db.prepare(
+      `INSERT INTO entries (room_id, type, ts, ts_raw, user_id, display_name, invisible, content, delivery_id, received_at, dedup_key)
+       VALUES (@roomId, @type, @ts, @tsRaw, @userId, @displayName, @invisible, @content, @deliveryId, @receivedAt, @key)
+       ON CONFLICT (dedup_key) DO NOTHING`,
+    ),
+    entryByKey: db.prepare<[Buffer], { id: number }>('SELECT id FROM entries WHERE dedup_key = ?'),
+    fillDisplayName: db.prepare('UPDATE entries SET display_name = ? WHERE dedup_key = ? AND display_name IS NULL'),
+    fts: db.prepare('INSERT INTO entries_fts (rowid, content) VALUES (?, ?)'),
+    abuseReport: db.prepare(
+      `INSERT INTO abuse_reports (delivery_id, domain_id, reporting_user_id, abuser_user_id, abuser_ip_address,
+         recording_name, recording_url, description, received_at)
+       VALUES (@deliveryId, @domainId, @reportingUserId, @abuserUserId, @abuserIpAddress,
+         @recordingName, @recordingUrl, @description, @receivedAt)`,
+    ),
+    abuseEntry: db.prepare('INSERT OR IGNORE INTO abuse_report_entries (report_id, entry_id) VALUES (?, ?)'),
+    snapshot: db.prepare('INSERT INTO connection_snapshots (delivery_id, domain_id, taken_at) VALUES (?, ?, ?)'),
+    snapshotRoom: db.prepare('INSERT OR REPLACE INTO connection_snapshot_rooms (snapshot_id, room_id, user_count) VALUES (?, ?, ?)'),
+    snapshotUser: db.prepare('INSERT OR IGNORE INTO connection_snapshot_users (snapshot_id, room_id, user_id) VALUES (?, ?, ?)'),
+  };
+}
+type Statements = ReturnType<typeof prepareStatements>;
+const statementsByDb = new WeakMap<Db, Statements>();
+
+function statements(db: Db): Statements {
+  let prepared = statementsByDb.get(db);
+  if (!prepared) statementsByDb.set(db, (prepared = prepareStatements(db)));
+  return prepared;
+}
+
+export class PayloadWriter {
+  readonly counts: WriteCounts = { entries: 0, newEntries: 0, rooms: 0, abuseReports: 0, rosterRooms: 0 };
+  root: PayloadKind | null = null;
+  callId: string | null = null;
+  private readonly sql: Statements;
+  private readonly roomIds = new Map<string, number>();
+  private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
+  private readonly abuseEntryIds: number[] = [];
+  private snapshotId: number | null = null;
+
+  constructor(
+    db: Db,
+    private readonly context: DeliveryContext,
+  ) {
+    this.sql = statements(db);
+  }
+
+  apply(event: PayloadEvent): void {
+    switch (event.kind) {
+      case 'document':
+        this.root = event.root;
+        this.callId = event.callId;
+        if (event.root === 'rooms') this.snapshotId = this.createSnapshot();
+        return;
+      case 'room':
+        this.roomId(event.name);
+        return;
+      case 'entry':
+        this.writeEntry(event.entry);
+        return;
+      case 'abuse':
+        this.writeAbuseReport(event.report);
+        return;
+      case 'roster':
+        this.writeRosterRoom(event.room, event.userIds);
+        return;
+      default:
+        return assertNever(event);
+    }
+  }
+
+  private roomId(name: string): number {
+    let id = this.roomIds.get(name);
+    if (id === undefined) {
+      id = this.sql.room.get(this.context.domainId, name)!.id;
+      this.roomIds.set(name, id);
+      this.counts.rooms += 1;
+    }
+    return id;
+  }
+
+  private userId(userId: string, displayName: string | null): number {
+    const known = this.userIds.get(userId);
+    if (known && (displayName === null || displayName === known.displayName)) return known.id;
+    const id = this.sql.user.get(this.context.domainId, userId, displayName)!.id;
+    this.userIds.set(userId, { id, displayName: displayName ?? known?.displayName ?? null });
+    return id;
+  }
+
+  private writeEntry(entry: ChatEntry): void {
+    const key = entryKey(this.context.domainId, entry);
+    const inserted = this.sql.entry.run({
+      roomId: this.roomId(entry.room),
+      type: entry.type,
+      ts: entry.timestamp,
+      tsRaw: entry.timestampRaw,
+      userId: entry.userId === null ? null : this.userId(entry.userId, entry.displayName),
+      displayName: entry.displayName,
+      invisible: entry.invisible === null ? null : Number(entry.invisible),
+      content: entry.content,
+      deliveryId: this.context.deliveryId,
+      receivedAt: this.context.receivedAt,
+      key,
+    });
+    this.counts.entries += 1;
+    let id: number | null = null;
+    if (inserted.changes > 0) {
+      id = Number(inserted.lastInsertRowid);
+      this.counts.newEntries += 1;
+      if (entry.content !== null) this.sql.fts.run(id, entry.content);
+    } else if (entry.displayName !== null) {
+      this.sql.fillDisplayName.run(entry.displayName, key);
+    }
+    if (this.root === 'abuse') this.abuseEntryIds.push(id ?? this.sql.entryByKey.get(key)!.id);
+  }
+
+  private writeAbuseReport(report: AbuseReport): void {
+    const { deliveryId, domainId, receivedAt } = this.context;
+    const reportId = Number(this.sql.abuseReport.run({ ...report, deliveryId, domainId, receivedAt }).lastInsertRowid);
+    for (const entryId of this.abuseEntryIds) this.sql.abuseEntry.run(reportId, entryId);
+    this.counts.abuseReports += 1;
+  }
+
+  private createSnapshot(): number {
+    const { deliveryId, domainId, receivedAt } = this.context;
+    return Number(this.sql.snapshot.run(deliveryId, domainId, receivedAt).lastInsertRowid);
+  }
+
+  private writeRosterRoom(room: string, userIds: string[]): void {
+    const snapshotId = this.snapshotId ?? (this.snapshotId = this.createSnapshot());
+    const roomId = this.roomId(room);
+    const unique = new Set(userIds);
+    this.sql.snapshotRoom.run(snapshotId, roomId, unique.size);
+    for (const userId of unique) this.sql.snapshotUser.run(snapshotId, roomId, this.userId(userId, null));
+    this.counts.rosterRooms += 1;
+  }
+}

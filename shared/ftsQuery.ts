@@ -1,0 +1,51 @@
+// A moderator's search text → an FTS5 MATCH expression. Every word is quoted (so FTS5 operators
+// and punctuation in chat text are never syntax), "phrases" stay phrases, word* is a prefix and
+// -word excludes. FTS5 has no unary NOT: exclusions need at least one word to look for.
+
+export class SearchSyntaxError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SearchSyntaxError';
+  }
+}
+
+interface Term {
+  text: string;
+  phrase: boolean;
+  prefix: boolean;
+  negated: boolean;
+}
+
+const TERM = /(-?)(?:"([^"]*)"?|([^\s"]+))/g;
+
+function terms(text: string): Term[] {
+  const found: Term[] = [];
+  for (const match of text.matchAll(TERM)) {
+    const negated = match[1] === '-';
+    if (match[2] !== undefined) {
+      if (match[2].trim() !== '') found.push({ text: match[2], phrase: true, prefix: false, negated });
+      continue;
+    }
+    const word = match[3]!;
+    const prefix = word.length > 1 && word.endsWith('*');
+    const bare = prefix ? word.slice(0, -1) : word;
+    if (bare.replace(/\*/g, '') !== '') found.push({ text: bare, phrase: false, prefix, negated });
+  }
+  return found;
+}
+
+const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
+
+function render(term: Term): string {
+  return quote(term.text) + (term.prefix ? '*' : '');
+}
+
+/** The FTS5 expression for `text`, or null when there is nothing to search for. */
+export function toFtsQuery(text: string): string | null {
+  const all = terms(text);
+  if (all.length === 0) return null;
+  const wanted = all.filter((t) => !t.negated);
+  const excluded = all.filter((t) => t.negated);
+  if (wanted.length === 0) throw new SearchSyntaxError('add a word to look for: "-word" only excludes');
+  return [wanted.map(render).join(' '), ...excluded.map((t) => `NOT ${render(t)}`)].join(' ');
+}

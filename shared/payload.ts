@@ -1,0 +1,48 @@
+// The vendor's payloads as typed events: what the parser emits and the store consumes.
+// Runs anywhere (no Node, no DOM).
+
+/** Root elements of the data-delivery payloads we understand. */
+export const PAYLOAD_KINDS = ['messageOffline', 'messageArchive', 'abuse', 'rooms'] as const;
+export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
+
+/** One `<entry>` of a room, as delivered. `type` is kept verbatim, known or not. */
+export interface ChatEntry {
+  room: string;
+  type: string;
+  /** Epoch milliseconds (beyond 32 bits, always below 2^53). */
+  timestamp: number;
+  /** The `<timestamp>` text exactly as the vendor sent it. */
+  timestampRaw: string;
+  userId: string | null;
+  invisible: boolean | null;
+  displayName: string | null;
+  content: string | null;
+}
+
+export interface AbuseReport {
+  reportingUserId: string | null;
+  abuserUserId: string | null;
+  abuserIpAddress: string | null;
+  recordingName: string | null;
+  recordingUrl: string | null;
+  description: string | null;
+}
+
+export type PayloadEvent =
+  /** The root element; `type` and `callId` are its attributes where present. */
+  | { kind: 'document'; root: PayloadKind; type: string | null; callId: string | null }
+  /** A room of a message payload, emitted once its name is known (so empty rooms count too). */
+  | { kind: 'room'; name: string }
+  | { kind: 'entry'; entry: ChatEntry }
+  /** The report itself; its messages arrived before as `entry` events of the same document. */
+  | { kind: 'abuse'; report: AbuseReport }
+  /** One room of a `sendConnectionList` snapshot with the users in it (possibly none). */
+  | { kind: 'roster'; room: string; userIds: string[] };
+
+/** Data-delivery functions of the vendor and the payload root each one sends. */
+export const DELIVERY_FUNCTIONS: Readonly<Record<string, PayloadKind>> = {
+  sendOfflineMessages: 'messageOffline',
+  sendArchive: 'messageArchive',
+  reportAbuse: 'abuse',
+  sendConnectionList: 'rooms',
+};
