@@ -1,0 +1,60 @@
+// kill -9 of the receiver in the middle of a burst: every delivery answered 200 is in the database.
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { openDatabase } from '../main/store/db.js';
+import { omvServe } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
+
+function payload(n: number): string {
+  const entries = Array.from({ length: 100 }, (_, i) => ({ ts: 1_700_000_000_000 + n * 1000 + i, user: `u${i % 7}`, content: `burst ${n} message ${i}` }));
+  return messagesXml({ [`room${n % 5}`]: entries }, { callID: `burst-${n}` });
+}
+
+test('a kill -9 during a burst of deliveries loses none that was answered 200', async () => {
+  const dbPath = join(tempDir(), 'omv.sqlite');
+  const server = await omvServe(['--db', dbPath, '--quiet']);
+  const acknowledged: number[] = [];
+  let next = 0;
+  let killed = false;
+
+  const sender = async () => {
+    while (!killed) {
+      const n = next++;
+      const url = callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'crash.test', callID: `burst-${n}` });
+      try {
+        const answer = await postForm(url, payload(n));
+        if (answer.status === 200) acknowledged.push(n);
+      } catch {
+        return; // the server is gone
+      }
+      if (acknowledged.length >= 150 && !killed) {
+        killed = true;
+        server.child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 20 }, sender));
+  if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
+  assert.equal(server.child.signalCode, 'SIGKILL');
+  assert.ok(acknowledged.length >= 150, `acknowledged ${acknowledged.length}`);
+  assert.ok(next > acknowledged.length, 'deliveries were still in flight when the server was killed');
+
+  const db = openDatabase(dbPath);
+  const stored = new Map(
+    (db.prepare("SELECT call_id, entry_count FROM deliveries WHERE status = 'stored'").all() as Array<{ call_id: string; entry_count: number }>).map((row) => [
+      row.call_id,
+      row.entry_count,
+    ]),
+  );
+  const entriesOf = db.prepare('SELECT count(*) FROM entries e JOIN deliveries d ON d.id = e.delivery_id WHERE d.call_id = ?').pluck();
+  for (const n of acknowledged) {
+    assert.equal(stored.get(`burst-${n}`), 100, `delivery burst-${n} was answered 200 but is not stored whole`);
+    assert.equal(entriesOf.get(`burst-${n}`), 100);
+  }
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  db.close();
+});

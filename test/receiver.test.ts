@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import { startReceiver } from '../main/receiver/server.js';
+import { openDatabase } from '../main/store/db.js';
+import { callbackUrl, postForm, postMultipart, urlencodedBody } from './support/http.js';
+import { CLASSIC_ARCHIVE_XML, messagesXml, SEED_XML } from './support/payloads.js';
+import { startTestReceiver } from './support/receiver.js';
+import { tempDir } from './support/tmp.js';
+
+const offline = (base: string, callID: string, extra: Record<string, string> = {}) =>
+  callbackUrl(base, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID, ...extra });
+
+describe('deliveries', () => {
+  test('a delivery is stored and answered 200 only once committed', async () => {
+    const r = await startTestReceiver();
+    const answer = await postForm(offline(r.callbackUrl, '123123'), SEED_XML);
+    assert.equal(answer.status, 200);
+    assert.match(answer.text, /stored as delivery 1: 3 entries \(3 new\)/);
+    const delivery = r.db.prepare('SELECT * FROM deliveries').get() as Record<string, unknown>;
+    assert.equal(delivery['status'], 'stored');
+    assert.equal(delivery['function'], 'sendOfflineMessages');
+    assert.equal(delivery['domain_id'], 'example.com');
+    assert.equal(delivery['call_id'], '123123');
+    assert.equal(delivery['kind'], 'messageOffline');
+    assert.deepEqual(delivery['payload'], Buffer.from(SEED_XML));
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 3);
+  });
+
+  test('retries (same callID) and repeats (same bytes), urlencoded or multipart, are stored once', async () => {
+    const r = await startTestReceiver();
+    assert.equal((await postForm(offline(r.callbackUrl, '1'), SEED_XML)).status, 200);
+    const retry = await postForm(offline(r.callbackUrl, '1'), SEED_XML);
+    assert.equal(retry.status, 200);
+    assert.match(retry.text, /already received as delivery 1/);
+    assert.equal((await postMultipart(offline(r.callbackUrl, '1'), SEED_XML, true)).status, 200);
+    // A browser-style form field has its line ends turned into CRLF: other bytes, same callID.
+    assert.equal((await postMultipart(offline(r.callbackUrl, '1'), SEED_XML, false)).status, 200);
+    assert.equal((await postForm(offline(r.callbackUrl, '3'), SEED_XML)).status, 200);
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
+    assert.equal(r.db.prepare('SELECT duplicates FROM deliveries').pluck().get(), 4);
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 3);
+  });
+
+  test('the same entries in a different delivery (an archive) are not stored twice', async () => {
+    const r = await startTestReceiver();
+    await postForm(offline(r.callbackUrl, '1'), SEED_XML);
+    const archive = await postForm(
+      callbackUrl(r.callbackUrl, { action: 'sendArchive', domainID: 'example.com', callID: 'a1' }),
+      Buffer.from(CLASSIC_ARCHIVE_XML, 'latin1'),
+    );
+    assert.match(archive.text, /4 entries \(1 new\)/);
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 4);
+    // The archive's display names fill in what the offline delivery lacked.
+    assert.equal(r.db.prepare("SELECT display_name FROM entries WHERE type = 'msg'").pluck().get(), 'tom');
+  });
+
+  test('the payload bytes are kept exactly, Latin-1 included', async () => {
+    const r = await startTestReceiver();
+    const bytes = Buffer.from(messagesXml({ salon: [{ ts: 1, user: 'zoé', content: 'déjà vu' }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'"), 'latin1');
+    assert.equal((await postForm(offline(r.callbackUrl, 'l1'), bytes)).status, 200);
+    assert.deepEqual(r.db.prepare('SELECT payload FROM deliveries').pluck().get(), bytes);
+    assert.deepEqual(r.db.prepare('SELECT content FROM entries').pluck().get(), 'déjà vu');
+    assert.deepEqual(r.db.prepare('SELECT user_id FROM users').pluck().get(), 'zoé');
+  });
+
+  test('every payload kind through its function', async () => {
+    const r = await startTestReceiver();
+    const url = (fn: string, callID: string) => callbackUrl(r.callbackUrl, { function: fn, domainID: 'd', callID });
+    const { ABUSE_XML, ROOMS_XML } = await import('./support/payloads.js');
+    for (const [fn, xml] of [
+      ['reportAbuse', ABUSE_XML],
+      ['sendConnectionList', ROOMS_XML],
+      ['sendArchive', messagesXml({ lobby: [{ ts: 9, user: 'u', content: 'muc' }] }, { type: 'muc', callID: 'x' }, 'messageArchive')],
+    ] as const) {
+      const answer = await postForm(url(fn, fn), xml);
+      assert.equal(answer.status, 200, answer.text);
+      assert.match(answer.text, /stored/);
+    }
+    assert.equal(r.db.prepare('SELECT count(*) FROM abuse_reports').pluck().get(), 1);
+    assert.equal(r.db.prepare('SELECT count(*) FROM connection_snapshot_rooms').pluck().get(), 2);
+  });
+
+  test('concurrent deliveries are all committed (grouped into shared transactions)', async () => {
+    const r = await startTestReceiver();
+    const answers = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => postForm(offline(r.callbackUrl, `c${i}`), messagesXml({ room: [{ ts: 1000 + i, user: `u${i}`, content: `hello ${i}` }] }))),
+    );
+    assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
+    assert.equal(r.db.prepare("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get(), 60);
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 60);
+  });
+});
+
+describe('bad input is answered clearly and nothing acknowledged is lost', () => {
+  test('a malformed payload is answered 200 and kept raw in quarantine with the reason', async () => {
+    const r = await startTestReceiver();
+    const broken = SEED_XML.replace('</userID>\n</entry>', '</userID>\n</room></entry>');
+    const answer = await postForm(offline(r.callbackUrl, 'bad'), broken);
+    assert.equal(answer.status, 200);
+    assert.match(answer.text, /quarantine/);
+    const row = r.db.prepare('SELECT status, error, payload FROM deliveries').get() as { status: string; error: string; payload: Buffer };
+    assert.equal(row.status, 'quarantined');
+    assert.match(row.error, /malformed payload at 9:\d+: unexpected close tag/);
+    assert.equal(row.payload.toString(), broken);
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 0);
+    // The vendor's retry of it adds nothing more.
+    assert.equal((await postForm(offline(r.callbackUrl, 'bad'), broken)).status, 200);
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
+  });
+
+  test('an unknown function is answered 200 with the payload kept', async () => {
+    const r = await startTestReceiver();
+    const answer = await postForm(callbackUrl(r.callbackUrl, { function: 'sendSomethingNew', callID: 'n' }), '<new/>');
+    assert.equal(answer.status, 200);
+    assert.deepEqual(r.db.prepare('SELECT status, error, payload FROM deliveries').get(), {
+      status: 'quarantined',
+      error: 'unknown function "sendSomethingNew": kept unparsed',
+      payload: Buffer.from('<new/>'),
+    });
+  });
+
+  test('missing xmlData, or no form at all: 400', async () => {
+    const r = await startTestReceiver();
+    const other = await fetch(offline(r.callbackUrl, '1'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'nothing=here' });
+    assert.equal(other.status, 400);
+    assert.match(await other.text(), /no "xmlData" field/);
+    const json = await fetch(offline(r.callbackUrl, '1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(json.status, 400);
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
+  });
+
+  test('a body over the limit: 413, by its declared length or as it streams', async () => {
+    const r = await startTestReceiver({ maxBodyBytes: 1024 });
+    const big = messagesXml({ r: [{ ts: 1, user: 'a', content: 'x'.repeat(2000) }] });
+    assert.equal((await postForm(offline(r.callbackUrl, 'big'), big)).status, 413);
+    const body = urlencodedBody(Buffer.from(big));
+    const chunked = await fetch(offline(r.callbackUrl, 'big2'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < body.length; i += 256) controller.enqueue(new TextEncoder().encode(body.slice(i, i + 256)));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    assert.equal(chunked.status, 413);
+    assert.equal((await postForm(offline(r.callbackUrl, 'small'), SEED_XML)).status, 200);
+  });
+
+  test('GET functions are not implemented (501); other methods 405', async () => {
+    const r = await startTestReceiver();
+    const get = await fetch(callbackUrl(r.callbackUrl, { function: 'getDomainPreferences', domainID: 'd' }));
+    assert.equal(get.status, 501);
+    assert.match(await get.text(), /"getDomainPreferences" is not implemented/);
+    assert.equal((await fetch(r.callbackUrl, { method: 'PUT', body: 'x' })).status, 405);
+    assert.equal((await fetch(r.callbackUrl.replace('/callback', '/elsewhere'))).status, 404);
+  });
+
+  test('when the store cannot commit (database locked past the timeout): 503, then the retry is stored', async () => {
+    const r = await startTestReceiver({ busyTimeoutMs: 100 });
+    const other = new Database(r.dbPath);
+    other.exec('BEGIN IMMEDIATE');
+    const locked = await postForm(offline(r.callbackUrl, 'L'), SEED_XML);
+    assert.equal(locked.status, 503);
+    assert.match(locked.text, /try again/);
+    other.exec('ROLLBACK');
+    other.close();
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
+    assert.equal((await postForm(offline(r.callbackUrl, 'L'), SEED_XML)).status, 200);
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 3);
+  });
+
+  test('a stalled client is cut off and holds up nobody', async () => {
+    const r = await startTestReceiver({ requestTimeoutMs: 1000 });
+    const { port } = r;
+    const socket = connect(port, '127.0.0.1');
+    const closed = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+    socket.on('error', () => {});
+    const started = Date.now();
+    socket.write(`POST /callback?function=sendOfflineMessages&callID=s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nxmlData=%3C`);
+    const answer = await postForm(offline(r.callbackUrl, 'meanwhile'), SEED_XML);
+    assert.equal(answer.status, 200);
+    assert.ok(Date.now() - started < 900, 'a delivery beside the stalled one is answered at once');
+    const closedAt = await closed;
+    assert.ok(closedAt - started < 5000, `stalled socket closed after ${closedAt - started} ms`);
+    assert.equal(r.db.prepare("SELECT count(*) FROM deliveries WHERE call_id = 's'").pluck().get(), 0);
+  });
+});
+
+describe('access', () => {
+  test('with --token the callback path must carry it', async () => {
+    const r = await startTestReceiver({ token: 's3cret/ü' });
+    assert.match(r.callbackUrl, /\/callback\/s3cret%2F%C3%BC$/);
+    assert.equal((await postForm(offline(r.callbackUrl, '1'), SEED_XML)).status, 200);
+    for (const wrong of [r.callbackUrl.replace('s3cret', 's3crex'), r.callbackUrl.replace(/\/callback\/.*/, '/callback'), `${r.callbackUrl}x`]) {
+      assert.equal((await postForm(offline(wrong, '2'), SEED_XML)).status, 404, wrong);
+    }
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
+  });
+
+  test('refuses a non-loopback address without a token', async () => {
+    const db = openDatabase(`${tempDir()}/omv.sqlite`);
+    await assert.rejects(startReceiver({ db, host: '0.0.0.0', port: 0 }), /refusing to listen on 0\.0\.0\.0 without --token/);
+    db.close();
+  });
+
+  test('binds 127.0.0.1 by default', async () => {
+    const r = await startTestReceiver();
+    assert.match(r.callbackUrl, /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+  });
+});

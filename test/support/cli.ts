@@ -1,0 +1,46 @@
+// The built `omv` command, run as a user runs it: a separate Node process.
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
+
+export const CLI = fileURLToPath(new URL('../../main/cli.js', import.meta.url));
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function omv(args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...options.env }, maxBuffer: 64 << 20 }, (error, stdout, stderr) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+    child.stdin?.end(options.input ?? '');
+  });
+}
+
+export interface ServeProcess {
+  child: ChildProcess;
+  callbackUrl: string;
+  output: () => string;
+}
+
+/** Starts `omv serve` on a free port and waits until it prints its callback URL. */
+export function omvServe(args: string[]): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /receiving callbacks at (\S+)/.exec(output);
+      if (match) resolve({ child, callbackUrl: match[1]!, output: () => output });
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`omv serve exited (${code}) before it was ready:\n${output}`)));
+  });
+}
