@@ -52,7 +52,9 @@ const CHUNK_BYTES = 1 << 20;
 export async function collectXmlFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
   for (const path of paths) {
-    if ((await stat(path)).isDirectory()) {
+    // A path that cannot be read is passed on as a file, to fail on its own line.
+    const isFolder = await stat(path).then((s) => s.isDirectory(), () => false);
+    if (isFolder) {
       const entries = await readdir(path, { recursive: true, withFileTypes: true });
       const found = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml')).map((e) => join(e.parentPath ?? e.path, e.name));
       files.push(...found.sort());

@@ -23,6 +23,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // (receiver/committer.ts) spreads the cost of the sync over the deliveries arriving together.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
+  db.pragma('cache_size = -65536'); // 64 MiB: index pages of a growing database stay in memory
   migrate(db);
   return db;
 }

@@ -20,10 +20,12 @@ export interface WriteCounts {
   rosterRooms: number;
 }
 
-/** The identity of an entry: two deliveries of the same message share it. */
-export function entryKey(domainId: string, entry: ChatEntry): Buffer {
-  const hash = createHash('sha256');
-  for (const part of [domainId, entry.room, entry.type, String(entry.timestamp)]) hash.update(part).update('\0');
+/**
+ * Part of an entry's identity: with its room and timestamp (the other columns of the unique
+ * index), two deliveries of the same message share it.
+ */
+export function entryKey(entry: ChatEntry): Buffer {
+  const hash = createHash('sha256').update(entry.type).update('\0');
   hash.update(entry.userId === null ? '\u0001' : `u${entry.userId}`).update('\0');
   hash.update(entry.content === null ? '\u0001' : `c${entry.content}`);
   return hash.digest().subarray(0, 16);
@@ -43,10 +45,10 @@ function prepareStatements(db: Db) {
     entry: db.prepare(
       `INSERT INTO entries (room_id, type, ts, ts_raw, user_id, display_name, invisible, content, delivery_id, received_at, dedup_key)
        VALUES (@roomId, @type, @ts, @tsRaw, @userId, @displayName, @invisible, @content, @deliveryId, @receivedAt, @key)
-       ON CONFLICT (dedup_key) DO NOTHING`,
+       ON CONFLICT (room_id, ts, dedup_key) DO NOTHING`,
     ),
-    entryByKey: db.prepare<[Buffer], { id: number }>('SELECT id FROM entries WHERE dedup_key = ?'),
-    fillDisplayName: db.prepare('UPDATE entries SET display_name = ? WHERE dedup_key = ? AND display_name IS NULL'),
+    entryByKey: db.prepare<[number, number, Buffer], { id: number }>('SELECT id FROM entries WHERE room_id = ? AND ts = ? AND dedup_key = ?'),
+    fillDisplayName: db.prepare('UPDATE entries SET display_name = ? WHERE room_id = ? AND ts = ? AND dedup_key = ? AND display_name IS NULL'),
     fts: db.prepare('INSERT INTO entries_fts (rowid, content) VALUES (?, ?)'),
     abuseReport: db.prepare(
       `INSERT INTO abuse_reports (delivery_id, domain_id, reporting_user_id, abuser_user_id, abuser_ip_address,
@@ -129,9 +131,10 @@ export class PayloadWriter {
   }
 
   private writeEntry(entry: ChatEntry): void {
-    const key = entryKey(this.context.domainId, entry);
+    const key = entryKey(entry);
+    const roomId = this.roomId(entry.room);
     const inserted = this.sql.entry.run({
-      roomId: this.roomId(entry.room),
+      roomId,
       type: entry.type,
       ts: entry.timestamp,
       tsRaw: entry.timestampRaw,
@@ -150,9 +153,9 @@ export class PayloadWriter {
       this.counts.newEntries += 1;
       if (entry.content !== null) this.sql.fts.run(id, entry.content);
     } else if (entry.displayName !== null) {
-      this.sql.fillDisplayName.run(entry.displayName, key);
+      this.sql.fillDisplayName.run(entry.displayName, roomId, entry.timestamp, key);
     }
-    if (this.root === 'abuse') this.abuseEntryIds.push(id ?? this.sql.entryByKey.get(key)!.id);
+    if (this.root === 'abuse') this.abuseEntryIds.push(id ?? this.sql.entryByKey.get(roomId, entry.timestamp, key)!.id);
   }
 
   private writeAbuseReport(report: AbuseReport): void {

@@ -57,8 +57,11 @@ export function up(db: Database): void {
       content       TEXT,
       delivery_id   INTEGER NOT NULL REFERENCES deliveries (id),
       received_at   INTEGER NOT NULL,
-      dedup_key     BLOB    NOT NULL UNIQUE
+      -- hash of (type, user, content): with room and timestamp, the identity of an entry
+      dedup_key     BLOB    NOT NULL
     );
+    -- Keyed by room and time first, so inserts land near each other instead of all over the index.
+    CREATE UNIQUE INDEX entries_identity ON entries (room_id, ts, dedup_key);
     CREATE INDEX entries_ts ON entries (ts, id);
     CREATE INDEX entries_room_ts ON entries (room_id, ts, id);
     CREATE INDEX entries_user_ts ON entries (user_id, ts, id) WHERE user_id IS NOT NULL;

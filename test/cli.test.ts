@@ -1,0 +1,256 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { openDatabase } from '../main/store/db.js';
+import { insertDelivery } from '../main/store/deliveries.js';
+import { omv } from './support/cli.js';
+import { ABUSE_XML, CLASSIC_ARCHIVE_XML, messagesXml, ROOMS_XML, SEED_XML } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
+
+const HEADER = 'entry_id,time_utc,timestamp_ms,domain_id,room,type,user_id,display_name,invisible,content,source,call_id\r\n';
+
+function files(contents: Record<string, string | Buffer>): string {
+  const dir = tempDir();
+  for (const [name, content] of Object.entries(contents)) {
+    mkdirSync(join(dir, name, '..'), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
+  return dir;
+}
+
+describe('omv import → omv export', () => {
+  test('round trip of every payload kind, to the exact CSV text', async () => {
+    const dir = files({
+      'a/seed.xml': SEED_XML,
+      'a/archive.xml': Buffer.from(CLASSIC_ARCHIVE_XML, 'latin1'),
+      'b/abuse.xml': Buffer.from(ABUSE_XML, 'latin1'),
+      'b/rooms.xml': ROOMS_XML,
+      'b/notes.txt': 'not a payload: folders are searched for *.xml only',
+    });
+    const db = join(dir, 'omv.sqlite');
+    const imported = await omv(['import', '--db', db, '--domain', 'example.com', join(dir, 'a'), join(dir, 'b')]);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.equal(
+      imported.stdout,
+      [
+        `new        ${join(dir, 'a/archive.xml')}: 4 entries (4 new)`,
+        `duplicate  ${join(dir, 'a/seed.xml')}: nothing new`,
+        `duplicate  ${join(dir, 'b/abuse.xml')}: nothing new`,
+        `new        ${join(dir, 'b/rooms.xml')}: 0 entries (0 new)`,
+        '4 files: 2 new, 2 duplicate, 0 failed; 8 entries read, 4 new',
+        '',
+      ].join('\n'),
+    );
+    const exported = await omv(['export', '--db', db]);
+    assert.equal(exported.code, 0, exported.stderr);
+    assert.equal(
+      exported.stdout,
+      HEADER +
+        '1,2005-09-12T18:50:16.075Z,1126551016075,example.com,asfd,announcement,,,,,import,\r\n' +
+        '2,2005-09-12T18:51:50.781Z,1126551110781,example.com,asfd,leave,1,tom,false,,import,\r\n' +
+        '3,2005-09-12T18:51:52.343Z,1126551112343,example.com,asfd,join,1,tom,false,,import,\r\n' +
+        '4,2005-09-12T18:52:07.685Z,1126551127685,example.com,asfd,msg,1,tom,false,this is my message,import,\r\n',
+    );
+    assert.match(exported.stderr, /exported 4 entries/);
+
+    const again = await omv(['import', '--db', db, '--domain', 'example.com', join(dir, 'a/archive.xml')]);
+    assert.match(again.stdout, /^duplicate {2}.*archive\.xml: nothing new$/m);
+
+    const stats = await omv(['stats', '--db', db]);
+    assert.equal(stats.code, 0);
+    assert.match(stats.stdout, /^rooms {9}3$/m);
+    assert.match(stats.stdout, /^entries {7}4 {2}\(announcement 1, join 1, leave 1, msg 1\)$/m);
+    assert.match(stats.stdout, /^deliveries {4}4 {2}\(import 4\)$/m);
+    assert.match(stats.stdout, /^duplicates {4}1 /m);
+    assert.match(stats.stdout, /^abuse reports 1$/m);
+    assert.match(stats.stdout, /^rosters {7}1 /m);
+  });
+
+  test('the abuse report is linked to the message it quotes, stored once', async () => {
+    const dir = files({ 'archive.xml': Buffer.from(CLASSIC_ARCHIVE_XML, 'latin1'), 'abuse.xml': Buffer.from(ABUSE_XML, 'latin1') });
+    const dbPath = join(dir, 'omv.sqlite');
+    assert.equal((await omv(['import', '--db', dbPath, join(dir, 'archive.xml'), join(dir, 'abuse.xml')])).code, 0);
+    const db = openDatabase(dbPath);
+    const linked = db
+      .prepare('SELECT r.abuser_user_id, r.description, e.content FROM abuse_reports r JOIN abuse_report_entries l ON l.report_id = r.id JOIN entries e ON e.id = l.entry_id')
+      .all();
+    assert.deepEqual(linked, [{ abuser_user_id: '23456', description: 'Said awful things to me accused me of being a "pimp"', content: 'this is my message' }]);
+    assert.equal(db.prepare("SELECT count(*) FROM entries WHERE type = 'msg'").pluck().get(), 1);
+    db.close();
+  });
+
+  test('a malformed file fails with line:column, exit 1, and the others are imported', async () => {
+    const dir = files({ 'good.xml': SEED_XML, 'bad.xml': SEED_XML.replace('</userID>\n</entry>', '</userID>\n</room></entry>') });
+    const db = join(dir, 'omv.sqlite');
+    const result = await omv(['import', '--db', db, join(dir, 'bad.xml'), join(dir, 'good.xml')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, new RegExp(`^failed {5}${join(dir, 'bad.xml')}:9:\\d+: unexpected close tag \\(kept in quarantine as delivery 1; 1 new entries before the error were stored\\)$`, 'm'));
+    assert.match(result.stdout, /^new {8}.*good\.xml: 3 entries \(2 new\)$/m);
+    assert.match(result.stdout, /2 files: 1 new, 0 duplicate, 1 failed/);
+    const missing = await omv(['import', '--db', db, join(dir, 'nope.xml')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stdout, /failed .*nope\.xml: ENOENT/);
+  });
+});
+
+describe('omv export', () => {
+  const hostile = [
+    { ts: 1_000, user: 'mallory', content: '=HYPERLINK("http://evil.example","click")' },
+    { ts: 2_000, user: '-1', content: '+1+1' },
+    { ts: 3_000, user: 'bob', content: '-2' },
+    { ts: 4_000, user: 'bob', content: '@SUM(A1)' },
+    { ts: 5_000, user: 'bob', content: '\tindented' },
+    { ts: 6_000, user: 'bob', content: 'a, "quoted"\nsecond line' },
+  ];
+
+  async function hostileDb(): Promise<string> {
+    const dir = files({ 'h.xml': messagesXml({ 'r,1': hostile }, { callID: 'h1' }) });
+    const db = join(dir, 'omv.sqlite');
+    assert.equal((await omv(['import', '--db', db, '--domain', 'd', join(dir, 'h.xml')])).code, 0);
+    return db;
+  }
+
+  test('spreadsheet formulas are neutralised, RFC 4180 quoting throughout', async () => {
+    const result = await omv(['export', '--db', await hostileDb()]);
+    assert.equal(
+      result.stdout,
+      HEADER +
+        `1,1970-01-01T00:00:01.000Z,1000,d,"r,1",msg,mallory,,false,"'=HYPERLINK(""http://evil.example"",""click"")",import,h1\r\n` +
+        `2,1970-01-01T00:00:02.000Z,2000,d,"r,1",msg,'-1,,false,'+1+1,import,h1\r\n` +
+        `3,1970-01-01T00:00:03.000Z,3000,d,"r,1",msg,bob,,false,'-2,import,h1\r\n` +
+        `4,1970-01-01T00:00:04.000Z,4000,d,"r,1",msg,bob,,false,'@SUM(A1),import,h1\r\n` +
+        `5,1970-01-01T00:00:05.000Z,5000,d,"r,1",msg,bob,,false,'\tindented,import,h1\r\n` +
+        `6,1970-01-01T00:00:06.000Z,6000,d,"r,1",msg,bob,,false,"a, ""quoted""\nsecond line",import,h1\r\n`,
+    );
+  });
+
+  test('--raw keeps the cells as they are; --out writes a file', async () => {
+    const db = await hostileDb();
+    const out = join(tempDir(), 'out.csv');
+    const result = await omv(['export', '--db', db, '--raw', '--out', out]);
+    assert.equal(result.stdout, '');
+    const csv = readFileSync(out, 'utf8');
+    assert.ok(csv.startsWith(HEADER));
+    assert.match(csv, /^1,.*,"=HYPERLINK\(""http:\/\/evil\.example"",""click""\)",import,h1\r$/m);
+    assert.match(csv, /^2,.*,msg,-1,,false,\+1\+1,import,h1\r$/m);
+  });
+
+  test('filters: room, user, type, time range (ISO or ms), search text', async () => {
+    const dir = files({
+      'f.xml': messagesXml(
+        {
+          lobby: [
+            { ts: Date.parse('2024-03-01T10:00:00Z'), user: 'ann', content: 'good morning everyone' },
+            { ts: Date.parse('2024-03-01T23:59:59.999Z'), user: 'bob', content: 'late night' },
+            { ts: Date.parse('2024-03-02T08:00:00Z'), user: 'ann', type: 'leave' },
+          ],
+          games: [{ ts: Date.parse('2024-03-01T12:00:00Z'), user: 'bob', content: 'good game, morning match' }],
+        },
+        { callID: 'f' },
+      ),
+    });
+    const db = join(dir, 'omv.sqlite');
+    await omv(['import', '--db', db, join(dir, 'f.xml')]);
+    const ids = async (...args: string[]) => {
+      const result = await omv(['export', '--db', db, ...args]);
+      assert.equal(result.code, 0, result.stderr);
+      return result.stdout
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => Number(line.split(',')[0]));
+    };
+    assert.deepEqual(await ids(), [1, 4, 2, 3]);
+    assert.deepEqual(await ids('--room', 'lobby'), [1, 2, 3]);
+    assert.deepEqual(await ids('--user', 'bob'), [4, 2]);
+    assert.deepEqual(await ids('--type', 'leave'), [3]);
+    assert.deepEqual(await ids('--from', '2024-03-01T11:00:00Z', '--to', '2024-03-01'), [4, 2]);
+    assert.deepEqual(await ids('--from', String(Date.parse('2024-03-02T08:00:00Z'))), [3]);
+    assert.deepEqual(await ids('--query', 'morning'), [1, 4]);
+    assert.deepEqual(await ids('--query', 'morn* -game'), [1]);
+    assert.deepEqual(await ids('--query', '"morning match"'), [4]);
+    assert.deepEqual(await ids('--query', 'good', '--room', 'games', '--user', 'bob'), [4]);
+    const bad = await omv(['export', '--db', db, '--from', 'last tuesday']);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--from takes epoch milliseconds or an ISO 8601 date, not "last tuesday"/);
+  });
+
+  test('a database that does not exist is an error, not a new empty file', async () => {
+    const result = await omv(['export', '--db', join(tempDir(), 'missing.sqlite')]);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /no database at .*missing\.sqlite/);
+  });
+
+  test('the default database is $OMV_DB, and its path is printed', async () => {
+    const dir = files({ 's.xml': SEED_XML });
+    const db = join(dir, 'env.sqlite');
+    const imported = await omv(['import', join(dir, 's.xml')], { env: { OMV_DB: db } });
+    assert.equal(imported.code, 0);
+    assert.match(imported.stderr, new RegExp(`omv: database ${db}`));
+    const home = tempDir();
+    const fallback = await omv(['stats'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } });
+    assert.match(fallback.stderr, new RegExp(`no database at ${home}/Offline Message Viewer/omv\\.sqlite`));
+  });
+});
+
+describe('omv search, stats, quarantine', () => {
+  test('search shows room, time and user with the match marked, newest first', async () => {
+    const dir = files({
+      's.xml': messagesXml({ lobby: [{ ts: 1000, user: 'ann', content: 'the quick brown fox' }, { ts: 2000, user: 'bob', invisible: 'true', content: 'a quick reply' }] }),
+    });
+    const db = join(dir, 'omv.sqlite');
+    await omv(['import', '--db', db, '--domain', 'site', join(dir, 's.xml')]);
+    const result = await omv(['search', '--db', db, 'quick']);
+    assert.equal(
+      result.stdout,
+      '1970-01-01T00:00:02.000Z  site/lobby  bob [invisible]: a [quick] reply\n' + '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n' + '2 of 2 hits shown\n',
+    );
+    assert.equal((await omv(['search', '--db', db, '--limit', '1', 'quick'])).stdout.split('\n').at(-2), '1 of 2 hits shown');
+    assert.equal((await omv(['search', '--db', db, 'zebra'])).stdout, 'no hits\n');
+    const onlyExcluded = await omv(['search', '--db', db, '--', '-quick']);
+    assert.equal(onlyExcluded.code, 2);
+    assert.match(onlyExcluded.stderr, /add a word to look for/);
+  });
+
+  test('quarantine list, show and retry', async () => {
+    const dir = files({ 'bad.xml': '<messageOffline><room></messageOffline>' });
+    const dbPath = join(dir, 'omv.sqlite');
+    await omv(['import', '--db', dbPath, join(dir, 'bad.xml')]);
+    // A payload an older version could not read: kept in quarantine, parseable today.
+    const db = openDatabase(dbPath);
+    const kept = Buffer.from(SEED_XML);
+    insertDelivery(
+      db,
+      { source: 'callback', function: 'sendOfflineMessages', domainId: 'example.com', type: 'chat', callId: '9', receivedAt: 0, payload: kept, payloadSize: kept.length, sha256: 'x', filePath: null },
+      'quarantined',
+      'rejected by an older parser',
+    );
+    db.close();
+
+    const list = await omv(['quarantine', '--db', dbPath, 'list']);
+    assert.match(list.stdout, /^1\t.*\timport .*bad\.xml\t39 bytes\tmalformed payload at 1:\d+: a <room> has no <name>$/m);
+    assert.match(list.stdout, /^2\t1970-01-01T00:00:00\.000Z\tsendOfflineMessages example\.com call 9\t\d+ bytes\trejected by an older parser$/m);
+    assert.match(list.stdout, /^2 quarantined$/m);
+
+    const show = await omv(['quarantine', '--db', dbPath, 'show', '2']);
+    assert.equal(show.stdout, SEED_XML);
+    assert.match(show.stderr, /^error: rejected by an older parser$/m);
+
+    const retry = await omv(['quarantine', '--db', dbPath, 'retry']);
+    assert.match(retry.stdout, /^quarantined {2}1: malformed payload/m);
+    assert.match(retry.stdout, /^stored {7}2: 3 entries \(3 new\)$/m);
+    assert.match(retry.stdout, /^2 retried: 1 stored, 1 still quarantined$/m);
+    const exported = await omv(['export', '--db', dbPath]);
+    assert.match(exported.stdout, /,example\.com,asfd,msg,1,,false,this is my message,callback,9\r\n$/);
+    assert.match((await omv(['stats', '--db', dbPath])).stdout, /^quarantined {3}1 /m);
+  });
+
+  test('usage errors exit 2 with the command usage', async () => {
+    const result = await omv(['export', '--bogus']);
+    assert.equal(result.code, 2);
+    assert.match(result.stderr, /usage: omv export/);
+    assert.equal((await omv(['frobnicate'])).code, 2);
+    assert.equal((await omv(['import'])).code, 2);
+  });
+});
