@@ -1,0 +1,35 @@
+// Runs one measured step in a process of its own, so its peak RSS is its own:
+//   helper.js parse FILE        — the streaming parser alone (the import's baseline)
+//   helper.js import FILE DB    — what `omv import` does, end to end
+// Prints {"entries", "seconds", "maxRssMb"} as JSON.
+import { createReadStream } from 'node:fs';
+import { importFile } from '../main/importer.js';
+import { parseStream } from '../main/parser/parse.js';
+import { openDatabase } from '../main/store/db.js';
+
+async function main(): Promise<void> {
+  const [mode, file, dbPath] = process.argv.slice(2);
+  const started = performance.now();
+  let entries = 0;
+  if (mode === 'parse' && file) {
+    await parseStream(
+      () => createReadStream(file, { highWaterMark: 1 << 20 }),
+      (event) => {
+        if (event.kind === 'entry') entries += 1;
+      },
+    );
+  } else if (mode === 'import' && file && dbPath) {
+    const db = openDatabase(dbPath);
+    entries = (await importFile(db, file)).newEntries;
+    db.close();
+  } else {
+    throw new Error('usage: helper.js parse FILE | import FILE DB');
+  }
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(JSON.stringify({ entries, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

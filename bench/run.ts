@@ -1,0 +1,178 @@
+// npm run bench [-- --entries N --deliveries D]: measures the data path on this machine and prints
+// a table. Every figure comes with a baseline measured in the same run, because absolute times
+// on a shared 2-core machine drift; the ratios are what compare across runs.
+import autocannon from 'autocannon';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { openDatabase } from '../main/store/db.js';
+import { storeDelivery, type DeliveryMeta } from '../main/store/deliveries.js';
+import { parseBytes } from '../main/parser/parse.js';
+import { writeSyntheticFile } from './generate.js';
+import { syntheticPayload } from './synthetic.js';
+
+const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
+const CLI = here('../main/cli.js');
+const rows: Array<[string, string, string]> = [];
+const report = (what: string, figure: string, baseline = '') => {
+  rows.push([what, figure, baseline]);
+  process.stderr.write(`  ${what}: ${figure}${baseline ? `  (${baseline})` : ''}\n`);
+};
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** Runs a bench helper in its own process and returns the JSON it prints. */
+function helper(args: string[]): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [here('./helper.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`helper ${args[0]} exited ${code}`))));
+  });
+}
+
+async function importBench(dir: string, entries: number): Promise<void> {
+  process.stderr.write(`import: generating ${fmt(entries)} entries…\n`);
+  const file = join(dir, 'import.xml');
+  await writeSyntheticFile(file, { entries, rooms: Math.max(1, Math.round(entries / 5000)), seed: 7 });
+  const megabytes = statSync(file).size / 1e6;
+  const parsed = await helper(['parse', file]);
+  const imported = await helper(['import', file, join(dir, 'import.sqlite')]);
+  const parseRate = parsed['entries']! / parsed['seconds']!;
+  const importRate = imported['entries']! / imported['seconds']!;
+  report(
+    `import ${fmt(entries)} entries (${fmt(megabytes)} MB), omv import end to end`,
+    `${fmt(importRate)} entries/s, ${fmt(megabytes / imported['seconds']!, 1)} MB/s, peak RSS ${fmt(imported['maxRssMb']!)} MB`,
+    `parse alone: ${fmt(parseRate)} entries/s, peak RSS ${fmt(parsed['maxRssMb']!)} MB; import = ${fmt(importRate / parseRate, 2)}× parse`,
+  );
+}
+
+function deliveryMeta(n: number, payload: Buffer): DeliveryMeta {
+  return {
+    source: 'callback',
+    function: 'sendOfflineMessages',
+    domainId: 'bench',
+    type: 'chat',
+    callId: `d${n}`,
+    receivedAt: Date.now(),
+    payload,
+    payloadSize: payload.length,
+    sha256: createHash('sha256').update(payload).digest('hex'),
+  };
+}
+
+/** What a power-safe commit costs per delivery, and how much grouping wins back. */
+function durabilityBench(dir: string): void {
+  const deliveries = 400;
+  const payloads = Array.from({ length: deliveries }, (_, n) => Buffer.from(payloadXml(n)));
+  const parsed = payloads.map((p) => parseBytes(p).events);
+  const run = (label: string, synchronous: 'FULL' | 'NORMAL', group: number) => {
+    const db = openDatabase(join(dir, `durability-${label}.sqlite`));
+    db.pragma(`synchronous = ${synchronous}`);
+    const started = performance.now();
+    for (let i = 0; i < deliveries; i += group) {
+      db.transaction(() => {
+        for (let j = i; j < i + group; j++) storeDelivery(db, deliveryMeta(j, payloads[j]!), { ok: true, events: parsed[j]! });
+      }).immediate();
+    }
+    const perDelivery = (performance.now() - started) / deliveries;
+    db.close();
+    return perDelivery;
+  };
+  const normal = run('normal', 'NORMAL', 1);
+  const full = run('full', 'FULL', 1);
+  const grouped = run('grouped', 'FULL', 20);
+  report('store one 100-entry delivery, synchronous=FULL, own commit', `${fmt(full, 2)} ms`, `NORMAL: ${fmt(normal, 2)} ms; FULL costs ${fmt(full / normal, 2)}×`);
+  report('store one 100-entry delivery, FULL, group commit of 20', `${fmt(grouped, 2)} ms`, `${fmt(full / grouped, 2)}× faster than a commit each`);
+}
+
+async function startServe(db: string): Promise<{ url: string; stop: () => Promise<void> }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /receiving callbacks at (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`omv serve exited ${code}`)));
+  });
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/**
+ * A distinct 100-entry payload per delivery (a repeat would be answered as a duplicate, cheaply),
+ * with timestamps moving forward as a live chat's do. Made before the clock starts.
+ */
+function payloadXml(n: number): string {
+  return syntheticPayload({ entries: 100, rooms: 1, seed: n, start: Date.UTC(2024, 0, 1) + n * 10_000_000, root: 'messageOffline', attributes: ` type="chat" callID="${n}"` });
+}
+
+async function callbackBench(dir: string, deliveries: number): Promise<void> {
+  const bodies = Array.from({ length: deliveries }, (_, n) => `xmlData=${encodeURIComponent(payloadXml(n))}`);
+  for (const connections of [1, 20, 100]) {
+    const db = join(dir, `callbacks-${connections}.sqlite`);
+    const server = await startServe(db);
+    const base = new URL(server.url);
+    let n = 0;
+    const result = await autocannon({
+      url: base.origin,
+      connections,
+      amount: deliveries,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (request) => {
+            const i = n++ % deliveries;
+            return {
+              ...request,
+              path: `${base.pathname}?function=sendOfflineMessages&domainID=bench&type=chat&callID=${i}`,
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: bodies[i]!,
+            };
+          },
+        },
+      ],
+    });
+    await server.stop();
+    const check = openDatabase(db);
+    const stored = check.prepare("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get() as number;
+    check.close();
+    const ok = result['2xx'];
+    report(
+      `callbacks, 100-entry payloads, ${connections} concurrent sender${connections > 1 ? 's' : ''}`,
+      `${fmt(ok / (result.duration || 1))} deliveries/s answered 200, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+      `${fmt(ok)} answered 200, ${fmt(stored)} stored, ${fmt(result.non2xx)} other answers, ${fmt(result.errors)} errors`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' } } });
+  const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
+  try {
+    durabilityBench(dir);
+    await callbackBench(dir, Number(values.deliveries));
+    await importBench(dir, Number(values.entries));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const width = Math.max(...rows.map((r) => r[0].length));
+  process.stdout.write(`\nomv bench — node ${process.version}, ${new Date().toISOString()}\n\n`);
+  for (const [what, figure, baseline] of rows) process.stdout.write(`${what.padEnd(width)}  ${figure}\n${baseline ? `${' '.repeat(width)}  ↳ ${baseline}\n` : ''}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exitCode = 1;
+});

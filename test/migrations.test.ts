@@ -1,0 +1,52 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Database from 'better-sqlite3';
+import { openDatabase } from '../main/store/db.js';
+import { LATEST_VERSION, migrate, MIGRATIONS } from '../main/store/migrations/index.js';
+import { tempDir } from './support/tmp.js';
+
+const tables = (db: Database.Database) =>
+  db
+    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .pluck()
+    .all();
+
+test('migrations are numbered in steps of ten, in order', () => {
+  MIGRATIONS.forEach((migration, i) => assert.equal(migration.version, (i + 1) * 10));
+});
+
+test('0010-initial creates the schema from nothing, and a second open changes nothing', () => {
+  const path = join(tempDir(), 'omv.sqlite');
+  const db = openDatabase(path);
+  assert.equal(db.pragma('user_version', { simple: true }), LATEST_VERSION);
+  assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
+  const schema = tables(db);
+  for (const name of ['deliveries', 'rooms', 'users', 'entries', 'entries_fts', 'entries_identity', 'abuse_reports', 'abuse_report_entries', 'connection_snapshots']) {
+    assert.ok(schema.includes(name), `${name} exists`);
+  }
+  db.close();
+  const again = openDatabase(path);
+  assert.deepEqual(tables(again), schema);
+  again.close();
+});
+
+test('each step applies on top of the one before, keeping its rows', () => {
+  const db = new Database(join(tempDir(), 'steps.sqlite'));
+  for (const migration of MIGRATIONS) {
+    migrate(db, migration.version - 1);
+    const before = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    migrate(db, migration.version);
+    assert.equal(db.pragma('user_version', { simple: true }), migration.version);
+    assert.ok((db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number) >= before);
+  }
+  db.close();
+});
+
+test('a database from a newer omv is refused, not damaged', () => {
+  const path = join(tempDir(), 'future.sqlite');
+  const raw = new Database(path);
+  raw.pragma(`user_version = ${LATEST_VERSION + 10}`);
+  raw.close();
+  assert.throws(() => openDatabase(path), /newer than this omv understands/);
+});

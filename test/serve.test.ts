@@ -1,0 +1,31 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { omv, omvServe } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { SEED_XML } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  test(`omv serve prints its URL, logs deliveries and stops cleanly on ${signal}`, async () => {
+    const db = join(tempDir(), 'omv.sqlite');
+    const server = await omvServe(['--db', db, '--token', 'tok']);
+    assert.match(server.callbackUrl, /^http:\/\/127\.0\.0\.1:\d+\/callback\/tok$/);
+    assert.match(server.output(), new RegExp(`omv: database ${db}`));
+    const answer = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '7' }), SEED_XML);
+    assert.equal(answer.status, 200);
+    server.child.kill(signal);
+    const [code] = await once(server.child, 'exit');
+    assert.equal(code, 0);
+    assert.match(server.output(), /200 sendOfflineMessages example\.com call 7: stored as delivery 1: 3 entries \(3 new\)/);
+    assert.match(server.output(), new RegExp(`omv: ${signal}: finishing deliveries in progress and stopping`));
+    assert.match((await omv(['stats', '--db', db])).stdout, /^entries {7}3 /m);
+  });
+}
+
+test('omv serve refuses a public address without a token', async () => {
+  const result = await omv(['serve', '--db', join(tempDir(), 'omv.sqlite'), '--host', '0.0.0.0', '--port', '0']);
+  assert.equal(result.code, 1);
+  assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0 without --token/);
+});
