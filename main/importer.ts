@@ -95,6 +95,7 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
   let pending: PayloadEvent[] = [];
   const writeBatch = db.transaction((events: PayloadEvent[]) => {
     for (const event of events) writer.apply(event);
+    writer.flush();
   });
   const flush = () => {
     writeBatch(pending);

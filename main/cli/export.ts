@@ -1,11 +1,9 @@
 // omv export: entries as CSV, in timestamp order, streamed page by page.
 import { createWriteStream } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { csvRow } from '../../shared/csv.js';
-import { EXPORT_COLUMNS, exportValues } from '../../shared/entryRecord.js';
-import { allEntries, type EntryFilter } from '../store/entryQuery.js';
+import type { EntryFilter } from '../../shared/api.js';
+import { writeCsv } from '../csvExport.js';
 import { openDatabaseFor, parseTimeArgument } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw]
@@ -13,11 +11,6 @@ export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user 
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      search text: words, "phrases", prefix*, -excluded
   --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')`;
-
-/** Writes respecting backpressure, so memory stays flat whatever the row count. */
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
-}
 
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -40,17 +33,11 @@ export async function exportCommand(args: string[]): Promise<number> {
     type: values.type,
     from: values.from === undefined ? undefined : parseTimeArgument('--from', values.from, 'start'),
     to: values.to === undefined ? undefined : parseTimeArgument('--to', values.to, 'end'),
-    query: values.query,
+    text: values.query,
   };
   const db = openDatabaseFor(values.db, { mustExist: true });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
-  const neutralise = !values.raw;
-  let rows = 0;
-  await write(out, csvRow(EXPORT_COLUMNS, false));
-  for (const entry of allEntries(db, filter)) {
-    await write(out, csvRow(exportValues(entry), neutralise));
-    rows += 1;
-  }
+  const rows = await writeCsv(db, filter, out, !values.raw);
   if (out !== process.stdout) {
     out.end();
     await once(out, 'finish');

@@ -18,14 +18,14 @@ export async function searchCommand(args: string[]): Promise<number> {
   const limit = parsePositiveInteger('--limit', values.limit!);
   const db = openDatabaseFor(values.db, { mustExist: true });
   const marks: [string, string] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
-  const { hits, total } = searchEntries(db, query, limit, marks);
+  const { hits, total, capped } = searchEntries(db, { text: query }, limit, marks);
   for (const hit of hits) {
     const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
     const invisible = hit.invisible ? ' [invisible]' : '';
     const text = hit.snippet.replace(/[\r\n]+/g, ' ');
     process.stdout.write(`${new Date(hit.timestamp).toISOString()}  ${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}${invisible}: ${text}\n`);
   }
-  process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${total} hits shown`}\n`);
+  process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${capped ? 'more than ' : ''}${total} hits shown`}\n`);
   db.close();
   return 0;
 }

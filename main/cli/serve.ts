@@ -1,15 +1,17 @@
 // omv serve: receive the vendor's callbacks into the database until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT, startReceiver } from '../receiver/server.js';
+import { startApp } from '../app.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../receiver/server.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger } from './common.js';
 
-export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet]
+export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
   --host      address to bind (default 127.0.0.1; any other needs --token)
   --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
   --token     secret the callback URL must carry: /callback/SECRET
   --max-body  largest request body accepted (default 16M)
-  --quiet     do not log each delivery`;
+  --quiet     do not log each delivery
+  --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)`;
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -21,16 +23,18 @@ export async function serve(args: string[]): Promise<number> {
       token: { type: 'string' },
       'max-body': { type: 'string' },
       quiet: { type: 'boolean', default: false },
+      'no-viewer': { type: 'boolean', default: false },
     },
   });
   const port = values.port === '0' ? 0 : parsePositiveInteger('--port', values.port!);
   const maxBodyBytes = values['max-body'] ? parseByteSize('--max-body', values['max-body']) : DEFAULT_MAX_BODY_BYTES;
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const receiver = await startReceiver({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log });
+  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'] });
   process.stdout.write(
-    `omv: receiving callbacks at ${receiver.callbackUrl}\n` +
-      `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n`,
+    `omv: receiving callbacks at ${app.receiver.callbackUrl}\n` +
+      `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
+      (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -40,7 +44,7 @@ export async function serve(args: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await receiver.close();
+  await app.close();
   db.close();
   return 0;
 }

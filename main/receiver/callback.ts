@@ -12,6 +12,8 @@ export interface CallbackContext {
   commit: GroupCommit;
   maxBodyBytes: number;
   log: (line: string) => void;
+  /** Told of every committed outcome (the viewer's live updates listen here). */
+  onStored: (outcome: StoreOutcome) => void;
 }
 
 export function describeOutcome(outcome: StoreOutcome): string {
@@ -66,6 +68,7 @@ export async function handleCallback(req: IncomingMessage, res: ServerResponse, 
     context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
     return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
   }
+  context.onStored(outcome);
   const description = describeOutcome(outcome);
   context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
   answer(res, 200, description);

@@ -5,6 +5,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Db } from '../store/db.js';
+import type { StoreOutcome } from '../store/deliveries.js';
 import { handleCallback } from './callback.js';
 import { GroupCommit } from './groupCommit.js';
 
@@ -17,6 +18,9 @@ export interface ReceiverOptions {
   /** The whole request, headers and body, must arrive within this time (ms). */
   requestTimeoutMs?: number;
   log?: (line: string) => void;
+  onStored?: (outcome: StoreOutcome) => void;
+  /** Everything that is not the callback path goes here (browser mode's viewer), else 404. */
+  otherRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
 }
 
 export interface Receiver {
@@ -58,15 +62,18 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   }
   const log = options.log ?? (() => {});
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
-  const context = { commit: new GroupCommit(options.db), maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, log };
+  const context = {
+    commit: new GroupCommit(options.db),
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    log,
+    onStored: options.onStored ?? (() => {}),
+  };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://receiver');
-    if (!callbackPathMatches(url.pathname, token)) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
-      return;
-    }
-    await handleCallback(req, res, url.searchParams, context);
+    if (callbackPathMatches(url.pathname, token)) return handleCallback(req, res, url.searchParams, context);
+    if (options.otherRoutes && !url.pathname.startsWith('/callback')) return options.otherRoutes(req, res, url);
+    res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   };
 
   const server: Server = createServer(

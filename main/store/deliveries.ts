@@ -24,7 +24,7 @@ export interface DeliveryMeta {
 export type ParsedPayload = { ok: true; events: PayloadEvent[] } | { ok: false; reason: string };
 
 export type StoreOutcome =
-  | { status: 'stored'; deliveryId: number; counts: WriteCounts }
+  | { status: 'stored'; deliveryId: number; counts: WriteCounts; rooms: string[] }
   | { status: 'duplicate'; deliveryId: number }
   | { status: 'quarantined'; deliveryId: number; reason: string };
 
@@ -94,17 +94,18 @@ export function insertDelivery(db: Db, meta: DeliveryMeta, status: DeliveryRow['
 }
 
 export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter, callId: string | null): void {
+  writer.flush();
   db.prepare(
     `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?)
      WHERE id = ?`,
   ).run(writer.root, writer.counts.entries, writer.counts.newEntries, callId, deliveryId);
 }
 
-function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[]): WriteCounts {
+function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[]) {
   const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt });
   for (const event of events) writer.apply(event);
   finishDelivery(db, deliveryId, writer, writer.callId);
-  return writer.counts;
+  return { counts: writer.counts, rooms: [...writer.grownRooms] };
 }
 
 /**
@@ -123,7 +124,7 @@ export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload)
       return { status: 'quarantined', deliveryId: insertDelivery(db, meta, 'quarantined', parsed.reason), reason: parsed.reason };
     }
     const deliveryId = insertDelivery(db, meta, 'importing');
-    return { status: 'stored', deliveryId, counts: writeEvents(db, deliveryId, meta, parsed.events) };
+    return { status: 'stored', deliveryId, ...writeEvents(db, deliveryId, meta, parsed.events) };
   })();
 }
 
@@ -145,6 +146,6 @@ export function listQuarantined(db: Db): QuarantineRow[] {
 
 /** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */
 export function releaseFromQuarantine(db: Db, row: DeliveryRow, events: PayloadEvent[]): WriteCounts {
-  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, events))();
+  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, events).counts)();
 }
 

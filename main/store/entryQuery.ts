@@ -1,25 +1,12 @@
 // One query builder for entries: a filter (room, user, type, time range, search text) plus a
-// keyset position on (timestamp, id) — never OFFSET — serves the export, the search and (later)
-// the timeline alike. Search is just another filter: the FTS match collects rowids first.
+// keyset position on (timestamp, id) — never OFFSET — serves the timeline, the search, the
+// context view and the export alike. Search is just another filter: FTS matches become rowids.
+import type { EntryFilter, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
 
-export interface EntryFilter {
-  room?: string;
-  user?: string;
-  type?: string;
-  /** Inclusive bounds, epoch ms. */
-  from?: number;
-  to?: number;
-  /** Search text (words, "phrases", prefix*, -excluded). */
-  query?: string;
-}
-
-export interface KeysetPosition {
-  timestamp: number;
-  id: number;
-}
+export type { EntryFilter, Keyset };
 
 interface EntryRow {
   id: number;
@@ -57,81 +44,115 @@ function toRecord(row: EntryRow): EntryRecord {
   };
 }
 
-/** WHERE clauses and parameters for a filter (without the keyset part). */
-function filterClauses(filter: EntryFilter): { clauses: string[]; params: Record<string, unknown> } {
-  const clauses: string[] = [];
-  const params: Record<string, unknown> = {};
-  if (filter.room !== undefined) {
-    clauses.push('e.room_id IN (SELECT id FROM rooms WHERE name = @room)');
-    params['room'] = filter.room;
-  }
-  if (filter.user !== undefined) {
-    clauses.push('e.user_id IN (SELECT id FROM users WHERE user_id = @user)');
-    params['user'] = filter.user;
-  }
-  if (filter.type !== undefined) {
-    clauses.push('e.type = @type');
-    params['type'] = filter.type;
-  }
-  if (filter.from !== undefined) {
-    clauses.push('e.ts >= @from');
-    params['from'] = filter.from;
-  }
-  if (filter.to !== undefined) {
-    clauses.push('e.ts <= @to');
-    params['to'] = filter.to;
-  }
-  const match = filter.query === undefined ? null : toFtsQuery(filter.query);
-  if (match !== null) {
-    clauses.push('e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)');
-    params['match'] = match;
-  }
-  return { clauses, params };
+interface Where {
+  clauses: string[];
+  params: Record<string, unknown>;
+  /** The FTS5 expression, when the filter searches text. */
+  match: string | null;
 }
 
-/** One page of entries in (timestamp, id) order, after `position` when given. */
-export function entryPage(db: Db, filter: EntryFilter, limit: number, after?: KeysetPosition): EntryRecord[] {
-  const { clauses, params } = filterClauses(filter);
-  if (after) {
-    clauses.push('(e.ts, e.id) > (@afterTs, @afterId)');
-    params['afterTs'] = after.timestamp;
-    params['afterId'] = after.id;
+/** WHERE clauses for a filter. With `ftsInFrom`, the caller joins entries_fts and matches it. */
+function where(filter: EntryFilter, ftsInFrom = false): Where {
+  const clauses: string[] = [];
+  const params: Record<string, unknown> = {};
+  const add = (clause: string, name: string, value: unknown) => {
+    clauses.push(clause);
+    params[name] = value;
+  };
+  if (filter.room !== undefined) add('e.room_id IN (SELECT id FROM rooms WHERE name = @room)', 'room', filter.room);
+  if (filter.user !== undefined) add('e.user_id IN (SELECT id FROM users WHERE user_id = @user)', 'user', filter.user);
+  if (filter.type !== undefined) add('e.type = @type', 'type', filter.type);
+  if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);
+  if (filter.to !== undefined) add('e.ts <= @to', 'to', filter.to);
+  const match = filter.text === undefined ? null : toFtsQuery(filter.text);
+  if (match !== null) add(ftsInFrom ? 'entries_fts MATCH @match' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)', 'match', match);
+  return { clauses, params, match };
+}
+
+const whereSql = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
+
+/**
+ * One page in (timestamp, id) order: the `limit` entries after `from` (or before it, with
+ * direction 'before'; from the very end when no position is given), always returned oldest first.
+ */
+export function entryPage(db: Db, filter: EntryFilter, limit: number, from?: Keyset, direction: 'after' | 'before' = 'after'): { entries: EntryRecord[]; more: boolean } {
+  const { clauses, params } = where(filter);
+  const backwards = direction === 'before';
+  if (from) {
+    clauses.push(backwards ? '(e.ts, e.id) < (@fromTs, @fromId)' : '(e.ts, e.id) > (@fromTs, @fromId)');
+    params['fromTs'] = from.timestamp;
+    params['fromId'] = from.id;
   }
-  const where = clauses.length ? `WHERE ${clauses.join(' AND ')}` : '';
-  const rows = db.prepare<Record<string, unknown>, EntryRow>(
-    `SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} ${where} ORDER BY e.ts, e.id LIMIT ${Math.trunc(limit)}`,
-  ).all(params);
-  return rows.map(toRecord);
+  const order = backwards ? 'e.ts DESC, e.id DESC' : 'e.ts, e.id';
+  const rows = db
+    .prepare<Record<string, unknown>, EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} ${whereSql(clauses)} ORDER BY ${order} LIMIT ${Math.trunc(limit) + 1}`)
+    .all(params);
+  const more = rows.length > limit;
+  const page = rows.slice(0, limit).map(toRecord);
+  return { entries: backwards ? page.reverse() : page, more };
 }
 
 /** Every entry matching the filter, in (timestamp, id) order, read a page at a time. */
 export function* allEntries(db: Db, filter: EntryFilter, pageSize = 5000): Generator<EntryRecord> {
-  let after: KeysetPosition | undefined;
+  let from: Keyset | undefined;
   for (;;) {
-    const page = entryPage(db, filter, pageSize, after);
-    yield* page;
-    if (page.length < pageSize) return;
-    const last = page.at(-1)!;
-    after = { timestamp: last.timestamp, id: last.id };
+    const { entries, more } = entryPage(db, filter, pageSize, from);
+    yield* entries;
+    if (!more) return;
+    const last = entries.at(-1)!;
+    from = { timestamp: last.timestamp, id: last.id };
   }
 }
 
 export interface SearchHit extends EntryRecord {
-  /** Content with the matches between `marks[0]` and `marks[1]`, shortened around them. */
   snippet: string;
 }
 
-/** The newest entries matching search text, with highlighted snippets. */
-export function searchEntries(db: Db, query: string, limit: number, marks: [string, string] = ['[', ']']): { hits: SearchHit[]; total: number } {
-  const match = toFtsQuery(query);
-  if (match === null) return { hits: [], total: 0 };
+/**
+ * The newest entries matching a filter with search text, with snippets marked by `marks`, and a
+ * count of all matches that stops at `countCap` (an exact count of a common word is slow).
+ */
+export function searchEntries(
+  db: Db,
+  filter: EntryFilter,
+  limit: number,
+  marks: [string, string],
+  countCap = 10_000,
+): { hits: SearchHit[]; total: number; capped: boolean } {
+  const { clauses, params, match } = where(filter, true);
+  if (match === null) return { hits: [], total: 0, capped: false };
   const rows = db
-    .prepare<[string, string, string, number], EntryRow & { snippet: string }>(
-      `SELECT ${ENTRY_COLUMNS}, snippet(entries_fts, 0, ?, ?, '…', 24) AS snippet
+    .prepare<Record<string, unknown>, EntryRow & { snippet: string }>(
+      `SELECT ${ENTRY_COLUMNS}, snippet(entries_fts, 0, @open, @close, '…', 24) AS snippet
        FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ${ENTRY_JOINS}
-       WHERE entries_fts MATCH ? ORDER BY e.ts DESC, e.id DESC LIMIT ?`,
+       ${whereSql(clauses)} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`,
     )
-    .all(marks[0], marks[1], match, limit);
-  const total = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM entries_fts WHERE entries_fts MATCH ?').get(match)!.n;
-  return { hits: rows.map((row) => ({ ...toRecord(row), snippet: row.snippet })), total };
+    .all({ ...params, open: marks[0], close: marks[1] });
+  const counted = db
+    .prepare<Record<string, unknown>, { n: number }>(
+      `SELECT count(*) AS n FROM (SELECT 1 FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ${whereSql(clauses)} LIMIT ${countCap + 1})`,
+    )
+    .get(params)!.n;
+  return { hits: rows.map((row) => ({ ...toRecord(row), snippet: row.snippet })), total: Math.min(counted, countCap), capped: counted > countCap };
+}
+
+/** Counts per time bucket of the entries a filter selects. */
+export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): { from: number; to: number; bucketMs: number; counts: number[] } {
+  const { clauses, params } = where(filter);
+  const range = db
+    .prepare<Record<string, unknown>, { lo: number | null; hi: number | null }>(`SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM entries e ${whereSql(clauses)}`)
+    .get(params)!;
+  if (range.lo === null || range.hi === null) return { from: 0, to: 0, bucketMs: 1, counts: [] };
+  const bucketMs = Math.max(1, Math.ceil((range.hi - range.lo + 1) / buckets));
+  const counts = new Array<number>(buckets).fill(0);
+  const rows = db
+    .prepare<Record<string, unknown>, { b: number; n: number }>(`SELECT CAST((e.ts - @lo) / @bucketMs AS INTEGER) AS b, count(*) AS n FROM entries e ${whereSql(clauses)} GROUP BY b`)
+    .all({ ...params, lo: range.lo, bucketMs });
+  for (const row of rows) counts[Math.min(buckets - 1, row.b)] = row.n;
+  return { from: range.lo, to: range.lo + bucketMs * buckets, bucketMs, counts };
+}
+
+export function entryById(db: Db, id: number): EntryRecord | undefined {
+  const row = db.prepare<[number], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.id = ?`).get(id);
+  return row && toRecord(row);
 }

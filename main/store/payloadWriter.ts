@@ -60,6 +60,7 @@ function prepareStatements(db: Db) {
     snapshot: db.prepare('INSERT INTO connection_snapshots (delivery_id, domain_id, taken_at) VALUES (?, ?, ?)'),
     snapshotRoom: db.prepare('INSERT OR REPLACE INTO connection_snapshot_rooms (snapshot_id, room_id, user_count) VALUES (?, ?, ?)'),
     snapshotUser: db.prepare('INSERT OR IGNORE INTO connection_snapshot_users (snapshot_id, room_id, user_id) VALUES (?, ?, ?)'),
+    roomStats: db.prepare('UPDATE rooms SET entry_count = entry_count + ?, last_ts = max(coalesce(last_ts, 0), ?) WHERE id = ?'),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
@@ -79,6 +80,10 @@ export class PayloadWriter {
   private readonly roomIds = new Map<string, number>();
   private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
   private readonly abuseEntryIds: number[] = [];
+  /** New entries per room since the last flush: room id → count and latest timestamp. */
+  private readonly roomGrowth = new Map<number, { added: number; lastTs: number }>();
+  /** Names of the rooms that got new entries. */
+  readonly grownRooms = new Set<string>();
   private snapshotId: number | null = null;
 
   constructor(
@@ -151,11 +156,29 @@ export class PayloadWriter {
     if (inserted.changes > 0) {
       id = Number(inserted.lastInsertRowid);
       this.counts.newEntries += 1;
+      this.grow(roomId, entry);
       if (entry.content !== null) this.sql.fts.run(id, entry.content);
     } else if (entry.displayName !== null) {
       this.sql.fillDisplayName.run(entry.displayName, roomId, entry.timestamp, key);
     }
     if (this.root === 'abuse') this.abuseEntryIds.push(id ?? this.sql.entryByKey.get(roomId, entry.timestamp, key)!.id);
+  }
+
+  private grow(roomId: number, entry: ChatEntry): void {
+    const growth = this.roomGrowth.get(roomId);
+    if (growth) {
+      growth.added += 1;
+      growth.lastTs = Math.max(growth.lastTs, entry.timestamp);
+    } else {
+      this.roomGrowth.set(roomId, { added: 1, lastTs: entry.timestamp });
+      this.grownRooms.add(entry.room);
+    }
+  }
+
+  /** Writes the rooms' entry counts; call before the transaction that applied events commits. */
+  flush(): void {
+    for (const [roomId, growth] of this.roomGrowth) this.sql.roomStats.run(growth.added, growth.lastTs, roomId);
+    this.roomGrowth.clear();
   }
 
   private writeAbuseReport(report: AbuseReport): void {

@@ -31,9 +31,12 @@ export function up(db: Database): void {
     CREATE INDEX deliveries_quarantined ON deliveries (id) WHERE status = 'quarantined';
 
     CREATE TABLE rooms (
-      id        INTEGER PRIMARY KEY,
-      domain_id TEXT NOT NULL,
-      name      TEXT NOT NULL,
+      id          INTEGER PRIMARY KEY,
+      domain_id   TEXT    NOT NULL,
+      name        TEXT    NOT NULL,
+      -- kept up to date by the writer, so the room list never counts a million entries
+      entry_count INTEGER NOT NULL DEFAULT 0,
+      last_ts     INTEGER,
       UNIQUE (domain_id, name)
     );
 

@@ -1,0 +1,182 @@
+// Browser mode: the built renderer and the same API as the desktop app, over loopback HTTP.
+// Chat logs are private, so: only loopback peers, only our own Host header (DNS rebinding),
+// and a per-launch secret — given once in the viewer URL, then kept in a SameSite cookie.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, normalize, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
+import { writeCsv } from '../csvExport.js';
+import { importFile } from '../importer.js';
+import type { Db } from '../store/db.js';
+import type { EventHub } from '../api/events.js';
+import type { OmvService } from '../api/service.js';
+
+export interface ViewerOptions {
+  db: Db;
+  service: OmvService;
+  events: EventHub;
+  /** The built renderer (index.html and assets). */
+  staticDir: string;
+  secret: string;
+  /** Host header values we answer to, e.g. 127.0.0.1:8420 and localhost:8420. */
+  hosts: () => string[];
+}
+
+const COOKIE = 'omv_key';
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+export const CONTENT_SECURITY_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const SECURITY_HEADERS = {
+  'content-security-policy': CONTENT_SECURITY_POLICY,
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+function isLoopbackPeer(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address));
+}
+
+function sameSecret(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(secret));
+}
+
+function cookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(value.join('='));
+  }
+  return undefined;
+}
+
+function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...headers });
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, JSON.stringify(value), 'application/json; charset=utf-8');
+}
+
+async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown> {
+  let text = '';
+  for await (const chunk of req) {
+    text += (chunk as Buffer).toString('utf8');
+    if (text.length > limit) throw new Error('request too large');
+  }
+  return text === '' ? {} : JSON.parse(text);
+}
+
+export function createViewerHandler(options: ViewerOptions) {
+  const { service, events, secret } = options;
+
+  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+    const relative = pathname === '/' ? 'index.html' : normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    const file = join(options.staticDir, relative);
+    if (!file.startsWith(options.staticDir + sep) || relative.includes('..')) return send(res, 404, 'not found\n');
+    try {
+      if (!(await stat(file)).isFile()) return send(res, 404, 'not found\n');
+    } catch {
+      if (pathname === '/') return send(res, 503, 'The viewer is not built: run `npm run build`.\n');
+      return send(res, 404, 'not found\n');
+    }
+    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type });
+    res.end(await readFile(file));
+  }
+
+  async function callApi(req: IncomingMessage, res: ServerResponse, method: string): Promise<void> {
+    if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').startsWith('application/json')) {
+      return sendJson(res, 405, { ok: false, error: 'API calls are POST with a JSON body' });
+    }
+    if (!(API_METHODS as readonly string[]).includes(method)) return sendJson(res, 404, { ok: false, error: `no API call "${method}"` });
+    let result: ApiResult<unknown>;
+    try {
+      const args = (await readJson(req)) as never;
+      result = { ok: true, value: await service[method as ApiMethod](args) };
+    } catch (error) {
+      result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    sendJson(res, 200, result);
+  }
+
+  function streamEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+    req.socket.setTimeout(0);
+    req.on('close', () => {
+      clearInterval(keepAlive);
+      unsubscribe();
+    });
+  }
+
+  /** POST /api/import?name=FILE with the file's bytes as the body: spooled, then imported. */
+  async function importUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'POST the file' });
+    const name = basename(url.searchParams.get('name') || 'upload.xml');
+    const dir = await mkdtemp(join(tmpdir(), 'omv-upload-'));
+    try {
+      const file = join(dir, name);
+      await pipeline(req, createWriteStream(file));
+      const result = await importFile(options.db, file, {
+        onProgress: (p) => events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
+      });
+      if (result.newEntries > 0) events.emit({ type: 'entriesAdded', count: result.newEntries, rooms: [] });
+      const value: ImportFileResult = { name, status: result.status, entries: result.entries, newEntries: result.newEntries, error: result.error?.replace(file, name) };
+      sendJson(res, 200, { ok: true, value });
+    } catch (error) {
+      sendJson(res, 200, { ok: false, error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+
+  async function exportDownload(res: ServerResponse, url: URL): Promise<void> {
+    const filter = JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter;
+    const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
+    await writeCsv(options.db, filter, res);
+    res.end();
+  }
+
+  return async function handleViewer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!isLoopbackPeer(req.socket.remoteAddress)) return send(res, 403, 'the viewer answers this machine only\n');
+    if (!options.hosts().includes(req.headers.host ?? '')) return send(res, 403, 'unexpected Host header\n');
+    const given = url.searchParams.get('key') ?? undefined;
+    if (url.pathname === '/' && given !== undefined) {
+      if (!sameSecret(given, secret)) return send(res, 403, 'wrong key: use the viewer URL omv printed\n');
+      res.writeHead(303, { ...SECURITY_HEADERS, location: '/', 'set-cookie': `${COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/` });
+      return void res.end();
+    }
+    const authorised = sameSecret(cookie(req, COOKIE) ?? (req.headers['x-omv-key'] as string | undefined), secret);
+    if (url.pathname.startsWith('/api/')) {
+      if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
+      if (url.pathname === '/api/events') return streamEvents(req, res);
+      if (url.pathname === '/api/import') return importUpload(req, res, url);
+      if (url.pathname === '/api/export.csv') return exportDownload(res, url);
+      return callApi(req, res, url.pathname.slice('/api/'.length));
+    }
+    if (url.pathname === '/' && !authorised) {
+      return send(res, 401, '<!doctype html><title>omv</title><p>Open the viewer URL that <code>omv serve</code> printed: it carries the key.</p>', 'text/html; charset=utf-8');
+    }
+    return serveStatic(res, url.pathname);
+  };
+}
+
+export type ViewerHandler = ReturnType<typeof createViewerHandler>;

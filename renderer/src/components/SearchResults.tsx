@@ -1,0 +1,68 @@
+// Search hits, newest first, highlighted; Enter or a click opens one in its context.
+import { useEffect, useState } from 'react';
+import type { EntryFilter, SearchResult } from '../../../shared/api';
+import type { EntryRecord } from '../../../shared/entryRecord';
+import { api } from '../transport';
+import type { Zone } from '../time';
+import { EntryRow } from './EntryRow';
+
+interface Props {
+  filter: EntryFilter;
+  zone: Zone;
+  liveTick: number;
+  onUser: (userId: string) => void;
+  onOpen: (entry: EntryRecord) => void;
+  onError: (message: string) => void;
+}
+
+export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError }: Props) {
+  const [result, setResult] = useState<SearchResult | null>(null);
+  const [selected, setSelected] = useState(0);
+  const filterKey = JSON.stringify(filter);
+
+  useEffect(() => {
+    let cancelled = false;
+    api
+      .search({ filter, limit: 200 })
+      .then((value) => {
+        if (cancelled) return;
+        setResult(value);
+        setSelected((s) => Math.min(s, Math.max(0, value.hits.length - 1)));
+      })
+      .catch((error: Error) => !cancelled && onError(error.message));
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [filterKey, liveTick]);
+
+  if (!result) return <div className="timeline-empty">Searching…</div>;
+  const count = `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const move = (to: number) => {
+      const index = Math.max(0, Math.min(result.hits.length - 1, to));
+      setSelected(index);
+      document.querySelector(`[data-hit-index="${index}"]`)?.scrollIntoView({ block: 'nearest' });
+      event.preventDefault();
+    };
+    if (event.key === 'ArrowDown' || event.key === 'j') move(selected + 1);
+    else if (event.key === 'ArrowUp' || event.key === 'k') move(selected - 1);
+    else if (event.key === 'Enter' && result.hits[selected]) onOpen(result.hits[selected]);
+  };
+
+  return (
+    <div className="results" tabIndex={0} onKeyDown={onKeyDown} data-testid="search-results">
+      <div className="results-count" data-testid="result-count">
+        {count}
+        {result.hits.length < result.total && <span className="muted"> · newest {result.hits.length} shown</span>}
+      </div>
+      {result.hits.length === 0 && <div className="timeline-empty">Nothing matches.</div>}
+      {result.hits.map((hit, i) => (
+        <div key={hit.id} data-hit-index={i} onClick={() => setSelected(i)}>
+          <EntryRow entry={hit} zone={zone} showRoom selected={i === selected} onUser={onUser} onOpen={() => onOpen(hit)} />
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,42 @@
+// The receiver at a glance: where callbacks go, when the last arrived, today's count, and the
+// quarantine (click to see it).
+import { useEffect, useState } from 'react';
+import type { ReceiverStatus } from '../../../shared/api';
+import { api } from '../transport';
+import { formatTime, relative, type Zone } from '../time';
+
+interface Props {
+  zone: Zone;
+  liveTick: number;
+  onQuarantine: () => void;
+}
+
+export function StatusBar({ zone, liveTick, onQuarantine }: Props) {
+  const [status, setStatus] = useState<ReceiverStatus | null>(null);
+  const [, setNow] = useState(0);
+  useEffect(() => {
+    api.receiverStatus({}).then(setStatus, () => {});
+  }, [liveTick]);
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(timer);
+  }, []);
+  if (!status) return <footer className="status" />;
+  return (
+    <footer className="status" data-testid="status-bar">
+      <span className="status-item" title="give this URL to the chat vendor">
+        <span className="status-dot" aria-hidden /> receiving at <code>{status.callbackUrl ?? 'not listening'}</code>
+      </span>
+      <span className="status-item" title={status.lastDeliveryAt ? formatTime(status.lastDeliveryAt, zone) : ''}>
+        last delivery {relative(status.lastDeliveryAt)}
+      </span>
+      <span className="status-item" data-testid="deliveries-today">
+        {status.deliveriesToday.toLocaleString()} today
+      </span>
+      <span className="status-item">{status.entries.toLocaleString()} entries</span>
+      <button type="button" className={`status-item status-button${status.quarantined ? ' warn' : ''}`} onClick={onQuarantine} data-testid="quarantine-button">
+        {status.quarantined.toLocaleString()} quarantined
+      </button>
+    </footer>
+  );
+}

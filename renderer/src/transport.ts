@@ -1,0 +1,103 @@
+// How the renderer reaches main: Electron's preload bridge when present, else browser mode's
+// loopback HTTP. Both carry the one contract in shared/api.ts; errors arrive as values and become
+// exceptions here, in one place.
+import { API_METHODS, type ApiEvent, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult, type OmvClient } from '../../shared/api';
+
+/** What the Electron preload exposes as window.omv (see main/electron/preload.ts). */
+export interface DesktopBridge {
+  call(method: ApiMethod, args: unknown): Promise<ApiResult<unknown>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  importFiles(): Promise<ApiResult<ImportFileResult[]>>;
+  exportCsv(filter: EntryFilter): Promise<ApiResult<string | null>>;
+}
+
+declare global {
+  interface Window {
+    omv?: DesktopBridge;
+  }
+}
+
+export interface Transport {
+  api: OmvClient;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** Desktop: asks main to show a file dialog (files is ignored). Browser: uploads the files given. */
+  importFiles(files: File[], onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult[]>;
+  exportCsv(filter: EntryFilter): Promise<void>;
+  readonly desktop: boolean;
+}
+
+function unwrap<T>(result: ApiResult<T>): T {
+  if (!result.ok) throw new Error(result.error);
+  return result.value;
+}
+
+function client(call: (method: ApiMethod, args: unknown) => Promise<ApiResult<unknown>>): OmvClient {
+  const api = {} as Record<ApiMethod, (args: unknown) => Promise<unknown>>;
+  for (const method of API_METHODS) api[method] = async (args) => unwrap(await call(method, args));
+  return api as unknown as OmvClient;
+}
+
+function desktopTransport(bridge: DesktopBridge): Transport {
+  return {
+    desktop: true,
+    api: client((method, args) => bridge.call(method, args)),
+    onEvent: (listener) => bridge.onEvent(listener),
+    importFiles: async () => unwrap(await bridge.importFiles()),
+    exportCsv: async (filter) => void unwrap(await bridge.exportCsv(filter)),
+  };
+}
+
+function upload(file: File, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult> {
+  return new Promise((resolve, reject) => {
+    const request = new XMLHttpRequest();
+    request.open('POST', `api/import?name=${encodeURIComponent(file.name)}`);
+    request.upload.onprogress = (event) => onUpload?.(file.name, event.loaded, event.total);
+    request.onload = () => {
+      try {
+        resolve(unwrap(JSON.parse(request.responseText) as ApiResult<ImportFileResult>));
+      } catch (error) {
+        reject(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    request.onerror = () => reject(new Error(`uploading ${file.name} failed`));
+    request.send(file);
+  });
+}
+
+function browserTransport(): Transport {
+  const listeners = new Set<(event: ApiEvent) => void>();
+  let source: EventSource | null = null;
+  return {
+    desktop: false,
+    api: client(async (method, args) => {
+      const response = await fetch(`api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args ?? {}) });
+      if (response.status === 401) return { ok: false, error: 'This viewer session has no key: open the URL that omv serve printed.' };
+      return (await response.json()) as ApiResult<unknown>;
+    }),
+    onEvent(listener) {
+      listeners.add(listener);
+      source ??= new EventSource('api/events');
+      source.onmessage = (message) => {
+        const event = JSON.parse(message.data as string) as ApiEvent;
+        for (const each of listeners) each(event);
+      };
+      return () => listeners.delete(listener);
+    },
+    async importFiles(files, onUpload) {
+      const results: ImportFileResult[] = [];
+      for (const file of files) results.push(await upload(file, onUpload));
+      return results;
+    },
+    async exportCsv(filter) {
+      const link = document.createElement('a');
+      link.href = `api/export.csv?filter=${encodeURIComponent(JSON.stringify(filter))}`;
+      link.download = '';
+      document.body.append(link);
+      link.click();
+      link.remove();
+    },
+  };
+}
+
+export const transport: Transport = window.omv ? desktopTransport(window.omv) : browserTransport();
+export const api = transport.api;

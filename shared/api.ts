@@ -1,0 +1,147 @@
+// The one contract between the UI and main: every call the renderer may make and every event it
+// receives. Main implements it once (main/api/service.ts); Electron IPC and browser mode's
+// loopback HTTP both carry exactly these calls. Runs anywhere (no Node, no DOM).
+import type { EntryRecord } from './entryRecord.js';
+
+/** Which entries: the same filter drives the timeline, search, histogram and export. */
+export interface EntryFilter {
+  room?: string;
+  user?: string;
+  type?: string;
+  /** Inclusive bounds, epoch ms. */
+  from?: number;
+  to?: number;
+  /** Full-text search: words, "phrases", prefix*, -excluded. */
+  text?: string;
+}
+
+/** A position in (timestamp, id) order: pages are keyset-paged from one, never by OFFSET. */
+export interface Keyset {
+  timestamp: number;
+  id: number;
+}
+
+export interface RoomSummary {
+  name: string;
+  domainId: string;
+  entries: number;
+  lastActivity: number | null;
+}
+
+export interface TimelineRequest {
+  filter: EntryFilter;
+  /** Entries strictly after this position, oldest first; or, with `direction: 'before'`, strictly before it. */
+  from?: Keyset;
+  direction?: 'after' | 'before';
+  limit: number;
+}
+
+export interface TimelinePage {
+  entries: EntryRecord[];
+  /** True when there are more entries beyond the page in the direction asked. */
+  more: boolean;
+}
+
+export interface SearchHit extends EntryRecord {
+  /** Content with matches between U+E000 and U+E001 (private-use marks the UI turns into highlights). */
+  snippet: string;
+}
+
+export interface SearchResult {
+  hits: SearchHit[];
+  /** Exact up to `countCap`, else `countCap` with `capped`. */
+  total: number;
+  capped: boolean;
+}
+
+export interface ContextResult {
+  entries: EntryRecord[];
+  focusId: number;
+}
+
+export interface UserActivity {
+  userId: string;
+  displayName: string | null;
+  firstSeen: number | null;
+  lastSeen: number | null;
+  entries: number;
+  rooms: Array<{ name: string; entries: number; lastSeen: number }>;
+  recent: EntryRecord[];
+}
+
+export interface Histogram {
+  from: number;
+  to: number;
+  bucketMs: number;
+  counts: number[];
+}
+
+export interface ReceiverStatus {
+  callbackUrl: string | null;
+  lastDeliveryAt: number | null;
+  deliveriesToday: number;
+  quarantined: number;
+  entries: number;
+}
+
+export interface QuarantinedDelivery {
+  id: number;
+  receivedAt: number;
+  source: 'callback' | 'import';
+  function: string | null;
+  domainId: string;
+  callId: string | null;
+  filePath: string | null;
+  size: number;
+  reason: string | null;
+}
+
+export interface ImportFileResult {
+  name: string;
+  status: 'new' | 'duplicate' | 'failed';
+  entries: number;
+  newEntries: number;
+  error?: string;
+}
+
+export type ApiEvent =
+  | { type: 'entriesAdded'; count: number; rooms: string[] }
+  | { type: 'deliveryReceived'; status: 'stored' | 'duplicate' | 'quarantined'; at: number }
+  | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number };
+
+/** Calls the renderer makes. Each takes one argument object and answers with a value. */
+export interface OmvApi {
+  rooms(args: { filter?: string }): RoomSummary[];
+  timeline(args: TimelineRequest): TimelinePage;
+  search(args: { filter: EntryFilter; limit: number }): SearchResult;
+  context(args: { entryId: number; radius: number }): ContextResult;
+  userActivity(args: { userId: string }): UserActivity;
+  histogram(args: { filter: EntryFilter; buckets: number }): Histogram;
+  receiverStatus(args: Record<string, never>): ReceiverStatus;
+  quarantine(args: Record<string, never>): QuarantinedDelivery[];
+  quarantinePayload(args: { id: number }): string;
+  retryQuarantined(args: { id?: number }): Array<{ id: number; status: 'stored' | 'quarantined'; reason?: string }>;
+}
+
+export type ApiMethod = keyof OmvApi;
+
+export const API_METHODS: readonly ApiMethod[] = [
+  'rooms',
+  'timeline',
+  'search',
+  'context',
+  'userActivity',
+  'histogram',
+  'receiverStatus',
+  'quarantine',
+  'quarantinePayload',
+  'retryQuarantined',
+];
+
+/** What crosses a transport: errors as values, turned back into exceptions in one place. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** The async client the renderer sees: one function per call. */
+export type OmvClient = { [M in ApiMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<Awaited<ReturnType<OmvApi[M]>>> };
+
+export const SNIPPET_MARKS: [string, string] = ['\uE000', '\uE001'];

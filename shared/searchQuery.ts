@@ -1,0 +1,60 @@
+// The search box's language: free text (words, "phrases", prefix*, -excluded) plus filter terms
+// from:USER in:ROOM type:TYPE before:DATE after:DATE. Parsing never throws: problems come back as
+// messages to show inline, and whatever could be understood still applies.
+import type { EntryFilter } from './api.js';
+import { SearchSyntaxError, toFtsQuery } from './ftsQuery.js';
+
+export interface ParsedSearch {
+  filter: EntryFilter;
+  errors: string[];
+}
+
+const TERM = /(-?)(from|in|type|before|after):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi;
+
+/** A date for before:/after:: epoch ms, YYYY-MM-DD (a whole UTC day), or any ISO time. */
+function parseDate(text: string, bound: 'before' | 'after'): number | null {
+  if (/^\d{10,}$/.test(text)) return Number(text);
+  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
+  const ms = Date.parse(dayOnly || /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`);
+  if (Number.isNaN(ms)) return null;
+  // before:2024-03-02 means up to the end of the day before; after:2024-03-01 from the day after.
+  if (dayOnly) return bound === 'before' ? ms - 1 : ms + 86_400_000;
+  return bound === 'before' ? ms - 1 : ms + 1;
+}
+
+export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch {
+  const filter: EntryFilter = { ...base };
+  const errors: string[] = [];
+  const words: string[] = [];
+  for (const match of input.matchAll(TERM)) {
+    const [, negated, key, rawValue, quotedValue, word] = match;
+    if (word !== undefined) {
+      words.push(word);
+      continue;
+    }
+    const name = key!.toLowerCase();
+    const value = (quotedValue ?? rawValue ?? '').trim();
+    if (negated) errors.push(`-${name}: is not supported: leave the filter out instead`);
+    else if (value === '') errors.push(`${name}: needs a value`);
+    else if (name === 'from') filter.user = value;
+    else if (name === 'in') filter.room = value;
+    else if (name === 'type') filter.type = value.toLowerCase();
+    else {
+      const bound = name as 'before' | 'after';
+      const ms = parseDate(value, bound);
+      if (ms === null) errors.push(`${name}: "${value}" is not a date (try 2024-03-01 or 2024-03-01T12:00)`);
+      else if (bound === 'before') filter.to = Math.min(filter.to ?? Infinity, ms);
+      else filter.from = Math.max(filter.from ?? -Infinity, ms);
+    }
+  }
+  const text = words.join(' ').trim();
+  if (text !== '') {
+    try {
+      if (toFtsQuery(text) !== null) filter.text = text;
+    } catch (error) {
+      if (!(error instanceof SearchSyntaxError)) throw error;
+      errors.push(error.message);
+    }
+  }
+  return { filter, errors };
+}
