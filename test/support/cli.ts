@@ -26,13 +26,14 @@ export interface ServeProcess {
   output: () => string;
 }
 
-/** Starts `omv serve` on a free port and waits until it prints its callback URL. */
-export function omvServe(args: string[]): Promise<ServeProcess> {
+/**
+ * Starts `omv serve` on a free port and waits until it prints its callback URL. It is killed
+ * after the calling test, or — with `killAfterTest: false` — by the caller.
+ */
+export function omvServe(args: string[], { killAfterTest = true } = {}): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  after(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  if (killAfterTest) after(() => stop(child));
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
@@ -43,4 +44,8 @@ export function omvServe(args: string[]): Promise<ServeProcess> {
     child.stderr.on('data', onData);
     child.on('exit', (code) => reject(new Error(`omv serve exited (${code}) before it was ready:\n${output}`)));
   });
+}
+
+export function stop(child: ChildProcess): void {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
 }

@@ -1,0 +1,225 @@
+// The moderator's desk end to end: the real `omv serve`, a real SQLite file, real callbacks and
+// Debian's Chromium driven by Playwright. Screenshots of the main views land in
+// test-results/screenshots/ (light and dark) for a person to look at.
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { omvServe, stop, type ServeProcess } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml, type EntrySpec } from './support/payloads.js';
+
+const CHROMIUM = process.env['OMV_CHROMIUM'] ?? '/usr/bin/chromium';
+const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+const XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+
+let server: ServeProcess;
+const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
+let viewerUrl: string;
+let browser: Browser;
+const pageErrors: string[] = [];
+
+/** Closes a page, failing the test if any script on it threw. */
+async function done(page: Page): Promise<void> {
+  await page.close();
+  assert.deepEqual(pageErrors.splice(0), [], 'the page threw');
+}
+
+function deliver(rooms: Parameters<typeof messagesXml>[0], callID: string) {
+  return postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }), messagesXml(rooms, { callID }));
+}
+
+async function openViewer(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme, acceptDownloads: true });
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(viewerUrl);
+  await page.getByTestId('timeline').waitFor();
+  return page;
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set OMV_CHROMIUM`);
+  server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], { killAfterTest: false });
+  viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
+  const base = Date.UTC(2024, 2, 1, 9, 0);
+  const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({ ts: base + i * 60_000, user: `user${i % 6}`, content: `lobby chatter number ${i}` }));
+  lobby.splice(10, 0, { ts: base + 10 * 60_000 + 1, user: 'user1', type: 'join' });
+  const answers = [
+    await deliver({ lobby, games: [{ ts: base + 5, user: 'gamer', content: 'good game everyone' }] }, 'seed-1'),
+    await deliver({ lobby: [{ ts: base + 3_600_000 * 2, user: 'mallory', content: XSS }] }, 'seed-2'),
+  ];
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [200, 200],
+  );
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  if (server) stop(server.child);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('the desk in a browser', () => {
+  test('the timeline opens on the newest entries; hostile content is shown as text and runs nothing', async () => {
+    const page = await openViewer();
+    const xssRow = page.locator('.entry', { hasText: 'onerror' });
+    await xssRow.waitFor();
+    assert.equal(await xssRow.locator('.entry-body').innerText(), XSS);
+    assert.equal(await page.locator('.timeline img, .timeline script').count(), 0);
+    assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
+    await screenshot(page, 'timeline-light');
+    await done(page);
+  });
+
+  test('a callback appears live, without a reload', async () => {
+    const page = await openViewer();
+    const answer = await deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn just arrived' }] }, 'live-1');
+    assert.equal(answer.status, 200);
+    await page.locator('.entry', { hasText: 'a unicorn just arrived' }).waitFor({ timeout: 5000 });
+    await page.getByTestId('deliveries-today').filter({ hasText: '3 today' }).waitFor();
+    await done(page);
+  });
+
+  test('search finds and highlights; a hit opens in its context; Esc goes back', async () => {
+    const page = await openViewer();
+    await page.keyboard.press('/');
+    await page.keyboard.type('unicorn');
+    await page.getByTestId('result-count').filter({ hasText: '1 hit' }).waitFor();
+    assert.equal(await page.locator('[data-testid=search-results] mark').first().innerText(), 'unicorn');
+    await screenshot(page, 'search-light');
+    await page.locator('.entry', { hasText: 'unicorn' }).getByRole('button', { name: 'context ›' }).click();
+    const focused = page.locator('.entry.focused');
+    await focused.waitFor();
+    assert.match(await focused.innerText(), /a unicorn just arrived/);
+    assert.ok((await page.locator('.timeline .entry').count()) > 10, 'the surrounding entries are shown');
+    assert.match(await page.locator('.main-head h1').innerText(), /#lobby around/);
+    await page.locator('.timeline').focus();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('search-results').waitFor();
+    await done(page);
+  });
+
+  test('filters narrow: a room, a user, a type; a bad filter is explained, not a crash', async () => {
+    const page = await openViewer();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
+    assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['good game everyone']);
+    await page.locator('.room', { hasText: 'All rooms' }).click();
+    await page.getByTestId('search').fill('type:join');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
+    assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['joined']);
+    await page.getByTestId('search').fill('from:user3 in:lobby');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 10);
+    assert.deepEqual(new Set(await page.locator('.timeline .entry-user').allInnerTexts()), new Set(['user3']));
+    await page.getByTestId('search').fill('after:someday chatter');
+    assert.match(await page.getByTestId('search-errors').innerText(), /after: "someday" is not a date/);
+    await page.getByTestId('search').fill('-chatter');
+    assert.match(await page.getByTestId('search-errors').innerText(), /add a word to look for/);
+    await done(page);
+  });
+
+  test('a user link shows all their activity', async () => {
+    const page = await openViewer();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.entry-user', { hasText: 'gamer' }).first().click();
+    const view = page.getByTestId('user-view');
+    await view.waitFor();
+    assert.match(await view.locator('.user-head').innerText(), /gamer[\s\S]*entries\s*1/);
+    assert.match(await view.locator('.user-rooms').innerText(), /#games/);
+    await done(page);
+  });
+
+  test('import through the UI shows progress and results, and the new room appears', async () => {
+    const page = await openViewer('dark');
+    const file = join(dataDir, 'saved-archive.xml');
+    writeFileSync(file, messagesXml({ 'imported-room': [{ ts: 1_000, user: 'old', content: 'from a saved file' }, { ts: 2_000, user: 'old', type: 'leave' }] }, {}, 'messageArchive'));
+    await page.getByTestId('file-input').setInputFiles(file);
+    const results = page.getByTestId('import-results');
+    await results.waitFor();
+    assert.match(await results.innerText(), /new saved-archive\.xml — 2 entries, 2 new/);
+    await page.locator('[data-room=imported-room]').waitFor();
+    await screenshot(page, 'import-dark');
+    await done(page);
+  });
+
+  test('export downloads exactly the current filter as CSV', async () => {
+    const page = await openViewer();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    const lines = csv.trimEnd().split('\r\n');
+    assert.equal(lines[0], 'entry_id,time_utc,timestamp_ms,domain_id,room,type,user_id,display_name,invisible,content,source,call_id');
+    assert.equal(lines.length, 2);
+    assert.match(lines[1]!, /,example\.com,games,msg,gamer,,false,good game everyone,callback,seed-1$/);
+    await done(page);
+  });
+
+  test('the quarantine is one click from the status bar', async () => {
+    await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }), '<messageOffline><room></messageOffline>');
+    const page = await openViewer('dark');
+    await page.getByTestId('quarantine-button').filter({ hasText: '1 quarantined' }).click();
+    const dialog = page.getByTestId('quarantine-dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.innerText(), /malformed payload at 1:\d+/);
+    await dialog.locator('.quarantine-row').click();
+    assert.equal(await dialog.locator('pre').innerText(), '<messageOffline><room></messageOffline>');
+    await screenshot(page, 'quarantine-dark');
+    await done(page);
+  });
+
+  test('dark theme follows the OS', async () => {
+    const page = await openViewer('dark');
+    const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    assert.equal(background, 'rgb(18, 21, 27)');
+    await screenshot(page, 'timeline-dark');
+    await done(page);
+  });
+});
+
+describe("the viewer's API guards private chat logs", () => {
+  const origin = () => new URL(viewerUrl).origin;
+  const call = (headers: Record<string, string>) => fetch(`${origin()}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+
+  test('no key: 401; a wrong key: 403', async () => {
+    assert.equal((await call({})).status, 401);
+    assert.equal((await call({ cookie: 'omv_key=guess' })).status, 401);
+    assert.equal((await fetch(`${origin()}/?key=guess`, { redirect: 'manual' })).status, 403);
+  });
+
+  test('the key from the printed URL opens it, as a cookie', async () => {
+    const landing = await fetch(viewerUrl, { redirect: 'manual' });
+    assert.equal(landing.status, 303);
+    const cookie = landing.headers.get('set-cookie')!;
+    assert.match(cookie, /HttpOnly; SameSite=Strict/);
+    const answer = await call({ cookie: cookie.split(';')[0]! });
+    assert.equal(answer.status, 200);
+    assert.ok(((await answer.json()) as { ok: boolean }).ok);
+  });
+
+  test('a foreign Host header (DNS rebinding) is refused even with the key', async () => {
+    const key = new URL(viewerUrl).searchParams.get('key')!;
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(`${origin()}/api/rooms`, { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', 'x-omv-key': key } }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      });
+      req.on('error', reject);
+      req.end('{}');
+    });
+    assert.equal(status, 403);
+  });
+});
