@@ -11,12 +11,14 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** For commands that only read: a missing file is an error, not a new empty database. */
   mustExist?: boolean;
+  /** better-sqlite3's native module to load (the desktop app's, built for Electron's ABI). */
+  nativeBinding?: string;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (options.mustExist && !existsSync(path)) throw new Error(`no database at ${path}`);
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
