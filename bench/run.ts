@@ -13,7 +13,8 @@ import { openDatabase } from '../main/store/db.js';
 import { storeDelivery, type DeliveryMeta } from '../main/store/deliveries.js';
 import { parseBytes } from '../main/parser/parse.js';
 import { writeSyntheticFile } from './generate.js';
-import { syntheticPayload } from './synthetic.js';
+import { SyntheticChat, syntheticPayload } from './synthetic.js';
+import { uiBench } from './ui.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const CLI = here('../main/cli.js');
@@ -34,13 +35,15 @@ function helper(args: string[]): Promise<Record<string, number>> {
   });
 }
 
-async function importBench(dir: string, entries: number): Promise<void> {
+/** Imports a generated file of `entries` entries in one room; returns the database for the UI bench. */
+async function importBench(dir: string, entries: number): Promise<string> {
   process.stderr.write(`import: generating ${fmt(entries)} entries…\n`);
   const file = join(dir, 'import.xml');
-  await writeSyntheticFile(file, { entries, rooms: Math.max(1, Math.round(entries / 5000)), seed: 7 });
+  await writeSyntheticFile(file, { entries, rooms: 1, seed: 7 });
   const megabytes = statSync(file).size / 1e6;
   const parsed = await helper(['parse', file]);
-  const imported = await helper(['import', file, join(dir, 'import.sqlite')]);
+  const db = join(dir, 'import.sqlite');
+  const imported = await helper(['import', file, db]);
   const parseRate = parsed['entries']! / parsed['seconds']!;
   const importRate = imported['entries']! / imported['seconds']!;
   report(
@@ -48,6 +51,7 @@ async function importBench(dir: string, entries: number): Promise<void> {
     `${fmt(importRate)} entries/s, ${fmt(megabytes / imported['seconds']!, 1)} MB/s, peak RSS ${fmt(imported['maxRssMb']!)} MB`,
     `parse alone: ${fmt(parseRate)} entries/s, peak RSS ${fmt(parsed['maxRssMb']!)} MB; import = ${fmt(importRate / parseRate, 2)}× parse`,
   );
+  return db;
 }
 
 function deliveryMeta(n: number, payload: Buffer): DeliveryMeta {
@@ -163,7 +167,8 @@ async function main(): Promise<void> {
   try {
     durabilityBench(dir);
     await callbackBench(dir, Number(values.deliveries));
-    await importBench(dir, Number(values.entries));
+    const db = await importBench(dir, Number(values.entries));
+    await uiBench(db, new SyntheticChat({ entries: 1, rooms: 1 }).roomName(0), Number(values.entries), report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -51,16 +51,27 @@ interface Where {
   match: string | null;
 }
 
+/**
+ * `column = id` for the ids a name resolves to (one, usually: a room or user name per domain).
+ * Resolved first because `column IN (subquery)` keeps SQLite from walking the (column, ts, id)
+ * index in order, and a room of a million entries would be sorted on every page.
+ */
+function idClause(db: Db, column: string, lookup: string, name: string): string {
+  const ids = db.prepare<[string], number>(lookup).pluck().all(name).map((id) => Math.trunc(id));
+  if (ids.length === 0) return '0';
+  return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
+}
+
 /** WHERE clauses for a filter. With `ftsInFrom`, the caller joins entries_fts and matches it. */
-function where(filter: EntryFilter, ftsInFrom = false): Where {
+function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
   const add = (clause: string, name: string, value: unknown) => {
     clauses.push(clause);
     params[name] = value;
   };
-  if (filter.room !== undefined) add('e.room_id IN (SELECT id FROM rooms WHERE name = @room)', 'room', filter.room);
-  if (filter.user !== undefined) add('e.user_id IN (SELECT id FROM users WHERE user_id = @user)', 'user', filter.user);
+  if (filter.room !== undefined) clauses.push(idClause(db, 'e.room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room));
+  if (filter.user !== undefined) clauses.push(idClause(db, 'e.user_id', 'SELECT id FROM users WHERE user_id = ?', filter.user));
   if (filter.type !== undefined) add('e.type = @type', 'type', filter.type);
   if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);
   if (filter.to !== undefined) add('e.ts <= @to', 'to', filter.to);
@@ -76,7 +87,7 @@ const whereSql = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(
  * direction 'before'; from the very end when no position is given), always returned oldest first.
  */
 export function entryPage(db: Db, filter: EntryFilter, limit: number, from?: Keyset, direction: 'after' | 'before' = 'after'): { entries: EntryRecord[]; more: boolean } {
-  const { clauses, params } = where(filter);
+  const { clauses, params } = where(db, filter);
   const backwards = direction === 'before';
   if (from) {
     clauses.push(backwards ? '(e.ts, e.id) < (@fromTs, @fromId)' : '(e.ts, e.id) > (@fromTs, @fromId)');
@@ -119,7 +130,7 @@ export function searchEntries(
   marks: [string, string],
   countCap = 10_000,
 ): { hits: SearchHit[]; total: number; capped: boolean } {
-  const { clauses, params, match } = where(filter, true);
+  const { clauses, params, match } = where(db, filter, true);
   if (match === null) return { hits: [], total: 0, capped: false };
   const rows = db
     .prepare<Record<string, unknown>, EntryRow & { snippet: string }>(
@@ -138,7 +149,7 @@ export function searchEntries(
 
 /** Counts per time bucket of the entries a filter selects. */
 export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): { from: number; to: number; bucketMs: number; counts: number[] } {
-  const { clauses, params } = where(filter);
+  const { clauses, params } = where(db, filter);
   const range = db
     .prepare<Record<string, unknown>, { lo: number | null; hi: number | null }>(`SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM entries e ${whereSql(clauses)}`)
     .get(params)!;

@@ -32,6 +32,7 @@ export function App() {
   const [stack, setStack] = useState<View[]>([{ kind: 'browse' }]);
   const [zone, setZone] = useState<Zone>(() => (localStorage.getItem('omv.zone') as Zone | null) ?? 'local');
   const [liveTick, setLiveTick] = useState(0);
+  const [slowTick, setSlowTick] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [quarantineOpen, setQuarantineOpen] = useState(false);
   const [importState, setImportState] = useState<ImportState | null>(null);
@@ -48,18 +49,25 @@ export function App() {
 
   useEffect(() => localStorage.setItem('omv.zone', zone), [zone]);
 
-  // Live updates: one event, not polling the table; bursts are coalesced into one refresh.
+  // Live updates: one event, not polling the table. Bursts are coalesced: cheap views (the
+  // timeline's newest page, rooms, status) refresh within 150 ms, costly aggregates (histogram,
+  // search counts over millions of entries) at most every 5 s.
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
+    let fast: ReturnType<typeof setTimeout> | null = null;
+    let slow: ReturnType<typeof setTimeout> | null = null;
     return transport.onEvent((event) => {
       if (event.type === 'importProgress') {
         setImportState((s) => s && { ...s, name: event.name, fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 1, entries: event.entries });
         return;
       }
-      timer ??= setTimeout(() => {
-        timer = null;
+      fast ??= setTimeout(() => {
+        fast = null;
         setLiveTick((t) => t + 1);
       }, 150);
+      slow ??= setTimeout(() => {
+        slow = null;
+        setSlowTick((t) => t + 1);
+      }, 5000);
     });
   }, []);
 
@@ -88,6 +96,7 @@ export function App() {
       );
       setImportState({ active: false, name: '', fraction: 1, entries: 0, results });
       setLiveTick((t) => t + 1);
+      setSlowTick((t) => t + 1);
     } catch (e) {
       setImportState({ active: false, name: '', fraction: 0, entries: 0, results: [], error: (e as Error).message });
     }
@@ -114,7 +123,7 @@ export function App() {
   } else if (view.kind === 'user') {
     body = <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   } else if (searching) {
-    body = <SearchResults filter={filter} zone={zone} liveTick={liveTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
+    body = <SearchResults filter={filter} zone={zone} liveTick={slowTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   } else {
     body = <Timeline filter={filter} zone={zone} liveTick={liveTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   }
@@ -198,7 +207,7 @@ export function App() {
             </button>
           )}
         </div>
-        {view.kind === 'browse' && <Histogram filter={filter} zone={zone} liveTick={liveTick} onRange={(from, to) => setRange({ from, to })} />}
+        {view.kind === 'browse' && <Histogram filter={filter} zone={zone} liveTick={slowTick} onRange={(from, to) => setRange({ from, to })} />}
         {error && (
           <div className="notice notice-error" role="alert">
             {error}

@@ -1,0 +1,103 @@
+// The desk at scale, measured through the real UI and its API: time to open a big room, search
+// latency from the viewer's API, and frame times while scrolling (needs Debian's Chromium).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
+const CHROMIUM = process.env['OMV_CHROMIUM'] ?? '/usr/bin/chromium';
+
+export type Report = (what: string, figure: string, baseline?: string) => void;
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+async function startViewer(db: string): Promise<{ viewerUrl: string; stop: () => void }> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const viewerUrl = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /viewer at (\S+)/.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`omv serve exited ${code}`)));
+  });
+  return { viewerUrl, stop: () => child.kill('SIGTERM') };
+}
+
+export async function uiBench(db: string, room: string, entries: number, report: Report): Promise<void> {
+  if (!existsSync(CHROMIUM)) {
+    report('UI', `skipped: no Chromium at ${CHROMIUM}`);
+    return;
+  }
+  const { viewerUrl, stop } = await startViewer(db);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await page.goto(viewerUrl);
+    await page.getByTestId('timeline').waitFor();
+
+    // Open the big room: click → its newest entries on screen.
+    const opens: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await page.locator('.room', { hasText: 'All rooms' }).click();
+      await page.locator('.main-head h1', { hasText: 'All rooms' }).waitFor();
+      const started = performance.now();
+      await page.locator(`[data-room="${room}"]`).click();
+      await page.locator('.main-head h1', { hasText: `#${room}` }).waitFor();
+      await page.locator('.timeline .entry').first().waitFor();
+      opens.push(performance.now() - started);
+    }
+    report(`UI: open a ${entries.toLocaleString('en-US')}-entry room (click → first rows shown)`, `p50 ${percentile(opens, 50).toFixed(0)} ms, worst ${Math.max(...opens).toFixed(0)} ms`, '5 opens, browser mode');
+
+    // Scroll: wheel through the timeline (loading older pages as it goes) and record frame gaps.
+    await page.locator('.timeline').hover();
+    await page.evaluate(() => {
+      const w = window as unknown as { __frames: number[] };
+      w.__frames = [];
+      const tick = (t: number) => {
+        w.__frames.push(t);
+        requestAnimationFrame(tick);
+      };
+      requestAnimationFrame(tick);
+    });
+    for (let i = 0; i < 150; i++) {
+      await page.mouse.wheel(0, -900);
+      await page.waitForTimeout(16);
+    }
+    const frames = await page.evaluate(() => (window as unknown as { __frames: number[] }).__frames);
+    const gaps = frames.slice(1).map((t, i) => t - frames[i]!);
+    const loadedRows = await page.evaluate(() => document.querySelector('.timeline > div')?.getBoundingClientRect().height ?? 0);
+    report(
+      'UI: scrolling back through the room (150 wheel steps)',
+      `frame p50 ${percentile(gaps, 50).toFixed(1)} ms, p95 ${percentile(gaps, 95).toFixed(1)} ms, worst ${Math.max(...gaps).toFixed(1)} ms`,
+      `${gaps.filter((g) => g > 50).length} of ${gaps.length} frames over 50 ms; list height ${Math.round(loadedRows).toLocaleString('en-US')} px after paging`,
+    );
+
+    // Search latency from the viewer's API, with the page's own cookie.
+    const queries = ['the', 'hello', 'lobelza', '"thanks belpa"', 'kar*', 'game -hello'];
+    for (const text of queries) {
+      const times = await page.evaluate(async (q) => {
+        const out: number[] = [];
+        for (let i = 0; i < 12; i++) {
+          const t = performance.now();
+          const response = await fetch('api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filter: { text: q }, limit: 200 }) });
+          await response.json();
+          out.push(performance.now() - t);
+        }
+        return out;
+      }, text);
+      report(`API: search ${text} over ${entries.toLocaleString('en-US')} entries`, `p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`);
+    }
+  } finally {
+    await browser.close();
+    stop();
+  }
+}
