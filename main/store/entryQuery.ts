@@ -119,9 +119,22 @@ export interface SearchHit extends EntryRecord {
   snippet: string;
 }
 
+/** How many of the newest-received matches to take before deciding how to order the rest. */
+const PROBE = 2000;
+
+/** The index that serves ORDER BY ts, id under a filter's equality constraint. */
+function orderIndex(filter: EntryFilter): string {
+  if (filter.user !== undefined) return 'entries_user_ts';
+  if (filter.room !== undefined) return 'entries_room_ts';
+  return 'entries_ts';
+}
+
 /**
- * The newest entries matching a filter with search text, with snippets marked by `marks`, and a
- * count of all matches that stops at `countCap` (an exact count of a common word is slow).
+ * The newest entries (by timestamp) matching a filter with search text, with snippets marked by
+ * `marks`, and a count of all matches that stops at `countCap`. Rowids first: FTS5 hands out the
+ * newest-received matches almost for free, so a rare word is settled from those alone; only a
+ * common one (PROBE matches or more) walks the time index backwards, where hits are dense and the
+ * walk stops early. Snippets are computed for the page shown, nothing else.
  */
 export function searchEntries(
   db: Db,
@@ -130,21 +143,27 @@ export function searchEntries(
   marks: [string, string],
   countCap = 10_000,
 ): { hits: SearchHit[]; total: number; capped: boolean } {
-  const { clauses, params, match } = where(db, filter, true);
-  if (match === null) return { hits: [], total: 0, capped: false };
+  const { clauses, params, match } = where(db, { ...filter, text: undefined });
+  const text = filter.text === undefined ? null : toFtsQuery(filter.text);
+  if (text === null || match !== null) return { hits: [], total: 0, capped: false };
+  const probe = db.prepare<[string, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck().all(text, PROBE);
+  const complete = probe.length < PROBE;
+  const matching = complete ? 'e.id IN (SELECT value FROM json_each(@probe))' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
+  const all = whereSql([matching, ...clauses]);
+  const args = { ...params, probe: JSON.stringify(probe), text };
+  const indexed = complete ? '' : `INDEXED BY ${orderIndex(filter)}`;
   const rows = db
-    .prepare<Record<string, unknown>, EntryRow & { snippet: string }>(
-      `SELECT ${ENTRY_COLUMNS}, snippet(entries_fts, 0, @open, @close, '…', 24) AS snippet
-       FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ${ENTRY_JOINS}
-       ${whereSql(clauses)} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`,
-    )
-    .all({ ...params, open: marks[0], close: marks[1] });
-  const counted = db
-    .prepare<Record<string, unknown>, { n: number }>(
-      `SELECT count(*) AS n FROM (SELECT 1 FROM entries_fts JOIN entries e ON e.id = entries_fts.rowid ${whereSql(clauses)} LIMIT ${countCap + 1})`,
-    )
-    .get(params)!.n;
-  return { hits: rows.map((row) => ({ ...toRecord(row), snippet: row.snippet })), total: Math.min(counted, countCap), capped: counted > countCap };
+    .prepare<Record<string, unknown>, EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${indexed} ${ENTRY_JOINS} ${all} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`)
+    .all(args);
+  const counted =
+    complete || clauses.length > 0
+      ? db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM (SELECT 1 FROM entries e ${all} LIMIT ${countCap + 1})`).pluck().get(args)!
+      : db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
+  const snippet = db.prepare<[string, string, string, bigint], string>("SELECT snippet(entries_fts, 0, ?, ?, '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
+  // The rowid goes in as a BigInt: bound as a JS number (a REAL), FTS5 ignores the rowid
+  // constraint and answers the first match instead (seen with SQLite 3.53.2).
+  const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippet.get(marks[0], marks[1], text, BigInt(row.id)) ?? row.content ?? '' }));
+  return { hits, total: Math.min(counted, countCap), capped: counted > countCap };
 }
 
 /** Counts per time bucket of the entries a filter selects. */

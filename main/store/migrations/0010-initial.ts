@@ -70,7 +70,8 @@ export function up(db: Database): void {
     CREATE INDEX entries_user_ts ON entries (user_id, ts, id) WHERE user_id IS NOT NULL;
 
     CREATE VIRTUAL TABLE entries_fts USING fts5 (
-      content, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+      content, content = 'entries', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2',
+      prefix = '2 3' -- prefix* searches without scanning every term
     );
 
     CREATE TABLE abuse_reports (
