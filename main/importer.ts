@@ -74,7 +74,7 @@ async function sha256OfFile(path: string): Promise<string> {
 export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   const absolute = resolve(path);
   const domainId = options.domainId ?? '';
-  const batchSize = options.batchSize ?? 50_000;
+  const batchSize = options.batchSize ?? 20_000;
   const { size } = await stat(absolute);
   const sha256 = await sha256OfFile(absolute);
 
@@ -91,7 +91,7 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
       { source: 'import', function: null, domainId, type: null, callId: null, receivedAt: Date.now(), payload: null, payloadSize: size, sha256, filePath: absolute },
       'importing',
     );
-  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
+  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now(), bulkFts: true });
   let pending: PayloadEvent[] = [];
   const writeBatch = db.transaction((events: PayloadEvent[]) => {
     for (const event of events) writer.apply(event);

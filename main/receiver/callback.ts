@@ -11,6 +11,8 @@ import type { GroupCommit } from './groupCommit.js';
 export interface CallbackContext {
   commit: GroupCommit;
   maxBodyBytes: number;
+  /** The whole body must arrive within this time. */
+  bodyTimeoutMs: number;
   log: (line: string) => void;
   /** Told of every committed outcome (the viewer's live updates listen here). */
   onStored: (outcome: StoreOutcome) => void;
@@ -41,10 +43,11 @@ export async function handleCallback(req: IncomingMessage, res: ServerResponse, 
 
   let payload: Buffer;
   try {
-    payload = await readFormField(req, 'xmlData', context.maxBodyBytes);
+    payload = await readFormField(req, 'xmlData', context.maxBodyBytes, context.bodyTimeoutMs);
   } catch (error) {
     if (!(error instanceof FormError)) throw error;
     context.log(`${error.status} ${fn ?? '-'}: ${error.message}`);
+    if (req.socket.destroyed) return; // cut off: there is no one left to answer
     return answer(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
   }
 

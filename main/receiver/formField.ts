@@ -6,17 +6,42 @@ import type { IncomingMessage } from 'node:http';
 
 export class FormError extends Error {
   constructor(
-    readonly status: 400 | 413,
+    readonly status: 400 | 408 | 413,
     message: string,
   ) {
     super(message);
   }
 }
 
-export function readFormField(req: IncomingMessage, field: string, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const declared = Number(req.headers['content-length']);
-    if (declared > maxBytes) return reject(tooLarge(maxBytes));
+/**
+ * Resolves with the field's bytes; rejects with a FormError for a body that is too large, has no
+ * such field, or does not arrive within `timeoutMs` (the connection is then cut: a stalled sender
+ * must not hold a socket, whatever Node's own request timeout makes of it).
+ */
+export function readFormField(req: IncomingMessage, field: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    let deadline: NodeJS.Timeout | undefined;
+    let settled = false;
+    const settle = (outcome: Buffer | FormError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(deadline);
+      if (outcome instanceof FormError) reject(outcome);
+      else resolve(outcome);
+    };
+    /** Answered without reading the rest: drain it, so the connection can carry the answer. */
+    const refuse = (error: FormError) => {
+      settle(error);
+      req.unpipe();
+      req.resume();
+    };
+    /** A body that stopped arriving ends its connection: half a body cannot be answered. */
+    const cutOff = (error: FormError) => {
+      settle(error);
+      req.socket.destroy();
+    };
+
+    if (Number(req.headers['content-length']) > maxBytes) return refuse(tooLarge(maxBytes));
     let form: busboy.Busboy;
     try {
       form = busboy({
@@ -26,38 +51,35 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
         limits: { fieldSize: maxBytes, fileSize: maxBytes, fields: 100, files: 10, parts: 110 },
       });
     } catch {
-      return reject(new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`));
+      return refuse(new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`));
     }
+    deadline = setTimeout(() => cutOff(new FormError(408, `the request body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => {
+      if (!req.complete) cutOff(new FormError(400, 'the request closed before its body was complete'));
+    });
+
     let value: Buffer | null = null;
     let received = 0;
-    const fail = (error: FormError) => {
-      req.unpipe(form);
-      req.resume();
-      reject(error);
-    };
     req.on('data', (chunk: Buffer) => {
       received += chunk.length;
-      if (received > maxBytes) fail(tooLarge(maxBytes));
+      if (received > maxBytes) refuse(tooLarge(maxBytes));
     });
     form.on('field', (name, text, info) => {
       if (name !== field) return;
-      if (info.valueTruncated) return fail(tooLarge(maxBytes));
+      if (info.valueTruncated) return refuse(tooLarge(maxBytes));
       value = Buffer.from(text, 'latin1');
     });
     form.on('file', (name, stream) => {
       if (name !== field) return stream.resume();
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('limit', () => fail(tooLarge(maxBytes)));
+      stream.on('limit', () => refuse(tooLarge(maxBytes)));
       stream.on('close', () => {
         if (!(stream as { truncated?: boolean }).truncated) value = Buffer.concat(chunks);
       });
     });
-    form.on('error', (error: Error) => fail(new FormError(400, `unreadable form: ${error.message}`)));
-    form.on('close', () => {
-      if (value === null) reject(new FormError(400, `the form has no "${field}" field`));
-      else resolve(value);
-    });
+    form.on('error', (error: Error) => refuse(new FormError(400, `unreadable form: ${error.message}`)));
+    form.on('close', () => settle(value ?? new FormError(400, `the form has no "${field}" field`)));
     req.pipe(form);
   });
 }

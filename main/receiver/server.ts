@@ -65,6 +65,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const context = {
     commit: new GroupCommit(options.db),
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    bodyTimeoutMs: requestTimeoutMs,
     log,
     onStored: options.onStored ?? (() => {}),
   };

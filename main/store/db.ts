@@ -25,7 +25,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // (receiver/committer.ts) spreads the cost of the sync over the deliveries arriving together.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -65536'); // 64 MiB: index pages of a growing database stay in memory
+  db.pragma('cache_size = -32768'); // 32 MiB: hot index pages stay in memory, the import's RSS stays flat
   migrate(db);
   return db;
 }

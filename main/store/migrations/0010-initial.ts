@@ -61,7 +61,7 @@ export function up(db: Database): void {
       delivery_id   INTEGER NOT NULL REFERENCES deliveries (id),
       received_at   INTEGER NOT NULL,
       -- hash of (type, user, content): with room and timestamp, the identity of an entry
-      dedup_key     BLOB    NOT NULL
+      dedup_key     INTEGER NOT NULL
     );
     -- Keyed by room and time first, so inserts land near each other instead of all over the index.
     CREATE UNIQUE INDEX entries_identity ON entries (room_id, ts, dedup_key);
