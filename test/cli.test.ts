@@ -125,6 +125,31 @@ describe('omv export', () => {
     );
   });
 
+  test('--format jsonl writes one typed JSON object a line, the same fields as the CSV', async () => {
+    const result = await omv(['export', '--db', await hostileDb(), '--format', 'jsonl', '--user', 'mallory']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.deepEqual(
+      result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown),
+      [
+        {
+          entry_id: 1,
+          time_utc: '1970-01-01T00:00:01.000Z',
+          timestamp_ms: 1000,
+          domain_id: 'd',
+          room: 'r,1',
+          type: 'msg',
+          user_id: 'mallory',
+          display_name: null,
+          invisible: false,
+          content: '=HYPERLINK("http://evil.example","click")',
+          source: 'import',
+          call_id: 'h1',
+        },
+      ],
+    );
+    assert.equal((await omv(['export', '--db', await hostileDb(), '--format', 'xml'])).code, 2);
+  });
+
   test('--raw keeps the cells as they are; --out writes a file', async () => {
     const db = await hostileDb();
     const out = join(tempDir(), 'out.csv');

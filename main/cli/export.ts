@@ -1,13 +1,14 @@
-// omv export: entries as CSV, in timestamp order, streamed page by page.
+// omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
-import { writeCsv } from '../csvExport.js';
-import { openDatabaseFor, parseTimeArgument } from './common.js';
+import { writeEntries } from '../entryExport.js';
+import { openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
-export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw]
+export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
+  --format     csv (default) or jsonl: one JSON object a line, the same fields
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      search text: words, "phrases", prefix*, -excluded
   --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')`;
@@ -25,8 +26,11 @@ export async function exportCommand(args: string[]): Promise<number> {
       to: { type: 'string' },
       query: { type: 'string' },
       raw: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'csv' },
     },
   });
+  if (values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError(`--format takes csv or jsonl, not "${values.format}"`);
+  const format = values.format;
   const filter: EntryFilter = {
     room: values.room,
     user: values.user,
@@ -37,7 +41,9 @@ export async function exportCommand(args: string[]): Promise<number> {
   };
   const db = openDatabaseFor(values.db, { mustExist: true });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
-  const rows = await writeCsv(db, filter, out, !values.raw);
+  const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
+  const rows = await writeEntries(db, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });
+  if (progress) process.stderr.write('\r\x1b[K');
   if (out !== process.stdout) {
     out.end();
     await once(out, 'finish');

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
-import { writeCsv } from '../csvExport.js';
+import { writeEntries } from '../entryExport.js';
 import { importFile } from '../importer.js';
 import type { Db } from '../store/db.js';
 import type { EventHub } from '../api/events.js';
@@ -151,7 +151,7 @@ export function createViewerHandler(options: ViewerOptions) {
     const filter = JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter;
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
-    await writeCsv(options.db, filter, res);
+    await writeEntries(options.db, filter, res);
     res.end();
   }
 

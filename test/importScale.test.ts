@@ -1,0 +1,66 @@
+// Imports at size: memory that does not grow with the file, and an interrupted import that a
+// second run completes, adding only what is missing.
+import assert from 'node:assert/strict';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { writeSyntheticFile } from '../bench/generate.js';
+import { openDatabase } from '../main/store/db.js';
+import { CLI, omv } from './support/cli.js';
+import { tempDir } from './support/tmp.js';
+
+const HELPER = fileURLToPath(new URL('../bench/helper.js', import.meta.url));
+
+async function importInChild(file: string, db: string): Promise<{ entries: number; maxRssMb: number }> {
+  const { stdout } = await promisify(execFile)(process.execPath, [HELPER, 'import', file, db]);
+  return JSON.parse(stdout) as { entries: number; maxRssMb: number };
+}
+
+test('streaming import: peak memory does not grow with the file', async () => {
+  const dir = tempDir();
+  const small = join(dir, 'small.xml');
+  const large = join(dir, 'large.xml');
+  await writeSyntheticFile(small, { entries: 100_000, rooms: 20, seed: 1 });
+  await writeSyntheticFile(large, { entries: 600_000, rooms: 20, seed: 2 });
+  const a = await importInChild(small, join(dir, 'small.sqlite'));
+  const b = await importInChild(large, join(dir, 'large.sqlite'));
+  assert.equal(a.entries, 100_000);
+  assert.equal(b.entries, 600_000);
+  assert.ok(b.maxRssMb < 300, `peak RSS ${b.maxRssMb.toFixed(0)} MB for a 6× larger file`);
+  assert.ok(b.maxRssMb - a.maxRssMb < 60, `peak RSS grew from ${a.maxRssMb.toFixed(0)} to ${b.maxRssMb.toFixed(0)} MB with 6× the data`);
+});
+
+test('an import killed midway leaves a consistent database, and running it again adds only what is missing', async () => {
+  const dir = tempDir();
+  const file = join(dir, 'big.xml');
+  const dbPath = join(dir, 'omv.sqlite');
+  await writeSyntheticFile(file, { entries: 400_000, rooms: 8, seed: 3 });
+
+  const child = spawn(process.execPath, [CLI, 'import', '--db', dbPath, file], { stdio: 'ignore' });
+  // Kill it once some batches are committed but well before the end.
+  const db = openDatabase(dbPath);
+  const count = db.prepare('SELECT count(*) FROM entries').pluck();
+  for (let waited = 0; (count.get() as number) < 60_000 && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+  assert.equal(child.signalCode, 'SIGKILL');
+
+  assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');
+  const partial = count.get() as number;
+  assert.ok(partial >= 60_000 && partial < 400_000, `${partial} entries stored before the kill`);
+  assert.equal(db.prepare("SELECT status FROM deliveries WHERE source = 'import'").pluck().get(), 'importing');
+  const roomTotals = () => db.prepare('SELECT sum(entry_count) FROM rooms').pluck().get();
+  assert.equal(roomTotals(), partial, 'room counts match the committed entries');
+
+  const again = await omv(['import', '--db', dbPath, file]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, new RegExp(`: 400000 entries \\(${400_000 - partial} new\\)`));
+  assert.equal(count.get(), 400_000);
+  assert.equal(roomTotals(), 400_000);
+  assert.deepEqual(db.prepare('SELECT status, entry_count FROM deliveries').all(), [{ status: 'stored', entry_count: 400_000 }]);
+  assert.equal(db.prepare("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'hello'").pluck().get(), db.prepare("SELECT count(*) FROM entries WHERE content LIKE '%hello%'").pluck().get());
+  db.close();
+});
