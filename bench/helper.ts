@@ -1,10 +1,13 @@
 // Runs one measured step in a process of its own, so its peak RSS is its own:
 //   helper.js parse FILE        — the streaming parser alone (the import's baseline)
 //   helper.js import FILE DB    — what `omv import` does, end to end
+//   helper.js export DB         — `omv export` of every entry, to a sink that discards it
 // Prints {"entries", "seconds", "maxRssMb"} as JSON.
 import { createReadStream } from 'node:fs';
 import { importFile } from '../main/importer.js';
 import { parseStream } from '../main/parser/parse.js';
+import { Writable } from 'node:stream';
+import { writeEntries } from '../main/entryExport.js';
 import { openDatabase } from '../main/store/db.js';
 
 async function main(): Promise<void> {
@@ -22,8 +25,13 @@ async function main(): Promise<void> {
     const db = openDatabase(dbPath);
     entries = (await importFile(db, file)).newEntries;
     db.close();
+  } else if (mode === 'export' && file) {
+    const db = openDatabase(file);
+    const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
+    entries = await writeEntries(db, {}, sink);
+    db.close();
   } else {
-    throw new Error('usage: helper.js parse FILE | import FILE DB');
+    throw new Error('usage: helper.js parse FILE | import FILE DB | export DB');
   }
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(JSON.stringify({ entries, seconds, maxRssMb: process.resourceUsage().maxRSS / 1024 }));

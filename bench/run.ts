@@ -14,6 +14,7 @@ import { storeDelivery, type DeliveryMeta } from '../main/store/deliveries.js';
 import { parseBytes } from '../main/parser/parse.js';
 import { writeSyntheticFile } from './generate.js';
 import { SyntheticChat, syntheticPayload } from './synthetic.js';
+import { searchBench, startupBench } from './store.js';
 import { uiBench } from './ui.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -39,7 +40,7 @@ function helper(args: string[]): Promise<Record<string, number>> {
 async function importBench(dir: string, entries: number): Promise<string> {
   process.stderr.write(`import: generating ${fmt(entries)} entries…\n`);
   const file = join(dir, 'import.xml');
-  await writeSyntheticFile(file, { entries, rooms: 1, seed: 7 });
+  await writeSyntheticFile(file, { entries, rooms: 4, seed: 7 });
   const megabytes = statSync(file).size / 1e6;
   const parsed = await helper(['parse', file]);
   const db = join(dir, 'import.sqlite');
@@ -52,6 +53,14 @@ async function importBench(dir: string, entries: number): Promise<string> {
     `parse alone: ${fmt(parseRate)} entries/s, peak RSS ${fmt(parsed['maxRssMb']!)} MB; import = ${fmt(importRate / parseRate, 2)}× parse`,
   );
   return db;
+}
+
+async function exportBench(db: string): Promise<void> {
+  const exported = await helper(['export', db]);
+  report(
+    `export every entry as CSV (${fmt(exported['entries']!)} rows)`,
+    `${fmt(exported['entries']! / exported['seconds']!)} rows/s, peak RSS ${fmt(exported['maxRssMb']!)} MB`,
+  );
 }
 
 function deliveryMeta(n: number, payload: Buffer): DeliveryMeta {
@@ -168,7 +177,11 @@ async function main(): Promise<void> {
     durabilityBench(dir);
     await callbackBench(dir, Number(values.deliveries));
     const db = await importBench(dir, Number(values.entries));
-    await uiBench(db, new SyntheticChat({ entries: 1, rooms: 1 }).roomName(0), Number(values.entries), report);
+    searchBench(db, report);
+    await exportBench(db);
+    await startupBench(db, report);
+    const biggest = new SyntheticChat({ entries: Number(values.entries), rooms: 4 });
+    await uiBench(db, biggest.roomName(0), biggest.roomSizes()[0]!, Number(values.entries), report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -29,7 +29,7 @@ async function startViewer(db: string): Promise<{ viewerUrl: string; stop: () =>
   return { viewerUrl, stop: () => child.kill('SIGTERM') };
 }
 
-export async function uiBench(db: string, room: string, entries: number, report: Report): Promise<void> {
+export async function uiBench(db: string, room: string, entries: number, total: number, report: Report): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     report('UI', `skipped: no Chromium at ${CHROMIUM}`);
     return;
@@ -94,7 +94,7 @@ export async function uiBench(db: string, room: string, entries: number, report:
         }
         return out;
       }, text);
-      report(`API: search ${text} over ${entries.toLocaleString('en-US')} entries`, `p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`);
+      report(`API: search ${text} over ${total.toLocaleString('en-US')} entries`, `p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`);
     }
   } finally {
     await browser.close();

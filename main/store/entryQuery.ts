@@ -121,6 +121,8 @@ export interface SearchHit extends EntryRecord {
 
 /** How many of the newest-received matches to take before deciding how to order the rest. */
 const PROBE = 2000;
+/** Matches per row above which checking candidate rows one by one beats collecting all matches. */
+const DENSE = 0.2;
 
 /** The index that serves ORDER BY ts, id under a filter's equality constraint. */
 function orderIndex(filter: EntryFilter): string {
@@ -131,10 +133,13 @@ function orderIndex(filter: EntryFilter): string {
 
 /**
  * The newest entries (by timestamp) matching a filter with search text, with snippets marked by
- * `marks`, and a count of all matches that stops at `countCap`. Rowids first: FTS5 hands out the
- * newest-received matches almost for free, so a rare word is settled from those alone; only a
- * common one (PROBE matches or more) walks the time index backwards, where hits are dense and the
- * walk stops early. Snippets are computed for the page shown, nothing else.
+ * `marks`, and a count of the matches that stops at `countCap`. Rowids first: FTS5 hands out the
+ * newest-received matches almost for free, so a word with fewer than PROBE matches is settled
+ * from those alone. A commoner word walks the time index backwards (the filter's index when it
+ * names a room or user), where hits are dense and the walk stops early: a very common word checks
+ * each candidate row against FTS5 (a few hundred lookups), a moderately common one against the set
+ * of its matches. Where counting every match under a filter would cost more than the page itself,
+ * the count says "at least this many" (capped) instead. Snippets are made for the page only.
  */
 export function searchEntries(
   db: Db,
@@ -143,27 +148,43 @@ export function searchEntries(
   marks: [string, string],
   countCap = 10_000,
 ): { hits: SearchHit[]; total: number; capped: boolean } {
-  const { clauses, params, match } = where(db, { ...filter, text: undefined });
+  const { clauses, params } = where(db, { ...filter, text: undefined });
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
-  if (text === null || match !== null) return { hits: [], total: 0, capped: false };
+  if (text === null) return { hits: [], total: 0, capped: false };
   const probe = db.prepare<[string, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck().all(text, PROBE);
   const complete = probe.length < PROBE;
-  const matching = complete ? 'e.id IN (SELECT value FROM json_each(@probe))' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
+  let matching: string;
+  if (complete) matching = 'e.id IN (SELECT value FROM json_each(@probe))';
+  else {
+    const newestId = db.prepare<[], number>('SELECT max(id) FROM entries').pluck().get()!;
+    const density = PROBE / (newestId - probe.at(-1)! + 1);
+    matching =
+      density >= DENSE
+        ? 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'
+        : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
+  }
   const all = whereSql([matching, ...clauses]);
   const args = { ...params, probe: JSON.stringify(probe), text };
   const indexed = complete ? '' : `INDEXED BY ${orderIndex(filter)}`;
   const rows = db
     .prepare<Record<string, unknown>, EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${indexed} ${ENTRY_JOINS} ${all} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`)
     .all(args);
-  const counted =
-    complete || clauses.length > 0
-      ? db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM (SELECT 1 FROM entries e ${all} LIMIT ${countCap + 1})`).pluck().get(args)!
-      : db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
+  let total: number;
+  let capped: boolean;
+  if (complete) {
+    total = clauses.length === 0 ? probe.length : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e ${all}`).pluck().get(args)!;
+    capped = false;
+  } else if (clauses.length === 0) {
+    const counted = db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
+    [total, capped] = [Math.min(counted, countCap), counted > countCap];
+  } else {
+    [total, capped] = rows.length < limit ? [rows.length, false] : [rows.length, true];
+  }
   const snippet = db.prepare<[string, string, string, bigint], string>("SELECT snippet(entries_fts, 0, ?, ?, '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
   // The rowid goes in as a BigInt: bound as a JS number (a REAL), FTS5 ignores the rowid
   // constraint and answers the first match instead (seen with SQLite 3.53.2).
   const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippet.get(marks[0], marks[1], text, BigInt(row.id)) ?? row.content ?? '' }));
-  return { hits, total: Math.min(counted, countCap), capped: counted > countCap };
+  return { hits, total, capped };
 }
 
 /** Counts per time bucket of the entries a filter selects. */
