@@ -16,8 +16,8 @@ function clampLimit(limit: number): number {
   return Math.max(1, Math.min(MAX_PAGE, Math.trunc(Number(limit) || 50)));
 }
 
-/** Drops keys the filter does not know, so a client cannot smuggle anything into the SQL. */
-function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
+/** Drops keys and values a filter does not take: what the UI sends is untrusted input. */
+export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
   for (const key of ['room', 'user', 'type', 'text'] as const) if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];

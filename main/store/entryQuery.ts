@@ -5,6 +5,7 @@ import type { EntryFilter, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
+import { HOUR_MS } from './payloadWriter.js';
 
 export type { EntryFilter, Keyset };
 
@@ -187,8 +188,55 @@ export function searchEntries(
   return { hits, total, capped };
 }
 
-/** Counts per time bucket of the entries a filter selects. */
-export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): { from: number; to: number; bucketMs: number; counts: number[] } {
+export interface HistogramData {
+  from: number;
+  to: number;
+  bucketMs: number;
+  counts: number[];
+}
+
+/**
+ * Counts per time bucket of the entries a filter selects. A filter of rooms and time only — the
+ * timeline's own — reads the hourly activity table; finer buckets (a zoomed-in range) and other
+ * filters count the entries themselves.
+ */
+export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {
+  const byRoomAndTime = filter.user === undefined && filter.type === undefined && filter.text === undefined;
+  if (byRoomAndTime) {
+    const hourly = hourlyHistogram(db, filter, buckets);
+    if (hourly) return hourly;
+  }
+  return exactHistogram(db, filter, buckets);
+}
+
+function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData | null {
+  const room = filter.room === undefined ? '1' : idClause(db, 'room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room);
+  const range = db.prepare<[], { lo: number | null; hi: number | null }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM activity WHERE ${room}`).get()!;
+  if (range.lo === null || range.hi === null) return { from: 0, to: 0, bucketMs: 1, counts: [] };
+  const from = Math.max(range.lo * HOUR_MS, filter.from ?? -Infinity);
+  const to = Math.min((range.hi + 1) * HOUR_MS - 1, filter.to ?? Infinity);
+  if (to < from) return { from: 0, to: 0, bucketMs: 1, counts: [] };
+  const bucketHours = Math.ceil((to - from + 1) / buckets / HOUR_MS);
+  // A zoomed-in range wants finer buckets than hours: count those entries directly.
+  if (bucketHours < 3 && (filter.from !== undefined || filter.to !== undefined)) return null;
+  const firstHour = Math.floor(from / HOUR_MS);
+  const lastHour = Math.floor(to / HOUR_MS);
+  const counts = new Array<number>(Math.floor((lastHour - firstHour) / bucketHours) + 1).fill(0);
+  const perHour = new Map(
+    db
+      .prepare<[number, number], [number, number]>(`SELECT hour, sum(entries) FROM activity WHERE ${room} AND hour BETWEEN ? AND ? GROUP BY hour`)
+      .raw()
+      .all(firstHour, lastHour),
+  );
+  // The hours the range's ends cut through are counted exactly, from their own entries.
+  const within = db.prepare<[number, number], number>(`SELECT count(*) FROM entries WHERE ${room} AND ts BETWEEN ? AND ?`).pluck();
+  if (from > firstHour * HOUR_MS) perHour.set(firstHour, within.get(from, Math.min(to, (firstHour + 1) * HOUR_MS - 1))!);
+  if (to < (lastHour + 1) * HOUR_MS - 1 && lastHour !== firstHour) perHour.set(lastHour, within.get(lastHour * HOUR_MS, to)!);
+  for (const [hour, n] of perHour) counts[Math.floor((hour - firstHour) / bucketHours)]! += n;
+  return { from: firstHour * HOUR_MS, to: (firstHour + counts.length * bucketHours) * HOUR_MS, bucketMs: bucketHours * HOUR_MS, counts };
+}
+
+function exactHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {
   const { clauses, params } = where(db, filter);
   const range = db
     .prepare<Record<string, unknown>, { lo: number | null; hi: number | null }>(`SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM entries e ${whereSql(clauses)}`)
@@ -197,7 +245,9 @@ export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): { 
   const bucketMs = Math.max(1, Math.ceil((range.hi - range.lo + 1) / buckets));
   const counts = new Array<number>(buckets).fill(0);
   const rows = db
-    .prepare<Record<string, unknown>, { b: number; n: number }>(`SELECT CAST((e.ts - @lo) / @bucketMs AS INTEGER) AS b, count(*) AS n FROM entries e ${whereSql(clauses)} GROUP BY b`)
+    .prepare<Record<string, unknown>, { b: number; n: number }>(
+      `SELECT CAST((e.ts - @lo) / @bucketMs AS INTEGER) AS b, count(*) AS n FROM entries e ${whereSql(clauses)} GROUP BY b`,
+    )
     .all({ ...params, lo: range.lo, bucketMs });
   for (const row of rows) counts[Math.min(buckets - 1, row.b)] = row.n;
   return { from: range.lo, to: range.lo + bucketMs * buckets, bucketMs, counts };

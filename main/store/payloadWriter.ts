@@ -51,6 +51,8 @@ export function entryKey(entry: ChatEntry): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
+export const HOUR_MS = 3_600_000;
+
 function prepareStatements(db: Db) {
   return {
     room: db.prepare<[string, string], { id: number }>(
@@ -81,6 +83,9 @@ function prepareStatements(db: Db) {
     snapshotRoom: db.prepare('INSERT OR REPLACE INTO connection_snapshot_rooms (snapshot_id, room_id, user_count) VALUES (?, ?, ?)'),
     snapshotUser: db.prepare('INSERT OR IGNORE INTO connection_snapshot_users (snapshot_id, room_id, user_id) VALUES (?, ?, ?)'),
     roomStats: db.prepare('UPDATE rooms SET entry_count = entry_count + ?, last_ts = max(coalesce(last_ts, 0), ?) WHERE id = ?'),
+    activity: db.prepare(
+      'INSERT INTO activity (room_id, hour, entries) VALUES (?, ?, ?) ON CONFLICT (room_id, hour) DO UPDATE SET entries = entries + excluded.entries',
+    ),
     maxEntryId: db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck(),
     ftsAfter: db.prepare('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND content IS NOT NULL'),
   };
@@ -103,7 +108,7 @@ export class PayloadWriter {
   private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
   private readonly abuseEntryIds: number[] = [];
   /** New entries per room since the last flush: room id → count and latest timestamp. */
-  private readonly roomGrowth = new Map<number, { added: number; lastTs: number }>();
+  private readonly roomGrowth = new Map<number, { added: number; lastTs: number; hours: Map<number, number> }>();
   /** Names of the rooms that got new entries. */
   readonly grownRooms = new Set<string>();
   private snapshotId: number | null = null;
@@ -190,14 +195,16 @@ export class PayloadWriter {
   }
 
   private grow(roomId: number, entry: ChatEntry): void {
-    const growth = this.roomGrowth.get(roomId);
-    if (growth) {
-      growth.added += 1;
-      growth.lastTs = Math.max(growth.lastTs, entry.timestamp);
-    } else {
-      this.roomGrowth.set(roomId, { added: 1, lastTs: entry.timestamp });
+    let growth = this.roomGrowth.get(roomId);
+    if (!growth) {
+      growth = { added: 0, lastTs: entry.timestamp, hours: new Map() };
+      this.roomGrowth.set(roomId, growth);
       this.grownRooms.add(entry.room);
     }
+    growth.added += 1;
+    growth.lastTs = Math.max(growth.lastTs, entry.timestamp);
+    const hour = Math.floor(entry.timestamp / HOUR_MS);
+    growth.hours.set(hour, (growth.hours.get(hour) ?? 0) + 1);
   }
 
   /** Writes the rooms' entry counts (and, with bulkFts, indexes the batch's content); call
@@ -207,7 +214,10 @@ export class PayloadWriter {
       this.sql.ftsAfter.run(this.unindexedFrom);
       this.unindexedFrom = null;
     }
-    for (const [roomId, growth] of this.roomGrowth) this.sql.roomStats.run(growth.added, growth.lastTs, roomId);
+    for (const [roomId, growth] of this.roomGrowth) {
+      this.sql.roomStats.run(growth.added, growth.lastTs, roomId);
+      for (const [hour, added] of growth.hours) this.sql.activity.run(roomId, hour, added);
+    }
     this.roomGrowth.clear();
   }
 

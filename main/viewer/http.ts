@@ -13,7 +13,7 @@ import { writeEntries } from '../entryExport.js';
 import { importFile } from '../importer.js';
 import type { Db } from '../store/db.js';
 import type { EventHub } from '../api/events.js';
-import type { OmvService } from '../api/service.js';
+import { cleanFilter, type OmvService } from '../api/service.js';
 
 export interface ViewerOptions {
   db: Db;
@@ -148,7 +148,12 @@ export function createViewerHandler(options: ViewerOptions) {
   }
 
   async function exportDownload(res: ServerResponse, url: URL): Promise<void> {
-    const filter = JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter;
+    let filter: EntryFilter;
+    try {
+      filter = cleanFilter(JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter);
+    } catch {
+      return send(res, 400, 'filter= must be JSON\n');
+    }
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
     await writeEntries(options.db, filter, res);

@@ -1,0 +1,45 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { storeDelivery } from '../main/store/deliveries.js';
+import { openDatabase } from '../main/store/db.js';
+import { entryHistogram } from '../main/store/entryQuery.js';
+import { parseBytes } from '../main/parser/parse.js';
+import { messagesXml, type EntrySpec } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
+
+test('the activity histogram counts exactly what the entries hold, per room, over any range', () => {
+  const db = openDatabase(join(tempDir(), 'omv.sqlite'));
+  const base = Date.UTC(2024, 4, 1, 7, 30);
+  const spread = (room: number): EntrySpec[] =>
+    Array.from({ length: 1500 }, (_, i) => ({ ts: base + i * 1_730_000 + room * 7_919, user: `u${i % 4}`, type: i % 9 === 0 ? 'join' : 'msg', content: i % 9 === 0 ? undefined : `m${i}` }));
+  const xml = Buffer.from(messagesXml({ north: spread(0), south: spread(1) }));
+  const meta = { source: 'callback' as const, function: 'sendOfflineMessages', domainId: 'd', type: 'chat', callId: '1', receivedAt: 0, payload: xml, payloadSize: xml.length, sha256: 'h' };
+  storeDelivery(db, meta, { ok: true, events: parseBytes(xml).events });
+
+  const count = db.prepare<{ lo: number; hi: number; room: number | null }, number>(
+    'SELECT count(*) FROM entries WHERE ts >= @lo AND ts < @hi AND (@room IS NULL OR room_id = @room)',
+  ).pluck();
+  const exact = (lo: number, hi: number, room: number | null) => count.get({ lo, hi, room });
+  const roomId = (name: string) => db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().get(name)!;
+  for (const [filter, room] of [
+    [{}, null],
+    [{ room: 'south' }, roomId('south')],
+    [{ room: 'north', from: base + 20 * 3_600_000, to: base + 400 * 3_600_000 }, roomId('north')],
+  ] as const) {
+    const histogram = entryHistogram(db, filter, 40);
+    assert.ok(histogram.bucketMs % 3_600_000 === 0, 'whole hours: read from the activity table');
+    histogram.counts.forEach((count, i) => {
+      const lo = histogram.from + i * histogram.bucketMs;
+      const loBound = Math.max(lo, 'from' in filter ? filter.from : -Infinity);
+      const hiBound = Math.min(lo + histogram.bucketMs, 'to' in filter ? filter.to + 1 : Infinity);
+      assert.equal(count, exact(loBound, hiBound, room), `bucket ${i} of ${JSON.stringify(filter)}`);
+    });
+  }
+  // A zoomed-in range and a user filter count entries directly, and agree with them too.
+  const zoomed = entryHistogram(db, { room: 'north', from: base, to: base + 2 * 3_600_000 }, 40);
+  assert.equal(zoomed.counts.reduce((a, b) => a + b, 0), exact(base, base + 2 * 3_600_000 + 1, roomId('north')));
+  const user = entryHistogram(db, { user: 'u1' }, 40);
+  assert.equal(user.counts.reduce((a, b) => a + b, 0), 750);
+  db.close();
+});
