@@ -217,8 +217,8 @@ function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): Histogra
   const to = Math.min((range.hi + 1) * HOUR_MS - 1, filter.to ?? Infinity);
   if (to < from) return { from: 0, to: 0, bucketMs: 1, counts: [] };
   const bucketHours = Math.ceil((to - from + 1) / buckets / HOUR_MS);
-  // A zoomed-in range wants finer buckets than hours: count those entries directly.
-  if (bucketHours < 3 && (filter.from !== undefined || filter.to !== undefined)) return null;
+  // Less than a day, or a zoomed-in range, wants finer buckets than hours: count those directly.
+  if (to - from < 24 * HOUR_MS || (bucketHours < 3 && (filter.from !== undefined || filter.to !== undefined))) return null;
   const firstHour = Math.floor(from / HOUR_MS);
   const lastHour = Math.floor(to / HOUR_MS);
   const counts = new Array<number>(Math.floor((lastHour - firstHour) / bucketHours) + 1).fill(0);
