@@ -13,6 +13,7 @@ import {
   findDeliveryByContent,
   finishDelivery,
   insertDelivery,
+  keepPayload,
   quarantineDelivery,
   reopenQuarantined,
 } from './store/deliveries.js';
@@ -125,7 +126,7 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
     if (!(error instanceof PayloadError)) throw error;
     flush(); // what came before the error is well-formed and ours to keep
     const reason = `malformed payload at ${error.message}`;
-    if (size <= KEEP_PAYLOAD_BYTES) db.prepare('UPDATE deliveries SET payload = ? WHERE id = ?').run(await readFile(absolute), deliveryId);
+    if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, await readFile(absolute));
     quarantineDelivery(db, deliveryId, reason);
     return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
   }

@@ -1,11 +1,12 @@
 // The UI's API, implemented once over the database. Electron IPC and browser mode's HTTP both
 // call these functions; neither adds behaviour of its own.
-import type { ApiMethod, EntryFilter, OmvApi, QuarantinedDelivery, RoomSummary, UserActivity } from '../../shared/api.js';
+import type { ApiMethod, EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import { retryQuarantined } from '../quarantine.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, searchEntries } from '../store/entryQuery.js';
+import { listRooms, receiverCounters, userActivity } from '../store/overview.js';
 
 /** What main answers: the contract's values, some of them after awaiting. */
 export type OmvService = { [M in ApiMethod]: (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]> | Promise<ReturnType<OmvApi[M]>> };
@@ -28,13 +29,7 @@ export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
 export function createService(db: Db, receiver: { callbackUrl: () => string | null }): OmvService {
   return {
     rooms({ filter }) {
-      const rows = db
-        .prepare<[string], { name: string; domain_id: string; entry_count: number; last_ts: number | null }>(
-          `SELECT name, domain_id, entry_count, last_ts FROM rooms WHERE instr(lower(name), lower(?)) > 0
-           ORDER BY last_ts DESC NULLS LAST, name LIMIT 5000`,
-        )
-        .all(filter ?? '');
-      return rows.map((r): RoomSummary => ({ name: r.name, domainId: r.domain_id, entries: r.entry_count, lastActivity: r.last_ts }));
+      return listRooms(db, typeof filter === 'string' ? filter : '');
     },
 
     timeline({ filter, from, direction, limit }) {
@@ -56,26 +51,7 @@ export function createService(db: Db, receiver: { callbackUrl: () => string | nu
     },
 
     userActivity({ userId }) {
-      const user = db.prepare<[string], { id: number; display_name: string | null }>('SELECT id, display_name FROM users WHERE user_id = ? ORDER BY id LIMIT 1').get(userId);
-      const empty: UserActivity = { userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
-      if (!user) return empty;
-      const summary = db
-        .prepare<[number], { first: number | null; last: number | null; n: number }>('SELECT min(ts) AS first, max(ts) AS last, count(*) AS n FROM entries WHERE user_id = ?')
-        .get(user.id)!;
-      const rooms = db
-        .prepare<[number], { name: string; n: number; last: number }>(
-          'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY last DESC',
-        )
-        .all(user.id);
-      return {
-        userId,
-        displayName: user.display_name,
-        firstSeen: summary.first,
-        lastSeen: summary.last,
-        entries: summary.n,
-        rooms: rooms.map((r) => ({ name: r.name, entries: r.n, lastSeen: r.last })),
-        recent: entryPage(db, { user: userId }, 200, undefined, 'before').entries,
-      };
+      return userActivity(db, String(userId));
     },
 
     histogram({ filter, buckets }) {
@@ -85,15 +61,14 @@ export function createService(db: Db, receiver: { callbackUrl: () => string | nu
     receiverStatus() {
       const startOfDay = new Date();
       startOfDay.setHours(0, 0, 0, 0);
-      const row = db
-        .prepare<[number], { last: number | null; today: number; quarantined: number; entries: number }>(
-          `SELECT (SELECT max(received_at) FROM deliveries WHERE source = 'callback') AS last,
-                  (SELECT count(*) FROM deliveries WHERE source = 'callback' AND received_at >= ?) AS today,
-                  (SELECT count(*) FROM deliveries WHERE status = 'quarantined') AS quarantined,
-                  (SELECT coalesce(sum(entry_count), 0) FROM rooms) AS entries`,
-        )
-        .get(startOfDay.getTime())!;
-      return { callbackUrl: receiver.callbackUrl(), lastDeliveryAt: row.last, deliveriesToday: row.today, quarantined: row.quarantined, entries: row.entries };
+      const counters = receiverCounters(db, startOfDay.getTime());
+      return {
+        callbackUrl: receiver.callbackUrl(),
+        lastDeliveryAt: counters.lastDeliveryAt,
+        deliveriesToday: counters.deliveriesSince,
+        quarantined: counters.quarantined,
+        entries: counters.entries,
+      };
     },
 
     quarantine() {

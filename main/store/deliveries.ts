@@ -75,6 +75,11 @@ export function reopenQuarantined(db: Db, sha256: string): number | null {
   return id;
 }
 
+/** Keeps a copy of the raw bytes with a delivery (an imported file that could not be read). */
+export function keepPayload(db: Db, id: number, payload: Uint8Array): void {
+  db.prepare('UPDATE deliveries SET payload = ? WHERE id = ?').run(payload, id);
+}
+
 export function quarantineDelivery(db: Db, id: number, reason: string): void {
   db.prepare("UPDATE deliveries SET status = 'quarantined', error = ? WHERE id = ?").run(reason, id);
 }
