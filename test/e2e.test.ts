@@ -102,9 +102,15 @@ describe('the desk in a browser', () => {
     await page.locator('.entry', { hasText: 'unicorn' }).getByRole('button', { name: 'context ›' }).click();
     const focused = page.locator('.entry.focused');
     await focused.waitFor();
+    await page.waitForFunction(() => {
+      const row = document.querySelector('.entry.focused')?.getBoundingClientRect();
+      const list = document.querySelector('.timeline')?.getBoundingClientRect();
+      return !!row && !!list && row.top >= list.top && row.bottom <= list.bottom;
+    }, undefined, { timeout: 5000 });
     assert.match(await focused.innerText(), /a unicorn just arrived/);
     assert.ok((await page.locator('.timeline .entry').count()) > 10, 'the surrounding entries are shown');
     assert.match(await page.locator('.main-head h1').innerText(), /#lobby around/);
+    await screenshot(page, 'context-light');
     await page.locator('.timeline').focus();
     await page.keyboard.press('Escape');
     await page.getByTestId('search-results').waitFor();
@@ -138,6 +144,7 @@ describe('the desk in a browser', () => {
     await view.waitFor();
     assert.match(await view.locator('.user-head').innerText(), /gamer[\s\S]*entries\s*1/);
     assert.match(await view.locator('.user-rooms').innerText(), /#games/);
+    await screenshot(page, 'user-light');
     await done(page);
   });
 

@@ -39,6 +39,8 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
   const pendingScroll = useRef<{ index: number; align: 'start' | 'center' | 'end' } | null>(null);
   /** Stuck to the newest entry: stays there as rows are measured and new entries arrive. */
   const stickToEnd = useRef(false);
+  /** The context view's focus: kept centred as rows are measured, until the moderator scrolls. */
+  const centreOn = useRef<number | null>(null);
   const lastScrollTop = useRef(0);
   const filterKey = JSON.stringify(filter);
   const showRoom = filter.room === undefined;
@@ -61,7 +63,7 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
       anchorId !== undefined
         ? api.context({ entryId: anchorId, radius: 100 }).then(({ entries: around, focusId }) => {
             const index = around.findIndex((e) => e.id === focusId);
-            pendingScroll.current = { index, align: 'center' };
+            centreOn.current = index;
             setSelected(index);
             return { entries: around, moreBefore: true, moreAfter: true };
           })
@@ -83,6 +85,10 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
   useLayoutEffect(() => {
     const el = scroller.current;
     if (stickToEnd.current && el) el.scrollTop = el.scrollHeight;
+    if (centreOn.current !== null && el && entries.length > 0) {
+      const offset = virtualizer.getOffsetForIndex(centreOn.current, 'center')?.[0];
+      if (offset !== undefined) el.scrollTop = offset;
+    }
     const target = pendingScroll.current;
     if (!target || entries.length === 0) return;
     pendingScroll.current = null;
@@ -181,7 +187,21 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
   if (entries.length === 0) return <div className="timeline-empty">No entries here yet.</div>;
 
   return (
-    <div className="timeline" ref={scroller} onScroll={onScroll} tabIndex={0} onKeyDown={onKeyDown} role="grid" aria-label="timeline" data-testid="timeline">
+    <div
+      className="timeline"
+      ref={scroller}
+      onScroll={onScroll}
+      onWheel={() => (centreOn.current = null)}
+      onPointerDown={() => (centreOn.current = null)}
+      tabIndex={0}
+      onKeyDown={(event) => {
+        centreOn.current = null;
+        onKeyDown(event);
+      }}
+      role="grid"
+      aria-label="timeline"
+      data-testid="timeline"
+    >
       <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
         {loaded.moreBefore && <div className="timeline-edge">loading older…</div>}
         {virtualizer.getVirtualItems().map((item) => {
