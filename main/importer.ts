@@ -92,7 +92,7 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
       { source: 'import', function: null, domainId, type: null, callId: null, receivedAt: Date.now(), payload: null, payloadSize: size, sha256, filePath: absolute },
       'importing',
     );
-  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now(), bulkFts: true });
+  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
   let pending: PayloadEvent[] = [];
   const writeBatch = db.transaction((events: PayloadEvent[]) => {
     for (const event of events) writer.apply(event);

@@ -9,11 +9,6 @@ export interface DeliveryContext {
   deliveryId: number;
   domainId: string;
   receivedAt: number;
-  /**
-   * Index message content in bulk at each flush() instead of row by row: one INSERT … SELECT
-   * into FTS5 per batch is several times cheaper than a statement per entry (the import path).
-   */
-  bulkFts?: boolean;
 }
 
 export interface WriteCounts {
@@ -86,8 +81,6 @@ function prepareStatements(db: Db) {
     activity: db.prepare(
       'INSERT INTO activity (room_id, hour, entries) VALUES (?, ?, ?) ON CONFLICT (room_id, hour) DO UPDATE SET entries = entries + excluded.entries',
     ),
-    maxEntryId: db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck(),
-    ftsAfter: db.prepare('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND content IS NOT NULL'),
   };
 }
 type Statements = ReturnType<typeof prepareStatements>;
@@ -112,8 +105,6 @@ export class PayloadWriter {
   /** Names of the rooms that got new entries. */
   readonly grownRooms = new Set<string>();
   private snapshotId: number | null = null;
-  /** With bulkFts: the entries after this id are not in the FTS index yet. */
-  private unindexedFrom: number | null = null;
 
   constructor(
     db: Db,
@@ -186,8 +177,7 @@ export class PayloadWriter {
       id = Number(inserted.lastInsertRowid);
       this.counts.newEntries += 1;
       this.grow(roomId, entry);
-      if (this.context.bulkFts) this.unindexedFrom ??= id - 1;
-      else if (entry.content !== null) this.sql.fts.run(id, entry.content);
+      if (entry.content !== null) this.sql.fts.run(id, entry.content);
     } else if (entry.displayName !== null) {
       this.sql.fillDisplayName.run(entry.displayName, roomId, entry.timestamp, key);
     }
@@ -207,13 +197,9 @@ export class PayloadWriter {
     growth.hours.set(hour, (growth.hours.get(hour) ?? 0) + 1);
   }
 
-  /** Writes the rooms' entry counts (and, with bulkFts, indexes the batch's content); call
-   * before the transaction that applied the events commits. */
+  /** Writes the rooms' entry counts and hourly activity; call before the transaction that
+   * applied the events commits. */
   flush(): void {
-    if (this.unindexedFrom !== null) {
-      this.sql.ftsAfter.run(this.unindexedFrom);
-      this.unindexedFrom = null;
-    }
     for (const [roomId, growth] of this.roomGrowth) {
       this.sql.roomStats.run(growth.added, growth.lastTs, roomId);
       for (const [hour, added] of growth.hours) this.sql.activity.run(roomId, hour, added);
