@@ -15,10 +15,10 @@ import { parseBytes } from '../main/parser/parse.js';
 import { writeSyntheticFile } from './generate.js';
 import { SyntheticChat, syntheticPayload } from './synthetic.js';
 import { searchBench, startupBench } from './store.js';
+import { startServe } from './serve.js';
 import { uiBench } from './ui.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const CLI = here('../main/cli.js');
 const rows: Array<[string, string, string]> = [];
 const report = (what: string, figure: string, baseline = '') => {
   rows.push([what, figure, baseline]);
@@ -102,27 +102,6 @@ function durabilityBench(dir: string): void {
   report('store one 100-entry delivery, FULL, group commit of 20', `${fmt(grouped, 2)} ms`, `${fmt(full / grouped, 2)}× faster than a commit each`);
 }
 
-async function startServe(db: string): Promise<{ url: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /receiving callbacks at (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`omv serve exited ${code}`)));
-  });
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
-
 /**
  * A distinct 100-entry payload per delivery (a repeat would be answered as a duplicate, cheaply),
  * with timestamps moving forward as a live chat's do. Made before the clock starts.
@@ -136,7 +115,7 @@ async function callbackBench(dir: string, deliveries: number): Promise<void> {
   for (const connections of [1, 20, 100]) {
     const db = join(dir, `callbacks-${connections}.sqlite`);
     const server = await startServe(db);
-    const base = new URL(server.url);
+    const base = new URL(server.callbackUrl);
     let n = 0;
     const result = await autocannon({
       url: base.origin,

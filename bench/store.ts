@@ -1,14 +1,13 @@
 // The store at scale: search (with and without filters, beside a full-scan baseline), timeline
 // pages anywhere in the data, export throughput and `omv serve` start-up.
 import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type { EntryFilter } from '../shared/api.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { entryPage, searchEntries } from '../main/store/entryQuery.js';
 import { createService } from '../main/api/service.js';
+import { startServe } from './serve.js';
 import type { Report } from './ui.js';
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 function timings(runs: number, fn: () => unknown): { p50: number; p95: number } {
@@ -73,22 +72,14 @@ export function searchBench(dbPath: string, report: Report): void {
   db.close();
 }
 
-/** Time from starting `omv serve` on the database to its callback URL being printed. */
+/** Time from starting `omv serve` on the database to its URLs being printed. */
 export async function startupBench(dbPath: string, report: Report): Promise<void> {
   const times: number[] = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    const child = spawn(process.execPath, [CLI, 'serve', '--db', dbPath, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    await new Promise<void>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        if (out.includes('viewer at')) resolve();
-      });
-      child.on('exit', (code) => reject(new Error(`omv serve exited ${code}`)));
-    });
+    const server = await startServe(dbPath);
     times.push(performance.now() - started);
-    child.kill('SIGKILL');
+    await server.stop();
   }
   const node = performance.now();
   await new Promise((resolve) => spawn(process.execPath, ['-e', '0']).on('exit', resolve));

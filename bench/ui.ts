@@ -1,12 +1,9 @@
 // The desk at scale, measured through the real UI and its API: time to open a big room, search
 // latency from the viewer's API, and frame times while scrolling (needs Debian's Chromium).
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './chromium.js';
+import { startServe } from './serve.js';
 
-const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
-const CHROMIUM = process.env['OMV_CHROMIUM'] ?? '/usr/bin/chromium';
 
 export type Report = (what: string, figure: string, baseline?: string) => void;
 
@@ -15,30 +12,13 @@ const percentile = (values: number[], p: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
 
-async function startViewer(db: string): Promise<{ viewerUrl: string; stop: () => void }> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', '0', '--quiet'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const viewerUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /viewer at (\S+)/.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`omv serve exited ${code}`)));
-  });
-  return { viewerUrl, stop: () => child.kill('SIGTERM') };
-}
-
 export async function uiBench(db: string, room: string, entries: number, total: number, report: Report): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     report('UI', `skipped: no Chromium at ${CHROMIUM}`);
     return;
   }
-  const { viewerUrl, stop } = await startViewer(db);
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  const { viewerUrl, stop } = await startServe(db);
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
     await page.goto(viewerUrl);
@@ -98,6 +78,6 @@ export async function uiBench(db: string, room: string, entries: number, total: 
     }
   } finally {
     await browser.close();
-    stop();
+    await stop();
   }
 }

@@ -6,12 +6,12 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from '../bench/chromium.js';
 import { omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
 
-const CHROMIUM = process.env['OMV_CHROMIUM'] ?? '/usr/bin/chromium';
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
 
@@ -59,10 +59,7 @@ before(async () => {
     answers.map((a) => a.status),
     [200, 200],
   );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
