@@ -28,7 +28,7 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
       cancelled = true;
       clearTimeout(timer);
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [filterKey, liveTick]);
 
   if (!data || data.counts.length === 0) return <div className="histogram histogram-empty" />;

@@ -20,7 +20,7 @@ export function RoomList({ current, liveTick, onSelect, onError }: Props) {
       api.rooms({ filter }).then(setRooms, (error: Error) => onError(error.message));
     }, 120);
     return () => clearTimeout(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [filter, liveTick]);
 
   const total = rooms.reduce((sum, room) => sum + room.entries, 0);

@@ -33,7 +33,7 @@ export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError 
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [filterKey, liveTick]);
 
   if (!result) return <div className="timeline-empty">Searching…</div>;

@@ -79,7 +79,7 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
     return () => {
       cancelled = true;
     };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [filterKey, anchorId]);
 
   useLayoutEffect(() => {
@@ -152,7 +152,7 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
   // Live: new entries arrived somewhere; fetch those after ours if we are at the end of the data.
   useEffect(() => {
     if (liveTick > 0 && loaded && !loaded.moreAfter) void loadNewer(atEnd());
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [liveTick]);
 
   const onScroll = () => {

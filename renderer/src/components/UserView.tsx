@@ -19,7 +19,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onError }: Prop
   const [activity, setActivity] = useState<UserActivity | null>(null);
   useEffect(() => {
     api.userActivity({ userId }).then(setActivity, (error: Error) => onError(error.message));
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
   }, [userId]);
   if (!activity) return <div className="timeline-empty">Loading…</div>;
   return (
