@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import type { EntryFilter } from '../shared/api.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { entryPage, searchEntries } from '../main/store/entryQuery.js';
-import { createService } from '../main/api/service.js';
+import { createReadCalls } from '../main/api/readCalls.js';
 import { startServe } from './serve.js';
 import type { Report } from './ui.js';
 
@@ -56,14 +56,14 @@ export function searchBench(dbPath: string, report: Report): void {
     );
   }
 
-  const service = createService(db, { callbackUrl: () => null });
+  const reads = createReadCalls(db);
   const middle = db.prepare<[number], { ts: number; id: number }>('SELECT ts, id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1').get((span.lo + span.hi) / 2)!;
   const pages: Array<[string, () => unknown]> = [
     ['newest page, all rooms', () => entryPage(db, {}, 200, undefined, 'before')],
     ['newest page, one room', () => entryPage(db, { room }, 200, undefined, 'before')],
     ['middle page (keyset)', () => entryPage(db, {}, 200, { timestamp: middle.ts, id: middle.id }, 'after')],
     ['oldest page', () => entryPage(db, {}, 200, { timestamp: -1, id: 0 }, 'after')],
-    ['around an entry (context of 100 each side)', () => service.context({ entryId: middle.id, radius: 100 })],
+    ['around an entry (context of 100 each side)', () => reads.context({ entryId: middle.id, radius: 100 })],
   ];
   for (const [label, fn] of pages) {
     const t = timings(30, fn);

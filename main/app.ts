@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { EventHub } from './api/events.js';
+import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
+import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver/server.js';
 import type { StoreOutcome } from './store/deliveries.js';
@@ -26,10 +28,25 @@ function announce(events: EventHub, outcome: StoreOutcome): void {
   }
 }
 
-export async function startApp(options: Omit<ReceiverOptions, 'onStored' | 'otherRoutes'> & { viewer: boolean; staticDir?: string }): Promise<App> {
+export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRoutes'> {
+  viewer: boolean;
+  staticDir?: string;
+  /** How long one of the UI's read calls may run before it is stopped (ms). */
+  queryTimeoutMs?: number;
+  /** better-sqlite3's native module for the query workers (the desktop app's build). */
+  nativeBinding?: string;
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
   const events = new EventHub();
   let receiver: Receiver | null = null;
-  const service = createService(options.db, { callbackUrl: () => receiver?.callbackUrl ?? null });
+  // The UI's reads run on worker threads with their own connections (an in-memory database has
+  // no file to share, so its reads stay here).
+  const queries = options.db.memory
+    ? null
+    : new QueryPool({ path: options.db.name, nativeBinding: options.nativeBinding, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
+  const reads = queries?.run ?? readsOnThisThread(options.db);
+  const service = createService(reads, options.db, { callbackUrl: () => receiver?.callbackUrl ?? null });
   const secret = randomBytes(24).toString('base64url');
   const viewer = options.viewer
     ? createViewerHandler({
@@ -43,5 +60,14 @@ export async function startApp(options: Omit<ReceiverOptions, 'onStored' | 'othe
     : undefined;
   receiver = await startReceiver({ ...options, onStored: (outcome) => announce(events, outcome), otherRoutes: viewer });
   const viewerUrl = viewer ? `http://127.0.0.1:${receiver.port}/?key=${secret}` : null;
-  return { receiver, service, events, viewerUrl, close: () => receiver!.close() };
+  return {
+    receiver,
+    service,
+    events,
+    viewerUrl,
+    close: async () => {
+      await receiver!.close();
+      await queries?.close();
+    },
+  };
 }

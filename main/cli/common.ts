@@ -27,6 +27,12 @@ export function parsePositiveInteger(flag: string, text: string): number {
   return Number(text);
 }
 
+/** Seconds, fractions allowed: 5, 0.5. */
+export function parsePositiveSeconds(flag: string, text: string): number {
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || Number(text) <= 0) throw new UsageError(`${flag} takes a number of seconds such as 5 or 0.5, not "${text}"`);
+  return Number(text);
+}
+
 /** 16M, 512K, 1G or a plain byte count. */
 export function parseByteSize(flag: string, text: string): number {
   const match = /^(\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());

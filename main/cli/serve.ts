@@ -1,8 +1,9 @@
 // omv serve: receive the vendor's callbacks into the database until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
+import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../receiver/server.js';
-import { openDatabaseFor, parseByteSize, parsePositiveInteger } from './common.js';
+import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds } from './common.js';
 
 export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
@@ -11,7 +12,9 @@ export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [-
   --token     secret the callback URL must carry: /callback/SECRET
   --max-body  largest request body accepted (default 16M)
   --quiet     do not log each delivery
-  --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)`;
+  --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)
+  --query-timeout  how long one of the viewer's searches or pages may run before it is stopped
+              with a message (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})`;
 
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -24,13 +27,15 @@ export async function serve(args: string[]): Promise<number> {
       'max-body': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'no-viewer': { type: 'boolean', default: false },
+      'query-timeout': { type: 'string' },
     },
   });
   const port = values.port === '0' ? 0 : parsePositiveInteger('--port', values.port!);
   const maxBodyBytes = values['max-body'] ? parseByteSize('--max-body', values['max-body']) : DEFAULT_MAX_BODY_BYTES;
+  const queryTimeoutMs = values['query-timeout'] ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000 : DEFAULT_QUERY_TIMEOUT_MS;
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'] });
+  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'], queryTimeoutMs });
   process.stdout.write(
     `omv: receiving callbacks at ${app.receiver.callbackUrl}\n` +
       `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +

@@ -41,7 +41,7 @@ function registerIpc(omv: OmvApp, db: Db, window: () => BrowserWindow | null): v
   ipcMain.handle('omv:call', (event, method: string, args: unknown) => {
     if (!fromOurRenderer(event)) return { ok: false, error: 'refused' };
     if (!(API_METHODS as readonly string[]).includes(method)) return { ok: false, error: `no API call "${method}"` };
-    return result(() => omv.service[method as ApiMethod](args as never));
+    return result<unknown>(() => omv.service[method as ApiMethod](args as never));
   });
 
   ipcMain.handle('omv:import', async (event) => {
@@ -103,9 +103,10 @@ async function main(): Promise<void> {
   await app.whenReady();
   hardenSessions(session.defaultSession);
   hardenWebContents(app, RENDERER_URL_PREFIX);
-  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'), { nativeBinding: process.env['OMV_NATIVE_BINDING'] || undefined });
+  const nativeBinding = process.env['OMV_NATIVE_BINDING'] || undefined;
+  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'), { nativeBinding });
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
-  const omv = await startApp({ db, port, viewer: false, log: (line) => process.stdout.write(`${line}\n`) });
+  const omv = await startApp({ db, port, viewer: false, nativeBinding, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`omv: receiving callbacks at ${omv.receiver.callbackUrl}\n`);
   let win: BrowserWindow | null = createWindow();
   win.on('closed', () => (win = null));

@@ -13,13 +13,24 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** better-sqlite3's native module to load (the desktop app's, built for Electron's ABI). */
   nativeBinding?: string;
+  /** A second connection that only reads (the query workers): no migrations, no writes. */
+  readOnly?: boolean;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (options.mustExist && !existsSync(path)) throw new Error(`no database at ${path}`);
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, options.nativeBinding ? { nativeBinding: options.nativeBinding } : {});
+  const db = new Database(path, {
+    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
+    ...(options.readOnly ? { fileMustExist: true } : {}),
+  });
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  if (options.readOnly) {
+    // Not SQLite's read-only open: that cannot create the WAL index when no writer has the file open.
+    db.pragma('query_only = ON');
+    db.pragma('cache_size = -32768');
+    return db;
+  }
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
   // (receiver/committer.ts) spreads the cost of the sync over the deliveries arriving together.

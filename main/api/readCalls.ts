@@ -1,0 +1,111 @@
+// The API's read-only calls over one connection. They only read, so any of them can be stopped at
+// any moment (queryPool.ts runs them on worker threads under a time limit). Arguments come from
+// the UI and are untrusted: each call cleans what it takes.
+import type { EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
+import { SNIPPET_MARKS } from '../../shared/api.js';
+import type { Db } from '../store/db.js';
+import { getDelivery, listQuarantined } from '../store/deliveries.js';
+import { entryById, entryHistogram, entryPage, searchEntries } from '../store/entryQuery.js';
+import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
+
+const MAX_PAGE = 1000;
+
+function clampLimit(limit: number): number {
+  return Math.max(1, Math.min(MAX_PAGE, Math.trunc(Number(limit) || 50)));
+}
+
+/** Drops keys and values a filter does not take: what the UI sends is untrusted input. */
+export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
+  const clean: EntryFilter = {};
+  if (!filter) return clean;
+  for (const key of ['room', 'user', 'type', 'text'] as const) if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
+  for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
+  return clean;
+}
+
+type ApiCall<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]>;
+
+export interface ReadCalls {
+  rooms: ApiCall<'rooms'>;
+  timeline: ApiCall<'timeline'>;
+  search: ApiCall<'search'>;
+  context: ApiCall<'context'>;
+  userActivity: ApiCall<'userActivity'>;
+  histogram: ApiCall<'histogram'>;
+  quarantine: ApiCall<'quarantine'>;
+  quarantinePayload: ApiCall<'quarantinePayload'>;
+  /** The database's half of receiverStatus (main adds the callback URL). */
+  receiverCounters(args: { since: number }): ReceiverCounters;
+}
+export type ReadMethod = keyof ReadCalls;
+export type ReadArgs<M extends ReadMethod> = Parameters<ReadCalls[M]>[0];
+export type ReadValue<M extends ReadMethod> = ReturnType<ReadCalls[M]>;
+
+export function createReadCalls(db: Db): ReadCalls {
+  return {
+    rooms({ filter }) {
+      return listRooms(db, typeof filter === 'string' ? filter : '');
+    },
+
+    timeline({ filter, from, direction, limit }) {
+      return entryPage(db, cleanFilter(filter), clampLimit(limit), from, direction === 'before' ? 'before' : 'after');
+    },
+
+    search({ filter, limit }) {
+      return searchEntries(db, cleanFilter(filter), clampLimit(limit), SNIPPET_MARKS);
+    },
+
+    context({ entryId, radius }) {
+      const focus = entryById(db, entryId);
+      if (!focus) throw new Error(`no entry ${entryId}`);
+      const at = { timestamp: focus.timestamp, id: focus.id };
+      const n = clampLimit(radius);
+      const before = entryPage(db, { room: focus.room }, n, at, 'before').entries;
+      const after = entryPage(db, { room: focus.room }, n, at, 'after').entries;
+      return { entries: [...before, focus, ...after], focusId: focus.id };
+    },
+
+    userActivity({ userId }) {
+      return userActivity(db, String(userId));
+    },
+
+    histogram({ filter, buckets }) {
+      return entryHistogram(db, cleanFilter(filter), Math.max(1, Math.min(500, Math.trunc(buckets) || 100)));
+    },
+
+    quarantine() {
+      return listQuarantined(db).map(
+        (row): QuarantinedDelivery => ({
+          id: row.id,
+          receivedAt: row.received_at,
+          source: row.source,
+          function: row.function,
+          domainId: row.domain_id,
+          callId: row.call_id,
+          filePath: row.file_path,
+          size: row.payload_size,
+          reason: row.error,
+        }),
+      );
+    },
+
+    quarantinePayload({ id }) {
+      const row = getDelivery(db, Number(id));
+      if (!row || row.status !== 'quarantined') throw new Error(`delivery ${id} is not in quarantine`);
+      return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
+    },
+
+    receiverCounters({ since }) {
+      return receiverCounters(db, Number(since) || 0);
+    },
+  };
+}
+
+/** Something that answers read calls: the calls themselves, or a pool of workers running them. */
+export type ReadRunner = <M extends ReadMethod>(method: M, args: ReadArgs<M>) => Promise<ReadValue<M>>;
+
+/** Runs read calls on this thread (no time limit): for tools and in-memory databases. */
+export function readsOnThisThread(db: Db): ReadRunner {
+  const calls = createReadCalls(db);
+  return async (method, args) => (calls[method] as (a: typeof args) => ReadValue<typeof method>)(args);
+}

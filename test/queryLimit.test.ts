@@ -1,0 +1,98 @@
+// The viewer's reads run on worker threads with their own connections, under a time limit: a
+// search that runs too long is stopped with a message that says what to do, the thread that
+// answers callbacks never waits for it, and the next call is answered as before.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { writeSyntheticFile } from '../bench/generate.js';
+import { QueryPool, QueryTimeoutError } from '../main/api/queryPool.js';
+import { createReadCalls } from '../main/api/readCalls.js';
+import { importFile } from '../main/importer.js';
+import { openDatabase } from '../main/store/db.js';
+import { omvServe } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { SEED_XML } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
+
+/** A one-letter prefix matches most of the vocabulary: FTS5 merges thousands of term lists. */
+const SLOW_SEARCH = { filter: { text: 'a*' }, limit: 50 };
+const LIMIT_MS = 150;
+const dir = tempDir();
+const dbPath = join(dir, 'omv.sqlite');
+
+before(async () => {
+  const file = join(dir, 'chat.xml');
+  await writeSyntheticFile(file, { entries: 200_000, rooms: 6, seed: 11 });
+  const db = openDatabase(dbPath);
+  await importFile(db, file);
+  // The premise of the tests below: on this thread, without a limit, the search takes several times the limit.
+  const started = performance.now();
+  createReadCalls(db).search(SLOW_SEARCH);
+  const took = performance.now() - started;
+  assert.ok(took > 3 * LIMIT_MS, `the slow search took only ${took.toFixed(0)} ms`);
+  db.close();
+});
+
+test('a read past the time limit is stopped with a clear message, the main thread stays free, and the next call is answered', async () => {
+  const pool = new QueryPool({ path: dbPath, timeoutMs: LIMIT_MS });
+  try {
+    assert.ok((await pool.run('rooms', {})).length === 6);
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    const started = performance.now();
+    await assert.rejects(pool.run('search', SLOW_SEARCH), (error: Error) => {
+      assert.ok(error instanceof QueryTimeoutError);
+      assert.match(error.message, /^This search took longer than 0\.15 s and was stopped\. Narrow it: pick a room, a user \(from:\) or a time range/);
+      return true;
+    });
+    const waited = performance.now() - started;
+    clearInterval(ticker);
+    assert.ok(waited < 3 * LIMIT_MS, `answered after ${waited.toFixed(0)} ms, not at the limit`);
+    assert.ok(ticks >= 5, `the main thread ticked ${ticks} times while the search ran`);
+
+    // A fresh worker takes over: the same answers as reading on this thread.
+    const db = openDatabase(dbPath, { readOnly: true });
+    const quick = { filter: { text: 'hello', room: 'room-1' }, limit: 20 };
+    assert.deepEqual(await pool.run('search', quick), createReadCalls(db).search(quick));
+    const page = { filter: {}, limit: 100, direction: 'before' as const };
+    assert.deepEqual(await pool.run('timeline', page), createReadCalls(db).timeline(page));
+    db.close();
+  } finally {
+    await pool.close();
+  }
+});
+
+test('errors from a read travel back as themselves (a search syntax error is not a timeout)', async () => {
+  const pool = new QueryPool({ path: dbPath, timeoutMs: 5000 });
+  try {
+    await assert.rejects(
+      pool.run('search', { filter: { text: '-hello' }, limit: 5 }),
+      (error: Error) => !(error instanceof QueryTimeoutError) && /^add a word to look for/.test(error.message),
+    );
+    await assert.rejects(pool.run('context', { entryId: 999_999_999, radius: 5 }), /no entry 999999999/);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('omv serve --query-timeout: the viewer gets the message while callbacks are still answered', async () => {
+  const server = await omvServe(['--db', dbPath, '--query-timeout', String(LIMIT_MS / 1000)]);
+  const viewer = /viewer at (http:\/\/[^/]+)\/\?key=(\S+)/.exec(server.output())!;
+  const call = async (method: string, args: unknown) => {
+    const response = await fetch(`${viewer[1]}/api/${method}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-omv-key': viewer[2]! },
+      body: JSON.stringify(args),
+    });
+    return (await response.json()) as { ok: boolean; value?: unknown; error?: string };
+  };
+  const slow = call('search', SLOW_SEARCH);
+  const delivery = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '42' }), SEED_XML);
+  assert.equal(delivery.status, 200);
+  const answer = await slow;
+  assert.equal(answer.ok, false);
+  assert.match(answer.error!, /^This search took longer than 0\.15 s and was stopped/);
+  const rooms = await call('rooms', {});
+  assert.equal(rooms.ok, true);
+  assert.ok((rooms.value as Array<{ name: string }>).some((room) => room.name === 'asfd'), 'the delivery made during the slow search is there');
+});
