@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { importFile } from '../main/importer.js';
 import { parseStream } from '../main/parser/parse.js';
 import { Writable } from 'node:stream';
-import { writeEntries } from '../main/entryExport.js';
+import { EXPORT_CACHE_MIB, writeEntries } from '../main/entryExport.js';
 import { openDatabase } from '../main/store/db.js';
 
 async function main(): Promise<void> {
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     entries = (await importFile(db, file)).newEntries;
     db.close();
   } else if (mode === 'export' && file) {
-    const db = openDatabase(file);
+    const db = openDatabase(file, { cacheMiB: EXPORT_CACHE_MIB }); // as omv export opens it
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
     entries = await writeEntries(db, {}, sink);
     db.close();

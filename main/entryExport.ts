@@ -11,6 +11,9 @@ import { allEntries } from './store/entryQuery.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
+/** An export reads in order, once: a small page cache serves it as well, with less memory. */
+export const EXPORT_CACHE_MIB = 8;
+
 export interface ExportOptions {
   format?: ExportFormat;
   /** CSV only: prefix cells a spreadsheet would run as formulas with ' (default true). */

@@ -7,13 +7,19 @@ const NEEDS_QUOTES = /[",\r\n]/;
 
 export type CsvValue = string | number | boolean | null;
 
+/** Either of the above: most cells have neither, and one test tells. */
+const SPECIAL = /^[=+\-@\t\r]|[",\r\n]/;
+
 export function csvCell(value: CsvValue, neutraliseFormulas = true): string {
   if (value === null) return '';
-  let text = String(value);
-  if (neutraliseFormulas && typeof value === 'string' && FORMULA_START.test(text)) text = `'${text}`;
+  if (typeof value !== 'string') return String(value); // numbers and booleans: nothing to quote or neutralise
+  if (!SPECIAL.test(value)) return value;
+  const text = neutraliseFormulas && FORMULA_START.test(value) ? `'${value}` : value;
   return NEEDS_QUOTES.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 export function csvRow(values: readonly CsvValue[], neutraliseFormulas = true): string {
-  return `${values.map((value) => csvCell(value, neutraliseFormulas)).join(',')}\r\n`;
+  let row = csvCell(values[0] ?? null, neutraliseFormulas);
+  for (let i = 1; i < values.length; i++) row += `,${csvCell(values[i]!, neutraliseFormulas)}`;
+  return `${row}\r\n`;
 }

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
-import { writeEntries } from '../entryExport.js';
+import { EXPORT_CACHE_MIB, writeEntries } from '../entryExport.js';
 import { openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl]
@@ -39,7 +39,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     to: values.to === undefined ? undefined : parseTimeArgument('--to', values.to, 'end'),
     text: values.query,
   };
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const db = openDatabaseFor(values.db, { mustExist: true, cacheMiB: EXPORT_CACHE_MIB });
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
   const rows = await writeEntries(db, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });

@@ -13,8 +13,11 @@ export interface OpenOptions {
   mustExist?: boolean;
   /** better-sqlite3's native module to load (the desktop app's, built for Electron's ABI). */
   nativeBinding?: string;
-  /** A second connection that only reads (the query workers): no migrations, no writes. */
+  /** A connection that only reads (query workers, export): no migrations, no writes. */
   readOnly?: boolean;
+  /** SQLite's page cache (default 32 MiB: hot index pages stay in memory). A sequential read
+   * such as an export needs little, and memory stays flatter without it. */
+  cacheMiB?: number;
 }
 
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
@@ -25,18 +28,17 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     ...(options.readOnly ? { fileMustExist: true } : {}),
   });
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+  db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 32)}`);
   if (options.readOnly) {
     // Not SQLite's read-only open: that cannot create the WAL index when no writer has the file open.
     db.pragma('query_only = ON');
-    db.pragma('cache_size = -32768');
     return db;
   }
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
-  // (receiver/committer.ts) spreads the cost of the sync over the deliveries arriving together.
+  // (receiver/groupCommit.ts) spreads the cost of the sync over the deliveries arriving together.
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  db.pragma('cache_size = -32768'); // 32 MiB: hot index pages stay in memory, the import's RSS stays flat
   migrate(db);
   return db;
 }
