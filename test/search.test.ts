@@ -60,3 +60,57 @@ test('hits come newest first by timestamp, whether a word is rare or common, wit
   );
   db.close();
 });
+
+test('search pages equal a plain newest-first query, whatever order entries arrived in and whatever the filter', async () => {
+  const { importFile } = await import('../main/importer.js');
+  const { searchEntries } = await import('../main/store/entryQuery.js');
+  const { messagesXml } = await import('./support/payloads.js');
+  const { writeFileSync } = await import('node:fs');
+  const dir = tempDir();
+  let seed = 7;
+  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
+  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+  const entry = (ts: number) => {
+    const words = [random() < 0.6 ? 'common' : 'filler', random() < 0.1 ? 'middling' : 'plain', random() < 0.01 ? 'scarce' : 'text', `n${ts}`];
+    return { ts, user: pick(['u1', 'u2', 'u3', 'u4', 'u5']), content: words.join(' ') };
+  };
+  const byRoom = (specs: Array<{ ts: number; user: string; content: string }>) => {
+    const rooms: Record<string, typeof specs> = { lobby: [], hall: [], den: [] };
+    for (const spec of specs) rooms[pick(Object.keys(rooms))]!.push(spec);
+    return rooms;
+  };
+  // First the newest messages, then a larger, older archive, then stragglers from any time: rowid
+  // order agrees with time order only in part.
+  const files = [
+    Array.from({ length: 1500 }, (_, i) => entry(9_000_000 + i * 100)),
+    Array.from({ length: 4000 }, (_, i) => entry(1_000_000 + i * 1000)),
+    Array.from({ length: 600 }, () => entry(1_000_000 + Math.floor(random() * 8_200_000))),
+  ];
+  const db = openDatabase(join(dir, 'omv.sqlite'));
+  for (const [i, specs] of files.entries()) {
+    writeFileSync(join(dir, `${i}.xml`), messagesXml(byRoom(specs)));
+    await importFile(db, join(dir, `${i}.xml`));
+  }
+  // The same filter, evaluated the slow, obvious way (the FTS5 expression is tested above).
+  const reference = db.prepare<[string, string, string, string, string, number, number, number], number>(
+    `SELECT e.id FROM entries e JOIN rooms r ON r.id = e.room_id JOIN users u ON u.id = e.user_id
+     WHERE e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)
+       AND (? = '' OR r.name = ?) AND (? = '' OR u.user_id = ?) AND e.ts BETWEEN ? AND ?
+     ORDER BY e.ts DESC, e.id DESC LIMIT ?`,
+  ).pluck();
+  const filters = [{}, { room: 'hall' }, { user: 'u3' }, { to: 5_000_000 }, { from: 2_000_000, to: 3_000_000 }, { to: 9_050_000, room: 'den' }, { from: 9_100_000 }];
+  let compared = 0;
+  for (const text of ['common', 'middling', 'scarce', 'common middling', '"filler plain"', 'mid*']) {
+    for (const filter of filters) {
+      for (const limit of [5, 50]) {
+        const f = filter as { room?: string; user?: string; from?: number; to?: number };
+        const expected = reference.all(toFtsQuery(text)!, f.room ?? '', f.room ?? '', f.user ?? '', f.user ?? '', f.from ?? -1e15, f.to ?? 1e15, limit);
+        const got = searchEntries(db, { ...filter, text }, limit, ['[', ']']).hits.map((hit) => hit.id);
+        assert.deepEqual(got, expected, `${text} ${JSON.stringify(filter)} limit ${limit}`);
+        compared += 1;
+      }
+    }
+  }
+  assert.equal(compared, 6 * filters.length * 2);
+  db.close();
+});

@@ -171,14 +171,49 @@ function orderIndex(filter: EntryFilter): string {
   return 'entries_ts';
 }
 
+interface IdTs {
+  id: number;
+  ts: number;
+}
+
+const newestFirst = (a: IdTs, b: IdTs) => b.ts - a.ts || b.id - a.id;
+
+/**
+ * The ids of the `limit` newest entries (by timestamp) that match, from a probe: `probe` holds
+ * every match with an id in [low, high]. Entries mostly arrive in time order, so the newest
+ * matches by time are usually among the newest by id; the ones that are not — any entry newer
+ * than the probe's `limit`-th that lies outside [low, high] — are found by walking the time index
+ * down to that entry, checking only those rows against FTS5. Null when the probe holds too few
+ * entries under the filter to decide.
+ */
+function newestFromProbe(db: Db, probe: number[], low: number, high: number, clauses: string[], params: Record<string, unknown>, text: string, limit: number, filter: EntryFilter): number[] | null {
+  const args = { ...params, probe: JSON.stringify(probe) };
+  const candidates = db
+    // NOT INDEXED: look the probe's rows up by id, rather than walk a room's or user's index.
+    .prepare<Record<string, unknown>, IdTs>(
+      `SELECT e.id, e.ts FROM entries e NOT INDEXED ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`,
+    )
+    .all(args);
+  if (candidates.length < limit) return null;
+  const last = candidates.at(-1)!;
+  const missed = db
+    .prepare<Record<string, unknown>, IdTs>(
+      `SELECT e.id, e.ts FROM entries e INDEXED BY ${orderIndex(filter)}
+       ${whereSql([...clauses, '(e.ts, e.id) > (@lastTs, @lastId)', '(e.id < @low OR e.id > @high)', 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'])}`,
+    )
+    .all({ ...params, lastTs: last.ts, lastId: last.id, low, high, text });
+  return [...candidates, ...missed].sort(newestFirst).slice(0, limit).map((row) => row.id);
+}
+
 /**
  * The newest entries (by timestamp) matching a filter with search text, with snippets marked by
  * `marks`, and a count of the matches that stops at `countCap`. Rowids first: FTS5 hands out the
- * newest-received matches almost for free, so a word with fewer than PROBE matches is settled
- * from those alone. A commoner word walks the time index backwards (the filter's index when it
- * names a room or user), where hits are dense and the walk stops early: a very common word checks
- * each candidate row against FTS5 (a few hundred lookups), a moderately common one against the set
- * of its matches. Where counting every match under a filter would cost more than the page itself,
+ * newest-received matches almost for free (up to the end of the filter's time range, when it has
+ * one), and those settle the page unless the filter leaves too few of them (newestFromProbe).
+ * Otherwise a word with fewer than PROBE matches is settled from those alone, and a commoner word
+ * walks the time index backwards (the filter's index when it names a room or user): a very
+ * common word checks each candidate row against FTS5, a moderately common one against the set of
+ * its matches. Where counting every match under a filter would cost more than the page itself,
  * the count says "at least this many" (capped) instead. Snippets are made for the page only.
  */
 export function searchEntries(
@@ -191,28 +226,51 @@ export function searchEntries(
   const { clauses, params } = where(db, { ...filter, text: undefined });
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
   if (text === null) return { hits: [], total: 0, capped: false };
-  const probe = db.prepare<[string, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? ORDER BY rowid DESC LIMIT ?').pluck().all(text, PROBE);
-  const complete = probe.length < PROBE;
-  let matching: string;
-  if (complete) matching = 'e.id IN (SELECT value FROM json_each(@probe))';
-  else {
-    const newestId = db.prepare<[], number>('SELECT max(id) FROM entries').pluck().get()!;
-    const density = PROBE / (newestId - probe.at(-1)! + 1);
-    matching =
-      density >= DENSE
-        ? 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'
-        : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
-  }
-  const all = whereSql([matching, ...clauses]);
+  const newestId = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
+  // The newest entry up to the end of the time range: matches received after it are mostly later in time.
+  const high =
+    filter.to === undefined
+      ? newestId
+      : (db.prepare<[number], number>('SELECT id FROM entries INDEXED BY entries_ts WHERE ts <= ? ORDER BY ts DESC, id DESC LIMIT 1').pluck().get(filter.to) ?? 0);
+  // Rowids are bound as BigInt: bound as a JS number (a REAL), FTS5 ignores a rowid constraint
+  // and answers as if there were none (seen with SQLite 3.53.2).
+  const probe = db
+    .prepare<[string, bigint, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?')
+    .pluck()
+    .all(text, BigInt(high), PROBE);
+  const low = probe.length < PROBE ? 0 : probe.at(-1)!;
+  const complete = low === 0 && high === newestId;
   const args = { ...params, probe: JSON.stringify(probe), text };
-  const indexed = complete ? '' : `INDEXED BY ${orderIndex(filter)}`;
-  const rows = db
-    .prepare<Record<string, unknown>, EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${indexed} ${ENTRY_JOINS} ${all} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`)
-    .all(args);
+  let rows: EntryRow[];
+  const fromProbe = complete ? null : newestFromProbe(db, probe, low, high, clauses, params, text, limit, filter);
+  if (fromProbe !== null) {
+    rows = db
+      .prepare<[string], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY e.ts DESC, e.id DESC`)
+      .all(JSON.stringify(fromProbe));
+  } else {
+    let matching: string;
+    if (complete) matching = 'e.id IN (SELECT value FROM json_each(@probe))';
+    else {
+      const density = probe.length / (newestId - low + 1);
+      matching =
+        density >= DENSE
+          ? 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'
+          : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
+    }
+    const indexed = complete ? '' : `INDEXED BY ${orderIndex(filter)}`;
+    rows = db
+      .prepare<Record<string, unknown>, EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM entries e ${indexed} ${ENTRY_JOINS} ${whereSql([matching, ...clauses])} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`,
+      )
+      .all(args);
+  }
   let total: number;
   let capped: boolean;
   if (complete) {
-    total = clauses.length === 0 ? probe.length : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e ${all}`).pluck().get(args)!;
+    total =
+      clauses.length === 0
+        ? probe.length
+        : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])}`).pluck().get(args)!;
     capped = false;
   } else if (clauses.length === 0) {
     const counted = db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
@@ -221,8 +279,6 @@ export function searchEntries(
     [total, capped] = rows.length < limit ? [rows.length, false] : [rows.length, true];
   }
   const snippet = db.prepare<[string, string, string, bigint], string>("SELECT snippet(entries_fts, 0, ?, ?, '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
-  // The rowid goes in as a BigInt: bound as a JS number (a REAL), FTS5 ignores the rowid
-  // constraint and answers the first match instead (seen with SQLite 3.53.2).
   const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippet.get(marks[0], marks[1], text, BigInt(row.id)) ?? row.content ?? '' }));
   return { hits, total, capped };
 }
