@@ -208,8 +208,8 @@ function newestFromProbe(db: Db, probe: number[], low: number, high: number, cla
 /**
  * The newest entries (by timestamp) matching a filter with search text, with snippets marked by
  * `marks`, and a count of the matches that stops at `countCap`. Rowids first: FTS5 hands out the
- * newest-received matches almost for free (up to the end of the filter's time range, when it has
- * one), and those settle the page unless the filter leaves too few of them (newestFromProbe).
+ * newest-received matches almost for free (from the newest entry under the rest of the filter
+ * down), and those settle the page unless the filter leaves too few of them (newestFromProbe).
  * Otherwise a word with fewer than PROBE matches is settled from those alone, and a commoner word
  * walks the time index backwards (the filter's index when it names a room or user): a very
  * common word checks each candidate row against FTS5, a moderately common one against the set of
@@ -227,17 +227,26 @@ export function searchEntries(
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
   if (text === null) return { hits: [], total: 0, capped: false };
   const newestId = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
-  // The newest entry up to the end of the time range: matches received after it are mostly later in time.
-  const high =
-    filter.to === undefined
+  const probeBelow = db
+    .prepare<[string, bigint, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?')
+    .pluck();
+  // The newest entry under the rest of the filter (a room's, a user's, the time range's): matches
+  // received after it are mostly later in time, so the probe starts there.
+  let high =
+    clauses.length === 0
       ? newestId
-      : (db.prepare<[number], number>('SELECT id FROM entries INDEXED BY entries_ts WHERE ts <= ? ORDER BY ts DESC, id DESC LIMIT 1').pluck().get(filter.to) ?? 0);
+      : (db
+          .prepare<Record<string, unknown>, number>(`SELECT e.id FROM entries e INDEXED BY ${orderIndex(filter)} ${whereSql(clauses)} ORDER BY e.ts DESC, e.id DESC LIMIT 1`)
+          .pluck()
+          .get(params) ?? 0);
   // Rowids are bound as BigInt: bound as a JS number (a REAL), FTS5 ignores a rowid constraint
   // and answers as if there were none (seen with SQLite 3.53.2).
-  const probe = db
-    .prepare<[string, bigint, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?')
-    .pluck()
-    .all(text, BigInt(high), PROBE);
+  let probe = probeBelow.all(text, BigInt(high), PROBE);
+  if (probe.length < PROBE && high < newestId) {
+    // Few matches at all below the start: take them all, wherever they are.
+    probe = probeBelow.all(text, BigInt(newestId), PROBE);
+    high = newestId;
+  }
   const low = probe.length < PROBE ? 0 : probe.at(-1)!;
   const complete = low === 0 && high === newestId;
   const args = { ...params, probe: JSON.stringify(probe), text };
@@ -257,7 +266,8 @@ export function searchEntries(
           ? 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'
           : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @text)';
     }
-    const indexed = complete ? '' : `INDEXED BY ${orderIndex(filter)}`;
+    // Every match is in the probe: look those rows up by id (a room's index would be walked in time order instead).
+    const indexed = complete ? 'NOT INDEXED' : `INDEXED BY ${orderIndex(filter)}`;
     rows = db
       .prepare<Record<string, unknown>, EntryRow>(
         `SELECT ${ENTRY_COLUMNS} FROM entries e ${indexed} ${ENTRY_JOINS} ${whereSql([matching, ...clauses])} ORDER BY e.ts DESC, e.id DESC LIMIT ${Math.trunc(limit)}`,
@@ -270,7 +280,7 @@ export function searchEntries(
     total =
       clauses.length === 0
         ? probe.length
-        : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])}`).pluck().get(args)!;
+        : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e NOT INDEXED ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])}`).pluck().get(args)!;
     capped = false;
   } else if (clauses.length === 0) {
     const counted = db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
