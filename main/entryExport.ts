@@ -40,16 +40,28 @@ function jsonLine(entry: EntryRecord): string {
   })}\n`;
 }
 
+/** Resolves when `out` wants more, or has closed; leaves no listener behind either way. */
+async function drainedOrClosed(out: Writable): Promise<void> {
+  const stop = new AbortController();
+  try {
+    await Promise.race([once(out, 'drain', { signal: stop.signal }), once(out, 'close', { signal: stop.signal })]);
+  } finally {
+    stop.abort();
+  }
+}
+
 export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
   const jsonl = options.format === 'jsonl';
   const neutralise = options.neutraliseFormulas ?? true;
   let buffered = '';
+  let rows = 0;
   const flush = async () => {
-    if (buffered && !out.write(buffered)) await once(out, 'drain');
+    if (buffered && !out.write(buffered)) await drainedOrClosed(out);
     buffered = '';
+    // The reader went away (a cancelled download, a closed pipe): stop rather than wait forever.
+    if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
   };
   if (!jsonl) buffered += csvRow(EXPORT_COLUMNS, false);
-  let rows = 0;
   for (const entry of allEntries(db, filter)) {
     buffered += jsonl ? jsonLine(entry) : csvRow(exportValues(entry), neutralise);
     rows += 1;

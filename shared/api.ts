@@ -107,7 +107,9 @@ export interface ImportFileResult {
 export type ApiEvent =
   | { type: 'entriesAdded'; count: number; rooms: string[] }
   | { type: 'deliveryReceived'; status: 'stored' | 'duplicate' | 'quarantined'; at: number }
-  | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number };
+  | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number }
+  /** An export under way (`done: false`, every few thousand rows) and finished, or stopped with `error`. */
+  | { type: 'exportProgress'; rows: number; done: boolean; error?: string };
 
 /** Calls the renderer makes. Each takes one argument object and answers with a value. */
 export interface OmvApi {

@@ -168,6 +168,8 @@ describe('the desk in a browser', () => {
     assert.equal(lines[0], 'entry_id,time_utc,timestamp_ms,domain_id,room,type,user_id,display_name,invisible,content,source,call_id');
     assert.equal(lines.length, 2);
     assert.match(lines[1]!, /,example\.com,games,msg,gamer,,false,good game everyone,callback,seed-1$/);
+    // The UI hears how the export went (live events from the server that wrote it).
+    await page.getByTestId('export-panel').filter({ hasText: 'Exported 1 entry to CSV.' }).waitFor();
     await done(page);
   });
 

@@ -13,3 +13,19 @@ export class EventHub {
     for (const listener of this.listeners) listener(event);
   }
 }
+
+/** Runs an export, telling the UI how many rows it has written and when it has finished or failed. */
+export async function reportedExport(events: EventHub, run: (onProgress: (rows: number) => void) => Promise<number>): Promise<number> {
+  let rows = 0;
+  try {
+    rows = await run((sofar) => {
+      rows = sofar;
+      events.emit({ type: 'exportProgress', rows, done: false });
+    });
+    events.emit({ type: 'exportProgress', rows, done: true });
+    return rows;
+  } catch (error) {
+    events.emit({ type: 'exportProgress', rows, done: true, error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}

@@ -7,6 +7,7 @@ import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
+import { reportedExport } from '../api/events.js';
 import { cleanFilter } from '../api/service.js';
 import { startApp, RENDERER_DIR, type App as OmvApp } from '../app.js';
 import { writeEntries } from '../entryExport.js';
@@ -68,7 +69,7 @@ function registerIpc(omv: OmvApp, db: Db, window: () => BrowserWindow | null): v
       const picked = await dialog.showSaveDialog(window()!, { title: 'Export CSV', defaultPath: 'omv-export.csv', filters: [{ name: 'CSV', extensions: ['csv'] }] });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
-      await writeEntries(db, cleanFilter(filter), out);
+      await reportedExport(omv.events, (onProgress) => writeEntries(db, cleanFilter(filter), out, { onProgress }));
       out.end();
       await once(out, 'finish');
       return picked.filePath;

@@ -12,7 +12,7 @@ import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type Imp
 import { writeEntries } from '../entryExport.js';
 import { importFile } from '../importer.js';
 import type { Db } from '../store/db.js';
-import type { EventHub } from '../api/events.js';
+import { reportedExport, type EventHub } from '../api/events.js';
 import { cleanFilter, type OmvService } from '../api/service.js';
 
 export interface ViewerOptions {
@@ -156,8 +156,12 @@ export function createViewerHandler(options: ViewerOptions) {
     }
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
-    await writeEntries(options.db, filter, res);
-    res.end();
+    try {
+      await reportedExport(events, (onProgress) => writeEntries(options.db, filter, res, { onProgress }));
+      res.end();
+    } catch {
+      res.destroy(); // a download cut short must not look complete
+    }
   }
 
   return async function handleViewer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {

@@ -36,6 +36,7 @@ export function App() {
   const [error, setError] = useState<string | null>(null);
   const [quarantineOpen, setQuarantineOpen] = useState(false);
   const [importState, setImportState] = useState<ImportState | null>(null);
+  const [exportState, setExportState] = useState<{ rows: number; done: boolean; error?: string } | null>(null);
   const [dragging, setDragging] = useState(false);
   const searchBox = useRef<HTMLInputElement>(null);
   const filePicker = useRef<HTMLInputElement>(null);
@@ -56,6 +57,10 @@ export function App() {
     let fast: ReturnType<typeof setTimeout> | null = null;
     let slow: ReturnType<typeof setTimeout> | null = null;
     return transport.onEvent((event) => {
+      if (event.type === 'exportProgress') {
+        setExportState({ rows: event.rows, done: event.done, error: event.error });
+        return;
+      }
       if (event.type === 'importProgress') {
         setImportState((s) => s && { ...s, name: event.name, fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 1, entries: event.entries });
         return;
@@ -237,6 +242,20 @@ export function App() {
             )}
             {!importState.active && (
               <button type="button" className="ghost" onClick={() => setImportState(null)} aria-label="dismiss">
+                ✕
+              </button>
+            )}
+          </div>
+        )}
+        {exportState && (
+          <div className="notice" role="status" data-testid="export-panel">
+            {exportState.error
+              ? `Export stopped: ${exportState.error}`
+              : exportState.done
+                ? `Exported ${exportState.rows.toLocaleString()} ${exportState.rows === 1 ? 'entry' : 'entries'} to CSV.`
+                : `Exporting CSV… ${exportState.rows.toLocaleString()} entries so far`}
+            {exportState.done && (
+              <button type="button" className="ghost" onClick={() => setExportState(null)} aria-label="dismiss">
                 ✕
               </button>
             )}
