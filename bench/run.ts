@@ -1,4 +1,4 @@
-// npm run bench [-- --entries N --deliveries D]: measures the data path on this machine and prints
+// npm run bench [-- --entries N --deliveries D --only receiver|store]: measures the data path on this machine and prints
 // a table. Every figure comes with a baseline measured in the same run, because absolute times
 // on a shared 2-core machine drift; the ratios are what compare across runs.
 import autocannon from 'autocannon';
@@ -150,17 +150,24 @@ async function callbackBench(dir: string, deliveries: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' } } });
+  const { values } = parseArgs({
+    options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' }, only: { type: 'string' } },
+  });
+  if (values.only !== undefined && !['receiver', 'store'].includes(values.only)) throw new Error('--only takes receiver (durability, callbacks) or store (import, search, export, start-up, UI)');
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
   try {
-    durabilityBench(dir);
-    await callbackBench(dir, Number(values.deliveries));
-    const db = await importBench(dir, Number(values.entries));
-    searchBench(db, report);
-    await exportBench(db);
-    await startupBench(db, report);
-    const biggest = new SyntheticChat({ entries: Number(values.entries), rooms: 4 });
-    await uiBench(db, biggest.roomName(0), biggest.roomSizes()[0]!, Number(values.entries), report);
+    if (values.only !== 'store') {
+      durabilityBench(dir);
+      await callbackBench(dir, Number(values.deliveries));
+    }
+    if (values.only !== 'receiver') {
+      const db = await importBench(dir, Number(values.entries));
+      searchBench(db, report);
+      await exportBench(db);
+      await startupBench(db, report);
+      const biggest = new SyntheticChat({ entries: Number(values.entries), rooms: 4 });
+      await uiBench(db, biggest.roomName(0), biggest.roomSizes()[0]!, Number(values.entries), report);
+    }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

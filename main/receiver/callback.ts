@@ -65,7 +65,7 @@ export async function handleCallback(req: IncomingMessage, res: ServerResponse, 
   const parsed = parseDelivery(fn, payload);
   let outcome: StoreOutcome;
   try {
-    outcome = await context.commit.submit(() => storeDelivery(context.commit.db, meta, parsed));
+    outcome = await context.commit.submit((options) => storeDelivery(context.commit.db, meta, parsed, options));
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);

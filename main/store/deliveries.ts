@@ -106,8 +106,8 @@ export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter
   ).run(writer.root, writer.counts.entries, writer.counts.newEntries, callId, deliveryId);
 }
 
-function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[]) {
-  const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt });
+function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[], deferIndexing = false) {
+  const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt, deferIndexing });
   for (const event of events) writer.apply(event);
   finishDelivery(db, deliveryId, writer, writer.callId);
   return { counts: writer.counts, rooms: [...writer.grownRooms] };
@@ -116,9 +116,10 @@ function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domai
 /**
  * Stores one delivery in one transaction (a savepoint when the caller groups several): a repeat
  * only counts as a duplicate of the earlier one, a payload that could not be parsed is kept raw
- * in quarantine with the reason, anything else is written out in full.
+ * in quarantine with the reason, anything else is written out in full. With `deferIndexing`, the
+ * caller indexes the new entries' content before it commits (see PayloadWriter).
  */
-export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload): StoreOutcome {
+export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload, { deferIndexing = false } = {}): StoreOutcome {
   return db.transaction((): StoreOutcome => {
     const earlier = findEarlierDelivery(db, meta);
     if (earlier !== null) {
@@ -129,7 +130,7 @@ export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload)
       return { status: 'quarantined', deliveryId: insertDelivery(db, meta, 'quarantined', parsed.reason), reason: parsed.reason };
     }
     const deliveryId = insertDelivery(db, meta, 'importing');
-    return { status: 'stored', deliveryId, ...writeEvents(db, deliveryId, meta, parsed.events) };
+    return { status: 'stored', deliveryId, ...writeEvents(db, deliveryId, meta, parsed.events, deferIndexing) };
   })();
 }
 
