@@ -1,13 +1,13 @@
 // Runs one measured step in a process of its own, so its peak RSS is its own:
 //   helper.js parse FILE        — the streaming parser alone (the import's baseline)
 //   helper.js import FILE DB    — what `omv import` does, end to end
-//   helper.js export DB         — `omv export` of every entry, to a sink that discards it
+//   helper.js export DB         — what `omv export` does for every entry, to a sink that discards it
 // Prints {"entries", "seconds", "maxRssMb"} as JSON.
 import { createReadStream } from 'node:fs';
 import { importFile } from '../main/importer.js';
 import { parseStream } from '../main/parser/parse.js';
 import { Writable } from 'node:stream';
-import { EXPORT_CACHE_MIB, writeEntries } from '../main/entryExport.js';
+import { exportInWorker } from '../main/entryExport.js';
 import { openDatabase } from '../main/store/db.js';
 
 async function main(): Promise<void> {
@@ -26,10 +26,8 @@ async function main(): Promise<void> {
     entries = (await importFile(db, file)).newEntries;
     db.close();
   } else if (mode === 'export' && file) {
-    const db = openDatabase(file, { cacheMiB: EXPORT_CACHE_MIB }); // as omv export opens it
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-    entries = await writeEntries(db, {}, sink);
-    db.close();
+    entries = await exportInWorker(file, {}, sink); // as omv export runs it
   } else {
     throw new Error('usage: helper.js parse FILE | import FILE DB | export DB');
   }

@@ -3,7 +3,8 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
-import { EXPORT_CACHE_MIB, writeEntries } from '../entryExport.js';
+import { toFtsQuery } from '../../shared/ftsQuery.js';
+import { EXPORT_CACHE_MIB, exportInWorker } from '../entryExport.js';
 import { openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl]
@@ -39,10 +40,11 @@ export async function exportCommand(args: string[]): Promise<number> {
     to: values.to === undefined ? undefined : parseTimeArgument('--to', values.to, 'end'),
     text: values.query,
   };
-  const db = openDatabaseFor(values.db, { mustExist: true, cacheMiB: EXPORT_CACHE_MIB });
+  if (filter.text !== undefined) toFtsQuery(filter.text); // a search syntax error is a usage error, said before any work
+  const db = openDatabaseFor(values.db, { mustExist: true, cacheMiB: EXPORT_CACHE_MIB }); // creates or migrates it, and says which
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
-  const rows = await writeEntries(db, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });
+  const rows = await exportInWorker(db.name, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });
   if (progress) process.stderr.write('\r\x1b[K');
   if (out !== process.stdout) {
     out.end();
