@@ -73,7 +73,12 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   return rows;
 }
 
-export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress'> {
+export interface ExportInWorkerOptions extends ExportOptions {
+  /** better-sqlite3's native module for the worker (the desktop app's build). */
+  nativeBinding?: string;
+}
+
+export interface ExportWorkerData extends Omit<ExportInWorkerOptions, 'onProgress'> {
   path: string;
   filter: EntryFilter;
   cacheMiB: number;
@@ -88,13 +93,13 @@ const SLOT_BYTES = 256 * 1024;
 const SLOTS = 4;
 
 /**
- * writeEntries on a worker thread with a small young-generation heap, for a process that does
- * nothing else (omv export): V8 lets a busy thread's nursery grow to ~50 MB of garbage, most of
- * an export's memory otherwise. Same rows, same bytes; the bytes come through a few fixed slots
- * of shared memory, each reused once `out` has written it, so memory stays flat and a slow
- * reader slows the worker down.
+ * writeEntries on a worker thread with its own connection and a small young-generation heap: the
+ * calling thread stays free (in omv serve and the desktop app it answers callbacks), and memory
+ * stays flat (V8 lets a busy thread's nursery grow to ~50 MB of garbage, most of an export's
+ * memory otherwise). Same rows, same bytes; the bytes come through a few fixed slots of shared
+ * memory, each reused once `out` has written it, so a slow reader slows the worker down.
  */
-export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
+export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportInWorkerOptions = {}): Promise<number> {
   const { onProgress, ...rest } = options;
   const shared = new SharedArrayBuffer(SLOT_BYTES * SLOTS);
   const data: ExportWorkerData = { path, filter, cacheMiB: EXPORT_CACHE_MIB, shared, slotBytes: SLOT_BYTES, ...rest };

@@ -10,7 +10,7 @@ import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type Imp
 import { reportedExport } from '../api/events.js';
 import { cleanFilter } from '../api/service.js';
 import { startApp, RENDERER_DIR, type App as OmvApp } from '../app.js';
-import { writeEntries } from '../entryExport.js';
+import { exportInWorker } from '../entryExport.js';
 import { importFile } from '../importer.js';
 import { PRODUCT_NAME, userDataFolder } from '../paths.js';
 import { DEFAULT_PORT } from '../receiver/server.js';
@@ -20,6 +20,8 @@ import { hardenSessions, hardenWebContents } from './windowSecurity.js';
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 const RENDERER_INDEX = join(RENDERER_DIR, 'index.html');
 const RENDERER_URL_PREFIX = pathToFileURL(RENDERER_DIR).href;
+/** better-sqlite3 built for Electron's ABI (scripts/start.mjs sets it), for this thread and the workers. */
+const NATIVE_BINDING = process.env['OMV_NATIVE_BINDING'] || undefined;
 
 app.setName(PRODUCT_NAME);
 app.setPath('userData', userDataFolder());
@@ -69,7 +71,7 @@ function registerIpc(omv: OmvApp, db: Db, window: () => BrowserWindow | null): v
       const picked = await dialog.showSaveDialog(window()!, { title: 'Export CSV', defaultPath: 'omv-export.csv', filters: [{ name: 'CSV', extensions: ['csv'] }] });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
-      await reportedExport(omv.events, (onProgress) => writeEntries(db, cleanFilter(filter), out, { onProgress }));
+      await reportedExport(omv.events, (onProgress) => exportInWorker(db.name, cleanFilter(filter), out, { onProgress, nativeBinding: NATIVE_BINDING }));
       out.end();
       await once(out, 'finish');
       return picked.filePath;
@@ -104,10 +106,9 @@ async function main(): Promise<void> {
   await app.whenReady();
   hardenSessions(session.defaultSession);
   hardenWebContents(app, RENDERER_URL_PREFIX);
-  const nativeBinding = process.env['OMV_NATIVE_BINDING'] || undefined;
-  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'), { nativeBinding });
+  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'), { nativeBinding: NATIVE_BINDING });
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
-  const omv = await startApp({ db, port, viewer: false, nativeBinding, log: (line) => process.stdout.write(`${line}\n`) });
+  const omv = await startApp({ db, port, viewer: false, nativeBinding: NATIVE_BINDING, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(`omv: receiving callbacks at ${omv.receiver.callbackUrl}\n`);
   let win: BrowserWindow | null = createWindow();
   win.on('closed', () => (win = null));

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
-import { writeEntries } from '../entryExport.js';
+import { exportInWorker } from '../entryExport.js';
 import { importFile } from '../importer.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from '../api/events.js';
@@ -157,7 +157,8 @@ export function createViewerHandler(options: ViewerOptions) {
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
     try {
-      await reportedExport(events, (onProgress) => writeEntries(options.db, filter, res, { onProgress }));
+      // On a worker thread: the receiver on this thread keeps answering during a long export.
+      await reportedExport(events, (onProgress) => exportInWorker(options.db.name, filter, res, { onProgress }));
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete
