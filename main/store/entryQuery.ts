@@ -161,9 +161,6 @@ export interface SearchHit extends EntryRecord {
 
 /** How many of the newest-received matches to take before deciding how to order the rest. */
 const PROBE = 2000;
-/** Without a filter every probed match is a candidate: a few pages' worth settle the first page
- * (each is a row to look up, and a rare word's are scattered over the whole table). */
-const UNFILTERED_PROBE_PAGES = 4;
 /** Matches per row above which checking candidate rows one by one beats collecting all matches. */
 const DENSE = 0.2;
 
@@ -213,10 +210,10 @@ function newestFromProbe(db: Db, probe: number[], low: number, high: number, cla
  * `marks`, and a count of the matches that stops at `countCap`. Rowids first: FTS5 hands out the
  * newest-received matches almost for free (from the newest entry under the rest of the filter
  * down), and those settle the page unless the filter leaves too few of them (newestFromProbe).
- * Otherwise a word with fewer matches than the probe holds is settled from those alone, and a
- * commoner word walks the time index backwards (the filter's index when it names a room or
- * user): a very common word checks each candidate row against FTS5, a moderately common one
- * against the set of its matches. Where counting every match under a filter would cost more than the page itself,
+ * Otherwise a word with fewer than PROBE matches is settled from those alone, and a commoner word
+ * walks the time index backwards (the filter's index when it names a room or user): a very
+ * common word checks each candidate row against FTS5, a moderately common one against the set of
+ * its matches. Where counting every match under a filter would cost more than the page itself,
  * the count says "at least this many" (capped) instead. Snippets are made for the page only.
  */
 export function searchEntries(
@@ -244,14 +241,13 @@ export function searchEntries(
           .get(params) ?? 0);
   // Rowids are bound as BigInt: bound as a JS number (a REAL), FTS5 ignores a rowid constraint
   // and answers as if there were none (seen with SQLite 3.53.2).
-  const probeSize = clauses.length === 0 ? Math.min(PROBE, UNFILTERED_PROBE_PAGES * Math.trunc(limit)) : PROBE;
-  let probe = probeBelow.all(text, BigInt(high), probeSize);
-  if (probe.length < probeSize && high < newestId) {
+  let probe = probeBelow.all(text, BigInt(high), PROBE);
+  if (probe.length < PROBE && high < newestId) {
     // Few matches at all below the start: take them all, wherever they are.
-    probe = probeBelow.all(text, BigInt(newestId), probeSize);
+    probe = probeBelow.all(text, BigInt(newestId), PROBE);
     high = newestId;
   }
-  const low = probe.length < probeSize ? 0 : probe.at(-1)!;
+  const low = probe.length < PROBE ? 0 : probe.at(-1)!;
   const complete = low === 0 && high === newestId;
   const args = { ...params, probe: JSON.stringify(probe), text };
   let rows: EntryRow[];
