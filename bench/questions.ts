@@ -28,21 +28,20 @@ function p50(runs: number, fn: () => unknown): number {
   return times.sort((a, b) => a - b)[Math.floor(runs / 2)]!;
 }
 
-/** A database file with the given page size, then the schema as `omv` makes it. */
-function createWithPageSize(path: string, pageSize: number): void {
-  const db = new Database(path);
-  db.pragma(`page_size = ${pageSize}`);
-  db.exec('CREATE TABLE page_size_probe (x); DROP TABLE page_size_probe;');
-  db.close();
-  openDatabase(path).close();
+/** A database file with the given page size, then opened as `omv` opens it (schema included). */
+function openWithPageSize(path: string, pageSize: number): Database.Database {
+  const fresh = new Database(path);
+  fresh.pragma(`page_size = ${pageSize}`);
+  fresh.exec('CREATE TABLE page_size_probe (x); DROP TABLE page_size_probe;');
+  fresh.close();
+  return openDatabase(path);
 }
 
 async function pageSizes(dir: string, file: string, entries: number): Promise<void> {
   process.stdout.write(`\nPage size (import ${fmt(entries, 0)} entries, then query):\n`);
   for (const pageSize of [4096, 8192, 16384]) {
     const path = join(dir, `page-${pageSize}.sqlite`);
-    createWithPageSize(path, pageSize);
-    const db = openDatabase(path);
+    const db = openWithPageSize(path, pageSize);
     const started = performance.now();
     await importFile(db, file);
     const seconds = (performance.now() - started) / 1000;

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { random } from '../bench/synthetic.js';
 import { toFtsQuery, SearchSyntaxError } from '../shared/ftsQuery.js';
+import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
+import { searchEntries } from '../main/store/entryQuery.js';
+import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
 test('words are quoted, phrases kept, prefixes and exclusions translated', () => {
@@ -27,10 +32,6 @@ test('FTS5 syntax in the search text is only ever text: no query is an error', (
 });
 
 test('hits come newest first by timestamp, whether a word is rare or common, with their own snippets', async () => {
-  const { importFile } = await import('../main/importer.js');
-  const { searchEntries } = await import('../main/store/entryQuery.js');
-  const { messagesXml } = await import('./support/payloads.js');
-  const { writeFileSync } = await import('node:fs');
   const dir = tempDir();
   // Received newest-first, so the order of arrival (rowid) is the reverse of the order in time.
   const entries = Array.from({ length: 2600 }, (_, i) => ({ ts: 1_000_000 - i * 10, user: `u${i % 3}`, content: i % 1000 === 7 ? `rare word ${i}` : `common chatter ${i}` }));
@@ -62,16 +63,11 @@ test('hits come newest first by timestamp, whether a word is rare or common, wit
 });
 
 test('search pages equal a plain newest-first query, whatever order entries arrived in and whatever the filter', async () => {
-  const { importFile } = await import('../main/importer.js');
-  const { searchEntries } = await import('../main/store/entryQuery.js');
-  const { messagesXml } = await import('./support/payloads.js');
-  const { writeFileSync } = await import('node:fs');
   const dir = tempDir();
-  let seed = 7;
-  const random = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32);
-  const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
+  const next = random(7);
+  const pick = <T>(items: T[]) => items[Math.floor(next() * items.length)]!;
   const entry = (ts: number) => {
-    const words = [random() < 0.6 ? 'common' : 'filler', random() < 0.1 ? 'middling' : 'plain', random() < 0.01 ? 'scarce' : 'text', `n${ts}`];
+    const words = [next() < 0.6 ? 'common' : 'filler', next() < 0.1 ? 'middling' : 'plain', next() < 0.01 ? 'scarce' : 'text', `n${ts}`];
     return { ts, user: pick(['u1', 'u2', 'u3', 'u4', 'u5']), content: words.join(' ') };
   };
   const byRoom = (specs: Array<{ ts: number; user: string; content: string }>) => {
@@ -84,7 +80,7 @@ test('search pages equal a plain newest-first query, whatever order entries arri
   const files = [
     Array.from({ length: 1500 }, (_, i) => entry(9_000_000 + i * 100)),
     Array.from({ length: 4000 }, (_, i) => entry(1_000_000 + i * 1000)),
-    Array.from({ length: 600 }, () => entry(1_000_000 + Math.floor(random() * 8_200_000))),
+    Array.from({ length: 600 }, () => entry(1_000_000 + Math.floor(next() * 8_200_000))),
   ];
   const db = openDatabase(join(dir, 'omv.sqlite'));
   for (const [i, specs] of files.entries()) {
