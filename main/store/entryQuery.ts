@@ -164,10 +164,13 @@ const PROBE = 2000;
 /** Matches per row above which checking candidate rows one by one beats collecting all matches. */
 const DENSE = 0.2;
 
-/** The index that serves ORDER BY ts, id under a filter's equality constraint. */
+/**
+ * The index that serves ORDER BY ts, id under a filter's equality constraint. A room's is its
+ * identity index (room, ts, key): SQLite sorts the entries sharing a timestamp by id.
+ */
 function orderIndex(filter: EntryFilter): string {
   if (filter.user !== undefined) return 'entries_user_ts';
-  if (filter.room !== undefined) return 'entries_room_ts';
+  if (filter.room !== undefined) return 'entries_identity';
   return 'entries_ts';
 }
 

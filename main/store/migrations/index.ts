@@ -1,13 +1,14 @@
 // Numbered migrations, applied in order; the database's user_version is the last one applied.
 import type { Database } from 'better-sqlite3';
 import * as initial from './0010-initial.js';
+import * as writeFaster from './0020-write-faster.js';
 
 export interface Migration {
   version: number;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial];
+export const MIGRATIONS: readonly Migration[] = [initial, writeFaster];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 
