@@ -5,8 +5,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { setImmediate } from 'node:timers/promises';
 import type { PayloadEvent } from '../shared/payload.js';
-import { parseStream, PayloadError } from './parser/parse.js';
+import { PayloadError } from './parser/parse.js';
+import { parseFileInWorker } from './parser/parseFile.js';
 import type { Db } from './store/db.js';
 import {
   countDuplicate,
@@ -93,47 +95,32 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
       'importing',
     );
   const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
-  let pending: PayloadEvent[] = [];
-  const writeBatch = db.transaction((events: PayloadEvent[]) => {
+  const writeBatch = db.transaction((events: Iterable<PayloadEvent>) => {
     for (const event of events) writer.apply(event);
     writer.flush();
   });
-  const flush = () => {
-    writeBatch(pending);
-    pending = [];
-  };
-
-  let bytesRead = 0;
-  const open = async function* () {
-    bytesRead = 0;
-    for await (const chunk of createReadStream(absolute, { highWaterMark: CHUNK_BYTES })) {
-      yield chunk as Buffer;
-      bytesRead += (chunk as Buffer).length;
-      if (pending.length >= batchSize) flush();
-      options.onProgress?.({ path, bytesRead, totalBytes: size, entries: writer.counts.entries + pending.length });
-    }
-  };
   try {
-    await parseStream(
-      open,
-      (event) => pending.push(event),
-      () => {
-        pending = [];
+    // Parsed on a worker thread: this one only stores.
+    for await (const step of parseFileInWorker(absolute, { batchSize, chunkBytes: CHUNK_BYTES })) {
+      if (step.kind === 'restart') {
         writer.counts.entries = 0;
-      },
-    );
+        continue;
+      }
+      writeBatch(step.events);
+      // The parser is usually a batch ahead, so the next one is there at once: let the event loop
+      // turn first (a server importing a file keeps answering its callbacks).
+      await setImmediate();
+      options.onProgress?.({ path, bytesRead: step.bytesRead, totalBytes: size, entries: writer.counts.entries });
+    }
   } catch (error) {
     if (!(error instanceof PayloadError)) throw error;
-    flush(); // what came before the error is well-formed and ours to keep
+    // what came before the error is well-formed and ours to keep (stored already)
     const reason = `malformed payload at ${error.message}`;
     if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, await readFile(absolute));
     quarantineDelivery(db, deliveryId, reason);
     return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
   }
-  db.transaction(() => {
-    for (const event of pending) writer.apply(event);
-    finishDelivery(db, deliveryId, writer, writer.callId);
-  })();
+  db.transaction(() => finishDelivery(db, deliveryId, writer, writer.callId))();
   const status: ImportStatus = writer.counts.newEntries > 0 || writer.counts.entries === 0 ? 'new' : 'duplicate';
   return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries };
 }

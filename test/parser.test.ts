@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ChatEntry, PayloadEvent } from '../shared/payload.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { packEvents, transferables, unpackEvents } from '../main/parser/eventBatch.js';
 import { parseBytes, parseStream, PayloadError } from '../main/parser/parse.js';
+import { parseFileInWorker, type FileParseStep } from '../main/parser/parseFile.js';
+import { tempDir } from './support/tmp.js';
 import { ABUSE_XML, CLASSIC_ARCHIVE_XML, messagesXml, ROOMS_XML, SEED_XML } from './support/payloads.js';
 
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
@@ -270,5 +275,74 @@ describe('streaming', () => {
     const out = await streamed(bytes, 16);
     assert.deepEqual(out, events(bytes));
     assert.equal(out.filter((e) => e.kind === 'entry').length, 2);
+  });
+});
+
+describe('parsing a file on a worker thread', () => {
+  // Every kind of event, and entries with no user, no content, empty content, a display name,
+  // invisible unknown, a raw timestamp that is not the number's own form, and non-Latin text.
+  const EDGES_XML = messagesXml({
+    lobby: [
+      { ts: 1, user: 'a', content: 'émoji 😀 and עברית' },
+      { ts: '0002', user: 'b', content: '' },
+      { ts: 3, type: 'join', user: 'c', invisible: 'maybe' },
+      { ts: 4, type: 'announcement', content: 'no user' },
+      { ts: 5, user: 'a', displayName: 'Ann', content: 'named' },
+    ],
+    empty: [],
+    second: [{ ts: 6, user: 'a', content: 'lobby again' }],
+  });
+  const FIXTURES = { SEED_XML, CLASSIC_ARCHIVE_XML, ABUSE_XML, ROOMS_XML, EDGES_XML };
+
+  test('packed events cross a thread boundary unchanged, in order', () => {
+    for (const [name, xml] of Object.entries(FIXTURES)) {
+      const original = events(utf8(xml));
+      const packed = packEvents(original);
+      const moved = structuredClone(packed, { transfer: transferables(packed) });
+      assert.equal(packed.timestamps.length, 0, `${name}: the typed arrays were moved, not copied`);
+      assert.deepEqual([...unpackEvents(moved)], original, name);
+    }
+  });
+
+  async function fromWorker(bytes: Uint8Array, batchSize: number): Promise<{ steps: FileParseStep['kind'][]; events: PayloadEvent[]; error?: unknown }> {
+    const path = join(tempDir(), 'payload.xml');
+    writeFileSync(path, bytes);
+    const steps: FileParseStep['kind'][] = [];
+    const out: PayloadEvent[] = [];
+    try {
+      for await (const step of parseFileInWorker(path, { batchSize, chunkBytes: 7 })) {
+        steps.push(step.kind);
+        if (step.kind === 'events') out.push(...step.events);
+        else out.length = 0;
+      }
+    } catch (error) {
+      return { steps, events: out, error };
+    }
+    return { steps, events: out };
+  }
+
+  test('the same events as parsing in one piece, whatever the batch size', async () => {
+    for (const [name, xml] of Object.entries(FIXTURES)) {
+      for (const batchSize of [1, 3, 20_000]) {
+        const { events: parsed, error } = await fromWorker(utf8(xml), batchSize);
+        assert.equal(error, undefined);
+        assert.deepEqual(parsed, events(utf8(xml)), `${name} in batches of ${batchSize}`);
+      }
+    }
+  });
+
+  test('a file found not to be UTF-8 restarts, then gives the fallback encoding\'s events', async () => {
+    const bytes = latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: 'plain' }, { ts: 2, user: 'a', content: 'naïve' }] }));
+    const { steps, events: parsed } = await fromWorker(bytes, 1);
+    assert.ok(steps.includes('restart'));
+    assert.deepEqual(parsed, events(bytes));
+  });
+
+  test('a malformed file: the events before the fault, then a PayloadError with line and column', async () => {
+    const good = messagesXml({ r: [{ ts: 1, user: 'a', content: 'kept' }] }).replace('</messageOffline>\n', '');
+    const { events: parsed, error } = await fromWorker(utf8(`${good}<room><name>x</name></oops></messageOffline>`), 1);
+    assert.ok(error instanceof PayloadError, String(error));
+    assert.match(error.message, /^\d+:\d+: /);
+    assert.deepEqual(parsed.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : [])), ['kept']);
   });
 });

@@ -1,0 +1,60 @@
+// A file import's parser thread (see parseFileInWorker): reads and parses the file and posts its
+// events in packed batches, at most CREDIT batches ahead of the thread that stores them.
+import { createReadStream } from 'node:fs';
+import { parentPort, workerData } from 'node:worker_threads';
+import type { PayloadEvent } from '../../shared/payload.js';
+import { packEvents, transferables } from './eventBatch.js';
+import { parseStream, PayloadError } from './parse.js';
+import type { FileParseData, FromFileParser } from './parseFile.js';
+
+const { path, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
+const MAX_BATCH_BYTES = 8 * 1024 * 1024;
+const port = parentPort!;
+const post = (message: FromFileParser, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
+
+let credit = initialCredit;
+let wake: (() => void) | null = null;
+port.on('message', () => {
+  credit += 1;
+  wake?.();
+  wake = null;
+});
+
+let pending: PayloadEvent[] = [];
+/** Bytes read since the last batch went: a batch is also sent when the file runs to long
+ * contents, so no batch holds more than about MAX_BATCH_BYTES of text. */
+let pendingBytes = 0;
+let bytesRead = 0;
+async function send(): Promise<void> {
+  while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credit -= 1;
+  const batch = packEvents(pending);
+  pending = [];
+  pendingBytes = 0;
+  post({ kind: 'events', batch, bytesRead }, transferables(batch));
+}
+
+async function* chunks(): AsyncGenerator<Uint8Array> {
+  bytesRead = 0;
+  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
+    yield chunk as Buffer;
+    bytesRead += (chunk as Buffer).length;
+    pendingBytes += (chunk as Buffer).length;
+    if (pending.length >= batchSize || pendingBytes >= MAX_BATCH_BYTES) await send();
+  }
+}
+
+try {
+  await parseStream(chunks, (event) => pending.push(event), () => {
+    pending = [];
+    pendingBytes = 0;
+    post({ kind: 'restart' });
+  });
+  await send();
+  post({ kind: 'done' });
+} catch (error) {
+  // What came before a malformed part is well-formed: it goes first.
+  if (pending.length > 0) await send();
+  if (error instanceof PayloadError) post({ kind: 'malformed', line: error.line, column: error.column, reason: error.reason });
+  else post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+}
