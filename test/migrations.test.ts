@@ -26,7 +26,7 @@ test('0010-initial creates the schema from nothing, and a second open changes no
     assert.ok(schema.includes(name), `${name} exists`);
   }
   assert.equal(db.pragma('page_size', { simple: true }), 16_384, 'a new database gets 16 KiB pages');
-  assert.equal(db.prepare("SELECT v FROM entries_fts_config WHERE k = 'hashsize'").pluck().get(), 8 * 1024 * 1024);
+  assert.equal(db.prepare("SELECT v FROM entries_fts_config WHERE k = 'hashsize'").pluck().get(), 4 * 1024 * 1024);
   db.close();
   const again = openDatabase(path);
   assert.deepEqual(tables(again), schema);
