@@ -51,3 +51,17 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   migrate(db);
   return db;
 }
+
+const preparedByDb = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * `db.prepare(source)`, prepared once per connection: preparing costs as much as running a small
+ * statement, and a callback runs a handful of them.
+ */
+export function prepareCached<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, source: string): Database.Statement<P, R> {
+  let prepared = preparedByDb.get(db);
+  if (!prepared) preparedByDb.set(db, (prepared = new Map()));
+  let statement = prepared.get(source);
+  if (!statement) prepared.set(source, (statement = db.prepare(source)));
+  return statement as Database.Statement<P, R>;
+}

@@ -1,7 +1,7 @@
 // Every payload we were handed becomes a delivery row with its raw bytes and SHA-256, before or
 // together with what it contains — so nothing acknowledged is ever lost, parsed or not.
 import type { PayloadEvent } from '../../shared/payload.js';
-import type { Db } from './db.js';
+import { prepareCached, type Db } from './db.js';
 import { PayloadWriter, type WriteCounts } from './payloadWriter.js';
 
 export type DeliverySource = 'callback' | 'import';
@@ -50,57 +50,54 @@ export interface DeliveryRow {
 
 /** The earlier delivery this one repeats: the same bytes, or the same function+domain+callID. */
 export function findEarlierDelivery(db: Db, meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId' | 'callId'>): number | null {
-  const row = db
-    .prepare<[string, string | null, string | null, string], { id: number }>(
-      `SELECT id FROM deliveries
-       WHERE status != 'importing' AND (sha256 = ? OR (call_id = ? AND function IS ? AND domain_id = ?))
-       ORDER BY id LIMIT 1`,
-    )
-    .get(meta.sha256, meta.callId, meta.function, meta.domainId);
+  const row = prepareCached<[string, string | null, string | null, string], { id: number }>(
+    db,
+    `SELECT id FROM deliveries
+     WHERE status != 'importing' AND (sha256 = ? OR (call_id = ? AND function IS ? AND domain_id = ?))
+     ORDER BY id LIMIT 1`,
+  ).get(meta.sha256, meta.callId, meta.function, meta.domainId);
   return row?.id ?? null;
 }
 
 /** A delivery with these bytes in the given status (an import done before, or one interrupted). */
 export function findDeliveryByContent(db: Db, sha256: string, status: DeliveryRow['status']): number | null {
-  const row = db
-    .prepare<[string, string], { id: number }>('SELECT id FROM deliveries WHERE sha256 = ? AND status = ? ORDER BY id LIMIT 1')
-    .get(sha256, status);
+  const row = prepareCached<[string, string], { id: number }>(db, 'SELECT id FROM deliveries WHERE sha256 = ? AND status = ? ORDER BY id LIMIT 1').get(sha256, status);
   return row?.id ?? null;
 }
 
 /** Takes a quarantined delivery with these bytes back for another attempt; returns its id. */
 export function reopenQuarantined(db: Db, sha256: string): number | null {
   const id = findDeliveryByContent(db, sha256, 'quarantined');
-  if (id !== null) db.prepare("UPDATE deliveries SET status = 'importing' WHERE id = ?").run(id);
+  if (id !== null) prepareCached(db, "UPDATE deliveries SET status = 'importing' WHERE id = ?").run(id);
   return id;
 }
 
 /** Keeps a copy of the raw bytes with a delivery (an imported file that could not be read). */
 export function keepPayload(db: Db, id: number, payload: Uint8Array): void {
-  db.prepare('UPDATE deliveries SET payload = ? WHERE id = ?').run(payload, id);
+  prepareCached(db, 'UPDATE deliveries SET payload = ? WHERE id = ?').run(payload, id);
 }
 
 export function quarantineDelivery(db: Db, id: number, reason: string): void {
-  db.prepare("UPDATE deliveries SET status = 'quarantined', error = ? WHERE id = ?").run(reason, id);
+  prepareCached(db, "UPDATE deliveries SET status = 'quarantined', error = ? WHERE id = ?").run(reason, id);
 }
 
 export function countDuplicate(db: Db, deliveryId: number, at: number): void {
-  db.prepare('UPDATE deliveries SET duplicates = duplicates + 1, last_duplicate_at = ? WHERE id = ?').run(at, deliveryId);
+  prepareCached(db, 'UPDATE deliveries SET duplicates = duplicates + 1, last_duplicate_at = ? WHERE id = ?').run(at, deliveryId);
 }
 
 export function insertDelivery(db: Db, meta: DeliveryMeta, status: DeliveryRow['status'], error: string | null = null): number {
-  const info = db
-    .prepare(
-      `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error)
-       VALUES (@source, @function, @domainId, @type, @callId, @receivedAt, @payload, @payloadSize, @sha256, @filePath, @status, @error)`,
-    )
-    .run({ ...meta, filePath: meta.filePath ?? null, payload: meta.payload, status, error });
+  const info = prepareCached(
+    db,
+    `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error)
+     VALUES (@source, @function, @domainId, @type, @callId, @receivedAt, @payload, @payloadSize, @sha256, @filePath, @status, @error)`,
+  ).run({ ...meta, filePath: meta.filePath ?? null, payload: meta.payload, status, error });
   return Number(info.lastInsertRowid);
 }
 
 export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter, callId: string | null): void {
   writer.flush();
-  db.prepare(
+  prepareCached(
+    db,
     `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?)
      WHERE id = ?`,
   ).run(writer.root, writer.counts.entries, writer.counts.newEntries, callId, deliveryId);
@@ -135,14 +132,14 @@ export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload,
 }
 
 export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
-  return db.prepare<[number], DeliveryRow>('SELECT * FROM deliveries WHERE id = ?').get(id);
+  return prepareCached<[number], DeliveryRow>(db, 'SELECT * FROM deliveries WHERE id = ?').get(id);
 }
 
 export type QuarantineRow = Omit<DeliveryRow, 'payload'>;
 
 export function listQuarantined(db: Db): QuarantineRow[] {
-  return db
-    .prepare<[], QuarantineRow>(
+  return prepareCached<[], QuarantineRow>(
+      db,
       `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
               entry_count, new_entries, duplicates
        FROM deliveries WHERE status = 'quarantined' ORDER BY id`,
