@@ -118,25 +118,37 @@ async function callbackBench(dir: string, deliveries: number): Promise<void> {
     const server = await startServe(db);
     const base = new URL(server.callbackUrl);
     let n = 0;
-    const result = await autocannon({
-      url: base.origin,
-      connections,
-      amount: deliveries,
-      requests: [
+    // autocannon notices the end of a run on a one-second ticker, so its duration is rounded up
+    // to nearly whole seconds (2,000 deliveries in 4.2 s reported as 5.0 s); the rate here is
+    // measured from the start to the last answer instead.
+    const started = performance.now();
+    let lastAnswer = started;
+    const result = await new Promise<autocannon.Result>((resolve, reject) => {
+      const run = autocannon(
         {
-          method: 'POST',
-          setupRequest: (request) => {
-            const i = n++ % deliveries;
-            return {
-              ...request,
-              path: `${base.pathname}?function=sendOfflineMessages&domainID=bench&type=chat&callID=${i}`,
-              headers: { 'content-type': 'application/x-www-form-urlencoded' },
-              body: bodies[i]!,
-            };
-          },
+          url: base.origin,
+          connections,
+          amount: deliveries,
+          requests: [
+            {
+              method: 'POST',
+              setupRequest: (request) => {
+                const i = n++ % deliveries;
+                return {
+                  ...request,
+                  path: `${base.pathname}?function=sendOfflineMessages&domainID=bench&type=chat&callID=${i}`,
+                  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                  body: bodies[i]!,
+                };
+              },
+            },
+          ],
         },
-      ],
+        (error, done) => (error ? reject(error) : resolve(done)),
+      );
+      run.on('response', () => (lastAnswer = performance.now()));
     });
+    const seconds = (lastAnswer - started) / 1000;
     await server.stop();
     const check = openDatabase(db);
     const stored = check.prepare("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get() as number;
@@ -144,7 +156,7 @@ async function callbackBench(dir: string, deliveries: number): Promise<void> {
     const ok = result['2xx'];
     report(
       `callbacks, 100-entry payloads, ${connections} concurrent sender${connections > 1 ? 's' : ''}`,
-      `${fmt(ok / (result.duration || 1))} deliveries/s answered 200, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
+      `${fmt(ok / (seconds || 1))} deliveries/s answered 200, p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms`,
       `${fmt(ok)} answered 200, ${fmt(stored)} stored, ${fmt(result.non2xx)} other answers, ${fmt(result.errors)} errors`,
     );
   }
