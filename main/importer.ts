@@ -107,8 +107,8 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
         continue;
       }
       writeBatch(step.events);
-      // The parser is usually a batch ahead, so the next one is there at once: let the event loop
-      // turn first (a server importing a file keeps answering its callbacks).
+      // Between batches the event loop turns, even when the next batch is already here: a server
+      // importing a file keeps answering its callbacks (tested).
       await setImmediate();
       options.onProgress?.({ path, bytesRead: step.bytesRead, totalBytes: size, entries: writer.counts.entries });
     }

@@ -8,8 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { writeSyntheticFile } from '../bench/generate.js';
+import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
 import { CLI, omv } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml } from './support/payloads.js';
+import { startTestReceiver } from './support/receiver.js';
 import { tempDir } from './support/tmp.js';
 
 const HELPER = fileURLToPath(new URL('../bench/helper.js', import.meta.url));
@@ -65,4 +69,23 @@ test('an import killed midway leaves a consistent database, and running it again
   assert.deepEqual(db.prepare('SELECT status, entry_count FROM deliveries').all(), [{ status: 'stored', entry_count: 400_000 }]);
   assert.equal(db.prepare("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'hello'").pluck().get(), db.prepare("SELECT count(*) FROM entries WHERE content LIKE '%hello%'").pluck().get());
   db.close();
+});
+
+test('a receiver keeps answering callbacks while a large file is imported into its database', async () => {
+  const receiver = await startTestReceiver();
+  const file = join(tempDir(), 'big.xml');
+  await writeSyntheticFile(file, { entries: 300_000, rooms: 20, seed: 3 });
+  let importing = true;
+  const imported = importFile(receiver.db, file).finally(() => (importing = false));
+  const duringImport: number[] = [];
+  for (let n = 0; importing; n++) {
+    const xml = messagesXml({ live: [{ ts: 1_700_000_000_000 + n, user: 'u', content: `live ${n}` }] });
+    const answer = await postForm(callbackUrl(receiver.callbackUrl, { function: 'sendOfflineMessages', callID: String(n) }), xml);
+    assert.equal(answer.status, 200, answer.text);
+    if (importing) duringImport.push(n);
+  }
+  assert.equal((await imported).newEntries, 300_000);
+  assert.ok(duringImport.length >= 5, `only ${duringImport.length} callbacks were answered during the import`);
+  const live = receiver.db.prepare("SELECT count(*) FROM entries WHERE content LIKE 'live %'").pluck().get();
+  assert.ok((live as number) >= duringImport.length);
 });
