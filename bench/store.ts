@@ -63,6 +63,7 @@ export function searchBench(dbPath: string, report: Report): void {
     ['newest page, one room', () => entryPage(db, { room }, 200, undefined, 'before')],
     ['middle page (keyset)', () => entryPage(db, {}, 200, { timestamp: middle.ts, id: middle.id }, 'after')],
     ['oldest page', () => entryPage(db, {}, 200, { timestamp: -1, id: 0 }, 'after')],
+    ['middle page of a time range (keyset)', () => entryPage(db, week, 200, { timestamp: middle.ts, id: middle.id }, 'after')],
     ['around an entry (context of 100 each side)', () => reads.context({ entryId: middle.id, radius: 100 })],
   ];
   for (const [label, fn] of pages) {

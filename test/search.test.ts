@@ -6,7 +6,7 @@ import { random } from '../bench/synthetic.js';
 import { toFtsQuery, SearchSyntaxError } from '../shared/ftsQuery.js';
 import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
-import { searchEntries } from '../main/store/entryQuery.js';
+import { allEntries, entryPage, searchEntries } from '../main/store/entryQuery.js';
 import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
@@ -108,5 +108,34 @@ test('search pages equal a plain newest-first query, whatever order entries arri
     }
   }
   assert.equal(compared, 6 * filters.length * 2);
+  db.close();
+});
+
+test('timeline pages and exports inside a time range equal a plain query, from any position, in both directions', async () => {
+  const dir = tempDir();
+  const db = openDatabase(join(dir, 'omv.sqlite'));
+  // Several entries share each timestamp, so the id decides order within one.
+  const specs = Array.from({ length: 900 }, (_, i) => ({ ts: 1000 + Math.floor(i / 3) * 10, user: `u${i % 4}`, content: `m${i}` }));
+  writeFileSync(join(dir, 'a.xml'), messagesXml({ lobby: specs.filter((_, i) => i % 5 !== 0), hall: specs.filter((_, i) => i % 5 === 0) }));
+  await importFile(db, join(dir, 'a.xml'));
+  const after = db.prepare<[number, number, number, number, number], number>(
+    'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?',
+  ).pluck();
+  const before = db.prepare<[number, number, number, number, number], number>(
+    'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?',
+  ).pluck();
+  const all = db.prepare<[], { id: number; ts: number }>('SELECT id, ts FROM entries ORDER BY ts, id').all();
+  const range = { from: 1500, to: 2500 };
+  // Positions before, at the edges of, inside and after the range; a timestamp shared by several entries.
+  const positions = [{ timestamp: 0, id: 0 }, ...[0, 149, 150, 151, 300, 449, 450, 451, 899].map((i) => ({ timestamp: all[i]!.ts, id: all[i]!.id })), { timestamp: 9e9, id: 0 }];
+  for (const position of positions) {
+    const expectedAfter = after.all(range.from, range.to, position.timestamp, position.id, 40);
+    assert.deepEqual(entryPage(db, range, 40, position, 'after').entries.map((e) => e.id), expectedAfter, `after ${JSON.stringify(position)}`);
+    const expectedBefore = before.all(range.from, range.to, position.timestamp, position.id, 40).reverse();
+    assert.deepEqual(entryPage(db, range, 40, position, 'before').entries.map((e) => e.id), expectedBefore, `before ${JSON.stringify(position)}`);
+  }
+  const exported = [...allEntries(db, range, 7)].map((e) => e.id);
+  assert.deepEqual(exported, after.all(range.from, range.to, -1, 0, 1e9));
+  assert.equal(exported.length, all.filter((e) => e.ts >= range.from && e.ts <= range.to).length);
   db.close();
 });

@@ -84,10 +84,28 @@ function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
 const whereSql = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
 
 /**
- * One page in (timestamp, id) order: the `limit` entries after `from` (or before it, with
+ * The filter and position to page with. Beside a position, the time range's bound on the same
+ * side either adds nothing or makes the position add nothing: keep one. Kept both, SQLite starts
+ * its walk of the time index at the range's bound, not at the position, and every page of a
+ * zoomed-in range walks from the range's start again (10M entries: 144 ms a page instead of 0.5).
+ */
+function pagingBounds(filter: EntryFilter, position: Keyset | undefined, direction: 'after' | 'before'): { filter: EntryFilter; position: Keyset | undefined } {
+  if (!position) return { filter, position };
+  if (direction === 'after' && filter.from !== undefined) {
+    return position.timestamp < filter.from ? { filter, position: undefined } : { filter: { ...filter, from: undefined }, position };
+  }
+  if (direction === 'before' && filter.to !== undefined) {
+    return position.timestamp > filter.to ? { filter, position: undefined } : { filter: { ...filter, to: undefined }, position };
+  }
+  return { filter, position };
+}
+
+/**
+ * One page in (timestamp, id) order: the `limit` entries after `position` (or before it, with
  * direction 'before'; from the very end when no position is given), always returned oldest first.
  */
-export function entryPage(db: Db, filter: EntryFilter, limit: number, from?: Keyset, direction: 'after' | 'before' = 'after'): { entries: EntryRecord[]; more: boolean } {
+export function entryPage(db: Db, wanted: EntryFilter, limit: number, position?: Keyset, direction: 'after' | 'before' = 'after'): { entries: EntryRecord[]; more: boolean } {
+  const { filter, position: from } = pagingBounds(wanted, position, direction);
   const { clauses, params } = where(db, filter);
   const backwards = direction === 'before';
   if (from) {
@@ -125,7 +143,8 @@ type ExportRow = [id: number, ts: number, roomId: number, type: string, userId: 
  * are looked up once, not joined into every row.
  */
 export function* allEntries(db: Db, filter: EntryFilter, pageSize = 1000): Generator<EntryRecord> {
-  const { clauses, params } = where(db, filter);
+  // The position starts at the range's start and replaces it (see pagingBounds): ids start at 1.
+  const { clauses, params } = where(db, { ...filter, from: undefined });
   clauses.push('(e.ts, e.id) > (@fromTs, @fromId)');
   const page = db
     .prepare<Record<string, unknown>, ExportRow>(
@@ -139,7 +158,7 @@ export function* allEntries(db: Db, filter: EntryFilter, pageSize = 1000): Gener
   const room = remembered((id) => roomStatement.get(id)!);
   const user = remembered((id) => userStatement.get(id)!, 100_000);
   const delivery = remembered((id) => deliveryStatement.get(id)!);
-  params['fromTs'] = Number.MIN_SAFE_INTEGER;
+  params['fromTs'] = filter.from ?? Number.MIN_SAFE_INTEGER;
   params['fromId'] = 0;
   for (;;) {
     const rows = page.all(params);
@@ -199,12 +218,15 @@ function newestFromProbe(db: Db, probe: number[], low: number, high: number, cla
     .all(args);
   if (candidates.length < limit) return null;
   const last = candidates.at(-1)!;
+  // From the last candidate up: it is in the time range, so the range's start is left out (as in
+  // pagingBounds), or SQLite would walk up from there instead.
+  const walk = where(db, { ...filter, text: undefined, from: undefined });
   const missed = db
     .prepare<Record<string, unknown>, IdTs>(
       `SELECT e.id, e.ts FROM entries e INDEXED BY ${orderIndex(filter)}
-       ${whereSql([...clauses, '(e.ts, e.id) > (@lastTs, @lastId)', '(e.id < @low OR e.id > @high)', 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'])}`,
+       ${whereSql([...walk.clauses, '(e.ts, e.id) > (@lastTs, @lastId)', '(e.id < @low OR e.id > @high)', 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'])}`,
     )
-    .all({ ...params, lastTs: last.ts, lastId: last.id, low, high, text });
+    .all({ ...walk.params, lastTs: last.ts, lastId: last.id, low, high, text });
   return [...candidates, ...missed].sort(newestFirst).slice(0, limit).map((row) => row.id);
 }
 
