@@ -4,7 +4,7 @@
 //   helper.js export DB         — what `omv export` does for every entry, to a sink that discards it
 // Prints {"entries", "seconds", "maxRssMb"} as JSON.
 import { createReadStream } from 'node:fs';
-import { importFile } from '../main/importer.js';
+import { IMPORT_CACHE_MIB, importFile } from '../main/importer.js';
 import { parseStream } from '../main/parser/parse.js';
 import { Writable } from 'node:stream';
 import { exportInWorker } from '../main/entryExport.js';
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
       },
     );
   } else if (mode === 'import' && file && dbPath) {
-    const db = openDatabase(dbPath);
+    const db = openDatabase(dbPath, { cacheMiB: IMPORT_CACHE_MIB });
     entries = (await importFile(db, file)).newEntries;
     db.close();
   } else if (mode === 'export' && file) {

@@ -47,6 +47,13 @@ export interface ImportOptions {
   batchSize?: number;
 }
 
+/**
+ * The page cache for a connection opened just to import (omv import): smaller than the viewer's,
+ * as an import writes far more pages than it reads back, and its peak memory is what a big file
+ * costs (10M entries: under 300 MB).
+ */
+export const IMPORT_CACHE_MIB = 16;
+
 /** Raw bytes of files up to this size are kept with a failed import, so quarantine retry works. */
 const KEEP_PAYLOAD_BYTES = 16 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;

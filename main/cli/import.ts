@@ -1,6 +1,6 @@
 // omv import: saved payload files or folders of them → the database, one line per file.
 import { parseArgs } from 'node:util';
-import { collectXmlFiles, importFile, type ImportProgress, type ImportResult } from '../importer.js';
+import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../importer.js';
 import { openDatabaseFor, UsageError } from './common.js';
 
 export const usage = `omv import [--db FILE] [--domain ID] PATH…
@@ -35,7 +35,7 @@ function progressPrinter(): (progress: ImportProgress) => void {
 export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, domain: { type: 'string' } } });
   if (positionals.length === 0) throw new UsageError('name at least one file or folder to import');
-  const db = openDatabaseFor(values.db);
+  const db = openDatabaseFor(values.db, { cacheMiB: IMPORT_CACHE_MIB });
   const files = await collectXmlFiles(positionals);
   const onProgress = progressPrinter();
   const totals = { new: 0, duplicate: 0, failed: 0, entries: 0, newEntries: 0 };

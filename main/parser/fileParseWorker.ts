@@ -1,5 +1,6 @@
 // A file import's parser thread (see parseFileInWorker): reads and parses the file and posts its
-// events in packed batches, at most CREDIT batches ahead of the thread that stores them.
+// events in packed batches, never more than its credit ahead of the thread that stores them (the
+// store hands back one credit for each batch it takes).
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PayloadEvent } from '../../shared/payload.js';

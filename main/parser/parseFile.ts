@@ -8,7 +8,8 @@ import { PayloadError } from './parse.js';
 
 /**
  * The parser thread's heap: its garbage is short-lived, and small limits keep peak memory down
- * (1M-entry import: peak RSS 315 → 280 MB, no slower). It holds one batch of at most 20,000 events or about 8 MB of text.
+ * (1M-entry import: peak RSS 315 → 280 MB, no slower). It holds one batch at a time: at most
+ * 20,000 events or about 8 MB of text, and no field is longer than 1M characters.
  */
 const PARSER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
