@@ -40,9 +40,9 @@ export function packEvents(events: readonly PayloadEvent[]): EventBatch {
   const timestamps = new Float64Array(entries);
   const contentEnds = new Int32Array(entries);
   // At most 3 bytes of UTF-8 for each UTF-16 unit.
-  let room = 0;
-  for (const event of events) if (event.kind === 'entry' && event.entry.content !== null) room += 3 * event.entry.content.length;
-  const content = new Uint8Array(room);
+  let capacity = 0;
+  for (const event of events) if (event.kind === 'entry' && event.entry.content !== null) capacity += 3 * event.entry.content.length;
+  const content = new Uint8Array(capacity);
   const encoder = new TextEncoder();
   let contentLength = 0;
   let i = 0;
