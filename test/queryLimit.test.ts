@@ -14,16 +14,16 @@ import { callbackUrl, postForm } from './support/http.js';
 import { SEED_XML } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
-/** One-letter prefixes match most of the vocabulary: FTS5 merges thousands of term lists for each
- * of them, and every candidate row has to be checked against all sixteen. */
-const SLOW_SEARCH = { filter: { text: 'a* -b* -c* -d* -e* -f* -g* -h* -i* -j* -k* -l* -m* -n* -o* -p*' }, limit: 50 };
-const LIMIT_MS = 100;
+/** One-letter prefixes (not in the prefix index) match most of the vocabulary: FTS5 merges
+ * thousands of term lists for each of the 26, and every candidate row is checked against all. */
+const SLOW_SEARCH = { filter: { text: ['a*', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((letter) => `-${letter}*`)].join(' ') }, limit: 50 };
+const LIMIT_MS = 40;
 const dir = tempDir();
 const dbPath = join(dir, 'omv.sqlite');
 
 before(async () => {
   const file = join(dir, 'chat.xml');
-  await writeSyntheticFile(file, { entries: 200_000, rooms: 6, seed: 11 });
+  await writeSyntheticFile(file, { entries: 400_000, rooms: 6, seed: 11 });
   const db = openDatabase(dbPath);
   await importFile(db, file);
   // The premise of the tests below: on this thread, without a limit, the search takes several times the limit.
@@ -39,11 +39,14 @@ test('a read past the time limit is stopped with a clear message, the main threa
   try {
     assert.ok((await pool.run('rooms', {})).length === 6);
     let ticks = 0;
-    const ticker = setInterval(() => (ticks += 1), 10);
+    const ticker = setInterval(() => (ticks += 1), 2);
     const started = performance.now();
     await assert.rejects(pool.run('search', SLOW_SEARCH), (error: Error) => {
       assert.ok(error instanceof QueryTimeoutError);
-      assert.match(error.message, /^This search took longer than 0\.1 s and was stopped\. Narrow it: pick a room, a user \(from:\) or a time range/);
+      assert.ok(
+        error.message.startsWith(`This search took longer than ${LIMIT_MS / 1000} s and was stopped. Narrow it: pick a room, a user (from:) or a time range`),
+        error.message,
+      );
       return true;
     });
     const waited = performance.now() - started;
@@ -92,7 +95,7 @@ test('omv serve --query-timeout: the viewer gets the message while callbacks are
   assert.equal(delivery.status, 200);
   const answer = await slow;
   assert.equal(answer.ok, false);
-  assert.match(answer.error!, /^This search took longer than 0\.1 s and was stopped/);
+  assert.ok(answer.error!.startsWith(`This search took longer than ${LIMIT_MS / 1000} s and was stopped`), answer.error);
   const rooms = await call('rooms', {});
   assert.equal(rooms.ok, true);
   assert.ok((rooms.value as Array<{ name: string }>).some((room) => room.name === 'asfd'), 'the delivery made during the slow search is there');

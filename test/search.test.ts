@@ -94,6 +94,7 @@ test('search pages equal a plain newest-first query, whatever order entries arri
        AND (? = '' OR r.name = ?) AND (? = '' OR u.user_id = ?) AND e.ts BETWEEN ? AND ?
      ORDER BY e.ts DESC, e.id DESC LIMIT ?`,
   ).pluck();
+  const snippetOf = db.prepare<[string, bigint], string>("SELECT snippet(entries_fts, 0, '[', ']', '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
   const filters = [{}, { room: 'hall' }, { user: 'u3' }, { to: 5_000_000 }, { from: 2_000_000, to: 3_000_000 }, { to: 9_050_000, room: 'den' }, { from: 9_100_000 }];
   let compared = 0;
   for (const text of ['common', 'middling', 'scarce', 'common middling', '"filler plain"', 'mid*']) {
@@ -101,8 +102,10 @@ test('search pages equal a plain newest-first query, whatever order entries arri
       for (const limit of [5, 50]) {
         const f = filter as { room?: string; user?: string; from?: number; to?: number };
         const expected = reference.all(toFtsQuery(text)!, f.room ?? '', f.room ?? '', f.user ?? '', f.user ?? '', f.from ?? -1e15, f.to ?? 1e15, limit);
-        const got = searchEntries(db, { ...filter, text }, limit, ['[', ']']).hits.map((hit) => hit.id);
-        assert.deepEqual(got, expected, `${text} ${JSON.stringify(filter)} limit ${limit}`);
+        const hits = searchEntries(db, { ...filter, text }, limit, ['[', ']']).hits;
+        assert.deepEqual(hits.map((hit) => hit.id), expected, `${text} ${JSON.stringify(filter)} limit ${limit}`);
+        // Snippets are cut in walks over runs of the page's ids: each equals the row's own.
+        for (const hit of hits) assert.equal(hit.snippet, snippetOf.get(toFtsQuery(text)!, BigInt(hit.id)), `snippet of ${hit.id} for ${text}`);
         compared += 1;
       }
     }

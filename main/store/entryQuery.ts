@@ -313,9 +313,41 @@ export function searchEntries(
   } else {
     [total, capped] = rows.length < limit ? [rows.length, false] : [rows.length, true];
   }
-  const snippet = db.prepare<[string, string, string, bigint], string>("SELECT snippet(entries_fts, 0, ?, ?, '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
-  const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippet.get(marks[0], marks[1], text, BigInt(row.id)) ?? row.content ?? '' }));
+  const density = probe.length / Math.max(1, high - low + 1);
+  const snippets = snippetsFor(db, text, rows.map((row) => row.id), density, marks);
+  const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippets.get(row.id) ?? row.content ?? '' }));
   return { hits, total, capped };
+}
+
+/** Matches a snippet walk may pass over rather than look one row up (~50 ns each, against ~50 µs a lookup). */
+const SNIPPET_SKIP = 1000;
+
+/**
+ * The snippets of a page of hits. FTS5 cuts a snippet for next to nothing while it walks a range
+ * of matches, but looking a row up by rowid costs a fresh seek into every term's matches (200
+ * rows of "the": 9 ms one by one, 0.6 ms in one walk). So the page's ids are grouped into runs
+ * whose gaps hold fewer than SNIPPET_SKIP matches (judged by the matches' `density` among
+ * rowids), and each run is walked once, cutting snippets for the page's rows only.
+ */
+function snippetsFor(db: Db, text: string, ids: number[], density: number, marks: [string, string]): Map<number, string> {
+  const walk = db
+    .prepare<[string, string, string, bigint, bigint, string], [number, string]>(
+      // +rowid: checked on each match walked, not handed to FTS5 as rowids to look up one by one.
+      `SELECT rowid, snippet(entries_fts, 0, ?, ?, '…', 24) FROM entries_fts
+       WHERE entries_fts MATCH ? AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))`,
+    )
+    .raw();
+  const gap = SNIPPET_SKIP / Math.max(density, 1e-9);
+  const sorted = [...ids].sort((a, b) => a - b);
+  const snippets = new Map<number, string>();
+  for (let start = 0; start < sorted.length; ) {
+    let end = start + 1;
+    while (end < sorted.length && sorted[end]! - sorted[end - 1]! <= gap) end += 1;
+    const run = sorted.slice(start, end);
+    for (const [id, snippet] of walk.all(marks[0], marks[1], text, BigInt(run[0]!), BigInt(run.at(-1)!), JSON.stringify(run))) snippets.set(id, snippet);
+    start = end;
+  }
+  return snippets;
 }
 
 export interface HistogramData {
