@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
-import { entryPage, searchEntries } from '../main/store/entryQuery.js';
+import { entryPage } from '../main/store/entryQuery.js';
+import { searchEntries } from '../main/store/entrySearch.js';
 import { writeSyntheticFile } from './generate.js';
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import type { EntryFilter } from '../shared/api.js';
 import { openDatabase, type Db } from '../main/store/db.js';
-import { entryPage, searchEntries } from '../main/store/entryQuery.js';
+import { entryPage } from '../main/store/entryQuery.js';
+import { searchEntries } from '../main/store/entrySearch.js';
 import { createReadCalls } from '../main/api/readCalls.js';
 import { startServe } from './serve.js';
 import type { Report } from './ui.js';

@@ -6,7 +6,8 @@ import { random } from '../bench/synthetic.js';
 import { toFtsQuery, SearchSyntaxError } from '../shared/ftsQuery.js';
 import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
-import { allEntries, entryPage, searchEntries } from '../main/store/entryQuery.js';
+import { allEntries, entryPage } from '../main/store/entryQuery.js';
+import { searchEntries } from '../main/store/entrySearch.js';
 import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 

@@ -5,7 +5,8 @@ import type { EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
-import { entryById, entryHistogram, entryPage, searchEntries } from '../store/entryQuery.js';
+import { entryById, entryHistogram, entryPage } from '../store/entryQuery.js';
+import { searchEntries } from '../store/entrySearch.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
 
 const MAX_PAGE = 1000;

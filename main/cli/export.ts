@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
-import { EXPORT_CACHE_MIB, exportInWorker } from '../entryExport.js';
+import { exportInWorker } from '../entryExport.js';
 import { openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl]
@@ -41,7 +41,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     text: values.query,
   };
   if (filter.text !== undefined) toFtsQuery(filter.text); // a search syntax error is a usage error, said before any work
-  const db = openDatabaseFor(values.db, { mustExist: true, cacheMiB: EXPORT_CACHE_MIB }); // creates or migrates it, and says which
+  const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
   const rows = await exportInWorker(db.name, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });

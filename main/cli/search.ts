@@ -1,6 +1,6 @@
 // omv search: the newest entries matching search text, one readable line each.
 import { parseArgs } from 'node:util';
-import { searchEntries } from '../store/entryQuery.js';
+import { searchEntries } from '../store/entrySearch.js';
 import { openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 
 export const usage = `omv search [--db FILE] [--limit N] QUERY
