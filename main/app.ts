@@ -13,11 +13,13 @@ import { createViewerHandler } from './viewer/http.js';
 export const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
 export interface App {
-  receiver: Receiver;
+  /** Null when the port was taken and `portInUse` said to carry on (the desktop app). */
+  receiver: Receiver | null;
   service: OmvService;
   events: EventHub;
   /** The browser-mode URL, with the per-launch key; null when the viewer is off. */
   viewerUrl: string | null;
+  /** Stops accepting callbacks, finishes those already received, then stops the readers. */
   close(): Promise<void>;
 }
 
@@ -33,24 +35,31 @@ export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRou
   staticDir?: string;
   /** How long one of the UI's read calls may run before it is stopped (ms). */
   queryTimeoutMs?: number;
-  /** better-sqlite3's native module for the query workers (the desktop app's build). */
-  nativeBinding?: string;
+  /**
+   * When the receiver's port is taken: 'fail' (omv serve: the operator sees the error at once) or
+   * 'carry on' without a receiver, the problem shown in the status bar with how to fix it (the
+   * desktop app: the moderator can still read what is stored).
+   */
+  portInUse?: 'fail' | { carryOn: (port: number) => string };
 }
 
 export async function startApp(options: AppOptions): Promise<App> {
   const events = new EventHub();
   let receiver: Receiver | null = null;
+  let problem: string | null = null;
   // The UI's reads run on worker threads with their own connections (an in-memory database has
   // no file to share, so its reads stay here).
-  const queries = options.db.memory
-    ? null
-    : new QueryPool({ path: options.db.name, nativeBinding: options.nativeBinding, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
+  const queries = options.db.memory ? null : new QueryPool({ path: options.db.name, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
   const reads = queries?.run ?? readsOnThisThread(options.db);
-  const service = createService(reads, options.db, { callbackUrl: () => receiver?.callbackUrl ?? null });
+  const service = createService({
+    reads,
+    db: options.db,
+    events,
+    receiver: { callbackUrl: () => receiver?.callbackUrl ?? null, problem: () => problem },
+  });
   const secret = randomBytes(24).toString('base64url');
   const viewer = options.viewer
     ? createViewerHandler({
-        db: options.db,
         service,
         events,
         staticDir: options.staticDir ?? RENDERER_DIR.replace(/[/\\]$/, ''),
@@ -58,15 +67,24 @@ export async function startApp(options: AppOptions): Promise<App> {
         hosts: () => (receiver ? [`127.0.0.1:${receiver.port}`, `localhost:${receiver.port}`, `[::1]:${receiver.port}`] : []),
       })
     : undefined;
-  receiver = await startReceiver({ ...options, onStored: (outcome) => announce(events, outcome), otherRoutes: viewer });
-  const viewerUrl = viewer ? `http://127.0.0.1:${receiver.port}/?key=${secret}` : null;
+  try {
+    receiver = await startReceiver({ ...options, onStored: (outcome) => announce(events, outcome), otherRoutes: viewer });
+  } catch (error) {
+    const portInUse = options.portInUse ?? 'fail';
+    if ((error as { code?: string }).code !== 'EADDRINUSE' || portInUse === 'fail') {
+      await queries?.close();
+      throw error;
+    }
+    problem = portInUse.carryOn(options.port ?? 0);
+  }
+  const viewerUrl = viewer && receiver ? `http://127.0.0.1:${receiver.port}/?key=${secret}` : null;
   return {
     receiver,
     service,
     events,
     viewerUrl,
     close: async () => {
-      await receiver!.close();
+      await receiver?.close();
       await queries?.close();
     },
   };

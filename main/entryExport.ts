@@ -73,12 +73,7 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   return rows;
 }
 
-export interface ExportInWorkerOptions extends ExportOptions {
-  /** better-sqlite3's native module for the worker (the desktop app's build). */
-  nativeBinding?: string;
-}
-
-export interface ExportWorkerData extends Omit<ExportInWorkerOptions, 'onProgress'> {
+export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress'> {
   path: string;
   filter: EntryFilter;
   cacheMiB: number;
@@ -99,7 +94,7 @@ const SLOTS = 4;
  * memory otherwise). Same rows, same bytes; the bytes come through a few fixed slots of shared
  * memory, each reused once `out` has written it, so a slow reader slows the worker down.
  */
-export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportInWorkerOptions = {}): Promise<number> {
+export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
   const { onProgress, ...rest } = options;
   const shared = new SharedArrayBuffer(SLOT_BYTES * SLOTS);
   const data: ExportWorkerData = { path, filter, cacheMiB: EXPORT_CACHE_MIB, shared, slotBytes: SLOT_BYTES, ...rest };

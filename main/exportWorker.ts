@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { writeEntries, type ExportWorkerData } from './entryExport.js';
 import { openDatabase } from './store/db.js';
 
-const { path, filter, cacheMiB, shared, slotBytes, nativeBinding, ...options } = workerData as ExportWorkerData;
+const { path, filter, cacheMiB, shared, slotBytes, ...options } = workerData as ExportWorkerData;
 const port = parentPort!;
 const memory = new Uint8Array(shared);
 const free = Array.from({ length: shared.byteLength / slotBytes }, (_, slot) => slot);
@@ -36,7 +36,7 @@ const toMain = new Writable({
   },
 });
 
-const db = openDatabase(path, { readOnly: true, cacheMiB, nativeBinding });
+const db = openDatabase(path, { readOnly: true, cacheMiB });
 writeEntries(db, filter, toMain, { ...options, onProgress: (rows) => port.postMessage({ kind: 'progress', rows }) })
   .then(async (rows) => {
     toMain.end();

@@ -78,6 +78,8 @@ export interface Histogram {
 
 export interface ReceiverStatus {
   callbackUrl: string | null;
+  /** Why callbacks are not being received (the port is taken, say), with what to do about it. */
+  problem: string | null;
   lastDeliveryAt: number | null;
   deliveriesToday: number;
   quarantined: number;
@@ -94,6 +96,13 @@ export interface QuarantinedDelivery {
   filePath: string | null;
   size: number;
   reason: string | null;
+}
+
+/** A file main can read: picked in a dialog, dropped on the window, or an upload spooled to disk. */
+export interface LocalFile {
+  path: string;
+  /** What the moderator calls it (an upload's own name, not the spool's). */
+  name: string;
 }
 
 export interface ImportFileResult {
@@ -123,11 +132,29 @@ export interface OmvApi {
   quarantine(args: Record<string, never>): QuarantinedDelivery[];
   quarantinePayload(args: { id: number }): string;
   retryQuarantined(args: { id?: number }): Array<{ id: number; status: 'stored' | 'quarantined'; reason?: string }>;
+  /** Imports files one after another; importProgress events tell how far each is. */
+  importFiles(args: { files: LocalFile[] }): ImportFileResult[];
+  /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
+   * picked, a download); exportProgress events tell how far it is. */
+  exportCsv(args: { filter: EntryFilter }): ExportResult;
+}
+
+export interface ExportResult {
+  rows: number;
+  /** Where it went: the file's path on the desktop, null for a download. */
+  destination: string | null;
 }
 
 export type ApiMethod = keyof OmvApi;
 
-export const API_METHODS: readonly ApiMethod[] = [
+/** The calls that carry files: each transport brings its own way of carrying them (a dialog or a
+ * dropped file and a save dialog on the desktop, an upload and a download in the browser). */
+export const FILE_METHODS = ['importFiles', 'exportCsv'] as const satisfies readonly ApiMethod[];
+export type FileMethod = (typeof FILE_METHODS)[number];
+/** Every other call crosses a transport as it is: JSON arguments in, a JSON value out. */
+export type PlainMethod = Exclude<ApiMethod, FileMethod>;
+
+export const PLAIN_METHODS: readonly PlainMethod[] = [
   'rooms',
   'timeline',
   'search',
@@ -143,7 +170,11 @@ export const API_METHODS: readonly ApiMethod[] = [
 /** What crosses a transport: errors as values, turned back into exceptions in one place. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** The async client the renderer sees: one function per call. */
-export type OmvClient = { [M in ApiMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<Awaited<ReturnType<OmvApi[M]>>> };
+/** The async client the renderer sees for the plain calls: one function per call. */
+export type OmvClient = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<Awaited<ReturnType<OmvApi[M]>>> };
+
+export function isPlainMethod(name: string): name is PlainMethod {
+  return (PLAIN_METHODS as readonly string[]).includes(name);
+}
 
 export const SNIPPET_MARKS: [string, string] = ['\uE000', '\uE001'];

@@ -69,7 +69,7 @@ export class QueryPool {
   }
 
   private startSlot(): Slot {
-    const data: QueryWorkerData = { path: this.options.path, nativeBinding: this.options.nativeBinding };
+    const data: QueryWorkerData = { path: this.options.path };
     const worker = new Worker(new URL('./queryWorker.js', import.meta.url), { workerData: data });
     const slot: Slot = { worker, ready: false, job: null, timer: null };
     worker.on('message', (message: QueryAnswer | typeof READY) => {

@@ -3,7 +3,6 @@ import type { ReadMethod } from './readCalls.js';
 
 export interface QueryWorkerData {
   path: string;
-  nativeBinding?: string;
 }
 
 export interface QueryRequest {

@@ -5,8 +5,8 @@ import { openDatabase } from '../store/db.js';
 import { READY, type QueryAnswer, type QueryRequest, type QueryWorkerData } from './queryProtocol.js';
 import { createReadCalls } from './readCalls.js';
 
-const { path, nativeBinding } = workerData as QueryWorkerData;
-const calls = createReadCalls(openDatabase(path, { readOnly: true, nativeBinding }));
+const { path } = workerData as QueryWorkerData;
+const calls = createReadCalls(openDatabase(path, { readOnly: true }));
 
 parentPort!.on('message', ({ id, method, args }: QueryRequest) => {
   let answer: QueryAnswer;

@@ -1,17 +1,35 @@
 // The UI's API, implemented once. Reads go to a ReadRunner (in the app: worker threads with a
-// time limit, see queryPool.ts); the one call that writes runs here. Electron IPC and browser
-// mode's HTTP both call these functions; neither adds behaviour of its own.
-import type { ApiMethod, OmvApi } from '../../shared/api.js';
+// time limit, see queryPool.ts); the calls that write run here. Electron IPC and browser mode's
+// HTTP both call these functions; neither adds behaviour of its own. The two calls that carry
+// files take what their transport brings: paths main can read, a stream to write to.
+import type { Writable } from 'node:stream';
+import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
+import { errorMessage } from '../../shared/errorMessage.js';
+import { exportInWorker } from '../entryExport.js';
+import { importFile } from '../importer.js';
 import { retryQuarantined } from '../quarantine.js';
 import type { Db } from '../store/db.js';
-import type { ReadRunner } from './readCalls.js';
+import { reportedExport, type EventHub } from './events.js';
+import { cleanFilter, type ReadRunner } from './readCalls.js';
 
 export { cleanFilter } from './readCalls.js';
 
 /** What main answers: the contract's values, after awaiting. */
-export type OmvService = { [M in ApiMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> };
+export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> } & {
+  importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;
+  /** Streams the CSV into `out` (which the caller ends); `destination` is what the moderator is told. */
+  exportCsv(args: { filter: EntryFilter }, out: Writable, destination: string | null): Promise<ExportResult>;
+};
 
-export function createService(reads: ReadRunner, db: Db, receiver: { callbackUrl: () => string | null }): OmvService {
+export interface ServiceContext {
+  reads: ReadRunner;
+  /** The writer's connection (the receiver's): imports and quarantine retries write through it. */
+  db: Db;
+  events: EventHub;
+  receiver: { callbackUrl: () => string | null; problem: () => string | null };
+}
+
+export function createService({ reads, db, events, receiver }: ServiceContext): OmvService {
   return {
     rooms: (args) => reads('rooms', args),
     timeline: (args) => reads('timeline', args),
@@ -28,6 +46,7 @@ export function createService(reads: ReadRunner, db: Db, receiver: { callbackUrl
       const counters = await reads('receiverCounters', { since: startOfDay.getTime() });
       return {
         callbackUrl: receiver.callbackUrl(),
+        problem: receiver.problem(),
         lastDeliveryAt: counters.lastDeliveryAt,
         deliveriesToday: counters.deliveriesSince,
         quarantined: counters.quarantined,
@@ -38,6 +57,30 @@ export function createService(reads: ReadRunner, db: Db, receiver: { callbackUrl
     async retryQuarantined({ id }) {
       const results = await retryQuarantined(db, id === undefined ? undefined : Number(id));
       return results.map((r) => (r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason }));
+    },
+
+    async importFiles({ files }) {
+      const results: ImportFileResult[] = [];
+      for (const { path, name } of files) {
+        try {
+          const r = await importFile(db, path, {
+            onProgress: (p) => events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
+          });
+          // The moderator knows the file by its name, not by where main read it (an upload's spool).
+          results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
+        } catch (error) {
+          results.push({ name, status: 'failed', entries: 0, newEntries: 0, error: errorMessage(error).replace(path, name) });
+        }
+      }
+      const added = results.reduce((n, r) => n + r.newEntries, 0);
+      if (added > 0) events.emit({ type: 'entriesAdded', count: added, rooms: [] });
+      return results;
+    },
+
+    async exportCsv({ filter }, out, destination) {
+      // On a worker thread: the receiver on this thread keeps answering during a long export.
+      const rows = await reportedExport(events, (onProgress) => exportInWorker(db.name, cleanFilter(filter), out, { onProgress }));
+      return { rows, destination };
     },
   };
 }

@@ -1,6 +1,6 @@
 // What every command shares: the database flag, argument errors, time arguments.
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
-import { defaultDatabasePath } from '../paths.js';
+import { defaultDatabasePath } from '../store/paths.js';
 
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}

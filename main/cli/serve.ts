@@ -35,9 +35,15 @@ export async function serve(args: string[]): Promise<number> {
   const queryTimeoutMs = values['query-timeout'] ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000 : DEFAULT_QUERY_TIMEOUT_MS;
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'], queryTimeoutMs });
+  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'], queryTimeoutMs }).catch(
+    (error: unknown) => {
+      db.close();
+      if ((error as { code?: string }).code === 'EADDRINUSE') throw new Error(`port ${port} on ${values.host} is in use (another omv serve?): choose another with --port`);
+      throw error;
+    },
+  );
   process.stdout.write(
-    `omv: receiving callbacks at ${app.receiver.callbackUrl}\n` +
+    `omv: receiving callbacks at ${app.receiver!.callbackUrl}\n` +
       `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
       (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
   );

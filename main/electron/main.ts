@@ -1,28 +1,27 @@
-// The desktop app, kept thin: one hardened window, IPC registration for the API contract, the
-// callback receiver running in this process, the database in the user-data folder. Everything
-// else is the same plain-Node code that `omv serve` runs.
-import { app, BrowserWindow, dialog, ipcMain, session, type IpcMainInvokeEvent } from 'electron';
+// The desktop app, kept thin: one hardened window on the omv:// protocol, IPC that carries the API
+// contract, the callback receiver running in this process, the database in the user-data folder.
+// Everything else is the same plain-Node code that `omv serve` runs.
+//
+// The launcher (scripts/start.mjs) reads this process's output: READY_LINE once the window is on
+// screen, ALREADY_RUNNING_LINE when another instance took the window forward instead.
+import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
-import { reportedExport } from '../api/events.js';
-import { cleanFilter } from '../api/service.js';
-import { startApp, RENDERER_DIR, type App as OmvApp } from '../app.js';
-import { exportInWorker } from '../entryExport.js';
-import { importFile } from '../importer.js';
-import { PRODUCT_NAME, userDataFolder } from '../paths.js';
+import { fileURLToPath } from 'node:url';
+import { isPlainMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
+import { errorMessage } from '../../shared/errorMessage.js';
+import { startApp, type App as OmvApp } from '../app.js';
+import { PRODUCT_NAME, userDataFolder } from '../store/paths.js';
 import { DEFAULT_PORT } from '../receiver/server.js';
-import { openDatabase, type Db } from '../store/db.js';
+import { openDatabase } from '../store/db.js';
+import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
+import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';
 import { hardenSessions, hardenWebContents } from './windowSecurity.js';
 
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
-const RENDERER_INDEX = join(RENDERER_DIR, 'index.html');
-const RENDERER_URL_PREFIX = pathToFileURL(RENDERER_DIR).href;
-/** better-sqlite3 built for Electron's ABI (scripts/start.mjs sets it), for this thread and the workers. */
-const NATIVE_BINDING = process.env['OMV_NATIVE_BINDING'] || undefined;
 
+registerAppProtocol(); // before 'ready', as Electron requires
 app.setName(PRODUCT_NAME);
 app.setPath('userData', userDataFolder());
 
@@ -31,50 +30,47 @@ function result<T>(run: () => Promise<T> | T): Promise<ApiResult<T>> {
     .then(run)
     .then(
       (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => ({ ok: false as const, error: errorMessage(error) }),
     );
 }
 
-/** Only our own renderer may call: a frame from anywhere else is refused. */
-function fromOurRenderer(event: IpcMainInvokeEvent): boolean {
-  return event.senderFrame?.url.startsWith(RENDERER_URL_PREFIX) ?? false;
+/** Only our own page may call: a frame from anywhere else (or a navigated-away one) is refused. */
+function fromOurPage(event: Electron.IpcMainInvokeEvent): boolean {
+  return isAppUrl(event.senderFrame?.url ?? '');
 }
 
-function registerIpc(omv: OmvApp, db: Db, window: () => BrowserWindow | null): void {
+const REFUSED: ApiResult<never> = { ok: false, error: 'refused: not from the app' };
+
+function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
   ipcMain.handle('omv:call', (event, method: string, args: unknown) => {
-    if (!fromOurRenderer(event)) return { ok: false, error: 'refused' };
-    if (!(API_METHODS as readonly string[]).includes(method)) return { ok: false, error: `no API call "${method}"` };
-    return result<unknown>(() => omv.service[method as ApiMethod](args as never));
+    if (!fromOurPage(event)) return REFUSED;
+    if (!isPlainMethod(method)) return { ok: false, error: `no API call "${method}"` };
+    return result<unknown>(() => omv.service[method](args as never));
   });
 
-  ipcMain.handle('omv:import', async (event) => {
-    if (!fromOurRenderer(event)) return { ok: false, error: 'refused' };
-    return result(async () => {
-      const win = window();
-      const picked = await dialog.showOpenDialog(win!, { title: 'Import XML', properties: ['openFile', 'multiSelections'], filters: [{ name: 'XML', extensions: ['xml'] }] });
-      const results: ImportFileResult[] = [];
-      for (const path of picked.canceled ? [] : picked.filePaths) {
-        const name = basename(path);
-        const r = await importFile(db, path, {
-          onProgress: (p) => omv.events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
-        });
-        results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error });
+  // Dropped files arrive as paths (the preload resolves them); none means "ask the moderator".
+  ipcMain.handle('omv:importFiles', (event, dropped: unknown) => {
+    if (!fromOurPage(event)) return REFUSED;
+    return result(async (): Promise<ImportFileResult[]> => {
+      let paths = Array.isArray(dropped) ? dropped.filter((path): path is string => typeof path === 'string' && path !== '') : [];
+      if (!Array.isArray(dropped)) {
+        const picked = await dialog.showOpenDialog(window()!, { title: 'Import XML', properties: ['openFile', 'multiSelections'], filters: [{ name: 'XML', extensions: ['xml'] }] });
+        paths = picked.canceled ? [] : picked.filePaths;
       }
-      if (results.some((r) => r.newEntries > 0)) omv.events.emit({ type: 'entriesAdded', count: results.reduce((n, r) => n + r.newEntries, 0), rooms: [] });
-      return results;
+      return omv.service.importFiles({ files: paths.map((path) => ({ path, name: basename(path) })) });
     });
   });
 
-  ipcMain.handle('omv:export', async (event, filter: EntryFilter) => {
-    if (!fromOurRenderer(event)) return { ok: false, error: 'refused' };
+  ipcMain.handle('omv:exportCsv', (event, filter: EntryFilter) => {
+    if (!fromOurPage(event)) return REFUSED;
     return result(async () => {
       const picked = await dialog.showSaveDialog(window()!, { title: 'Export CSV', defaultPath: 'omv-export.csv', filters: [{ name: 'CSV', extensions: ['csv'] }] });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
-      await reportedExport(omv.events, (onProgress) => exportInWorker(db.name, cleanFilter(filter), out, { onProgress, nativeBinding: NATIVE_BINDING }));
+      const exported = await omv.service.exportCsv({ filter }, out, picked.filePath);
       out.end();
       await once(out, 'finish');
-      return picked.filePath;
+      return exported;
     });
   });
 }
@@ -97,34 +93,69 @@ function createWindow(): BrowserWindow {
       spellcheck: false,
     },
   });
-  win.once('ready-to-show', () => win.show());
-  void win.loadFile(RENDERER_INDEX);
+  win.once('ready-to-show', () => {
+    win.show();
+    process.stdout.write(`${READY_LINE}\n`);
+  });
+  void win.loadURL(`${APP_URL}/index.html`);
   return win;
 }
 
+function portAdvice(port: number): string {
+  return `Port ${port} is in use by another program, so callbacks are not being received. Close it, or start omv with OMV_PORT set to a free port.`;
+}
+
 async function main(): Promise<void> {
+  if (!app.requestSingleInstanceLock()) {
+    process.stdout.write(`${ALREADY_RUNNING_LINE}\n`);
+    app.quit();
+    return;
+  }
   await app.whenReady();
   hardenSessions(session.defaultSession);
-  hardenWebContents(app, RENDERER_URL_PREFIX);
-  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'), { nativeBinding: NATIVE_BINDING });
+  hardenWebContents(app);
+  serveAppProtocol();
+  const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'));
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
-  const omv = await startApp({ db, port, viewer: false, nativeBinding: NATIVE_BINDING, log: (line) => process.stdout.write(`${line}\n`) });
-  process.stdout.write(`omv: receiving callbacks at ${omv.receiver.callbackUrl}\n`);
+  const omv = await startApp({ db, port, viewer: false, portInUse: { carryOn: portAdvice }, log: (line) => process.stdout.write(`${line}\n`) });
+  process.stdout.write(omv.receiver ? `omv: receiving callbacks at ${omv.receiver.callbackUrl}\n` : `omv: ${portAdvice(port)}\n`);
+
   let win: BrowserWindow | null = createWindow();
   win.on('closed', () => (win = null));
   omv.events.subscribe((event) => win?.webContents.send('omv:event', event));
-  registerIpc(omv, db, () => win);
+  registerIpc(omv, () => win);
+  app.on('second-instance', () => {
+    if (!win) return;
+    if (win.isMinimized()) win.restore();
+    win.focus();
+  });
   app.on('activate', () => {
-    if (!win) win = createWindow();
+    if (!win) {
+      win = createWindow();
+      win.on('closed', () => (win = null));
+    }
   });
   app.on('window-all-closed', () => app.quit());
-  app.on('will-quit', () => {
-    void omv.close();
-    db.close();
+
+  // On quit the receiver stops accepting, finishes what it acknowledged, and only then does the
+  // database close.
+  let closed = false;
+  app.on('will-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    closed = true;
+    omv
+      .close()
+      .catch((error: unknown) => process.stderr.write(`omv: while stopping: ${errorMessage(error)}\n`))
+      .finally(() => {
+        db.close();
+        app.quit();
+      });
   });
 }
 
 main().catch((error: unknown) => {
-  dialog.showErrorBox(PRODUCT_NAME, error instanceof Error ? error.message : String(error));
+  process.stderr.write(`omv: ${errorMessage(error)}\n`);
+  dialog.showErrorBox(PRODUCT_NAME, errorMessage(error));
   app.exit(1);
 });

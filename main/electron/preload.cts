@@ -1,7 +1,8 @@
-// The only bridge between the sandboxed page and main: exactly the calls of shared/api.ts, plus
-// the two intents that need main's dialogs. No ipcRenderer, no Node, nothing else is exposed.
-// (A sandboxed preload is CommonJS and may require only 'electron'.)
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+// The only bridge between the sandboxed page and main: the calls of shared/api.ts and the live
+// events. No ipcRenderer, no Node, nothing else is exposed. Dropped files are resolved to their
+// paths here (webUtils), so main can import them where they are. (A sandboxed preload is
+// CommonJS and may require only 'electron'.)
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 
 contextBridge.exposeInMainWorld('omv', {
   call: (method: string, args: unknown) => ipcRenderer.invoke('omv:call', method, args),
@@ -10,6 +11,7 @@ contextBridge.exposeInMainWorld('omv', {
     ipcRenderer.on('omv:event', forward);
     return () => ipcRenderer.removeListener('omv:event', forward);
   },
-  importFiles: () => ipcRenderer.invoke('omv:import'),
-  exportCsv: (filter: unknown) => ipcRenderer.invoke('omv:export', filter),
+  /** Dropped files, or none to let the moderator pick them in main's dialog. */
+  importFiles: (files?: File[]) => ipcRenderer.invoke('omv:importFiles', files ? files.map((file) => webUtils.getPathForFile(file)) : null),
+  exportCsv: (filter: unknown) => ipcRenderer.invoke('omv:exportCsv', filter),
 });

@@ -1,11 +1,11 @@
 // Where the desktop app's runtime comes from, found without side effects: the Electron binary
-// (without triggering its lazy download) and better-sqlite3 built for Electron's ABI, kept apart
-// from the Node build that the CLI and tests load. Plain Node: no `electron` import here.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// (never triggering the electron package's silent lazy download), fetched on request with
+// progress shown. Plain Node: no `electron` import here (the launcher runs before Electron).
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { Progress } from '@electron/get';
 
 const require = createRequire(import.meta.url);
 
@@ -22,67 +22,73 @@ export function electronVersion(): string | null {
   return dir ? (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version : null;
 }
 
-/** The Electron executable if it is on disk; never downloads. */
-export function findElectronBinary(): string | null {
+/** The executable inside an Electron distribution folder, as the electron package names it. */
+export function executableIn(distFolder: string, platform = process.platform): string {
+  const name = platform === 'darwin' ? 'Electron.app/Contents/MacOS/Electron' : platform === 'win32' ? 'electron.exe' : 'electron';
+  return join(distFolder, name);
+}
+
+/** The Electron executable if it is on disk (ELECTRON_OVERRIDE_DIST_PATH first); never downloads. */
+export function findElectronBinary(env = process.env): string | null {
+  const override = env['ELECTRON_OVERRIDE_DIST_PATH'];
+  if (override) return existsSync(executableIn(override)) ? executableIn(override) : null;
   const dir = packageDir('electron');
   if (!dir) return null;
-  const pathFile = join(dir, 'path.txt');
-  if (!existsSync(pathFile)) return null;
-  const relative = readFileSync(pathFile, 'utf8').trim();
-  const override = process.env['ELECTRON_OVERRIDE_DIST_PATH'];
-  const binary = override ? join(override, relative) : join(dir, 'dist', relative);
+  const binary = executableIn(join(dir, 'dist'));
   return existsSync(binary) ? binary : null;
 }
 
-/** Runs Electron's own installer (a download from its release host); true when a binary results. */
-export function downloadElectron(timeoutMs = 180_000): { ok: boolean; reason: string } {
-  const dir = packageDir('electron');
-  if (!dir) return { ok: false, reason: 'the electron package is not installed' };
-  const run = spawnSync(process.execPath, [join(dir, 'install.js')], { encoding: 'utf8', timeout: timeoutMs });
-  if (findElectronBinary()) return { ok: true, reason: '' };
-  const lastLine = `${run.stderr ?? ''}${run.stdout ?? ''}`.trim().split('\n').find((line) => /error|fail/i.test(line)) ?? 'no binary after the download';
-  return { ok: false, reason: lastLine.trim() };
-}
-
-/** Where the Electron-ABI build of better-sqlite3 is kept, per Electron version. */
-export function electronNativeBindingPath(root: string, version: string): string {
-  return join(root, '.electron-native', `electron-${version}-${process.platform}-${process.arch}`, 'better_sqlite3.node');
+export interface FetchProgress {
+  transferred: number;
+  total: number;
 }
 
 /**
- * Obtains better-sqlite3 built for Electron: a prebuilt binary for that Electron version if one
- * can be downloaded, else a rebuild against Electron's headers. Works on a copy of the package,
- * so the Node build in node_modules is never touched.
+ * Downloads Electron's binary for this platform (the electron package's own artifact, checked
+ * against the checksums it ships), reporting progress as it goes, then lets the package's
+ * installer unpack it from the download cache. Resolves with the binary, or rejects with why.
  */
-export function buildElectronNativeBinding(root: string, version: string): { path: string | null; reason: string } {
-  const target = electronNativeBindingPath(root, version);
-  if (existsSync(target)) return { path: target, reason: '' };
-  const source = packageDir('better-sqlite3');
-  if (!source) return { path: null, reason: 'better-sqlite3 is not installed' };
-  const work = mkdtempSync(join(tmpdir(), 'omv-electron-native-'));
-  try {
-    const copy = join(work, 'better-sqlite3');
-    cpSync(source, copy, { recursive: true, filter: (path) => !path.includes(`${join('build', 'Release')}`) });
-    const built = join(copy, 'build', 'Release', 'better_sqlite3.node');
-    const prebuild = packageDir('prebuild-install');
-    const attempts: Array<[string, string[]]> = [
-      ...(prebuild ? [[process.execPath, [join(prebuild, 'bin.js'), '--runtime', 'electron', '--target', version, '--arch', process.arch]] as [string, string[]]] : []),
-      ['npm', ['exec', '--yes', '--', 'node-gyp', 'rebuild', '--release', `--target=${version}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers']],
-    ];
-    let reason = '';
-    for (const [command, args] of attempts) {
-      const run = spawnSync(command, args, { cwd: copy, encoding: 'utf8', timeout: 300_000, shell: process.platform === 'win32' });
-      if (run.status === 0 && existsSync(built)) {
-        mkdirSync(dirname(target), { recursive: true });
-        copyFileSync(built, target);
-        return { path: target, reason: '' };
-      }
-      reason = `${run.stderr ?? ''}`.trim().split('\n').at(-1) ?? `exit ${run.status}`;
-    }
-    return { path: null, reason };
-  } catch (error) {
-    return { path: null, reason: error instanceof Error ? error.message : String(error) };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
+export async function fetchElectron(onProgress: (progress: FetchProgress) => void): Promise<string> {
+  const dir = packageDir('electron');
+  const version = electronVersion();
+  if (!dir || !version) throw new Error('the electron package is not installed');
+  const { downloadArtifact } = await import('@electron/get');
+  await downloadArtifact({
+    version,
+    artifactName: 'electron',
+    platform: process.platform,
+    arch: process.arch,
+    checksums: JSON.parse(readFileSync(join(dir, 'checksums.json'), 'utf8')) as Record<string, string>,
+    downloadOptions: { quiet: true, getProgressCallback: async (p: Progress) => onProgress({ transferred: p.transferred, total: p.total ?? 0 }) },
+  });
+  // The installer finds the archive in the cache and unpacks it into the package.
+  const installer = spawn(process.execPath, [join(dir, 'install.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  installer.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => installer.on('exit', resolve));
+  const binary = findElectronBinary();
+  if (!binary) throw new Error(`unpacking it failed (exit ${code}): ${lastLine(stderr) || 'no binary afterwards'}`);
+  return binary;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').filter((line) => line.trim() !== '').at(-1)?.trim() ?? '';
+}
+
+/**
+ * Why Electron could not put a window on screen, from what it printed as it died: one line that
+ * says what is wrong and what to do (the README's "Desktop app" section has the details).
+ */
+export function launchFailureReason(stderr: string, code: number | null, signal: string | null): string {
+  if (/Missing X server or \$DISPLAY|cannot open display|Failed to connect to (the )?(Wayland|X) (display|server)|ozone_platform.*(failed|cannot)/i.test(stderr)) {
+    return 'no display to open a window on (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session';
   }
+  if (/SUID sandbox helper|No usable sandbox|Failed to move to new namespace|setuid sandbox|sandbox_host_linux|unprivileged user namespaces|zygote_host_impl_linux/i.test(stderr)) {
+    return "the Chromium sandbox was refused (Ubuntu 23.10+ restricts unprivileged user namespaces): install the .deb or AppImage, or see README's \"Desktop app\"";
+  }
+  const library = /error while loading shared libraries: ([^:\s]+)/.exec(stderr);
+  if (library) return `a system library is missing (${library[1]}): install it with your package manager (README: "Desktop app")`;
+  const how = signal ? `was stopped by ${signal}` : `exited with code ${code}`;
+  const said = lastLine(stderr);
+  return `Electron ${how} before its window came up${said ? `: ${said}` : ''}`;
 }

@@ -1,21 +1,41 @@
 // Window rules from Electron's security checklist (electronjs.org/docs/latest/tutorial/security):
-// every page stays on our own renderer, new windows are denied (http(s) links go to the OS
-// browser), no webviews, no permission prompts.
-import { shell, type App, type Session } from 'electron';
+// every frame stays on our own page (navigation is denied), new windows are denied, an http(s)
+// link opens in the OS browser only after the moderator says yes, no webviews, no permissions.
+import { BrowserWindow, dialog, shell, type App, type Session, type WebContents } from 'electron';
+import { isAppUrl } from './appProtocol.js';
 
 export function hardenSessions(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
 }
 
-export function hardenWebContents(app: App, rendererUrlPrefix: string): void {
+/** Chat content is hostile: a link in it is shown in full and opened only when confirmed. */
+async function openExternally(contents: WebContents, url: string): Promise<void> {
+  if (!/^https?:\/\//i.test(url)) return;
+  const window = BrowserWindow.fromWebContents(contents);
+  const options = {
+    type: 'question' as const,
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Open this link in your web browser?',
+    detail: url,
+  };
+  const { response } = window ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+  if (response === 0) await shell.openExternal(url);
+}
+
+export function hardenWebContents(app: App): void {
   app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-navigate', (event, url) => {
-      if (!url.startsWith(rendererUrlPrefix)) event.preventDefault();
-    });
+    const deny = (event: Electron.Event, url: string) => {
+      if (!isAppUrl(url)) event.preventDefault();
+    };
+    contents.on('will-navigate', deny);
+    contents.on('will-frame-navigate', (event) => deny(event, event.url));
+    contents.on('will-redirect', deny);
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (/^https?:\/\//i.test(url)) void shell.openExternal(url);
+      void openExternally(contents, url);
       return { action: 'deny' };
     });
   });

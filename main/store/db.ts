@@ -11,8 +11,6 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
   /** For commands that only read: a missing file is an error, not a new empty database. */
   mustExist?: boolean;
-  /** better-sqlite3's native module to load (the desktop app's, built for Electron's ABI). */
-  nativeBinding?: string;
   /** A connection that only reads (query workers, export): no migrations, no writes. */
   readOnly?: boolean;
   /** SQLite's page cache (default 32 MiB: hot index pages stay in memory). A sequential read
@@ -23,10 +21,7 @@ export interface OpenOptions {
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   if (options.mustExist && !existsSync(path)) throw new Error(`no database at ${path}`);
   mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, {
-    ...(options.nativeBinding ? { nativeBinding: options.nativeBinding } : {}),
-    ...(options.readOnly ? { fileMustExist: true } : {}),
-  });
+  const db = new Database(path, options.readOnly ? { fileMustExist: true } : {});
   db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
   db.pragma(`cache_size = ${-1024 * (options.cacheMiB ?? 32)}`);
   if (options.readOnly) {

@@ -1,5 +1,6 @@
 // Browser mode: the built renderer and the same API as the desktop app, over loopback HTTP.
-// Chat logs are private, so: only loopback peers, only our own Host header (DNS rebinding),
+// Chat logs are private, so: only loopback peers, only our own Host header (DNS rebinding), only
+// requests from our own page (Origin, Sec-Fetch-Site: other pages on 127.0.0.1 share the site),
 // and a per-launch secret — given once in the viewer URL, then kept in a SameSite cookie.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -8,15 +9,13 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, normalize, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { API_METHODS, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
-import { exportInWorker } from '../entryExport.js';
-import { importFile } from '../importer.js';
-import type { Db } from '../store/db.js';
-import { reportedExport, type EventHub } from '../api/events.js';
-import { cleanFilter, type OmvService } from '../api/service.js';
+import { isPlainMethod, type ApiResult, type EntryFilter } from '../../shared/api.js';
+import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
+import { errorMessage } from '../../shared/errorMessage.js';
+import type { EventHub } from '../api/events.js';
+import type { OmvService } from '../api/service.js';
 
 export interface ViewerOptions {
-  db: Db;
   service: OmvService;
   events: EventHub;
   /** The built renderer (index.html and assets). */
@@ -27,6 +26,8 @@ export interface ViewerOptions {
 }
 
 const COOKIE = 'omv_key';
+/** What an upload must say it is: a type no page on another origin can send without asking first. */
+const UPLOAD_TYPE = 'application/octet-stream';
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
@@ -36,8 +37,6 @@ const CONTENT_TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
   '.woff2': 'font/woff2',
 };
-export const CONTENT_SECURITY_POLICY =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
@@ -49,6 +48,14 @@ function isLoopbackPeer(address: string | undefined): boolean {
   return address !== undefined && (address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address));
 }
 
+/** False for a request another page made: a browser names the page's origin, and says whether it is ours. */
+function fromOurOwnPage(req: IncomingMessage, hosts: string[]): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  return origin === undefined || hosts.some((host) => origin === `http://${host}`);
+}
+
 function sameSecret(given: string | undefined, secret: string): boolean {
   if (!given) return false;
   const digest = (text: string) => createHash('sha256').update(text).digest();
@@ -58,7 +65,12 @@ function sameSecret(given: string | undefined, secret: string): boolean {
 function cookie(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
@@ -85,7 +97,13 @@ export function createViewerHandler(options: ViewerOptions) {
   const { service, events, secret } = options;
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
-    const relative = pathname === '/' ? 'index.html' : normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(pathname);
+    } catch {
+      return send(res, 400, 'bad path: a % that starts no escape\n');
+    }
+    const relative = pathname === '/' ? 'index.html' : normalize(decoded).replace(/^([/\\])+/, '');
     const file = join(options.staticDir, relative);
     if (!file.startsWith(options.staticDir + sep) || relative.includes('..')) return send(res, 404, 'not found\n');
     try {
@@ -103,13 +121,13 @@ export function createViewerHandler(options: ViewerOptions) {
     if (req.method !== 'POST' || !(req.headers['content-type'] ?? '').startsWith('application/json')) {
       return sendJson(res, 405, { ok: false, error: 'API calls are POST with a JSON body' });
     }
-    if (!(API_METHODS as readonly string[]).includes(method)) return sendJson(res, 404, { ok: false, error: `no API call "${method}"` });
+    if (!isPlainMethod(method)) return sendJson(res, 404, { ok: false, error: `no API call "${method}"` });
     let result: ApiResult<unknown>;
     try {
       const args = (await readJson(req)) as never;
-      result = { ok: true, value: await service[method as ApiMethod](args) };
+      result = { ok: true, value: await service[method](args) };
     } catch (error) {
-      result = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      result = { ok: false, error: errorMessage(error) };
     }
     sendJson(res, 200, result);
   }
@@ -129,19 +147,16 @@ export function createViewerHandler(options: ViewerOptions) {
   /** POST /api/import?name=FILE with the file's bytes as the body: spooled, then imported. */
   async function importUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'POST the file' });
+    if (req.headers['content-type'] !== UPLOAD_TYPE) return sendJson(res, 415, { ok: false, error: `an upload is POSTed as ${UPLOAD_TYPE}` });
     const name = basename(url.searchParams.get('name') || 'upload.xml');
     const dir = await mkdtemp(join(tmpdir(), 'omv-upload-'));
     try {
-      const file = join(dir, name);
+      const file = join(dir, 'upload.xml');
       await pipeline(req, createWriteStream(file));
-      const result = await importFile(options.db, file, {
-        onProgress: (p) => events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
-      });
-      if (result.newEntries > 0) events.emit({ type: 'entriesAdded', count: result.newEntries, rooms: [] });
-      const value: ImportFileResult = { name, status: result.status, entries: result.entries, newEntries: result.newEntries, error: result.error?.replace(file, name) };
+      const [value] = await service.importFiles({ files: [{ path: file, name }] });
       sendJson(res, 200, { ok: true, value });
     } catch (error) {
-      sendJson(res, 200, { ok: false, error: error instanceof Error ? error.message : String(error) });
+      sendJson(res, 200, { ok: false, error: errorMessage(error) });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -150,15 +165,14 @@ export function createViewerHandler(options: ViewerOptions) {
   async function exportDownload(res: ServerResponse, url: URL): Promise<void> {
     let filter: EntryFilter;
     try {
-      filter = cleanFilter(JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter);
+      filter = JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter;
     } catch {
       return send(res, 400, 'filter= must be JSON\n');
     }
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
     try {
-      // On a worker thread: the receiver on this thread keeps answering during a long export.
-      await reportedExport(events, (onProgress) => exportInWorker(options.db.name, filter, res, { onProgress }));
+      await service.exportCsv({ filter }, res, null);
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete
@@ -177,6 +191,7 @@ export function createViewerHandler(options: ViewerOptions) {
     const authorised = sameSecret(cookie(req, COOKIE) ?? (req.headers['x-omv-key'] as string | undefined), secret);
     if (url.pathname.startsWith('/api/')) {
       if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
+      if (!fromOurOwnPage(req, options.hosts())) return sendJson(res, 403, { ok: false, error: 'the viewer answers its own page only' });
       if (url.pathname === '/api/events') return streamEvents(req, res);
       if (url.pathname === '/api/import') return importUpload(req, res, url);
       if (url.pathname === '/api/export.csv') return exportDownload(res, url);

@@ -93,8 +93,8 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [quarantineOpen]);
 
-  const runImport = async (files: File[]) => {
-    setImportState({ active: true, name: files[0]?.name ?? '', fraction: 0, entries: 0, results: [] });
+  const runImport = async (files: File[] | null) => {
+    setImportState({ active: true, name: files?.[0]?.name ?? '', fraction: 0, entries: 0, results: [] });
     try {
       const results = await transport.importFiles(files, (name, sent, total) =>
         setImportState((s) => s && { ...s, name, fraction: total ? (0.5 * sent) / total : 0 }),
@@ -174,7 +174,7 @@ export function App() {
           <button type="button" className="ghost" onClick={() => setZone(zone === 'utc' ? 'local' : 'utc')} title="show times in UTC or local time" data-testid="zone-toggle">
             {zone === 'utc' ? 'UTC' : 'Local time'}
           </button>
-          <button type="button" onClick={() => (transport.desktop ? void runImport([]) : filePicker.current?.click())} data-testid="import-button">
+          <button type="button" onClick={() => (transport.desktop ? void runImport(null) : filePicker.current?.click())} data-testid="import-button">
             Import XML…
           </button>
           <button type="button" onClick={() => transport.exportCsv(view.kind === 'context' ? { room: view.entry.room } : filter).catch((e: Error) => reportError(e.message))} data-testid="export-button">

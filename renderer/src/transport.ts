@@ -1,14 +1,15 @@
 // How the renderer reaches main: Electron's preload bridge when present, else browser mode's
 // loopback HTTP. Both carry the one contract in shared/api.ts; errors arrive as values and become
 // exceptions here, in one place.
-import { API_METHODS, type ApiEvent, type ApiMethod, type ApiResult, type EntryFilter, type ImportFileResult, type OmvClient } from '../../shared/api';
+import { PLAIN_METHODS, type ApiEvent, type ApiResult, type EntryFilter, type ExportResult, type ImportFileResult, type OmvClient, type PlainMethod } from '../../shared/api';
 
-/** What the Electron preload exposes as window.omv (see main/electron/preload.ts). */
+/** What the Electron preload exposes as window.omv (see main/electron/preload.cts). */
 export interface DesktopBridge {
-  call(method: ApiMethod, args: unknown): Promise<ApiResult<unknown>>;
+  call(method: PlainMethod, args: unknown): Promise<ApiResult<unknown>>;
   onEvent(listener: (event: ApiEvent) => void): () => void;
-  importFiles(): Promise<ApiResult<ImportFileResult[]>>;
-  exportCsv(filter: EntryFilter): Promise<ApiResult<string | null>>;
+  /** Dropped files, or none: main asks the moderator with a dialog. */
+  importFiles(files?: File[]): Promise<ApiResult<ImportFileResult[]>>;
+  exportCsv(filter: EntryFilter): Promise<ApiResult<ExportResult | null>>;
 }
 
 declare global {
@@ -20,8 +21,12 @@ declare global {
 export interface Transport {
   api: OmvClient;
   onEvent(listener: (event: ApiEvent) => void): () => void;
-  /** Desktop: asks main to show a file dialog (files is ignored). Browser: uploads the files given. */
-  importFiles(files: File[], onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult[]>;
+  /**
+   * The contract's importFiles, carried: the files given (dropped or picked in the page), or with
+   * none the desktop's own dialog. Browser mode uploads them first (`onUpload` tells how far).
+   */
+  importFiles(files: File[] | null, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult[]>;
+  /** The contract's exportCsv, carried: a save dialog on the desktop, a download in the browser. */
   exportCsv(filter: EntryFilter): Promise<void>;
   readonly desktop: boolean;
 }
@@ -31,9 +36,9 @@ function unwrap<T>(result: ApiResult<T>): T {
   return result.value;
 }
 
-function client(call: (method: ApiMethod, args: unknown) => Promise<ApiResult<unknown>>): OmvClient {
-  const api = {} as Record<ApiMethod, (args: unknown) => Promise<unknown>>;
-  for (const method of API_METHODS) api[method] = async (args) => unwrap(await call(method, args));
+function client(call: (method: PlainMethod, args: unknown) => Promise<ApiResult<unknown>>): OmvClient {
+  const api = {} as Record<PlainMethod, (args: unknown) => Promise<unknown>>;
+  for (const method of PLAIN_METHODS) api[method] = async (args) => unwrap(await call(method, args));
   return api as unknown as OmvClient;
 }
 
@@ -42,7 +47,7 @@ function desktopTransport(bridge: DesktopBridge): Transport {
     desktop: true,
     api: client((method, args) => bridge.call(method, args)),
     onEvent: (listener) => bridge.onEvent(listener),
-    importFiles: async () => unwrap(await bridge.importFiles()),
+    importFiles: async (files) => unwrap(await bridge.importFiles(files ?? undefined)),
     exportCsv: async (filter) => void unwrap(await bridge.exportCsv(filter)),
   };
 }
@@ -51,6 +56,7 @@ function upload(file: File, onUpload?: (name: string, sent: number, total: numbe
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', `api/import?name=${encodeURIComponent(file.name)}`);
+    request.setRequestHeader('content-type', 'application/octet-stream');
     request.upload.onprogress = (event) => onUpload?.(file.name, event.loaded, event.total);
     request.onload = () => {
       try {
@@ -85,7 +91,7 @@ function browserTransport(): Transport {
     },
     async importFiles(files, onUpload) {
       const results: ImportFileResult[] = [];
-      for (const file of files) results.push(await upload(file, onUpload));
+      for (const file of files ?? []) results.push(await upload(file, onUpload));
       return results;
     },
     async exportCsv(filter) {
