@@ -90,7 +90,7 @@ async function durabilityBench(dir: string): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < deliveries; i += group) {
       const together = Array.from({ length: group }, (_, k) => i + k);
-      await Promise.all(together.map((j) => commit.submit((options) => storeDelivery(db, deliveryMeta(j, payloads[j]!), { ok: true, events: parsed[j]! }, options))));
+      await Promise.all(together.map((j) => commit.submit((options) => storeDelivery(db, deliveryMeta(j, payloads[j]!), { ok: true, events: parsed[j]!, repairs: [] }, options))));
     }
     const perDelivery = (performance.now() - started) / deliveries;
     db.close();

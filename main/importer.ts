@@ -1,24 +1,21 @@
 // Imports saved payload files of any size: streamed through the same parser as the callbacks,
 // written in large batched transactions, so memory stays flat and an interrupted import leaves a
 // consistent database. Running it again adds only what is missing (entries are deduplicated).
+// Small files, by far the most common, are read once and parsed here (a parser thread costs more
+// to start than they take to parse); pipes and standard input are read once, into a spool file.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
+import { errorMessage } from '../shared/errorMessage.js';
 import type { PayloadEvent } from '../shared/payload.js';
-import { PayloadError } from './parser/parse.js';
-import { parseFileInWorker } from './parser/parseFile.js';
+import { parseBytes, PayloadError } from './parser/parse.js';
+import { parseInWorker } from './parser/parseFile.js';
 import type { Db } from './store/db.js';
-import {
-  countDuplicate,
-  findDeliveryByContent,
-  finishDelivery,
-  insertDelivery,
-  keepPayload,
-  quarantineDelivery,
-  reopenQuarantined,
-} from './store/deliveries.js';
+import { countDuplicate, findDeliveryByContent, finishDelivery, insertDelivery, keepPayload, quarantineDelivery, reopenQuarantined } from './store/deliveries.js';
 import { PayloadWriter } from './store/payloadWriter.js';
 
 export type ImportStatus = 'new' | 'duplicate' | 'failed';
@@ -31,6 +28,8 @@ export interface ImportResult {
   newEntries: number;
   /** For a failed file: why, with line and column where the parser stopped. */
   error?: string;
+  /** What had to be repaired to read it (see ParseInfo.repairs). */
+  repairs?: string[];
 }
 
 export interface ImportProgress {
@@ -45,6 +44,8 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Events written per transaction. */
   batchSize?: number;
+  /** Where standard input comes from (`-`); tests hand in their own stream. */
+  stdin?: Readable;
 }
 
 /**
@@ -54,23 +55,41 @@ export interface ImportOptions {
  */
 export const IMPORT_CACHE_MIB = 16;
 
+/** Standard input, as a path on the command line. */
+export const STDIN = '-';
 /** Raw bytes of files up to this size are kept with a failed import, so quarantine retry works. */
 const KEEP_PAYLOAD_BYTES = 16 * 1024 * 1024;
+/** Files up to this size are read once and parsed on this thread. */
+const IN_PROCESS_BYTES = 4 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;
 
-/** The XML files a list of paths names: files as given, folders searched for *.xml. */
+/**
+ * The XML files a list of paths names: files as given, folders searched for *.xml (symbolic
+ * links followed, each folder once). `-` is standard input.
+ */
 export async function collectXmlFiles(paths: string[]): Promise<string[]> {
   const files: string[] = [];
+  const seen = new Set<string>();
+  const walk = async (folder: string): Promise<void> => {
+    const real = await realpath(folder);
+    if (seen.has(real)) return; // a link back up the tree
+    seen.add(real);
+    const found: string[] = [];
+    const subfolders: string[] = [];
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const path = join(folder, entry.name);
+      const target = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
+      if (target?.isDirectory()) subfolders.push(path);
+      else if (target?.isFile() && entry.name.toLowerCase().endsWith('.xml')) found.push(path);
+    }
+    files.push(...found.sort());
+    for (const subfolder of subfolders.sort()) await walk(subfolder);
+  };
   for (const path of paths) {
     // A path that cannot be read is passed on as a file, to fail on its own line.
-    const isFolder = await stat(path).then((s) => s.isDirectory(), () => false);
-    if (isFolder) {
-      const entries = await readdir(path, { recursive: true, withFileTypes: true });
-      const found = entries.filter((e) => e.isFile() && e.name.toLowerCase().endsWith('.xml')).map((e) => join(e.parentPath ?? e.path, e.name));
-      files.push(...found.sort());
-    } else {
-      files.push(path);
-    }
+    const isFolder = path !== STDIN && (await stat(path).then((s) => s.isDirectory(), () => false));
+    if (isFolder) await walk(path);
+    else files.push(path);
   }
   return files;
 }
@@ -81,24 +100,67 @@ async function sha256OfFile(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const absolute = resolve(path);
-  const domainId = options.domainId ?? '';
-  const batchSize = options.batchSize ?? 20_000;
-  const { size } = await stat(absolute);
-  const sha256 = await sha256OfFile(absolute);
+/**
+ * Reads a pipe, FIFO, device or standard input once, into a spool file. What cannot be an XML
+ * document (its first byte is neither `<`, white space nor a byte-order mark) is refused at once,
+ * rather than read forever (`/dev/zero`).
+ */
+async function spool(source: Readable, into: string): Promise<void> {
+  const out = createWriteStream(into);
+  let checked = false;
+  try {
+    for await (const chunk of source) {
+      const bytes = chunk as Buffer;
+      if (!checked) {
+        const first = bytes.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
+        if (first !== undefined) {
+          checked = true;
+          if (first !== 0x3c && first !== 0xef && first !== 0xfe && first !== 0xff) {
+            throw new Error(`not an XML document: it starts with the byte 0x${first.toString(16).padStart(2, '0')}`);
+          }
+        }
+      }
+      if (!out.write(bytes)) await new Promise<void>((resolveDrain) => out.once('drain', () => resolveDrain()));
+    }
+  } finally {
+    source.destroy();
+    await new Promise<void>((resolveEnd) => out.end(resolveEnd));
+  }
+}
 
-  const done = findDeliveryByContent(db, sha256, 'stored');
+export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
+  if (path !== STDIN && (await stat(path)).isFile()) return importRegularFile(db, path, resolve(path), options);
+  // Standard input, a pipe, a FIFO, a device: read once, then imported from the copy.
+  const dir = await mkdtemp(join(tmpdir(), 'omv-import-'));
+  try {
+    const copy = join(dir, 'spooled.xml');
+    await spool(path === STDIN ? (options.stdin ?? process.stdin) : createReadStream(path), copy);
+    return await importRegularFile(db, path === STDIN ? '(standard input)' : path, copy, options);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Imports the regular file at `file`, reported as `path`. */
+async function importRegularFile(db: Db, path: string, file: string, options: ImportOptions): Promise<ImportResult> {
+  const domainId = options.domainId ?? '';
+  const { size } = await stat(file);
+  const small = size <= IN_PROCESS_BYTES ? await readFile(file) : null;
+  const sha256 = small ? createHash('sha256').update(small).digest('hex') : await sha256OfFile(file);
+
+  const done = findDeliveryByContent(db, sha256, domainId, 'stored');
   if (done !== null) {
     countDuplicate(db, done, Date.now());
     return { path, status: 'duplicate', deliveryId: done, entries: 0, newEntries: 0 };
   }
+  const spooled = file !== resolve(path);
   const deliveryId =
-    findDeliveryByContent(db, sha256, 'importing') ??
-    reopenQuarantined(db, sha256) ??
+    findDeliveryByContent(db, sha256, domainId, 'importing') ??
+    reopenQuarantined(db, sha256, domainId) ??
     insertDelivery(
       db,
-      { source: 'import', function: null, domainId, type: null, callId: null, receivedAt: Date.now(), payload: null, payloadSize: size, sha256, filePath: absolute },
+      // A spooled copy is gone after this import: its bytes are kept instead (up to the limit).
+      { source: 'import', function: null, domainId, type: null, callId: null, receivedAt: Date.now(), payload: null, payloadSize: size, sha256, filePath: spooled ? null : file },
       'importing',
     );
   const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
@@ -106,28 +168,53 @@ export async function importFile(db: Db, path: string, options: ImportOptions = 
     for (const event of events) writer.apply(event);
     writer.flush();
   });
+  const keepBytes = async () => {
+    if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, small ?? (await readFile(file)));
+  };
+  let repairs: string[] = [];
   try {
-    // Parsed on a worker thread: this one only stores.
-    for await (const step of parseFileInWorker(absolute, { batchSize, chunkBytes: CHUNK_BYTES })) {
-      if (step.kind === 'restart') {
-        writer.counts.entries = 0;
-        continue;
+    if (small) {
+      const events: PayloadEvent[] = [];
+      try {
+        repairs = parseBytes(small, events).info.repairs;
+      } finally {
+        writeBatch(events); // what came before a malformed part is well-formed and ours to keep
       }
-      writeBatch(step.events);
-      // Between batches the event loop turns, even when the next batch is already here: a server
-      // importing a file keeps answering its callbacks (tested).
-      await setImmediate();
-      options.onProgress?.({ path, bytesRead: step.bytesRead, totalBytes: size, entries: writer.counts.entries });
+    } else {
+      repairs = await importInBatches(file, size, path, writer, writeBatch, options);
     }
   } catch (error) {
-    if (!(error instanceof PayloadError)) throw error;
-    // what came before the error is well-formed and ours to keep (stored already)
-    const reason = `malformed payload at ${error.message}`;
-    if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, await readFile(absolute));
+    if (error instanceof PayloadError) {
+      await keepBytes();
+      quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
+      return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
+    }
+    // It could not be read to the end (deleted, unreadable, a read error): kept in quarantine, so
+    // it is listed and `omv quarantine retry` can take it up again.
+    const reason = `could not be read to the end: ${errorMessage(error)}`;
+    if (spooled) await keepBytes().catch(() => {});
     quarantineDelivery(db, deliveryId, reason);
-    return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
+    return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}: ${reason}` };
   }
-  db.transaction(() => finishDelivery(db, deliveryId, writer, writer.callId))();
+  if (spooled) await keepBytes();
+  db.transaction(() => finishDelivery(db, deliveryId, writer, repairs))();
   const status: ImportStatus = writer.counts.newEntries > 0 || writer.counts.entries === 0 ? 'new' : 'duplicate';
-  return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries };
+  return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, repairs };
+}
+
+/** A large file: parsed on a worker thread, written a batch per transaction. Returns its repairs. */
+async function importInBatches(file: string, size: number, path: string, writer: PayloadWriter, writeBatch: (events: Iterable<PayloadEvent>) => void, options: ImportOptions): Promise<string[]> {
+  for await (const step of parseInWorker({ path: file }, { batchSize: options.batchSize ?? 20_000, chunkBytes: CHUNK_BYTES })) {
+    if (step.kind === 'done') return step.info.repairs;
+    if (step.kind === 'restart') {
+      writer.counts.entries = 0;
+      continue;
+    }
+    writeBatch(step.events);
+    // Between batches the event loop turns, even when the next batch is already here: a server
+    // importing a file keeps answering its callbacks (tested).
+    await setImmediate();
+    options.onProgress?.({ path, bytesRead: step.bytesRead, totalBytes: size, entries: writer.counts.entries });
+  }
+  return [];
 }

@@ -23,7 +23,7 @@ async function retryOne(db: Db, row: DeliveryRow): Promise<RetryResult> {
     quarantineDelivery(db, row.id, parsed.reason);
     return { id: row.id, status: 'quarantined', reason: parsed.reason };
   }
-  const counts = releaseFromQuarantine(db, row, parsed.events);
+  const counts = releaseFromQuarantine(db, row, parsed);
   return { id: row.id, status: 'stored', entries: counts.entries, newEntries: counts.newEntries };
 }
 

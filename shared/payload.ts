@@ -39,6 +39,12 @@ export type PayloadEvent =
   /** One room of a `sendConnectionList` snapshot with the users in it (possibly none). */
   | { kind: 'roster'; room: string; userIds: string[] };
 
+/**
+ * What the parser made of a payload: its events and what had to be repaired to read it, or why it
+ * could not be read (quarantine keeps that reason beside the raw bytes).
+ */
+export type ParsedPayload = { ok: true; events: Iterable<PayloadEvent>; repairs: string[] } | { ok: false; reason: string };
+
 /** Data-delivery functions of the vendor and the payload root each one sends. */
 export const DELIVERY_FUNCTIONS: Readonly<Record<string, PayloadKind>> = {
   sendOfflineMessages: 'messageOffline',

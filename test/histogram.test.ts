@@ -15,7 +15,7 @@ test('the activity histogram counts exactly what the entries hold, per room, ove
     Array.from({ length: 1500 }, (_, i) => ({ ts: base + i * 1_730_000 + room * 7_919, user: `u${i % 4}`, type: i % 9 === 0 ? 'join' : 'msg', content: i % 9 === 0 ? undefined : `m${i}` }));
   const xml = Buffer.from(messagesXml({ north: spread(0), south: spread(1) }));
   const meta = { source: 'callback' as const, function: 'sendOfflineMessages', domainId: 'd', type: 'chat', callId: '1', receivedAt: 0, payload: xml, payloadSize: xml.length, sha256: 'h' };
-  storeDelivery(db, meta, { ok: true, events: parseBytes(xml).events });
+  storeDelivery(db, meta, { ok: true, events: parseBytes(xml).events, repairs: [] });
 
   const count = db.prepare<{ lo: number; hi: number; room: number | null }, number>(
     'SELECT count(*) FROM entries WHERE ts >= @lo AND ts < @hi AND (@room IS NULL OR room_id = @room)',

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packEvents, transferables, unpackEvents } from '../main/parser/eventBatch.js';
 import { parseBytes, parseStream, PayloadError } from '../main/parser/parse.js';
-import { parseFileInWorker, type FileParseStep } from '../main/parser/parseFile.js';
+import { parseInWorker, type FileParseStep } from '../main/parser/parseFile.js';
 import { tempDir } from './support/tmp.js';
 import { ABUSE_XML, CLASSIC_ARCHIVE_XML, messagesXml, ROOMS_XML, SEED_XML } from './support/payloads.js';
 
@@ -310,10 +310,10 @@ describe('parsing a file on a worker thread', () => {
     const steps: FileParseStep['kind'][] = [];
     const out: PayloadEvent[] = [];
     try {
-      for await (const step of parseFileInWorker(path, { batchSize, chunkBytes: 7 })) {
+      for await (const step of parseInWorker({ path }, { batchSize, chunkBytes: 7 })) {
         steps.push(step.kind);
         if (step.kind === 'events') out.push(...step.events);
-        else out.length = 0;
+        else if (step.kind === 'restart') out.length = 0;
       }
     } catch (error) {
       return { steps, events: out, error };

@@ -28,18 +28,20 @@ describe('deliveries', () => {
     assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 3);
   });
 
-  test('retries (same callID) and repeats (same bytes), urlencoded or multipart, are stored once', async () => {
+  test('retries and repeats (the same bytes, function and domain), urlencoded or multipart, are stored once', async () => {
     const r = await startTestReceiver();
     assert.equal((await postForm(offline(r.callbackUrl, '1'), SEED_XML)).status, 200);
     const retry = await postForm(offline(r.callbackUrl, '1'), SEED_XML);
     assert.equal(retry.status, 200);
     assert.match(retry.text, /already received as delivery 1/);
     assert.equal((await postMultipart(offline(r.callbackUrl, '1'), SEED_XML, true)).status, 200);
-    // A browser-style form field has its line ends turned into CRLF: other bytes, same callID.
-    assert.equal((await postMultipart(offline(r.callbackUrl, '1'), SEED_XML, false)).status, 200);
     assert.equal((await postForm(offline(r.callbackUrl, '3'), SEED_XML)).status, 200);
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
-    assert.equal(r.db.prepare('SELECT duplicates FROM deliveries').pluck().get(), 4);
+    assert.equal(r.db.prepare('SELECT duplicates FROM deliveries').pluck().get(), 3);
+    // A browser-style form field has its line ends turned into CRLF: other bytes under the same
+    // callID are kept as a delivery of their own, and add no entry the first did not.
+    const crlf = await postMultipart(offline(r.callbackUrl, '1'), SEED_XML, false);
+    assert.match(crlf.text, /stored as delivery 2: 3 entries \(0 new\)/);
     assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 3);
   });
 

@@ -4,6 +4,8 @@
 // declared single-byte encoding, or windows-1252 when the declaration itself claimed UTF-8.
 
 const UTF8 = 'utf-8';
+/** UTF-8 read leniently: bytes that are not UTF-8 become U+FFFD (a label of ours, not TextDecoder's). */
+export const UTF8_LENIENT = 'utf-8 (lenient)';
 const FALLBACK = 'windows-1252'; // what browsers read "iso-8859-1" as: a superset of Latin-1
 
 /** The encoding named in the XML declaration, if any (`<?xml version='1.0' encoding='…'?>`). */

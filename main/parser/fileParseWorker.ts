@@ -1,14 +1,15 @@
-// A file import's parser thread (see parseFileInWorker): reads and parses the file and posts its
+// A parser thread (see parseInWorker): reads and parses a file or a payload's bytes and posts its
 // events in packed batches, never more than its credit ahead of the thread that stores them (the
 // store hands back one credit for each batch it takes).
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
+import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
 import { packEvents, transferables } from './eventBatch.js';
 import { parseStream, PayloadError } from './parse.js';
 import type { FileParseData, FromFileParser } from './parseFile.js';
 
-const { path, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
+const { source, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const port = parentPort!;
 const post = (message: FromFileParser, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
@@ -35,27 +36,32 @@ async function send(): Promise<void> {
   post({ kind: 'events', batch, bytesRead }, transferables(batch));
 }
 
+async function* read(): AsyncGenerator<Uint8Array> {
+  if ('path' in source) yield* createReadStream(source.path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+  else for (let at = 0; at < source.bytes.length; at += chunkBytes) yield source.bytes.subarray(at, at + chunkBytes);
+}
+
 async function* chunks(): AsyncGenerator<Uint8Array> {
   bytesRead = 0;
-  for await (const chunk of createReadStream(path, { highWaterMark: chunkBytes })) {
-    yield chunk as Buffer;
-    bytesRead += (chunk as Buffer).length;
-    pendingBytes += (chunk as Buffer).length;
+  for await (const chunk of read()) {
+    yield chunk;
+    bytesRead += chunk.length;
+    pendingBytes += chunk.length;
     if (pending.length >= batchSize || pendingBytes >= MAX_BATCH_BYTES) await send();
   }
 }
 
 try {
-  await parseStream(chunks, (event) => pending.push(event), () => {
+  const info = await parseStream(chunks, (event) => pending.push(event), () => {
     pending = [];
     pendingBytes = 0;
     post({ kind: 'restart' });
   });
   await send();
-  post({ kind: 'done' });
+  post({ kind: 'done', info });
 } catch (error) {
   // What came before a malformed part is well-formed: it goes first.
   if (pending.length > 0) await send();
   if (error instanceof PayloadError) post({ kind: 'malformed', line: error.line, column: error.column, reason: error.reason });
-  else post({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });
+  else post({ kind: 'failed', message: errorMessage(error) });
 }

@@ -1,13 +1,36 @@
 // PHP-era senders with "magic quotes" put a backslash before every quote and backslash of the
-// whole document (`<?xml version=\'1.0\'?>`, `<entry type=\"msg\">`). Such a document is
-// recognised by its markup, before any CDATA (whose text could hold `=\"` legitimately), and
-// undone the way PHP's stripslashes() does it: `\x` becomes `x`.
+// whole document (`<?xml version=\'1.0\'?>`, `<entry type=\"msg\">`). Undone only on evidence
+// that cannot mean anything else: an attribute inside a tag whose value starts with `\"` or `\'`
+// (well-formed XML never has a backslash there). Text between tags (a message, a plain-text room
+// name or description) may hold `=\"` legitimately and is never taken as evidence. Undone the
+// way PHP's stripslashes() does it: `\x` becomes `x`.
 
-/** True when the start of a document shows escaped quotes in its markup. */
+const ESCAPED_ATTRIBUTE = /=\s*\\["']/;
+
+/** True when a tag in the start of a document shows escaped attribute quotes. */
 export function looksMagicQuoted(head: string): boolean {
-  const cdata = head.indexOf('<![CDATA[');
-  const markup = cdata === -1 ? head : head.slice(0, cdata);
-  return /=\s*\\["']/.test(markup);
+  let at = 0;
+  for (;;) {
+    const open = head.indexOf('<', at);
+    if (open === -1) return false;
+    if (head.startsWith('<![CDATA[', open)) {
+      const close = head.indexOf(']]>', open);
+      if (close === -1) return false;
+      at = close + 3;
+      continue;
+    }
+    if (head.startsWith('<!--', open)) {
+      const close = head.indexOf('-->', open);
+      if (close === -1) return false;
+      at = close + 3;
+      continue;
+    }
+    const close = head.indexOf('>', open);
+    const tag = head.slice(open, close === -1 ? undefined : close);
+    if (ESCAPED_ATTRIBUTE.test(tag)) return true;
+    if (close === -1) return false;
+    at = close + 1;
+  }
 }
 
 /** Removes the escaping backslashes from text that arrives in pieces. */

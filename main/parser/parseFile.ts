@@ -1,10 +1,10 @@
-// Parses a saved file on a worker thread, so reading and parsing it (a sixth of an import's work)
-// runs beside the thread that stores its events instead of before it. Same parser, same events,
-// same order as parseStream on one thread.
+// Parses a document on a worker thread — a saved file, or a large callback body — so reading and
+// parsing it runs beside the thread that stores its events (and answers callbacks) instead of
+// holding it up. Same parser, same events, same order as parseStream on one thread.
 import { Worker } from 'node:worker_threads';
 import type { PayloadEvent } from '../../shared/payload.js';
 import { unpackEvents, type EventBatch } from './eventBatch.js';
-import { PayloadError } from './parse.js';
+import { PayloadError, type ParseInfo } from './parse.js';
 
 /**
  * The parser thread's heap: its garbage is short-lived, and small limits keep peak memory down
@@ -14,7 +14,8 @@ import { PayloadError } from './parse.js';
 const PARSER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 export interface FileParseData {
-  path: string;
+  /** A file to read, or the document's bytes themselves. */
+  source: { path: string } | { bytes: Uint8Array };
   /** Events per batch (the importer writes a batch in one transaction). */
   batchSize: number;
   chunkBytes: number;
@@ -26,19 +27,20 @@ export type FromFileParser =
   | { kind: 'events'; batch: EventBatch; bytesRead: number }
   /** The file is not UTF-8 after all: it is read again from the start in its fallback encoding. */
   | { kind: 'restart' }
-  | { kind: 'done' }
+  | { kind: 'done'; info: ParseInfo }
   | { kind: 'malformed'; line: number; column: number; reason: string }
   | { kind: 'failed'; message: string };
 
-export type FileParseStep = { kind: 'events'; events: Iterable<PayloadEvent>; bytesRead: number } | { kind: 'restart' };
+export type FileParseStep = { kind: 'events'; events: Iterable<PayloadEvent>; bytesRead: number } | { kind: 'restart' } | { kind: 'done'; info: ParseInfo };
 
 /**
- * The file's events in batches of about `batchSize`, in document order, with the bytes read so
- * far. Throws PayloadError where the document is malformed, after the batches before it. The
- * worker stops when the caller stops iterating.
+ * The document's events in batches of about `batchSize`, in document order, with the bytes read
+ * so far, then what parsing it took ('done'). Throws PayloadError where the document is
+ * malformed, after the batches before it. The worker stops when the caller stops iterating.
  */
-export async function* parseFileInWorker(path: string, options: { batchSize: number; chunkBytes: number }): AsyncGenerator<FileParseStep> {
-  const data: FileParseData = { path, ...options, credit: 2 };
+export async function* parseInWorker(source: FileParseData['source'], options: { batchSize: number; chunkBytes: number }): AsyncGenerator<FileParseStep> {
+  const data: FileParseData = { source, ...options, credit: 2 };
+  const what = 'path' in source ? source.path : 'the payload';
   const worker = new Worker(new URL('./fileParseWorker.js', import.meta.url), { workerData: data, resourceLimits: PARSER_HEAP });
   const inbox: FromFileParser[] = [];
   let failure: Error | null = null;
@@ -54,7 +56,7 @@ export async function* parseFileInWorker(path: string, options: { batchSize: num
   worker.on('error', (error: Error & { code?: string }) => {
     failure =
       error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new Error(`${path}: an entry too large to import (the parser ran out of its ${PARSER_HEAP.maxOldGenerationSizeMb} MB)`)
+        ? new Error(`${what}: an entry too large to import (the parser ran out of its ${PARSER_HEAP.maxOldGenerationSizeMb} MB)`)
         : error;
     notify();
   });
@@ -79,6 +81,7 @@ export async function* parseFileInWorker(path: string, options: { batchSize: num
           yield message;
           break;
         case 'done':
+          yield message;
           return;
         case 'malformed':
           throw new PayloadError(message.line, message.column, message.reason);

@@ -18,7 +18,10 @@ export class PayloadError extends Error {
   }
 }
 
-/** The longest text a single field may hold; a longer one is an error, not a memory blow-up. */
+/**
+ * The longest text one field keeps (1,048,576 characters): a longer one is cut there, and the cut
+ * is reported (the delivery's raw bytes keep the whole of it). Memory stays bounded either way.
+ */
 export const MAX_FIELD_CHARS = 1 << 20;
 
 const ABUSE_FIELDS: Readonly<Record<string, keyof AbuseReport>> = {
@@ -40,6 +43,7 @@ interface Capture {
   parts: string[];
   cdata: boolean[];
   chars: number;
+  truncated: boolean;
 }
 
 interface EntryDraft {
@@ -79,6 +83,8 @@ export class PayloadParser {
   private room: { name: string | null; userIds: string[] } | null = null;
   private entry: EntryDraft | null = null;
   private entryCount = 0;
+  /** What was changed to keep the document readable (fields cut at MAX_FIELD_CHARS). */
+  readonly repairs: string[] = [];
   private readonly report: AbuseReport = {
     reportingUserId: null,
     abuserUserId: null,
@@ -147,14 +153,20 @@ export class PayloadParser {
   }
 
   private startCapture(element: string): void {
-    this.capture = { element, depth: this.stack.length, parts: [], cdata: [], chars: 0 };
+    this.capture = { element, depth: this.stack.length, parts: [], cdata: [], chars: 0, truncated: false };
   }
 
   private text(text: string, isCdata: boolean): void {
     const capture = this.capture;
-    if (!capture) return;
+    if (!capture || capture.truncated) return;
+    const room = MAX_FIELD_CHARS - capture.chars;
+    if (text.length > room) {
+      capture.truncated = true;
+      text = text.slice(0, /[\uD800-\uDBFF]/.test(text[room - 1] ?? '') ? room - 1 : room); // never half a surrogate pair
+      const where = this.entry ? `entry ${this.entryCount + 1}` : 'the document';
+      this.repairs.push(`<${capture.element}> of ${where} (line ${this.sax.line}) was longer than ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters: kept the first ${MAX_FIELD_CHARS.toLocaleString('en-US')}`);
+    }
     capture.chars += text.length;
-    if (capture.chars > MAX_FIELD_CHARS) this.fail(`<${capture.element}> is longer than ${MAX_FIELD_CHARS} characters`);
     capture.parts.push(text);
     capture.cdata.push(isCdata);
   }

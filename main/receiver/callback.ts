@@ -3,7 +3,8 @@
 // quarantine), 503 when it could not be committed, so the vendor tries again.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { parseDelivery } from '../parser/deliveryPayload.js';
+import { errorMessage } from '../../shared/errorMessage.js';
+import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../parser/deliveryPayload.js';
 import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../store/deliveries.js';
 import { FormError, readFormField } from './formField.js';
 import type { GroupCommit } from './groupCommit.js';
@@ -20,8 +21,10 @@ export interface CallbackContext {
 
 export function describeOutcome(outcome: StoreOutcome): string {
   switch (outcome.status) {
-    case 'stored':
-      return `stored as delivery ${outcome.deliveryId}: ${outcome.counts.entries} entries (${outcome.counts.newEntries} new)`;
+    case 'stored': {
+      const repaired = outcome.repairs.length ? `; repaired: ${outcome.repairs.join('; ')}` : '';
+      return `stored as delivery ${outcome.deliveryId}: ${outcome.counts.entries} entries (${outcome.counts.newEntries} new)${repaired}`;
+    }
     case 'duplicate':
       return `already received as delivery ${outcome.deliveryId}: nothing added`;
     case 'quarantined':
@@ -56,18 +59,19 @@ export async function handleCallback(req: IncomingMessage, res: ServerResponse, 
     function: fn,
     domainId: query.get('domainID') ?? '',
     type: query.get('type'),
-    callId: query.get('callID'),
+    callId: query.get('callID') || null, // an empty callID= names nothing
     receivedAt: Date.now(),
     payload,
     payloadSize: payload.length,
     sha256: createHash('sha256').update(payload).digest('hex'),
   };
-  const parsed = parseDelivery(fn, payload);
+  // A large payload is parsed on a worker thread: the other callbacks are answered meanwhile.
+  const parsed = payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : parseDelivery(fn, payload);
   let outcome: StoreOutcome;
   try {
     outcome = await context.commit.submit((options) => storeDelivery(context.commit.db, meta, parsed, options));
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
     return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
   }

@@ -1,6 +1,6 @@
 // Every payload we were handed becomes a delivery row with its raw bytes and SHA-256, before or
 // together with what it contains — so nothing acknowledged is ever lost, parsed or not.
-import type { PayloadEvent } from '../../shared/payload.js';
+import type { ParsedPayload, PayloadEvent } from '../../shared/payload.js';
 import { prepareCached, type Db } from './db.js';
 import { PayloadWriter, type WriteCounts } from './payloadWriter.js';
 
@@ -20,11 +20,8 @@ export interface DeliveryMeta {
   filePath?: string | null;
 }
 
-/** What the parser made of a payload: its events, or why it could not be read. */
-export type ParsedPayload = { ok: true; events: PayloadEvent[] } | { ok: false; reason: string };
-
 export type StoreOutcome =
-  | { status: 'stored'; deliveryId: number; counts: WriteCounts; rooms: string[] }
+  | { status: 'stored'; deliveryId: number; counts: WriteCounts; rooms: string[]; repairs: string[] }
   | { status: 'duplicate'; deliveryId: number }
   | { status: 'quarantined'; deliveryId: number; reason: string };
 
@@ -42,32 +39,41 @@ export interface DeliveryRow {
   file_path: string | null;
   status: 'importing' | 'stored' | 'quarantined';
   error: string | null;
+  /** What had to be repaired to read it, a line each (see ParseInfo.repairs). */
+  repairs: string | null;
   kind: string | null;
   entry_count: number;
   new_entries: number;
   duplicates: number;
 }
 
-/** The earlier delivery this one repeats: the same bytes, or the same function+domain+callID. */
-export function findEarlierDelivery(db: Db, meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId' | 'callId'>): number | null {
-  const row = prepareCached<[string, string | null, string | null, string], { id: number }>(
+/**
+ * The earlier delivery this one repeats: the same bytes, through the same function, for the same
+ * domain — and kept already (stored, or in quarantine with its bytes). Nothing else makes a
+ * duplicate: a callID can be empty, reused or wrong, and a retry carries the same bytes anyway;
+ * the same bytes for another domain belong to that domain. Entries a new delivery shares with an
+ * earlier one are still stored once (entry identity, see PayloadWriter).
+ */
+export function findEarlierDelivery(db: Db, meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId'>): number | null {
+  const row = prepareCached<[string, string | null, string], { id: number }>(
     db,
-    `SELECT id FROM deliveries
-     WHERE status != 'importing' AND (sha256 = ? OR (call_id = ? AND function IS ? AND domain_id = ?))
-     ORDER BY id LIMIT 1`,
-  ).get(meta.sha256, meta.callId, meta.function, meta.domainId);
+    `SELECT id FROM deliveries WHERE sha256 = ? AND function IS ? AND domain_id = ? AND status != 'importing' ORDER BY id LIMIT 1`,
+  ).get(meta.sha256, meta.function, meta.domainId);
   return row?.id ?? null;
 }
 
-/** A delivery with these bytes in the given status (an import done before, or one interrupted). */
-export function findDeliveryByContent(db: Db, sha256: string, status: DeliveryRow['status']): number | null {
-  const row = prepareCached<[string, string], { id: number }>(db, 'SELECT id FROM deliveries WHERE sha256 = ? AND status = ? ORDER BY id LIMIT 1').get(sha256, status);
+/** An imported file's delivery with these bytes for this domain in the given status (done before, or interrupted). */
+export function findDeliveryByContent(db: Db, sha256: string, domainId: string, status: DeliveryRow['status']): number | null {
+  const row = prepareCached<[string, string, string], { id: number }>(
+    db,
+    `SELECT id FROM deliveries WHERE sha256 = ? AND domain_id = ? AND status = ? ORDER BY id LIMIT 1`,
+  ).get(sha256, domainId, status);
   return row?.id ?? null;
 }
 
 /** Takes a quarantined delivery with these bytes back for another attempt; returns its id. */
-export function reopenQuarantined(db: Db, sha256: string): number | null {
-  const id = findDeliveryByContent(db, sha256, 'quarantined');
+export function reopenQuarantined(db: Db, sha256: string, domainId: string): number | null {
+  const id = findDeliveryByContent(db, sha256, domainId, 'quarantined');
   if (id !== null) prepareCached(db, "UPDATE deliveries SET status = 'importing' WHERE id = ?").run(id);
   return id;
 }
@@ -94,20 +100,20 @@ export function insertDelivery(db: Db, meta: DeliveryMeta, status: DeliveryRow['
   return Number(info.lastInsertRowid);
 }
 
-export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter, callId: string | null): void {
+export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter, repairs: readonly string[] = []): void {
   writer.flush();
   prepareCached(
     db,
-    `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?)
+    `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?), repairs = ?
      WHERE id = ?`,
-  ).run(writer.root, writer.counts.entries, writer.counts.newEntries, callId, deliveryId);
+  ).run(writer.root, writer.counts.entries, writer.counts.newEntries, writer.callId, repairs.length ? repairs.join('\n') : null, deliveryId);
 }
 
-function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: PayloadEvent[], deferIndexing = false) {
+function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: Iterable<PayloadEvent>, repairs: readonly string[], deferIndexing = false) {
   const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt, deferIndexing });
   for (const event of events) writer.apply(event);
-  finishDelivery(db, deliveryId, writer, writer.callId);
-  return { counts: writer.counts, rooms: [...writer.grownRooms] };
+  finishDelivery(db, deliveryId, writer, repairs);
+  return { counts: writer.counts, rooms: [...writer.grownRooms], repairs: [...repairs] };
 }
 
 /**
@@ -127,7 +133,7 @@ export function storeDelivery(db: Db, meta: DeliveryMeta, parsed: ParsedPayload,
       return { status: 'quarantined', deliveryId: insertDelivery(db, meta, 'quarantined', parsed.reason), reason: parsed.reason };
     }
     const deliveryId = insertDelivery(db, meta, 'importing');
-    return { status: 'stored', deliveryId, ...writeEvents(db, deliveryId, meta, parsed.events, deferIndexing) };
+    return { status: 'stored', deliveryId, ...writeEvents(db, deliveryId, meta, parsed.events, parsed.repairs, deferIndexing) };
   })();
 }
 
@@ -141,14 +147,14 @@ export function listQuarantined(db: Db): QuarantineRow[] {
   return prepareCached<[], QuarantineRow>(
       db,
       `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
-              entry_count, new_entries, duplicates
+              entry_count, new_entries, duplicates, repairs
        FROM deliveries WHERE status = 'quarantined' ORDER BY id`,
     )
     .all();
 }
 
 /** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */
-export function releaseFromQuarantine(db: Db, row: DeliveryRow, events: PayloadEvent[]): WriteCounts {
-  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, events).counts)();
+export function releaseFromQuarantine(db: Db, row: DeliveryRow, parsed: Extract<ParsedPayload, { ok: true }>): WriteCounts {
+  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, parsed.events, parsed.repairs).counts)();
 }
 

@@ -1,0 +1,161 @@
+// A 200 never loses data: the ordinary situations that once answered 200 and dropped or damaged a
+// delivery, each through the real receiver, a real SQLite file and real HTTP.
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { describe, test } from 'node:test';
+import { parseBytes, PayloadError } from '../main/parser/parse.js';
+import { callbackUrl, postForm, urlencodedBody } from './support/http.js';
+import { ABUSE_XML, messagesXml, SEED_XML } from './support/payloads.js';
+import { startTestReceiver, type TestReceiver } from './support/receiver.js';
+
+const url = (r: TestReceiver, params: Record<string, string>) => callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'q', type: 'chat', ...params });
+const contents = (r: TestReceiver) => r.db.prepare<[], string>('SELECT content FROM entries WHERE content IS NOT NULL ORDER BY ts').pluck().all();
+const one = (ts: number, content: string) => messagesXml({ lobby: [{ ts, user: 'u', content }] });
+
+describe('duplicates are only the same data, already kept', () => {
+  test('an empty callID= names nothing: every delivery with one is stored', async () => {
+    const r = await startTestReceiver();
+    for (const [ts, text] of [[1, 'first'], [2, 'second'], [3, 'third']] as const) {
+      const answer = await postForm(url(r, { callID: '' }), one(ts, text));
+      assert.match(answer.text, /^stored as delivery \d+: 1 entries \(1 new\)/);
+    }
+    assert.deepEqual(contents(r), ['first', 'second', 'third']);
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries WHERE call_id IS NULL').pluck().get(), 3);
+  });
+
+  test('a corrected resend of a quarantined payload, under the same callID, is stored', async () => {
+    const r = await startTestReceiver();
+    const broken = SEED_XML.replace('</userID>\n</entry>', '</userID>\n</room></entry>');
+    assert.match((await postForm(url(r, { callID: 'q11' }), broken)).text, /kept in quarantine/);
+    const corrected = await postForm(url(r, { callID: 'q11' }), SEED_XML);
+    assert.match(corrected.text, /^stored as delivery 2: 3 entries \(3 new\)/);
+    assert.deepEqual(contents(r), ['this is my message']);
+    assert.deepEqual(r.db.prepare('SELECT status FROM deliveries ORDER BY id').pluck().all(), ['quarantined', 'stored']);
+  });
+
+  test('after a misspelt function name, the same bytes under the right one are stored', async () => {
+    const r = await startTestReceiver();
+    assert.match((await postForm(url(r, { function: 'sendOflineMessages', callID: 'a' }), SEED_XML)).text, /unknown function "sendOflineMessages"/);
+    assert.match((await postForm(url(r, { callID: 'b' }), SEED_XML)).text, /^stored as delivery 2: 3 entries \(3 new\)/);
+  });
+
+  test('different content under a callID already used is stored; what it repeats is not stored twice', async () => {
+    const r = await startTestReceiver();
+    await postForm(url(r, { callID: '7' }), messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'old' }] }));
+    const reused = await postForm(url(r, { callID: '7' }), messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'old' }, { ts: 2, user: 'u', content: 'new' }] }));
+    assert.match(reused.text, /^stored as delivery 2: 2 entries \(1 new\)/);
+    assert.deepEqual(contents(r), ['old', 'new']);
+  });
+
+  test('the same bytes for another domain belong to that domain', async () => {
+    const r = await startTestReceiver();
+    await postForm(url(r, { domainID: 'one.example', callID: '1' }), SEED_XML);
+    const other = await postForm(url(r, { domainID: 'two.example', callID: '1' }), SEED_XML);
+    assert.match(other.text, /^stored as delivery 2: 3 entries \(3 new\)/);
+    assert.deepEqual(r.db.prepare('SELECT domain_id FROM rooms ORDER BY domain_id').pluck().all(), ['one.example', 'two.example']);
+  });
+
+  test('a body cut short by a wrong Content-Length: the vendor’s retry is stored', async () => {
+    const r = await startTestReceiver();
+    const body = urlencodedBody(Buffer.from(SEED_XML));
+    // Declared 40-odd bytes short, cut between two characters (not inside a %XX escape).
+    let declared = body.length - 40;
+    while (body[declared - 1] === '%' || body[declared - 2] === '%') declared -= 1;
+    const { port } = new URL(r.callbackUrl);
+    // The server reads the declared length as the body and the rest as a next request (a bad one).
+    const said = await new Promise<string>((resolve) => {
+      let heard = '';
+      const socket = connect(Number(port), '127.0.0.1', () => {
+        socket.write(
+          `POST /callback?function=sendOfflineMessages&domainID=q&callID=cl HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+            `Content-Length: ${declared}\r\n\r\n${body}`,
+        );
+      });
+      socket.on('data', (chunk: Buffer) => {
+        heard += chunk.toString();
+        if (/HTTP\/1\.1 400/.test(heard)) socket.destroy();
+      });
+      socket.on('close', () => resolve(heard));
+      socket.on('error', () => resolve(heard));
+    });
+    assert.match(said, /HTTP\/1\.1 400/, 'the sender was told its request was bad');
+    // Meanwhile the receiver kept the prefix it did read, in quarantine.
+    const quarantined = r.db.prepare("SELECT count(*) FROM deliveries WHERE status = 'quarantined'").pluck();
+    while (quarantined.get() === 0) await new Promise((resolve) => setImmediate(resolve));
+    const retry = await postForm(url(r, { callID: 'cl' }), SEED_XML);
+    assert.match(retry.text, /^stored as delivery \d+: 3 entries \(3 new\)/);
+    assert.deepEqual(contents(r), ['this is my message']);
+  });
+});
+
+describe('damaged bytes damage only what they touch', () => {
+  test('one stray invalid byte in UTF-8: that message gets U+FFFD, the rest stays UTF-8, and the delivery says so', async () => {
+    const r = await startTestReceiver();
+    const xml = Buffer.from(messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'Grüße 日本 😀' }, { ts: 2, user: 'u', content: 'bad X byte' }] }));
+    xml[xml.indexOf('bad X byte') + 4] = 0xff;
+    const answer = await postForm(url(r, { callID: 'u8' }), xml);
+    assert.match(answer.text, /^stored as delivery 1: 2 entries \(2 new\); repaired: 1 byte that is not UTF-8 replaced with U\+FFFD/);
+    assert.deepEqual(contents(r), ['Grüße 日本 😀', 'bad \uFFFD byte']);
+    assert.match(r.db.prepare('SELECT repairs FROM deliveries').pluck().get() as string, /not UTF-8/);
+    assert.deepEqual(r.db.prepare('SELECT payload FROM deliveries').pluck().get(), xml, 'the raw bytes are kept as they came');
+  });
+
+  test('Latin-1 sent as UTF-8 is still read as Latin-1 (no UTF-8 text in it)', async () => {
+    const r = await startTestReceiver();
+    await postForm(url(r, { callID: 'l1' }), Buffer.from(one(1, 'déjà vu, naïve'), 'latin1'));
+    assert.deepEqual(contents(r), ['déjà vu, naïve']);
+  });
+
+  test('backslashes stay unless the markup itself shows magic quotes', async () => {
+    const r = await startTestReceiver();
+    const texts = ['C:\\temp\\new', '\\o/', '¯\\_(ツ)_/¯', 'he typed x=\\"y\\"'];
+    // A plain-text element before any CDATA that looks escaped (a room name here).
+    const xml = messagesXml({ 'says a=\\"b\\"': texts.map((content, i) => ({ ts: i + 1, user: 'u', content })) });
+    assert.match((await postForm(url(r, { callID: 'mq' }), xml)).text, /^stored as delivery 1: 4 entries \(4 new\)$/m);
+    assert.deepEqual(contents(r), texts);
+    assert.equal(r.db.prepare('SELECT name FROM rooms').pluck().get(), 'says a=\\"b\\"');
+    // The abuse report's plain-text description, before its messages, is text too.
+    const abuse = ABUSE_XML.replace('accused me of being a "pimp"', 'wrote path=\\"C:\\\\x\\"').replace('this is my message', 'C:\\temp\\new');
+    await postForm(callbackUrl(r.callbackUrl, { function: 'reportAbuse', domainID: 'q', callID: 'ab' }), Buffer.from(abuse, 'latin1'));
+    assert.equal(r.db.prepare('SELECT description FROM abuse_reports').pluck().get(), 'Said awful things to me wrote path=\\"C:\\\\x\\"');
+  });
+
+  test('a NUL or ESC byte in one message: the others are stored untouched, that one with U+FFFD, and the delivery says so', async () => {
+    const r = await startTestReceiver();
+    const xml = messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'innocent before' }, { ts: 2, user: 'u', content: 'nul \u0000 and esc \u001b[31m' }, { ts: 3, user: 'u', content: 'innocent after' }] });
+    const answer = await postForm(url(r, { callID: 'ctl' }), xml);
+    assert.match(answer.text, /^stored as delivery 1: 3 entries \(3 new\); repaired: 2 control characters XML does not allow replaced with U\+FFFD/);
+    assert.deepEqual(contents(r), ['innocent before', 'nul \uFFFD and esc \uFFFD[31m', 'innocent after']);
+  });
+
+  test('a content field over the 1 MiB limit is cut there, the rest of the payload is stored, and the delivery says so', async () => {
+    const r = await startTestReceiver();
+    const huge = 'x'.repeat((1 << 20) + 10);
+    const xml = messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'before' }, { ts: 2, user: 'u', content: huge }, { ts: 3, user: 'u', content: 'after' }] });
+    const answer = await postForm(url(r, { callID: 'big' }), xml);
+    assert.match(answer.text, /^stored as delivery 1: 3 entries \(3 new\); repaired: <content> of entry 2 \(line \d+\) was longer than 1,048,576 characters: kept the first 1,048,576/);
+    const stored = contents(r);
+    assert.deepEqual([stored[0], stored[1]!.length, stored[2]], ['before', 1 << 20, 'after']);
+  });
+});
+
+test('a large payload is parsed off the event loop', async () => {
+  const r = await startTestReceiver({ maxBodyBytes: 64 << 20 });
+  // Malformed at its very end: the whole of it is parsed, and then only its raw bytes are stored,
+  // so what could block the event loop is the parse alone.
+  const entries = Array.from({ length: 60_000 }, (_, i) => ({ ts: 1_700_000_000_000 + i, user: `u${i % 50}`, content: `message number ${i} with some words in it` }));
+  const big = Buffer.from(messagesXml({ lobby: entries }).replace(/<\/messageOffline>\n$/, '</oops></messageOffline>\n'));
+  // What parsing it here, on this thread, holds the event loop for.
+  const started = performance.now();
+  assert.throws(() => parseBytes(big), PayloadError);
+  const onThisThread = performance.now() - started;
+
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  delay.enable();
+  const answer = await postForm(url(r, { callID: 'big' }), big);
+  delay.disable();
+  assert.match(answer.text, /^kept in quarantine as delivery 1: malformed payload at \d+:\d+: unexpected close tag/);
+  const longestBlock = delay.max / 1e6;
+  assert.ok(longestBlock < onThisThread / 2, `the event loop was held for ${longestBlock.toFixed(0)} ms; parsing on this thread takes ${onThisThread.toFixed(0)} ms`);
+});
