@@ -5,7 +5,7 @@
 // to start than they take to parse); pipes and standard input are read once, into a spool file.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readdir, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -94,9 +94,9 @@ export async function collectXmlFiles(paths: string[]): Promise<string[]> {
   return files;
 }
 
-async function sha256OfFile(path: string): Promise<string> {
+async function sha256Of(file: FileHandle): Promise<string> {
   const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) hash.update(chunk as Buffer);
+  for await (const chunk of file.createReadStream({ highWaterMark: CHUNK_BYTES, start: 0, autoClose: false })) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
@@ -129,24 +129,38 @@ async function spool(source: Readable, into: string): Promise<void> {
 }
 
 export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  if (path !== STDIN && (await stat(path)).isFile()) return importRegularFile(db, path, resolve(path), options);
+  // /dev/stdin is read as the stream it is: opening it again fails when it is a socket.
+  const fromStdin = path === STDIN || path === '/dev/stdin';
+  if (!fromStdin && (await stat(path)).isFile()) return importRegularFile(db, path, resolve(path), options);
   // Standard input, a pipe, a FIFO, a device: read once, then imported from the copy.
   const dir = await mkdtemp(join(tmpdir(), 'omv-import-'));
   try {
     const copy = join(dir, 'spooled.xml');
-    await spool(path === STDIN ? (options.stdin ?? process.stdin) : createReadStream(path), copy);
+    await spool(fromStdin ? (options.stdin ?? process.stdin) : createReadStream(path), copy);
     return await importRegularFile(db, path === STDIN ? '(standard input)' : path, copy, options);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-/** Imports the regular file at `file`, reported as `path`. */
+/**
+ * Imports the regular file at `file`, reported as `path`. The file is opened once: what is hashed
+ * is what is parsed, whatever happens to its name meanwhile.
+ */
 async function importRegularFile(db: Db, path: string, file: string, options: ImportOptions): Promise<ImportResult> {
+  const handle = await open(file);
+  try {
+    return await importOpenFile(db, path, file, handle, options);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function importOpenFile(db: Db, path: string, file: string, handle: FileHandle, options: ImportOptions): Promise<ImportResult> {
   const domainId = options.domainId ?? '';
-  const { size } = await stat(file);
-  const small = size <= IN_PROCESS_BYTES ? await readFile(file) : null;
-  const sha256 = small ? createHash('sha256').update(small).digest('hex') : await sha256OfFile(file);
+  const { size } = await handle.stat();
+  const small = size <= IN_PROCESS_BYTES ? await handle.readFile() : null;
+  const sha256 = small ? createHash('sha256').update(small).digest('hex') : await sha256Of(handle);
 
   const done = findDeliveryByContent(db, sha256, domainId, 'stored');
   if (done !== null) {
@@ -169,7 +183,7 @@ async function importRegularFile(db: Db, path: string, file: string, options: Im
     writer.flush();
   });
   const keepBytes = async () => {
-    if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, small ?? (await readFile(file)));
+    if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, small ?? (await readAll(handle)));
   };
   let repairs: string[] = [];
   try {
@@ -181,7 +195,7 @@ async function importRegularFile(db: Db, path: string, file: string, options: Im
         writeBatch(events); // what came before a malformed part is well-formed and ours to keep
       }
     } else {
-      repairs = await importInBatches(file, size, path, writer, writeBatch, options);
+      repairs = await importInBatches({ path: file, fd: handle.fd }, size, path, writer, writeBatch, options);
     }
   } catch (error) {
     if (error instanceof PayloadError) {
@@ -202,9 +216,24 @@ async function importRegularFile(db: Db, path: string, file: string, options: Im
   return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, repairs };
 }
 
+/** The whole of an open file, from its start. */
+async function readAll(handle: FileHandle): Promise<Buffer> {
+  const { size } = await handle.stat();
+  const bytes = Buffer.alloc(size);
+  await handle.read(bytes, 0, size, 0);
+  return bytes;
+}
+
 /** A large file: parsed on a worker thread, written a batch per transaction. Returns its repairs. */
-async function importInBatches(file: string, size: number, path: string, writer: PayloadWriter, writeBatch: (events: Iterable<PayloadEvent>) => void, options: ImportOptions): Promise<string[]> {
-  for await (const step of parseInWorker({ path: file }, { batchSize: options.batchSize ?? 20_000, chunkBytes: CHUNK_BYTES })) {
+async function importInBatches(
+  file: { path: string; fd: number },
+  size: number,
+  path: string,
+  writer: PayloadWriter,
+  writeBatch: (events: Iterable<PayloadEvent>) => void,
+  options: ImportOptions,
+): Promise<string[]> {
+  for await (const step of parseInWorker(file, { batchSize: options.batchSize ?? 20_000, chunkBytes: CHUNK_BYTES })) {
     if (step.kind === 'done') return step.info.repairs;
     if (step.kind === 'restart') {
       writer.counts.entries = 0;

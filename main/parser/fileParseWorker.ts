@@ -37,7 +37,8 @@ async function send(): Promise<void> {
 }
 
 async function* read(): AsyncGenerator<Uint8Array> {
-  if ('path' in source) yield* createReadStream(source.path, { highWaterMark: chunkBytes }) as AsyncIterable<Buffer>;
+  // From the start each time (a restart reads again), through the caller's descriptor if it lent one.
+  if ('path' in source) yield* createReadStream(source.path, { highWaterMark: chunkBytes, fd: source.fd, start: 0, autoClose: source.fd === undefined }) as AsyncIterable<Buffer>;
   else for (let at = 0; at < source.bytes.length; at += chunkBytes) yield source.bytes.subarray(at, at + chunkBytes);
 }
 

@@ -14,8 +14,11 @@ import { PayloadError, type ParseInfo } from './parse.js';
 const PARSER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
 
 export interface FileParseData {
-  /** A file to read, or the document's bytes themselves. */
-  source: { path: string } | { bytes: Uint8Array };
+  /**
+   * A file to read (through `fd` when the caller holds it open: the file read is then the one the
+   * caller hashed, even if its name is deleted or replaced meanwhile), or the bytes themselves.
+   */
+  source: { path: string; fd?: number } | { bytes: Uint8Array };
   /** Events per batch (the importer writes a batch in one transaction). */
   batchSize: number;
   chunkBytes: number;
