@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { EventHub } from './api/events.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
+import type { StartQueryHost } from './api/queryProtocol.js';
 import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver/server.js';
@@ -35,6 +36,8 @@ export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRou
   staticDir?: string;
   /** How long one of the UI's read calls may run before it is stopped (ms). */
   queryTimeoutMs?: number;
+  /** How query hosts are started (the desktop app: Electron's utility processes). */
+  startQueryHost?: StartQueryHost;
   /**
    * When the receiver's port is taken: 'fail' (omv serve: the operator sees the error at once) or
    * 'carry on' without a receiver, the problem shown in the status bar with how to fix it (the
@@ -49,7 +52,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   let problem: string | null = null;
   // The UI's reads run on worker threads with their own connections (an in-memory database has
   // no file to share, so its reads stay here).
-  const queries = options.db.memory ? null : new QueryPool({ path: options.db.name, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS });
+  const queries = options.db.memory ? null : new QueryPool({ path: options.db.name, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, start: options.startQueryHost });
   const reads = queries?.run ?? readsOnThisThread(options.db);
   const service = createService({
     reads,

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // omv: the command line. Each command lives in cli/<name>.ts with its usage text.
+import { backupCommand, usage as backupUsage } from './cli/backup.js';
+import { checkCommand, usage as checkUsage } from './cli/check.js';
 import { exportCommand, usage as exportUsage } from './cli/export.js';
 import { importCommand, usage as importUsage } from './cli/import.js';
 import { quarantineCommand, usage as quarantineUsage } from './cli/quarantine.js';
@@ -16,6 +18,8 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   search: { run: searchCommand, usage: searchUsage },
   stats: { run: statsCommand, usage: statsUsage },
   quarantine: { run: quarantineCommand, usage: quarantineUsage },
+  check: { run: checkCommand, usage: checkUsage },
+  backup: { run: backupCommand, usage: backupUsage },
 };
 
 const HELP = `omv — Offline Message Viewer

@@ -21,6 +21,8 @@ export interface ExportOptions {
   neutraliseFormulas?: boolean;
   /** Called every few thousand rows with the count so far. */
   onProgress?: (rows: number) => void;
+  /** Stop an export that writes nothing for this long (ms): a search too broad to page through. */
+  stallTimeoutMs?: number;
 }
 
 /** One entry as a JSON line: the CSV's columns, with numbers, booleans and nulls typed. */
@@ -73,7 +75,7 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   return rows;
 }
 
-export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress'> {
+export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'stallTimeoutMs'> {
   path: string;
   filter: EntryFilter;
   cacheMiB: number;
@@ -95,7 +97,7 @@ const SLOTS = 4;
  * memory, each reused once `out` has written it, so a slow reader slows the worker down.
  */
 export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
-  const { onProgress, ...rest } = options;
+  const { onProgress, stallTimeoutMs, ...rest } = options;
   const shared = new SharedArrayBuffer(SLOT_BYTES * SLOTS);
   const data: ExportWorkerData = { path, filter, cacheMiB: EXPORT_CACHE_MIB, shared, slotBytes: SLOT_BYTES, ...rest };
   const worker = new Worker(new URL('./exportWorker.js', import.meta.url), {
@@ -106,12 +108,24 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
   return new Promise<number>((resolve, reject) => {
     let settled = false;
     let writing = 0;
+    let stall: NodeJS.Timeout | undefined;
+    /** The worker's time is counted only while it is not waiting for `out` (a slow reader is no stall). */
+    const watch = () => {
+      clearTimeout(stall);
+      if (stallTimeoutMs === undefined || writing > 0) return;
+      stall = setTimeout(
+        () => settle(new Error(`the export wrote nothing for ${stallTimeoutMs / 1000} s and was stopped: narrow the search (a room, a user, a time range, longer words)`)),
+        stallTimeoutMs,
+      );
+    };
+    watch();
     let finished: number | null = null;
     const failed = (error: Error) => settle(new Error(`the export was cancelled: ${error.message}`));
     out.on('error', failed); // a closed pipe or a dropped download
     const settle = (outcome: number | Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(stall);
       if (!(outcome instanceof Error)) out.off('error', failed); // after a failure, later errors are the same failure
       void worker.terminate();
       if (outcome instanceof Error) reject(outcome);
@@ -121,14 +135,17 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
       switch (message.kind) {
         case 'chunk':
           writing += 1;
+          watch(); // paused while `out` writes
           out.write(Buffer.from(shared, message.slot * SLOT_BYTES, message.length), (error) => {
             writing -= 1;
             if (error) return failed(error);
+            watch();
             if (finished !== null && writing === 0) return settle(finished);
             worker.postMessage(message.slot);
           });
           return;
         case 'progress':
+          watch();
           return onProgress?.(message.rows);
         case 'done':
           finished = message.rows;

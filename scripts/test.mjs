@@ -4,12 +4,13 @@
 //   node scripts/test.mjs unit     the fast ones: no child processes, browsers or large files
 //   node scripts/test.mjs stress   the long suites in dist/test/stress/ (crash rounds, faults, fuzz, soak)
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
 const UNIT = ['exportFormat', 'histogram', 'migrations', 'parser', 'paths', 'search', 'storePaths'];
 const suite = process.argv[2] ?? 'all';
 const folder = suite === 'stress' ? 'dist/test/stress' : 'dist/test';
+if (suite === 'stress') rmSync('test-results/stress', { recursive: true, force: true }); // this run's figures only
 const files = readdirSync(folder)
   .filter((name) => name.endsWith('.test.js'))
   .filter((name) => suite !== 'unit' || UNIT.includes(name.slice(0, -'.test.js'.length)))

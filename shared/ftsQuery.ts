@@ -18,9 +18,12 @@ interface Term {
 
 const TERM = /(-?)(?:"([^"]*)"?|([^\s"]+))/g;
 
+/** Control characters are no text to search for (and FTS5 ends a string at a NUL). */
+const CONTROL = /[\u0000-\u001F\u007F]/g;
+
 function terms(text: string): Term[] {
   const found: Term[] = [];
-  for (const match of text.matchAll(TERM)) {
+  for (const match of text.replace(CONTROL, ' ').matchAll(TERM)) {
     const negated = match[1] === '-';
     if (match[2] !== undefined) {
       if (match[2].trim() !== '') found.push({ text: match[2], phrase: true, prefix: false, negated });

@@ -233,6 +233,9 @@ describe('omv search, stats, quarantine', () => {
     );
     assert.equal((await omv(['search', '--db', db, '--limit', '1', 'quick'])).stdout.split('\n').at(-2), '1 of 2 hits shown');
     assert.equal((await omv(['search', '--db', db, 'zebra'])).stdout, 'no hits\n');
+    // The desk's search language: filters too.
+    assert.equal((await omv(['search', '--db', db, 'from:ann quick'])).stdout, '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n1 of 1 hits shown\n');
+    assert.equal((await omv(['search', '--db', db, 'in:elsewhere', 'quick'])).stdout, 'no hits\n');
     const onlyExcluded = await omv(['search', '--db', db, '--', '-quick']);
     assert.equal(onlyExcluded.code, 2);
     assert.match(onlyExcluded.stderr, /add a word to look for/);

@@ -215,6 +215,28 @@ describe("the viewer's API guards private chat logs", () => {
     assert.ok(((await answer.json()) as { ok: boolean }).ok);
   });
 
+  test('only our own page may call: another origin (another port on 127.0.0.1 shares the site) is refused', async () => {
+    const key = new URL(viewerUrl).searchParams.get('key')!;
+    const otherPort = `http://127.0.0.1:${Number(new URL(viewerUrl).port) + 1}`;
+    assert.equal((await call({ 'x-omv-key': key, origin: otherPort })).status, 403);
+    assert.equal((await call({ 'x-omv-key': key, 'sec-fetch-site': 'same-site' })).status, 403);
+    assert.equal((await call({ 'x-omv-key': key, 'sec-fetch-site': 'cross-site' })).status, 403);
+    assert.equal((await call({ 'x-omv-key': key, origin: origin(), 'sec-fetch-site': 'same-origin' })).status, 200);
+  });
+
+  test('an upload must say it is one (a cross-site form cannot), a bad path is a 400, an unknown user finds nothing', async () => {
+    const key = new URL(viewerUrl).searchParams.get('key')!;
+    const upload = (type: string) => fetch(`${origin()}/api/import?name=x.xml`, { method: 'POST', headers: { 'content-type': type, 'x-omv-key': key }, body: '<messageOffline/>' });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) assert.equal((await upload(type)).status, 415, type);
+    assert.equal((await fetch(`${origin()}/%`, { headers: { cookie: `omv_key=${key}` } })).status, 400);
+    const search = await fetch(`${origin()}/api/search`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-omv-key': key },
+      body: JSON.stringify({ filter: { text: 'chatter', user: 'nobody-at-all' }, limit: 50 }),
+    });
+    assert.deepEqual(await search.json(), { ok: true, value: { hits: [], total: 0, capped: false } });
+  });
+
   test('a foreign Host header (DNS rebinding) is refused even with the key', async () => {
     const key = new URL(viewerUrl).searchParams.get('key')!;
     const { request } = await import('node:http');

@@ -9,7 +9,7 @@ import { QueryPool, QueryTimeoutError } from '../main/api/queryPool.js';
 import { createReadCalls } from '../main/api/readCalls.js';
 import { importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
-import { omvServe } from './support/cli.js';
+import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { SEED_XML } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
@@ -66,6 +66,23 @@ test('a read past the time limit is stopped with a clear message, the main threa
   }
 });
 
+test('a search stopped at the time limit stops using the processor at once (its host is killed, not waited for)', async () => {
+  const pool = new QueryPool({ path: dbPath, timeoutMs: LIMIT_MS });
+  try {
+    await assert.rejects(pool.run('search', SLOW_SEARCH), QueryTimeoutError);
+    // Over the next second this process (every thread of it) is idle, where a search left running
+    // in a thread would keep a core busy until SQLite returned.
+    const before = process.cpuUsage();
+    const window = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const used = process.cpuUsage(before);
+    const busy = (used.user + used.system) / 1000 / (performance.now() - window);
+    assert.ok(busy < 0.5, `${(busy * 100).toFixed(0)}% of a core used after the search was stopped`);
+  } finally {
+    await pool.close();
+  }
+});
+
 test('errors from a read travel back as themselves (a search syntax error is not a timeout)', async () => {
   const pool = new QueryPool({ path: dbPath, timeoutMs: 5000 });
   try {
@@ -99,4 +116,14 @@ test('omv serve --query-timeout: the viewer gets the message while callbacks are
   const rooms = await call('rooms', {});
   assert.equal(rooms.ok, true);
   assert.ok((rooms.value as Array<{ name: string }>).some((room) => room.name === 'asfd'), 'the delivery made during the slow search is there');
+});
+
+test('omv search and omv export --query stop a search past their --timeout, saying how to narrow it', async () => {
+  const text = SLOW_SEARCH.filter.text;
+  const search = await omv(['search', '--db', dbPath, '--timeout', String(LIMIT_MS / 1000), '--', text]);
+  assert.equal(search.code, 1, search.stderr);
+  assert.match(search.stderr, /This search took longer than 0\.04 s and was stopped\. Narrow it: .*\(--timeout sets the limit\)/);
+  const exported = await omv(['export', '--db', dbPath, '--timeout', String(LIMIT_MS / 1000), `--query=${text}`]);
+  assert.equal(exported.code, 1, exported.stderr);
+  assert.match(exported.stderr, /the export wrote nothing for 0\.04 s and was stopped: narrow the search/);
 });

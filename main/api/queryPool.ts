@@ -1,24 +1,48 @@
-// Runs the API's read calls on worker threads, each with its own read-only connection, so a slow
-// search never holds up the receiver (which shares this process) or the UI's other calls — and
-// stops a call that runs past the time limit, with a message that says what to do about it.
-//
-// better-sqlite3 cannot interrupt a statement (no sqlite3_interrupt), so a call over its limit is
-// answered with QueryTimeoutError at once and its worker is terminated: the thread ends as soon as
-// SQLite hands control back, and a fresh worker takes the next call.
-import { Worker } from 'node:worker_threads';
-import { READY, type QueryAnswer, type QueryRequest, type QueryWorkerData } from './queryProtocol.js';
+// Runs the API's read calls in query hosts — processes of their own, each with a read-only
+// connection — so a slow search never holds up the receiver (which shares this process) or the
+// UI's other calls, and a call that runs past the time limit is stopped with a message that says
+// what to do about it. Its host is killed on the spot (SQLite cannot be interrupted from outside,
+// and a thread could only be waited for), and a fresh one takes the next call.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { READY, type QueryAnswer, type QueryHostProcess, type QueryRequest, type StartQueryHost } from './queryProtocol.js';
 import type { ReadArgs, ReadMethod, ReadRunner, ReadValue } from './readCalls.js';
 
 export class QueryTimeoutError extends Error {}
 
-export interface QueryPoolOptions extends QueryWorkerData {
+export interface QueryPoolOptions {
+  /** The database file. */
+  path: string;
   /** How long one call may run (ms). */
   timeoutMs: number;
-  /** Calls that can run at once (default 2: one slow search leaves a worker for the timeline). */
-  workers?: number;
+  /** Calls that can run at once (default 2: one slow search leaves a host for the timeline). */
+  hosts?: number;
+  /** How hosts are started (default: Node's fork; the desktop app passes Electron's utility process). */
+  start?: StartQueryHost;
 }
 
 export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
+export const QUERY_HOST_SCRIPT = fileURLToPath(new URL('./queryHost.js', import.meta.url));
+
+/** A query host as a child process of this Node process. */
+export const forkQueryHost: StartQueryHost = (script, databasePath) => {
+  const child = fork(script, [databasePath], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return {
+    postMessage: (message) => child.send(message),
+    onMessage: (listener) => child.on('message', listener as (message: unknown) => void),
+    onExit: (listener) => child.on('exit', (code) => listener(code)),
+    kill: () => child.kill('SIGKILL'),
+    keepAlive: (yes) => {
+      if (yes) {
+        child.ref();
+        child.channel?.ref();
+      } else {
+        child.unref();
+        child.channel?.unref();
+      }
+    },
+  };
+};
 
 interface Job {
   request: QueryRequest;
@@ -27,8 +51,8 @@ interface Job {
 }
 
 interface Slot {
-  worker: Worker;
-  /** Its connection is open: the time limit counts the call, not the worker's start. */
+  host: QueryHostProcess;
+  /** Its connection is open: the time limit counts the call, not the host's start. */
   ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
@@ -41,7 +65,7 @@ const WHAT: Partial<Record<ReadMethod, string>> = {
   userActivity: "This user's activity",
 };
 
-function timeoutMessage(method: ReadMethod, timeoutMs: number): string {
+export function timeoutMessage(method: ReadMethod, timeoutMs: number): string {
   const what = WHAT[method] ?? `The ${method} request`;
   return `${what} took longer than ${timeoutMs / 1000} s and was stopped. Narrow it: pick a room, a user (from:) or a time range (after:, before:), or use longer words.`;
 }
@@ -65,37 +89,35 @@ export class QueryPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const job of this.queue.splice(0)) job.reject(new Error('omv is shutting down'));
-    await Promise.all(this.slots.splice(0).map((slot) => this.retire(slot, new Error('omv is shutting down'))));
+    for (const slot of this.slots.splice(0)) this.retire(slot, new Error('omv is shutting down'));
   }
 
   private startSlot(): Slot {
-    const data: QueryWorkerData = { path: this.options.path };
-    const worker = new Worker(new URL('./queryWorker.js', import.meta.url), { workerData: data });
-    const slot: Slot = { worker, ready: false, job: null, timer: null };
-    worker.on('message', (message: QueryAnswer | typeof READY) => {
+    const host = (this.options.start ?? forkQueryHost)(QUERY_HOST_SCRIPT, this.options.path);
+    const slot: Slot = { host, ready: false, job: null, timer: null };
+    host.onMessage((message) => {
       if (message !== READY) return this.answered(slot, message);
       slot.ready = true;
       this.dispatch();
     });
-    worker.on('error', (error) => this.replace(slot, error));
-    worker.on('exit', (code) => this.replace(slot, new Error(`query worker stopped (exit code ${code})`)));
+    host.onExit((code) => this.replace(slot, new Error(`a query host stopped (exit code ${code})`)));
     return slot;
   }
 
   private dispatch(): void {
-    // Workers start on demand, so one that cannot start fails the calls it is given, not a loop.
-    while (this.slots.length < (this.options.workers ?? 2) && this.queue.length > 0) this.slots.push(this.startSlot());
+    // Hosts start on demand, so one that cannot start fails the calls it is given, not a loop.
+    while (this.slots.length < (this.options.hosts ?? 2) && this.queue.length > 0) this.slots.push(this.startSlot());
     for (const slot of this.slots) {
       if (!slot.ready || slot.job !== null) continue;
       const job = this.queue.shift();
       if (!job) break;
       slot.job = job;
       slot.timer = setTimeout(() => this.replace(slot, new QueryTimeoutError(timeoutMessage(job.request.method, this.options.timeoutMs))), this.options.timeoutMs);
-      slot.worker.postMessage(job.request);
+      slot.host.postMessage(job.request);
     }
-    // Workers keep the process alive only while there is work for them.
+    // Hosts keep this process alive only while there is work for them.
     const waiting = this.queue.length > 0;
-    for (const slot of this.slots) slot.job !== null || (waiting && !slot.ready) ? slot.worker.ref() : slot.worker.unref();
+    for (const slot of this.slots) slot.host.keepAlive(slot.job !== null || (waiting && !slot.ready));
   }
 
   private answered(slot: Slot, answer: QueryAnswer): void {
@@ -109,23 +131,21 @@ export class QueryPool {
     this.dispatch();
   }
 
-  /** Fails the slot's call (if any) with `error` and ends its worker; the next call starts a fresh one. */
+  /** Fails the slot's call (if any) with `error` and kills its host; the next call starts a fresh one. */
   private replace(slot: Slot, error: Error): void {
     const index = this.slots.indexOf(slot);
     if (index === -1) return; // already retired
     this.slots.splice(index, 1);
-    void this.retire(slot, error);
-    // A worker that could not even open the database fails what waits, rather than restarting forever.
+    this.retire(slot, error);
+    // A host that could not even open the database fails what waits, rather than restarting forever.
     if (!slot.ready) for (const job of this.queue.splice(0)) job.reject(error);
     this.dispatch();
   }
 
-  private async retire(slot: Slot, error: Error): Promise<void> {
+  private retire(slot: Slot, error: Error): void {
     if (slot.timer) clearTimeout(slot.timer);
     slot.job?.reject(error);
     slot.job = null;
-    slot.worker.removeAllListeners();
-    slot.worker.on('error', () => {}); // it may still report on its way out
-    await slot.worker.terminate();
+    slot.host.kill();
   }
 }

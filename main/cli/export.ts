@@ -3,16 +3,18 @@ import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
-import { toFtsQuery } from '../../shared/ftsQuery.js';
+import { parseSearch } from '../../shared/searchQuery.js';
 import { exportInWorker } from '../entryExport.js';
-import { openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
+import { openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 
-export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl]
+export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
-  --query      search text: words, "phrases", prefix*, -excluded
-  --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')`;
+  --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
+               from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
+  --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')
+  --timeout    stop when no entry has been found for this long (default 30; a slow reader is no stall)`;
 
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -28,23 +30,27 @@ export async function exportCommand(args: string[]): Promise<number> {
       query: { type: 'string' },
       raw: { type: 'boolean', default: false },
       format: { type: 'string', default: 'csv' },
+      timeout: { type: 'string', default: '30' },
     },
   });
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError(`--format takes csv or jsonl, not "${values.format}"`);
   const format = values.format;
-  const filter: EntryFilter = {
+  const stallTimeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
+  // A search syntax error is a usage error, said before any work.
+  const searched = values.query === undefined ? { filter: {}, errors: [] } : parseSearch(values.query);
+  if (searched.errors.length > 0) throw new UsageError(`--query: ${searched.errors.join('; ')}`);
+  const flags: EntryFilter = {
     room: values.room,
     user: values.user,
     type: values.type,
     from: values.from === undefined ? undefined : parseTimeArgument('--from', values.from, 'start'),
     to: values.to === undefined ? undefined : parseTimeArgument('--to', values.to, 'end'),
-    text: values.query,
   };
-  if (filter.text !== undefined) toFtsQuery(filter.text); // a search syntax error is a usage error, said before any work
+  const filter: EntryFilter = { ...searched.filter, ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) };
   const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
   const out = values.out ? createWriteStream(values.out) : process.stdout;
   const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
-  const rows = await exportInWorker(db.name, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress });
+  const rows = await exportInWorker(db.name, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress, stallTimeoutMs });
   if (progress) process.stderr.write('\r\x1b[K');
   if (out !== process.stdout) {
     out.end();

@@ -3,6 +3,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../receiver/server.js';
+import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds } from './common.js';
 
 export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet] [--no-viewer]
@@ -47,6 +49,16 @@ export async function serve(args: string[]): Promise<number> {
       `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
       (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
   );
+  // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
+  if (!db.memory) {
+    quickCheckInBackground(db.name).then(
+      (check) => {
+        if (check.ok) log('database quick check: ok');
+        else process.stderr.write(`omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE} Run omv check for the details.\n`);
+      },
+      (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping\n`);

@@ -4,13 +4,14 @@
 //
 // The launcher (scripts/start.mjs) reads this process's output: READY_LINE once the window is on
 // screen, ALREADY_RUNNING_LINE when another instance took the window forward instead.
-import { app, BrowserWindow, dialog, ipcMain, session } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPlainMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
+import type { StartQueryHost } from '../api/queryProtocol.js';
 import { startApp, type App as OmvApp } from '../app.js';
 import { PRODUCT_NAME, userDataFolder } from '../store/paths.js';
 import { DEFAULT_PORT } from '../receiver/server.js';
@@ -101,6 +102,18 @@ function createWindow(): BrowserWindow {
   return win;
 }
 
+/** Query hosts as Electron utility processes (a packaged app cannot fork itself as Node). */
+const utilityQueryHost: StartQueryHost = (script, databasePath) => {
+  const child = utilityProcess.fork(script, [databasePath], { stdio: 'inherit', serviceName: 'omv query host' });
+  return {
+    postMessage: (message) => child.postMessage(message),
+    onMessage: (listener) => child.on('message', listener),
+    onExit: (listener) => child.on('exit', (code) => listener(code)),
+    kill: () => void child.kill(),
+    keepAlive: () => {}, // the app runs until it quits
+  };
+};
+
 function portAdvice(port: number): string {
   return `Port ${port} is in use by another program, so callbacks are not being received. Close it, or start omv with OMV_PORT set to a free port.`;
 }
@@ -117,7 +130,7 @@ async function main(): Promise<void> {
   serveAppProtocol();
   const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'));
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
-  const omv = await startApp({ db, port, viewer: false, portInUse: { carryOn: portAdvice }, log: (line) => process.stdout.write(`${line}\n`) });
+  const omv = await startApp({ db, port, viewer: false, portInUse: { carryOn: portAdvice }, startQueryHost: utilityQueryHost, log: (line) => process.stdout.write(`${line}\n`) });
   process.stdout.write(omv.receiver ? `omv: receiving callbacks at ${omv.receiver.callbackUrl}\n` : `omv: ${portAdvice(port)}\n`);
 
   let win: BrowserWindow | null = createWindow();

@@ -32,6 +32,17 @@ export function describeOutcome(outcome: StoreOutcome): string {
   }
 }
 
+/** Why a delivery could not be committed, and what the operator can do: said once in the log line and the 503. */
+export function describeStoreFailure(error: unknown): string {
+  const code = (error as { code?: string }).code ?? '';
+  const message = errorMessage(error);
+  if (code === 'SQLITE_FULL' || /ENOSPC/.test(message)) return `the disk is full (${message}): free space; until then deliveries are refused and the vendor retries`;
+  if (code.startsWith('SQLITE_READONLY') || /EROFS|read-?only/i.test(message)) return `the database cannot be written (${message}): check the file's permissions and that its file system is mounted read-write`;
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `the database is locked by another program (${message})`;
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return `the database file could not be written (${message}): check the disk`;
+  return message;
+}
+
 function answer(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(`${text}\n`);
@@ -71,7 +82,7 @@ export async function handleCallback(req: IncomingMessage, res: ServerResponse, 
   try {
     outcome = await context.commit.submit((options) => storeDelivery(context.commit.db, meta, parsed, options));
   } catch (error) {
-    const reason = errorMessage(error);
+    const reason = describeStoreFailure(error);
     context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
     return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
   }

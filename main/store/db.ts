@@ -33,6 +33,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
   // (receiver/groupCommit.ts) spreads the cost of the sync over the deliveries arriving together.
   db.pragma('synchronous = FULL');
+  // After a checkpoint the WAL is cut back to this size: a burst (or a full disk that left it
+  // long) does not keep the file large for good.
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
   return db;

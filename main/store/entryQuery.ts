@@ -46,6 +46,9 @@ export function toRecord(row: EntryRow): EntryRecord {
   };
 }
 
+/** The clause of a filter that names a room or user nobody has: it selects nothing. */
+export const NOTHING = '0';
+
 interface Where {
   clauses: string[];
   params: Record<string, unknown>;
@@ -60,7 +63,7 @@ interface Where {
  */
 function idClause(db: Db, column: string, lookup: string, name: string): string {
   const ids = db.prepare<[string], number>(lookup).pluck().all(name).map((id) => Math.trunc(id));
-  if (ids.length === 0) return '0';
+  if (ids.length === 0) return NOTHING;
   return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
 }
 

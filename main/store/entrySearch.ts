@@ -5,7 +5,7 @@ import type { EntryFilter } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
-import { ENTRY_COLUMNS, ENTRY_JOINS, toRecord, where, whereSql, type EntryRow } from './entryQuery.js';
+import { ENTRY_COLUMNS, ENTRY_JOINS, NOTHING, toRecord, where, whereSql, type EntryRow } from './entryQuery.js';
 
 export interface SearchHit extends EntryRecord {
   snippet: string;
@@ -83,7 +83,8 @@ export function searchEntries(
 ): { hits: SearchHit[]; total: number; capped: boolean } {
   const { clauses, params } = where(db, { ...filter, text: undefined });
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
-  if (text === null) return { hits: [], total: 0, capped: false };
+  // No text, or a room or user nobody has: nothing matches (and a forced index would find no plan).
+  if (text === null || clauses.includes(NOTHING)) return { hits: [], total: 0, capped: false };
   const newestId = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
   const probeBelow = db
     .prepare<[string, bigint, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?')

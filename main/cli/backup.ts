@@ -1,0 +1,39 @@
+// omv backup: a consistent copy of the database, taken while omv serve (or the desktop app) keeps
+// receiving: SQLite's online backup copies pages in steps and starts over if a writer changes
+// what it already copied, so the copy is a moment's state, whole. The copy is then checked.
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { checkDatabase } from '../store/check.js';
+import { openDatabase } from '../store/db.js';
+import { openDatabaseFor, UsageError } from './common.js';
+
+export const usage = `omv backup [--db FILE] BACKUP-FILE
+  Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
+  copy. An existing BACKUP-FILE is never overwritten.`;
+
+export async function backupCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const [target, ...rest] = positionals;
+  if (!target || rest.length > 0) throw new UsageError('name one file to write the backup to');
+  if (existsSync(target)) throw new UsageError(`${target} exists already: name a new file`);
+  const db = openDatabaseFor(values.db, { mustExist: true, readOnly: true });
+  try {
+    const started = performance.now();
+    const progress = process.stderr.isTTY
+      ? ({ totalPages, remainingPages }: { totalPages: number; remainingPages: number }) => {
+          process.stderr.write(`\r\x1b[Komv: backing up… ${Math.floor((100 * (totalPages - remainingPages)) / Math.max(1, totalPages))}%`);
+          return 2000;
+        }
+      : () => 2000;
+    const { totalPages } = await db.backup(target, { progress });
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    const copy = openDatabase(target, { readOnly: true });
+    const check = checkDatabase(copy, { quick: true });
+    copy.close();
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(`omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`);
+    return check.ok ? 0 : 1;
+  } finally {
+    db.close();
+  }
+}

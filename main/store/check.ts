@@ -1,0 +1,78 @@
+// Is the database whole? SQLite's own check of every page and index, FTS5's check of the
+// full-text index against the entries, and the counters the writer keeps (rooms' entry counts,
+// hourly activity) against the entries they count.
+import { Worker } from 'node:worker_threads';
+import type { Db } from './db.js';
+
+export interface CheckResult {
+  ok: boolean;
+  /** One line per check: what was checked and what was found. */
+  lines: string[];
+}
+
+const MAX_REPORTED = 10;
+
+/** `quick`: SQLite's quick_check alone (no index contents, no FTS, no counters): for a start-up check. */
+export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
+  const lines: string[] = [];
+  let ok = true;
+  /** Runs one check; a check SQLite cannot even finish (a page it cannot read) is a problem too. */
+  const check = (what: string, find: () => string[]) => {
+    let problems: string[];
+    try {
+      problems = find();
+    } catch (error) {
+      problems = [`SQLite could not finish it: ${error instanceof Error ? error.message : String(error)}`];
+    }
+    if (problems.length === 0) lines.push(`${what}: ok`);
+    else {
+      ok = false;
+      lines.push(`${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`));
+    }
+  };
+  check(quick ? 'pages and structure (quick check)' : 'pages, structure and indexes', () =>
+    db
+      .prepare<[], string>(quick ? 'PRAGMA quick_check(100)' : 'PRAGMA integrity_check(100)')
+      .pluck()
+      .all()
+      .filter((line) => line !== 'ok'),
+  );
+  if (quick) return { ok, lines };
+  check('full-text index against the entries', () => {
+    db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+    return [];
+  });
+  check('room entry counts', () =>
+    db
+      .prepare<[], { name: string; kept: number; counted: number }>(
+        'SELECT r.name, r.entry_count AS kept, (SELECT count(*) FROM entries e WHERE e.room_id = r.id) AS counted FROM rooms r WHERE kept != counted',
+      )
+      .all()
+      .map((r) => `#${r.name}: ${r.kept} kept, ${r.counted} entries`),
+  );
+  check('hourly activity', () =>
+    db
+      .prepare<[], { room: number; kept: number; counted: number }>(
+        'SELECT room_id AS room, sum(entries) AS kept, (SELECT count(*) FROM entries e WHERE e.room_id = a.room_id) AS counted FROM activity a GROUP BY room_id HAVING kept != counted',
+      )
+      .all()
+      .map((h) => `room ${h.room}: ${h.kept} in the activity table, ${h.counted} entries`),
+  );
+  return { ok, lines };
+}
+
+/** What to do about a damaged database, for the people who run omv. */
+export const RESTORE_ADVICE =
+  'Stop omv, keep the damaged file aside, and restore the latest backup (omv backup FILE makes one while omv runs). ' +
+  'Deliveries keep their raw payloads, so what arrived after the backup can be recovered from the damaged file: ask for help before deleting it.';
+
+/** SQLite's quick check of the file at `path`, on a worker thread: the caller keeps working meanwhile. */
+export function quickCheckInBackground(path: string): Promise<CheckResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./quickCheckWorker.js', import.meta.url), { workerData: path });
+    worker.unref(); // a check never keeps omv running
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the check stopped (exit code ${code})`)));
+  });
+}
