@@ -4,11 +4,12 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { IMPORT_CACHE_MIB, importFile } from '../main/importer.js';
 import { openDatabase } from '../main/store/db.js';
 import { GroupCommit } from '../main/receiver/groupCommit.js';
 import { storeDelivery, type DeliveryMeta } from '../main/store/deliveries.js';
@@ -111,6 +112,30 @@ function payloadXml(n: number): string {
   return syntheticPayload({ entries: 100, rooms: 1, seed: n, start: Date.UTC(2024, 0, 1) + n * 10_000_000, root: 'messageOffline', attributes: ` type="chat" callID="${n}"` });
 }
 
+/** Many small files, as a folder of saved callbacks is: each read once and parsed without a parser thread. */
+async function smallFilesBench(dir: string): Promise<void> {
+  const folder = join(dir, 'small-files');
+  mkdirSync(folder);
+  const files = Array.from({ length: 1000 }, (_, n) => {
+    const file = join(folder, `${String(n).padStart(4, '0')}.xml`);
+    writeFileSync(file, payloadXml(n));
+    return file;
+  });
+  const parseStarted = performance.now();
+  for (const file of files) parseBytes(readFileSync(file));
+  const parseSeconds = (performance.now() - parseStarted) / 1000;
+  const db = openDatabase(join(dir, 'small-files.sqlite'), { cacheMiB: IMPORT_CACHE_MIB });
+  const started = performance.now();
+  for (const file of files) await importFile(db, file);
+  const seconds = (performance.now() - started) / 1000;
+  db.close();
+  report(
+    `import 1,000 small files (100 entries each), one after another`,
+    `${fmt(files.length / seconds)} files/s (${fmt((1000 * seconds) / files.length, 1)} ms a file)`,
+    `reading and parsing them alone: ${fmt(files.length / parseSeconds)} files/s; import = ${fmt(parseSeconds / seconds, 2)}× that rate`,
+  );
+}
+
 async function callbackBench(dir: string, deliveries: number): Promise<void> {
   const bodies = Array.from({ length: deliveries }, (_, n) => `xmlData=${encodeURIComponent(payloadXml(n))}`);
   for (const connections of [1, 20, 100]) {
@@ -174,6 +199,7 @@ async function main(): Promise<void> {
       await callbackBench(dir, Number(values.deliveries));
     }
     if (values.only !== 'receiver') {
+      await smallFilesBench(dir);
       const db = await importBench(dir, Number(values.entries));
       searchBench(db, report);
       await exportBench(db);

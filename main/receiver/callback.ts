@@ -39,7 +39,7 @@ export function describeStoreFailure(error: unknown): string {
   if (code === 'SQLITE_FULL' || /ENOSPC/.test(message)) return `the disk is full (${message}): free space; until then deliveries are refused and the vendor retries`;
   if (code.startsWith('SQLITE_READONLY') || /EROFS|read-?only/i.test(message)) return `the database cannot be written (${message}): check the file's permissions and that its file system is mounted read-write`;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `the database is locked by another program (${message})`;
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return `the database file could not be written (${message}): check the disk`;
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return `the database file could not be written (${message}): check the disk, and the file's permissions and attributes`;
   return message;
 }
 

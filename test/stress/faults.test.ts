@@ -1,10 +1,11 @@
-// Faults of the world under omv serve, real ones: a full disk (a small tmpfs), a file system that
-// turns read-only, a database locked past the timeout. Each is answered 503 — never 200 for what
-// was not committed — with a log line that says what is wrong, and the server recovers by itself
-// when the fault goes. Everything answered 200 is in the database afterwards.
+// Faults of the world under omv serve, real ones: a full disk (a small tmpfs), a database file
+// that cannot be written (immutable), a database locked past the timeout. Each is answered 503,
+// never 200 for what was not committed, with a log line that says what is wrong, and the server
+// recovers by itself when the fault goes. Everything answered 200 is in the database afterwards.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -21,10 +22,15 @@ after(() => recordStress('2-faults', rows));
 const mount = (...args: string[]) => spawnSync('mount', args, { encoding: 'utf8' });
 /** A tmpfs of `size` at a new folder, or null where mounting is not allowed (not root). */
 function smallDisk(size: string): string | null {
-  const dir = join(tempDir(), 'disk');
-  mkdirSync(dir);
-  if (mount('-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir).status !== 0) return null;
-  after(() => spawnSync('umount', ['-l', dir]));
+  const dir = mkdtempSync(join(tmpdir(), 'omv-disk-'));
+  if (mount('-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir).status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    return null;
+  }
+  after(() => {
+    spawnSync('umount', ['-l', dir]);
+    rmSync(dir, { recursive: true, force: true });
+  });
   return dir;
 }
 
@@ -92,22 +98,27 @@ test('a full disk: 503 (never 200), the WAL stays bounded, and deliveries are st
   assert.deepEqual(lost, []);
 });
 
-test('a read-only file system: 503 with a log line that says so, stored again once writable', async (t) => {
-  const disk = smallDisk('32m');
-  if (!disk) return t.skip('skipped: mounting a tmpfs needs root');
-  const dbPath = join(disk, 'omv.sqlite');
+test('a database file that cannot be written (made immutable): 503 with a log line that says so, stored again once writable', async (t) => {
+  const dir = tempDir();
+  const dbPath = join(dir, 'omv.sqlite');
   const server = await omvServe(['--db', dbPath]);
   const s = sender(server);
   assert.equal(await s.send(), 200);
-  assert.equal(mount('-o', 'remount,ro', disk).status, 0);
-  const refused = [await s.send(), await s.send()];
+  const files = [dbPath, `${dbPath}-wal`];
+  // chattr +i stops even root's writes, to files already open too (ext4 and most Linux file systems).
+  if (spawnSync('chattr', ['+i', ...files]).status !== 0) return t.skip('skipped: chattr +i is not possible here (needs root and an ext-like file system)');
+  let refused: number[];
+  try {
+    refused = [await s.send(), await s.send()];
+  } finally {
+    spawnSync('chattr', ['-i', ...files]);
+  }
   assert.deepEqual(refused, [503, 503]);
   await logged(server, /not committed \((the database cannot be written|the database file could not be written)/);
-  assert.equal(mount('-o', 'remount,rw', disk).status, 0);
   assert.equal(await s.send(), 200);
   stop(server.child);
   const stored = storedCallIds(dbPath);
-  rows.push(['read-only file system', `503, 503 while read-only; 200 once writable; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`]);
+  rows.push(['database file not writable (chattr +i)', `503, 503 while not writable; 200 once writable; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`]);
   assert.deepEqual(s.acknowledged.filter((n) => !stored.has(`f${n}`)), []);
 });
 

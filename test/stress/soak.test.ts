@@ -12,9 +12,8 @@ import { openDatabase } from '../../main/store/db.js';
 import { omvServe, stop } from '../support/cli.js';
 import { callbackUrl, postForm } from '../support/http.js';
 import { messagesXml } from '../support/payloads.js';
-import { recordStress } from '../support/stressReport.js';
+import { recordStress, setting } from '../support/stressReport.js';
 import { tempDir } from '../support/tmp.js';
-import { setting } from '../support/stressReport.js';
 
 const SECONDS = setting('OMV_SOAK_SECONDS', 1800);
 const DELIVERIES_PER_SECOND = 20;
@@ -92,7 +91,7 @@ test(`soak: ${SECONDS} s of deliveries at ${DELIVERIES_PER_SECOND}/s with search
   recordStress('4-soak', [
     ['soak', `${SECONDS} s, ${sent} deliveries at ${DELIVERIES_PER_SECOND}/s (${acknowledged} answered 200, ${stored} stored), ${searchesRun}× a search and a page, one 100k-entry import`],
     ...table.map((line, i): [string, string] => [`  interval ${i + 1}`, line]),
-    ['memory drift after warm-up', `${(drift * 100).toFixed(1)}% (largest RSS ${Math.max(...rss).toFixed(0)} MB against ${warm.toFixed(0)} MB at the end of the first interval)`],
+    ['memory drift after warm-up', `${drift >= 0 ? '+' : ''}${(drift * 100).toFixed(1)}% (largest RSS after the first interval ${Math.max(...rss.slice(1)).toFixed(0)} MB, at its end ${warm.toFixed(0)} MB)`],
     ['errors', String(errors.length)],
   ]);
   assert.deepEqual(errors, []);
