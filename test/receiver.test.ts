@@ -224,3 +224,29 @@ describe('access', () => {
     assert.match(r.callbackUrl, /^http:\/\/127\.0\.0\.1:\d+\/callback$/);
   });
 });
+
+describe('the form field, read as the body streams', () => {
+  test('any bytes, however the body is cut into chunks, come back exactly; other fields and broken escapes are no trouble', async () => {
+    const { default: fc } = await import('fast-check');
+    const { UrlencodedFieldReader } = await import('../main/receiver/urlencodedField.js');
+    const read = (body: Buffer, cuts: number[]) => {
+      const reader = new UrlencodedFieldReader('xmlData');
+      let at = 0;
+      for (const cut of [...cuts.map((c) => c % (body.length + 1))].sort((a, b) => a - b)) {
+        reader.push(body.subarray(at, Math.max(at, cut)));
+        at = Math.max(at, cut);
+      }
+      reader.push(body.subarray(at));
+      return reader.end();
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 6 }), (bytes, cuts) => {
+        const body = Buffer.from(`other=1&${urlencodedBody(bytes)}&xmlDataX=no&x%3Dy=z`);
+        assert.deepEqual(read(body, cuts), Buffer.from(bytes));
+      }),
+      { numRuns: 2000, seed: 7 },
+    );
+    assert.deepEqual(read(Buffer.from('xmlData=a+b%zz%4%41%%42'), [5, 12, 13]), Buffer.from('a b%zz%4A%B'));
+    assert.equal(read(Buffer.from('xmlDat=a&xmlDataa=b'), []), null);
+  });
+});

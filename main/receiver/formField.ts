@@ -1,7 +1,9 @@
 // Reads one field of a form POST (urlencoded or multipart, as a plain field or a file part) as
-// the exact bytes the sender put there. busboy decodes fields to strings; asking for latin1, which
-// maps every byte to one character, lets us take the bytes back unchanged.
+// the exact bytes the sender put there. A urlencoded body is decoded to bytes as it streams (our
+// own small reader); busboy reads multipart, where asking for latin1, which maps every byte to one
+// character, lets us take a plain field's bytes back unchanged.
 import busboy from 'busboy';
+import { UrlencodedFieldReader } from './urlencodedField.js';
 import type { IncomingMessage } from 'node:http';
 
 export class FormError extends Error {
@@ -35,6 +37,25 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
       req.unpipe();
       req.resume();
     };
+    /** The whole body must arrive in time, and whole. */
+    const watchArrival = () => {
+      deadline = setTimeout(() => cutOff(new FormError(408, `the request body did not arrive within ${timeoutMs} ms`)), timeoutMs);
+      req.on('close', () => {
+        if (!req.complete) cutOff(new FormError(400, 'the request closed before its body was complete'));
+      });
+    };
+    /** The common case, the vendor's form POST: decoded as it streams, to exact bytes (urlencodedField.ts). */
+    const readUrlencoded = () => {
+      watchArrival();
+      const reader = new UrlencodedFieldReader(field);
+      let received = 0;
+      req.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        if (received > maxBytes) return refuse(tooLarge(maxBytes));
+        if (!settled) reader.push(chunk);
+      });
+      req.on('end', () => settle(reader.end() ?? new FormError(400, `the form has no "${field}" field`)));
+    };
     /** A body that stopped arriving ends its connection: half a body cannot be answered. */
     const cutOff = (error: FormError) => {
       settle(error);
@@ -42,6 +63,7 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
     };
 
     if (Number(req.headers['content-length']) > maxBytes) return refuse(tooLarge(maxBytes));
+    if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return readUrlencoded();
     let form: busboy.Busboy;
     try {
       form = busboy({
@@ -53,10 +75,7 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
     } catch {
       return refuse(new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`));
     }
-    deadline = setTimeout(() => cutOff(new FormError(408, `the request body did not arrive within ${timeoutMs} ms`)), timeoutMs);
-    req.on('close', () => {
-      if (!req.complete) cutOff(new FormError(400, 'the request closed before its body was complete'));
-    });
+    watchArrival();
 
     let value: Buffer | null = null;
     let received = 0;
