@@ -58,6 +58,8 @@ test('an import killed midway leaves a consistent database, and running it again
   const partial = count.get() as number;
   assert.ok(partial >= 60_000 && partial < 400_000, `${partial} entries stored before the kill`);
   assert.equal(db.prepare("SELECT status FROM deliveries WHERE source = 'import'").pluck().get(), 'importing');
+  // It is not invisible: omv quarantine list names it, with what to do.
+  assert.match((await omv(['quarantine', '--db', dbPath, 'list'])).stdout, /^1\t.*\timport .*big\.xml\t\d+ bytes\tnot finished \(interrupted, or running now\): omv import the file again\n1 imports not finished$/m);
   const roomTotals = () => db.prepare('SELECT sum(entry_count) FROM rooms').pluck().get();
   assert.equal(roomTotals(), partial, 'room counts match the committed entries');
 

@@ -1,7 +1,7 @@
 // omv quarantine: the payloads we kept but could not read — list, show, retry.
 import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../quarantine.js';
-import { getDelivery, listQuarantined } from '../store/deliveries.js';
+import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
 import { openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 
 export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
@@ -24,6 +24,11 @@ export async function quarantineCommand(args: string[]): Promise<number> {
           process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\t${what}\t${row.payload_size} bytes\t${row.error}\n`);
         }
         process.stdout.write(`${rows.length} quarantined\n`);
+        const unfinished = listUnfinishedImports(db);
+        for (const row of unfinished) {
+          process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\timport ${row.file_path ?? '(a copy of a pipe)'}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`);
+        }
+        if (unfinished.length > 0) process.stdout.write(`${unfinished.length} imports not finished\n`);
         return 0;
       }
       case 'show': {
@@ -31,7 +36,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         const row = getDelivery(db, id);
         if (!row) throw new UsageError(`no delivery ${id}`);
         const details = { ...row, payload: undefined, received_at: new Date(row.received_at).toISOString() };
-        for (const [key, value] of Object.entries(details)) if (value !== undefined && value !== null) process.stderr.write(`${key}: ${value}\n`);
+        for (const [key, value] of Object.entries(details)) if (value !== undefined && value !== null) process.stderr.write(`${key}: ${String(value).replaceAll('\n', '\n  ')}\n`);
         if (row.payload) process.stdout.write(row.payload);
         return 0;
       }

@@ -153,6 +153,16 @@ export function listQuarantined(db: Db): QuarantineRow[] {
     .all();
 }
 
+/** Imports that never finished: killed part way (a second `omv import` of the file completes them), or running now. */
+export function listUnfinishedImports(db: Db): QuarantineRow[] {
+  return prepareCached<[], QuarantineRow>(
+    db,
+    `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
+            entry_count, new_entries, duplicates, repairs
+     FROM deliveries WHERE status = 'importing' ORDER BY id`,
+  ).all();
+}
+
 /** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */
 export function releaseFromQuarantine(db: Db, row: DeliveryRow, parsed: Extract<ParsedPayload, { ok: true }>): WriteCounts {
   return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, parsed.events, parsed.repairs).counts)();

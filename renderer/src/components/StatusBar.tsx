@@ -24,9 +24,15 @@ export function StatusBar({ zone, liveTick, onQuarantine }: Props) {
   if (!status) return <footer className="status" />;
   return (
     <footer className="status" data-testid="status-bar">
-      <span className="status-item" title="give this URL to the chat vendor">
-        <span className="status-dot" aria-hidden /> receiving at <code>{status.callbackUrl ?? 'not listening'}</code>
-      </span>
+      {status.problem ? (
+        <span className="status-item status-problem" role="alert" data-testid="receiver-problem">
+          <span className="status-dot status-dot-off" aria-hidden /> not receiving: {status.problem}
+        </span>
+      ) : (
+        <span className="status-item" title="give this URL to the chat vendor">
+          <span className="status-dot" aria-hidden /> receiving at <code>{status.callbackUrl ?? 'not listening'}</code>
+        </span>
+      )}
       <span className="status-item" title={status.lastDeliveryAt ? formatTime(status.lastDeliveryAt, zone) : ''}>
         last delivery {relative(status.lastDeliveryAt)}
       </span>
