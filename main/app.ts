@@ -1,7 +1,6 @@
 // Composes the running app: the receiver on its port, the API service over the database, the
 // event hub the UI listens to, and (in browser mode) the viewer on the same port.
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { EventHub } from './api/events.js';
 import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
 import type { StartQueryHost } from './api/queryProtocol.js';
@@ -9,9 +8,8 @@ import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './receiver/server.js';
 import type { StoreOutcome } from './store/deliveries.js';
+import { RENDERER_DIR } from './rendererFiles.js';
 import { createViewerHandler } from './viewer/http.js';
-
-export const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url));
 
 export interface App {
   /** Null when the port was taken and `portInUse` said to carry on (the desktop app). */
@@ -65,7 +63,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ? createViewerHandler({
         service,
         events,
-        staticDir: options.staticDir ?? RENDERER_DIR.replace(/[/\\]$/, ''),
+        staticDir: options.staticDir ?? RENDERER_DIR,
         secret,
         hosts: () => (receiver ? [`127.0.0.1:${receiver.port}`, `localhost:${receiver.port}`, `[::1]:${receiver.port}`] : []),
       })

@@ -143,24 +143,23 @@ export function getDelivery(db: Db, id: number): DeliveryRow | undefined {
 
 export type QuarantineRow = Omit<DeliveryRow, 'payload'>;
 
+/** Deliveries in one status, oldest first, without their payloads. */
+function deliveriesIn(db: Db, status: DeliveryRow['status']): QuarantineRow[] {
+  return prepareCached<[string], QuarantineRow>(
+    db,
+    `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
+            entry_count, new_entries, duplicates, repairs
+     FROM deliveries WHERE status = ? ORDER BY id`,
+  ).all(status);
+}
+
 export function listQuarantined(db: Db): QuarantineRow[] {
-  return prepareCached<[], QuarantineRow>(
-      db,
-      `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
-              entry_count, new_entries, duplicates, repairs
-       FROM deliveries WHERE status = 'quarantined' ORDER BY id`,
-    )
-    .all();
+  return deliveriesIn(db, 'quarantined');
 }
 
 /** Imports that never finished: killed part way (a second `omv import` of the file completes them), or running now. */
 export function listUnfinishedImports(db: Db): QuarantineRow[] {
-  return prepareCached<[], QuarantineRow>(
-    db,
-    `SELECT id, source, function, domain_id, type, call_id, received_at, payload_size, sha256, file_path, status, error, kind,
-            entry_count, new_entries, duplicates, repairs
-     FROM deliveries WHERE status = 'importing' ORDER BY id`,
-  ).all();
+  return deliveriesIn(db, 'importing');
 }
 
 /** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */

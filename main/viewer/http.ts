@@ -7,13 +7,14 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { basename, extname, join, normalize, sep } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isPlainMethod, type ApiResult, type EntryFilter } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { EventHub } from '../api/events.js';
 import type { OmvService } from '../api/service.js';
+import { contentType, rendererFile } from '../rendererFiles.js';
 
 export interface ViewerOptions {
   service: OmvService;
@@ -28,15 +29,6 @@ export interface ViewerOptions {
 const COOKIE = 'omv_key';
 /** What an upload must say it is: a type no page on another origin can send without asking first. */
 const UPLOAD_TYPE = 'application/octet-stream';
-const CONTENT_TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.woff2': 'font/woff2',
-};
 const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
   'x-content-type-options': 'nosniff',
@@ -97,23 +89,15 @@ export function createViewerHandler(options: ViewerOptions) {
   const { service, events, secret } = options;
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(pathname);
-    } catch {
-      return send(res, 400, 'bad path: a % that starts no escape\n');
-    }
-    const relative = pathname === '/' ? 'index.html' : normalize(decoded).replace(/^([/\\])+/, '');
-    const file = join(options.staticDir, relative);
-    if (!file.startsWith(options.staticDir + sep) || relative.includes('..')) return send(res, 404, 'not found\n');
+    const file = rendererFile(pathname, options.staticDir);
+    if (!file) return send(res, pathname.includes('%') ? 400 : 404, pathname.includes('%') ? 'bad path\n' : 'not found\n');
     try {
       if (!(await stat(file)).isFile()) return send(res, 404, 'not found\n');
     } catch {
       if (pathname === '/') return send(res, 503, 'The viewer is not built: run `npm run build`.\n');
       return send(res, 404, 'not found\n');
     }
-    const type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': type });
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': contentType(file) });
     res.end(await readFile(file));
   }
 
