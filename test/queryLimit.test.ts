@@ -54,7 +54,16 @@ test('a read past the time limit is stopped with a clear message, the main threa
     assert.ok(waited < 3 * LIMIT_MS, `answered after ${waited.toFixed(0)} ms, not at the limit`);
     assert.ok(ticks >= 5, `the main thread ticked ${ticks} times while the search ran`);
 
-    // A fresh worker takes over: the same answers as reading on this thread.
+    // A fresh host takes the next call.
+    assert.equal((await pool.run('rooms', {})).length, 6);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('query hosts answer exactly what reading on this thread answers', async () => {
+  const pool = new QueryPool({ path: dbPath, timeoutMs: 60_000 });
+  try {
     const db = openDatabase(dbPath, { readOnly: true });
     const quick = { filter: { text: 'hello', room: 'room-1' }, limit: 20 };
     assert.deepEqual(await pool.run('search', quick), createReadCalls(db).search(quick));
