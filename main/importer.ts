@@ -203,8 +203,11 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
       quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
       return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
     }
-    // It could not be read to the end (deleted, unreadable, a read error): kept in quarantine, so
-    // it is listed and `omv quarantine retry` can take it up again.
+    // The store failed (a full disk, a lock): the delivery stays unfinished, and importing the
+    // file again completes it. Nothing can be written to say more.
+    if ((error as { code?: string }).code?.startsWith('SQLITE')) throw error;
+    // It could not be read to the end (unreadable, a read error): kept in quarantine, so it is
+    // listed and `omv quarantine retry` can take it up again.
     const reason = `could not be read to the end: ${errorMessage(error)}`;
     if (spooled) await keepBytes().catch(() => {});
     quarantineDelivery(db, deliveryId, reason);

@@ -26,7 +26,8 @@ export const QUERY_HOST_SCRIPT = fileURLToPath(new URL('./queryHost.js', import.
 
 /** A query host as a child process of this Node process. */
 export const forkQueryHost: StartQueryHost = (script, databasePath) => {
-  const child = fork(script, [databasePath], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // execArgv: none of this process's Node flags (a test runner's, an inspector's) are the host's.
+  const child = fork(script, [databasePath], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
   return {
     postMessage: (message) => child.send(message),
     onMessage: (listener) => child.on('message', listener as (message: unknown) => void),
