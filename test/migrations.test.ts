@@ -34,13 +34,23 @@ test('0010-initial creates the schema from nothing, and a second open changes no
 
 test('each step applies on top of the one before, keeping its rows', () => {
   const db = new Database(join(tempDir(), 'steps.sqlite'));
+  const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   for (const migration of MIGRATIONS) {
     migrate(db, migration.version - 1);
-    const before = db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number;
+    // Rows written under the schema before the step (none exist before the first).
+    if (migration.version > MIGRATIONS[0]!.version) {
+      db.prepare("INSERT INTO rooms (domain_id, name) VALUES ('d', ?)").run(`room before ${migration.version}`);
+      db.prepare(
+        "INSERT INTO deliveries (source, domain_id, received_at, payload, payload_size, sha256, status) VALUES ('callback', 'd', ?, x'3c612f3e', 4, 'h', 'stored')",
+      ).run(migration.version);
+    }
+    const before = { rooms: count('sqlite_schema WHERE type = \'table\''), kept: migration.version > MIGRATIONS[0]!.version ? [count('rooms'), count('deliveries')] : [] };
     migrate(db, migration.version);
     assert.equal(db.pragma('user_version', { simple: true }), migration.version);
-    assert.ok((db.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'table'").pluck().get() as number) >= before);
+    assert.ok(count("sqlite_schema WHERE type = 'table'") >= before.rooms, `${migration.version} keeps the tables`);
+    if (before.kept.length) assert.deepEqual([count('rooms'), count('deliveries')], before.kept, `${migration.version} keeps the rows`);
   }
+  assert.equal(count('rooms'), MIGRATIONS.length - 1);
   db.close();
 });
 

@@ -171,7 +171,6 @@ describe('encodings', () => {
 
   test('iso-8859-1 declared but UTF-8 sent: read as UTF-8', () => {
     const parsed = parseBytes(utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: `${accented} 😀` }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")));
-    assert.equal(entries(utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: `${accented} 😀` }] })))[0]!.content, `${accented} 😀`);
     assert.equal(parsed.events.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : []))[0], `${accented} 😀`);
     assert.equal(parsed.info.encodingNote, 'declared iso-8859-1, read as utf-8');
   });

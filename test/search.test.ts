@@ -97,7 +97,7 @@ test('search pages equal a plain newest-first query, whatever order entries arri
   ).pluck();
   const snippetOf = db.prepare<[string, bigint], string>("SELECT snippet(entries_fts, 0, '[', ']', '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
   const filters = [{}, { room: 'hall' }, { user: 'u3' }, { to: 5_000_000 }, { from: 2_000_000, to: 3_000_000 }, { to: 9_050_000, room: 'den' }, { from: 9_100_000 }];
-  let compared = 0;
+  let withHits = 0;
   for (const text of ['common', 'middling', 'scarce', 'common middling', '"filler plain"', 'mid*']) {
     for (const filter of filters) {
       for (const limit of [5, 50]) {
@@ -107,11 +107,12 @@ test('search pages equal a plain newest-first query, whatever order entries arri
         assert.deepEqual(hits.map((hit) => hit.id), expected, `${text} ${JSON.stringify(filter)} limit ${limit}`);
         // Snippets are cut in walks over runs of the page's ids: each equals the row's own.
         for (const hit of hits) assert.equal(hit.snippet, snippetOf.get(toFtsQuery(text)!, BigInt(hit.id)), `snippet of ${hit.id} for ${text}`);
-        compared += 1;
+        if (expected.length > 0) withHits += 1;
       }
     }
   }
-  assert.equal(compared, 6 * filters.length * 2);
+  // The comparisons compared something: most searches found hits (the rare word in a narrow range may not).
+  assert.ok(withHits >= 70, `only ${withHits} of 84 searches found anything`);
   db.close();
 });
 
