@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { SyntheticChat, type SyntheticOptions } from './synthetic.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export async function writeSyntheticFile(path: string, options: SyntheticOptions): Promise<number> {
   const out = createWriteStream(path);
@@ -34,7 +35,7 @@ async function main(): Promise<void> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`${errorMessage(error)}\n`);
     process.exitCode = 1;
   });
 }

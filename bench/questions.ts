@@ -14,6 +14,7 @@ import { openDatabase } from '../main/store/db.js';
 import { entryPage } from '../main/store/entryQuery.js';
 import { searchEntries } from '../main/store/entrySearch.js';
 import { writeSyntheticFile } from './generate.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const megabytes = (path: string) => statSync(path).size / 1e6;
@@ -99,7 +100,7 @@ function ftsVariants(dir: string, source: string, entries: number): void {
       const got = db.prepare<[], string | null>("SELECT snippet(fts, 0, '[', ']', '…', 8) FROM fts WHERE fts MATCH '\"the\"' LIMIT 1").pluck().get();
       if (got === null || got === undefined || !got.includes('[')) snippets = 'no (no text to cut them from)';
     } catch (error) {
-      snippets = `no (${error instanceof Error ? error.message : String(error)})`;
+      snippets = `no (${errorMessage(error)})`;
     }
     let baseline = '';
     if (trigram) {

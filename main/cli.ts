@@ -10,6 +10,7 @@ import { serve, usage as serveUsage } from './cli/serve.js';
 import { statsCommand, usage as statsUsage } from './cli/stats.js';
 import { UsageError } from './cli/common.js';
 import { SearchSyntaxError } from '../shared/ftsQuery.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   serve: { run: serve, usage: serveUsage },
@@ -48,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await command.run(args);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     const isUsage = error instanceof UsageError || error instanceof SearchSyntaxError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`omv ${name}: ${message}\n`);
     if (isUsage) process.stderr.write(`\nusage: ${command.usage}\n`);

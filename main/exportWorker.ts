@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { writeEntries, type ExportWorkerData } from './entryExport.js';
 import { openDatabase } from './store/db.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 const { path, filter, cacheMiB, shared, slotBytes, ...options } = workerData as ExportWorkerData;
 const port = parentPort!;
@@ -43,5 +44,5 @@ writeEntries(db, filter, toMain, { ...options, onProgress: (rows) => port.postMe
     await once(toMain, 'finish'); // every chunk handed over
     port.postMessage({ kind: 'done', rows });
   })
-  .catch((error: unknown) => port.postMessage({ kind: 'error', message: error instanceof Error ? error.message : String(error) }))
+  .catch((error: unknown) => port.postMessage({ kind: 'error', message: errorMessage(error) }))
   .finally(() => db.close());

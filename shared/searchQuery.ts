@@ -3,6 +3,7 @@
 // messages to show inline, and whatever could be understood still applies.
 import type { EntryFilter } from './api.js';
 import { SearchSyntaxError, toFtsQuery } from './ftsQuery.js';
+import { endOfDay, parseInstant } from './instant.js';
 
 export interface ParsedSearch {
   filter: EntryFilter;
@@ -13,13 +14,11 @@ const TERM = /(-?)(from|in|type|before|after):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi
 
 /** A date for before:/after:: epoch ms, YYYY-MM-DD (a whole UTC day), or any ISO time. */
 function parseDate(text: string, bound: 'before' | 'after'): number | null {
-  if (/^\d{10,}$/.test(text)) return Number(text);
-  const dayOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const ms = Date.parse(dayOnly || /(Z|[+-]\d{2}:?\d{2})$/i.test(text) ? text : `${text}Z`);
-  if (Number.isNaN(ms)) return null;
+  const instant = parseInstant(text, 10);
+  if (!instant) return null;
   // before:2024-03-02 means up to the end of the day before; after:2024-03-01 from the day after.
-  if (dayOnly) return bound === 'before' ? ms - 1 : ms + 86_400_000;
-  return bound === 'before' ? ms - 1 : ms + 1;
+  if (bound === 'before') return instant.ms - 1;
+  return instant.wholeDay ? endOfDay(instant) + 1 : instant.ms + 1;
 }
 
 export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch {

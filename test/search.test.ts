@@ -144,3 +144,18 @@ test('timeline pages and exports inside a time range equal a plain query, from a
   assert.equal(exported.length, all.filter((e) => e.ts >= range.from && e.ts <= range.to).length);
   db.close();
 });
+
+test('the search language: filters and dates as the desk, omv search and omv export read them', async () => {
+  const { parseSearch } = await import('../shared/searchQuery.js');
+  assert.deepEqual(parseSearch('from:bob in:"the lobby" type:JOIN hello "good day"'), {
+    filter: { user: 'bob', room: 'the lobby', type: 'join', text: 'hello "good day"' },
+    errors: [],
+  });
+  // before: a day means up to the end of the day before it; after: a day means from the day after.
+  assert.deepEqual(parseSearch('before:2024-03-02 after:2024-03-01 x').filter, { to: Date.UTC(2024, 2, 2) - 1, from: Date.UTC(2024, 2, 2), text: 'x' });
+  assert.deepEqual(parseSearch('after:1709251200000 before:2024-03-01T12:00 x').filter, { from: 1709251200001, to: Date.UTC(2024, 2, 1, 12) - 1, text: 'x' });
+  // A year is a date, not a number of milliseconds; nonsense is said, not guessed.
+  assert.deepEqual(parseSearch('after:2024 x').filter, { from: Date.UTC(2024, 0, 1) + 1, text: 'x' });
+  assert.deepEqual(parseSearch('after:someday x').errors, ['after: "someday" is not a date (try 2024-03-01 or 2024-03-01T12:00)']);
+  assert.deepEqual(parseSearch('-from:bob x').errors, ['-from: is not supported: leave the filter out instead']);
+});

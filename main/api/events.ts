@@ -1,5 +1,6 @@
 // Events for the UI (new entries, deliveries, import progress): main emits, transports forward.
 import type { ApiEvent } from '../../shared/api.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 
 export class EventHub {
   private readonly listeners = new Set<(event: ApiEvent) => void>();
@@ -25,7 +26,7 @@ export async function reportedExport(events: EventHub, run: (onProgress: (rows: 
     events.emit({ type: 'exportProgress', rows, done: true });
     return rows;
   } catch (error) {
-    events.emit({ type: 'exportProgress', rows, done: true, error: error instanceof Error ? error.message : String(error) });
+    events.emit({ type: 'exportProgress', rows, done: true, error: errorMessage(error) });
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 // What every command shares: the database flag, argument errors, time arguments.
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
+import { endOfDay, parseInstant } from '../../shared/instant.js';
 import { defaultDatabasePath } from '../store/paths.js';
 
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
@@ -13,13 +14,10 @@ export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions
 
 /** `--from`/`--to`: epoch milliseconds, or an ISO 8601 date or time (UTC unless it names a zone). */
 export function parseTimeArgument(flag: string, text: string, end: 'start' | 'end'): number {
-  if (/^\d+$/.test(text)) return Number(text);
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(text);
-  const zoned = dateOnly || /(Z|[+-]\d{2}:?\d{2})$/i.test(text);
-  const ms = Date.parse(zoned ? text : `${text}Z`);
-  if (Number.isNaN(ms)) throw new UsageError(`${flag} takes epoch milliseconds or an ISO 8601 date, not "${text}"`);
+  const instant = parseInstant(text);
+  if (!instant) throw new UsageError(`${flag} takes epoch milliseconds or an ISO 8601 date, not "${text}"`);
   // A bare date as an upper bound means the whole of that day.
-  return dateOnly && end === 'end' ? ms + 86_400_000 - 1 : ms;
+  return instant.wholeDay && end === 'end' ? endOfDay(instant) : instant.ms;
 }
 
 export function parsePositiveInteger(flag: string, text: string): number {

@@ -3,6 +3,7 @@
 // hourly activity) against the entries they count.
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 
 export interface CheckResult {
   ok: boolean;
@@ -22,7 +23,7 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
     try {
       problems = find();
     } catch (error) {
-      problems = [`SQLite could not finish it: ${error instanceof Error ? error.message : String(error)}`];
+      problems = [`SQLite could not finish it: ${errorMessage(error)}`];
     }
     if (problems.length === 0) lines.push(`${what}: ok`);
     else {

@@ -1,15 +1,10 @@
 // Full-text search's first page: the newest entries (by timestamp) that match a filter with
 // search text, found from FTS5's rowids first, with capped counts and snippets for the page. The
 // filter's other clauses come from the query builder (entryQuery.ts).
-import type { EntryFilter } from '../../shared/api.js';
-import type { EntryRecord } from '../../shared/entryRecord.js';
+import type { EntryFilter, SearchResult } from '../../shared/api.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
 import { ENTRY_COLUMNS, ENTRY_JOINS, NOTHING, toRecord, where, whereSql, type EntryRow } from './entryQuery.js';
-
-export interface SearchHit extends EntryRecord {
-  snippet: string;
-}
 
 /** How many of the newest-received matches to take before deciding how to order the rest. */
 const PROBE = 2000;
@@ -80,7 +75,7 @@ export function searchEntries(
   limit: number,
   marks: [string, string],
   countCap = 10_000,
-): { hits: SearchHit[]; total: number; capped: boolean } {
+): SearchResult {
   const { clauses, params } = where(db, { ...filter, text: undefined });
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
   // No text, or a room or user nobody has: nothing matches (and a forced index would find no plan).
