@@ -4,10 +4,10 @@
 //   helper.js export DB         — what `omv export` does for every entry, to a sink that discards it
 // Prints {"entries", "seconds", "maxRssMb"} as JSON.
 import { createReadStream } from 'node:fs';
-import { IMPORT_CACHE_MIB, importFile } from '../main/importer.js';
+import { IMPORT_CACHE_MIB, importFile } from '../main/intake/fileImport.js';
 import { parseStream } from '../main/parser/parse.js';
 import { Writable } from 'node:stream';
-import { exportInWorker } from '../main/entryExport.js';
+import { exportInWorker } from '../main/export/entryExport.js';
 import { openDatabase } from '../main/store/db.js';
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { entryPage } from '../main/store/entryQuery.js';
 import { searchEntries } from '../main/store/entrySearch.js';

@@ -6,9 +6,9 @@ import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
 import type { StartQueryHost } from './api/queryProtocol.js';
 import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
-import { startReceiver, type Receiver, type ReceiverOptions } from './receiver/server.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
 import type { StoreOutcome } from './store/deliveries.js';
-import { RENDERER_DIR } from './rendererFiles.js';
+import { RENDERER_DIR } from './viewer/rendererFiles.js';
 import { createViewerHandler } from './viewer/http.js';
 
 export interface App {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { writeSyntheticFile } from '../bench/generate.js';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { CLI, omv } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';

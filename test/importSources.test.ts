@@ -7,7 +7,7 @@ import { mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { writeSyntheticFile } from '../bench/generate.js';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { omv } from './support/cli.js';
 import { messagesXml, SEED_XML } from './support/payloads.js';

@@ -52,7 +52,7 @@ test('the Linux package layout: app in the asar, the SQLite binary unpacked, not
     '/dist/main/api/queryHost.js',
     '/dist/main/store/quickCheckWorker.js',
     '/dist/main/parser/fileParseWorker.js',
-    '/dist/main/exportWorker.js',
+    '/dist/main/export/exportWorker.js',
     '/dist/renderer/index.html',
     '/node_modules/better-sqlite3/lib/index.js',
     '/node_modules/saxes/package.json',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { syntheticPayload } from '../bench/synthetic.js';
 import { callbackUrl, postForm } from './support/http.js';

@@ -7,7 +7,7 @@ import { before, test } from 'node:test';
 import { writeSyntheticFile } from '../bench/generate.js';
 import { QueryPool, QueryTimeoutError } from '../main/api/queryPool.js';
 import { createReadCalls } from '../main/api/readCalls.js';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';

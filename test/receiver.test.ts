@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { startReceiver } from '../main/receiver/server.js';
+import { startReceiver } from '../main/intake/receiver/server.js';
 import { openDatabase } from '../main/store/db.js';
 import { callbackUrl, postForm, postMultipart, urlencodedBody } from './support/http.js';
 import { CLASSIC_ARCHIVE_XML, messagesXml, SEED_XML } from './support/payloads.js';
@@ -229,7 +229,7 @@ describe('access', () => {
 describe('the form field, read as the body streams', () => {
   test('any bytes, however the body is cut into chunks, come back exactly; other fields and broken escapes are no trouble', async () => {
     const { default: fc } = await import('fast-check');
-    const { UrlencodedFieldReader } = await import('../main/receiver/urlencodedField.js');
+    const { UrlencodedFieldReader } = await import('../main/intake/receiver/urlencodedField.js');
     const read = (body: Buffer, cuts: number[]) => {
       const reader = new UrlencodedFieldReader('xmlData');
       let at = 0;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { random } from '../bench/synthetic.js';
 import { toFtsQuery, SearchSyntaxError } from '../shared/ftsQuery.js';
-import { importFile } from '../main/importer.js';
+import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { allEntries, entryPage } from '../main/store/entryQuery.js';
 import { searchEntries } from '../main/store/entrySearch.js';

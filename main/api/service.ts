@@ -5,9 +5,9 @@
 import type { Writable } from 'node:stream';
 import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
-import { exportInWorker } from '../entryExport.js';
-import { importFile } from '../importer.js';
-import { retryQuarantined } from '../quarantine.js';
+import { exportInWorker } from '../export/entryExport.js';
+import { importFile } from '../intake/fileImport.js';
+import { retryQuarantined } from '../intake/quarantineRetry.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
-import { exportInWorker } from '../entryExport.js';
+import { exportInWorker } from '../export/entryExport.js';
 import { openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--timeout SECONDS]

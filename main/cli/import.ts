@@ -1,6 +1,6 @@
 // omv import: saved payload files or folders of them → the database, one line per file.
 import { parseArgs } from 'node:util';
-import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../importer.js';
+import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../intake/fileImport.js';
 import { openDatabaseFor, UsageError } from './common.js';
 
 export const usage = `omv import [--db FILE] [--domain ID] PATH…

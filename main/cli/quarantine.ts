@@ -1,6 +1,6 @@
 // omv quarantine: the payloads we kept but could not read — list, show, retry.
 import { parseArgs } from 'node:util';
-import { retryQuarantined } from '../quarantine.js';
+import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
 import { openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 

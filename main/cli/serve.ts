@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../receiver/server.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
 import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds } from './common.js';

@@ -4,7 +4,7 @@
 import { protocol } from 'electron';
 import { readFile } from 'node:fs/promises';
 import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
-import { contentType, rendererFile } from '../rendererFiles.js';
+import { contentType, rendererFile } from '../viewer/rendererFiles.js';
 
 const SCHEME = 'omv';
 const HOST = 'app';

@@ -14,7 +14,7 @@ import { errorMessage } from '../../shared/errorMessage.js';
 import type { StartQueryHost } from '../api/queryProtocol.js';
 import { startApp, type App as OmvApp } from '../app.js';
 import { PRODUCT_NAME, userDataFolder } from '../store/paths.js';
-import { DEFAULT_PORT } from '../receiver/server.js';
+import { DEFAULT_PORT } from '../intake/receiver/server.js';
 import { openDatabase } from '../store/db.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
 import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';

@@ -31,7 +31,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   }
   db.pragma('journal_mode = WAL');
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
-  // (receiver/groupCommit.ts) spreads the cost of the sync over the deliveries arriving together.
+  // (intake/receiver/groupCommit.ts) spreads the cost of the sync over the deliveries arriving together.
   db.pragma('synchronous = FULL');
   // After a checkpoint the WAL is cut back to this size: a burst (or a full disk that left it
   // long) does not keep the file large for good.

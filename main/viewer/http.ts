@@ -14,7 +14,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { EventHub } from '../api/events.js';
 import type { OmvService } from '../api/service.js';
-import { contentType, rendererFile } from '../rendererFiles.js';
+import { contentType, rendererFile } from './rendererFiles.js';
 
 export interface ViewerOptions {
   service: OmvService;

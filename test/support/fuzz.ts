@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import fc from 'fast-check';
-import { writeEntries } from '../../main/entryExport.js';
+import { writeEntries } from '../../main/export/entryExport.js';
 import { parseDelivery } from '../../main/parser/deliveryPayload.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { storeDelivery } from '../../main/store/deliveries.js';

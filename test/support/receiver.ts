@@ -1,7 +1,7 @@
 // A real receiver on 127.0.0.1 over a real SQLite file, in this process.
 import { after } from 'node:test';
 import { join } from 'node:path';
-import { startReceiver, type Receiver, type ReceiverOptions } from '../../main/receiver/server.js';
+import { startReceiver, type Receiver, type ReceiverOptions } from '../../main/intake/receiver/server.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { tempDir } from './tmp.js';
 

@@ -4,8 +4,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Db } from '../store/db.js';
-import type { StoreOutcome } from '../store/deliveries.js';
+import type { Db } from '../../store/db.js';
+import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
 import { GroupCommit } from './groupCommit.js';
 

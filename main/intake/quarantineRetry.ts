@@ -1,10 +1,10 @@
 // Another attempt at quarantined payloads (after a parser fix): those that now parse are written
 // into the store and leave quarantine; the others stay, with the latest reason.
 import { existsSync } from 'node:fs';
-import { importFile } from './importer.js';
-import { parseDelivery, parsePayload } from './parser/deliveryPayload.js';
-import type { Db } from './store/db.js';
-import { getDelivery, listQuarantined, quarantineDelivery, releaseFromQuarantine, type DeliveryRow } from './store/deliveries.js';
+import { importFile } from './fileImport.js';
+import { parseDelivery, parsePayload } from '../parser/deliveryPayload.js';
+import type { Db } from '../store/db.js';
+import { getDelivery, listQuarantined, quarantineDelivery, releaseFromQuarantine, type DeliveryRow } from '../store/deliveries.js';
 
 export type RetryResult =
   | { id: number; status: 'stored'; entries: number; newEntries: number }

@@ -10,13 +10,13 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
-import { errorMessage } from '../shared/errorMessage.js';
-import type { PayloadEvent } from '../shared/payload.js';
-import { parseBytes, PayloadError } from './parser/parse.js';
-import { parseInWorker } from './parser/parseFile.js';
-import type { Db } from './store/db.js';
-import { countDuplicate, findDeliveryByContent, finishDelivery, insertDelivery, keepPayload, quarantineDelivery, reopenQuarantined } from './store/deliveries.js';
-import { PayloadWriter } from './store/payloadWriter.js';
+import { errorMessage } from '../../shared/errorMessage.js';
+import type { PayloadEvent } from '../../shared/payload.js';
+import { parseBytes, PayloadError } from '../parser/parse.js';
+import { parseInWorker } from '../parser/parseFile.js';
+import type { Db } from '../store/db.js';
+import { countDuplicate, findDeliveryByContent, finishDelivery, insertDelivery, keepPayload, quarantineDelivery, reopenQuarantined } from '../store/deliveries.js';
+import { PayloadWriter } from '../store/payloadWriter.js';
 
 export type ImportStatus = 'new' | 'duplicate' | 'failed';
 

@@ -3,9 +3,9 @@
 // quarantine), 503 when it could not be committed, so the vendor tries again.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../../shared/errorMessage.js';
-import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../parser/deliveryPayload.js';
-import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../store/deliveries.js';
+import { errorMessage } from '../../../shared/errorMessage.js';
+import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
+import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
 import { FormError, readFormField } from './formField.js';
 import type { GroupCommit } from './groupCommit.js';
 

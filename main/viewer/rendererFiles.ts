@@ -4,7 +4,7 @@
 import { extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const RENDERER_DIR = fileURLToPath(new URL('../renderer/', import.meta.url)).replace(/[/\\]$/, '');
+export const RENDERER_DIR = fileURLToPath(new URL('../../renderer/', import.meta.url)).replace(/[/\\]$/, '');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -5,8 +5,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { writeEntries, type ExportWorkerData } from './entryExport.js';
-import { openDatabase } from './store/db.js';
-import { errorMessage } from '../shared/errorMessage.js';
+import { openDatabase } from '../store/db.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 
 const { path, filter, cacheMiB, shared, slotBytes, ...options } = workerData as ExportWorkerData;
 const port = parentPort!;

@@ -4,11 +4,11 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { EntryFilter } from '../shared/api.js';
-import { csvRow } from '../shared/csv.js';
-import { EXPORT_COLUMNS, exportValues, isoTime, type EntryRecord } from '../shared/entryRecord.js';
-import type { Db } from './store/db.js';
-import { allEntries } from './store/entryQuery.js';
+import type { EntryFilter } from '../../shared/api.js';
+import { csvRow } from '../../shared/csv.js';
+import { EXPORT_COLUMNS, exportValues, isoTime, type EntryRecord } from '../../shared/entryRecord.js';
+import type { Db } from '../store/db.js';
+import { allEntries } from '../store/entryQuery.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 

@@ -4,8 +4,8 @@
 // handed the store options that leave indexing to the group). Every job's promise settles only
 // after the COMMIT has returned — or failed, in which case every job of the group fails and the
 // receiver answers 503 so the vendor retries.
-import type { Db } from '../store/db.js';
-import { indexContentAfter, newestEntryId } from '../store/payloadWriter.js';
+import type { Db } from '../../store/db.js';
+import { indexContentAfter, newestEntryId } from '../../store/payloadWriter.js';
 
 /** What a job is told: store with these options (the group indexes the content itself). */
 export const IN_GROUP = { deferIndexing: true } as const;
