@@ -64,7 +64,7 @@ test('the Linux package layout: app in the asar, the SQLite binary unpacked, not
   for (const [what, pattern] of [
     ['tests', /^\/dist\/test\//],
     ['benchmarks', /^\/dist\/bench\//],
-    ['source maps', /\.map$/],
+    ['source maps and type declarations', /\.(map|d\.ts)$|\/\.tsbuildinfo/],
     ['SQLite sources', /^\/node_modules\/better-sqlite3\/(deps|src)\//],
     ['dev dependencies', /^\/node_modules\/(electron|playwright-core|vite|typescript|react)\//],
   ] as const) {

@@ -4,6 +4,7 @@
 // file of any size. What had to be repaired to read a document is reported with it (ParseInfo),
 // never silently: the delivery records it, and its raw bytes stay as they came.
 import { isAscii, isUtf8 } from 'node:buffer';
+import { TextDecoder } from 'node:util';
 import type { PayloadEvent } from '../../shared/payload.js';
 import { encodingCandidates, encodingNote, UTF8_LENIENT } from './encoding.js';
 import { looksMagicQuoted, Unslasher } from './magicQuotes.js';
