@@ -133,6 +133,34 @@ describe('the desk in a browser', () => {
     await done(page);
   });
 
+  test('a search inside a room says so, and offers every room with its count', async () => {
+    const page = await openViewer();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
+    await page.getByTestId('search').fill('chatter');
+    await page.getByTestId('result-count').filter({ hasText: '0 hits in #games' }).waitFor();
+    const widen = page.getByTestId('search-all-rooms');
+    assert.match(await widen.innerText(), /All rooms: 60 hits/);
+    await screenshot(page, 'search-in-room-light');
+    await widen.click();
+    await page.getByTestId('result-count').filter({ hasText: /^60 hits/ }).waitFor();
+    assert.match(await page.locator('.main-head h1').innerText(), /All rooms/);
+    await done(page);
+  });
+
+  test('a long room name stays clear of its count', async () => {
+    const long = `a-room-with-a-very-long-name-${'x'.repeat(60)}`;
+    await deliver({ [long]: [{ ts: Date.UTC(2024, 2, 1, 13), user: 'u', content: 'in a long-named room' }] }, 'long-name');
+    const page = await openViewer();
+    const room = page.locator(`[data-room="${long}"]`);
+    await room.waitFor();
+    const [box, name, count] = await Promise.all([room.boundingBox(), room.locator('.room-name').boundingBox(), room.locator('.room-count').boundingBox()]);
+    assert.ok(box && name && count);
+    assert.ok(count.x - (name.x + name.width) >= 4, `the name (to ${name.x + name.width}) runs into the count (from ${count.x})`);
+    assert.ok(count.x + count.width <= box.x + box.width, `the count (to ${count.x + count.width}) is pushed out of its row (to ${box.x + box.width})`);
+    await done(page);
+  });
+
   test('a user link shows all their activity', async () => {
     const page = await openViewer();
     await page.locator('[data-room=games]').click();

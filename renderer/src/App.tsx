@@ -128,7 +128,7 @@ export function App() {
   } else if (view.kind === 'user') {
     body = <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   } else if (searching) {
-    body = <SearchResults filter={filter} zone={zone} liveTick={slowTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
+    body = <SearchResults filter={filter} zone={zone} liveTick={slowTick} onUser={openUser} onOpen={openEntry} onError={reportError} onAllRooms={() => selectRoom(undefined)} />;
   } else {
     body = <Timeline filter={filter} zone={zone} liveTick={liveTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   }

@@ -13,10 +13,16 @@ interface Props {
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
   onError: (message: string) => void;
+  /** Widen a search made inside one room to all rooms. */
+  onAllRooms: () => void;
 }
 
-export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError }: Props) {
+const hitCount = (result: SearchResult) => `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
+
+export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError, onAllRooms }: Props) {
   const [result, setResult] = useState<SearchResult | null>(null);
+  /** The same search in every room, when this one is inside a room: how much lies outside it. */
+  const [everywhere, setEverywhere] = useState<SearchResult | null>(null);
   const [selected, setSelected] = useState(0);
   const filterKey = JSON.stringify(filter);
 
@@ -30,6 +36,13 @@ export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError 
         setSelected((s) => Math.min(s, Math.max(0, value.hits.length - 1)));
       })
       .catch((error: Error) => !cancelled && onError(error.message));
+    setEverywhere(null);
+    if (filter.room !== undefined) {
+      api.search({ filter: { ...filter, room: undefined }, limit: 1 }).then(
+        (value) => !cancelled && setEverywhere(value),
+        () => {}, // only a hint: the search itself reports its own errors
+      );
+    }
     return () => {
       cancelled = true;
     };
@@ -37,7 +50,7 @@ export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError 
   }, [filterKey, liveTick]);
 
   if (!result) return <div className="timeline-empty">Searching…</div>;
-  const count = `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
+  const count = hitCount(result);
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     const move = (to: number) => {
@@ -55,7 +68,13 @@ export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError 
     <div className="results" tabIndex={0} onKeyDown={onKeyDown} data-testid="search-results">
       <div className="results-count" data-testid="result-count">
         {count}
+        {filter.room !== undefined && <> in #{filter.room}</>}
         {result.hits.length < result.total && <span className="muted"> · newest {result.hits.length} shown</span>}
+        {filter.room !== undefined && everywhere && (
+          <button type="button" className="ghost results-widen" onClick={onAllRooms} data-testid="search-all-rooms">
+            All rooms: {hitCount(everywhere)}
+          </button>
+        )}
       </div>
       {result.hits.length === 0 && <div className="timeline-empty">Nothing matches.</div>}
       {result.hits.map((hit, i) => (
