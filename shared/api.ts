@@ -74,6 +74,11 @@ export interface Histogram {
   to: number;
   bucketMs: number;
   counts: number[];
+  /**
+   * Entries left out because they lie far from the rest (one in 2005 among a million in 2020 would
+   * squeeze everything into one bar): how many, and the earliest and latest of them.
+   */
+  outliers?: { before: number; after: number; earliest: number | null; latest: number | null };
 }
 
 export interface ReceiverStatus {

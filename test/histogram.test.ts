@@ -43,3 +43,22 @@ test('the activity histogram counts exactly what the entries hold, per room, ove
   assert.equal(user.counts.reduce((a, b) => a + b, 0), 750);
   db.close();
 });
+
+test('a few entries far from the rest are left out of the chart and counted, not squeezing it into one bar', () => {
+  const db = openDatabase(join(tempDir(), 'omv.sqlite'));
+  const base = Date.UTC(2020, 0, 1);
+  const bulk: EntrySpec[] = Array.from({ length: 2000 }, (_, i) => ({ ts: base + i * 3_600_000, user: 'u', content: `m${i}` }));
+  const stray = [{ ts: Date.UTC(2005, 5, 1), user: 'old', content: 'from 2005' }, { ts: Date.UTC(2031, 0, 1), user: 'late', content: 'from 2031' }];
+  const xml = Buffer.from(messagesXml({ lobby: [...stray, ...bulk] }));
+  storeDelivery(db, { source: 'callback', function: 'sendOfflineMessages', domainId: 'd', type: null, callId: '1', receivedAt: 0, payload: xml, payloadSize: xml.length, sha256: 'h' }, { ok: true, events: parseBytes(xml).events, repairs: [] });
+  const chart = entryHistogram(db, {}, 100);
+  assert.deepEqual(chart.outliers, { before: 1, after: 1, earliest: Date.UTC(2005, 5, 1), latest: Date.UTC(2031, 0, 1) });
+  assert.equal(chart.from, base);
+  assert.equal(chart.counts.reduce((a, b) => a + b, 0), 2000);
+  assert.ok(chart.counts.filter((n) => n > 0).length > 50, 'the bulk is spread over the chart, not one bar');
+  // A range the moderator chose is shown whole.
+  const chosen = entryHistogram(db, { from: Date.UTC(2004, 0, 1), to: Date.UTC(2032, 0, 1) }, 100);
+  assert.equal(chosen.outliers, undefined);
+  assert.equal(chosen.counts.reduce((a, b) => a + b, 0), 2002);
+  db.close();
+});

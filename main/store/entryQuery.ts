@@ -2,7 +2,7 @@
 // keyset position on (timestamp, id) — never OFFSET — serves the timeline, the search
 // (entrySearch.ts), the context view and the export alike. Search is just another filter: FTS
 // matches become rowids.
-import type { EntryFilter, Keyset } from '../../shared/api.js';
+import type { EntryFilter, Histogram, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
@@ -178,11 +178,28 @@ export function* allEntries(db: Db, filter: EntryFilter, pageSize = 1000): Gener
   }
 }
 
-export interface HistogramData {
-  from: number;
-  to: number;
-  bucketMs: number;
-  counts: number[];
+export type HistogramData = Histogram;
+
+/**
+ * The hours holding the bulk of the entries, when a few far away would squeeze the chart: the
+ * points a small share in from each end (0.1%, or three entries in a small set), widened by half
+ * their distance (so no part of the bulk is cut), used when the whole span is more than three
+ * times that. Null when nothing lies that far out.
+ */
+function bulkOf(perHour: Map<number, number>): { first: number; last: number } | null {
+  const hours = [...perHour.keys()].sort((a, b) => a - b);
+  const total = hours.reduce((sum, hour) => sum + perHour.get(hour)!, 0);
+  const quantile = (share: number) => {
+    let seen = 0;
+    for (const hour of hours) if ((seen += perHour.get(hour)!) >= share * total) return hour;
+    return hours.at(-1)!;
+  };
+  const share = Math.max(0.001, Math.min(0.05, 3 / total));
+  const [low, high] = [quantile(share), quantile(1 - share)];
+  const margin = Math.max(24, (high - low) / 2);
+  const first = hours.find((hour) => hour >= low - margin)!;
+  const last = hours.findLast((hour) => hour <= high + margin)!;
+  return hours.at(-1)! - hours[0]! > 3 * (last - first + 1) ? { first, last } : null;
 }
 
 /**
@@ -206,24 +223,41 @@ function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): Histogra
   const from = Math.max(range.lo * HOUR_MS, filter.from ?? -Infinity);
   const to = Math.min((range.hi + 1) * HOUR_MS - 1, filter.to ?? Infinity);
   if (to < from) return { from: 0, to: 0, bucketMs: 1, counts: [] };
-  const bucketHours = Math.ceil((to - from + 1) / buckets / HOUR_MS);
+  const ranged = filter.from !== undefined || filter.to !== undefined;
   // Less than a day, or a zoomed-in range, wants finer buckets than hours: count those directly.
-  if (to - from < 24 * HOUR_MS || (bucketHours < 3 && (filter.from !== undefined || filter.to !== undefined))) return null;
-  const firstHour = Math.floor(from / HOUR_MS);
-  const lastHour = Math.floor(to / HOUR_MS);
-  const counts = new Array<number>(Math.floor((lastHour - firstHour) / bucketHours) + 1).fill(0);
+  if (to - from < 24 * HOUR_MS || (Math.ceil((to - from + 1) / buckets / HOUR_MS) < 3 && ranged)) return null;
+  let firstHour = Math.floor(from / HOUR_MS);
+  let lastHour = Math.floor(to / HOUR_MS);
   const perHour = new Map(
     db
       .prepare<[number, number], [number, number]>(`SELECT hour, sum(entries) FROM activity WHERE ${room} AND hour BETWEEN ? AND ? GROUP BY hour`)
       .raw()
       .all(firstHour, lastHour),
   );
+  // A range the moderator chose is shown as chosen; otherwise a few far-off entries are left out.
+  const bulk = ranged ? null : bulkOf(perHour);
+  let outliers: Histogram['outliers'];
+  if (bulk) {
+    outliers = { before: 0, after: 0, earliest: null, latest: null };
+    for (const [hour, n] of perHour) {
+      if (hour < bulk.first) outliers.before += n;
+      else if (hour > bulk.last) outliers.after += n;
+      else continue;
+      perHour.delete(hour);
+    }
+    const edge = (which: 'min' | 'max') => db.prepare<[], number>(`SELECT ${which}(ts) FROM entries WHERE ${room}`).pluck().get()!;
+    if (outliers.before) outliers.earliest = edge('min');
+    if (outliers.after) outliers.latest = edge('max');
+    [firstHour, lastHour] = [bulk.first, bulk.last];
+  }
+  const bucketHours = Math.max(1, Math.ceil((lastHour - firstHour + 1) / buckets));
+  const counts = new Array<number>(Math.floor((lastHour - firstHour) / bucketHours) + 1).fill(0);
   // The hours the range's ends cut through are counted exactly, from their own entries.
   const within = db.prepare<[number, number], number>(`SELECT count(*) FROM entries WHERE ${room} AND ts BETWEEN ? AND ?`).pluck();
   if (from > firstHour * HOUR_MS) perHour.set(firstHour, within.get(from, Math.min(to, (firstHour + 1) * HOUR_MS - 1))!);
   if (to < (lastHour + 1) * HOUR_MS - 1 && lastHour !== firstHour) perHour.set(lastHour, within.get(lastHour * HOUR_MS, to)!);
   for (const [hour, n] of perHour) counts[Math.floor((hour - firstHour) / bucketHours)]! += n;
-  return { from: firstHour * HOUR_MS, to: (firstHour + counts.length * bucketHours) * HOUR_MS, bucketMs: bucketHours * HOUR_MS, counts };
+  return { from: firstHour * HOUR_MS, to: (firstHour + counts.length * bucketHours) * HOUR_MS, bucketMs: bucketHours * HOUR_MS, counts, ...(outliers ? { outliers } : {}) };
 }
 
 function exactHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {

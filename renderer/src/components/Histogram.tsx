@@ -42,6 +42,7 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
     onRange(data.from + lo * data.bucketMs, data.from + (hi + 1) * data.bucketMs - 1);
   };
   const selection = drag && { lo: Math.min(drag.start, drag.end), hi: Math.max(drag.start, drag.end) };
+  const outliers = data.outliers;
 
   return (
     <div className="histogram" title="drag to zoom into a time range">
@@ -67,8 +68,23 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
         ))}
       </svg>
       <div className="histogram-axis">
-        <span>{formatTime(data.from, zone)}</span>
-        <span>{formatTime(Math.min(data.to, data.from + data.counts.length * data.bucketMs), zone)}</span>
+        <span>
+          {outliers && outliers.before > 0 && (
+            <span className="histogram-outliers" title={`left out of the chart, far from the rest; the earliest at ${formatTime(outliers.earliest!, zone)}`} data-testid="outliers-before">
+              +{outliers.before.toLocaleString()} earlier ·{' '}
+            </span>
+          )}
+          {formatTime(data.from, zone)}
+        </span>
+        <span>
+          {formatTime(Math.min(data.to, data.from + data.counts.length * data.bucketMs), zone)}
+          {outliers && outliers.after > 0 && (
+            <span className="histogram-outliers" title={`left out of the chart, far from the rest; the latest at ${formatTime(outliers.latest!, zone)}`} data-testid="outliers-after">
+              {' '}
+              · +{outliers.after.toLocaleString()} later
+            </span>
+          )}
+        </span>
       </div>
     </div>
   );
