@@ -12,8 +12,6 @@ import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
 
-export { cleanFilter } from './readCalls.js';
-
 /** What main answers: the contract's values, after awaiting. */
 export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> } & {
   importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;

@@ -90,7 +90,8 @@ export function createViewerHandler(options: ViewerOptions) {
 
   async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
     const file = rendererFile(pathname, options.staticDir);
-    if (!file) return send(res, pathname.includes('%') ? 400 : 404, pathname.includes('%') ? 'bad path\n' : 'not found\n');
+    // A path names no file of ours: a bad escape is the sender's mistake, anything else is not here.
+    if (!file) return pathname.includes('%') ? send(res, 400, 'bad path\n') : send(res, 404, 'not found\n');
     try {
       if (!(await stat(file)).isFile()) return send(res, 404, 'not found\n');
     } catch {
