@@ -2,6 +2,7 @@
 // search that runs too long is stopped with a message that says what to do, the thread that
 // answers callbacks never waits for it, and the next call is answered as before.
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
 import { writeSyntheticFile } from '../bench/generate.js';
@@ -79,6 +80,21 @@ test('a search stopped at the time limit stops using the processor at once (its 
   const pool = new QueryPool({ path: dbPath, timeoutMs: LIMIT_MS });
   try {
     await assert.rejects(pool.run('search', SLOW_SEARCH), QueryTimeoutError);
+    // The host that ran it is gone (killed, not left to finish): no query host of ours still runs
+    // it, once the kill has been delivered.
+    const running = () =>
+      readdirSync('/proc')
+        .filter((pid) => /^\d+$/.test(pid))
+        .filter((pid) => {
+          try {
+            const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('queryHost.js') && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+          } catch {
+            return false;
+          }
+        });
+    for (let tries = 0; running().length > 0 && tries < 100; tries++) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(running(), [], 'the query host of the stopped search was killed');
     // Over the next second this process (every thread of it) is idle, where a search left running
     // in a thread would keep a core busy until SQLite returned.
     const before = process.cpuUsage();

@@ -106,8 +106,10 @@ export class QueryPool {
   }
 
   private dispatch(): void {
-    // Hosts start on demand, so one that cannot start fails the calls it is given, not a loop.
-    while (this.slots.length < (this.options.hosts ?? 2) && this.queue.length > 0) this.slots.push(this.startSlot());
+    // Hosts start on demand — for calls no idle or starting host will take — so one that cannot
+    // start fails the calls it is given, not a loop.
+    const free = () => this.slots.filter((slot) => slot.job === null).length;
+    while (this.slots.length < (this.options.hosts ?? 2) && this.queue.length > free()) this.slots.push(this.startSlot());
     for (const slot of this.slots) {
       if (!slot.ready || slot.job !== null) continue;
       const job = this.queue.shift();
