@@ -30,7 +30,9 @@ async function main(): Promise<void> {
   const started = performance.now();
   const bytes = await writeSyntheticFile(values.out, options);
   const seconds = (performance.now() - started) / 1000;
-  process.stdout.write(`${values.out}: ${options.entries} entries in ${options.rooms} rooms, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s\n`);
+  process.stdout.write(
+    `${values.out}: ${options.entries} entries in ${options.rooms} rooms, ${(bytes / 1e6).toFixed(1)} MB in ${seconds.toFixed(1)} s\n`,
+  );
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -48,7 +48,9 @@ async function pageSizes(dir: string, file: string, entries: number): Promise<vo
     await importFile(db, file);
     const seconds = (performance.now() - started) / 1000;
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const middle = db.prepare<[number], { ts: number; id: number }>('SELECT ts, id FROM entries ORDER BY ts, id LIMIT 1 OFFSET ?').get(Math.floor(entries / 2))!;
+    const middle = db
+      .prepare<[number], { ts: number; id: number }>('SELECT ts, id FROM entries ORDER BY ts, id LIMIT 1 OFFSET ?')
+      .get(Math.floor(entries / 2))!;
     const page = p50(20, () => entryPage(db, {}, 200, { timestamp: middle.ts, id: middle.id }, 'after'));
     const common = p50(10, () => searchEntries(db, { text: 'the' }, 50, ['[', ']']));
     const phrase = p50(10, () => searchEntries(db, { text: '"hello you"' }, 50, ['[', ']']));
@@ -71,17 +73,28 @@ function ftsVariants(dir: string, source: string, entries: number): void {
   process.stdout.write(`\nFTS5 index variants over the same ${fmt(entries, 0)} messages:\n`);
   const unicode = "tokenize = 'unicode61 remove_diacritics 2'";
   const variants: FtsVariant[] = [
-    { name: 'external content, prefix 2 3 (ours)', create: `CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', ${unicode}, prefix = '2 3')` },
-    { name: 'external content, no prefix index', create: `CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', ${unicode})` },
+    {
+      name: 'external content, prefix 2 3 (ours)',
+      create: `CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', ${unicode}, prefix = '2 3')`,
+    },
+    {
+      name: 'external content, no prefix index',
+      create: `CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', ${unicode})`,
+    },
     { name: 'contentless, prefix 2 3', create: `CREATE VIRTUAL TABLE fts USING fts5(content, content = '', ${unicode}, prefix = '2 3')` },
-    { name: 'trigram, external content', create: "CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', tokenize = 'trigram')" },
+    {
+      name: 'trigram, external content',
+      create: "CREATE VIRTUAL TABLE fts USING fts5(content, content = 'entries', content_rowid = 'id', tokenize = 'trigram')",
+    },
   ];
   for (const variant of variants) {
     const path = join(dir, `fts-${variant.name.replace(/\W+/g, '-')}.sqlite`);
     const db = new Database(path);
     db.pragma('journal_mode = WAL');
     db.exec(`ATTACH '${source}' AS source`);
-    db.exec('CREATE TABLE entries (id INTEGER PRIMARY KEY, content TEXT); INSERT INTO entries SELECT id, content FROM source.entries WHERE content IS NOT NULL;');
+    db.exec(
+      'CREATE TABLE entries (id INTEGER PRIMARY KEY, content TEXT); INSERT INTO entries SELECT id, content FROM source.entries WHERE content IS NOT NULL;',
+    );
     db.exec('DETACH source');
     db.pragma('wal_checkpoint(TRUNCATE)');
     const before = megabytes(path);
@@ -94,22 +107,44 @@ function ftsVariants(dir: string, source: string, entries: number): void {
     const match = db.prepare<[string], number>('SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid DESC LIMIT 50').pluck();
     const trigram = variant.name.startsWith('trigram');
     const queries = trigram ? ['"llo yo"', '"belne"', '"kar"'] : ['"the"', '"hello you"', '"kar"*'];
-    const times = queries.map((q) => `${q} ${fmt(p50(10, () => match.all(q)), 2)} ms`).join(', ');
+    const times = queries
+      .map(
+        (q) =>
+          `${q} ${fmt(
+            p50(10, () => match.all(q)),
+            2,
+          )} ms`,
+      )
+      .join(', ');
     let snippets = 'yes';
     try {
-      const got = db.prepare<[], string | null>("SELECT snippet(fts, 0, '[', ']', '…', 8) FROM fts WHERE fts MATCH '\"the\"' LIMIT 1").pluck().get();
+      const got = db
+        .prepare<[], string | null>("SELECT snippet(fts, 0, '[', ']', '…', 8) FROM fts WHERE fts MATCH '\"the\"' LIMIT 1")
+        .pluck()
+        .get();
       if (got === null || got === undefined || !got.includes('[')) snippets = 'no (no text to cut them from)';
     } catch (error) {
       snippets = `no (${errorMessage(error)})`;
     }
     let baseline = '';
     if (trigram) {
-      const like = db.prepare<[string], number>("SELECT id FROM entries WHERE content LIKE '%' || ? || '%' ORDER BY id DESC LIMIT 50").pluck();
+      const like = db
+        .prepare<[string], number>("SELECT id FROM entries WHERE content LIKE '%' || ? || '%' ORDER BY id DESC LIMIT 50")
+        .pluck();
       const likeAll = db.prepare<[string], number>("SELECT count(*) FROM entries WHERE content LIKE '%' || ? || '%'").pluck();
       const countTri = db.prepare<[string], number>('SELECT count(*) FROM fts WHERE fts MATCH ?').pluck();
       baseline =
-        `\n      substring "belne" newest 50: LIKE ${fmt(p50(5, () => like.all('belne')), 2)} ms; count all: trigram ${fmt(p50(5, () => countTri.get('"belne"')), 1)} ms, ` +
-        `LIKE scan ${fmt(p50(3, () => likeAll.get('belne')), 1)} ms`;
+        `\n      substring "belne" newest 50: LIKE ${fmt(
+          p50(5, () => like.all('belne')),
+          2,
+        )} ms; count all: trigram ${fmt(
+          p50(5, () => countTri.get('"belne"')),
+          1,
+        )} ms, ` +
+        `LIKE scan ${fmt(
+          p50(3, () => likeAll.get('belne')),
+          1,
+        )} ms`;
     }
     process.stdout.write(
       `  ${variant.name}: builds at ${fmt(entries / seconds, 0)} rows/s, index ${fmt(indexMb, 0)} MB; newest 50 matches: ${times}; snippets: ${snippets}${baseline}\n`,
@@ -125,7 +160,9 @@ async function main(): Promise<void> {
   try {
     const file = join(dir, 'chat.xml');
     await writeSyntheticFile(file, { entries, rooms: 20, seed: 5 });
-    process.stdout.write(`omv bench:questions — node ${process.version}, ${new Date().toISOString()}, ${fmt(entries, 0)} generated entries in 20 rooms\n`);
+    process.stdout.write(
+      `omv bench:questions — node ${process.version}, ${new Date().toISOString()}, ${fmt(entries, 0)} generated entries in 20 rooms\n`,
+    );
     await pageSizes(dir, file, entries);
     ftsVariants(dir, join(dir, 'page-4096.sqlite'), entries);
   } finally {

@@ -34,7 +34,9 @@ function helper(args: string[]): Promise<Record<string, number>> {
     const child = spawn(process.execPath, [here('./helper.js'), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`helper ${args[0]} exited ${code}`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve(JSON.parse(out) as Record<string, number>) : reject(new Error(`helper ${args[0]} exited ${code}`)),
+    );
   });
 }
 
@@ -91,7 +93,13 @@ async function durabilityBench(dir: string): Promise<void> {
     const started = performance.now();
     for (let i = 0; i < deliveries; i += group) {
       const together = Array.from({ length: group }, (_, k) => i + k);
-      await Promise.all(together.map((j) => commit.submit((options) => storeDelivery(db, deliveryMeta(j, payloads[j]!), { ok: true, events: parsed[j]!, repairs: [] }, options))));
+      await Promise.all(
+        together.map((j) =>
+          commit.submit((options) =>
+            storeDelivery(db, deliveryMeta(j, payloads[j]!), { ok: true, events: parsed[j]!, repairs: [] }, options),
+          ),
+        ),
+      );
     }
     const perDelivery = (performance.now() - started) / deliveries;
     db.close();
@@ -100,8 +108,16 @@ async function durabilityBench(dir: string): Promise<void> {
   const normal = await run('normal', 'NORMAL', 1);
   const full = await run('full', 'FULL', 1);
   const grouped = await run('grouped', 'FULL', 20);
-  report('store one 100-entry delivery, synchronous=FULL, own commit', `${fmt(full, 2)} ms`, `NORMAL: ${fmt(normal, 2)} ms; FULL costs ${fmt(full / normal, 2)}×`);
-  report('store one 100-entry delivery, FULL, group commit of 20', `${fmt(grouped, 2)} ms`, `${fmt(full / grouped, 2)}× faster than a commit each`);
+  report(
+    'store one 100-entry delivery, synchronous=FULL, own commit',
+    `${fmt(full, 2)} ms`,
+    `NORMAL: ${fmt(normal, 2)} ms; FULL costs ${fmt(full / normal, 2)}×`,
+  );
+  report(
+    'store one 100-entry delivery, FULL, group commit of 20',
+    `${fmt(grouped, 2)} ms`,
+    `${fmt(full / grouped, 2)}× faster than a commit each`,
+  );
 }
 
 /**
@@ -109,7 +125,14 @@ async function durabilityBench(dir: string): Promise<void> {
  * with timestamps moving forward as a live chat's do. Made before the clock starts.
  */
 function payloadXml(n: number): string {
-  return syntheticPayload({ entries: 100, rooms: 1, seed: n, start: Date.UTC(2024, 0, 1) + n * 10_000_000, root: 'messageOffline', attributes: ` type="chat" callID="${n}"` });
+  return syntheticPayload({
+    entries: 100,
+    rooms: 1,
+    seed: n,
+    start: Date.UTC(2024, 0, 1) + n * 10_000_000,
+    root: 'messageOffline',
+    attributes: ` type="chat" callID="${n}"`,
+  });
 }
 
 /** Many small files, as a folder of saved callbacks is: each read once and parsed without a parser thread. */
@@ -191,7 +214,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' }, only: { type: 'string' } },
   });
-  if (values.only !== undefined && !['receiver', 'store'].includes(values.only)) throw new Error('--only takes receiver (durability, callbacks) or store (import, search, export, start-up, UI)');
+  if (values.only !== undefined && !['receiver', 'store'].includes(values.only))
+    throw new Error('--only takes receiver (durability, callbacks) or store (import, search, export, start-up, UI)');
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
   try {
     if (values.only !== 'store') {
@@ -212,7 +236,8 @@ async function main(): Promise<void> {
   }
   const width = Math.max(...rows.map((r) => r[0].length));
   process.stdout.write(`\nomv bench — node ${process.version}, ${new Date().toISOString()}\n\n`);
-  for (const [what, figure, baseline] of rows) process.stdout.write(`${what.padEnd(width)}  ${figure}\n${baseline ? `${' '.repeat(width)}  ↳ ${baseline}\n` : ''}`);
+  for (const [what, figure, baseline] of rows)
+    process.stdout.write(`${what.padEnd(width)}  ${figure}\n${baseline ? `${' '.repeat(width)}  ↳ ${baseline}\n` : ''}`);
 }
 
 main().catch((error: unknown) => {

@@ -26,7 +26,12 @@ function timings(runs: number, fn: () => unknown): { p50: number; p95: number } 
 /** The least frequent word that still occurs in a few messages: the "rare word" of the set. */
 function rareWord(db: Db): string {
   db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, 'entries_fts', 'row')");
-  return db.prepare<[], string>("SELECT term FROM temp.vocab WHERE doc >= 5 AND term GLOB '[a-z][a-z][a-z]*' ORDER BY doc, term LIMIT 1").pluck().get() ?? 'hello';
+  return (
+    db
+      .prepare<[], string>("SELECT term FROM temp.vocab WHERE doc >= 5 AND term GLOB '[a-z][a-z][a-z]*' ORDER BY doc, term LIMIT 1")
+      .pluck()
+      .get() ?? 'hello'
+  );
 }
 
 export function searchBench(dbPath: string, report: Report): void {
@@ -58,7 +63,9 @@ export function searchBench(dbPath: string, report: Report): void {
   }
 
   const reads = createReadCalls(db);
-  const middle = db.prepare<[number], { ts: number; id: number }>('SELECT ts, id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1').get((span.lo + span.hi) / 2)!;
+  const middle = db
+    .prepare<[number], { ts: number; id: number }>('SELECT ts, id FROM entries WHERE ts >= ? ORDER BY ts, id LIMIT 1')
+    .get((span.lo + span.hi) / 2)!;
   const pages: Array<[string, () => unknown]> = [
     ['newest page, all rooms', () => entryPage(db, {}, 200, undefined, 'before')],
     ['newest page, one room', () => entryPage(db, { room }, 200, undefined, 'before')],
@@ -85,5 +92,9 @@ export async function startupBench(dbPath: string, report: Report): Promise<void
   }
   const node = performance.now();
   await new Promise((resolve) => spawn(process.execPath, ['-e', '0']).on('exit', resolve));
-  report('omv serve: start to ready (listening, URL printed)', `${fmt(Math.min(...times), 0)} ms best of 3`, `a bare node process: ${fmt(performance.now() - node, 0)} ms`);
+  report(
+    'omv serve: start to ready (listening, URL printed)',
+    `${fmt(Math.min(...times), 0)} ms best of 3`,
+    `a bare node process: ${fmt(performance.now() - node, 0)} ms`,
+  );
 }

@@ -15,7 +15,26 @@ export function random(seed: number): () => number {
 }
 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'qui', 'dor', 'bel', 'gan', 'fes', 'hul'];
-const COMMON = ['the', 'a', 'to', 'and', 'you', 'is', 'hello', 'ok', 'lol', 'what', 'yes', 'no', 'thanks', 'here', 'now', 'game', 'chat', 'room'];
+const COMMON = [
+  'the',
+  'a',
+  'to',
+  'and',
+  'you',
+  'is',
+  'hello',
+  'ok',
+  'lol',
+  'what',
+  'yes',
+  'no',
+  'thanks',
+  'here',
+  'now',
+  'game',
+  'chat',
+  'room',
+];
 const EXTRAS = ['café', 'naïve', 'über', 'señor', '😀', '🎉', '👍', 'שלום', 'مرحبا', '日本語', '<b>bold?</b>', 'a&b', '"quoted"'];
 
 export interface SyntheticOptions {

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { CHROMIUM, launchChromium } from './chromium.js';
 import { startServe } from './serve.js';
 
-
 export type Report = (what: string, figure: string, baseline?: string) => void;
 
 const percentile = (values: number[], p: number) => {
@@ -35,7 +34,11 @@ export async function uiBench(db: string, room: string, entries: number, total: 
       await page.locator('.timeline .entry').first().waitFor();
       opens.push(performance.now() - started);
     }
-    report(`UI: open a ${entries.toLocaleString('en-US')}-entry room (click → first rows shown)`, `p50 ${percentile(opens, 50).toFixed(0)} ms, worst ${Math.max(...opens).toFixed(0)} ms`, '5 opens, browser mode');
+    report(
+      `UI: open a ${entries.toLocaleString('en-US')}-entry room (click → first rows shown)`,
+      `p50 ${percentile(opens, 50).toFixed(0)} ms, worst ${Math.max(...opens).toFixed(0)} ms`,
+      '5 opens, browser mode',
+    );
 
     // Scroll: wheel through the timeline (loading older pages as it goes) and record frame gaps.
     await page.locator('.timeline').hover();
@@ -68,13 +71,20 @@ export async function uiBench(db: string, room: string, entries: number, total: 
         const out: number[] = [];
         for (let i = 0; i < 12; i++) {
           const t = performance.now();
-          const response = await fetch('api/search', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ filter: { text: q }, limit: 200 }) });
+          const response = await fetch('api/search', {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ filter: { text: q }, limit: 200 }),
+          });
           await response.json();
           out.push(performance.now() - t);
         }
         return out;
       }, text);
-      report(`API: search ${text} over ${total.toLocaleString('en-US')} entries`, `p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`);
+      report(
+        `API: search ${text} over ${total.toLocaleString('en-US')} entries`,
+        `p50 ${percentile(times, 50).toFixed(0)} ms, p95 ${percentile(times, 95).toFixed(0)} ms`,
+      );
     }
   } finally {
     await browser.close();

@@ -50,7 +50,13 @@ export async function startApp(options: AppOptions): Promise<App> {
   let problem: string | null = null;
   // The UI's reads run on worker threads with their own connections (an in-memory database has
   // no file to share, so its reads stay here).
-  const queries = options.db.memory ? null : new QueryPool({ path: options.db.name, timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS, start: options.startQueryHost });
+  const queries = options.db.memory
+    ? null
+    : new QueryPool({
+        path: options.db.name,
+        timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+        start: options.startQueryHost,
+      });
   const reads = queries?.run ?? readsOnThisThread(options.db);
   const service = createService({
     reads,

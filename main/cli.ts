@@ -50,7 +50,8 @@ async function main(argv: string[]): Promise<number> {
     return await command.run(args);
   } catch (error) {
     const message = errorMessage(error);
-    const isUsage = error instanceof UsageError || error instanceof SearchSyntaxError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    const isUsage =
+      error instanceof UsageError || error instanceof SearchSyntaxError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
     process.stderr.write(`omv ${name}: ${message}\n`);
     if (isUsage) process.stderr.write(`\nusage: ${command.usage}\n`);
     return isUsage ? 2 : 1;

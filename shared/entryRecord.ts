@@ -1,19 +1,5 @@
 // One stored entry as the CLI's export, the API and the UI see it.
-
-export const EXPORT_COLUMNS = [
-  'entry_id',
-  'time_utc',
-  'timestamp_ms',
-  'domain_id',
-  'room',
-  'type',
-  'user_id',
-  'display_name',
-  'invisible',
-  'content',
-  'source',
-  'call_id',
-] as const;
+import { DAY_MS } from './instant.js';
 
 export interface EntryRecord {
   id: number;
@@ -29,7 +15,6 @@ export interface EntryRecord {
   callId: string | null;
 }
 
-const DAY_MS = 86_400_000;
 const MAX_TIME_MS = 8.64e15; // the ECMAScript time range
 const TWO_DIGITS = Array.from({ length: 100 }, (_, n) => String(n).padStart(2, '0'));
 const THREE_DIGITS = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
@@ -58,19 +43,36 @@ export function isoTime(ms: number): string {
   return `${lastDayText}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[millis]}Z`;
 }
 
+/** The export's columns, in order, each with how it reads an entry: CSV and JSON lines share them. */
+const COLUMNS = [
+  ['entry_id', (e) => e.id],
+  ['time_utc', (e) => isoTime(e.timestamp)],
+  ['timestamp_ms', (e) => e.timestamp],
+  ['domain_id', (e) => e.domainId],
+  ['room', (e) => e.room],
+  ['type', (e) => e.type],
+  ['user_id', (e) => e.userId],
+  ['display_name', (e) => e.displayName],
+  ['invisible', (e) => e.invisible],
+  ['content', (e) => e.content],
+  ['source', (e) => e.source],
+  ['call_id', (e) => e.callId],
+] as const satisfies ReadonlyArray<readonly [string, (entry: EntryRecord) => string | number | boolean | null]>;
+
+export type ExportColumn = (typeof COLUMNS)[number][0];
+export const EXPORT_COLUMNS: readonly ExportColumn[] = COLUMNS.map(([name]) => name);
+
+/** An entry's export cells, typed (numbers, booleans, nulls): a JSON line's object. */
+export function exportRecord(entry: EntryRecord): Record<ExportColumn, string | number | boolean | null> {
+  const record = {} as Record<ExportColumn, string | number | boolean | null>;
+  for (const [name, read] of COLUMNS) record[name] = read(entry);
+  return record;
+}
+
+/** An entry's export cells as a CSV row holds them: booleans spelt out. */
 export function exportValues(entry: EntryRecord): Array<string | number | null> {
-  return [
-    entry.id,
-    isoTime(entry.timestamp),
-    entry.timestamp,
-    entry.domainId,
-    entry.room,
-    entry.type,
-    entry.userId,
-    entry.displayName,
-    entry.invisible === null ? null : String(entry.invisible),
-    entry.content,
-    entry.source,
-    entry.callId,
-  ];
+  return COLUMNS.map(([, read]) => {
+    const value = read(entry);
+    return typeof value === 'boolean' ? String(value) : value;
+  });
 }

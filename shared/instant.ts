@@ -1,7 +1,8 @@
 // A moment as people type it: epoch milliseconds, or an ISO 8601 date or time, UTC unless it
 // names a zone. The command line's --from/--to and the search box's before:/after: read it alike.
 
-const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+export const DAY_MS = 24 * HOUR_MS;
 
 export interface Instant {
   ms: number;

@@ -73,9 +73,13 @@ describe('omv import → omv export', () => {
     assert.equal((await omv(['import', '--db', dbPath, join(dir, 'archive.xml'), join(dir, 'abuse.xml')])).code, 0);
     const db = openDatabase(dbPath);
     const linked = db
-      .prepare('SELECT r.abuser_user_id, r.description, e.content FROM abuse_reports r JOIN abuse_report_entries l ON l.report_id = r.id JOIN entries e ON e.id = l.entry_id')
+      .prepare(
+        'SELECT r.abuser_user_id, r.description, e.content FROM abuse_reports r JOIN abuse_report_entries l ON l.report_id = r.id JOIN entries e ON e.id = l.entry_id',
+      )
       .all();
-    assert.deepEqual(linked, [{ abuser_user_id: '23456', description: 'Said awful things to me accused me of being a "pimp"', content: 'this is my message' }]);
+    assert.deepEqual(linked, [
+      { abuser_user_id: '23456', description: 'Said awful things to me accused me of being a "pimp"', content: 'this is my message' },
+    ]);
     assert.equal(db.prepare("SELECT count(*) FROM entries WHERE type = 'msg'").pluck().get(), 1);
     db.close();
   });
@@ -85,7 +89,13 @@ describe('omv import → omv export', () => {
     const db = join(dir, 'omv.sqlite');
     const result = await omv(['import', '--db', db, join(dir, 'bad.xml'), join(dir, 'good.xml')]);
     assert.equal(result.code, 1);
-    assert.match(result.stdout, new RegExp(`^failed {5}${join(dir, 'bad.xml')}:9:\\d+: unexpected close tag \\(kept in quarantine as delivery 1; 1 new entries before the error were stored\\)$`, 'm'));
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `^failed {5}${join(dir, 'bad.xml')}:9:\\d+: unexpected close tag \\(kept in quarantine as delivery 1; 1 new entries before the error were stored\\)$`,
+        'm',
+      ),
+    );
     assert.match(result.stdout, /^new {8}.*good\.xml: 3 entries \(2 new\)$/m);
     assert.match(result.stdout, /2 files: 1 new, 0 duplicate, 1 failed/);
     const missing = await omv(['import', '--db', db, join(dir, 'nope.xml')]);
@@ -129,7 +139,10 @@ describe('omv export', () => {
     const result = await omv(['export', '--db', await hostileDb(), '--format', 'jsonl', '--user', 'mallory']);
     assert.equal(result.code, 0, result.stderr);
     assert.deepEqual(
-      result.stdout.trimEnd().split('\n').map((line) => JSON.parse(line) as unknown),
+      result.stdout
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as unknown),
       [
         {
           entry_id: 1,
@@ -222,19 +235,29 @@ describe('omv export', () => {
 describe('omv search, stats, quarantine', () => {
   test('search shows room, time and user with the match marked, newest first', async () => {
     const dir = files({
-      's.xml': messagesXml({ lobby: [{ ts: 1000, user: 'ann', content: 'the quick brown fox' }, { ts: 2000, user: 'bob', invisible: 'true', content: 'a quick reply' }] }),
+      's.xml': messagesXml({
+        lobby: [
+          { ts: 1000, user: 'ann', content: 'the quick brown fox' },
+          { ts: 2000, user: 'bob', invisible: 'true', content: 'a quick reply' },
+        ],
+      }),
     });
     const db = join(dir, 'omv.sqlite');
     await omv(['import', '--db', db, '--domain', 'site', join(dir, 's.xml')]);
     const result = await omv(['search', '--db', db, 'quick']);
     assert.equal(
       result.stdout,
-      '1970-01-01T00:00:02.000Z  site/lobby  bob [invisible]: a [quick] reply\n' + '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n' + '2 of 2 hits shown\n',
+      '1970-01-01T00:00:02.000Z  site/lobby  bob [invisible]: a [quick] reply\n' +
+        '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n' +
+        '2 of 2 hits shown\n',
     );
     assert.equal((await omv(['search', '--db', db, '--limit', '1', 'quick'])).stdout.split('\n').at(-2), '1 of 2 hits shown');
     assert.equal((await omv(['search', '--db', db, 'zebra'])).stdout, 'no hits\n');
     // The desk's search language: filters too.
-    assert.equal((await omv(['search', '--db', db, 'from:ann quick'])).stdout, '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n1 of 1 hits shown\n');
+    assert.equal(
+      (await omv(['search', '--db', db, 'from:ann quick'])).stdout,
+      '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n1 of 1 hits shown\n',
+    );
     assert.equal((await omv(['search', '--db', db, 'in:elsewhere', 'quick'])).stdout, 'no hits\n');
     const onlyExcluded = await omv(['search', '--db', db, '--', '-quick']);
     assert.equal(onlyExcluded.code, 2);
@@ -250,7 +273,18 @@ describe('omv search, stats, quarantine', () => {
     const kept = Buffer.from(SEED_XML);
     insertDelivery(
       db,
-      { source: 'callback', function: 'sendOfflineMessages', domainId: 'example.com', type: 'chat', callId: '9', receivedAt: 0, payload: kept, payloadSize: kept.length, sha256: 'x', filePath: null },
+      {
+        source: 'callback',
+        function: 'sendOfflineMessages',
+        domainId: 'example.com',
+        type: 'chat',
+        callId: '9',
+        receivedAt: 0,
+        payload: kept,
+        payloadSize: kept.length,
+        sha256: 'x',
+        filePath: null,
+      },
       'quarantined',
       'rejected by an older parser',
     );
@@ -258,7 +292,10 @@ describe('omv search, stats, quarantine', () => {
 
     const list = await omv(['quarantine', '--db', dbPath, 'list']);
     assert.match(list.stdout, /^1\t.*\timport .*bad\.xml\t39 bytes\tmalformed payload at 1:\d+: a <room> has no <name>$/m);
-    assert.match(list.stdout, /^2\t1970-01-01T00:00:00\.000Z\tsendOfflineMessages example\.com call 9\t\d+ bytes\trejected by an older parser$/m);
+    assert.match(
+      list.stdout,
+      /^2\t1970-01-01T00:00:00\.000Z\tsendOfflineMessages example\.com call 9\t\d+ bytes\trejected by an older parser$/m,
+    );
     assert.match(list.stdout, /^2 quarantined$/m);
 
     const show = await omv(['quarantine', '--db', dbPath, 'show', '2']);

@@ -10,7 +10,11 @@ import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
 function payload(n: number): string {
-  const entries = Array.from({ length: 100 }, (_, i) => ({ ts: 1_700_000_000_000 + n * 1000 + i, user: `u${i % 7}`, content: `burst ${n} message ${i}` }));
+  const entries = Array.from({ length: 100 }, (_, i) => ({
+    ts: 1_700_000_000_000 + n * 1000 + i,
+    user: `u${i % 7}`,
+    content: `burst ${n} message ${i}`,
+  }));
   return messagesXml({ [`room${n % 5}`]: entries }, { callID: `burst-${n}` });
 }
 
@@ -47,10 +51,12 @@ test('a kill -9 during a burst of deliveries loses none that was answered 200', 
 
   const db = openDatabase(dbPath);
   const stored = new Map(
-    (db.prepare("SELECT call_id, entry_count FROM deliveries WHERE status = 'stored'").all() as Array<{ call_id: string; entry_count: number }>).map((row) => [
-      row.call_id,
-      row.entry_count,
-    ]),
+    (
+      db.prepare("SELECT call_id, entry_count FROM deliveries WHERE status = 'stored'").all() as Array<{
+        call_id: string;
+        entry_count: number;
+      }>
+    ).map((row) => [row.call_id, row.entry_count]),
   );
   const entriesOf = db.prepare('SELECT count(*) FROM entries e JOIN deliveries d ON d.id = e.delivery_id WHERE d.call_id = ?').pluck();
   for (const n of acknowledged) {

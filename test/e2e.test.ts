@@ -28,7 +28,10 @@ async function done(page: Page): Promise<void> {
 }
 
 function deliver(rooms: Parameters<typeof messagesXml>[0], callID: string) {
-  return postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }), messagesXml(rooms, { callID }));
+  return postForm(
+    callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }),
+    messagesXml(rooms, { callID }),
+  );
 }
 
 async function openViewer(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
@@ -49,7 +52,11 @@ before(async () => {
   server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], { killAfterTest: false });
   viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
   const base = Date.UTC(2024, 2, 1, 9, 0);
-  const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({ ts: base + i * 60_000, user: `user${i % 6}`, content: `lobby chatter number ${i}` }));
+  const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({
+    ts: base + i * 60_000,
+    user: `user${i % 6}`,
+    content: `lobby chatter number ${i}`,
+  }));
   lobby.splice(10, 0, { ts: base + 10 * 60_000 + 1, user: 'user1', type: 'join' });
   const answers = [
     await deliver({ lobby, games: [{ ts: base + 5, user: 'gamer', content: 'good game everyone' }] }, 'seed-1'),
@@ -82,7 +89,10 @@ describe('the desk in a browser', () => {
 
   test('a callback appears live, without a reload', async () => {
     const page = await openViewer();
-    const answer = await deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn just arrived' }] }, 'live-1');
+    const answer = await deliver(
+      { lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn just arrived' }] },
+      'live-1',
+    );
     assert.equal(answer.status, 200);
     await page.locator('.entry', { hasText: 'a unicorn just arrived' }).waitFor({ timeout: 5000 });
     await page.getByTestId('deliveries-today').filter({ hasText: '3 today' }).waitFor();
@@ -99,11 +109,15 @@ describe('the desk in a browser', () => {
     await page.locator('.entry', { hasText: 'unicorn' }).getByRole('button', { name: 'context ›' }).click();
     const focused = page.locator('.entry.focused');
     await focused.waitFor();
-    await page.waitForFunction(() => {
-      const row = document.querySelector('.entry.focused')?.getBoundingClientRect();
-      const list = document.querySelector('.timeline')?.getBoundingClientRect();
-      return !!row && !!list && row.top >= list.top && row.bottom <= list.bottom;
-    }, undefined, { timeout: 5000 });
+    await page.waitForFunction(
+      () => {
+        const row = document.querySelector('.entry.focused')?.getBoundingClientRect();
+        const list = document.querySelector('.timeline')?.getBoundingClientRect();
+        return !!row && !!list && row.top >= list.top && row.bottom <= list.bottom;
+      },
+      undefined,
+      { timeout: 5000 },
+    );
     assert.match(await focused.innerText(), /a unicorn just arrived/);
     assert.ok((await page.locator('.timeline .entry').count()) > 10, 'the surrounding entries are shown');
     assert.match(await page.locator('.main-head h1').innerText(), /#lobby around/);
@@ -143,7 +157,10 @@ describe('the desk in a browser', () => {
     assert.match(await widen.innerText(), /All rooms: 60 hits/);
     await screenshot(page, 'search-in-room-light');
     await widen.click();
-    await page.getByTestId('result-count').filter({ hasText: /^60 hits/ }).waitFor();
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^60 hits/ })
+      .waitFor();
     assert.match(await page.locator('.main-head h1').innerText(), /All rooms/);
     await done(page);
   });
@@ -154,10 +171,17 @@ describe('the desk in a browser', () => {
     const page = await openViewer();
     const room = page.locator(`[data-room="${long}"]`);
     await room.waitFor();
-    const [box, name, count] = await Promise.all([room.boundingBox(), room.locator('.room-name').boundingBox(), room.locator('.room-count').boundingBox()]);
+    const [box, name, count] = await Promise.all([
+      room.boundingBox(),
+      room.locator('.room-name').boundingBox(),
+      room.locator('.room-count').boundingBox(),
+    ]);
     assert.ok(box && name && count);
     assert.ok(count.x - (name.x + name.width) >= 4, `the name (to ${name.x + name.width}) runs into the count (from ${count.x})`);
-    assert.ok(count.x + count.width <= box.x + box.width, `the count (to ${count.x + count.width}) is pushed out of its row (to ${box.x + box.width})`);
+    assert.ok(
+      count.x + count.width <= box.x + box.width,
+      `the count (to ${count.x + count.width}) is pushed out of its row (to ${box.x + box.width})`,
+    );
     await done(page);
   });
 
@@ -176,7 +200,19 @@ describe('the desk in a browser', () => {
   test('import through the UI shows progress and results, and the new room appears', async () => {
     const page = await openViewer('dark');
     const file = join(dataDir, 'saved-archive.xml');
-    writeFileSync(file, messagesXml({ 'imported-room': [{ ts: 1_000, user: 'old', content: 'from a saved file' }, { ts: 2_000, user: 'old', type: 'leave' }] }, {}, 'messageArchive'));
+    writeFileSync(
+      file,
+      messagesXml(
+        {
+          'imported-room': [
+            { ts: 1_000, user: 'old', content: 'from a saved file' },
+            { ts: 2_000, user: 'old', type: 'leave' },
+          ],
+        },
+        {},
+        'messageArchive',
+      ),
+    );
     await page.getByTestId('file-input').setInputFiles(file);
     const results = page.getByTestId('import-results');
     await results.waitFor();
@@ -204,7 +240,10 @@ describe('the desk in a browser', () => {
   });
 
   test('the quarantine is one click from the status bar', async () => {
-    await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }), '<messageOffline><room></messageOffline>');
+    await postForm(
+      callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }),
+      '<messageOffline><room></messageOffline>',
+    );
     const page = await openViewer('dark');
     await page.getByTestId('quarantine-button').filter({ hasText: '1 quarantined' }).click();
     const dialog = page.getByTestId('quarantine-dialog');
@@ -227,7 +266,8 @@ describe('the desk in a browser', () => {
 
 describe("the viewer's API guards private chat logs", () => {
   const origin = () => new URL(viewerUrl).origin;
-  const call = (headers: Record<string, string>) => fetch(`${origin()}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+  const call = (headers: Record<string, string>) =>
+    fetch(`${origin()}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
 
   test('no key: 401; a wrong key: 403', async () => {
     assert.equal((await call({})).status, 401);
@@ -256,8 +296,14 @@ describe("the viewer's API guards private chat logs", () => {
 
   test('an upload must say it is one (a cross-site form cannot), a bad path is a 400, an unknown user finds nothing', async () => {
     const key = new URL(viewerUrl).searchParams.get('key')!;
-    const upload = (type: string) => fetch(`${origin()}/api/import?name=x.xml`, { method: 'POST', headers: { 'content-type': type, 'x-omv-key': key }, body: '<messageOffline/>' });
-    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) assert.equal((await upload(type)).status, 415, type);
+    const upload = (type: string) =>
+      fetch(`${origin()}/api/import?name=x.xml`, {
+        method: 'POST',
+        headers: { 'content-type': type, 'x-omv-key': key },
+        body: '<messageOffline/>',
+      });
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'])
+      assert.equal((await upload(type)).status, 415, type);
     assert.equal((await fetch(`${origin()}/%`, { headers: { cookie: `omv_key=${key}` } })).status, 400);
     const search = await fetch(`${origin()}/api/search`, {
       method: 'POST',
@@ -271,10 +317,14 @@ describe("the viewer's API guards private chat logs", () => {
     const key = new URL(viewerUrl).searchParams.get('key')!;
     const { request } = await import('node:http');
     const status = await new Promise<number>((resolve, reject) => {
-      const req = request(`${origin()}/api/rooms`, { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', 'x-omv-key': key } }, (res) => {
-        res.resume();
-        resolve(res.statusCode!);
-      });
+      const req = request(
+        `${origin()}/api/rooms`,
+        { method: 'POST', headers: { host: 'evil.example:80', 'content-type': 'application/json', 'x-omv-key': key } },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode!);
+        },
+      );
       req.on('error', reject);
       req.end('{}');
     });

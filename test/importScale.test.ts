@@ -59,7 +59,10 @@ test('an import killed midway leaves a consistent database, and running it again
   assert.ok(partial >= 60_000 && partial < 400_000, `${partial} entries stored before the kill`);
   assert.equal(db.prepare("SELECT status FROM deliveries WHERE source = 'import'").pluck().get(), 'importing');
   // It is not invisible: omv quarantine list names it, with what to do.
-  assert.match((await omv(['quarantine', '--db', dbPath, 'list'])).stdout, /^1\t.*\timport .*big\.xml\t\d+ bytes\tnot finished \(interrupted, or running now\): omv import the file again\n1 imports not finished$/m);
+  assert.match(
+    (await omv(['quarantine', '--db', dbPath, 'list'])).stdout,
+    /^1\t.*\timport .*big\.xml\t\d+ bytes\tnot finished \(interrupted, or running now\): omv import the file again\n1 imports not finished$/m,
+  );
   const roomTotals = () => db.prepare('SELECT sum(entry_count) FROM rooms').pluck().get();
   assert.equal(roomTotals(), partial, 'room counts match the committed entries');
 
@@ -69,7 +72,10 @@ test('an import killed midway leaves a consistent database, and running it again
   assert.equal(count.get(), 400_000);
   assert.equal(roomTotals(), 400_000);
   assert.deepEqual(db.prepare('SELECT status, entry_count FROM deliveries').all(), [{ status: 'stored', entry_count: 400_000 }]);
-  assert.equal(db.prepare("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'hello'").pluck().get(), db.prepare("SELECT count(*) FROM entries WHERE content LIKE '%hello%'").pluck().get());
+  assert.equal(
+    db.prepare("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'hello'").pluck().get(),
+    db.prepare("SELECT count(*) FROM entries WHERE content LIKE '%hello%'").pluck().get(),
+  );
   db.close();
 });
 

@@ -79,7 +79,8 @@ test('folders: symbolic links to files and folders are followed, a loop is walke
 
 test('many small files are each imported whole', async () => {
   const dir = tempDir();
-  for (let i = 0; i < 300; i++) writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.xml`), messagesXml({ r: [{ ts: i, user: 'u', content: `file ${i}` }] }));
+  for (let i = 0; i < 300; i++)
+    writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.xml`), messagesXml({ r: [{ ts: i, user: 'u', content: `file ${i}` }] }));
   const db = join(tempDir(), 'omv.sqlite');
   const result = await omv(['import', '--db', db, dir]);
   assert.equal(result.code, 0, result.stderr);

@@ -33,7 +33,11 @@ interface Started {
 function launch(env: Record<string, string>): Started {
   const db = join(tempDir(), 'omv.sqlite');
   // In a process group of its own, so that stopping it stops browser mode's server too.
-  const child = spawn(process.execPath, [START, '--db', db, '--port', '0'], { env: { ...process.env, OMV_BROWSER: '', ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const child = spawn(process.execPath, [START, '--db', db, '--port', '0'], {
+    env: { ...process.env, OMV_BROWSER: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -54,7 +58,9 @@ function launch(env: Record<string, string>): Started {
       };
       listeners.add(check);
       check();
-      void exited.then(() => setImmediate(() => (listeners.has(check) ? reject(new Error(`the launcher exited before ${pattern}:\n${output}`)) : undefined)));
+      void exited.then(() =>
+        setImmediate(() => (listeners.has(check) ? reject(new Error(`the launcher exited before ${pattern}:\n${output}`)) : undefined)),
+      );
     });
   return { child, output: () => output, waitFor };
 }
@@ -82,7 +88,10 @@ async function fallsBackWith(env: Record<string, string>, reason: RegExp): Promi
 
 describe('npm start', () => {
   test('without an Electron binary (and no download allowed): one line with the reason, then browser mode', async () => {
-    await fallsBackWith({ ELECTRON_OVERRIDE_DIST_PATH: tempDir('omv-no-electron-'), ELECTRON_SKIP_BINARY_DOWNLOAD: '1' }, /Electron .* is not downloaded and ELECTRON_SKIP_BINARY_DOWNLOAD is set/);
+    await fallsBackWith(
+      { ELECTRON_OVERRIDE_DIST_PATH: tempDir('omv-no-electron-'), ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
+      /Electron .* is not downloaded and ELECTRON_SKIP_BINARY_DOWNLOAD is set/,
+    );
   });
 
   test('no display: browser mode, saying so', async () => {
@@ -98,7 +107,9 @@ describe('npm start', () => {
   });
 
   test('a missing system library: browser mode, naming it', async () => {
-    const dist = fakeElectron(`echo 'electron: error while loading shared libraries: libnss3.so: cannot open shared object file: No such file or directory' >&2\nexit 127`);
+    const dist = fakeElectron(
+      `echo 'electron: error while loading shared libraries: libnss3.so: cannot open shared object file: No such file or directory' >&2\nexit 127`,
+    );
     await fallsBackWith({ ELECTRON_OVERRIDE_DIST_PATH: dist }, /a system library is missing \(libnss3\.so\)/);
   });
 

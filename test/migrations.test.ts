@@ -7,10 +7,7 @@ import { LATEST_VERSION, migrate, MIGRATIONS } from '../main/store/migrations/in
 import { tempDir } from './support/tmp.js';
 
 const tables = (db: Database.Database) =>
-  db
-    .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .pluck()
-    .all();
+  db.prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'index') AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all();
 
 test('migrations are numbered in steps of ten, in order', () => {
   MIGRATIONS.forEach((migration, i) => assert.equal(migration.version, (i + 1) * 10));
@@ -22,7 +19,17 @@ test('0010-initial creates the schema from nothing, and a second open changes no
   assert.equal(db.pragma('user_version', { simple: true }), LATEST_VERSION);
   assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
   const schema = tables(db);
-  for (const name of ['deliveries', 'rooms', 'users', 'entries', 'entries_fts', 'entries_identity', 'abuse_reports', 'abuse_report_entries', 'connection_snapshots']) {
+  for (const name of [
+    'deliveries',
+    'rooms',
+    'users',
+    'entries',
+    'entries_fts',
+    'entries_identity',
+    'abuse_reports',
+    'abuse_report_entries',
+    'connection_snapshots',
+  ]) {
     assert.ok(schema.includes(name), `${name} exists`);
   }
   assert.equal(db.prepare("SELECT v FROM entries_fts_config WHERE k = 'hashsize'").pluck().get(), 4 * 1024 * 1024);
@@ -44,7 +51,10 @@ test('each step applies on top of the one before, keeping its rows', () => {
         "INSERT INTO deliveries (source, domain_id, received_at, payload, payload_size, sha256, status) VALUES ('callback', 'd', ?, x'3c612f3e', 4, 'h', 'stored')",
       ).run(migration.version);
     }
-    const before = { rooms: count('sqlite_schema WHERE type = \'table\''), kept: migration.version > MIGRATIONS[0]!.version ? [count('rooms'), count('deliveries')] : [] };
+    const before = {
+      rooms: count("sqlite_schema WHERE type = 'table'"),
+      kept: migration.version > MIGRATIONS[0]!.version ? [count('rooms'), count('deliveries')] : [],
+    };
     migrate(db, migration.version);
     assert.equal(db.pragma('user_version', { simple: true }), migration.version);
     assert.ok(count("sqlite_schema WHERE type = 'table'") >= before.rooms, `${migration.version} keeps the tables`);

@@ -10,13 +10,21 @@ import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
-const delivery = (n: number) => messagesXml({ [`room${n % 4}`]: Array.from({ length: 20 }, (_, i) => ({ ts: 1_700_000_000_000 + n * 100 + i, user: `u${i}`, content: `delivery ${n} message ${i}` })) });
+const delivery = (n: number) =>
+  messagesXml({
+    [`room${n % 4}`]: Array.from({ length: 20 }, (_, i) => ({
+      ts: 1_700_000_000_000 + n * 100 + i,
+      user: `u${i}`,
+      content: `delivery ${n} message ${i}`,
+    })),
+  });
 
 test('omv backup copies the database while omv serve keeps receiving, and the copy checks out', async () => {
   const dir = tempDir();
   const dbPath = join(dir, 'omv.sqlite');
   const server = await omvServe(['--db', dbPath, '--quiet']);
-  const send = (n: number) => postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'd', callID: `c${n}` }), delivery(n));
+  const send = (n: number) =>
+    postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'd', callID: `c${n}` }), delivery(n));
   for (let n = 0; n < 30; n++) assert.equal((await send(n)).status, 200);
   // Deliveries keep arriving during the backup.
   let sending = true;
@@ -46,7 +54,21 @@ test('omv check: a whole database is ok; a wrong counter and a damaged page are 
   const dbPath = join(dir, 'omv.sqlite');
   const file = join(dir, 'd.xml');
   const { writeFileSync } = await import('node:fs');
-  writeFileSync(file, messagesXml(Object.fromEntries(Array.from({ length: 8 }, (_, r) => [`room${r}`, Array.from({ length: 400 }, (_, i) => ({ ts: i * 1000 + r, user: `u${i % 9}`, content: `room ${r} says ${i} ${'padding '.repeat(20)}` }))]))));
+  writeFileSync(
+    file,
+    messagesXml(
+      Object.fromEntries(
+        Array.from({ length: 8 }, (_, r) => [
+          `room${r}`,
+          Array.from({ length: 400 }, (_, i) => ({
+            ts: i * 1000 + r,
+            user: `u${i % 9}`,
+            content: `room ${r} says ${i} ${'padding '.repeat(20)}`,
+          })),
+        ]),
+      ),
+    ),
+  );
   assert.equal((await omv(['import', '--db', dbPath, file])).code, 0);
   const healthy = await omv(['check', '--db', dbPath]);
   assert.equal(healthy.code, 0, healthy.stdout);
@@ -72,6 +94,10 @@ test('omv check: a whole database is ok; a wrong counter and a damaged page are 
   assert.match(damaged.stdout, /^pages, structure and indexes: \d+ problems?$/m);
 
   const server = await omvServe(['--db', dbPath, '--quiet']);
-  for (let waited = 0; !/THE DATABASE IS DAMAGED/.test(server.output()) && waited < 100; waited++) await new Promise((resolve) => server.child.stderr!.once('data', resolve));
-  assert.match(server.output(), /omv: THE DATABASE IS DAMAGED \(.*\)\. Stop omv, keep the damaged file aside, and restore the latest backup.*Run omv check for the details\./);
+  for (let waited = 0; !/THE DATABASE IS DAMAGED/.test(server.output()) && waited < 100; waited++)
+    await new Promise((resolve) => server.child.stderr!.once('data', resolve));
+  assert.match(
+    server.output(),
+    /omv: THE DATABASE IS DAMAGED \(.*\)\. Stop omv, keep the damaged file aside, and restore the latest backup.*Run omv check for the details\./,
+  );
 });

@@ -31,11 +31,29 @@ describe('payload kinds', () => {
       { kind: 'room', name: 'asfd' },
       {
         kind: 'entry',
-        entry: { room: 'asfd', type: 'leave', timestamp: 1126551110781, timestampRaw: '1126551110781', userId: '1', invisible: false, displayName: null, content: null },
+        entry: {
+          room: 'asfd',
+          type: 'leave',
+          timestamp: 1126551110781,
+          timestampRaw: '1126551110781',
+          userId: '1',
+          invisible: false,
+          displayName: null,
+          content: null,
+        },
       },
       {
         kind: 'entry',
-        entry: { room: 'asfd', type: 'join', timestamp: 1126551112343, timestampRaw: '1126551112343', userId: '1', invisible: false, displayName: null, content: null },
+        entry: {
+          room: 'asfd',
+          type: 'join',
+          timestamp: 1126551112343,
+          timestampRaw: '1126551112343',
+          userId: '1',
+          invisible: false,
+          displayName: null,
+          content: null,
+        },
       },
       {
         kind: 'entry',
@@ -118,7 +136,12 @@ describe('edge cases from the protocol notes', () => {
   });
 
   test('unknown entry types are kept as delivered', () => {
-    const xml = messagesXml({ r: [{ type: 'kick', ts: 10, user: 'mod' }, { type: 'whisper', ts: 11, user: 'a', content: 'psst' }] });
+    const xml = messagesXml({
+      r: [
+        { type: 'kick', ts: 10, user: 'mod' },
+        { type: 'whisper', ts: 11, user: 'a', content: 'psst' },
+      ],
+    });
     assert.deepEqual(
       entries(utf8(xml)).map((e) => e.type),
       ['kick', 'whisper'],
@@ -164,13 +187,17 @@ describe('encodings', () => {
   const accented = 'café crème à la française';
 
   test('iso-8859-1 declared and sent', () => {
-    const parsed = parseBytes(latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: accented }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")));
+    const parsed = parseBytes(
+      latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: accented }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")),
+    );
     assert.equal(parsed.events.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : []))[0], accented);
     assert.equal(parsed.info.encodingNote, null);
   });
 
   test('iso-8859-1 declared but UTF-8 sent: read as UTF-8', () => {
-    const parsed = parseBytes(utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: `${accented} 😀` }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")));
+    const parsed = parseBytes(
+      utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: `${accented} 😀` }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")),
+    );
     assert.equal(parsed.events.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : []))[0], `${accented} 😀`);
     assert.equal(parsed.info.encodingNote, 'declared iso-8859-1, read as utf-8');
   });
@@ -235,9 +262,26 @@ describe('malformed and hostile payloads', () => {
 
   test('entries that cannot be stored faithfully', () => {
     assert.match(parseError(utf8(messagesXml({ r: [{ ts: 'yesterday', user: 'a' }] }))).reason, /not epoch milliseconds/);
-    assert.match(parseError(utf8('<messageOffline><room><name>r</name><messages><entry type="msg"><userID>a</userID></entry></messages></room></messageOffline>')).reason, /no <timestamp>/);
-    assert.match(parseError(utf8('<messageOffline><room><name>r</name><messages><entry><timestamp>1</timestamp></entry></messages></room></messageOffline>')).reason, /no type/);
-    assert.match(parseError(utf8('<messageOffline><room><messages><entry type="msg"><timestamp>1</timestamp></entry></messages></room></messageOffline>')).reason, /before its room has a <name>/);
+    assert.match(
+      parseError(
+        utf8(
+          '<messageOffline><room><name>r</name><messages><entry type="msg"><userID>a</userID></entry></messages></room></messageOffline>',
+        ),
+      ).reason,
+      /no <timestamp>/,
+    );
+    assert.match(
+      parseError(
+        utf8('<messageOffline><room><name>r</name><messages><entry><timestamp>1</timestamp></entry></messages></room></messageOffline>'),
+      ).reason,
+      /no type/,
+    );
+    assert.match(
+      parseError(
+        utf8('<messageOffline><room><messages><entry type="msg"><timestamp>1</timestamp></entry></messages></room></messageOffline>'),
+      ).reason,
+      /before its room has a <name>/,
+    );
   });
 
   test('not XML at all, and empty', () => {
@@ -270,7 +314,14 @@ describe('streaming', () => {
   });
 
   test('Latin-1 bytes found late restart the document in the fallback encoding', async () => {
-    const bytes = latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: 'plain' }, { ts: 2, user: 'a', content: 'naïve' }] }));
+    const bytes = latin1(
+      messagesXml({
+        r: [
+          { ts: 1, user: 'a', content: 'plain' },
+          { ts: 2, user: 'a', content: 'naïve' },
+        ],
+      }),
+    );
     const out = await streamed(bytes, 16);
     assert.deepEqual(out, events(bytes));
     assert.equal(out.filter((e) => e.kind === 'entry').length, 2);
@@ -303,7 +354,10 @@ describe('parsing a file on a worker thread', () => {
     }
   });
 
-  async function fromWorker(bytes: Uint8Array, batchSize: number): Promise<{ steps: FileParseStep['kind'][]; events: PayloadEvent[]; error?: unknown }> {
+  async function fromWorker(
+    bytes: Uint8Array,
+    batchSize: number,
+  ): Promise<{ steps: FileParseStep['kind'][]; events: PayloadEvent[]; error?: unknown }> {
     const path = join(tempDir(), 'payload.xml');
     writeFileSync(path, bytes);
     const steps: FileParseStep['kind'][] = [];
@@ -330,8 +384,15 @@ describe('parsing a file on a worker thread', () => {
     }
   });
 
-  test('a file found not to be UTF-8 restarts, then gives the fallback encoding\'s events', async () => {
-    const bytes = latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: 'plain' }, { ts: 2, user: 'a', content: 'naïve' }] }));
+  test("a file found not to be UTF-8 restarts, then gives the fallback encoding's events", async () => {
+    const bytes = latin1(
+      messagesXml({
+        r: [
+          { ts: 1, user: 'a', content: 'plain' },
+          { ts: 2, user: 'a', content: 'naïve' },
+        ],
+      }),
+    );
     const { steps, events: parsed } = await fromWorker(bytes, 1);
     assert.ok(steps.includes('restart'));
     assert.deepEqual(parsed, events(bytes));
@@ -342,6 +403,9 @@ describe('parsing a file on a worker thread', () => {
     const { events: parsed, error } = await fromWorker(utf8(`${good}<room><name>x</name></oops></messageOffline>`), 1);
     assert.ok(error instanceof PayloadError, String(error));
     assert.match(error.message, /^\d+:\d+: /);
-    assert.deepEqual(parsed.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : [])), ['kept']);
+    assert.deepEqual(
+      parsed.flatMap((e) => (e.kind === 'entry' ? [e.entry.content] : [])),
+      ['kept'],
+    );
   });
 });

@@ -17,7 +17,10 @@ import { tempDir } from './support/tmp.js';
 
 /** One-letter prefixes (not in the prefix index) match most of the vocabulary: FTS5 merges
  * thousands of term lists for each of the 26, and every candidate row is checked against all. */
-const SLOW_SEARCH = { filter: { text: ['a*', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((letter) => `-${letter}*`)].join(' ') }, limit: 50 };
+const SLOW_SEARCH = {
+  filter: { text: ['a*', ...'bcdefghijklmnopqrstuvwxyz'.split('').map((letter) => `-${letter}*`)].join(' ') },
+  limit: 50,
+};
 const LIMIT_MS = 40;
 const dir = tempDir();
 const dbPath = join(dir, 'omv.sqlite');
@@ -45,7 +48,9 @@ test('a read past the time limit is stopped with a clear message, the main threa
     await assert.rejects(pool.run('search', SLOW_SEARCH), (error: Error) => {
       assert.ok(error instanceof QueryTimeoutError);
       assert.ok(
-        error.message.startsWith(`This search took longer than ${LIMIT_MS / 1000} s and was stopped. Narrow it: pick a room, a user (from:) or a time range`),
+        error.message.startsWith(
+          `This search took longer than ${LIMIT_MS / 1000} s and was stopped. Narrow it: pick a room, a user (from:) or a time range`,
+        ),
         error.message,
       );
       return true;
@@ -88,7 +93,11 @@ test('a search stopped at the time limit stops using the processor at once (its 
         .filter((pid) => {
           try {
             const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-            return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('queryHost.js') && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+            return (
+              Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === process.pid &&
+              readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('queryHost.js') &&
+              !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+            );
           } catch {
             return false;
           }
@@ -133,14 +142,20 @@ test('omv serve --query-timeout: the viewer gets the message while callbacks are
     return (await response.json()) as { ok: boolean; value?: unknown; error?: string };
   };
   const slow = call('search', SLOW_SEARCH);
-  const delivery = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '42' }), SEED_XML);
+  const delivery = await postForm(
+    callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '42' }),
+    SEED_XML,
+  );
   assert.equal(delivery.status, 200);
   const answer = await slow;
   assert.equal(answer.ok, false);
   assert.ok(answer.error!.startsWith(`This search took longer than ${LIMIT_MS / 1000} s and was stopped`), answer.error);
   const rooms = await call('rooms', {});
   assert.equal(rooms.ok, true);
-  assert.ok((rooms.value as Array<{ name: string }>).some((room) => room.name === 'asfd'), 'the delivery made during the slow search is there');
+  assert.ok(
+    (rooms.value as Array<{ name: string }>).some((room) => room.name === 'asfd'),
+    'the delivery made during the slow search is there',
+  );
 });
 
 test('omv search and omv export --query stop a search past their --timeout, saying how to narrow it', async () => {

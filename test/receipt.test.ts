@@ -9,14 +9,20 @@ import { callbackUrl, postForm, urlencodedBody } from './support/http.js';
 import { ABUSE_XML, messagesXml, SEED_XML } from './support/payloads.js';
 import { startTestReceiver, type TestReceiver } from './support/receiver.js';
 
-const url = (r: TestReceiver, params: Record<string, string>) => callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'q', type: 'chat', ...params });
-const contents = (r: TestReceiver) => r.db.prepare<[], string>('SELECT content FROM entries WHERE content IS NOT NULL ORDER BY ts').pluck().all();
+const url = (r: TestReceiver, params: Record<string, string>) =>
+  callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'q', type: 'chat', ...params });
+const contents = (r: TestReceiver) =>
+  r.db.prepare<[], string>('SELECT content FROM entries WHERE content IS NOT NULL ORDER BY ts').pluck().all();
 const one = (ts: number, content: string) => messagesXml({ lobby: [{ ts, user: 'u', content }] });
 
 describe('duplicates are only the same data, already kept', () => {
   test('an empty callID= names nothing: every delivery with one is stored', async () => {
     const r = await startTestReceiver();
-    for (const [ts, text] of [[1, 'first'], [2, 'second'], [3, 'third']] as const) {
+    for (const [ts, text] of [
+      [1, 'first'],
+      [2, 'second'],
+      [3, 'third'],
+    ] as const) {
       const answer = await postForm(url(r, { callID: '' }), one(ts, text));
       assert.match(answer.text, /^stored as delivery \d+: 1 entries \(1 new\)/);
     }
@@ -36,14 +42,25 @@ describe('duplicates are only the same data, already kept', () => {
 
   test('after a misspelt function name, the same bytes under the right one are stored', async () => {
     const r = await startTestReceiver();
-    assert.match((await postForm(url(r, { function: 'sendOflineMessages', callID: 'a' }), SEED_XML)).text, /unknown function "sendOflineMessages"/);
+    assert.match(
+      (await postForm(url(r, { function: 'sendOflineMessages', callID: 'a' }), SEED_XML)).text,
+      /unknown function "sendOflineMessages"/,
+    );
     assert.match((await postForm(url(r, { callID: 'b' }), SEED_XML)).text, /^stored as delivery 2: 3 entries \(3 new\)/);
   });
 
   test('different content under a callID already used is stored; what it repeats is not stored twice', async () => {
     const r = await startTestReceiver();
     await postForm(url(r, { callID: '7' }), messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'old' }] }));
-    const reused = await postForm(url(r, { callID: '7' }), messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'old' }, { ts: 2, user: 'u', content: 'new' }] }));
+    const reused = await postForm(
+      url(r, { callID: '7' }),
+      messagesXml({
+        lobby: [
+          { ts: 1, user: 'u', content: 'old' },
+          { ts: 2, user: 'u', content: 'new' },
+        ],
+      }),
+    );
     assert.match(reused.text, /^stored as delivery 2: 2 entries \(1 new\)/);
     assert.deepEqual(contents(r), ['old', 'new']);
   });
@@ -92,7 +109,14 @@ describe('duplicates are only the same data, already kept', () => {
 describe('damaged bytes damage only what they touch', () => {
   test('one stray invalid byte in UTF-8: that message gets U+FFFD, the rest stays UTF-8, and the delivery says so', async () => {
     const r = await startTestReceiver();
-    const xml = Buffer.from(messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'Grüße 日本 😀' }, { ts: 2, user: 'u', content: 'bad X byte' }] }));
+    const xml = Buffer.from(
+      messagesXml({
+        lobby: [
+          { ts: 1, user: 'u', content: 'Grüße 日本 😀' },
+          { ts: 2, user: 'u', content: 'bad X byte' },
+        ],
+      }),
+    );
     xml[xml.indexOf('bad X byte') + 4] = 0xff;
     const answer = await postForm(url(r, { callID: 'u8' }), xml);
     assert.match(answer.text, /^stored as delivery 1: 2 entries \(2 new\); repaired: 1 byte that is not UTF-8 replaced with U\+FFFD/);
@@ -116,25 +140,46 @@ describe('damaged bytes damage only what they touch', () => {
     assert.deepEqual(contents(r), texts);
     assert.equal(r.db.prepare('SELECT name FROM rooms').pluck().get(), 'says a=\\"b\\"');
     // The abuse report's plain-text description, before its messages, is text too.
-    const abuse = ABUSE_XML.replace('accused me of being a "pimp"', 'wrote path=\\"C:\\\\x\\"').replace('this is my message', 'C:\\temp\\new');
+    const abuse = ABUSE_XML.replace('accused me of being a "pimp"', 'wrote path=\\"C:\\\\x\\"').replace(
+      'this is my message',
+      'C:\\temp\\new',
+    );
     await postForm(callbackUrl(r.callbackUrl, { function: 'reportAbuse', domainID: 'q', callID: 'ab' }), Buffer.from(abuse, 'latin1'));
     assert.equal(r.db.prepare('SELECT description FROM abuse_reports').pluck().get(), 'Said awful things to me wrote path=\\"C:\\\\x\\"');
   });
 
   test('a NUL or ESC byte in one message: the others are stored untouched, that one with U+FFFD, and the delivery says so', async () => {
     const r = await startTestReceiver();
-    const xml = messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'innocent before' }, { ts: 2, user: 'u', content: 'nul \u0000 and esc \u001b[31m' }, { ts: 3, user: 'u', content: 'innocent after' }] });
+    const xml = messagesXml({
+      lobby: [
+        { ts: 1, user: 'u', content: 'innocent before' },
+        { ts: 2, user: 'u', content: 'nul \u0000 and esc \u001b[31m' },
+        { ts: 3, user: 'u', content: 'innocent after' },
+      ],
+    });
     const answer = await postForm(url(r, { callID: 'ctl' }), xml);
-    assert.match(answer.text, /^stored as delivery 1: 3 entries \(3 new\); repaired: 2 control characters XML does not allow replaced with U\+FFFD/);
+    assert.match(
+      answer.text,
+      /^stored as delivery 1: 3 entries \(3 new\); repaired: 2 control characters XML does not allow replaced with U\+FFFD/,
+    );
     assert.deepEqual(contents(r), ['innocent before', 'nul \uFFFD and esc \uFFFD[31m', 'innocent after']);
   });
 
   test('a content field over the 1 MiB limit is cut there, the rest of the payload is stored, and the delivery says so', async () => {
     const r = await startTestReceiver();
     const huge = 'x'.repeat((1 << 20) + 10);
-    const xml = messagesXml({ lobby: [{ ts: 1, user: 'u', content: 'before' }, { ts: 2, user: 'u', content: huge }, { ts: 3, user: 'u', content: 'after' }] });
+    const xml = messagesXml({
+      lobby: [
+        { ts: 1, user: 'u', content: 'before' },
+        { ts: 2, user: 'u', content: huge },
+        { ts: 3, user: 'u', content: 'after' },
+      ],
+    });
     const answer = await postForm(url(r, { callID: 'big' }), xml);
-    assert.match(answer.text, /^stored as delivery 1: 3 entries \(3 new\); repaired: <content> of entry 2 \(line \d+\) was longer than 1,048,576 characters: kept the first 1,048,576/);
+    assert.match(
+      answer.text,
+      /^stored as delivery 1: 3 entries \(3 new\); repaired: <content> of entry 2 \(line \d+\) was longer than 1,048,576 characters: kept the first 1,048,576/,
+    );
     const stored = contents(r);
     assert.deepEqual([stored[0], stored[1]!.length, stored[2]], ['before', 1 << 20, 'after']);
   });
@@ -144,7 +189,11 @@ test('a large payload is parsed off the event loop', async () => {
   const r = await startTestReceiver({ maxBodyBytes: 64 << 20 });
   // Malformed at its very end: the whole of it is parsed, and then only its raw bytes are stored,
   // so what could block the event loop is the parse alone.
-  const entries = Array.from({ length: 60_000 }, (_, i) => ({ ts: 1_700_000_000_000 + i, user: `u${i % 50}`, content: `message number ${i} with some words in it` }));
+  const entries = Array.from({ length: 60_000 }, (_, i) => ({
+    ts: 1_700_000_000_000 + i,
+    user: `u${i % 50}`,
+    content: `message number ${i} with some words in it`,
+  }));
   const big = Buffer.from(messagesXml({ lobby: entries }).replace(/<\/messageOffline>\n$/, '</oops></messageOffline>\n'));
   // What parsing it here, on this thread, holds the event loop for.
   const started = performance.now();
@@ -155,10 +204,17 @@ test('a large payload is parsed off the event loop', async () => {
   const body = Buffer.from(urlencodedBody(big));
   const delay = monitorEventLoopDelay({ resolution: 5 });
   delay.enable();
-  const response = await fetch(url(r, { callID: 'big' }), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+  const response = await fetch(url(r, { callID: 'big' }), {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body,
+  });
   const answer = { text: await response.text() };
   delay.disable();
   assert.match(answer.text, /^kept in quarantine as delivery 1: malformed payload at \d+:\d+: unexpected close tag/);
   const longestBlock = delay.max / 1e6;
-  assert.ok(longestBlock < onThisThread / 2, `the event loop was held for ${longestBlock.toFixed(0)} ms; parsing on this thread takes ${onThisThread.toFixed(0)} ms`);
+  assert.ok(
+    longestBlock < onThisThread / 2,
+    `the event loop was held for ${longestBlock.toFixed(0)} ms; parsing on this thread takes ${onThisThread.toFixed(0)} ms`,
+  );
 });

@@ -61,7 +61,10 @@ describe('deliveries', () => {
 
   test('the payload bytes are kept exactly, Latin-1 included', async () => {
     const r = await startTestReceiver();
-    const bytes = Buffer.from(messagesXml({ salon: [{ ts: 1, user: 'zoé', content: 'déjà vu' }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'"), 'latin1');
+    const bytes = Buffer.from(
+      messagesXml({ salon: [{ ts: 1, user: 'zoé', content: 'déjà vu' }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'"),
+      'latin1',
+    );
     assert.equal((await postForm(offline(r.callbackUrl, 'l1'), bytes)).status, 200);
     assert.deepEqual(r.db.prepare('SELECT payload FROM deliveries').pluck().get(), bytes);
     assert.deepEqual(r.db.prepare('SELECT content FROM entries').pluck().get(), 'déjà vu');
@@ -88,7 +91,9 @@ describe('deliveries', () => {
   test('concurrent deliveries are all committed (grouped into shared transactions)', async () => {
     const r = await startTestReceiver();
     const answers = await Promise.all(
-      Array.from({ length: 60 }, (_, i) => postForm(offline(r.callbackUrl, `c${i}`), messagesXml({ room: [{ ts: 1000 + i, user: `u${i}`, content: `hello ${i}` }] }))),
+      Array.from({ length: 60 }, (_, i) =>
+        postForm(offline(r.callbackUrl, `c${i}`), messagesXml({ room: [{ ts: 1000 + i, user: `u${i}`, content: `hello ${i}` }] })),
+      ),
     );
     assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([200]));
     assert.equal(r.db.prepare("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get(), 60);
@@ -126,7 +131,11 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
 
   test('missing xmlData, or no form at all: 400', async () => {
     const r = await startTestReceiver();
-    const other = await fetch(offline(r.callbackUrl, '1'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'nothing=here' });
+    const other = await fetch(offline(r.callbackUrl, '1'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'nothing=here',
+    });
     assert.equal(other.status, 400);
     assert.match(await other.text(), /no "xmlData" field/);
     const json = await fetch(offline(r.callbackUrl, '1'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
@@ -184,10 +193,14 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     socket.on('close', () => (closedAt = Date.now()));
     socket.on('error', () => {});
     socket.resume(); // read whatever the server says before it hangs up, or 'close' never comes
-    socket.write(`POST /callback?function=sendOfflineMessages&callID=s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nxmlData=%3C`);
+    socket.write(
+      `POST /callback?function=sendOfflineMessages&callID=s HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nxmlData=%3C`,
+    );
     const answer = await Promise.race([
       postForm(offline(r.callbackUrl, 'meanwhile'), SEED_XML),
-      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the delivery beside the stalled one got no answer in 5 s')), 5000).unref()),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('the delivery beside the stalled one got no answer in 5 s')), 5000).unref(),
+      ),
     ]);
     assert.equal(answer.status, 200);
     assert.equal(closedAt, 0, 'the delivery beside the stalled one was answered while the stalled one was still open');
@@ -198,7 +211,10 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     await closed;
     clearInterval(nudge);
     assert.ok(closedAt > 0, `the stalled connection was closed by the server: ${JSON.stringify(r.log)}`);
-    assert.ok(r.log.some((line) => /^40[08] /.test(line)), `the server logged the cut-off: ${JSON.stringify(r.log)}`);
+    assert.ok(
+      r.log.some((line) => /^40[08] /.test(line)),
+      `the server logged the cut-off: ${JSON.stringify(r.log)}`,
+    );
     assert.equal(r.db.prepare("SELECT count(*) FROM deliveries WHERE call_id = 's'").pluck().get(), 0);
   });
 });
@@ -208,7 +224,11 @@ describe('access', () => {
     const r = await startTestReceiver({ token: 's3cret/ü' });
     assert.match(r.callbackUrl, /\/callback\/s3cret%2F%C3%BC$/);
     assert.equal((await postForm(offline(r.callbackUrl, '1'), SEED_XML)).status, 200);
-    for (const wrong of [r.callbackUrl.replace('s3cret', 's3crex'), r.callbackUrl.replace(/\/callback\/.*/, '/callback'), `${r.callbackUrl}x`]) {
+    for (const wrong of [
+      r.callbackUrl.replace('s3cret', 's3crex'),
+      r.callbackUrl.replace(/\/callback\/.*/, '/callback'),
+      `${r.callbackUrl}x`,
+    ]) {
       assert.equal((await postForm(offline(wrong, '2'), SEED_XML)).status, 404, wrong);
     }
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);

@@ -22,9 +22,26 @@ test('words are quoted, phrases kept, prefixes and exclusions translated', () =>
 
 test('FTS5 syntax in the search text is only ever text: no query is an error', () => {
   const db = openDatabase(join(tempDir(), 'fts.sqlite'));
-  db.prepare("INSERT INTO entries_fts (rowid, content) VALUES (1, 'AND OR NOT near content: x^y (a) {b} * \"q\"')").run();
+  db.prepare('INSERT INTO entries_fts (rowid, content) VALUES (1, \'AND OR NOT near content: x^y (a) {b} * "q"\')').run();
   const match = db.prepare('SELECT count(*) FROM entries_fts WHERE entries_fts MATCH ?').pluck();
-  for (const text of ['AND', 'OR NOT', 'NEAR(a b)', 'content:x', 'x^y', '(a)', '{b}', '*', '"', '""', 'a"b', "it's", '-', '--x y', 'ünïcödé*', '😀']) {
+  for (const text of [
+    'AND',
+    'OR NOT',
+    'NEAR(a b)',
+    'content:x',
+    'x^y',
+    '(a)',
+    '{b}',
+    '*',
+    '"',
+    '""',
+    'a"b',
+    "it's",
+    '-',
+    '--x y',
+    'ünïcödé*',
+    '😀',
+  ]) {
     const query = toFtsQuery(text);
     if (query !== null) assert.doesNotThrow(() => match.get(query), text);
   }
@@ -35,7 +52,11 @@ test('FTS5 syntax in the search text is only ever text: no query is an error', (
 test('hits come newest first by timestamp, whether a word is rare or common, with their own snippets', async () => {
   const dir = tempDir();
   // Received newest-first, so the order of arrival (rowid) is the reverse of the order in time.
-  const entries = Array.from({ length: 2600 }, (_, i) => ({ ts: 1_000_000 - i * 10, user: `u${i % 3}`, content: i % 1000 === 7 ? `rare word ${i}` : `common chatter ${i}` }));
+  const entries = Array.from({ length: 2600 }, (_, i) => ({
+    ts: 1_000_000 - i * 10,
+    user: `u${i % 3}`,
+    content: i % 1000 === 7 ? `rare word ${i}` : `common chatter ${i}`,
+  }));
   writeFileSync(join(dir, 'many.xml'), messagesXml({ lobby: entries.slice(0, 1300), hall: entries.slice(1300) }));
   const db = openDatabase(join(dir, 'omv.sqlite'));
   await importFile(db, join(dir, 'many.xml'));
@@ -89,24 +110,52 @@ test('search pages equal a plain newest-first query, whatever order entries arri
     await importFile(db, join(dir, `${i}.xml`));
   }
   // The same filter, evaluated the slow, obvious way (the FTS5 expression is tested above).
-  const reference = db.prepare<[string, string, string, string, string, number, number, number], number>(
-    `SELECT e.id FROM entries e JOIN rooms r ON r.id = e.room_id JOIN users u ON u.id = e.user_id
+  const reference = db
+    .prepare<[string, string, string, string, string, number, number, number], number>(
+      `SELECT e.id FROM entries e JOIN rooms r ON r.id = e.room_id JOIN users u ON u.id = e.user_id
      WHERE e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH ?)
        AND (? = '' OR r.name = ?) AND (? = '' OR u.user_id = ?) AND e.ts BETWEEN ? AND ?
      ORDER BY e.ts DESC, e.id DESC LIMIT ?`,
-  ).pluck();
-  const snippetOf = db.prepare<[string, bigint], string>("SELECT snippet(entries_fts, 0, '[', ']', '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?").pluck();
-  const filters = [{}, { room: 'hall' }, { user: 'u3' }, { to: 5_000_000 }, { from: 2_000_000, to: 3_000_000 }, { to: 9_050_000, room: 'den' }, { from: 9_100_000 }];
+    )
+    .pluck();
+  const snippetOf = db
+    .prepare<[string, bigint], string>(
+      "SELECT snippet(entries_fts, 0, '[', ']', '…', 24) FROM entries_fts WHERE entries_fts MATCH ? AND rowid = ?",
+    )
+    .pluck();
+  const filters = [
+    {},
+    { room: 'hall' },
+    { user: 'u3' },
+    { to: 5_000_000 },
+    { from: 2_000_000, to: 3_000_000 },
+    { to: 9_050_000, room: 'den' },
+    { from: 9_100_000 },
+  ];
   let withHits = 0;
   for (const text of ['common', 'middling', 'scarce', 'common middling', '"filler plain"', 'mid*']) {
     for (const filter of filters) {
       for (const limit of [5, 50]) {
         const f = filter as { room?: string; user?: string; from?: number; to?: number };
-        const expected = reference.all(toFtsQuery(text)!, f.room ?? '', f.room ?? '', f.user ?? '', f.user ?? '', f.from ?? -1e15, f.to ?? 1e15, limit);
+        const expected = reference.all(
+          toFtsQuery(text)!,
+          f.room ?? '',
+          f.room ?? '',
+          f.user ?? '',
+          f.user ?? '',
+          f.from ?? -1e15,
+          f.to ?? 1e15,
+          limit,
+        );
         const hits = searchEntries(db, { ...filter, text }, limit, ['[', ']']).hits;
-        assert.deepEqual(hits.map((hit) => hit.id), expected, `${text} ${JSON.stringify(filter)} limit ${limit}`);
+        assert.deepEqual(
+          hits.map((hit) => hit.id),
+          expected,
+          `${text} ${JSON.stringify(filter)} limit ${limit}`,
+        );
         // Snippets are cut in walks over runs of the page's ids: each equals the row's own.
-        for (const hit of hits) assert.equal(hit.snippet, snippetOf.get(toFtsQuery(text)!, BigInt(hit.id)), `snippet of ${hit.id} for ${text}`);
+        for (const hit of hits)
+          assert.equal(hit.snippet, snippetOf.get(toFtsQuery(text)!, BigInt(hit.id)), `snippet of ${hit.id} for ${text}`);
         if (expected.length > 0) withHits += 1;
       }
     }
@@ -123,21 +172,37 @@ test('timeline pages and exports inside a time range equal a plain query, from a
   const specs = Array.from({ length: 900 }, (_, i) => ({ ts: 1000 + Math.floor(i / 3) * 10, user: `u${i % 4}`, content: `m${i}` }));
   writeFileSync(join(dir, 'a.xml'), messagesXml({ lobby: specs.filter((_, i) => i % 5 !== 0), hall: specs.filter((_, i) => i % 5 === 0) }));
   await importFile(db, join(dir, 'a.xml'));
-  const after = db.prepare<[number, number, number, number, number], number>(
-    'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?',
-  ).pluck();
-  const before = db.prepare<[number, number, number, number, number], number>(
-    'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?',
-  ).pluck();
+  const after = db
+    .prepare<[number, number, number, number, number], number>(
+      'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) > (?, ?) ORDER BY ts, id LIMIT ?',
+    )
+    .pluck();
+  const before = db
+    .prepare<[number, number, number, number, number], number>(
+      'SELECT id FROM entries WHERE ts BETWEEN ? AND ? AND (ts, id) < (?, ?) ORDER BY ts DESC, id DESC LIMIT ?',
+    )
+    .pluck();
   const all = db.prepare<[], { id: number; ts: number }>('SELECT id, ts FROM entries ORDER BY ts, id').all();
   const range = { from: 1500, to: 2500 };
   // Positions before, at the edges of, inside and after the range; a timestamp shared by several entries.
-  const positions = [{ timestamp: 0, id: 0 }, ...[0, 149, 150, 151, 300, 449, 450, 451, 899].map((i) => ({ timestamp: all[i]!.ts, id: all[i]!.id })), { timestamp: 9e9, id: 0 }];
+  const positions = [
+    { timestamp: 0, id: 0 },
+    ...[0, 149, 150, 151, 300, 449, 450, 451, 899].map((i) => ({ timestamp: all[i]!.ts, id: all[i]!.id })),
+    { timestamp: 9e9, id: 0 },
+  ];
   for (const position of positions) {
     const expectedAfter = after.all(range.from, range.to, position.timestamp, position.id, 40);
-    assert.deepEqual(entryPage(db, range, 40, position, 'after').entries.map((e) => e.id), expectedAfter, `after ${JSON.stringify(position)}`);
+    assert.deepEqual(
+      entryPage(db, range, 40, position, 'after').entries.map((e) => e.id),
+      expectedAfter,
+      `after ${JSON.stringify(position)}`,
+    );
     const expectedBefore = before.all(range.from, range.to, position.timestamp, position.id, 40).reverse();
-    assert.deepEqual(entryPage(db, range, 40, position, 'before').entries.map((e) => e.id), expectedBefore, `before ${JSON.stringify(position)}`);
+    assert.deepEqual(
+      entryPage(db, range, 40, position, 'before').entries.map((e) => e.id),
+      expectedBefore,
+      `before ${JSON.stringify(position)}`,
+    );
   }
   const exported = [...allEntries(db, range, 7)].map((e) => e.id);
   assert.deepEqual(exported, after.all(range.from, range.to, -1, 0, 1e9));
@@ -152,8 +217,16 @@ test('the search language: filters and dates as the desk, omv search and omv exp
     errors: [],
   });
   // before: a day means up to the end of the day before it; after: a day means from the day after.
-  assert.deepEqual(parseSearch('before:2024-03-02 after:2024-03-01 x').filter, { to: Date.UTC(2024, 2, 2) - 1, from: Date.UTC(2024, 2, 2), text: 'x' });
-  assert.deepEqual(parseSearch('after:1709251200000 before:2024-03-01T12:00 x').filter, { from: 1709251200001, to: Date.UTC(2024, 2, 1, 12) - 1, text: 'x' });
+  assert.deepEqual(parseSearch('before:2024-03-02 after:2024-03-01 x').filter, {
+    to: Date.UTC(2024, 2, 2) - 1,
+    from: Date.UTC(2024, 2, 2),
+    text: 'x',
+  });
+  assert.deepEqual(parseSearch('after:1709251200000 before:2024-03-01T12:00 x').filter, {
+    from: 1709251200001,
+    to: Date.UTC(2024, 2, 1, 12) - 1,
+    text: 'x',
+  });
   // A year is a date, not a number of milliseconds; nonsense is said, not guessed.
   assert.deepEqual(parseSearch('after:2024 x').filter, { from: Date.UTC(2024, 0, 1) + 1, text: 'x' });
   assert.deepEqual(parseSearch('after:someday x').errors, ['after: "someday" is not a date (try 2024-03-01 or 2024-03-01T12:00)']);

@@ -13,7 +13,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     const server = await omvServe(['--db', db, '--token', 'tok']);
     assert.match(server.callbackUrl, /^http:\/\/127\.0\.0\.1:\d+\/callback\/tok$/);
     assert.match(server.output(), new RegExp(`omv: database ${db}`));
-    const answer = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '7' }), SEED_XML);
+    const answer = await postForm(
+      callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: '7' }),
+      SEED_XML,
+    );
     assert.equal(answer.status, 200);
     server.child.kill(signal);
     const [code] = await once(server.child, 'exit');

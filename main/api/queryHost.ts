@@ -16,7 +16,9 @@ interface ParentPort {
 const parentPort = (process as unknown as { parentPort?: ParentPort }).parentPort;
 const send = parentPort ? (message: unknown) => parentPort.postMessage(message) : (message: unknown) => process.send!(message);
 const onRequest = (listener: (request: QueryRequest) => void) =>
-  parentPort ? parentPort.on('message', (event) => listener(event.data as QueryRequest)) : process.on('message', (message) => listener(message as QueryRequest));
+  parentPort
+    ? parentPort.on('message', (event) => listener(event.data as QueryRequest))
+    : process.on('message', (message) => listener(message as QueryRequest));
 
 const path = process.argv[2];
 if (!path) throw new Error('usage: queryHost.js DATABASE');

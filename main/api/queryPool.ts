@@ -115,7 +115,10 @@ export class QueryPool {
       const job = this.queue.shift();
       if (!job) break;
       slot.job = job;
-      slot.timer = setTimeout(() => this.replace(slot, new QueryTimeoutError(timeoutMessage(job.request.method, this.options.timeoutMs))), this.options.timeoutMs);
+      slot.timer = setTimeout(
+        () => this.replace(slot, new QueryTimeoutError(timeoutMessage(job.request.method, this.options.timeoutMs))),
+        this.options.timeoutMs,
+      );
       slot.host.postMessage(job.request);
     }
     // Hosts keep this process alive only while there is work for them.

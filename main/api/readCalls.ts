@@ -19,7 +19,8 @@ function clampLimit(limit: number): number {
 export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
-  for (const key of ['room', 'user', 'type', 'text'] as const) if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
+  for (const key of ['room', 'user', 'type', 'text'] as const)
+    if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   return clean;
 }
@@ -75,19 +76,17 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     quarantine() {
-      return listQuarantined(db).map(
-        (row): QuarantinedDelivery => ({
-          id: row.id,
-          receivedAt: row.received_at,
-          source: row.source,
-          function: row.function,
-          domainId: row.domain_id,
-          callId: row.call_id,
-          filePath: row.file_path,
-          size: row.payload_size,
-          reason: row.error,
-        }),
-      );
+      return listQuarantined(db).map((row): QuarantinedDelivery => ({
+        id: row.id,
+        receivedAt: row.received_at,
+        source: row.source,
+        function: row.function,
+        domainId: row.domain_id,
+        callId: row.call_id,
+        filePath: row.file_path,
+        size: row.payload_size,
+        reason: row.error,
+      }));
     },
 
     quarantinePayload({ id }) {

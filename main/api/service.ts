@@ -54,7 +54,9 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
 
     async retryQuarantined({ id }) {
       const results = await retryQuarantined(db, id === undefined ? undefined : Number(id));
-      return results.map((r) => (r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason }));
+      return results.map((r) =>
+        r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
+      );
     },
 
     async importFiles({ files }) {
@@ -62,7 +64,8 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       for (const { path, name } of files) {
         try {
           const r = await importFile(db, path, {
-            onProgress: (p) => events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
+            onProgress: (p) =>
+              events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
           });
           // The moderator knows the file by its name, not by where main read it (an upload's spool).
           results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });

@@ -31,7 +31,9 @@ export async function backupCommand(args: string[]): Promise<number> {
     const check = checkDatabase(copy, { quick: true });
     copy.close();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(`omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`);
+    process.stdout.write(
+      `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`,
+    );
     return check.ok ? 0 : 1;
   } finally {
     db.close();

@@ -27,7 +27,8 @@ export function parsePositiveInteger(flag: string, text: string): number {
 
 /** Seconds, fractions allowed: 5, 0.5. */
 export function parsePositiveSeconds(flag: string, text: string): number {
-  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || Number(text) <= 0) throw new UsageError(`${flag} takes a number of seconds such as 5 or 0.5, not "${text}"`);
+  if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || Number(text) <= 0)
+    throw new UsageError(`${flag} takes a number of seconds such as 5 or 0.5, not "${text}"`);
   return Number(text);
 }
 

@@ -46,11 +46,21 @@ export async function exportCommand(args: string[]): Promise<number> {
     from: values.from === undefined ? undefined : parseTimeArgument('--from', values.from, 'start'),
     to: values.to === undefined ? undefined : parseTimeArgument('--to', values.to, 'end'),
   };
-  const filter: EntryFilter = { ...searched.filter, ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)) };
+  const filter: EntryFilter = {
+    ...searched.filter,
+    ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
+  };
   const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
   const out = values.out ? createWriteStream(values.out) : process.stdout;
-  const progress = process.stderr.isTTY ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`) : undefined;
-  const rows = await exportInWorker(db.name, filter, out, { format, neutraliseFormulas: !values.raw, onProgress: progress, stallTimeoutMs });
+  const progress = process.stderr.isTTY
+    ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`)
+    : undefined;
+  const rows = await exportInWorker(db.name, filter, out, {
+    format,
+    neutraliseFormulas: !values.raw,
+    onProgress: progress,
+    stallTimeoutMs,
+  });
   if (progress) process.stderr.write('\r\x1b[K');
   if (out !== process.stdout) {
     out.end();

@@ -33,7 +33,11 @@ function progressPrinter(): (progress: ImportProgress) => void {
 }
 
 export async function importCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' }, domain: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, domain: { type: 'string' } },
+  });
   if (positionals.length === 0) throw new UsageError('name at least one file or folder to import');
   const db = openDatabaseFor(values.db, { cacheMiB: IMPORT_CACHE_MIB });
   const files = await collectXmlFiles(positionals);

@@ -20,13 +20,18 @@ export async function quarantineCommand(args: string[]): Promise<number> {
       case 'list': {
         const rows = listQuarantined(db);
         for (const row of rows) {
-          const what = row.source === 'import' ? `import ${row.file_path}` : `${row.function ?? '-'} ${row.domain_id || '-'} call ${row.call_id ?? '-'}`;
+          const what =
+            row.source === 'import'
+              ? `import ${row.file_path}`
+              : `${row.function ?? '-'} ${row.domain_id || '-'} call ${row.call_id ?? '-'}`;
           process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\t${what}\t${row.payload_size} bytes\t${row.error}\n`);
         }
         process.stdout.write(`${rows.length} quarantined\n`);
         const unfinished = listUnfinishedImports(db);
         for (const row of unfinished) {
-          process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\timport ${row.file_path ?? '(a copy of a pipe)'}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`);
+          process.stdout.write(
+            `${row.id}\t${new Date(row.received_at).toISOString()}\timport ${row.file_path ?? '(a copy of a pipe)'}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`,
+          );
         }
         if (unfinished.length > 0) process.stdout.write(`${unfinished.length} imports not finished\n`);
         return 0;
@@ -36,14 +41,19 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         const row = getDelivery(db, id);
         if (!row) throw new UsageError(`no delivery ${id}`);
         const details = { ...row, payload: undefined, received_at: new Date(row.received_at).toISOString() };
-        for (const [key, value] of Object.entries(details)) if (value !== undefined && value !== null) process.stderr.write(`${key}: ${String(value).replaceAll('\n', '\n  ')}\n`);
+        for (const [key, value] of Object.entries(details))
+          if (value !== undefined && value !== null) process.stderr.write(`${key}: ${String(value).replaceAll('\n', '\n  ')}\n`);
         if (row.payload) process.stdout.write(row.payload);
         return 0;
       }
       case 'retry': {
         const results = await retryQuarantined(db, id);
         for (const r of results) {
-          process.stdout.write(r.status === 'stored' ? `stored       ${r.id}: ${r.entries} entries (${r.newEntries} new)\n` : `quarantined  ${r.id}: ${r.reason}\n`);
+          process.stdout.write(
+            r.status === 'stored'
+              ? `stored       ${r.id}: ${r.entries} entries (${r.newEntries} new)\n`
+              : `quarantined  ${r.id}: ${r.reason}\n`,
+          );
         }
         const stored = results.filter((r) => r.status === 'stored').length;
         process.stdout.write(`${results.length} retried: ${stored} stored, ${results.length - stored} still quarantined\n`);

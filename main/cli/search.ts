@@ -35,8 +35,13 @@ export async function searchCommand(args: string[]): Promise<number> {
     for (const hit of hits) {
       const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
       const invisible = hit.invisible ? ' [invisible]' : '';
-      const text = hit.snippet.replaceAll(SNIPPET_MARKS[0], open).replaceAll(SNIPPET_MARKS[1], close).replace(/[\r\n]+/g, ' ');
-      process.stdout.write(`${new Date(hit.timestamp).toISOString()}  ${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}${invisible}: ${text}\n`);
+      const text = hit.snippet
+        .replaceAll(SNIPPET_MARKS[0], open)
+        .replaceAll(SNIPPET_MARKS[1], close)
+        .replace(/[\r\n]+/g, ' ');
+      process.stdout.write(
+        `${new Date(hit.timestamp).toISOString()}  ${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}${invisible}: ${text}\n`,
+      );
     }
     process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${capped ? 'more than ' : ''}${total} hits shown`}\n`);
     return 0;

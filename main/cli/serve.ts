@@ -34,16 +34,26 @@ export async function serve(args: string[]): Promise<number> {
   });
   const port = values.port === '0' ? 0 : parsePositiveInteger('--port', values.port!);
   const maxBodyBytes = values['max-body'] ? parseByteSize('--max-body', values['max-body']) : DEFAULT_MAX_BODY_BYTES;
-  const queryTimeoutMs = values['query-timeout'] ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000 : DEFAULT_QUERY_TIMEOUT_MS;
+  const queryTimeoutMs = values['query-timeout']
+    ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000
+    : DEFAULT_QUERY_TIMEOUT_MS;
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
-  const app = await startApp({ db, host: values.host!, port, token: values.token ?? null, maxBodyBytes, log, viewer: !values['no-viewer'], queryTimeoutMs }).catch(
-    (error: unknown) => {
-      db.close();
-      if ((error as { code?: string }).code === 'EADDRINUSE') throw new Error(`port ${port} on ${values.host} is in use (another omv serve?): choose another with --port`);
-      throw error;
-    },
-  );
+  const app = await startApp({
+    db,
+    host: values.host!,
+    port,
+    token: values.token ?? null,
+    maxBodyBytes,
+    log,
+    viewer: !values['no-viewer'],
+    queryTimeoutMs,
+  }).catch((error: unknown) => {
+    db.close();
+    if ((error as { code?: string }).code === 'EADDRINUSE')
+      throw new Error(`port ${port} on ${values.host} is in use (another omv serve?): choose another with --port`);
+    throw error;
+  });
   process.stdout.write(
     `omv: receiving callbacks at ${app.receiver!.callbackUrl}\n` +
       `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
@@ -54,7 +64,10 @@ export async function serve(args: string[]): Promise<number> {
     quickCheckInBackground(db.name).then(
       (check) => {
         if (check.ok) log('database quick check: ok');
-        else process.stderr.write(`omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE} Run omv check for the details.\n`);
+        else
+          process.stderr.write(
+            `omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
+          );
       },
       (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
     );

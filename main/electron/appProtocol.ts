@@ -31,7 +31,9 @@ export function serveAppProtocol(): void {
     const file = url.host === HOST ? rendererFile(url.pathname) : null;
     if (!file) return new Response('not found', { status: 404 });
     try {
-      return new Response(await readFile(file), { headers: { 'content-type': contentType(file), 'content-security-policy': CONTENT_SECURITY_POLICY } });
+      return new Response(await readFile(file), {
+        headers: { 'content-type': contentType(file), 'content-security-policy': CONTENT_SECURITY_POLICY },
+      });
     } catch {
       return new Response('not found', { status: 404 });
     }

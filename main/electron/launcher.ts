@@ -45,7 +45,8 @@ async function electronBinary(): Promise<{ binary: string } | { reason: string }
   const found = findElectronBinary();
   if (found) return { binary: found };
   if (!version) return { reason: 'the electron package is not installed' };
-  if (process.env['ELECTRON_SKIP_BINARY_DOWNLOAD']) return { reason: `Electron ${version} is not downloaded and ELECTRON_SKIP_BINARY_DOWNLOAD is set` };
+  if (process.env['ELECTRON_SKIP_BINARY_DOWNLOAD'])
+    return { reason: `Electron ${version} is not downloaded and ELECTRON_SKIP_BINARY_DOWNLOAD is set` };
   say(`fetching Electron ${version} for the desktop app (once; kept in node_modules/electron)`);
   try {
     return { binary: await fetchElectron(progressPrinter(version)) };
@@ -91,7 +92,9 @@ function launchDesktop(binary: string, args: string[]): Promise<Launch> {
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (outcome === 'up') return;
-      resolve(outcome === 'already running' ? { kind: 'already running' } : { kind: 'failed', reason: launchFailureReason(stderr, code, signal) });
+      resolve(
+        outcome === 'already running' ? { kind: 'already running' } : { kind: 'failed', reason: launchFailureReason(stderr, code, signal) },
+      );
     });
   });
 }

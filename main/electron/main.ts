@@ -55,7 +55,11 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
     return result(async (): Promise<ImportFileResult[]> => {
       let paths = Array.isArray(dropped) ? dropped.filter((path): path is string => typeof path === 'string' && path !== '') : [];
       if (!Array.isArray(dropped)) {
-        const picked = await dialog.showOpenDialog(window()!, { title: 'Import XML', properties: ['openFile', 'multiSelections'], filters: [{ name: 'XML', extensions: ['xml'] }] });
+        const picked = await dialog.showOpenDialog(window()!, {
+          title: 'Import XML',
+          properties: ['openFile', 'multiSelections'],
+          filters: [{ name: 'XML', extensions: ['xml'] }],
+        });
         paths = picked.canceled ? [] : picked.filePaths;
       }
       return omv.service.importFiles({ files: paths.map((path) => ({ path, name: basename(path) })) });
@@ -65,7 +69,11 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
   ipcMain.handle('omv:exportCsv', (event, filter: EntryFilter) => {
     if (!fromOurPage(event)) return REFUSED;
     return result(async () => {
-      const picked = await dialog.showSaveDialog(window()!, { title: 'Export CSV', defaultPath: 'omv-export.csv', filters: [{ name: 'CSV', extensions: ['csv'] }] });
+      const picked = await dialog.showSaveDialog(window()!, {
+        title: 'Export CSV',
+        defaultPath: 'omv-export.csv',
+        filters: [{ name: 'CSV', extensions: ['csv'] }],
+      });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
       const exported = await omv.service.exportCsv({ filter }, out, picked.filePath);
@@ -130,7 +138,14 @@ async function main(): Promise<void> {
   serveAppProtocol();
   const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'));
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
-  const omv = await startApp({ db, port, viewer: false, portInUse: { carryOn: portAdvice }, startQueryHost: utilityQueryHost, log: (line) => process.stdout.write(`${line}\n`) });
+  const omv = await startApp({
+    db,
+    port,
+    viewer: false,
+    portInUse: { carryOn: portAdvice },
+    startQueryHost: utilityQueryHost,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
   process.stdout.write(omv.receiver ? `omv: receiving callbacks at ${omv.receiver.callbackUrl}\n` : `omv: ${portAdvice(port)}\n`);
 
   let win: BrowserWindow | null = createWindow();

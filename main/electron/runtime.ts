@@ -59,7 +59,10 @@ export async function fetchElectron(onProgress: (progress: FetchProgress) => voi
     platform: process.platform,
     arch: process.arch,
     checksums: JSON.parse(readFileSync(join(dir, 'checksums.json'), 'utf8')) as Record<string, string>,
-    downloadOptions: { quiet: true, getProgressCallback: async (p: Progress) => onProgress({ transferred: p.transferred, total: p.total ?? 0 }) },
+    downloadOptions: {
+      quiet: true,
+      getProgressCallback: async (p: Progress) => onProgress({ transferred: p.transferred, total: p.total ?? 0 }),
+    },
   });
   // The installer finds the archive in the cache and unpacks it into the package.
   const installer = spawn(process.execPath, [join(dir, 'install.js')], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -72,7 +75,14 @@ export async function fetchElectron(onProgress: (progress: FetchProgress) => voi
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').filter((line) => line.trim() !== '').at(-1)?.trim() ?? '';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .at(-1)
+      ?.trim() ?? ''
+  );
 }
 
 /**
@@ -80,11 +90,19 @@ function lastLine(text: string): string {
  * says what is wrong and what to do (the README's "Desktop app" section has the details).
  */
 export function launchFailureReason(stderr: string, code: number | null, signal: string | null): string {
-  if (/Missing X server or \$DISPLAY|cannot open display|Failed to connect to (the )?(Wayland|X) (display|server)|ozone_platform.*(failed|cannot)/i.test(stderr)) {
+  if (
+    /Missing X server or \$DISPLAY|cannot open display|Failed to connect to (the )?(Wayland|X) (display|server)|ozone_platform.*(failed|cannot)/i.test(
+      stderr,
+    )
+  ) {
     return 'no display to open a window on (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session';
   }
-  if (/SUID sandbox helper|No usable sandbox|Failed to move to new namespace|setuid sandbox|sandbox_host_linux|unprivileged user namespaces|zygote_host_impl_linux/i.test(stderr)) {
-    return "the Chromium sandbox was refused (Ubuntu 23.10+ restricts unprivileged user namespaces): install the .deb or AppImage, or see README's \"Desktop app\"";
+  if (
+    /SUID sandbox helper|No usable sandbox|Failed to move to new namespace|setuid sandbox|sandbox_host_linux|unprivileged user namespaces|zygote_host_impl_linux/i.test(
+      stderr,
+    )
+  ) {
+    return 'the Chromium sandbox was refused (Ubuntu 23.10+ restricts unprivileged user namespaces): install the .deb or AppImage, or see README\'s "Desktop app"';
   }
   const library = /error while loading shared libraries: ([^:\s]+)/.exec(stderr);
   if (library) return `a system library is missing (${library[1]}): install it with your package manager (README: "Desktop app")`;

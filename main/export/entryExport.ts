@@ -6,7 +6,7 @@ import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { EntryFilter } from '../../shared/api.js';
 import { csvRow } from '../../shared/csv.js';
-import { EXPORT_COLUMNS, exportValues, isoTime, type EntryRecord } from '../../shared/entryRecord.js';
+import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
 import { allEntries } from '../store/entryQuery.js';
 
@@ -27,20 +27,7 @@ export interface ExportOptions {
 
 /** One entry as a JSON line: the CSV's columns, with numbers, booleans and nulls typed. */
 function jsonLine(entry: EntryRecord): string {
-  return `${JSON.stringify({
-    entry_id: entry.id,
-    time_utc: isoTime(entry.timestamp),
-    timestamp_ms: entry.timestamp,
-    domain_id: entry.domainId,
-    room: entry.room,
-    type: entry.type,
-    user_id: entry.userId,
-    display_name: entry.displayName,
-    invisible: entry.invisible,
-    content: entry.content,
-    source: entry.source,
-    call_id: entry.callId,
-  })}\n`;
+  return `${JSON.stringify(exportRecord(entry))}\n`;
 }
 
 /** Resolves when `out` wants more, or has closed; leaves no listener behind either way. */
@@ -104,7 +91,11 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: EXPORT_YOUNG_GENERATION_MB },
   });
-  type Message = { kind: 'chunk'; slot: number; length: number } | { kind: 'progress'; rows: number } | { kind: 'done'; rows: number } | { kind: 'error'; message: string };
+  type Message =
+    | { kind: 'chunk'; slot: number; length: number }
+    | { kind: 'progress'; rows: number }
+    | { kind: 'done'; rows: number }
+    | { kind: 'error'; message: string };
   return new Promise<number>((resolve, reject) => {
     let settled = false;
     let writing = 0;
@@ -114,7 +105,12 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
       clearTimeout(stall);
       if (stallTimeoutMs === undefined || writing > 0) return;
       stall = setTimeout(
-        () => settle(new Error(`the export wrote nothing for ${stallTimeoutMs / 1000} s and was stopped: narrow the search (a room, a user, a time range, longer words)`)),
+        () =>
+          settle(
+            new Error(
+              `the export wrote nothing for ${stallTimeoutMs / 1000} s and was stopped: narrow the search (a room, a user, a time range, longer words)`,
+            ),
+          ),
         stallTimeoutMs,
       );
     };

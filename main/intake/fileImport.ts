@@ -15,7 +15,15 @@ import type { PayloadEvent } from '../../shared/payload.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import type { Db } from '../store/db.js';
-import { countDuplicate, findDeliveryByContent, finishDelivery, insertDelivery, keepPayload, quarantineDelivery, reopenQuarantined } from '../store/deliveries.js';
+import {
+  countDuplicate,
+  findDeliveryByContent,
+  finishDelivery,
+  insertDelivery,
+  keepPayload,
+  quarantineDelivery,
+  reopenQuarantined,
+} from '../store/deliveries.js';
 import { PayloadWriter } from '../store/payloadWriter.js';
 
 export type ImportStatus = 'new' | 'duplicate' | 'failed';
@@ -87,7 +95,12 @@ export async function collectXmlFiles(paths: string[]): Promise<string[]> {
   };
   for (const path of paths) {
     // A path that cannot be read is passed on as a file, to fail on its own line.
-    const isFolder = path !== STDIN && (await stat(path).then((s) => s.isDirectory(), () => false));
+    const isFolder =
+      path !== STDIN &&
+      (await stat(path).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ));
     if (isFolder) await walk(path);
     else files.push(path);
   }
@@ -174,7 +187,18 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
     insertDelivery(
       db,
       // A spooled copy is gone after this import: its bytes are kept instead (up to the limit).
-      { source: 'import', function: null, domainId, type: null, callId: null, receivedAt: Date.now(), payload: null, payloadSize: size, sha256, filePath: spooled ? null : file },
+      {
+        source: 'import',
+        function: null,
+        domainId,
+        type: null,
+        callId: null,
+        receivedAt: Date.now(),
+        payload: null,
+        payloadSize: size,
+        sha256,
+        filePath: spooled ? null : file,
+      },
       'importing',
     );
   const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
@@ -201,7 +225,14 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
     if (error instanceof PayloadError) {
       await keepBytes();
       quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
-      return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}:${error.message}` };
+      return {
+        path,
+        status: 'failed',
+        deliveryId,
+        entries: writer.counts.entries,
+        newEntries: writer.counts.newEntries,
+        error: `${path}:${error.message}`,
+      };
     }
     // The store failed (a full disk, a lock): the delivery stays unfinished, and importing the
     // file again completes it. Nothing can be written to say more.
@@ -211,7 +242,14 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
     const reason = `could not be read to the end: ${errorMessage(error)}`;
     if (spooled) await keepBytes().catch(() => {});
     quarantineDelivery(db, deliveryId, reason);
-    return { path, status: 'failed', deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, error: `${path}: ${reason}` };
+    return {
+      path,
+      status: 'failed',
+      deliveryId,
+      entries: writer.counts.entries,
+      newEntries: writer.counts.newEntries,
+      error: `${path}: ${reason}`,
+    };
   }
   if (spooled) await keepBytes();
   db.transaction(() => finishDelivery(db, deliveryId, writer, repairs))();

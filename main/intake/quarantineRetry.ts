@@ -7,13 +7,13 @@ import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined, quarantineDelivery, releaseFromQuarantine, type DeliveryRow } from '../store/deliveries.js';
 
 export type RetryResult =
-  | { id: number; status: 'stored'; entries: number; newEntries: number }
-  | { id: number; status: 'quarantined'; reason: string };
+  { id: number; status: 'stored'; entries: number; newEntries: number } | { id: number; status: 'quarantined'; reason: string };
 
 async function retryOne(db: Db, row: DeliveryRow): Promise<RetryResult> {
   if (row.payload === null) {
     // A large imported file: its bytes were never copied into the database.
-    if (!row.file_path || !existsSync(row.file_path)) return { id: row.id, status: 'quarantined', reason: `the file ${row.file_path} is gone` };
+    if (!row.file_path || !existsSync(row.file_path))
+      return { id: row.id, status: 'quarantined', reason: `the file ${row.file_path} is gone` };
     const result = await importFile(db, row.file_path, { domainId: row.domain_id });
     if (result.status === 'failed') return { id: row.id, status: 'quarantined', reason: result.error ?? 'failed' };
     return { id: row.id, status: 'stored', entries: result.entries, newEntries: result.newEntries };

@@ -53,5 +53,11 @@ export async function parseDeliveryInWorker(fn: string | null, payload: Uint8Arr
     if (error instanceof PayloadError) return malformed(error);
     throw error;
   }
-  return { ok: true, events: (function* () { for (const batch of batches) yield* batch; })(), repairs };
+  return {
+    ok: true,
+    events: (function* () {
+      for (const batch of batches) yield* batch;
+    })(),
+    repairs,
+  };
 }

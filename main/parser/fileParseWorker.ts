@@ -38,7 +38,13 @@ async function send(): Promise<void> {
 
 async function* read(): AsyncGenerator<Uint8Array> {
   // From the start each time (a restart reads again), through the caller's descriptor if it lent one.
-  if ('path' in source) yield* createReadStream(source.path, { highWaterMark: chunkBytes, fd: source.fd, start: 0, autoClose: source.fd === undefined }) as AsyncIterable<Buffer>;
+  if ('path' in source)
+    yield* createReadStream(source.path, {
+      highWaterMark: chunkBytes,
+      fd: source.fd,
+      start: 0,
+      autoClose: source.fd === undefined,
+    }) as AsyncIterable<Buffer>;
   else for (let at = 0; at < source.bytes.length; at += chunkBytes) yield source.bytes.subarray(at, at + chunkBytes);
 }
 
@@ -53,11 +59,15 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
 }
 
 try {
-  const info = await parseStream(chunks, (event) => pending.push(event), () => {
-    pending = [];
-    pendingBytes = 0;
-    post({ kind: 'restart' });
-  });
+  const info = await parseStream(
+    chunks,
+    (event) => pending.push(event),
+    () => {
+      pending = [];
+      pendingBytes = 0;
+      post({ kind: 'restart' });
+    },
+  );
   await send();
   post({ kind: 'done', info });
 } catch (error) {

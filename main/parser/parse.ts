@@ -61,9 +61,11 @@ class Pipeline {
   info(head: Uint8Array): ParseInfo {
     const repairs: string[] = [];
     const invalid = this.notYetUtf8.end().invalid;
-    if (invalid > 0) repairs.push(`${plural(invalid, 'byte')} that ${invalid === 1 ? 'is' : 'are'} not UTF-8 replaced with U+FFFD (the rest is UTF-8)`);
+    if (invalid > 0)
+      repairs.push(`${plural(invalid, 'byte')} that ${invalid === 1 ? 'is' : 'are'} not UTF-8 replaced with U+FFFD (the rest is UTF-8)`);
     if (this.unslasher) repairs.push('magic quotes undone (backslashes before quotes and backslashes removed)');
-    if (this.controlCharacters > 0) repairs.push(`${plural(this.controlCharacters, 'control character')} XML does not allow replaced with U+FFFD`);
+    if (this.controlCharacters > 0)
+      repairs.push(`${plural(this.controlCharacters, 'control character')} XML does not allow replaced with U+FFFD`);
     repairs.push(...this.parser.repairs);
     const encoding = this.encoding === UTF8_LENIENT ? 'utf-8' : this.encoding;
     return { encoding, encodingNote: encodingNote(head, encoding), magicQuotes: this.unslasher !== null, repairs };
@@ -103,7 +105,8 @@ function encodingForInvalidUtf8(fallback: string, evidence: Utf8Evidence): strin
  */
 export function parseBytes(bytes: Uint8Array, events: PayloadEvent[] = []): { events: PayloadEvent[]; info: ParseInfo } {
   const candidates = encodingCandidates(bytes);
-  const encoding = candidates.length > 1 && !isUtf8(bytes) ? encodingForInvalidUtf8(candidates[1]!, new Utf8Evidence().push(bytes).end()) : candidates[0]!;
+  const encoding =
+    candidates.length > 1 && !isUtf8(bytes) ? encodingForInvalidUtf8(candidates[1]!, new Utf8Evidence().push(bytes).end()) : candidates[0]!;
   const pipeline = new Pipeline(encoding, false, (event) => events.push(event));
   pipeline.push(bytes);
   pipeline.end();

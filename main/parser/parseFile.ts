@@ -34,14 +34,18 @@ export type FromFileParser =
   | { kind: 'malformed'; line: number; column: number; reason: string }
   | { kind: 'failed'; message: string };
 
-export type FileParseStep = { kind: 'events'; events: Iterable<PayloadEvent>; bytesRead: number } | { kind: 'restart' } | { kind: 'done'; info: ParseInfo };
+export type FileParseStep =
+  { kind: 'events'; events: Iterable<PayloadEvent>; bytesRead: number } | { kind: 'restart' } | { kind: 'done'; info: ParseInfo };
 
 /**
  * The document's events in batches of about `batchSize`, in document order, with the bytes read
  * so far, then what parsing it took ('done'). Throws PayloadError where the document is
  * malformed, after the batches before it. The worker stops when the caller stops iterating.
  */
-export async function* parseInWorker(source: FileParseData['source'], options: { batchSize: number; chunkBytes: number }): AsyncGenerator<FileParseStep> {
+export async function* parseInWorker(
+  source: FileParseData['source'],
+  options: { batchSize: number; chunkBytes: number },
+): AsyncGenerator<FileParseStep> {
   const data: FileParseData = { source, ...options, credit: 2 };
   const what = 'path' in source ? source.path : 'the payload';
   const worker = new Worker(new URL('./fileParseWorker.js', import.meta.url), { workerData: data, resourceLimits: PARSER_HEAP });

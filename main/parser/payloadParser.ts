@@ -164,7 +164,9 @@ export class PayloadParser {
       capture.truncated = true;
       text = text.slice(0, /[\uD800-\uDBFF]/.test(text[room - 1] ?? '') ? room - 1 : room); // never half a surrogate pair
       const where = this.entry ? `entry ${this.entryCount + 1}` : 'the document';
-      this.repairs.push(`<${capture.element}> of ${where} (line ${this.sax.line}) was longer than ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters: kept the first ${MAX_FIELD_CHARS.toLocaleString('en-US')}`);
+      this.repairs.push(
+        `<${capture.element}> of ${where} (line ${this.sax.line}) was longer than ${MAX_FIELD_CHARS.toLocaleString('en-US')} characters: kept the first ${MAX_FIELD_CHARS.toLocaleString('en-US')}`,
+      );
     }
     capture.chars += text.length;
     capture.parts.push(text);

@@ -28,7 +28,10 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
     if (problems.length === 0) lines.push(`${what}: ok`);
     else {
       ok = false;
-      lines.push(`${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`, ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`));
+      lines.push(
+        `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+        ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`),
+      );
     }
   };
   check(quick ? 'pages and structure (quick check)' : 'pages, structure and indexes', () =>

@@ -41,15 +41,24 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   return db;
 }
 
-const preparedByDb = new WeakMap<Db, Map<string, Database.Statement>>();
-
 /**
- * `db.prepare(source)`, prepared once per connection: preparing costs as much as running a small
- * statement, and a callback runs a handful of them.
+ * Something built once per connection (prepared statements, mostly: preparing costs as much as
+ * running a small statement, and a callback runs a handful of them) and dropped with it.
  */
-export function prepareCached<P extends unknown[] | {} = unknown[], R = unknown>(db: Db, source: string): Database.Statement<P, R> {
-  let prepared = preparedByDb.get(db);
-  if (!prepared) preparedByDb.set(db, (prepared = new Map()));
+export function perConnection<T>(build: (db: Db) => T): (db: Db) => T {
+  const built = new WeakMap<Db, T>();
+  return (db) => {
+    let value = built.get(db);
+    if (value === undefined) built.set(db, (value = build(db)));
+    return value;
+  };
+}
+
+const statementsOf = perConnection(() => new Map<string, Database.Statement>());
+
+/** `db.prepare(source)`, prepared once per connection. */
+export function prepareCached<P extends unknown[] | object = unknown[], R = unknown>(db: Db, source: string): Database.Statement<P, R> {
+  const prepared = statementsOf(db);
   let statement = prepared.get(source);
   if (!statement) prepared.set(source, (statement = db.prepare(source)));
   return statement as Database.Statement<P, R>;

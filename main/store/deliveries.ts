@@ -106,10 +106,24 @@ export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter
     db,
     `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?), repairs = ?
      WHERE id = ?`,
-  ).run(writer.root, writer.counts.entries, writer.counts.newEntries, writer.callId, repairs.length ? repairs.join('\n') : null, deliveryId);
+  ).run(
+    writer.root,
+    writer.counts.entries,
+    writer.counts.newEntries,
+    writer.callId,
+    repairs.length ? repairs.join('\n') : null,
+    deliveryId,
+  );
 }
 
-function writeEvents(db: Db, deliveryId: number, meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>, events: Iterable<PayloadEvent>, repairs: readonly string[], deferIndexing = false) {
+function writeEvents(
+  db: Db,
+  deliveryId: number,
+  meta: Pick<DeliveryMeta, 'domainId' | 'receivedAt'>,
+  events: Iterable<PayloadEvent>,
+  repairs: readonly string[],
+  deferIndexing = false,
+) {
   const writer = new PayloadWriter(db, { deliveryId, domainId: meta.domainId, receivedAt: meta.receivedAt, deferIndexing });
   for (const event of events) writer.apply(event);
   finishDelivery(db, deliveryId, writer, repairs);
@@ -164,6 +178,7 @@ export function listUnfinishedImports(db: Db): QuarantineRow[] {
 
 /** A quarantined delivery that now parses: its contents are written and it leaves quarantine. */
 export function releaseFromQuarantine(db: Db, row: DeliveryRow, parsed: Extract<ParsedPayload, { ok: true }>): WriteCounts {
-  return db.transaction(() => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, parsed.events, parsed.repairs).counts)();
+  return db.transaction(
+    () => writeEvents(db, row.id, { domainId: row.domain_id, receivedAt: row.received_at }, parsed.events, parsed.repairs).counts,
+  )();
 }
-

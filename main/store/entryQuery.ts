@@ -6,7 +6,7 @@ import type { EntryFilter, Histogram, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { Db } from './db.js';
-import { HOUR_MS } from './payloadWriter.js';
+import { HOUR_MS } from '../../shared/instant.js';
 
 export type { EntryFilter, Keyset };
 
@@ -62,7 +62,11 @@ interface Where {
  * index in order, and a room of a million entries would be sorted on every page.
  */
 function idClause(db: Db, column: string, lookup: string, name: string): string {
-  const ids = db.prepare<[string], number>(lookup).pluck().all(name).map((id) => Math.trunc(id));
+  const ids = db
+    .prepare<[string], number>(lookup)
+    .pluck()
+    .all(name)
+    .map((id) => Math.trunc(id));
   if (ids.length === 0) return NOTHING;
   return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
 }
@@ -81,7 +85,8 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
   if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);
   if (filter.to !== undefined) add('e.ts <= @to', 'to', filter.to);
   const match = filter.text === undefined ? null : toFtsQuery(filter.text);
-  if (match !== null) add(ftsInFrom ? 'entries_fts MATCH @match' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)', 'match', match);
+  if (match !== null)
+    add(ftsInFrom ? 'entries_fts MATCH @match' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)', 'match', match);
   return { clauses, params, match };
 }
 
@@ -93,7 +98,11 @@ export const whereSql = (clauses: string[]) => (clauses.length ? `WHERE ${clause
  * its walk of the time index at the range's bound, not at the position, and every page of a
  * zoomed-in range walks from the range's start again (10M entries: 144 ms a page instead of 0.5).
  */
-function pagingBounds(filter: EntryFilter, position: Keyset | undefined, direction: 'after' | 'before'): { filter: EntryFilter; position: Keyset | undefined } {
+function pagingBounds(
+  filter: EntryFilter,
+  position: Keyset | undefined,
+  direction: 'after' | 'before',
+): { filter: EntryFilter; position: Keyset | undefined } {
   if (!position) return { filter, position };
   if (direction === 'after' && filter.from !== undefined) {
     return position.timestamp < filter.from ? { filter, position: undefined } : { filter: { ...filter, from: undefined }, position };
@@ -108,7 +117,13 @@ function pagingBounds(filter: EntryFilter, position: Keyset | undefined, directi
  * One page in (timestamp, id) order: the `limit` entries after `position` (or before it, with
  * direction 'before'; from the very end when no position is given), always returned oldest first.
  */
-export function entryPage(db: Db, wanted: EntryFilter, limit: number, position?: Keyset, direction: 'after' | 'before' = 'after'): { entries: EntryRecord[]; more: boolean } {
+export function entryPage(
+  db: Db,
+  wanted: EntryFilter,
+  limit: number,
+  position?: Keyset,
+  direction: 'after' | 'before' = 'after',
+): { entries: EntryRecord[]; more: boolean } {
   const { filter, position: from } = pagingBounds(wanted, position, direction);
   const { clauses, params } = where(db, filter);
   const backwards = direction === 'before';
@@ -119,7 +134,9 @@ export function entryPage(db: Db, wanted: EntryFilter, limit: number, position?:
   }
   const order = backwards ? 'e.ts DESC, e.id DESC' : 'e.ts, e.id';
   const rows = db
-    .prepare<Record<string, unknown>, EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} ${whereSql(clauses)} ORDER BY ${order} LIMIT ${Math.trunc(limit) + 1}`)
+    .prepare<Record<string, unknown>, EntryRow>(
+      `SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} ${whereSql(clauses)} ORDER BY ${order} LIMIT ${Math.trunc(limit) + 1}`,
+    )
     .all(params);
   const more = rows.length > limit;
   const page = rows.slice(0, limit).map(toRecord);
@@ -139,7 +156,17 @@ function remembered<T>(find: (id: number) => T, capacity = 10_000): (id: number)
   };
 }
 
-type ExportRow = [id: number, ts: number, roomId: number, type: string, userId: number | null, displayName: string | null, invisible: 0 | 1 | null, content: string | null, deliveryId: number];
+type ExportRow = [
+  id: number,
+  ts: number,
+  roomId: number,
+  type: string,
+  userId: number | null,
+  displayName: string | null,
+  invisible: 0 | 1 | null,
+  content: string | null,
+  deliveryId: number,
+];
 
 /**
  * Every entry matching the filter, in (timestamp, id) order, read a page at a time (keyset). Made
@@ -157,7 +184,9 @@ export function* allEntries(db: Db, filter: EntryFilter, pageSize = 1000): Gener
     )
     .raw(true);
   const roomStatement = db.prepare<[number], { domain_id: string; name: string }>('SELECT domain_id, name FROM rooms WHERE id = ?');
-  const deliveryStatement = db.prepare<[number], { source: 'callback' | 'import'; call_id: string | null }>('SELECT source, call_id FROM deliveries WHERE id = ?');
+  const deliveryStatement = db.prepare<[number], { source: 'callback' | 'import'; call_id: string | null }>(
+    'SELECT source, call_id FROM deliveries WHERE id = ?',
+  );
   const userStatement = db.prepare<[number], string>('SELECT user_id FROM users WHERE id = ?').pluck();
   const room = remembered((id) => roomStatement.get(id)!);
   const user = remembered((id) => userStatement.get(id)!, 100_000);
@@ -169,7 +198,19 @@ export function* allEntries(db: Db, filter: EntryFilter, pageSize = 1000): Gener
     for (const [id, ts, roomId, type, userId, displayName, invisible, content, deliveryId] of rows) {
       const { domain_id, name } = room(roomId);
       const { source, call_id } = delivery(deliveryId);
-      yield { id, timestamp: ts, domainId: domain_id, room: name, type, userId: userId === null ? null : user(userId), displayName, invisible: invisible === null ? null : invisible === 1, content, source, callId: call_id };
+      yield {
+        id,
+        timestamp: ts,
+        domainId: domain_id,
+        room: name,
+        type,
+        userId: userId === null ? null : user(userId),
+        displayName,
+        invisible: invisible === null ? null : invisible === 1,
+        content,
+        source,
+        callId: call_id,
+      };
     }
     if (rows.length < pageSize) return;
     const last = rows.at(-1)!;
@@ -218,7 +259,9 @@ export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): Hi
 
 function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData | null {
   const room = filter.room === undefined ? '1' : idClause(db, 'room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room);
-  const range = db.prepare<[], { lo: number | null; hi: number | null }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM activity WHERE ${room}`).get()!;
+  const range = db
+    .prepare<[], { lo: number | null; hi: number | null }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM activity WHERE ${room}`)
+    .get()!;
   if (range.lo === null || range.hi === null) return { from: 0, to: 0, bucketMs: 1, counts: [] };
   const from = Math.max(range.lo * HOUR_MS, filter.from ?? -Infinity);
   const to = Math.min((range.hi + 1) * HOUR_MS - 1, filter.to ?? Infinity);
@@ -230,7 +273,9 @@ function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): Histogra
   let lastHour = Math.floor(to / HOUR_MS);
   const perHour = new Map(
     db
-      .prepare<[number, number], [number, number]>(`SELECT hour, sum(entries) FROM activity WHERE ${room} AND hour BETWEEN ? AND ? GROUP BY hour`)
+      .prepare<[number, number], [number, number]>(
+        `SELECT hour, sum(entries) FROM activity WHERE ${room} AND hour BETWEEN ? AND ? GROUP BY hour`,
+      )
       .raw()
       .all(firstHour, lastHour),
   );
@@ -257,13 +302,21 @@ function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): Histogra
   if (from > firstHour * HOUR_MS) perHour.set(firstHour, within.get(from, Math.min(to, (firstHour + 1) * HOUR_MS - 1))!);
   if (to < (lastHour + 1) * HOUR_MS - 1 && lastHour !== firstHour) perHour.set(lastHour, within.get(lastHour * HOUR_MS, to)!);
   for (const [hour, n] of perHour) counts[Math.floor((hour - firstHour) / bucketHours)]! += n;
-  return { from: firstHour * HOUR_MS, to: (firstHour + counts.length * bucketHours) * HOUR_MS, bucketMs: bucketHours * HOUR_MS, counts, ...(outliers ? { outliers } : {}) };
+  return {
+    from: firstHour * HOUR_MS,
+    to: (firstHour + counts.length * bucketHours) * HOUR_MS,
+    bucketMs: bucketHours * HOUR_MS,
+    counts,
+    ...(outliers ? { outliers } : {}),
+  };
 }
 
 function exactHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {
   const { clauses, params } = where(db, filter);
   const range = db
-    .prepare<Record<string, unknown>, { lo: number | null; hi: number | null }>(`SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM entries e ${whereSql(clauses)}`)
+    .prepare<Record<string, unknown>, { lo: number | null; hi: number | null }>(
+      `SELECT min(e.ts) AS lo, max(e.ts) AS hi FROM entries e ${whereSql(clauses)}`,
+    )
     .get(params)!;
   if (range.lo === null || range.hi === null) return { from: 0, to: 0, bucketMs: 1, counts: [] };
   const bucketMs = Math.max(1, Math.ceil((range.hi - range.lo + 1) / buckets));

@@ -36,7 +36,17 @@ const newestFirst = (a: IdTs, b: IdTs) => b.ts - a.ts || b.id - a.id;
  * down to that entry, checking only those rows against FTS5. Null when the probe holds too few
  * entries under the filter to decide.
  */
-function newestFromProbe(db: Db, probe: number[], low: number, high: number, clauses: string[], params: Record<string, unknown>, text: string, limit: number, filter: EntryFilter): number[] | null {
+function newestFromProbe(
+  db: Db,
+  probe: number[],
+  low: number,
+  high: number,
+  clauses: string[],
+  params: Record<string, unknown>,
+  text: string,
+  limit: number,
+  filter: EntryFilter,
+): number[] | null {
   const args = { ...params, probe: JSON.stringify(probe) };
   const candidates = db
     // NOT INDEXED: look the probe's rows up by id, rather than walk a room's or user's index.
@@ -55,7 +65,10 @@ function newestFromProbe(db: Db, probe: number[], low: number, high: number, cla
        ${whereSql([...walk.clauses, '(e.ts, e.id) > (@lastTs, @lastId)', '(e.id < @low OR e.id > @high)', 'EXISTS (SELECT 1 FROM entries_fts WHERE entries_fts MATCH @text AND rowid = e.id)'])}`,
     )
     .all({ ...walk.params, lastTs: last.ts, lastId: last.id, low, high, text });
-  return [...candidates, ...missed].sort(newestFirst).slice(0, limit).map((row) => row.id);
+  return [...candidates, ...missed]
+    .sort(newestFirst)
+    .slice(0, limit)
+    .map((row) => row.id);
 }
 
 /**
@@ -69,20 +82,16 @@ function newestFromProbe(db: Db, probe: number[], low: number, high: number, cla
  * its matches. Where counting every match under a filter would cost more than the page itself,
  * the count says "at least this many" (capped) instead. Snippets are made for the page only.
  */
-export function searchEntries(
-  db: Db,
-  filter: EntryFilter,
-  limit: number,
-  marks: [string, string],
-  countCap = 10_000,
-): SearchResult {
+export function searchEntries(db: Db, filter: EntryFilter, limit: number, marks: [string, string], countCap = 10_000): SearchResult {
   const { clauses, params } = where(db, { ...filter, text: undefined });
   const text = filter.text === undefined ? null : toFtsQuery(filter.text);
   // No text, or a room or user nobody has: nothing matches (and a forced index would find no plan).
   if (text === null || clauses.includes(NOTHING)) return { hits: [], total: 0, capped: false };
   const newestId = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
   const probeBelow = db
-    .prepare<[string, bigint, number], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?')
+    .prepare<[string, bigint, number], number>(
+      'SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid <= ? ORDER BY rowid DESC LIMIT ?',
+    )
     .pluck();
   // The newest entry under the rest of the filter (a room's, a user's, the time range's): matches
   // received after it are mostly later in time, so the probe starts there.
@@ -90,7 +99,9 @@ export function searchEntries(
     clauses.length === 0
       ? newestId
       : (db
-          .prepare<Record<string, unknown>, number>(`SELECT e.id FROM entries e INDEXED BY ${orderIndex(filter)} ${whereSql(clauses)} ORDER BY e.ts DESC, e.id DESC LIMIT 1`)
+          .prepare<Record<string, unknown>, number>(
+            `SELECT e.id FROM entries e INDEXED BY ${orderIndex(filter)} ${whereSql(clauses)} ORDER BY e.ts DESC, e.id DESC LIMIT 1`,
+          )
           .pluck()
           .get(params) ?? 0);
   // Rowids are bound as BigInt: bound as a JS number (a REAL), FTS5 ignores a rowid constraint
@@ -108,7 +119,9 @@ export function searchEntries(
   const fromProbe = complete ? null : newestFromProbe(db, probe, low, high, clauses, params, text, limit, filter);
   if (fromProbe !== null) {
     rows = db
-      .prepare<[string], EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY e.ts DESC, e.id DESC`)
+      .prepare<[string], EntryRow>(
+        `SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} WHERE e.id IN (SELECT value FROM json_each(?)) ORDER BY e.ts DESC, e.id DESC`,
+      )
       .all(JSON.stringify(fromProbe));
   } else {
     let matching: string;
@@ -134,16 +147,30 @@ export function searchEntries(
     total =
       clauses.length === 0
         ? probe.length
-        : db.prepare<Record<string, unknown>, number>(`SELECT count(*) FROM entries e NOT INDEXED ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])}`).pluck().get(args)!;
+        : db
+            .prepare<Record<string, unknown>, number>(
+              `SELECT count(*) FROM entries e NOT INDEXED ${whereSql(['e.id IN (SELECT value FROM json_each(@probe))', ...clauses])}`,
+            )
+            .pluck()
+            .get(args)!;
     capped = false;
   } else if (clauses.length === 0) {
-    const counted = db.prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`).pluck().get(text)!;
+    const counted = db
+      .prepare<[string], number>(`SELECT count(*) FROM (SELECT 1 FROM entries_fts WHERE entries_fts MATCH ? LIMIT ${countCap + 1})`)
+      .pluck()
+      .get(text)!;
     [total, capped] = [Math.min(counted, countCap), counted > countCap];
   } else {
     [total, capped] = rows.length < limit ? [rows.length, false] : [rows.length, true];
   }
   const density = probe.length / Math.max(1, high - low + 1);
-  const snippets = snippetsFor(db, text, rows.map((row) => row.id), density, marks);
+  const snippets = snippetsFor(
+    db,
+    text,
+    rows.map((row) => row.id),
+    density,
+    marks,
+  );
   const hits = rows.map((row) => ({ ...toRecord(row), snippet: snippets.get(row.id) ?? row.content ?? '' }));
   return { hits, total, capped };
 }
@@ -169,11 +196,12 @@ function snippetsFor(db: Db, text: string, ids: number[], density: number, marks
   const gap = SNIPPET_SKIP / Math.max(density, 1e-9);
   const sorted = [...ids].sort((a, b) => a - b);
   const snippets = new Map<number, string>();
-  for (let start = 0; start < sorted.length; ) {
+  for (let start = 0; start < sorted.length;) {
     let end = start + 1;
     while (end < sorted.length && sorted[end]! - sorted[end - 1]! <= gap) end += 1;
     const run = sorted.slice(start, end);
-    for (const [id, snippet] of walk.all(marks[0], marks[1], text, BigInt(run[0]!), BigInt(run.at(-1)!), JSON.stringify(run))) snippets.set(id, snippet);
+    for (const [id, snippet] of walk.all(marks[0], marks[1], text, BigInt(run[0]!), BigInt(run.at(-1)!), JSON.stringify(run)))
+      snippets.set(id, snippet);
     start = end;
   }
   return snippets;

@@ -15,10 +15,16 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
 }
 
 export function userActivity(db: Db, userId: string, recent = 200): UserActivity {
-  const user = db.prepare<[string], { id: number; display_name: string | null }>('SELECT id, display_name FROM users WHERE user_id = ? ORDER BY id LIMIT 1').get(userId);
+  const user = db
+    .prepare<[string], { id: number; display_name: string | null }>(
+      'SELECT id, display_name FROM users WHERE user_id = ? ORDER BY id LIMIT 1',
+    )
+    .get(userId);
   if (!user) return { userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
   const summary = db
-    .prepare<[number], { first: number | null; last: number | null; n: number }>('SELECT min(ts) AS first, max(ts) AS last, count(*) AS n FROM entries WHERE user_id = ?')
+    .prepare<[number], { first: number | null; last: number | null; n: number }>(
+      'SELECT min(ts) AS first, max(ts) AS last, count(*) AS n FROM entries WHERE user_id = ?',
+    )
     .get(user.id)!;
   const rooms = db
     .prepare<[number], { name: string; n: number; last: number }>(

@@ -3,7 +3,8 @@
 // timestamp, user and content, from any callback or file — is not stored again.
 import type { AbuseReport, ChatEntry, PayloadEvent, PayloadKind } from '../../shared/payload.js';
 import { assertNever } from '../../shared/assertNever.js';
-import type { Db } from './db.js';
+import { HOUR_MS } from '../../shared/instant.js';
+import { perConnection, type Db } from './db.js';
 
 export interface DeliveryContext {
   deliveryId: number;
@@ -52,8 +53,6 @@ export function entryKey(entry: ChatEntry): number {
   return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
-export const HOUR_MS = 3_600_000;
-
 function prepareStatements(db: Db) {
   return {
     room: db.prepare<[string, string], { id: number }>(
@@ -71,10 +70,16 @@ function prepareStatements(db: Db) {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (room_id, ts, dedup_key) DO NOTHING`,
     ),
-    entryByKey: db.prepare<[number, number, number], { id: number }>('SELECT id FROM entries WHERE room_id = ? AND ts = ? AND dedup_key = ?'),
-    fillDisplayName: db.prepare('UPDATE entries SET display_name = ? WHERE room_id = ? AND ts = ? AND dedup_key = ? AND display_name IS NULL'),
+    entryByKey: db.prepare<[number, number, number], { id: number }>(
+      'SELECT id FROM entries WHERE room_id = ? AND ts = ? AND dedup_key = ?',
+    ),
+    fillDisplayName: db.prepare(
+      'UPDATE entries SET display_name = ? WHERE room_id = ? AND ts = ? AND dedup_key = ? AND display_name IS NULL',
+    ),
     // The content of the entries written since the last flush, indexed in one statement.
-    ftsAfter: db.prepare<[number]>('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND content IS NOT NULL'),
+    ftsAfter: db.prepare<[number]>(
+      'INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND content IS NOT NULL',
+    ),
     newestEntryId: db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck(),
     abuseReport: db.prepare(
       `INSERT INTO abuse_reports (delivery_id, domain_id, reporting_user_id, abuser_user_id, abuser_ip_address,
@@ -92,14 +97,8 @@ function prepareStatements(db: Db) {
     ),
   };
 }
+const statements = perConnection(prepareStatements);
 type Statements = ReturnType<typeof prepareStatements>;
-const statementsByDb = new WeakMap<Db, Statements>();
-
-function statements(db: Db): Statements {
-  let prepared = statementsByDb.get(db);
-  if (!prepared) statementsByDb.set(db, (prepared = prepareStatements(db)));
-  return prepared;
-}
 
 /** The newest entry's id (0 for none): entries written after this moment have larger ids. */
 export function newestEntryId(db: Db): number {

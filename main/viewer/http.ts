@@ -2,7 +2,6 @@
 // Chat logs are private, so: only loopback peers, only our own Host header (DNS rebinding), only
 // requests from our own page (Origin, Sec-Fetch-Site: other pages on 127.0.0.1 share the site),
 // and a per-launch secret — given once in the viewer URL, then kept in a SameSite cookie.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -14,6 +13,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { EventHub } from '../api/events.js';
 import type { OmvService } from '../api/service.js';
+import { isLoopbackAddress, secretMatches } from '../net/access.js';
 import { contentType, rendererFile } from './rendererFiles.js';
 
 export interface ViewerOptions {
@@ -36,22 +36,12 @@ const SECURITY_HEADERS = {
   'cache-control': 'no-store',
 };
 
-function isLoopbackPeer(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(address));
-}
-
 /** False for a request another page made: a browser names the page's origin, and says whether it is ours. */
 function fromOurOwnPage(req: IncomingMessage, hosts: string[]): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;
   return origin === undefined || hosts.some((host) => origin === `http://${host}`);
-}
-
-function sameSecret(given: string | undefined, secret: string): boolean {
-  if (!given) return false;
-  const digest = (text: string) => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(given), digest(secret));
 }
 
 function cookie(req: IncomingMessage, name: string): string | undefined {
@@ -67,7 +57,13 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-function send(res: ServerResponse, status: number, body: string, type = 'text/plain; charset=utf-8', headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  type = 'text/plain; charset=utf-8',
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, ...headers });
   res.end(body);
 }
@@ -132,7 +128,8 @@ export function createViewerHandler(options: ViewerOptions) {
   /** POST /api/import?name=FILE with the file's bytes as the body: spooled, then imported. */
   async function importUpload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'POST the file' });
-    if (req.headers['content-type'] !== UPLOAD_TYPE) return sendJson(res, 415, { ok: false, error: `an upload is POSTed as ${UPLOAD_TYPE}` });
+    if (req.headers['content-type'] !== UPLOAD_TYPE)
+      return sendJson(res, 415, { ok: false, error: `an upload is POSTed as ${UPLOAD_TYPE}` });
     const name = basename(url.searchParams.get('name') || 'upload.xml');
     const dir = await mkdtemp(join(tmpdir(), 'omv-upload-'));
     try {
@@ -155,7 +152,11 @@ export function createViewerHandler(options: ViewerOptions) {
       return send(res, 400, 'filter= must be JSON\n');
     }
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${name}"` });
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': `attachment; filename="${name}"`,
+    });
     try {
       await service.exportCsv({ filter }, res, null);
       res.end();
@@ -165,15 +166,19 @@ export function createViewerHandler(options: ViewerOptions) {
   }
 
   return async function handleViewer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    if (!isLoopbackPeer(req.socket.remoteAddress)) return send(res, 403, 'the viewer answers this machine only\n');
+    if (!isLoopbackAddress(req.socket.remoteAddress)) return send(res, 403, 'the viewer answers this machine only\n');
     if (!options.hosts().includes(req.headers.host ?? '')) return send(res, 403, 'unexpected Host header\n');
     const given = url.searchParams.get('key') ?? undefined;
     if (url.pathname === '/' && given !== undefined) {
-      if (!sameSecret(given, secret)) return send(res, 403, 'wrong key: use the viewer URL omv printed\n');
-      res.writeHead(303, { ...SECURITY_HEADERS, location: '/', 'set-cookie': `${COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/` });
+      if (!secretMatches(given, secret)) return send(res, 403, 'wrong key: use the viewer URL omv printed\n');
+      res.writeHead(303, {
+        ...SECURITY_HEADERS,
+        location: '/',
+        'set-cookie': `${COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/`,
+      });
       return void res.end();
     }
-    const authorised = sameSecret(cookie(req, COOKIE) ?? (req.headers['x-omv-key'] as string | undefined), secret);
+    const authorised = secretMatches(cookie(req, COOKIE) ?? (req.headers['x-omv-key'] as string | undefined), secret);
     if (url.pathname.startsWith('/api/')) {
       if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
       if (!fromOurOwnPage(req, options.hosts())) return sendJson(res, 403, { ok: false, error: 'the viewer answers its own page only' });
@@ -183,7 +188,12 @@ export function createViewerHandler(options: ViewerOptions) {
       return callApi(req, res, url.pathname.slice('/api/'.length));
     }
     if (url.pathname === '/' && !authorised) {
-      return send(res, 401, '<!doctype html><title>omv</title><p>Open the viewer URL that <code>omv serve</code> printed: it carries the key.</p>', 'text/html; charset=utf-8');
+      return send(
+        res,
+        401,
+        '<!doctype html><title>omv</title><p>Open the viewer URL that <code>omv serve</code> printed: it carries the key.</p>',
+        'text/html; charset=utf-8',
+      );
     }
     return serveStatic(res, url.pathname);
   };

@@ -62,7 +62,10 @@ export function App() {
         return;
       }
       if (event.type === 'importProgress') {
-        setImportState((s) => s && { ...s, name: event.name, fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 1, entries: event.entries });
+        setImportState(
+          (s) =>
+            s && { ...s, name: event.name, fraction: event.totalBytes ? event.bytesRead / event.totalBytes : 1, entries: event.entries },
+        );
         return;
       }
       fast ??= setTimeout(() => {
@@ -124,17 +127,44 @@ export function App() {
 
   let body: React.ReactNode;
   if (view.kind === 'context') {
-    body = <Timeline key={`context-${view.entry.id}`} filter={{ room: view.entry.room }} anchorId={view.entry.id} zone={zone} liveTick={liveTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
+    body = (
+      <Timeline
+        key={`context-${view.entry.id}`}
+        filter={{ room: view.entry.room }}
+        anchorId={view.entry.id}
+        zone={zone}
+        liveTick={liveTick}
+        onUser={openUser}
+        onOpen={openEntry}
+        onError={reportError}
+      />
+    );
   } else if (view.kind === 'user') {
     body = <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   } else if (searching) {
-    body = <SearchResults filter={filter} zone={zone} liveTick={slowTick} onUser={openUser} onOpen={openEntry} onError={reportError} onAllRooms={() => selectRoom(undefined)} />;
+    body = (
+      <SearchResults
+        filter={filter}
+        zone={zone}
+        liveTick={slowTick}
+        onUser={openUser}
+        onOpen={openEntry}
+        onError={reportError}
+        onAllRooms={() => selectRoom(undefined)}
+      />
+    );
   } else {
     body = <Timeline filter={filter} zone={zone} liveTick={liveTick} onUser={openUser} onOpen={openEntry} onError={reportError} />;
   }
 
   const title =
-    view.kind === 'context' ? `#${view.entry.room} around ${formatTime(view.entry.timestamp, zone)}` : view.kind === 'user' ? 'User activity' : room ? `#${room}` : 'All rooms';
+    view.kind === 'context'
+      ? `#${view.entry.room} around ${formatTime(view.entry.timestamp, zone)}`
+      : view.kind === 'user'
+        ? 'User activity'
+        : room
+          ? `#${room}`
+          : 'All rooms';
 
   return (
     <div
@@ -148,7 +178,10 @@ export function App() {
     >
       <header className="topbar">
         <div className="brand">
-          <span className="brand-mark" aria-hidden>◆</span> Offline Message Viewer
+          <span className="brand-mark" aria-hidden>
+            ◆
+          </span>{' '}
+          Offline Message Viewer
         </div>
         <div className="search">
           <input
@@ -171,13 +204,29 @@ export function App() {
           )}
         </div>
         <div className="actions">
-          <button type="button" className="ghost" onClick={() => setZone(zone === 'utc' ? 'local' : 'utc')} title="show times in UTC or local time" data-testid="zone-toggle">
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => setZone(zone === 'utc' ? 'local' : 'utc')}
+            title="show times in UTC or local time"
+            data-testid="zone-toggle"
+          >
             {zone === 'utc' ? 'UTC' : 'Local time'}
           </button>
-          <button type="button" onClick={() => (transport.desktop ? void runImport(null) : filePicker.current?.click())} data-testid="import-button">
+          <button
+            type="button"
+            onClick={() => (transport.desktop ? void runImport(null) : filePicker.current?.click())}
+            data-testid="import-button"
+          >
             Import XML…
           </button>
-          <button type="button" onClick={() => transport.exportCsv(view.kind === 'context' ? { room: view.entry.room } : filter).catch((e: Error) => reportError(e.message))} data-testid="export-button">
+          <button
+            type="button"
+            onClick={() =>
+              transport.exportCsv(view.kind === 'context' ? { room: view.entry.room } : filter).catch((e: Error) => reportError(e.message))
+            }
+            data-testid="export-button"
+          >
             Export CSV…
           </button>
           <input
@@ -212,7 +261,9 @@ export function App() {
             </button>
           )}
         </div>
-        {view.kind === 'browse' && <Histogram filter={filter} zone={zone} liveTick={slowTick} onRange={(from, to) => setRange({ from, to })} />}
+        {view.kind === 'browse' && (
+          <Histogram filter={filter} zone={zone} liveTick={slowTick} onRange={(from, to) => setRange({ from, to })} />
+        )}
         {error && (
           <div className="notice notice-error" role="alert">
             {error}
@@ -235,7 +286,9 @@ export function App() {
                 {importState.results.map((r) => (
                   <li key={r.name} className={`import-${r.status}`}>
                     <strong>{r.status}</strong> {r.name}
-                    {r.status === 'failed' ? `: ${r.error}` : ` — ${r.entries.toLocaleString()} entries, ${r.newEntries.toLocaleString()} new`}
+                    {r.status === 'failed'
+                      ? `: ${r.error}`
+                      : ` — ${r.entries.toLocaleString()} entries, ${r.newEntries.toLocaleString()} new`}
                   </li>
                 ))}
               </ul>
@@ -265,7 +318,9 @@ export function App() {
       </main>
 
       <StatusBar zone={zone} liveTick={liveTick} onQuarantine={() => setQuarantineOpen(true)} />
-      {quarantineOpen && <QuarantineDialog zone={zone} onClose={() => setQuarantineOpen(false)} onChanged={() => setLiveTick((t) => t + 1)} />}
+      {quarantineOpen && (
+        <QuarantineDialog zone={zone} onClose={() => setQuarantineOpen(false)} onChanged={() => setLiveTick((t) => t + 1)} />
+      )}
       {dragging && <div className="drop-hint">Drop XML files to import them</div>}
     </div>
   );

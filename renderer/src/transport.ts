@@ -1,7 +1,16 @@
 // How the renderer reaches main: Electron's preload bridge when present, else browser mode's
 // loopback HTTP. Both carry the one contract in shared/api.ts; errors arrive as values and become
 // exceptions here, in one place.
-import { PLAIN_METHODS, type ApiEvent, type ApiResult, type EntryFilter, type ExportResult, type ImportFileResult, type OmvClient, type PlainMethod } from '../../shared/api';
+import {
+  PLAIN_METHODS,
+  type ApiEvent,
+  type ApiResult,
+  type EntryFilter,
+  type ExportResult,
+  type ImportFileResult,
+  type OmvClient,
+  type PlainMethod,
+} from '../../shared/api';
 
 /** What the Electron preload exposes as window.omv (see main/electron/preload.cts). */
 export interface DesktopBridge {
@@ -76,7 +85,11 @@ function browserTransport(): Transport {
   return {
     desktop: false,
     api: client(async (method, args) => {
-      const response = await fetch(`api/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args ?? {}) });
+      const response = await fetch(`api/${method}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(args ?? {}),
+      });
       if (response.status === 401) return { ok: false, error: 'This viewer session has no key: open the URL that omv serve printed.' };
       return (await response.json()) as ApiResult<unknown>;
     }),

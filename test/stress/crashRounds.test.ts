@@ -19,79 +19,96 @@ const SENDERS = 8;
 const ENTRIES = 25;
 
 const payload = (n: number) =>
-  messagesXml({ [`room${n % 7}`]: Array.from({ length: ENTRIES }, (_, i) => ({ ts: 1_700_000_000_000 + n * 1000 + i, user: `u${i % 5}`, content: `delivery ${n} entry ${i}` })) }, { callID: `d${n}` });
+  messagesXml(
+    {
+      [`room${n % 7}`]: Array.from({ length: ENTRIES }, (_, i) => ({
+        ts: 1_700_000_000_000 + n * 1000 + i,
+        user: `u${i % 5}`,
+        content: `delivery ${n} entry ${i}`,
+      })),
+    },
+    { callID: `d${n}` },
+  );
 
-test(`${ROUNDS} rounds of kill -9 under concurrent deliveries: every 200 stored exactly once and whole`, { timeout: ROUNDS * 60_000 }, async () => {
-  const dbPath = join(tempDir(), 'omv.sqlite');
-  const next = random(2026);
-  const acknowledged = new Set<number>();
-  let unanswered: number[] = [];
-  let sent = 0;
-  let nextNew = 0;
-  for (let round = 0; round < ROUNDS; round++) {
-    const server = await omvServe(['--db', dbPath, '--quiet'], { killAfterTest: false });
-    const queue = [...unanswered, ...Array.from({ length: 400 }, () => nextNew++)];
-    unanswered = [];
-    let killed = false;
-    const killAfter = 50 + Math.floor(next() * 400);
-    setTimeout(() => {
-      killed = true;
-      server.child.kill('SIGKILL');
-    }, killAfter);
-    const sender = async () => {
-      for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-        if (killed) {
-          unanswered.push(n);
-          continue;
+test(
+  `${ROUNDS} rounds of kill -9 under concurrent deliveries: every 200 stored exactly once and whole`,
+  { timeout: ROUNDS * 60_000 },
+  async () => {
+    const dbPath = join(tempDir(), 'omv.sqlite');
+    const next = random(2026);
+    const acknowledged = new Set<number>();
+    let unanswered: number[] = [];
+    let sent = 0;
+    let nextNew = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      const server = await omvServe(['--db', dbPath, '--quiet'], { killAfterTest: false });
+      const queue = [...unanswered, ...Array.from({ length: 400 }, () => nextNew++)];
+      unanswered = [];
+      let killed = false;
+      const killAfter = 50 + Math.floor(next() * 400);
+      setTimeout(() => {
+        killed = true;
+        server.child.kill('SIGKILL');
+      }, killAfter);
+      const sender = async () => {
+        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+          if (killed) {
+            unanswered.push(n);
+            continue;
+          }
+          sent += 1;
+          try {
+            const answer = await postForm(
+              callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'crash', callID: `d${n}` }),
+              payload(n),
+            );
+            if (answer.status === 200) acknowledged.add(n);
+            else unanswered.push(n);
+          } catch {
+            unanswered.push(n); // cut off by the kill: the vendor sends it again
+          }
         }
-        sent += 1;
-        try {
-          const answer = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'crash', callID: `d${n}` }), payload(n));
-          if (answer.status === 200) acknowledged.add(n);
-          else unanswered.push(n);
-        } catch {
-          unanswered.push(n); // cut off by the kill: the vendor sends it again
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: SENDERS }, sender));
-    if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
-  }
+      };
+      await Promise.all(Array.from({ length: SENDERS }, sender));
+      if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
+    }
 
-  const db = openDatabase(dbPath);
-  const integrity = db.pragma('integrity_check', { simple: true });
-  // Entries per delivery number, from their content ("delivery N entry I"), in one pass.
-  const entriesOf = new Map<number, number>();
-  for (const content of db.prepare<[], string>('SELECT content FROM entries').pluck().iterate()) {
-    const n = Number(/^delivery (\d+) /.exec(content)?.[1]);
-    entriesOf.set(n, (entriesOf.get(n) ?? 0) + 1);
-  }
-  const rowsOf = new Map<string, number>();
-  for (const callId of db.prepare<[], string>("SELECT call_id FROM deliveries WHERE status = 'stored'").pluck().iterate()) rowsOf.set(callId, (rowsOf.get(callId) ?? 0) + 1);
-  let lost = 0;
-  let notWhole = 0;
-  let twice = 0;
-  for (const n of acknowledged) {
-    const rows = rowsOf.get(`d${n}`) ?? 0;
-    if (rows === 0) lost += 1;
-    else if (entriesOf.get(n) !== ENTRIES) notWhole += 1;
-    if (rows > 1) twice += 1;
-  }
-  // A delivery that was never answered 200 is whole or absent, never in part.
-  const partial = db
-    .prepare<[], number>(`SELECT count(*) FROM deliveries WHERE status = 'stored' AND entry_count != ${ENTRIES}`)
-    .pluck()
-    .get()!;
-  const stored = db.prepare<[], number>("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get()!;
-  db.close();
-  recordStress('1-crash', [
-    ['crash rounds (kill -9 at a random moment)', String(ROUNDS)],
-    ['deliveries sent / answered 200 / stored', `${sent} / ${acknowledged.size} / ${stored}`],
-    ['answered 200 but lost / not whole / stored twice', `${lost} / ${notWhole} / ${twice}`],
-    ['stored in part', String(partial)],
-    ['integrity_check', String(integrity)],
-  ]);
-  assert.equal(integrity, 'ok');
-  assert.deepEqual({ lost, notWhole, twice, partial }, { lost: 0, notWhole: 0, twice: 0, partial: 0 });
-  assert.ok(acknowledged.size >= ROUNDS * 10, `only ${acknowledged.size} deliveries were answered 200`);
-});
+    const db = openDatabase(dbPath);
+    const integrity = db.pragma('integrity_check', { simple: true });
+    // Entries per delivery number, from their content ("delivery N entry I"), in one pass.
+    const entriesOf = new Map<number, number>();
+    for (const content of db.prepare<[], string>('SELECT content FROM entries').pluck().iterate()) {
+      const n = Number(/^delivery (\d+) /.exec(content)?.[1]);
+      entriesOf.set(n, (entriesOf.get(n) ?? 0) + 1);
+    }
+    const rowsOf = new Map<string, number>();
+    for (const callId of db.prepare<[], string>("SELECT call_id FROM deliveries WHERE status = 'stored'").pluck().iterate())
+      rowsOf.set(callId, (rowsOf.get(callId) ?? 0) + 1);
+    let lost = 0;
+    let notWhole = 0;
+    let twice = 0;
+    for (const n of acknowledged) {
+      const rows = rowsOf.get(`d${n}`) ?? 0;
+      if (rows === 0) lost += 1;
+      else if (entriesOf.get(n) !== ENTRIES) notWhole += 1;
+      if (rows > 1) twice += 1;
+    }
+    // A delivery that was never answered 200 is whole or absent, never in part.
+    const partial = db
+      .prepare<[], number>(`SELECT count(*) FROM deliveries WHERE status = 'stored' AND entry_count != ${ENTRIES}`)
+      .pluck()
+      .get()!;
+    const stored = db.prepare<[], number>("SELECT count(*) FROM deliveries WHERE status = 'stored'").pluck().get()!;
+    db.close();
+    recordStress('1-crash', [
+      ['crash rounds (kill -9 at a random moment)', String(ROUNDS)],
+      ['deliveries sent / answered 200 / stored', `${sent} / ${acknowledged.size} / ${stored}`],
+      ['answered 200 but lost / not whole / stored twice', `${lost} / ${notWhole} / ${twice}`],
+      ['stored in part', String(partial)],
+      ['integrity_check', String(integrity)],
+    ]);
+    assert.equal(integrity, 'ok');
+    assert.deepEqual({ lost, notWhole, twice, partial }, { lost: 0, notWhole: 0, twice: 0, partial: 0 });
+    assert.ok(acknowledged.size >= ROUNDS * 10, `only ${acknowledged.size} deliveries were answered 200`);
+  },
+);

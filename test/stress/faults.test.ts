@@ -36,7 +36,13 @@ function smallDisk(size: string): string | null {
 
 /** ~30 KB a delivery: a few dozen fill 3 MB. */
 const payload = (n: number) =>
-  messagesXml({ [`room${n % 3}`]: Array.from({ length: 40 }, (_, i) => ({ ts: 1_700_000_000_000 + n * 100 + i, user: `u${i}`, content: `delivery ${n} entry ${i} ${'x'.repeat(600)}` })) });
+  messagesXml({
+    [`room${n % 3}`]: Array.from({ length: 40 }, (_, i) => ({
+      ts: 1_700_000_000_000 + n * 100 + i,
+      user: `u${i}`,
+      content: `delivery ${n} entry ${i} ${'x'.repeat(600)}`,
+    })),
+  });
 
 function sender(server: ServeProcess) {
   let n = 0;
@@ -45,7 +51,10 @@ function sender(server: ServeProcess) {
     acknowledged,
     async send(): Promise<number> {
       const id = n++;
-      const answer = await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'f', callID: `f${id}` }), payload(id));
+      const answer = await postForm(
+        callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'f', callID: `f${id}` }),
+        payload(id),
+      );
       if (answer.status === 200) acknowledged.push(id);
       return answer.status;
     },
@@ -92,8 +101,14 @@ test('a full disk: 503 (never 200), the WAL stays bounded, and deliveries are st
   const stored = storedCallIds(dbPath);
   const lost = s.acknowledged.filter((n) => !stored.has(`f${n}`));
   rows.push(
-    ['full disk (3 MB tmpfs): answers until full', `${answers.get(200) ?? 0}× 200, then ${(answers.get(503) ?? 0) + 10}× 503, 0× 200 while full`],
-    ['full disk: WAL while full / after space returned', `${(walWhileFull / 1e6).toFixed(2)} MB / stored again at once, ${lost.length} acknowledged lost`],
+    [
+      'full disk (3 MB tmpfs): answers until full',
+      `${answers.get(200) ?? 0}× 200, then ${(answers.get(503) ?? 0) + 10}× 503, 0× 200 while full`,
+    ],
+    [
+      'full disk: WAL while full / after space returned',
+      `${(walWhileFull / 1e6).toFixed(2)} MB / stored again at once, ${lost.length} acknowledged lost`,
+    ],
   );
   assert.deepEqual(lost, []);
 });
@@ -106,7 +121,8 @@ test('a database file that cannot be written (made immutable): 503 with a log li
   assert.equal(await s.send(), 200);
   const files = [dbPath, `${dbPath}-wal`];
   // chattr +i stops even root's writes, to files already open too (ext4 and most Linux file systems).
-  if (spawnSync('chattr', ['+i', ...files]).status !== 0) return t.skip('skipped: chattr +i is not possible here (needs root and an ext-like file system)');
+  if (spawnSync('chattr', ['+i', ...files]).status !== 0)
+    return t.skip('skipped: chattr +i is not possible here (needs root and an ext-like file system)');
   let refused: number[];
   try {
     refused = [await s.send(), await s.send()];
@@ -118,8 +134,14 @@ test('a database file that cannot be written (made immutable): 503 with a log li
   assert.equal(await s.send(), 200);
   stop(server.child);
   const stored = storedCallIds(dbPath);
-  rows.push(['database file not writable (chattr +i)', `503, 503 while not writable; 200 once writable; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`]);
-  assert.deepEqual(s.acknowledged.filter((n) => !stored.has(`f${n}`)), []);
+  rows.push([
+    'database file not writable (chattr +i)',
+    `503, 503 while not writable; 200 once writable; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`,
+  ]);
+  assert.deepEqual(
+    s.acknowledged.filter((n) => !stored.has(`f${n}`)),
+    [],
+  );
 });
 
 test('a database locked past the busy timeout: 503 saying so, stored once the lock goes', async () => {
@@ -137,6 +159,12 @@ test('a database locked past the busy timeout: 503 saying so, stored once the lo
   assert.equal(await s.send(), 200);
   stop(server.child);
   const stored = storedCallIds(dbPath);
-  rows.push(['database locked past the busy timeout', `503 while locked; 200 after; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`]);
-  assert.deepEqual(s.acknowledged.filter((n) => !stored.has(`f${n}`)), []);
+  rows.push([
+    'database locked past the busy timeout',
+    `503 while locked; 200 after; ${s.acknowledged.filter((n) => !stored.has(`f${n}`)).length} acknowledged lost`,
+  ]);
+  assert.deepEqual(
+    s.acknowledged.filter((n) => !stored.has(`f${n}`)),
+    [],
+  );
 });

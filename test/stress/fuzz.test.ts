@@ -11,10 +11,16 @@ const figures = emptyFigures();
 after(() =>
   recordStress('3-fuzz', [
     ['fuzz seed (OMV_FUZZ_SEED repeats a run)', String(SEED)],
-    ['round trips callback → store → export', `${figures.roundTrips.toLocaleString('en-US')} payloads, ${figures.entriesCompared.toLocaleString('en-US')} entries, all exact`],
+    [
+      'round trips callback → store → export',
+      `${figures.roundTrips.toLocaleString('en-US')} payloads, ${figures.entriesCompared.toLocaleString('en-US')} entries, all exact`,
+    ],
     ['mutated payloads, parser and store', `${figures.mutations.toLocaleString('en-US')}: ${describeCounts(figures.outcomes)}`],
     ['mutated payloads over HTTP', `${figures.httpMutations.toLocaleString('en-US')}: ${describeCounts(figures.httpAnswers)} (no 5xx)`],
-    ['slowest parse of a mutated payload', `${figures.slowestParseMs.toFixed(1)} ms (at most ${figures.slowestMicrosPerKb.toFixed(0)} µs per KB of those of 4 KB and more)`],
+    [
+      'slowest parse of a mutated payload',
+      `${figures.slowestParseMs.toFixed(1)} ms (at most ${figures.slowestMicrosPerKb.toFixed(0)} µs per KB of those of 4 KB and more)`,
+    ],
     ['search texts', `${figures.searches.toLocaleString('en-US')}: ${describeCounts(figures.searchOutcomes)}`],
   ]),
 );

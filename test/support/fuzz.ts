@@ -41,10 +41,14 @@ const entryArbitrary: fc.Arbitrary<GeneratedEntry> = fc.record({
   content: fc.option(xmlText(200), { nil: null }),
 });
 
-const payloadArbitrary = fc.dictionary(xmlText(30).map((name) => name.replaceAll(']]>', ']] >')), fc.array(entryArbitrary, { minLength: 0, maxLength: 12 }), {
-  minKeys: 1,
-  maxKeys: 3,
-});
+const payloadArbitrary = fc.dictionary(
+  xmlText(30).map((name) => name.replaceAll(']]>', ']] >')),
+  fc.array(entryArbitrary, { minLength: 0, maxLength: 12 }),
+  {
+    minKeys: 1,
+    maxKeys: 3,
+  },
+);
 
 /** A Writable that keeps what is written, as one string. */
 function collector(): Writable & { text: () => string } {
@@ -89,7 +93,10 @@ export async function roundTrips(runs: number, seed: number, figures: FuzzFigure
           .map((e) => ({ type: e.type, ts: e.ts, user: e.user, invisible: String(e.invisible), content: e.content ?? undefined }));
         for (const e of specs[room]) expected.push(JSON.stringify([room, e.ts, e.type, e.user, e.invisible === 'true', e.content ?? null]));
       }
-      const answer = await postForm(callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'fuzz', callID: `rt${run}` }), messagesXml(specs));
+      const answer = await postForm(
+        callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'fuzz', callID: `rt${run}` }),
+        messagesXml(specs),
+      );
       assert.equal(answer.status, 200, answer.text);
       assert.match(answer.text, /^stored as delivery/);
       const back: string[] = [];
@@ -97,7 +104,14 @@ export async function roundTrips(runs: number, seed: number, figures: FuzzFigure
         const out = collector();
         await writeEntries(r.db, { room }, out, { format: 'jsonl' });
         for (const line of out.text().split('\n').filter(Boolean)) {
-          const row = JSON.parse(line) as { room: string; timestamp_ms: number; type: string; user_id: string; invisible: boolean; content: string | null };
+          const row = JSON.parse(line) as {
+            room: string;
+            timestamp_ms: number;
+            type: string;
+            user_id: string;
+            invisible: boolean;
+            content: string | null;
+          };
           back.push(JSON.stringify([row.room, row.timestamp_ms, row.type, row.user_id, row.invisible, row.content]));
         }
       }
@@ -109,12 +123,21 @@ export async function roundTrips(runs: number, seed: number, figures: FuzzFigure
   figures.roundTrips += runs;
 }
 
-const BASES = [SEED_XML, CLASSIC_ARCHIVE_XML, ABUSE_XML, messagesXml({ lobby: [{ ts: 5, user: 'a', content: 'émoji 😀 ]]> and <b>markup</b>' }, { ts: 6, user: 'b', type: 'join' }] })].map((xml) =>
-  Buffer.from(xml, xml.includes('iso-8859-1') ? 'latin1' : 'utf8'),
-);
+const BASES = [
+  SEED_XML,
+  CLASSIC_ARCHIVE_XML,
+  ABUSE_XML,
+  messagesXml({
+    lobby: [
+      { ts: 5, user: 'a', content: 'émoji 😀 ]]> and <b>markup</b>' },
+      { ts: 6, user: 'b', type: 'join' },
+    ],
+  }),
+].map((xml) => Buffer.from(xml, xml.includes('iso-8859-1') ? 'latin1' : 'utf8'));
 
 type Mutation = (bytes: Buffer, at: number, n: number) => Buffer;
-const splice = (bytes: Buffer, at: number, insert: Buffer | string, remove = 0) => Buffer.concat([bytes.subarray(0, at), Buffer.from(insert), bytes.subarray(at + remove)]);
+const splice = (bytes: Buffer, at: number, insert: Buffer | string, remove = 0) =>
+  Buffer.concat([bytes.subarray(0, at), Buffer.from(insert), bytes.subarray(at + remove)]);
 const MUTATIONS: Record<string, Mutation> = {
   truncate: (b, at) => b.subarray(0, at),
   flipByte: (b, at, n) => {
@@ -124,20 +147,42 @@ const MUTATIONS: Record<string, Mutation> = {
   },
   deepNesting: (b, at, n) => splice(b, at, '<a>'.repeat(1000 + (n % 20_000))),
   hugeAttribute: (b) => Buffer.from(b.toString('latin1').replace(/<entry /, `<entry x="${'y'.repeat(200_000)}" `), 'latin1'),
-  manyAttributes: (b) => Buffer.from(b.toString('latin1').replace(/<entry /, `<entry ${Array.from({ length: 5000 }, (_, i) => `a${i}="1"`).join(' ')} `), 'latin1'),
-  entityBomb: (b) => splice(b, b.indexOf('<', 5) === -1 ? 0 : b.indexOf('<', 5), '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'),
+  manyAttributes: (b) =>
+    Buffer.from(
+      b.toString('latin1').replace(/<entry /, `<entry ${Array.from({ length: 5000 }, (_, i) => `a${i}="1"`).join(' ')} `),
+      'latin1',
+    ),
+  entityBomb: (b) =>
+    splice(b, b.indexOf('<', 5) === -1 ? 0 : b.indexOf('<', 5), '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'),
   undefinedEntity: (b, at) => splice(b, at, '&lol;'),
   characterReferences: (b, at, n) => splice(b, at, ['&#0;', '&#xD800;', '&#x110000;', '&#27;', '&#65535;'][n % 5]!),
   invalidUtf8: (b, at, n) => splice(b, at, Buffer.from([0xc0 | (n & 0x3f), 0xff, 0xfe, 0x80])),
-  wrongDeclaration: (b, _at, n) => Buffer.from(b.toString('latin1').replace(/encoding='[^']*'/, `encoding='${['iso-8859-1', 'utf-16', 'shift_jis', 'nonsense', 'utf-8'][n % 5]}'`), 'latin1'),
+  wrongDeclaration: (b, _at, n) =>
+    Buffer.from(
+      b.toString('latin1').replace(/encoding='[^']*'/, `encoding='${['iso-8859-1', 'utf-16', 'shift_jis', 'nonsense', 'utf-8'][n % 5]}'`),
+      'latin1',
+    ),
   controlBytes: (b, at, n) => splice(b, at, Buffer.from([n % 32, 0x1b, 0x00, 0x7f])),
-  byteOrderMark: (b, _at, n) => Buffer.concat([Buffer.from([[0xff, 0xfe], [0xfe, 0xff], [0xef, 0xbb, 0xbf]][n % 3]!).subarray(0), b]),
+  byteOrderMark: (b, _at, n) =>
+    Buffer.concat([
+      Buffer.from(
+        [
+          [0xff, 0xfe],
+          [0xfe, 0xff],
+          [0xef, 0xbb, 0xbf],
+        ][n % 3]!,
+      ).subarray(0),
+      b,
+    ]),
   magicQuotes: (b) => Buffer.from(b.toString('latin1').replace(/(["'\\])/g, '\\$1'), 'latin1'),
   duplicateRoot: (b) => Buffer.concat([b, b]),
 };
 const mutationArbitrary = fc.record({
   base: fc.nat({ max: BASES.length - 1 }),
-  steps: fc.array(fc.record({ kind: fc.constantFrom(...Object.keys(MUTATIONS)), at: fc.nat(), n: fc.nat() }), { minLength: 1, maxLength: 3 }),
+  steps: fc.array(fc.record({ kind: fc.constantFrom(...Object.keys(MUTATIONS)), at: fc.nat(), n: fc.nat() }), {
+    minLength: 1,
+    maxLength: 3,
+  }),
 });
 
 function mutate({ base, steps }: { base: number; steps: Array<{ kind: string; at: number; n: number }> }): Buffer {
@@ -161,7 +206,17 @@ export function mutations(runs: number, seed: number, figures: FuzzFigures): voi
         const took = performance.now() - started;
         figures.slowestParseMs = Math.max(figures.slowestParseMs, took);
         if (bytes.length >= 4096) figures.slowestMicrosPerKb = Math.max(figures.slowestMicrosPerKb, (took * 1000) / (bytes.length / 1024));
-        const meta = { source: 'callback' as const, function: fn, domainId: 'm', type: null, callId: `m${n++}`, receivedAt: n, payload: bytes, payloadSize: bytes.length, sha256: `${n}` };
+        const meta = {
+          source: 'callback' as const,
+          function: fn,
+          domainId: 'm',
+          type: null,
+          callId: `m${n++}`,
+          receivedAt: n,
+          payload: bytes,
+          payloadSize: bytes.length,
+          sha256: `${n}`,
+        };
         const outcome = storeDelivery(db, meta, parsed);
         if (outcome.status === 'quarantined') assert.ok(outcome.reason.length > 0);
         const key = outcome.status === 'stored' && outcome.repairs.length > 0 ? 'stored, repaired' : outcome.status;
@@ -190,21 +245,69 @@ export async function httpMutations(runs: number, seed: number, figures: FuzzFig
     }),
     { numRuns: runs, seed },
   );
-  assert.match((await postForm(callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'h', callID: 'last' }), SEED_XML)).text, /^(stored|already)/);
+  assert.match(
+    (await postForm(callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'h', callID: 'last' }), SEED_XML)).text,
+    /^(stored|already)/,
+  );
   figures.httpMutations += runs;
 }
 
 const searchText = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 40 }),
-  fc.array(fc.constantFrom('"', '*', '-', '(', ')', 'AND', 'OR', 'NOT', 'NEAR', ':', '^', 'from:', 'in:', 'type:', 'before:', 'after:', 'x', 'hello', ' ', '\u0000', '😀'), { maxLength: 12 }).map((parts) => parts.join('')),
+  fc
+    .array(
+      fc.constantFrom(
+        '"',
+        '*',
+        '-',
+        '(',
+        ')',
+        'AND',
+        'OR',
+        'NOT',
+        'NEAR',
+        ':',
+        '^',
+        'from:',
+        'in:',
+        'type:',
+        'before:',
+        'after:',
+        'x',
+        'hello',
+        ' ',
+        '\u0000',
+        '😀',
+      ),
+      { maxLength: 12 },
+    )
+    .map((parts) => parts.join('')),
 );
 
 /** Search text of any kind: parsed without throwing, and run as a result or a syntax message, never an SQL error. */
 export function searches(runs: number, seed: number, figures: FuzzFigures): void {
   const db = openDatabase(join(tempDir(), 'search-fuzz.sqlite'));
   try {
-    const xml = Buffer.from(messagesXml({ lobby: Array.from({ length: 300 }, (_, i) => ({ ts: i, user: `u${i % 7}`, content: `hello ${i} world x^y "quoted" NOT near` })) }));
-    storeDelivery(db, { source: 'callback', function: 'sendOfflineMessages', domainId: 's', type: null, callId: 's', receivedAt: 0, payload: xml, payloadSize: xml.length, sha256: 's' }, parseDelivery('sendOfflineMessages', xml));
+    const xml = Buffer.from(
+      messagesXml({
+        lobby: Array.from({ length: 300 }, (_, i) => ({ ts: i, user: `u${i % 7}`, content: `hello ${i} world x^y "quoted" NOT near` })),
+      }),
+    );
+    storeDelivery(
+      db,
+      {
+        source: 'callback',
+        function: 'sendOfflineMessages',
+        domainId: 's',
+        type: null,
+        callId: 's',
+        receivedAt: 0,
+        payload: xml,
+        payloadSize: xml.length,
+        sha256: 's',
+      },
+      parseDelivery('sendOfflineMessages', xml),
+    );
     fc.assert(
       fc.property(searchText, (text) => {
         const { filter } = parseSearch(text);
@@ -229,7 +332,18 @@ export function searches(runs: number, seed: number, figures: FuzzFigures): void
 }
 
 export function emptyFigures(): FuzzFigures {
-  return { roundTrips: 0, entriesCompared: 0, mutations: 0, outcomes: {}, httpMutations: 0, httpAnswers: {}, slowestParseMs: 0, slowestMicrosPerKb: 0, searches: 0, searchOutcomes: {} };
+  return {
+    roundTrips: 0,
+    entriesCompared: 0,
+    mutations: 0,
+    outcomes: {},
+    httpMutations: 0,
+    httpAnswers: {},
+    slowestParseMs: 0,
+    slowestMicrosPerKb: 0,
+    searches: 0,
+    searchOutcomes: {},
+  };
 }
 
 export const describeCounts = (counts: Record<string, number>) =>

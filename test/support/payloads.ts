@@ -72,7 +72,11 @@ export function entryXml(e: EntrySpec): string {
 }
 
 /** A sendOfflineMessages payload (or a later-generation archive with root="messageArchive"). */
-export function messagesXml(rooms: Record<string, EntrySpec[]>, attrs: { callID?: string; type?: string } = {}, root = 'messageOffline'): string {
+export function messagesXml(
+  rooms: Record<string, EntrySpec[]>,
+  attrs: { callID?: string; type?: string } = {},
+  root = 'messageOffline',
+): string {
   const attributes = Object.entries({ type: 'chat', ...attrs })
     .map(([k, v]) => ` ${k}="${v}"`)
     .join('');

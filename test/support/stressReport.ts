@@ -15,7 +15,9 @@ export function recordStress(section: string, rows: StressRow[]): void {
 export function readStress(): Array<{ section: string; rows: StressRow[] }> {
   let names: string[];
   try {
-    names = readdirSync(FOLDER).filter((name) => name.endsWith('.json')).sort();
+    names = readdirSync(FOLDER)
+      .filter((name) => name.endsWith('.json'))
+      .sort();
   } catch {
     return [];
   }

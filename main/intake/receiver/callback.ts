@@ -36,10 +36,13 @@ export function describeOutcome(outcome: StoreOutcome): string {
 export function describeStoreFailure(error: unknown): string {
   const code = (error as { code?: string }).code ?? '';
   const message = errorMessage(error);
-  if (code === 'SQLITE_FULL' || /ENOSPC/.test(message)) return `the disk is full (${message}): free space; until then deliveries are refused and the vendor retries`;
-  if (code.startsWith('SQLITE_READONLY') || /EROFS|read-?only/i.test(message)) return `the database cannot be written (${message}): check the file's permissions and that its file system is mounted read-write`;
+  if (code === 'SQLITE_FULL' || /ENOSPC/.test(message))
+    return `the disk is full (${message}): free space; until then deliveries are refused and the vendor retries`;
+  if (code.startsWith('SQLITE_READONLY') || /EROFS|read-?only/i.test(message))
+    return `the database cannot be written (${message}): check the file's permissions and that its file system is mounted read-write`;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return `the database is locked by another program (${message})`;
-  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN') return `the database file could not be written (${message}): check the disk, and the file's permissions and attributes`;
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN')
+    return `the database file could not be written (${message}): check the disk, and the file's permissions and attributes`;
   return message;
 }
 
@@ -48,7 +51,12 @@ function answer(res: ServerResponse, status: number, text: string, headers: Reco
   res.end(`${text}\n`);
 }
 
-export async function handleCallback(req: IncomingMessage, res: ServerResponse, query: URLSearchParams, context: CallbackContext): Promise<void> {
+export async function handleCallback(
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+  context: CallbackContext,
+): Promise<void> {
   const fn = query.get('function') ?? query.get('action');
   if (req.method === 'GET' || req.method === 'HEAD') {
     return answer(res, 501, `omv receives the vendor's data deliveries (POST with xmlData); "${fn ?? '(no function)'}" is not implemented`);

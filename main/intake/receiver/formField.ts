@@ -73,7 +73,9 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
         limits: { fieldSize: maxBytes, fileSize: maxBytes, fields: 100, files: 10, parts: 110 },
       });
     } catch {
-      return refuse(new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`));
+      return refuse(
+        new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`),
+      );
     }
     watchArrival();
 

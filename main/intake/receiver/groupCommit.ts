@@ -38,19 +38,21 @@ export class GroupCommit {
     this.queue = [];
     let settled: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     try {
-      settled = this.db.transaction(() => {
-        const indexedUpTo = newestEntryId(this.db);
-        const outcomes = jobs.map((job) => {
-          try {
-            // Nested db.transaction() calls inside run() become savepoints of this transaction.
-            return { ok: true as const, value: job.run(IN_GROUP) };
-          } catch (error) {
-            return { ok: false as const, error };
-          }
-        });
-        indexContentAfter(this.db, indexedUpTo);
-        return outcomes;
-      }).immediate();
+      settled = this.db
+        .transaction(() => {
+          const indexedUpTo = newestEntryId(this.db);
+          const outcomes = jobs.map((job) => {
+            try {
+              // Nested db.transaction() calls inside run() become savepoints of this transaction.
+              return { ok: true as const, value: job.run(IN_GROUP) };
+            } catch (error) {
+              return { ok: false as const, error };
+            }
+          });
+          indexContentAfter(this.db, indexedUpTo);
+          return outcomes;
+        })
+        .immediate();
     } catch (error) {
       for (const job of jobs) job.reject(error);
       return;

@@ -1,9 +1,9 @@
 // The HTTP listener the vendor calls. Binds loopback unless told otherwise, and then only with a
 // secret token in the path (the vendor can be given nothing but a URL). Slow or stalled clients
 // are cut off by timeouts while their bodies are still being read, so they never hold the store.
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isLoopbackHost, secretMatches } from '../../net/access.js';
 import type { Db } from '../../store/db.js';
 import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
@@ -33,14 +33,6 @@ export interface Receiver {
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-export function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
 /** True when the request path names the callback, with the right token if one is required. */
 function callbackPathMatches(pathname: string, token: string | null): boolean {
   if (token === null) return pathname === '/callback' || pathname === '/callback/';
@@ -51,13 +43,13 @@ function callbackPathMatches(pathname: string, token: string | null): boolean {
   } catch {
     return false;
   }
-  return timingSafeEqual(digest(given), digest(token));
+  return secretMatches(given, token);
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? null;
-  if (!isLoopback(host) && !token) {
+  const token = options.token || null;
+  if (!isLoopbackHost(host) && !token) {
     throw new Error(`refusing to listen on ${host} without --token: anyone who can reach it could write into the database`);
   }
   const log = options.log ?? (() => {});
@@ -78,7 +70,11 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   };
 
   const server: Server = createServer(
-    { requestTimeout: requestTimeoutMs, headersTimeout: Math.min(requestTimeoutMs, 10_000), connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2) },
+    {
+      requestTimeout: requestTimeoutMs,
+      headersTimeout: Math.min(requestTimeoutMs, 10_000),
+      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2),
+    },
     (req, res) => {
       handle(req, res).catch((error: unknown) => {
         log(`500 ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);

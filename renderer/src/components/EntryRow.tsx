@@ -30,7 +30,11 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
       <time className="entry-time" dateTime={new Date(entry.timestamp).toISOString()} title={fullTime(entry.timestamp)}>
         {formatTime(entry.timestamp, zone)}
       </time>
-      {showRoom && <span className="entry-room" title={`${entry.domainId} / ${entry.room}`}>#{entry.room}</span>}
+      {showRoom && (
+        <span className="entry-room" title={`${entry.domainId} / ${entry.room}`}>
+          #{entry.room}
+        </span>
+      )}
       <span className="entry-who">
         {entry.userId === null ? (
           <span className="entry-system">{entry.type === 'announcement' ? 'announcement' : 'system'}</span>
@@ -40,11 +44,19 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
             {entry.displayName && <span className="entry-user-id">{entry.userId}</span>}
           </button>
         )}
-        {entry.invisible && <span className="badge badge-invisible" title="invisible to other users">invisible</span>}
+        {entry.invisible && (
+          <span className="badge badge-invisible" title="invisible to other users">
+            invisible
+          </span>
+        )}
       </span>
       <span className="entry-body">
         {isMessage || entry.content !== null ? (
-          entry.snippet !== undefined ? <Highlighted snippet={entry.snippet} /> : entry.content
+          entry.snippet !== undefined ? (
+            <Highlighted snippet={entry.snippet} />
+          ) : (
+            entry.content
+          )
         ) : (
           <span className="entry-event">{EVENT_TEXT[entry.type] ?? entry.type}</span>
         )}

@@ -22,7 +22,10 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
   useEffect(() => {
     let cancelled = false;
     const timer = setTimeout(() => {
-      api.histogram({ filter, buckets: BUCKETS }).then((value) => !cancelled && setData(value), () => {});
+      api.histogram({ filter, buckets: BUCKETS }).then(
+        (value) => !cancelled && setData(value),
+        () => {},
+      );
     }, 150);
     return () => {
       cancelled = true;
@@ -70,7 +73,11 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
       <div className="histogram-axis">
         <span>
           {outliers && outliers.before > 0 && (
-            <span className="histogram-outliers" title={`left out of the chart, far from the rest; the earliest at ${formatTime(outliers.earliest!, zone)}`} data-testid="outliers-before">
+            <span
+              className="histogram-outliers"
+              title={`left out of the chart, far from the rest; the earliest at ${formatTime(outliers.earliest!, zone)}`}
+              data-testid="outliers-before"
+            >
               +{outliers.before.toLocaleString()} earlier ·{' '}
             </span>
           )}
@@ -79,7 +86,11 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
         <span>
           {formatTime(Math.min(data.to, data.from + data.counts.length * data.bucketMs), zone)}
           {outliers && outliers.after > 0 && (
-            <span className="histogram-outliers" title={`left out of the chart, far from the rest; the latest at ${formatTime(outliers.latest!, zone)}`} data-testid="outliers-after">
+            <span
+              className="histogram-outliers"
+              title={`left out of the chart, far from the rest; the latest at ${formatTime(outliers.latest!, zone)}`}
+              data-testid="outliers-after"
+            >
               {' '}
               · +{outliers.after.toLocaleString()} later
             </span>

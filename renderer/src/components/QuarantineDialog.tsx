@@ -45,9 +45,13 @@ export function QuarantineDialog({ zone, onClose, onChanged }: Props) {
         <ul className="quarantine-list">
           {rows?.map((row) => (
             <li key={row.id}>
-              <button type="button" className="quarantine-row" onClick={() => api.quarantinePayload({ id: row.id }).then((payload) => setOpen({ id: row.id, payload }))}>
-                <span className="muted">#{row.id}</span> {formatTime(row.receivedAt, zone)} · {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} ·{' '}
-                {row.size.toLocaleString()} bytes
+              <button
+                type="button"
+                className="quarantine-row"
+                onClick={() => api.quarantinePayload({ id: row.id }).then((payload) => setOpen({ id: row.id, payload }))}
+              >
+                <span className="muted">#{row.id}</span> {formatTime(row.receivedAt, zone)} ·{' '}
+                {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} · {row.size.toLocaleString()} bytes
                 <span className="quarantine-reason">{row.reason}</span>
               </button>
               {open?.id === row.id && (

@@ -26,7 +26,14 @@ export function RoomList({ current, liveTick, onSelect, onError }: Props) {
   const total = rooms.reduce((sum, room) => sum + room.entries, 0);
   return (
     <nav className="rooms" aria-label="rooms">
-      <input className="rooms-filter" type="search" placeholder="Filter rooms" value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="filter rooms" />
+      <input
+        className="rooms-filter"
+        type="search"
+        placeholder="Filter rooms"
+        value={filter}
+        onChange={(e) => setFilter(e.target.value)}
+        aria-label="filter rooms"
+      />
       <ul>
         <li>
           <button type="button" className={`room${current === undefined ? ' active' : ''}`} onClick={() => onSelect(undefined)}>

@@ -17,7 +17,8 @@ interface Props {
   onAllRooms: () => void;
 }
 
-const hitCount = (result: SearchResult) => `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
+const hitCount = (result: SearchResult) =>
+  `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
 
 export function SearchResults({ filter, zone, liveTick, onUser, onOpen, onError, onAllRooms }: Props) {
   const [result, setResult] = useState<SearchResult | null>(null);

@@ -40,7 +40,12 @@ export function StatusBar({ zone, liveTick, onQuarantine }: Props) {
         {status.deliveriesToday.toLocaleString()} today
       </span>
       <span className="status-item">{status.entries.toLocaleString()} entries</span>
-      <button type="button" className={`status-item status-button${status.quarantined ? ' warn' : ''}`} onClick={onQuarantine} data-testid="quarantine-button">
+      <button
+        type="button"
+        className={`status-item status-button${status.quarantined ? ' warn' : ''}`}
+        onClick={onQuarantine}
+        data-testid="quarantine-button"
+      >
         {status.quarantined.toLocaleString()} quarantined
       </button>
     </footer>

@@ -207,7 +207,13 @@ export function Timeline({ filter, anchorId, zone, liveTick, onUser, onOpen, onE
         {virtualizer.getVirtualItems().map((item) => {
           const entry = entries[item.index]!;
           return (
-            <div key={item.key} data-index={item.index} ref={virtualizer.measureElement} className="timeline-item" style={{ transform: `translateY(${item.start}px)` }}>
+            <div
+              key={item.key}
+              data-index={item.index}
+              ref={virtualizer.measureElement}
+              className="timeline-item"
+              style={{ transform: `translateY(${item.start}px)` }}
+            >
               <EntryRow
                 entry={entry}
                 zone={zone}
