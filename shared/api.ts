@@ -175,8 +175,14 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
 /** What crosses a transport: errors as values, turned back into exceptions in one place. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
-/** The async client the renderer sees for the plain calls: one function per call. */
-export type OmvClient = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<Awaited<ReturnType<OmvApi[M]>>> };
+export type ApiArgs<M extends ApiMethod> = Parameters<OmvApi[M]>[0];
+export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<OmvApi[M]>>;
+
+/**
+ * The async client the renderer sees for the plain calls: one function per call. `signal` says
+ * the answer is no longer wanted (a transport that can stop the call does).
+ */
+export type OmvClient = { [M in PlainMethod]: (args: ApiArgs<M>, signal?: AbortSignal) => Promise<ApiValue<M>> };
 
 export function isPlainMethod(name: string): name is PlainMethod {
   return (PLAIN_METHODS as readonly string[]).includes(name);

@@ -45,9 +45,9 @@ function unwrap<T>(result: ApiResult<T>): T {
   return result.value;
 }
 
-function client(call: (method: PlainMethod, args: unknown) => Promise<ApiResult<unknown>>): OmvClient {
-  const api = {} as Record<PlainMethod, (args: unknown) => Promise<unknown>>;
-  for (const method of PLAIN_METHODS) api[method] = async (args) => unwrap(await call(method, args));
+function client(call: (method: PlainMethod, args: unknown, signal?: AbortSignal) => Promise<ApiResult<unknown>>): OmvClient {
+  const api = {} as Record<PlainMethod, (args: unknown, signal?: AbortSignal) => Promise<unknown>>;
+  for (const method of PLAIN_METHODS) api[method] = async (args, signal) => unwrap(await call(method, args, signal));
   return api as unknown as OmvClient;
 }
 
@@ -84,11 +84,13 @@ function browserTransport(): Transport {
   let source: EventSource | null = null;
   return {
     desktop: false,
-    api: client(async (method, args) => {
+    // An aborted call closes its request: the viewer stops the query behind it.
+    api: client(async (method, args, signal) => {
       const response = await fetch(`api/${method}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify(args ?? {}),
+        signal: signal ?? null,
       });
       if (response.status === 401) return { ok: false, error: 'This viewer session has no key: open the URL that omv serve printed.' };
       return (await response.json()) as ApiResult<unknown>;

@@ -1,5 +1,5 @@
-// One timeline entry: time, room, user (with display name and the invisible flag), and content as
-// plain text. Joins, leaves and announcements read differently from messages.
+// One timeline entry, a row of a grid: time, room, user (with display name and the invisible
+// flag), and content as plain text. Joins, leaves and announcements read differently from messages.
 import type { EntryRecord } from '../../../shared/entryRecord';
 import { formatTime, fullTime, type Zone } from '../time';
 import { Highlighted } from './Highlighted';
@@ -11,7 +11,7 @@ interface Props {
   selected: boolean;
   focused?: boolean;
   onUser: (userId: string) => void;
-  onOpen?: () => void;
+  onOpen?: (() => void) | undefined;
 }
 
 const EVENT_TEXT: Record<string, string> = { join: 'joined', leave: 'left' };
@@ -22,20 +22,24 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
   return (
     <div
       className={`entry entry-${kind}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      id={`entry-${entry.id}`}
       data-entry-id={entry.id}
       onDoubleClick={onOpen}
       role="row"
+      tabIndex={-1}
       aria-selected={selected}
     >
-      <time className="entry-time" dateTime={new Date(entry.timestamp).toISOString()} title={fullTime(entry.timestamp)}>
-        {formatTime(entry.timestamp, zone)}
-      </time>
+      <span role="gridcell" className="entry-time">
+        <time dateTime={new Date(entry.timestamp).toISOString()} title={fullTime(entry.timestamp)}>
+          {formatTime(entry.timestamp, zone)}
+        </time>
+      </span>
       {showRoom && (
-        <span className="entry-room" title={`${entry.domainId} / ${entry.room}`}>
+        <span role="gridcell" className="entry-room" title={`${entry.domainId} / ${entry.room}`}>
           #{entry.room}
         </span>
       )}
-      <span className="entry-who">
+      <span role="gridcell" className="entry-who">
         {entry.userId === null ? (
           <span className="entry-system">{entry.type === 'announcement' ? 'announcement' : 'system'}</span>
         ) : (
@@ -50,7 +54,7 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
           </span>
         )}
       </span>
-      <span className="entry-body">
+      <span role="gridcell" className="entry-body">
         {isMessage || entry.content !== null ? (
           entry.snippet !== undefined ? (
             <Highlighted snippet={entry.snippet} />
@@ -63,9 +67,11 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
         {!isMessage && kind === 'other' && <span className="badge">{entry.type}</span>}
       </span>
       {onOpen && (
-        <button type="button" className="entry-open" onClick={onOpen} title="open in context (Enter)">
-          context ›
-        </button>
+        <span role="gridcell" className="entry-actions">
+          <button type="button" className="entry-open" onClick={onOpen} title="open in context (Enter)">
+            context ›
+          </button>
+        </span>
       )}
     </div>
   );

@@ -1,75 +1,131 @@
-// Activity over time for the current filter. Drag across it (or click a bar) to zoom the range.
-import { useEffect, useRef, useState } from 'react';
+// Activity over time for the current filter (hits over time while searching). Drag across it, or
+// click a bar, to zoom into that range; from the keyboard it is a slider: ← → pick a bar, Shift
+// widens the pick, Enter zooms.
+import { useRef, useState } from 'react';
 import type { EntryFilter, Histogram as HistogramData } from '../../../shared/api';
-import { api } from '../transport';
+import { useApi } from '../data/useApi';
 import { formatTime, type Zone } from '../time';
 
 interface Props {
   filter: EntryFilter;
   zone: Zone;
-  liveTick: number;
   onRange: (from: number, to: number) => void;
 }
 
 const BUCKETS = 120;
 
-export function Histogram({ filter, zone, liveTick, onRange }: Props) {
-  const [data, setData] = useState<HistogramData | null>(null);
+export function Histogram({ filter, zone, onRange }: Props) {
+  const searching = filter.text !== undefined;
+  const chart = useApi('histogram', { filter, buckets: BUCKETS }, { keepPrevious: true });
+  const what = searching ? 'hits' : 'activity';
+  if (chart.error) {
+    return (
+      <div className="histogram histogram-empty" role="status" data-testid="histogram-error">
+        The {what} chart could not be drawn: {chart.error}
+      </div>
+    );
+  }
+  if (!chart.data) return <div className="histogram histogram-empty" aria-busy="true" />;
+  if (chart.data.counts.length === 0) {
+    return <div className="histogram histogram-empty">{searching ? 'No hits to chart.' : ''}</div>;
+  }
+  return <Chart data={chart.data} what={what} stale={chart.stale} zone={zone} onRange={onRange} />;
+}
+
+function Chart({
+  data,
+  what,
+  stale,
+  zone,
+  onRange,
+}: {
+  data: HistogramData;
+  what: string;
+  stale: boolean;
+  zone: Zone;
+  onRange: (from: number, to: number) => void;
+}) {
   const [drag, setDrag] = useState<{ start: number; end: number } | null>(null);
+  /** The keyboard's pick: a bar, or a run of bars from `mark`. */
+  const [cursor, setCursor] = useState<{ at: number; mark: number } | null>(null);
   const svg = useRef<SVGSVGElement>(null);
-  const filterKey = JSON.stringify(filter);
-
-  useEffect(() => {
-    let cancelled = false;
-    const timer = setTimeout(() => {
-      api.histogram({ filter, buckets: BUCKETS }).then(
-        (value) => !cancelled && setData(value),
-        () => {},
-      );
-    }, 150);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
-  }, [filterKey, liveTick]);
-
-  if (!data || data.counts.length === 0) return <div className="histogram histogram-empty" />;
+  const n = data.counts.length;
   const max = Math.max(...data.counts, 1);
+  const bucketStart = (i: number) => data.from + i * data.bucketMs;
   const bucketAt = (clientX: number) => {
     const box = svg.current!.getBoundingClientRect();
-    return Math.max(0, Math.min(data.counts.length - 1, Math.floor(((clientX - box.left) / box.width) * data.counts.length)));
+    return Math.max(0, Math.min(n - 1, Math.floor(((clientX - box.left) / box.width) * n)));
   };
   const apply = (a: number, b: number) => {
     const [lo, hi] = a <= b ? [a, b] : [b, a];
-    onRange(data.from + lo * data.bucketMs, data.from + (hi + 1) * data.bucketMs - 1);
+    onRange(bucketStart(lo), bucketStart(hi + 1) - 1);
   };
-  const selection = drag && { lo: Math.min(drag.start, drag.end), hi: Math.max(drag.start, drag.end) };
-  const outliers = data.outliers;
+  const picked = drag ?? (cursor && { start: cursor.mark, end: cursor.at });
+  const selection = picked && { lo: Math.min(picked.start, picked.end), hi: Math.max(picked.start, picked.end) };
+  const at = cursor?.at ?? n - 1;
+  const describe = (i: number) =>
+    `${formatTime(bucketStart(i), zone)}: ${data.counts[i]!.toLocaleString()} ${what === 'hits' ? 'hits' : 'entries'}`;
 
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const steps: Record<string, number> = {
+      ArrowLeft: at - 1,
+      ArrowRight: at + 1,
+      Home: 0,
+      End: n - 1,
+      PageUp: at - 10,
+      PageDown: at + 10,
+    };
+    if (event.key in steps) {
+      const next = Math.max(0, Math.min(n - 1, steps[event.key]!));
+      setCursor({ at: next, mark: event.shiftKey ? (cursor?.mark ?? at) : next });
+      event.preventDefault();
+    } else if (event.key === 'Enter' && cursor) {
+      apply(cursor.mark, cursor.at);
+      event.preventDefault();
+    }
+  };
+
+  const outliers = data.outliers;
   return (
-    <div className="histogram" title="drag to zoom into a time range">
-      <svg
-        ref={svg}
-        viewBox={`0 0 ${data.counts.length} 100`}
-        preserveAspectRatio="none"
-        role="img"
-        aria-label="activity over time"
-        onMouseDown={(e) => setDrag({ start: bucketAt(e.clientX), end: bucketAt(e.clientX) })}
-        onMouseMove={(e) => drag && setDrag({ ...drag, end: bucketAt(e.clientX) })}
-        onMouseUp={() => {
-          if (drag) apply(drag.start, drag.end);
-          setDrag(null);
-        }}
-        onMouseLeave={() => setDrag(null)}
+    <div className={`histogram${stale ? ' histogram-stale' : ''}`} data-testid="histogram" data-what={what}>
+      <div
+        className="histogram-plot"
+        role="slider"
+        tabIndex={0}
+        aria-label={`${what} over time: arrow keys pick a time, Shift widens, Enter zooms in`}
+        aria-valuemin={0}
+        aria-valuemax={n - 1}
+        aria-valuenow={at}
+        aria-valuetext={
+          selection && selection.lo !== selection.hi ? `${describe(selection.lo)} to ${describe(selection.hi)}` : describe(at)
+        }
+        onKeyDown={onKeyDown}
+        onBlur={() => setCursor(null)}
+        title="drag to zoom into a time range"
       >
-        {selection && <rect className="histogram-selection" x={selection.lo} width={selection.hi - selection.lo + 1} y={0} height={100} />}
-        {data.counts.map((count, i) => (
-          <rect key={i} className="histogram-bar" x={i + 0.1} width={0.8} y={100 - (count / max) * 100} height={(count / max) * 100}>
-            <title>{`${formatTime(data.from + i * data.bucketMs, zone)}: ${count.toLocaleString()}`}</title>
-          </rect>
-        ))}
-      </svg>
+        <svg
+          ref={svg}
+          viewBox={`0 0 ${n} 100`}
+          preserveAspectRatio="none"
+          aria-hidden
+          onMouseDown={(e) => setDrag({ start: bucketAt(e.clientX), end: bucketAt(e.clientX) })}
+          onMouseMove={(e) => drag && setDrag({ ...drag, end: bucketAt(e.clientX) })}
+          onMouseUp={() => {
+            if (drag) apply(drag.start, drag.end);
+            setDrag(null);
+          }}
+          onMouseLeave={() => setDrag(null)}
+        >
+          {selection && (
+            <rect className="histogram-selection" x={selection.lo} width={selection.hi - selection.lo + 1} y={0} height={100} />
+          )}
+          {data.counts.map((count, i) => (
+            <rect key={i} className="histogram-bar" x={i + 0.1} width={0.8} y={100 - (count / max) * 100} height={(count / max) * 100}>
+              <title>{describe(i)}</title>
+            </rect>
+          ))}
+        </svg>
+      </div>
       <div className="histogram-axis">
         <span>
           {outliers && outliers.before > 0 && (
@@ -83,8 +139,9 @@ export function Histogram({ filter, zone, liveTick, onRange }: Props) {
           )}
           {formatTime(data.from, zone)}
         </span>
+        {cursor && <span className="histogram-cursor">{describe(cursor.at)}</span>}
         <span>
-          {formatTime(Math.min(data.to, data.from + data.counts.length * data.bucketMs), zone)}
+          {formatTime(Math.min(data.to, data.from + n * data.bucketMs), zone)}
           {outliers && outliers.after > 0 && (
             <span
               className="histogram-outliers"

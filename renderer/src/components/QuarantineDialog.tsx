@@ -1,71 +1,82 @@
 // Payloads that were kept but could not be read: why, the raw bytes as text, and a retry.
-import { useEffect, useState } from 'react';
-import type { QuarantinedDelivery } from '../../../shared/api';
-import { api } from '../transport';
+import { useState } from 'react';
+import { errorMessage } from '../../../shared/errorMessage';
+import { useApi } from '../data/useApi';
+import { entriesChanged } from '../data/liveUpdates';
 import { formatTime, type Zone } from '../time';
+import { api } from '../transport';
+import { Dialog } from './Dialog';
+import { ErrorNotice } from './ErrorNotice';
 
 interface Props {
   zone: Zone;
   onClose: () => void;
-  onChanged: () => void;
 }
 
-export function QuarantineDialog({ zone, onClose, onChanged }: Props) {
-  const [rows, setRows] = useState<QuarantinedDelivery[] | null>(null);
-  const [open, setOpen] = useState<{ id: number; payload: string } | null>(null);
+export function QuarantineDialog({ zone, onClose }: Props) {
+  const quarantine = useApi('quarantine', {});
+  const [openId, setOpenId] = useState<number | null>(null);
+  const payload = useApi('quarantinePayload', { id: openId ?? 0 }, { enabled: openId !== null });
   const [message, setMessage] = useState('');
-  const load = () => api.quarantine({}).then(setRows, (error: Error) => setMessage(error.message));
-  useEffect(() => {
-    void load();
-  }, []);
+  const [failure, setFailure] = useState<string | null>(null);
+  const rows = quarantine.data;
 
   const retry = async (id?: number) => {
-    const results = await api.retryQuarantined(id === undefined ? {} : { id });
-    const stored = results.filter((r) => r.status === 'stored').length;
-    setMessage(`${results.length} retried: ${stored} stored, ${results.length - stored} still quarantined`);
-    setOpen(null);
-    await load();
-    onChanged();
+    setFailure(null);
+    try {
+      const results = await api.retryQuarantined(id === undefined ? {} : { id });
+      const stored = results.filter((r) => r.status === 'stored').length;
+      setMessage(`${results.length} retried: ${stored} stored, ${results.length - stored} still quarantined`);
+      setOpenId(null);
+    } catch (error) {
+      setFailure(`The retry failed: ${errorMessage(error)}`);
+    }
+    entriesChanged();
   };
 
   return (
-    <div className="dialog-backdrop" onClick={onClose}>
-      <div className="dialog" role="dialog" aria-label="quarantine" onClick={(e) => e.stopPropagation()} data-testid="quarantine-dialog">
-        <header className="dialog-head">
-          <h2>Quarantine</h2>
-          <button type="button" onClick={() => void retry()} disabled={!rows?.length}>
-            Retry all
-          </button>
-          <button type="button" className="ghost" onClick={onClose} aria-label="close">
-            ✕
-          </button>
-        </header>
-        {message && <p className="notice">{message}</p>}
-        {rows?.length === 0 && <p className="muted">Nothing in quarantine: every payload was read.</p>}
-        <ul className="quarantine-list">
-          {rows?.map((row) => (
-            <li key={row.id}>
-              <button
-                type="button"
-                className="quarantine-row"
-                onClick={() => api.quarantinePayload({ id: row.id }).then((payload) => setOpen({ id: row.id, payload }))}
-              >
-                <span className="muted">#{row.id}</span> {formatTime(row.receivedAt, zone)} ·{' '}
-                {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} · {row.size.toLocaleString()} bytes
-                <span className="quarantine-reason">{row.reason}</span>
-              </button>
-              {open?.id === row.id && (
-                <div className="quarantine-payload">
-                  <pre>{open.payload}</pre>
-                  <button type="button" onClick={() => void retry(row.id)}>
-                    Retry this one
-                  </button>
-                </div>
-              )}
-            </li>
-          ))}
-        </ul>
-      </div>
-    </div>
+    <Dialog
+      title="Quarantine"
+      onClose={onClose}
+      testId="quarantine-dialog"
+      actions={
+        <button type="button" onClick={() => void retry()} disabled={!rows?.length}>
+          Retry all
+        </button>
+      }
+    >
+      {message && (
+        <p className="notice" role="status">
+          {message}
+        </p>
+      )}
+      {(failure ?? quarantine.error) && <ErrorNotice message={failure ?? `The quarantine could not be listed: ${quarantine.error}`} />}
+      {rows?.length === 0 && <p className="muted">Nothing in quarantine: every payload was read.</p>}
+      <ul className="quarantine-list">
+        {rows?.map((row) => (
+          <li key={row.id}>
+            <button
+              type="button"
+              className="quarantine-row"
+              aria-expanded={openId === row.id}
+              onClick={() => setOpenId(openId === row.id ? null : row.id)}
+            >
+              <span className="muted">#{row.id}</span> {formatTime(row.receivedAt, zone)} ·{' '}
+              {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} · {row.size.toLocaleString()} bytes
+              <span className="quarantine-reason">{row.reason}</span>
+            </button>
+            {openId === row.id && (
+              <div className="quarantine-payload">
+                {payload.error && <ErrorNotice message={`The payload could not be read: ${payload.error}`} />}
+                {payload.data !== undefined && <pre>{payload.data}</pre>}
+                <button type="button" onClick={() => void retry(row.id)}>
+                  Retry this one
+                </button>
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </Dialog>
   );
 }

@@ -1,29 +1,19 @@
 // The rooms, busiest-recent first, with entry counts and last activity; filterable.
-import { useEffect, useState } from 'react';
-import type { RoomSummary } from '../../../shared/api';
-import { api } from '../transport';
+import { useDeferredValue, useState } from 'react';
+import { useApi } from '../data/useApi';
 import { relative } from '../time';
+import { ErrorNotice } from './ErrorNotice';
 
 interface Props {
   current: string | undefined;
-  liveTick: number;
   onSelect: (room: string | undefined) => void;
-  onError: (message: string) => void;
 }
 
-export function RoomList({ current, liveTick, onSelect, onError }: Props) {
-  const [rooms, setRooms] = useState<RoomSummary[]>([]);
+export function RoomList({ current, onSelect }: Props) {
   const [filter, setFilter] = useState('');
-
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      api.rooms({ filter }).then(setRooms, (error: Error) => onError(error.message));
-    }, 120);
-    return () => clearTimeout(timer);
-    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
-  }, [filter, liveTick]);
-
-  const total = rooms.reduce((sum, room) => sum + room.entries, 0);
+  const rooms = useApi('rooms', { filter: useDeferredValue(filter) }, { keepPrevious: true });
+  const list = rooms.data ?? [];
+  const total = list.reduce((sum, room) => sum + room.entries, 0);
   return (
     <nav className="rooms" aria-label="rooms">
       <input
@@ -34,6 +24,7 @@ export function RoomList({ current, liveTick, onSelect, onError }: Props) {
         onChange={(e) => setFilter(e.target.value)}
         aria-label="filter rooms"
       />
+      {rooms.error && <ErrorNotice message={`Rooms could not be listed: ${rooms.error}`} />}
       <ul>
         <li>
           <button type="button" className={`room${current === undefined ? ' active' : ''}`} onClick={() => onSelect(undefined)}>
@@ -41,11 +32,12 @@ export function RoomList({ current, liveTick, onSelect, onError }: Props) {
             <span className="room-count">{total.toLocaleString()}</span>
           </button>
         </li>
-        {rooms.map((room) => (
+        {list.map((room) => (
           <li key={`${room.domainId}/${room.name}`}>
             <button
               type="button"
               className={`room${current === room.name ? ' active' : ''}`}
+              aria-current={current === room.name ? 'true' : undefined}
               onClick={() => onSelect(room.name)}
               title={`${room.domainId || 'no domain'} / ${room.name}`}
               data-room={room.name}

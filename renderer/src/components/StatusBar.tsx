@@ -1,26 +1,30 @@
 // The receiver at a glance: where callbacks go, when the last arrived, today's count, and the
 // quarantine (click to see it).
 import { useEffect, useState } from 'react';
-import type { ReceiverStatus } from '../../../shared/api';
-import { api } from '../transport';
+import { useApi } from '../data/useApi';
 import { formatTime, relative, type Zone } from '../time';
 
 interface Props {
   zone: Zone;
-  liveTick: number;
   onQuarantine: () => void;
 }
 
-export function StatusBar({ zone, liveTick, onQuarantine }: Props) {
-  const [status, setStatus] = useState<ReceiverStatus | null>(null);
+export function StatusBar({ zone, onQuarantine }: Props) {
+  const { data: status, error } = useApi('receiverStatus', {});
+  // "last delivery 3 min ago" stays true as time passes.
   const [, setNow] = useState(0);
-  useEffect(() => {
-    api.receiverStatus({}).then(setStatus, () => {});
-  }, [liveTick]);
   useEffect(() => {
     const timer = setInterval(() => setNow(Date.now()), 30_000);
     return () => clearInterval(timer);
   }, []);
+  if (error)
+    return (
+      <footer className="status" data-testid="status-bar">
+        <span className="status-item status-problem" role="alert">
+          <span className="status-dot status-dot-off" aria-hidden /> status unavailable: {error}
+        </span>
+      </footer>
+    );
   if (!status) return <footer className="status" />;
   return (
     <footer className="status" data-testid="status-bar">

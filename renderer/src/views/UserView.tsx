@@ -1,10 +1,9 @@
 // Everything one user did: first and last seen, the rooms they were in, their recent entries.
-import { useEffect, useState } from 'react';
-import type { UserActivity } from '../../../shared/api';
-import { api } from '../transport';
-import { formatTime, type Zone } from '../time';
-import { EntryRow } from './EntryRow';
 import type { EntryRecord } from '../../../shared/entryRecord';
+import { EntryList } from '../components/EntryList';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { useApi } from '../data/useApi';
+import { formatTime, type Zone } from '../time';
 
 interface Props {
   userId: string;
@@ -12,15 +11,11 @@ interface Props {
   onRoom: (room: string) => void;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
-  onError: (message: string) => void;
 }
 
-export function UserView({ userId, zone, onRoom, onUser, onOpen, onError }: Props) {
-  const [activity, setActivity] = useState<UserActivity | null>(null);
-  useEffect(() => {
-    api.userActivity({ userId }).then(setActivity, (error: Error) => onError(error.message));
-    // keyed on the listed values only (the filter by its JSON, callbacks are stable)
-  }, [userId]);
+export function UserView({ userId, zone, onRoom, onUser, onOpen }: Props) {
+  const { data: activity, error } = useApi('userActivity', { userId });
+  if (error) return <ErrorNotice message={error} />;
   if (!activity) return <div className="timeline-empty">Loading…</div>;
   return (
     <div className="user-view" data-testid="user-view">
@@ -46,9 +41,13 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onError }: Prop
         </div>
       </header>
       <div className="results">
-        {[...activity.recent].reverse().map((entry) => (
-          <EntryRow key={entry.id} entry={entry} zone={zone} showRoom selected={false} onUser={onUser} onOpen={() => onOpen(entry)} />
-        ))}
+        <EntryList
+          entries={[...activity.recent].reverse()}
+          label={`recent entries of ${activity.userId}`}
+          zone={zone}
+          onUser={onUser}
+          onOpen={onOpen}
+        />
       </div>
     </div>
   );

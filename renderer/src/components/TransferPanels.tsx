@@ -1,0 +1,49 @@
+// How an import or an export is going, and how it ended.
+import type { ExportState } from '../data/useExport';
+import type { ImportState } from '../data/useImport';
+
+function Dismiss({ onClick }: { onClick: () => void }) {
+  return (
+    <button type="button" className="ghost" onClick={onClick} aria-label="dismiss">
+      ✕
+    </button>
+  );
+}
+
+export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismiss: () => void }) {
+  if (state.phase === 'running') {
+    return (
+      <div className="notice" role="status" data-testid="import-panel">
+        Importing {state.name}… {state.entries ? `${state.entries.toLocaleString()} entries` : ''}
+        <progress max={1} value={state.fraction} aria-label={`importing ${state.name}`} />
+      </div>
+    );
+  }
+  return (
+    <div className={`notice${state.phase === 'failed' ? ' notice-error' : ''}`} role="status" data-testid="import-panel">
+      {state.phase === 'failed' ? (
+        <>Import failed: {state.error}</>
+      ) : (
+        <ul className="import-results" data-testid="import-results">
+          {state.results.map((r) => (
+            <li key={r.name} className={`import-${r.status}`}>
+              <strong>{r.status}</strong> {r.name}
+              {r.status === 'failed' ? `: ${r.error}` : ` — ${r.entries.toLocaleString()} entries, ${r.newEntries.toLocaleString()} new`}
+            </li>
+          ))}
+        </ul>
+      )}
+      <Dismiss onClick={onDismiss} />
+    </div>
+  );
+}
+
+export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismiss: () => void }) {
+  const rows = `${state.rows.toLocaleString()} ${state.rows === 1 ? 'entry' : 'entries'}`;
+  return (
+    <div className={`notice${state.error ? ' notice-error' : ''}`} role="status" data-testid="export-panel">
+      {state.error ? `Export stopped: ${state.error}` : state.done ? `Exported ${rows} to CSV.` : `Exporting CSV… ${rows} so far`}
+      {state.done && <Dismiss onClick={onDismiss} />}
+    </div>
+  );
+}

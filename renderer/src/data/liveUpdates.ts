@@ -1,0 +1,50 @@
+// Live updates: main sends one event when entries arrive (a callback, an import), and the views
+// showing affected data refresh: cheap answers (rooms, the receiver's status, the timeline's
+// newest page) within 150 ms, costly aggregates over millions of entries (the chart, search
+// counts) at most every 5 s. Bursts of callbacks are coalesced, never polled.
+import { useEffect } from 'react';
+import type { ApiEvent, PlainMethod } from '../../../shared/api';
+import { transport } from '../transport';
+import { queryClient } from './queryClient';
+
+const COSTLY: ReadonlySet<PlainMethod> = new Set(['histogram', 'search']);
+const FAST_MS = 150;
+const SLOW_MS = 5000;
+
+const entryListeners = new Set<() => void>();
+
+/** Runs `listener` (coalesced) whenever stored entries may have changed; answers how to stop. */
+export function onEntriesChanged(listener: () => void): () => void {
+  entryListeners.add(listener);
+  return () => entryListeners.delete(listener);
+}
+
+/** Main stored something new or changed what it has, whether or not it was a live event. */
+export function entriesChanged(costlyToo = true): void {
+  void queryClient.invalidateQueries({ predicate: (query) => costlyToo || !COSTLY.has(query.queryKey[0] as PlainMethod) });
+  for (const listener of entryListeners) listener();
+}
+
+/** Listens to main's events for as long as the desk is open (the app's root calls it once). */
+export function useLiveUpdates(): void {
+  useEffect(() => {
+    let fast: ReturnType<typeof setTimeout> | null = null;
+    let slow: ReturnType<typeof setTimeout> | null = null;
+    const stop = transport.onEvent((event: ApiEvent) => {
+      if (event.type !== 'entriesAdded' && event.type !== 'deliveryReceived') return;
+      fast ??= setTimeout(() => {
+        fast = null;
+        entriesChanged(false);
+      }, FAST_MS);
+      slow ??= setTimeout(() => {
+        slow = null;
+        void queryClient.invalidateQueries({ predicate: (query) => COSTLY.has(query.queryKey[0] as PlainMethod) });
+      }, SLOW_MS);
+    });
+    return () => {
+      stop();
+      if (fast) clearTimeout(fast);
+      if (slow) clearTimeout(slow);
+    };
+  }, []);
+}

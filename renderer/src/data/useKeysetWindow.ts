@@ -1,0 +1,111 @@
+// The timeline's data: a window of entries paged by keyset on (timestamp, id) in both directions,
+// never by offset, so a room of a million entries opens on its newest page at once and scrolls
+// anywhere. The window holds at most `limit` entries: growing at one end trims the other. It opens
+// on the newest page, or around an anchor entry (the context view), and follows new entries live
+// while it holds the newest.
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { EntryFilter, Keyset } from '../../../shared/api';
+import type { EntryRecord } from '../../../shared/entryRecord';
+import { errorMessage } from '../../../shared/errorMessage';
+import { api } from '../transport';
+import { onEntriesChanged } from './liveUpdates';
+import { useStableValue } from './useApi';
+
+export type Direction = 'before' | 'after';
+
+export interface KeysetWindow {
+  entries: EntryRecord[];
+  /** Entries exist beyond the window's first (older) or last (newer) entry. */
+  moreBefore: boolean;
+  moreAfter: boolean;
+  /** The anchor's id once its page is in (the context view), else null. */
+  focusId: number | null;
+  loading: boolean;
+  error: string | null;
+  /** Grows the window by a page in one direction (a no-op at the data's end or while a page loads). */
+  extend(direction: Direction): Promise<void>;
+}
+
+interface WindowState {
+  /** Which filter and anchor these entries are for: a state for another is not shown. */
+  key: string;
+  entries: EntryRecord[];
+  moreBefore: boolean;
+  moreAfter: boolean;
+  focusId: number | null;
+}
+
+const keyOf = (entry: EntryRecord): Keyset => ({ timestamp: entry.timestamp, id: entry.id });
+
+export function useKeysetWindow(filterGiven: EntryFilter, anchorId?: number, { page = 200, limit = 3000 } = {}): KeysetWindow {
+  const filter = useStableValue(filterGiven);
+  const key = `${JSON.stringify(filter)}#${anchorId ?? 'newest'}`;
+  const [state, setState] = useState<WindowState | null>(null);
+  const [error, setError] = useState<{ key: string; message: string } | null>(null);
+  const busy = useRef(false);
+  const current = state?.key === key ? state : null;
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const first =
+      anchorId !== undefined
+        ? api
+            .context({ entryId: anchorId, radius: 100 }, controller.signal)
+            .then(({ entries, focusId }) => ({ entries, moreBefore: true, moreAfter: true, focusId }))
+        : api
+            .timeline({ filter, direction: 'before', limit: page }, controller.signal)
+            .then(({ entries, more }) => ({ entries, moreBefore: more, moreAfter: false, focusId: null }));
+    busy.current = true;
+    first.then(
+      (value) => setState({ key, ...value }),
+      (failure: unknown) => !controller.signal.aborted && setError({ key, message: errorMessage(failure) }),
+    );
+    void first.finally(() => (busy.current = false)).catch(() => {});
+    return () => controller.abort();
+  }, [key, filter, anchorId, page]);
+
+  const extend = useCallback(
+    async (direction: Direction) => {
+      if (!current || busy.current) return;
+      const edge = direction === 'before' ? current.entries[0] : current.entries.at(-1);
+      if (!edge || (direction === 'before' && !current.moreBefore)) return;
+      busy.current = true;
+      try {
+        const next = await api.timeline({ filter, from: keyOf(edge), direction, limit: page });
+        setState((now) => (now?.key === key ? grown(now, direction, next.entries, next.more, limit) : now));
+      } catch (failure) {
+        setError({ key, message: errorMessage(failure) });
+      } finally {
+        busy.current = false;
+      }
+    },
+    [current, filter, key, page, limit],
+  );
+
+  // Live: entries arrived somewhere; fetch those after ours when we hold the newest.
+  const holdsNewest = current !== null && !current.moreAfter;
+  useEffect(() => (holdsNewest ? onEntriesChanged(() => void extend('after')) : undefined), [holdsNewest, extend]);
+
+  return {
+    entries: current?.entries ?? [],
+    moreBefore: current?.moreBefore ?? false,
+    moreAfter: current?.moreAfter ?? false,
+    focusId: current?.focusId ?? null,
+    loading: current === null && error?.key !== key,
+    error: error?.key === key ? error.message : null,
+    extend,
+  };
+}
+
+/** The window with a page added at one end and trimmed at the other to `limit` entries. */
+export function grown(state: WindowState, direction: Direction, page: EntryRecord[], more: boolean, limit: number): WindowState {
+  if (direction === 'before') {
+    const merged = [...page, ...state.entries];
+    const trimmed = merged.length > limit;
+    return { ...state, entries: merged.slice(0, limit), moreBefore: more, moreAfter: state.moreAfter || trimmed };
+  }
+  if (page.length === 0) return state.moreAfter ? { ...state, moreAfter: false } : state;
+  const merged = [...state.entries, ...page];
+  const dropped = Math.max(0, merged.length - limit);
+  return { ...state, entries: merged.slice(dropped), moreBefore: state.moreBefore || dropped > 0, moreAfter: more };
+}
