@@ -1,20 +1,8 @@
 // npm run gen -- --entries N --rooms R --out FILE [--seed S]: write a synthetic payload file.
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { SyntheticChat, type SyntheticOptions } from './synthetic.js';
+import { writeSyntheticFile } from '../test/support/syntheticFile.js';
 import { errorMessage } from '../shared/errorMessage.js';
-
-export async function writeSyntheticFile(path: string, options: SyntheticOptions): Promise<number> {
-  const out = createWriteStream(path);
-  for (const piece of new SyntheticChat(options).document()) {
-    if (!out.write(piece)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-  return out.bytesWritten;
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -13,7 +13,7 @@ import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { entryPage } from '../main/store/entryQuery.js';
 import { searchEntries } from '../main/store/entrySearch.js';
-import { writeSyntheticFile } from './generate.js';
+import { writeSyntheticFile } from '../test/support/syntheticFile.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });

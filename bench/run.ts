@@ -14,8 +14,8 @@ import { openDatabase } from '../main/store/db.js';
 import { GroupCommit } from '../main/intake/receiver/groupCommit.js';
 import { storeDelivery, type DeliveryMeta } from '../main/store/deliveries.js';
 import { parseBytes } from '../main/parser/parse.js';
-import { writeSyntheticFile } from './generate.js';
-import { SyntheticChat, syntheticPayload } from './synthetic.js';
+import { writeSyntheticFile } from '../test/support/syntheticFile.js';
+import { SyntheticChat, syntheticPayload } from '../test/support/synthetic.js';
 import { searchBench, startupBench } from './store.js';
 import { startServe } from './serve.js';
 import { uiBench } from './ui.js';
@@ -55,6 +55,15 @@ async function importBench(dir: string, entries: number): Promise<string> {
     `import ${fmt(entries)} entries (${fmt(megabytes)} MB), omv import end to end`,
     `${fmt(importRate)} entries/s, ${fmt(megabytes / imported['seconds']!, 1)} MB/s, peak RSS ${fmt(imported['maxRssMb']!)} MB`,
     `parse alone: ${fmt(parseRate)} entries/s, peak RSS ${fmt(parsed['maxRssMb']!)} MB; import = ${fmt(importRate / parseRate, 2)}× parse`,
+  );
+  // Streaming: peak memory stays flat as the file grows (a quarter of the data, same shape).
+  const quarterFile = join(dir, 'import-quarter.xml');
+  await writeSyntheticFile(quarterFile, { entries: Math.round(entries / 4), rooms: 4, seed: 8 });
+  const quarter = await helper(['import', quarterFile, join(dir, 'import-quarter.sqlite')]);
+  report(
+    'import peak RSS against the size of the file',
+    `${fmt(imported['maxRssMb']!)} MB for ${fmt(entries)} entries`,
+    `${fmt(quarter['maxRssMb']!)} MB for a quarter of them: ×${fmt(imported['maxRssMb']! / quarter['maxRssMb']!, 2)} for 4× the data`,
   );
   return db;
 }

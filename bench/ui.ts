@@ -1,7 +1,7 @@
 // The desk at scale, measured through the real UI and its API: time to open a big room, search
 // latency from the viewer's API, and frame times while scrolling (needs Debian's Chromium).
 import { existsSync } from 'node:fs';
-import { CHROMIUM, launchChromium } from './chromium.js';
+import { CHROMIUM, launchChromium } from '../test/support/chromium.js';
 import { startServe } from './serve.js';
 
 export type Report = (what: string, figure: string, baseline?: string) => void;

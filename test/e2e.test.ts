@@ -1,25 +1,83 @@
 // The moderator's desk end to end: the real `omv serve`, a real SQLite file, real callbacks and
-// Debian's Chromium driven by Playwright. Screenshots of the main views land in
-// test-results/screenshots/ (light and dark) for a person to look at.
+// Debian's Chromium driven by Playwright. Each test starts its own server on its own database and
+// delivers the data it reads. Screenshots of the main views land in test-results/screenshots/
+// (light and dark) for a person to look at; axe findings of the main views in test-results/axe/.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { CHROMIUM, launchChromium } from '../bench/chromium.js';
+import { CHROMIUM, launchChromium } from './support/chromium.js';
 import { omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
+const AXE_RESULTS = join(process.cwd(), 'test-results', 'axe');
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const XSS = '<img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>';
+const BASE = Date.UTC(2024, 2, 1, 9, 0);
 
-let server: ServeProcess;
-const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
-let viewerUrl: string;
 let browser: Browser;
 const pageErrors: string[] = [];
+const running: Array<{ server: ServeProcess; dataDir: string }> = [];
+
+/** One omv serve on a database of its own, and what a test does with it. */
+interface Desk {
+  viewerUrl: string;
+  callbackUrl: string;
+  dataDir: string;
+  deliver(rooms: Parameters<typeof messagesXml>[0], callID: string): ReturnType<typeof postForm>;
+  open(colorScheme?: 'light' | 'dark'): Promise<Page>;
+  stop(): void;
+}
+
+async function newDesk(): Promise<Desk> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
+  const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], { killAfterTest: false });
+  running.push({ server, dataDir });
+  const desk: Desk = {
+    viewerUrl: /viewer at (\S+)/.exec(server.output())![1]!,
+    callbackUrl: server.callbackUrl,
+    dataDir,
+    deliver: (rooms, callID) =>
+      postForm(
+        callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }),
+        messagesXml(rooms, { callID }),
+      ),
+    async open(colorScheme = 'light') {
+      const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme, acceptDownloads: true });
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(desk.viewerUrl);
+      await page.getByTestId('status-bar').waitFor();
+      return page;
+    },
+    stop: () => stop(server.child),
+  };
+  return desk;
+}
+
+/** A lobby of 60 messages and a join, a games room, and one hostile message two hours later. */
+async function lobbyDesk(): Promise<Desk> {
+  const desk = await newDesk();
+  const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({
+    ts: BASE + i * 60_000,
+    user: `user${i % 6}`,
+    content: `lobby chatter number ${i}`,
+  }));
+  lobby.splice(10, 0, { ts: BASE + 10 * 60_000 + 1, user: 'user1', type: 'join' });
+  const answers = [
+    await desk.deliver({ lobby, games: [{ ts: BASE + 5, user: 'gamer', content: 'good game everyone' }] }, 'seed-1'),
+    await desk.deliver({ lobby: [{ ts: BASE + 3_600_000 * 2, user: 'mallory', content: XSS }] }, 'seed-2'),
+  ];
+  assert.deepEqual(
+    answers.map((a) => a.status),
+    [200, 200],
+  );
+  return desk;
+}
 
 /** Closes a page, failing the test if any script on it threw. */
 async function done(page: Page): Promise<void> {
@@ -27,57 +85,57 @@ async function done(page: Page): Promise<void> {
   assert.deepEqual(pageErrors.splice(0), [], 'the page threw');
 }
 
-function deliver(rooms: Parameters<typeof messagesXml>[0], callID: string) {
-  return postForm(
-    callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }),
-    messagesXml(rooms, { callID }),
-  );
-}
-
-async function openViewer(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme, acceptDownloads: true });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(viewerUrl);
-  await page.getByTestId('timeline').waitFor();
-  return page;
-}
-
 async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`) });
 }
 
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** Runs axe on the page as it is; keeps every finding in test-results/axe/NAME.json and answers the serious ones. */
+async function axe(page: Page, name: string): Promise<AxeViolation[]> {
+  // Evaluated through the debugging protocol, which the page's CSP does not govern.
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe
+      .run;
+    return (await run(document, { resultTypes: ['violations'] })).violations;
+  });
+  mkdirSync(AXE_RESULTS, { recursive: true });
+  writeFileSync(join(AXE_RESULTS, `${name}.json`), JSON.stringify(violations, null, 2));
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+const describeViolations = (violations: AxeViolation[]) =>
+  violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`).join('\n');
+
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `Chromium not found at ${CHROMIUM}: apt-get install -y chromium, or set OMV_CHROMIUM`);
-  server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], { killAfterTest: false });
-  viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
-  const base = Date.UTC(2024, 2, 1, 9, 0);
-  const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({
-    ts: base + i * 60_000,
-    user: `user${i % 6}`,
-    content: `lobby chatter number ${i}`,
-  }));
-  lobby.splice(10, 0, { ts: base + 10 * 60_000 + 1, user: 'user1', type: 'join' });
-  const answers = [
-    await deliver({ lobby, games: [{ ts: base + 5, user: 'gamer', content: 'good game everyone' }] }, 'seed-1'),
-    await deliver({ lobby: [{ ts: base + 3_600_000 * 2, user: 'mallory', content: XSS }] }, 'seed-2'),
-  ];
-  assert.deepEqual(
-    answers.map((a) => a.status),
-    [200, 200],
-  );
   browser = await launchChromium();
 });
 
+function stopDesks(): void {
+  for (const { server, dataDir } of running.splice(0)) {
+    stop(server.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
 after(async () => {
   await browser?.close();
-  if (server) stop(server.child);
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('the desk in a browser', () => {
+  afterEach(stopDesks);
+
   test('the timeline opens on the newest entries; hostile content is shown as text and runs nothing', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    const page = await desk.open();
     const xssRow = page.locator('.entry', { hasText: 'onerror' });
     await xssRow.waitFor();
     assert.equal(await xssRow.locator('.entry-body').innerText(), XSS);
@@ -88,8 +146,10 @@ describe('the desk in a browser', () => {
   });
 
   test('a callback appears live, without a reload', async () => {
-    const page = await openViewer();
-    const answer = await deliver(
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('timeline').waitFor();
+    const answer = await desk.deliver(
       { lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn just arrived' }] },
       'live-1',
     );
@@ -100,7 +160,10 @@ describe('the desk in a browser', () => {
   });
 
   test('search finds and highlights; a hit opens in its context; Esc goes back', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn just arrived' }] }, 'unicorn');
+    const page = await desk.open();
+    await page.getByTestId('timeline').waitFor();
     await page.keyboard.press('/');
     await page.keyboard.type('unicorn');
     await page.getByTestId('result-count').filter({ hasText: '1 hit' }).waitFor();
@@ -128,10 +191,27 @@ describe('the desk in a browser', () => {
     await done(page);
   });
 
+  test('while searching, the chart shows the hits over time', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('histogram').and(page.locator('[data-what=activity]')).waitFor();
+    await page.getByTestId('search').fill('chatter');
+    const chart = page.getByTestId('histogram').and(page.locator('[data-what=hits]'));
+    await chart.waitFor();
+    // 60 hits in the first hour: the bars add up to the hits, the hostile message (no "chatter") is not among them.
+    await page.waitForFunction(() => document.querySelector('[data-what=hits]:not(.histogram-stale)'));
+    const titles = await chart.locator('.histogram-bar title').allTextContents();
+    const total = titles.reduce((sum, title) => sum + Number(/: ([\d,]+) hits$/.exec(title)![1]!.replace(/,/g, '')), 0);
+    assert.equal(total, 60);
+    await done(page);
+  });
+
   test('filters narrow: a room, a user, a type; a bad filter is explained, not a crash', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    const page = await desk.open();
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
     assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['good game everyone']);
     await page.locator('.room', { hasText: 'All rooms' }).click();
     await page.getByTestId('search').fill('type:join');
@@ -148,12 +228,14 @@ describe('the desk in a browser', () => {
   });
 
   test('a search inside a room says so, and offers every room with its count', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    const page = await desk.open();
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
     await page.getByTestId('search').fill('chatter');
     await page.getByTestId('result-count').filter({ hasText: '0 hits in #games' }).waitFor();
     const widen = page.getByTestId('search-all-rooms');
+    await widen.waitFor();
     assert.match(await widen.innerText(), /All rooms: 60 hits/);
     await screenshot(page, 'search-in-room-light');
     await widen.click();
@@ -166,9 +248,10 @@ describe('the desk in a browser', () => {
   });
 
   test('a long room name stays clear of its count', async () => {
+    const desk = await newDesk();
     const long = `a-room-with-a-very-long-name-${'x'.repeat(60)}`;
-    await deliver({ [long]: [{ ts: Date.UTC(2024, 2, 1, 13), user: 'u', content: 'in a long-named room' }] }, 'long-name');
-    const page = await openViewer();
+    await desk.deliver({ [long]: [{ ts: Date.UTC(2024, 2, 1, 13), user: 'u', content: 'in a long-named room' }] }, 'long-name');
+    const page = await desk.open();
     const room = page.locator(`[data-room="${long}"]`);
     await room.waitFor();
     const [box, name, count] = await Promise.all([
@@ -186,7 +269,8 @@ describe('the desk in a browser', () => {
   });
 
   test('a user link shows all their activity', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    const page = await desk.open();
     await page.locator('[data-room=games]').click();
     await page.locator('.entry-user', { hasText: 'gamer' }).first().click();
     const view = page.getByTestId('user-view');
@@ -198,8 +282,9 @@ describe('the desk in a browser', () => {
   });
 
   test('import through the UI shows progress and results, and the new room appears', async () => {
-    const page = await openViewer('dark');
-    const file = join(dataDir, 'saved-archive.xml');
+    const desk = await lobbyDesk();
+    const page = await desk.open('dark');
+    const file = join(desk.dataDir, 'saved-archive.xml');
     writeFileSync(
       file,
       messagesXml(
@@ -225,7 +310,8 @@ describe('the desk in a browser', () => {
   });
 
   test('export downloads exactly the current filter as CSV', async () => {
-    const page = await openViewer();
+    const desk = await lobbyDesk();
+    const page = await desk.open();
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
@@ -239,32 +325,123 @@ describe('the desk in a browser', () => {
     await done(page);
   });
 
-  test('the quarantine is one click from the status bar', async () => {
+  test('the quarantine is one click from the status bar, a modal dialog that keeps focus and gives it back', async () => {
+    const desk = await newDesk();
     await postForm(
-      callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }),
+      callbackUrl(desk.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }),
       '<messageOffline><room></messageOffline>',
     );
-    const page = await openViewer('dark');
-    await page.getByTestId('quarantine-button').filter({ hasText: '1 quarantined' }).click();
+    const page = await desk.open('dark');
+    const opener = page.getByTestId('quarantine-button').filter({ hasText: '1 quarantined' });
+    await opener.click();
     const dialog = page.getByTestId('quarantine-dialog');
     await dialog.waitFor();
+    assert.equal(await dialog.getAttribute('aria-labelledby'), 'dialog-title');
+    assert.ok(await dialog.evaluate((element) => element.matches(':modal')), 'the dialog is modal');
+    assert.ok(await dialog.evaluate((element) => element.contains(document.activeElement)), 'focus moved into the dialog');
+    for (let i = 0; i < 6; i++) {
+      await page.keyboard.press('Tab');
+      const inside = await dialog.evaluate(
+        (element) => element.contains(document.activeElement) || document.activeElement === document.body,
+      );
+      assert.ok(inside, `Tab ${i + 1} left the dialog`);
+    }
     assert.match(await dialog.innerText(), /malformed payload at 1:\d+/);
     await dialog.locator('.quarantine-row').click();
+    await dialog.locator('pre').waitFor();
     assert.equal(await dialog.locator('pre').innerText(), '<messageOffline><room></messageOffline>');
     await screenshot(page, 'quarantine-dark');
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'quarantine-button');
+    await done(page);
+  });
+
+  test('the chart works from the keyboard: arrows pick a time, Shift widens, Enter zooms in', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    const slider = page.getByRole('slider', { name: /activity over time/ });
+    await slider.focus();
+    await page.keyboard.press('Home');
+    assert.match((await slider.getAttribute('aria-valuetext'))!, /^2024-03-01 \d\d:00:00Z?: [\d,]+ entries$/);
+    await page.keyboard.press('Shift+ArrowRight');
+    assert.match((await slider.getAttribute('aria-valuetext'))!, / to /);
+    await page.keyboard.press('Enter');
+    await page.locator('.main-head .chip').waitFor();
+    await done(page);
+  });
+
+  test("an entry's context control shows when it has keyboard focus", async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('search').fill('chatter');
+    const open = page.getByRole('button', { name: 'context ›' }).last();
+    await open.waitFor({ state: 'attached' });
+    await open.focus();
+    assert.equal(await open.evaluate((element) => getComputedStyle(element).opacity), '1');
+    await done(page);
+  });
+
+  test('a call that fails is shown to the moderator, not swallowed', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('timeline').waitFor();
+    desk.stop();
+    await page.locator('[data-room=games]').click();
+    await page.getByTestId('error-notice').first().waitFor();
+    assert.match(await page.getByTestId('error-notice').first().innerText(), /fetch/i);
+    pageErrors.splice(0); // the browser's own log of the refused connection
     await done(page);
   });
 
   test('dark theme follows the OS', async () => {
-    const page = await openViewer('dark');
+    const desk = await lobbyDesk();
+    const page = await desk.open('dark');
     const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(background, 'rgb(18, 21, 27)');
     await screenshot(page, 'timeline-dark');
     await done(page);
   });
+
+  test('the main views have no serious or critical accessibility findings (axe), light and dark', async () => {
+    const desk = await lobbyDesk();
+    await postForm(
+      callbackUrl(desk.callbackUrl, { function: 'sendOfflineMessages', callID: 'broken' }),
+      '<messageOffline><room></messageOffline>',
+    );
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      const findings: string[] = [];
+      const check = async (name: string) => {
+        const serious = await axe(page, `${name}-${scheme}`);
+        if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
+      };
+      await page.getByTestId('timeline').locator('.entry').first().waitFor();
+      await check('timeline');
+      await page.getByTestId('search').fill('chatter');
+      await page.getByTestId('search-hits').waitFor();
+      await check('search');
+      await page.locator('.entry', { hasText: 'number 30' }).getByRole('button', { name: 'context ›' }).click();
+      await page.locator('.entry.focused').waitFor();
+      await check('context');
+      await page.locator('.entry-user').first().click();
+      await page.getByTestId('user-view').waitFor();
+      await check('user');
+      await page.getByTestId('quarantine-button').click();
+      await page.getByTestId('quarantine-dialog').waitFor();
+      await check('quarantine');
+      assert.deepEqual(findings, []);
+      await done(page);
+    }
+  });
 });
 
 describe("the viewer's API guards private chat logs", () => {
+  let viewerUrl: string;
+  before(async () => {
+    viewerUrl = (await newDesk()).viewerUrl;
+  });
+  after(stopDesks);
   const origin = () => new URL(viewerUrl).origin;
   const call = (headers: Record<string, string>) =>
     fetch(`${origin()}/api/rooms`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });

@@ -1,7 +1,7 @@
 // The export's formatting, which is hand-tuned for speed, against what it must equal.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { random } from '../bench/synthetic.js';
+import { random } from './support/synthetic.js';
 import { csvCell, csvRow } from '../shared/csv.js';
 import { isoTime } from '../shared/entryRecord.js';
 

@@ -6,7 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { writeSyntheticFile } from '../bench/generate.js';
+import { writeSyntheticFile } from './support/syntheticFile.js';
 import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';
 import { omv } from './support/cli.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { random } from '../bench/synthetic.js';
+import { random } from './support/synthetic.js';
 import { toFtsQuery, SearchSyntaxError } from '../shared/ftsQuery.js';
 import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase } from '../main/store/db.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { random } from '../../bench/synthetic.js';
+import { random } from '../support/synthetic.js';
 import { openDatabase } from '../../main/store/db.js';
 import { omvServe } from '../support/cli.js';
 import { callbackUrl, postForm } from '../support/http.js';

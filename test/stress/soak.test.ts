@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { writeSyntheticFile } from '../../bench/generate.js';
+import { writeSyntheticFile } from '../support/syntheticFile.js';
 import { openDatabase } from '../../main/store/db.js';
 import { omvServe, stop } from '../support/cli.js';
 import { callbackUrl, postForm } from '../support/http.js';

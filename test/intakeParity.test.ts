@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase, type Db } from '../main/store/db.js';
-import { syntheticPayload } from '../bench/synthetic.js';
+import { syntheticPayload } from './support/synthetic.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { ABUSE_XML, CLASSIC_ARCHIVE_XML, ROOMS_XML, SEED_XML } from './support/payloads.js';
 import { startTestReceiver } from './support/receiver.js';
