@@ -375,7 +375,8 @@ describe('the desk in a browser', () => {
     const desk = await lobbyDesk();
     const page = await desk.open();
     await page.getByTestId('search').fill('chatter');
-    const open = page.getByRole('button', { name: 'context ›' }).last();
+    await page.getByTestId('search-hits').waitFor();
+    const open = page.getByTestId('search-hits').getByRole('button', { name: 'context ›' }).last();
     await open.waitFor({ state: 'attached' });
     await open.focus();
     assert.equal(await open.evaluate((element) => getComputedStyle(element).opacity), '1');

@@ -64,6 +64,23 @@ test('the activity histogram counts exactly what the entries hold, per room, ove
     user.counts.reduce((a, b) => a + b, 0),
     750,
   );
+  // Hits over time: each bucket holds exactly the matching entries of its span, in a room or all.
+  const matching = db
+    .prepare<{ lo: number; hi: number; room: number | null }, number>(
+      "SELECT count(*) FROM entries WHERE ts >= @lo AND ts < @hi AND content GLOB 'm1*' AND (@room IS NULL OR room_id = @room)",
+    )
+    .pluck();
+  for (const [filter, room] of [
+    [{ text: 'm1*' }, null],
+    [{ text: 'm1*', room: 'south' }, roomId('south')],
+  ] as const) {
+    const hits = entryHistogram(db, filter, 40);
+    assert.ok(hits.counts.reduce((a, b) => a + b, 0) > 0);
+    hits.counts.forEach((n, i) => {
+      const lo = hits.from + i * hits.bucketMs;
+      assert.equal(n, matching.get({ lo, hi: lo + hits.bucketMs, room }), `bucket ${i} of ${JSON.stringify(filter)}`);
+    });
+  }
   db.close();
 });
 
