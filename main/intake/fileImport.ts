@@ -222,17 +222,19 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
       repairs = await importInBatches({ path: file, fd: handle.fd }, size, path, writer, writeBatch, options);
     }
   } catch (error) {
-    if (error instanceof PayloadError) {
-      await keepBytes();
-      quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
-      return {
+    const failed = (message: string) =>
+      ({
         path,
         status: 'failed',
         deliveryId,
         entries: writer.counts.entries,
         newEntries: writer.counts.newEntries,
-        error: `${path}:${error.message}`,
-      };
+        error: message,
+      }) as const;
+    if (error instanceof PayloadError) {
+      await keepBytes();
+      quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
+      return failed(`${path}:${error.message}`);
     }
     // The store failed (a full disk, a lock): the delivery stays unfinished, and importing the
     // file again completes it. Nothing can be written to say more.
@@ -242,14 +244,7 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
     const reason = `could not be read to the end: ${errorMessage(error)}`;
     if (spooled) await keepBytes().catch(() => {});
     quarantineDelivery(db, deliveryId, reason);
-    return {
-      path,
-      status: 'failed',
-      deliveryId,
-      entries: writer.counts.entries,
-      newEntries: writer.counts.newEntries,
-      error: `${path}: ${reason}`,
-    };
+    return failed(`${path}: ${reason}`);
   }
   if (spooled) await keepBytes();
   db.transaction(() => finishDelivery(db, deliveryId, writer, repairs))();
