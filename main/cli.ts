@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // omv: the command line. Each command lives in cli/<name>.ts with its usage text.
+import { auditCommand, usage as auditUsage } from './cli/audit.js';
 import { backupCommand, usage as backupUsage } from './cli/backup.js';
 import { checkCommand, usage as checkUsage } from './cli/check.js';
 import { exportCommand, usage as exportUsage } from './cli/export.js';
 import { importCommand, usage as importUsage } from './cli/import.js';
 import { quarantineCommand, usage as quarantineUsage } from './cli/quarantine.js';
+import { reportsCommand, usage as reportsUsage } from './cli/reports.js';
 import { searchCommand, usage as searchUsage } from './cli/search.js';
 import { serve, usage as serveUsage } from './cli/serve.js';
 import { statsCommand, usage as statsUsage } from './cli/stats.js';
@@ -19,6 +21,8 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   search: { run: searchCommand, usage: searchUsage },
   stats: { run: statsCommand, usage: statsUsage },
   quarantine: { run: quarantineCommand, usage: quarantineUsage },
+  reports: { run: reportsCommand, usage: reportsUsage },
+  audit: { run: auditCommand, usage: auditUsage },
   check: { run: checkCommand, usage: checkUsage },
   backup: { run: backupCommand, usage: backupUsage },
 };

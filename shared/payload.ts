@@ -26,6 +26,8 @@ export interface AbuseReport {
   recordingName: string | null;
   recordingUrl: string | null;
   description: string | null;
+  /** The reporter's category (the later form: "Offensive", say). */
+  reason: string | null;
 }
 
 export type PayloadEvent =

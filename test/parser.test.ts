@@ -109,6 +109,7 @@ describe('payload kinds', () => {
         recordingName: 'DE291953-5004-C272-9A6A9ABCC3031B35',
         recordingUrl: null,
         description: 'Said awful things to me accused me of being a "pimp"',
+        reason: null,
       },
     });
   });

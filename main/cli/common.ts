@@ -1,4 +1,5 @@
 // What every command shares: the database flag, argument errors, time arguments.
+import { userInfo } from 'node:os';
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { endOfDay, parseInstant } from '../../shared/instant.js';
 import { defaultDatabasePath } from '../store/paths.js';
@@ -38,4 +39,9 @@ export function parseByteSize(flag: string, text: string): number {
   if (!match) throw new UsageError(`${flag} takes a size such as 16M or 1048576, not "${text}"`);
   const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[match[2]!.toLowerCase() as '' | 'k' | 'm' | 'g'];
   return Number(match[1]) * scale;
+}
+
+/** Who is acting, for the audit trail: $OMV_MODERATOR, else the operating system's user name. */
+export function moderatorName(env = process.env): string {
+  return env['OMV_MODERATOR']?.trim() || userInfo().username;
 }

@@ -31,7 +31,13 @@ const ABUSE_FIELDS: Readonly<Record<string, keyof AbuseReport>> = {
   recordingName: 'recordingName',
   recordingWebAccessibleURL: 'recordingUrl',
   description: 'description',
+  reason: 'reason',
 };
+/**
+ * What holds a room's name and messages: `<room>`, or in the later form of an abuse report,
+ * `<conversation>` (the reported messages).
+ */
+const ROOM_ELEMENTS = new Set(['room', 'conversation']);
 const ENTRY_FIELDS = new Set(['timestamp', 'userID', 'displayName', 'content']);
 const TIMESTAMP = /^\d{1,16}$/;
 /** The latest instant a JavaScript Date can hold (year 275760). */
@@ -92,6 +98,7 @@ export class PayloadParser {
     recordingName: null,
     recordingUrl: null,
     description: null,
+    reason: null,
   };
 
   constructor(private readonly emit: (event: PayloadEvent) => void) {
@@ -127,9 +134,9 @@ export class PayloadParser {
     this.stack.push(name);
     if (this.capture) return; // markup inside a field: its text belongs to the field
     if (depth === 0) return this.openRoot(name, attributes);
-    if (depth === 1 && name === 'room') {
+    if (depth === 1 && (name === 'room' || (name === 'conversation' && this.root === 'abuse'))) {
       this.room = { name: null, userIds: [] };
-    } else if (parent === 'room' && name === 'name') {
+    } else if (ROOM_ELEMENTS.has(parent!) && name === 'name' && this.room) {
       this.startCapture(name);
     } else if (parent === 'messages' && name === 'entry' && this.root !== 'rooms') {
       if (this.room?.name == null) this.fail('an <entry> comes before its room has a <name>');
@@ -183,14 +190,14 @@ export class PayloadParser {
       return this.store(capture.element, captured(capture));
     }
     if (name === 'entry' && this.entry && this.stack.at(-1) === 'messages') this.finishEntry();
-    else if (name === 'room' && depth === 2 && this.room) this.finishRoom();
+    else if (ROOM_ELEMENTS.has(name) && depth === 2 && this.room) this.finishRoom();
     else if (depth === 1 && this.root === 'abuse') this.emit({ kind: 'abuse', report: this.report });
   }
 
   private store(element: string, value: string): void {
     if (this.entry && ENTRY_FIELDS.has(element) && this.stack.at(-1) === 'entry') {
       this.entry.fields.set(element, value);
-    } else if (element === 'name' && this.room && this.stack.at(-1) === 'room') {
+    } else if (element === 'name' && this.room && ROOM_ELEMENTS.has(this.stack.at(-1)!)) {
       this.room.name = value;
       if (this.root !== 'rooms') this.emit({ kind: 'room', name: value });
     } else if (this.root === 'abuse' && this.stack.length === 1) {

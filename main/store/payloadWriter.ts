@@ -83,9 +83,9 @@ function prepareStatements(db: Db) {
     newestEntryId: db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck(),
     abuseReport: db.prepare(
       `INSERT INTO abuse_reports (delivery_id, domain_id, reporting_user_id, abuser_user_id, abuser_ip_address,
-         recording_name, recording_url, description, received_at)
+         recording_name, recording_url, description, reason, received_at)
        VALUES (@deliveryId, @domainId, @reportingUserId, @abuserUserId, @abuserIpAddress,
-         @recordingName, @recordingUrl, @description, @receivedAt)`,
+         @recordingName, @recordingUrl, @description, @reason, @receivedAt)`,
     ),
     abuseEntry: db.prepare('INSERT OR IGNORE INTO abuse_report_entries (report_id, entry_id) VALUES (?, ?)'),
     snapshot: db.prepare('INSERT INTO connection_snapshots (delivery_id, domain_id, taken_at) VALUES (?, ?, ?)'),

@@ -48,6 +48,29 @@ export const ABUSE_XML = `<?xml version='1.0' encoding='iso-8859-1'?>
 </abuse>
 `;
 
+/** The later form, as the vendor's moderation page shows it: a reason, the description in CDATA, the
+ * reported messages in a <conversation>. */
+export const ABUSE_CONVERSATION_XML = `<?xml version='1.0' encoding='iso-8859-1'?>
+ <abuse>
+  <reportingUserID>12345</reportingUserID>
+  <abuserUserID>23456</abuserUserID>
+  <abuserIPAddress></abuserIPAddress>\t\t\t
+  <reason>Offensive</reason>
+  <description><![CDATA[Said awful things to me accused me of being a "pimp"]]></description>
+ <conversation>
+  <name><![CDATA[asfd]]></name>
+  <messages>
+   <entry type="msg">\t\t\t
+    <timestamp>1126551127685</timestamp>
+    <displayName><![CDATA[tom]]></displayName>
+    <userID invisible="false">1</userID>
+    <content><![CDATA[this is my message]]></content>
+   </entry>
+  </messages>
+ </conversation>
+</abuse>
+`;
+
 export const ROOMS_XML = `<rooms>
   <room><name><![CDATA[Lobby]]></name><users><user id="1"/><user id="2"/></users></room>
   <room><name><![CDATA[My Empty Room]]></name><users></users></room>

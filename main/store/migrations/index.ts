@@ -3,13 +3,14 @@ import type { Database } from 'better-sqlite3';
 import * as initial from './0010-initial.js';
 import * as writeFaster from './0020-write-faster.js';
 import * as deliveryRepairs from './0030-delivery-repairs.js';
+import * as review from './0040-review.js';
 
 export interface Migration {
   version: number;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs];
+export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 

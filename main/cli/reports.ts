@@ -1,0 +1,62 @@
+// omv reports: the abuse report queue — list it, move a report along.
+import { parseArgs } from 'node:util';
+import { isReportStatus, REPORT_STATUSES } from '../../shared/review.js';
+import { listReports, ReportChangeError, setReportStatus } from '../store/reports.js';
+import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+
+export const usage = `omv reports [--db FILE] list [--status S] | set ID STATUS --reason TEXT
+  list   a line per report, newest first: id, status, received, reporter, accused, reason, room
+  set    move a report: ${REPORT_STATUSES.join(', ')} (a reason is required to decide one or reopen it);
+         recorded in the audit trail as $OMV_MODERATOR, else your user name`;
+
+const cell = (value: string | null) => (value === null || value === '' ? '-' : value.replace(/[\t\n\r]+/g, ' '));
+
+export async function reportsCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' } },
+  });
+  const [action, ...rest] = positionals;
+  const status = values.status;
+  if (status !== undefined && !isReportStatus(status))
+    throw new UsageError(`--status takes one of ${REPORT_STATUSES.join(', ')}, not "${status}"`);
+  if (action === 'list') {
+    if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+    const db = openDatabaseFor(values.db, { mustExist: true });
+    try {
+      const reports = listReports(db, status === undefined ? {} : { status });
+      for (const r of reports) {
+        process.stdout.write(
+          [r.id, r.status, new Date(r.receivedAt).toISOString(), cell(r.reporter), cell(r.accused), cell(r.reason), cell(r.room)].join(
+            '\t',
+          ) + '\n',
+        );
+      }
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
+  if (action === 'set') {
+    const [idText, to, ...extra] = rest;
+    if (idText === undefined || to === undefined || extra.length > 0) throw new UsageError('set takes a report ID and a status');
+    const id = parsePositiveInteger('ID', idText);
+    if (!isReportStatus(to)) throw new UsageError(`STATUS is one of ${REPORT_STATUSES.join(', ')}, not "${to}"`);
+    const db = openDatabaseFor(values.db, { mustExist: true });
+    try {
+      const change = setReportStatus(db, { id, to, reason: values.reason, moderator: moderatorName() });
+      process.stdout.write(`report ${change.id}: ${change.from} → ${change.to} (audit row ${change.auditId})\n`);
+      return 0;
+    } catch (error) {
+      if (error instanceof ReportChangeError) {
+        process.stderr.write(`omv reports: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    } finally {
+      db.close();
+    }
+  }
+  throw new UsageError(action === undefined ? 'say list or set' : `no action "${action}": list or set`);
+}

@@ -1,0 +1,90 @@
+// The abuse report queue: every report received, where it stands, and each change of its status
+// (who, when, why), recorded in the audit trail in the same transaction.
+import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportStatus } from '../../shared/review.js';
+import { appendAudit } from './audit.js';
+import type { Db } from './db.js';
+
+interface ReportRow {
+  id: number;
+  status: ReportStatus;
+  received_at: number;
+  domain_id: string;
+  reporting_user_id: string | null;
+  abuser_user_id: string | null;
+  reason: string | null;
+  description: string | null;
+  room: string | null;
+  entries: number;
+}
+
+const SUMMARY = `
+  SELECT a.id, a.status, a.received_at, a.domain_id, a.reporting_user_id, a.abuser_user_id, a.reason, a.description,
+    (SELECT r.name FROM abuse_report_entries l JOIN entries e ON e.id = l.entry_id JOIN rooms r ON r.id = e.room_id
+      WHERE l.report_id = a.id ORDER BY e.ts, e.id LIMIT 1) AS room,
+    (SELECT count(*) FROM abuse_report_entries l WHERE l.report_id = a.id) AS entries
+  FROM abuse_reports a`;
+
+const toSummary = (row: ReportRow): AbuseReportSummary => ({
+  id: row.id,
+  status: row.status,
+  receivedAt: row.received_at,
+  domainId: row.domain_id,
+  reporter: row.reporting_user_id,
+  accused: row.abuser_user_id,
+  reason: row.reason,
+  description: row.description,
+  room: row.room,
+  entries: row.entries,
+});
+
+/** Reports, newest first; with `status`, only those. */
+export function listReports(db: Db, options: { status?: ReportStatus } = {}): AbuseReportSummary[] {
+  const rows =
+    options.status === undefined
+      ? db.prepare<[], ReportRow>(`${SUMMARY} ORDER BY a.received_at DESC, a.id DESC`).all()
+      : db.prepare<[string], ReportRow>(`${SUMMARY} WHERE a.status = ? ORDER BY a.received_at DESC, a.id DESC`).all(options.status);
+  return rows.map(toSummary);
+}
+
+export function reportCounts(db: Db): Record<ReportStatus, number> {
+  const counts: Record<ReportStatus, number> = { open: 0, 'in review': 0, actioned: 0, dismissed: 0 };
+  for (const row of db
+    .prepare<[], { status: ReportStatus; n: number }>('SELECT status, count(*) AS n FROM abuse_reports GROUP BY status')
+    .all())
+    counts[row.status] = row.n;
+  return counts;
+}
+
+export class ReportChangeError extends Error {}
+
+export interface ReportChange {
+  id: number;
+  from: ReportStatus;
+  to: ReportStatus;
+  auditId: number;
+}
+
+/** Moves a report to `to`, recording who, when and why; refuses a move the workflow does not allow. */
+export function setReportStatus(
+  db: Db,
+  change: { id: number; to: ReportStatus; reason?: string | undefined; moderator: string; at?: number },
+): ReportChange {
+  return db.transaction((): ReportChange => {
+    const from = db.prepare<[number], ReportStatus>('SELECT status FROM abuse_reports WHERE id = ?').pluck().get(change.id);
+    if (from === undefined) throw new ReportChangeError(`no report ${change.id}`);
+    const reason = change.reason?.trim() || null;
+    if (!NEXT_STATUSES[from].includes(change.to)) {
+      throw new ReportChangeError(`report ${change.id} is ${from}: it can go to ${NEXT_STATUSES[from].join(', ')}, not ${change.to}`);
+    }
+    if (reason === null && needsReason(from, change.to)) {
+      throw new ReportChangeError(`say why report ${change.id} goes from ${from} to ${change.to} (a reason is required)`);
+    }
+    const at = change.at ?? Date.now();
+    const auditId = appendAudit(db, 'report status', change.moderator, { report: change.id, from, to: change.to, reason }, at);
+    db.prepare('UPDATE abuse_reports SET status = ? WHERE id = ?').run(change.to, change.id);
+    db.prepare(
+      'INSERT INTO report_status_changes (report_id, at, moderator, from_status, to_status, reason, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(change.id, at, change.moderator, from, change.to, reason, auditId);
+    return { id: change.id, from, to: change.to, auditId };
+  })();
+}
