@@ -84,7 +84,8 @@ function browserTransport(): Transport {
   let source: EventSource | null = null;
   return {
     desktop: false,
-    // An aborted call closes its request: the viewer stops the query behind it.
+    // An aborted call closes its request: the page stops waiting for an answer it no longer wants
+    // (the query behind it still runs to its end or its time limit).
     api: client(async (method, args, signal) => {
       const response = await fetch(`api/${method}`, {
         method: 'POST',
