@@ -6,6 +6,7 @@ import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
 import type { StartQueryHost } from './api/queryProtocol.js';
 import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
+import { watchNewEntries } from './api/watchAlerts.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
 import type { StoreOutcome } from './store/deliveries.js';
 import { RENDERER_DIR } from './viewer/rendererFiles.js';
@@ -64,6 +65,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     events,
     receiver: { callbackUrl: () => receiver?.callbackUrl ?? null, problem: () => problem },
   });
+  const stopWatching = watchNewEntries(options.db, events, options.log);
   const secret = randomBytes(24).toString('base64url');
   const viewer = options.viewer
     ? createViewerHandler({
@@ -79,6 +81,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   } catch (error) {
     const portInUse = options.portInUse ?? 'fail';
     if ((error as { code?: string }).code !== 'EADDRINUSE' || portInUse === 'fail') {
+      stopWatching();
       await queries?.close();
       throw error;
     }
@@ -91,6 +94,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     events,
     viewerUrl,
     close: async () => {
+      stopWatching();
       await receiver?.close();
       await queries?.close();
     },

@@ -5,6 +5,7 @@ import { backupCommand, usage as backupUsage } from './cli/backup.js';
 import { checkCommand, usage as checkUsage } from './cli/check.js';
 import { exportCommand, usage as exportUsage } from './cli/export.js';
 import { importCommand, usage as importUsage } from './cli/import.js';
+import { purgeCommand, usage as purgeUsage } from './cli/purge.js';
 import { quarantineCommand, usage as quarantineUsage } from './cli/quarantine.js';
 import { reportsCommand, usage as reportsUsage } from './cli/reports.js';
 import { searchCommand, usage as searchUsage } from './cli/search.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   quarantine: { run: quarantineCommand, usage: quarantineUsage },
   reports: { run: reportsCommand, usage: reportsUsage },
   audit: { run: auditCommand, usage: auditUsage },
+  purge: { run: purgeCommand, usage: purgeUsage },
   check: { run: checkCommand, usage: checkUsage },
   backup: { run: backupCommand, usage: backupUsage },
 };

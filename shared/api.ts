@@ -2,6 +2,22 @@
 // receives. Main implements it once (main/api/service.ts); Electron IPC and browser mode's
 // loopback HTTP both carry exactly these calls. Runs anywhere (no Node, no DOM).
 import type { EntryRecord } from './entryRecord.js';
+import type {
+  AbuseReportSummary,
+  AuditRecord,
+  AuditVerdict,
+  DeskSession,
+  EntryReview,
+  ExportManifest,
+  Note,
+  ReportDetail,
+  ReportStatus,
+  ReviewTarget,
+  SavedSearch,
+  Tag,
+  WatchMatch,
+  WatchTerm,
+} from './review.js';
 
 /** Which entries: the same filter drives the timeline, search, histogram and export. */
 export interface EntryFilter {
@@ -13,6 +29,12 @@ export interface EntryFilter {
   to?: number;
   /** Full-text search: words, "phrases", prefix*, -excluded. */
   text?: string;
+  /** Entries carrying this tag (tag:NAME). */
+  tag?: string;
+  /** Entries with a note (has:note). */
+  hasNote?: boolean;
+  /** Entries after their room's "reviewed up to" mark; every entry of a room never reviewed (status:unreviewed). */
+  unreviewed?: boolean;
 }
 
 /** A position in (timestamp, id) order: pages are keyset-paged from one, never by OFFSET. */
@@ -26,6 +48,12 @@ export interface RoomSummary {
   domainId: string;
   entries: number;
   lastActivity: number | null;
+  /** The room's "reviewed up to" mark, if it has one. */
+  reviewedTo: number | null;
+  /** Entries after that mark (all of them when the room was never reviewed). */
+  unreviewed: number;
+  /** Watchlist matches in the room nobody has looked at yet. */
+  alerts: number;
 }
 
 export interface TimelineRequest {
@@ -89,6 +117,10 @@ export interface ReceiverStatus {
   deliveriesToday: number;
   quarantined: number;
   entries: number;
+  /** Watchlist matches nobody has looked at. */
+  alerts: number;
+  /** Abuse reports open or in review. */
+  openReports: number;
 }
 
 export interface QuarantinedDelivery {
@@ -122,8 +154,12 @@ export type ApiEvent =
   | { type: 'entriesAdded'; count: number; rooms: string[] }
   | { type: 'deliveryReceived'; status: 'stored' | 'duplicate' | 'quarantined'; at: number }
   | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number }
-  /** An export under way (`done: false`, every few thousand rows) and finished, or stopped with `error`. */
-  | { type: 'exportProgress'; rows: number; done: boolean; error?: string };
+  /** An export under way (`done: false`, every few thousand rows) and finished (with its manifest), or stopped with `error`. */
+  | { type: 'exportProgress'; rows: number; done: boolean; error?: string; manifest?: ExportManifest }
+  /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
+  | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
+  /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
+  | { type: 'reviewChanged' };
 
 /** Calls the renderer makes. Each takes one argument object and answers with a value. */
 export interface OmvApi {
@@ -141,11 +177,41 @@ export interface OmvApi {
   importFiles(args: { files: LocalFile[] }): ImportFileResult[];
   /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
    * picked, a download); exportProgress events tell how far it is. */
-  exportCsv(args: { filter: EntryFilter }): ExportResult;
+  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }): ExportResult;
+
+  // The review workflow (shared/review.ts).
+  session(args: Record<string, never>): DeskSession;
+  setModerator(args: { name: string }): DeskSession;
+  reports(args: { status?: ReportStatus }): AbuseReportSummary[];
+  reportCounts(args: Record<string, never>): Record<ReportStatus, number>;
+  report(args: { id: number }): ReportDetail;
+  setReportStatus(args: { id: number; status: ReportStatus; reason?: string }): { id: number; from: ReportStatus; to: ReportStatus; auditId: number };
+  tags(args: Record<string, never>): Tag[];
+  createTag(args: { name: string; colour: string; hold?: boolean }): Tag;
+  setTagHold(args: { name: string; hold: boolean }): Tag[];
+  /** Puts a tag on (or takes it off) the given targets, or on every entry a filter selects. */
+  tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean }): { changed: number };
+  entryReviews(args: { ids: number[] }): Record<number, EntryReview>;
+  notes(args: { target: ReviewTarget; targetId: number }): Note[];
+  addNote(args: { target: ReviewTarget; targetId: number; text: string }): Note;
+  markReviewed(args: { room: string; upTo?: number }): { reviewedTo: number };
+  watchTerms(args: Record<string, never>): WatchTerm[];
+  addWatchTerms(args: { text: string }): { added: string[] };
+  removeWatchTerm(args: { id: number }): WatchTerm[];
+  checkWatchExisting(args: { id?: number }): { found: number };
+  watchMatches(args: { markSeen?: boolean }): WatchMatch[];
+  watchlistText(args: Record<string, never>): string;
+  savedSearches(args: Record<string, never>): SavedSearch[];
+  saveSearch(args: { name: string; query: string }): SavedSearch;
+  openSavedSearch(args: { id: number }): { query: string };
+  deleteSavedSearch(args: { id: number }): SavedSearch[];
+  audit(args: { limit?: number }): { rows: AuditRecord[]; verdict: AuditVerdict };
 }
 
 export interface ExportResult {
   rows: number;
+  /** Its manifest (recorded in the audit trail; on the desktop also written beside the file). */
+  manifest: ExportManifest;
   /** Where it went: the file's path on the desktop, null for a download. */
   destination: string | null;
 }
@@ -170,6 +236,31 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'quarantine',
   'quarantinePayload',
   'retryQuarantined',
+  'session',
+  'setModerator',
+  'reports',
+  'reportCounts',
+  'report',
+  'setReportStatus',
+  'tags',
+  'createTag',
+  'setTagHold',
+  'tag',
+  'entryReviews',
+  'notes',
+  'addNote',
+  'markReviewed',
+  'watchTerms',
+  'addWatchTerms',
+  'removeWatchTerm',
+  'checkWatchExisting',
+  'watchMatches',
+  'watchlistText',
+  'savedSearches',
+  'saveSearch',
+  'openSavedSearch',
+  'deleteSavedSearch',
+  'audit',
 ];
 
 /** What crosses a transport: errors as values, turned back into exceptions in one place. */

@@ -1,4 +1,5 @@
 // The review workflow's shared words: where an abuse report stands, and where it may go next.
+import type { EntryRecord } from './entryRecord.js';
 
 export const REPORT_STATUSES = ['open', 'in review', 'actioned', 'dismissed'] as const;
 export type ReportStatus = (typeof REPORT_STATUSES)[number];
@@ -41,4 +42,96 @@ export interface AuditRecord {
   moderator: string;
   action: string;
   details: Record<string, unknown>;
+}
+
+/** What a tag or a note is on. */
+export type ReviewTarget = 'entry' | 'user' | 'room';
+export const REVIEW_TARGETS: readonly ReviewTarget[] = ['entry', 'user', 'room'];
+
+export interface Tag {
+  id: number;
+  name: string;
+  /** #rrggbb */
+  colour: string;
+  /** A hold: what carries it survives retention purges. */
+  hold: boolean;
+  /** One of the default group. */
+  builtin: boolean;
+  /** Entries, users and rooms carrying it. */
+  uses: number;
+}
+
+export interface Note {
+  id: number;
+  target: ReviewTarget;
+  targetId: number;
+  text: string;
+  moderator: string;
+  at: number;
+}
+
+/** What the moderator added to an entry (shown on its row). */
+export interface EntryReview {
+  tags: string[];
+  notes: number;
+}
+
+export interface WatchTerm {
+  id: number;
+  term: string;
+  addedAt: number;
+  matches: number;
+}
+
+export interface SavedSearch {
+  id: number;
+  name: string;
+  query: string;
+  createdAt: number;
+  openedAt: number;
+  /** Matches that arrived since it was last opened (at most 1,000 counted). */
+  newMatches: number;
+}
+
+export interface ReportDetail extends AbuseReportSummary {
+  ipAddress: string | null;
+  recordingName: string | null;
+  recordingUrl: string | null;
+  /** The reported messages, oldest first. */
+  messages: EntryRecord[];
+  history: Array<{ at: number; moderator: string; from: ReportStatus; to: ReportStatus; reason: string | null }>;
+}
+
+export interface WatchMatch {
+  term: string;
+  seen: boolean;
+  entry: EntryRecord;
+}
+
+export type AuditVerdict = { intact: true; rows: number } | { intact: false; rows: number; badRow: number; why: string };
+
+/** Who is at the desk and how it shows: set on first start, kept in the database. */
+export interface DeskSession {
+  /** Null until the moderator said who they are. */
+  moderator: string | null;
+  /** The operating system's user name: what the first start proposes. */
+  suggestedModerator: string;
+  /** Makes pseudonyms stable for this database. */
+  pseudonymSalt: string;
+}
+
+export interface ExportManifest {
+  file: string;
+  format: 'csv' | 'jsonl';
+  query: string | null;
+  filter: object;
+  withReview: boolean;
+  rows: number;
+  firstEntryTime: string | null;
+  lastEntryTime: string | null;
+  sha256: string;
+  omvVersion: string;
+  moderator: string;
+  exportedAt: string;
+  auditRow: number;
 }

@@ -1,5 +1,5 @@
 // The search box's language: free text (words, "phrases", prefix*, -excluded) plus filter terms
-// from:USER in:ROOM type:TYPE before:DATE after:DATE. Parsing never throws: problems come back as
+// from:USER in:ROOM type:TYPE before:DATE after:DATE tag:NAME has:note status:unreviewed. Parsing never throws: problems come back as
 // messages to show inline, and whatever could be understood still applies.
 import type { EntryFilter } from './api.js';
 import { SearchSyntaxError, toFtsQuery } from './ftsQuery.js';
@@ -10,7 +10,7 @@ export interface ParsedSearch {
   errors: string[];
 }
 
-const TERM = /(-?)(from|in|type|before|after):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi;
+const TERM = /(-?)(from|in|type|before|after|tag|has|status):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi;
 
 /** A date for before:/after:: epoch ms, YYYY-MM-DD (a whole UTC day), or any ISO time. */
 function parseDate(text: string, bound: 'before' | 'after'): number | null {
@@ -38,7 +38,14 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     else if (name === 'from') filter.user = value;
     else if (name === 'in') filter.room = value;
     else if (name === 'type') filter.type = value.toLowerCase();
-    else {
+    else if (name === 'tag') filter.tag = value;
+    else if (name === 'has') {
+      if (value.toLowerCase() === 'note') filter.hasNote = true;
+      else errors.push(`has: takes note, not "${value}"`);
+    } else if (name === 'status') {
+      if (value.toLowerCase() === 'unreviewed') filter.unreviewed = true;
+      else errors.push(`status: takes unreviewed, not "${value}"`);
+    } else {
       const bound = name as 'before' | 'after';
       const ms = parseDate(value, bound);
       if (ms === null) errors.push(`${name}: "${value}" is not a date (try 2024-03-01 or 2024-03-01T12:00)`);

@@ -1,6 +1,7 @@
 // Events for the UI (new entries, deliveries, import progress): main emits, transports forward.
 import type { ApiEvent } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
+import type { ExportManifest } from '../../shared/review.js';
 
 export class EventHub {
   private readonly listeners = new Set<(event: ApiEvent) => void>();
@@ -15,16 +16,24 @@ export class EventHub {
   }
 }
 
-/** Runs an export, telling the UI how many rows it has written and when it has finished or failed. */
-export async function reportedExport(events: EventHub, run: (onProgress: (rows: number) => void) => Promise<number>): Promise<number> {
+/**
+ * Runs an export, telling the UI how many rows it has written and when it has finished (with its
+ * manifest, which `finish` records) or failed.
+ */
+export async function reportedExport(
+  events: EventHub,
+  run: (onProgress: (rows: number) => void) => Promise<number>,
+  finish: (rows: number) => Promise<ExportManifest> | ExportManifest,
+): Promise<ExportManifest> {
   let rows = 0;
   try {
     rows = await run((sofar) => {
       rows = sofar;
       events.emit({ type: 'exportProgress', rows, done: false });
     });
-    events.emit({ type: 'exportProgress', rows, done: true });
-    return rows;
+    const manifest = await finish(rows);
+    events.emit({ type: 'exportProgress', rows, done: true, manifest });
+    return manifest;
   } catch (error) {
     events.emit({ type: 'exportProgress', rows, done: true, error: errorMessage(error) });
     throw error;

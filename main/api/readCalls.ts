@@ -7,6 +7,13 @@ import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
+import { listAudit, verifyAudit } from '../store/audit.js';
+import { notesOf } from '../store/notes.js';
+import { listReports, reportCounts, reportDetail } from '../store/reports.js';
+import { listSavedSearches } from '../store/savedSearches.js';
+import { entryReviews, listTags } from '../store/tags.js';
+import { listWatchTerms, watchlistText } from '../store/watchlist.js';
+import { isReportStatus, REVIEW_TARGETS, type ReviewTarget } from '../../shared/review.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
 
 const MAX_PAGE = 1000;
@@ -15,13 +22,25 @@ function clampLimit(limit: number): number {
   return Math.max(1, Math.min(MAX_PAGE, Math.trunc(Number(limit) || 50)));
 }
 
+/** Entry ids from the UI: whole positive numbers only, at most a page's worth. */
+export function cleanIds(ids: unknown): number[] {
+  return (Array.isArray(ids) ? ids : []).filter((id): id is number => Number.isSafeInteger(id) && id > 0).slice(0, 5000);
+}
+
+export function cleanTarget(target: unknown): ReviewTarget {
+  if (typeof target === 'string' && (REVIEW_TARGETS as readonly string[]).includes(target)) return target as ReviewTarget;
+  throw new Error(`a tag or note is on an entry, a user or a room, not "${String(target)}"`);
+}
+
 /** Drops keys and values a filter does not take: what the UI sends is untrusted input. */
 export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
-  for (const key of ['room', 'user', 'type', 'text'] as const)
-    if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
+  for (const key of ['room', 'user', 'type', 'text'] as const) if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
+  if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
+  if (filter.hasNote === true) clean.hasNote = true;
+  if (filter.unreviewed === true) clean.unreviewed = true;
   return clean;
 }
 
@@ -36,6 +55,16 @@ export interface ReadCalls {
   histogram: ApiCall<'histogram'>;
   quarantine: ApiCall<'quarantine'>;
   quarantinePayload: ApiCall<'quarantinePayload'>;
+  reports: ApiCall<'reports'>;
+  reportCounts: ApiCall<'reportCounts'>;
+  report: ApiCall<'report'>;
+  tags: ApiCall<'tags'>;
+  entryReviews: ApiCall<'entryReviews'>;
+  notes: ApiCall<'notes'>;
+  watchTerms: ApiCall<'watchTerms'>;
+  watchlistText: ApiCall<'watchlistText'>;
+  savedSearches: ApiCall<'savedSearches'>;
+  audit: ApiCall<'audit'>;
   /** The database's half of receiverStatus (main adds the callback URL). */
   receiverCounters(args: { since: number }): ReceiverCounters;
 }
@@ -93,6 +122,46 @@ export function createReadCalls(db: Db): ReadCalls {
       const row = getDelivery(db, Number(id));
       if (!row || row.status !== 'quarantined') throw new Error(`delivery ${id} is not in quarantine`);
       return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
+    },
+
+    reports({ status }) {
+      return listReports(db, typeof status === 'string' && isReportStatus(status) ? { status } : {});
+    },
+
+    reportCounts() {
+      return reportCounts(db);
+    },
+
+    report({ id }) {
+      return reportDetail(db, Number(id));
+    },
+
+    tags() {
+      return listTags(db);
+    },
+
+    entryReviews({ ids }) {
+      return entryReviews(db, cleanIds(ids));
+    },
+
+    notes({ target, targetId }) {
+      return notesOf(db, cleanTarget(target), Number(targetId));
+    },
+
+    watchTerms() {
+      return listWatchTerms(db);
+    },
+
+    watchlistText() {
+      return watchlistText(db);
+    },
+
+    savedSearches() {
+      return listSavedSearches(db);
+    },
+
+    audit({ limit }) {
+      return { rows: listAudit(db, { limit: Math.max(1, Math.min(10_000, Math.trunc(Number(limit)) || 500)) }), verdict: verifyAudit(db) };
     },
 
     receiverCounters({ since }) {

@@ -2,21 +2,32 @@
 // time limit, see queryPool.ts); the calls that write run here. Electron IPC and browser mode's
 // HTTP both call these functions; neither adds behaviour of its own. The two calls that carry
 // files take what their transport brings: paths main can read, a stream to write to.
-import type { Writable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { Transform, type Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { exportInWorker } from '../export/entryExport.js';
+import { manifestJson, recordExport } from '../export/manifest.js';
 import { importFile } from '../intake/fileImport.js';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
+import { moderatorOf, reviewWrites } from './reviewWrites.js';
+
+/** Where an export goes: a file main writes (and its manifest beside it), or a download. */
+export interface ExportTarget {
+  path: string | null;
+  name: string;
+}
 
 /** What main answers: the contract's values, after awaiting. */
 export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> } & {
   importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;
-  /** Streams the CSV into `out` (which the caller ends); `destination` is what the moderator is told. */
-  exportCsv(args: { filter: EntryFilter }, out: Writable, destination: string | null): Promise<ExportResult>;
+  /** Streams the CSV into `out`: to a file at `target.path` (its manifest is written beside it), or a download named `target.name`. */
+  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }, out: Writable, target: ExportTarget): Promise<ExportResult>;
 };
 
 export interface ServiceContext {
@@ -37,6 +48,17 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     histogram: (args) => reads('histogram', args),
     quarantine: (args) => reads('quarantine', args),
     quarantinePayload: (args) => reads('quarantinePayload', args),
+    reports: (args) => reads('reports', args),
+    reportCounts: (args) => reads('reportCounts', args),
+    report: (args) => reads('report', args),
+    tags: (args) => reads('tags', args),
+    entryReviews: (args) => reads('entryReviews', args),
+    notes: (args) => reads('notes', args),
+    watchTerms: (args) => reads('watchTerms', args),
+    watchlistText: (args) => reads('watchlistText', args),
+    savedSearches: (args) => reads('savedSearches', args),
+    audit: (args) => reads('audit', args),
+    ...reviewWrites(db, () => events.emit({ type: 'reviewChanged' })),
 
     async receiverStatus() {
       const startOfDay = new Date();
@@ -49,6 +71,8 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
         deliveriesToday: counters.deliveriesSince,
         quarantined: counters.quarantined,
         entries: counters.entries,
+        alerts: counters.alerts,
+        openReports: counters.openReports,
       };
     },
 
@@ -78,10 +102,31 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       return results;
     },
 
-    async exportCsv({ filter }, out, destination) {
-      // On a worker thread: the receiver on this thread keeps answering during a long export.
-      const rows = await reportedExport(events, (onProgress) => exportInWorker(db.name, cleanFilter(filter), out, { onProgress }));
-      return { rows, destination };
+    async exportCsv({ filter, query, withReview }, out, target) {
+      const clean = cleanFilter(filter);
+      // The bytes are hashed on their way out: the manifest names exactly what was written.
+      const hash = createHash('sha256');
+      const hashed = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          hash.update(chunk);
+          done(null, chunk);
+        },
+      });
+      hashed.pipe(out);
+      const manifest = await reportedExport(
+        events,
+        // On a worker thread: the receiver on this thread keeps answering during a long export.
+        (onProgress) => exportInWorker(db.name, clean, hashed, { onProgress, withReview: withReview === true }),
+        async (rows) => {
+          hashed.end();
+          await finished(hashed);
+          const details = { format: 'csv' as const, query: query ?? null, filter: clean, withReview: withReview === true, rows, moderator: moderatorOf(db) };
+          const made = recordExport(db, target.name, hash.digest('hex'), details);
+          if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
+          return made;
+        },
+      );
+      return { rows: manifest.rows, destination: target.path, manifest };
     },
   };
 }

@@ -5,11 +5,14 @@ import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { exportInWorker } from '../export/entryExport.js';
-import { openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
+import { writeExportManifest } from '../export/manifest.js';
+import { moderatorName, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 
-export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--timeout SECONDS]
+export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
+  --with-review  add the columns tags,notes,review_status after the twelve fixed ones
+  With --out FILE, FILE.manifest.json is written too (query, rows, times, SHA-256, audit row)
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
                from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
@@ -30,6 +33,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       query: { type: 'string' },
       raw: { type: 'boolean', default: false },
       format: { type: 'string', default: 'csv' },
+      'with-review': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
     },
   });
@@ -58,6 +62,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   const rows = await exportInWorker(db.name, filter, out, {
     format,
     neutraliseFormulas: !values.raw,
+    withReview: values['with-review'],
     onProgress: progress,
     stallTimeoutMs,
   });
@@ -67,6 +72,19 @@ export async function exportCommand(args: string[]): Promise<number> {
     await once(out, 'finish');
   }
   process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
+  if (values.out) {
+    const manifest = await writeExportManifest(db, values.out, {
+      format,
+      query: values.query ?? null,
+      filter,
+      withReview: values['with-review'],
+      rows,
+      moderator: moderatorName(),
+    });
+    process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
+  } else {
+    process.stderr.write('omv: no manifest for standard output (use --out FILE to get FILE.manifest.json)\n');
+  }
   db.close();
   return 0;
 }

@@ -66,7 +66,7 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
     });
   });
 
-  ipcMain.handle('omv:exportCsv', (event, filter: EntryFilter) => {
+  ipcMain.handle('omv:exportCsv', (event, args: { filter: EntryFilter; query?: string; withReview?: boolean }) => {
     if (!fromOurPage(event)) return REFUSED;
     return result(async () => {
       const picked = await dialog.showSaveDialog(window()!, {
@@ -76,7 +76,7 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
       });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
-      const exported = await omv.service.exportCsv({ filter }, out, picked.filePath);
+      const exported = await omv.service.exportCsv(args, out, { path: picked.filePath, name: basename(picked.filePath) });
       out.end();
       await once(out, 'finish');
       return exported;

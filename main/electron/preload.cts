@@ -13,5 +13,5 @@ contextBridge.exposeInMainWorld('omv', {
   },
   /** Dropped files, or none to let the moderator pick them in main's dialog. */
   importFiles: (files?: File[]) => ipcRenderer.invoke('omv:importFiles', files ? files.map((file) => webUtils.getPathForFile(file)) : null),
-  exportCsv: (filter: unknown) => ipcRenderer.invoke('omv:exportCsv', filter),
+  exportCsv: (args: unknown) => ipcRenderer.invoke('omv:exportCsv', args),
 });

@@ -9,6 +9,7 @@ import { csvRow } from '../../shared/csv.js';
 import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
 import { allEntries } from '../store/entryQuery.js';
+import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -19,6 +20,8 @@ export interface ExportOptions {
   format?: ExportFormat;
   /** CSV only: prefix cells a spreadsheet would run as formulas with ' (default true). */
   neutraliseFormulas?: boolean;
+  /** Add the review's columns (tags, notes, review_status) after the fixed ones. */
+  withReview?: boolean;
   /** Called every few thousand rows with the count so far. */
   onProgress?: (rows: number) => void;
   /** Stop an export that writes nothing for this long (ms): a search too broad to page through. */
@@ -51,9 +54,15 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
     // The reader went away (a cancelled download, a closed pipe): stop rather than wait forever.
     if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
   };
-  if (!jsonl) buffered += csvRow(EXPORT_COLUMNS, false);
+  const review = options.withReview ? reviewColumnsReader(db) : null;
+  if (!jsonl) buffered += csvRow(review ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false);
   for (const entry of allEntries(db, filter)) {
-    buffered += jsonl ? jsonLine(entry) : csvRow(exportValues(entry), neutralise);
+    if (review) {
+      const [tags, notes, status] = review(entry);
+      buffered += jsonl
+        ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
+        : csvRow([...exportValues(entry), tags, notes, status], neutralise);
+    } else buffered += jsonl ? jsonLine(entry) : csvRow(exportValues(entry), neutralise);
     rows += 1;
     if (buffered.length > 1 << 16) await flush();
     if (rows % 10_000 === 0) options.onProgress?.(rows);

@@ -3,7 +3,7 @@
 // newest hash and the row count are kept apart, so editing, removing or reordering any row (the
 // last ones too) is found by verifyAudit at the first row that no longer verifies.
 import { createHash } from 'node:crypto';
-import type { AuditRecord } from '../../shared/review.js';
+import type { AuditRecord, AuditVerdict } from '../../shared/review.js';
 import { prepareCached, type Db } from './db.js';
 
 const GENESIS = '0'.repeat(64);
@@ -47,8 +47,6 @@ export function appendAudit(db: Db, action: string, moderator: string, details: 
   ).run(head.rows + 1, hash);
   return row.id;
 }
-
-export type AuditVerdict = { intact: true; rows: number } | { intact: false; rows: number; badRow: number; why: string };
 
 /** Walks the chain from the first row; answers the first row that does not verify, and why. */
 export function verifyAudit(db: Db): AuditVerdict {

@@ -84,6 +84,15 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
   if (filter.type !== undefined) add('e.type = @type', 'type', filter.type);
   if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);
   if (filter.to !== undefined) add('e.ts <= @to', 'to', filter.to);
+  if (filter.tag !== undefined) {
+    add(
+      "e.id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE l.target = 'entry' AND t.name = @tag)",
+      'tag',
+      filter.tag,
+    );
+  }
+  if (filter.hasNote) clauses.push("e.id IN (SELECT target_id FROM notes WHERE target = 'entry')");
+  if (filter.unreviewed) clauses.push('e.ts > coalesce((SELECT reviewed_to FROM room_reviews rr WHERE rr.room_id = e.room_id), -9e15)');
   const match = filter.text === undefined ? null : toFtsQuery(filter.text);
   if (match !== null)
     add(ftsInFrom ? 'entries_fts MATCH @match' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)', 'match', match);
@@ -249,7 +258,13 @@ function bulkOf(perHour: Map<number, number>): { first: number; last: number } |
  * filters count the entries themselves.
  */
 export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {
-  const byRoomAndTime = filter.user === undefined && filter.type === undefined && filter.text === undefined;
+  const byRoomAndTime =
+    filter.user === undefined &&
+    filter.type === undefined &&
+    filter.text === undefined &&
+    filter.tag === undefined &&
+    !filter.hasNote &&
+    !filter.unreviewed;
   if (byRoomAndTime) {
     const hourly = hourlyHistogram(db, filter, buckets);
     if (hourly) return hourly;

@@ -6,12 +6,36 @@ import { entryPage } from './entryQuery.js';
 
 export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSummary[] {
   const rows = db
-    .prepare<[string], { name: string; domain_id: string; entry_count: number; last_ts: number | null }>(
-      `SELECT name, domain_id, entry_count, last_ts FROM rooms WHERE instr(lower(name), lower(?)) > 0
-       ORDER BY last_ts DESC NULLS LAST, name LIMIT ${Math.trunc(limit)}`,
+    .prepare<
+      [string],
+      { id: number; name: string; domain_id: string; entry_count: number; last_ts: number | null; reviewed_to: number | null; unreviewed: number }
+    >(
+      `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to,
+         CASE WHEN rr.reviewed_to IS NULL THEN r.entry_count
+              ELSE (SELECT count(*) FROM entries e WHERE e.room_id = r.id AND e.ts > rr.reviewed_to) END AS unreviewed
+       FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id
+       WHERE instr(lower(r.name), lower(?)) > 0
+       ORDER BY r.last_ts DESC NULLS LAST, r.name LIMIT ${Math.trunc(limit)}`,
     )
     .all(nameContains);
-  return rows.map((r) => ({ name: r.name, domainId: r.domain_id, entries: r.entry_count, lastActivity: r.last_ts }));
+  // Unseen watchlist matches, by room: few at a time, counted once for all rooms.
+  const alerts = new Map(
+    db
+      .prepare<[], [number, number]>(
+        'SELECT e.room_id, count(*) FROM watch_matches m JOIN entries e ON e.id = m.entry_id WHERE m.seen = 0 GROUP BY e.room_id',
+      )
+      .raw()
+      .all(),
+  );
+  return rows.map((r) => ({
+    name: r.name,
+    domainId: r.domain_id,
+    entries: r.entry_count,
+    lastActivity: r.last_ts,
+    reviewedTo: r.reviewed_to,
+    unreviewed: r.unreviewed,
+    alerts: alerts.get(r.id) ?? 0,
+  }));
 }
 
 export function userActivity(db: Db, userId: string, recent = 200): UserActivity {
@@ -47,6 +71,8 @@ export interface ReceiverCounters {
   deliveriesSince: number;
   quarantined: number;
   entries: number;
+  alerts: number;
+  openReports: number;
 }
 
 /** Callback deliveries (the last one's time, how many since `since`), quarantine and entry counts. */
@@ -56,7 +82,9 @@ export function receiverCounters(db: Db, since: number): ReceiverCounters {
       `SELECT (SELECT max(received_at) FROM deliveries WHERE source = 'callback') AS lastDeliveryAt,
               (SELECT count(*) FROM deliveries WHERE source = 'callback' AND received_at >= ?) AS deliveriesSince,
               (SELECT count(*) FROM deliveries WHERE status = 'quarantined') AS quarantined,
-              (SELECT coalesce(sum(entry_count), 0) FROM rooms) AS entries`,
+              (SELECT coalesce(sum(entry_count), 0) FROM rooms) AS entries,
+              (SELECT count(*) FROM watch_matches WHERE seen = 0) AS alerts,
+              (SELECT count(*) FROM abuse_reports WHERE status IN ('open', 'in review')) AS openReports`,
     )
     .get(since)!;
 }

@@ -1,8 +1,9 @@
 // The abuse report queue: every report received, where it stands, and each change of its status
 // (who, when, why), recorded in the audit trail in the same transaction.
-import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportStatus } from '../../shared/review.js';
+import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportDetail, type ReportStatus } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
+import { entryById } from './entryQuery.js';
 
 interface ReportRow {
   id: number;
@@ -87,4 +88,34 @@ export function setReportStatus(
     ).run(change.id, at, change.moderator, from, change.to, reason, auditId);
     return { id: change.id, from, to: change.to, auditId };
   })();
+}
+
+/** One report whole: its fields, the reported messages' ids (oldest first) and its history. */
+export function reportDetail(db: Db, id: number): ReportDetail {
+  const row = db.prepare<[number], ReportRow>(`${SUMMARY} WHERE a.id = ?`).get(id);
+  if (!row) throw new ReportChangeError(`no report ${id}`);
+  const extra = db
+    .prepare<[number], { abuser_ip_address: string | null; recording_name: string | null; recording_url: string | null }>(
+      'SELECT abuser_ip_address, recording_name, recording_url FROM abuse_reports WHERE id = ?',
+    )
+    .get(id)!;
+  return {
+    ...toSummary(row),
+    ipAddress: extra.abuser_ip_address,
+    recordingName: extra.recording_name,
+    recordingUrl: extra.recording_url,
+    messages: db
+      .prepare<[number], number>(
+        'SELECT l.entry_id FROM abuse_report_entries l JOIN entries e ON e.id = l.entry_id WHERE l.report_id = ? ORDER BY e.ts, e.id',
+      )
+      .pluck()
+      .all(id)
+      .map((entryId) => entryById(db, entryId)!),
+    history: db
+      .prepare<[number], { at: number; moderator: string; from_status: ReportStatus; to_status: ReportStatus; reason: string | null }>(
+        'SELECT at, moderator, from_status, to_status, reason FROM report_status_changes WHERE report_id = ? ORDER BY at, id',
+      )
+      .all(id)
+      .map((h) => ({ at: h.at, moderator: h.moderator, from: h.from_status, to: h.to_status, reason: h.reason })),
+  };
 }

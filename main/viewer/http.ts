@@ -158,7 +158,8 @@ export function createViewerHandler(options: ViewerOptions) {
       'content-disposition': `attachment; filename="${name}"`,
     });
     try {
-      await service.exportCsv({ filter }, res, null);
+      const query = url.searchParams.get('query') ?? undefined;
+      await service.exportCsv({ filter, query, withReview: url.searchParams.get('review') === '1' }, res, { path: null, name });
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete

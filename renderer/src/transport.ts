@@ -3,6 +3,7 @@
 // exceptions here, in one place.
 import {
   PLAIN_METHODS,
+  type ApiArgs,
   type ApiEvent,
   type ApiResult,
   type EntryFilter,
@@ -18,7 +19,7 @@ export interface DesktopBridge {
   onEvent(listener: (event: ApiEvent) => void): () => void;
   /** Dropped files, or none: main asks the moderator with a dialog. */
   importFiles(files?: File[]): Promise<ApiResult<ImportFileResult[]>>;
-  exportCsv(filter: EntryFilter): Promise<ApiResult<ExportResult | null>>;
+  exportCsv(args: ExportArgs): Promise<ApiResult<ExportResult | null>>;
 }
 
 declare global {
@@ -26,6 +27,9 @@ declare global {
     omv?: DesktopBridge;
   }
 }
+
+/** What an export is asked for: the filter, the query it came from (for the manifest), and the review's columns. */
+export type ExportArgs = ApiArgs<'exportCsv'>;
 
 export interface Transport {
   api: OmvClient;
@@ -36,7 +40,7 @@ export interface Transport {
    */
   importFiles(files: File[] | null, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult[]>;
   /** The contract's exportCsv, carried: a save dialog on the desktop, a download in the browser. */
-  exportCsv(filter: EntryFilter): Promise<void>;
+  exportCsv(args: ExportArgs): Promise<void>;
   readonly desktop: boolean;
 }
 
@@ -57,7 +61,7 @@ function desktopTransport(bridge: DesktopBridge): Transport {
     api: client((method, args) => bridge.call(method, args)),
     onEvent: (listener) => bridge.onEvent(listener),
     importFiles: async (files) => unwrap(await bridge.importFiles(files ?? undefined)),
-    exportCsv: async (filter) => void unwrap(await bridge.exportCsv(filter)),
+    exportCsv: async (args) => void unwrap(await bridge.exportCsv(args)),
   };
 }
 
@@ -110,9 +114,12 @@ function browserTransport(): Transport {
       for (const file of files ?? []) results.push(await upload(file, onUpload));
       return results;
     },
-    async exportCsv(filter) {
+    async exportCsv({ filter, query, withReview }) {
       const link = document.createElement('a');
-      link.href = `api/export.csv?filter=${encodeURIComponent(JSON.stringify(filter))}`;
+      const params = new URLSearchParams({ filter: JSON.stringify(filter) });
+      if (query) params.set('query', query);
+      if (withReview) params.set('review', '1');
+      link.href = `api/export.csv?${params}`;
       link.download = '';
       document.body.append(link);
       link.click();

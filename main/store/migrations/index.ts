@@ -4,13 +4,14 @@ import * as initial from './0010-initial.js';
 import * as writeFaster from './0020-write-faster.js';
 import * as deliveryRepairs from './0030-delivery-repairs.js';
 import * as review from './0040-review.js';
+import * as reviewData from './0050-review-data.js';
 
 export interface Migration {
   version: number;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review];
+export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review, reviewData];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 

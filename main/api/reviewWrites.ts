@@ -1,0 +1,98 @@
+// The review workflow's writes, on the writer's connection: each records the moderator (set on
+// first start, else the operating system's user name) and tells the UI the review changed.
+import { userInfo } from 'node:os';
+import type { OmvApi } from '../../shared/api.js';
+import type { DeskSession } from '../../shared/review.js';
+import { isReportStatus } from '../../shared/review.js';
+import type { Db } from '../store/db.js';
+import { addNote } from '../store/notes.js';
+import { setReportStatus } from '../store/reports.js';
+import { markRoomReviewed } from '../store/roomReview.js';
+import { deleteSavedSearch, listSavedSearches, openSavedSearch, saveSearch } from '../store/savedSearches.js';
+import { getSetting, pseudonymSalt, setSetting } from '../store/settings.js';
+import { createTag, listTags, ReviewError, setTagHold, tagFilter, tagTargets } from '../store/tags.js';
+import { addWatchTerms, checkExistingEntries, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
+import { cleanFilter, cleanIds, cleanTarget } from './readCalls.js';
+
+type Async<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>>;
+
+type ReviewWriteMethod =
+  | 'session'
+  | 'setModerator'
+  | 'setReportStatus'
+  | 'createTag'
+  | 'setTagHold'
+  | 'tag'
+  | 'addNote'
+  | 'markReviewed'
+  | 'addWatchTerms'
+  | 'removeWatchTerm'
+  | 'checkWatchExisting'
+  | 'watchMatches'
+  | 'saveSearch'
+  | 'openSavedSearch'
+  | 'deleteSavedSearch';
+
+/** Who is acting: the name set on first start, else the operating system's user name. */
+export function moderatorOf(db: Db): string {
+  return getSetting(db, 'moderator') ?? userInfo().username;
+}
+
+const text = (value: unknown, what: string) => {
+  if (typeof value !== 'string') throw new ReviewError(`${what} must be text`);
+  return value;
+};
+
+export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
+  const session = (): DeskSession => ({ moderator: getSetting(db, 'moderator'), suggestedModerator: userInfo().username, pseudonymSalt: pseudonymSalt(db) });
+  const write = <T>(run: () => T): Promise<T> => {
+    const value = run();
+    changed();
+    return Promise.resolve(value);
+  };
+  return {
+    session: async () => session(),
+    setModerator: ({ name }) =>
+      write(() => {
+        const clean = text(name, 'a name').trim();
+        if (clean === '' || clean.length > 80) throw new ReviewError('a moderator name is 1 to 80 characters');
+        setSetting(db, 'moderator', clean);
+        return session();
+      }),
+    setReportStatus: ({ id, status, reason }) =>
+      write(() => {
+        if (!isReportStatus(status)) throw new ReviewError(`no status "${String(status)}"`);
+        return setReportStatus(db, { id: Number(id), to: status, reason: typeof reason === 'string' ? reason : undefined, moderator: moderatorOf(db) });
+      }),
+    createTag: ({ name, colour, hold }) => write(() => createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, moderatorOf(db))),
+    setTagHold: ({ name, hold }) =>
+      write(() => {
+        setTagHold(db, text(name, 'a tag name'), hold === true, moderatorOf(db));
+        return listTags(db);
+      }),
+    tag: ({ tag, target, ids, filter, remove }) =>
+      write(() => {
+        const name = text(tag, 'a tag name');
+        if (filter !== undefined && ids === undefined) return { changed: tagFilter(db, name, cleanFilter(filter), moderatorOf(db)) };
+        return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), moderatorOf(db), remove === true) };
+      }),
+    addNote: ({ target, targetId, text: body }) => write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), moderatorOf(db))),
+    markReviewed: ({ room, upTo }) =>
+      write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), moderatorOf(db), Number.isFinite(upTo) ? upTo : undefined) })),
+    addWatchTerms: ({ text: terms }) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), moderatorOf(db)) })),
+    removeWatchTerm: ({ id }) =>
+      write(() => {
+        removeWatchTerm(db, Number(id), moderatorOf(db));
+        return listWatchTerms(db);
+      }),
+    checkWatchExisting: ({ id }) => write(() => ({ found: checkExistingEntries(db, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
+    watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true })),
+    saveSearch: ({ name, query }) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), moderatorOf(db))),
+    openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id)) })),
+    deleteSavedSearch: ({ id }) =>
+      write(() => {
+        deleteSavedSearch(db, Number(id), moderatorOf(db));
+        return listSavedSearches(db);
+      }),
+  };
+}

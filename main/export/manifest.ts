@@ -1,0 +1,68 @@
+// An export's manifest, FILE.manifest.json beside it: what was asked (query and filters), what came
+// out (rows, first and last entry time, the file's SHA-256), by whom, when, with which omv, and the
+// audit row that recorded it — so the evidence can be shown to be the file that was exported.
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { EntryFilter } from '../../shared/api.js';
+import type { ExportManifest } from '../../shared/review.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import { where, whereSql } from '../store/entryQuery.js';
+
+
+export const OMV_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+async function sha256Of(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+export interface ExportDetails {
+  format: 'csv' | 'jsonl';
+  query: string | null;
+  filter: EntryFilter;
+  withReview: boolean;
+  rows: number;
+  moderator: string;
+}
+
+/** Records an export (its file's name and SHA-256) in the audit trail; answers its manifest. */
+export function recordExport(db: Db, file: string, sha256: string, details: ExportDetails): ExportManifest {
+  const { clauses, params } = where(db, details.filter);
+  const span = db
+    .prepare<Record<string, unknown>, { first: number | null; last: number | null }>(
+      `SELECT min(e.ts) AS first, max(e.ts) AS last FROM entries e ${whereSql(clauses)}`,
+    )
+    .get(params)!;
+  const iso = (ms: number | null) => (ms === null || details.rows === 0 ? null : new Date(ms).toISOString());
+  const auditRow = db.transaction(() =>
+    appendAudit(db, 'export', details.moderator, { file, query: details.query, filter: details.filter, rows: details.rows, sha256 }),
+  )();
+  return {
+    file,
+    format: details.format,
+    query: details.query,
+    filter: details.filter,
+    withReview: details.withReview,
+    rows: details.rows,
+    firstEntryTime: iso(span.first),
+    lastEntryTime: iso(span.last),
+    sha256,
+    omvVersion: OMV_VERSION,
+    moderator: details.moderator,
+    exportedAt: new Date().toISOString(),
+    auditRow,
+  };
+}
+
+export const manifestJson = (manifest: ExportManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
+
+/** An export written to `path`: recorded, and its manifest written to `path`.manifest.json. */
+export async function writeExportManifest(db: Db, path: string, details: ExportDetails): Promise<ExportManifest> {
+  const manifest = recordExport(db, basename(path), await sha256Of(path), details);
+  await writeFile(`${path}.manifest.json`, manifestJson(manifest));
+  return manifest;
+}
