@@ -36,7 +36,8 @@ export function cleanTarget(target: unknown): ReviewTarget {
 export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
-  for (const key of ['room', 'user', 'type', 'text'] as const) if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
+  for (const key of ['room', 'user', 'type', 'text'] as const)
+    if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
   if (filter.hasNote === true) clean.hasNote = true;

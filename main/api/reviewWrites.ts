@@ -44,7 +44,11 @@ const text = (value: unknown, what: string) => {
 };
 
 export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
-  const session = (): DeskSession => ({ moderator: getSetting(db, 'moderator'), suggestedModerator: userInfo().username, pseudonymSalt: pseudonymSalt(db) });
+  const session = (): DeskSession => ({
+    moderator: getSetting(db, 'moderator'),
+    suggestedModerator: userInfo().username,
+    pseudonymSalt: pseudonymSalt(db),
+  });
   const write = <T>(run: () => T): Promise<T> => {
     const value = run();
     changed();
@@ -62,9 +66,17 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
     setReportStatus: ({ id, status, reason }) =>
       write(() => {
         if (!isReportStatus(status)) throw new ReviewError(`no status "${String(status)}"`);
-        return setReportStatus(db, { id: Number(id), to: status, reason: typeof reason === 'string' ? reason : undefined, moderator: moderatorOf(db) });
+        return setReportStatus(db, {
+          id: Number(id),
+          to: status,
+          reason: typeof reason === 'string' ? reason : undefined,
+          moderator: moderatorOf(db),
+        });
       }),
-    createTag: ({ name, colour, hold }) => write(() => createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, moderatorOf(db))),
+    createTag: ({ name, colour, hold }) =>
+      write(() =>
+        createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, moderatorOf(db)),
+      ),
     setTagHold: ({ name, hold }) =>
       write(() => {
         setTagHold(db, text(name, 'a tag name'), hold === true, moderatorOf(db));
@@ -76,7 +88,8 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
         if (filter !== undefined && ids === undefined) return { changed: tagFilter(db, name, cleanFilter(filter), moderatorOf(db)) };
         return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), moderatorOf(db), remove === true) };
       }),
-    addNote: ({ target, targetId, text: body }) => write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), moderatorOf(db))),
+    addNote: ({ target, targetId, text: body }) =>
+      write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), moderatorOf(db))),
     markReviewed: ({ room, upTo }) =>
       write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), moderatorOf(db), Number.isFinite(upTo) ? upTo : undefined) })),
     addWatchTerms: ({ text: terms }) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), moderatorOf(db)) })),
@@ -85,7 +98,8 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
         removeWatchTerm(db, Number(id), moderatorOf(db));
         return listWatchTerms(db);
       }),
-    checkWatchExisting: ({ id }) => write(() => ({ found: checkExistingEntries(db, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
+    checkWatchExisting: ({ id }) =>
+      write(() => ({ found: checkExistingEntries(db, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
     watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true })),
     saveSearch: ({ name, query }) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), moderatorOf(db))),
     openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id)) })),

@@ -27,7 +27,11 @@ export interface ExportTarget {
 export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> } & {
   importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;
   /** Streams the CSV into `out`: to a file at `target.path` (its manifest is written beside it), or a download named `target.name`. */
-  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }, out: Writable, target: ExportTarget): Promise<ExportResult>;
+  exportCsv(
+    args: { filter: EntryFilter; query?: string; withReview?: boolean },
+    out: Writable,
+    target: ExportTarget,
+  ): Promise<ExportResult>;
 };
 
 export interface ServiceContext {
@@ -120,7 +124,14 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
         async (rows) => {
           hashed.end();
           await finished(hashed);
-          const details = { format: 'csv' as const, query: query ?? null, filter: clean, withReview: withReview === true, rows, moderator: moderatorOf(db) };
+          const details = {
+            format: 'csv' as const,
+            query: query ?? null,
+            filter: clean,
+            withReview: withReview === true,
+            rows,
+            moderator: moderatorOf(db),
+          };
           const made = recordExport(db, target.name, hash.digest('hex'), details);
           if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
           return made;

@@ -11,8 +11,8 @@ import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { where, whereSql } from '../store/entryQuery.js';
 
-
-export const OMV_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+export const OMV_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');

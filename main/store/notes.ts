@@ -13,7 +13,14 @@ interface NoteRow {
   at: number;
 }
 
-const toNote = (row: NoteRow): Note => ({ id: row.id, target: row.target, targetId: row.target_id, text: row.text, moderator: row.moderator, at: row.at });
+const toNote = (row: NoteRow): Note => ({
+  id: row.id,
+  target: row.target,
+  targetId: row.target_id,
+  text: row.text,
+  moderator: row.moderator,
+  at: row.at,
+});
 
 export function addNote(db: Db, target: ReviewTarget, targetId: number, text: string, moderator: string): Note {
   const body = text.trim();
@@ -22,8 +29,9 @@ export function addNote(db: Db, target: ReviewTarget, targetId: number, text: st
   return db.transaction(() => {
     const at = Date.now();
     const id = Number(
-      db.prepare('INSERT INTO notes (target, target_id, text, moderator, at) VALUES (?, ?, ?, ?, ?)').run(target, targetId, body, moderator, at)
-        .lastInsertRowid,
+      db
+        .prepare('INSERT INTO notes (target, target_id, text, moderator, at) VALUES (?, ?, ?, ?, ?)')
+        .run(target, targetId, body, moderator, at).lastInsertRowid,
     );
     appendAudit(db, 'note', moderator, { target, id: targetId, note: id, text: body }, at);
     return { id, target, targetId, text: body, moderator, at };
@@ -31,5 +39,8 @@ export function addNote(db: Db, target: ReviewTarget, targetId: number, text: st
 }
 
 export function notesOf(db: Db, target: ReviewTarget, targetId: number): Note[] {
-  return db.prepare<[string, number], NoteRow>('SELECT * FROM notes WHERE target = ? AND target_id = ? ORDER BY at, id').all(target, targetId).map(toNote);
+  return db
+    .prepare<[string, number], NoteRow>('SELECT * FROM notes WHERE target = ? AND target_id = ? ORDER BY at, id')
+    .all(target, targetId)
+    .map(toNote);
 }

@@ -8,7 +8,15 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
   const rows = db
     .prepare<
       [string],
-      { id: number; name: string; domain_id: string; entry_count: number; last_ts: number | null; reviewed_to: number | null; unreviewed: number }
+      {
+        id: number;
+        name: string;
+        domain_id: string;
+        entry_count: number;
+        last_ts: number | null;
+        reviewed_to: number | null;
+        unreviewed: number;
+      }
     >(
       `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to,
          CASE WHEN rr.reviewed_to IS NULL THEN r.entry_count

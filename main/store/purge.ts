@@ -25,7 +25,8 @@ const REPORTED = `e.id IN (SELECT l.entry_id FROM abuse_report_entries l JOIN ab
 
 export function purgeBefore(db: Db, before: number, options: { dryRun?: boolean; moderator: string }): PurgeResult {
   return db.transaction((): PurgeResult => {
-    const count = (sql: string) => db.prepare<[number], number>(`SELECT count(*) FROM entries e WHERE e.ts < ? AND ${sql}`).pluck().get(before)!;
+    const count = (sql: string) =>
+      db.prepare<[number], number>(`SELECT count(*) FROM entries e WHERE e.ts < ? AND ${sql}`).pluck().get(before)!;
     const held = count(HELD);
     const reported = count(`${REPORTED} AND NOT ${HELD}`);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY); DELETE FROM temp.purge_ids;');
@@ -37,7 +38,9 @@ export function purgeBefore(db: Db, before: number, options: { dryRun?: boolean;
     }
     const ids = 'SELECT id FROM temp.purge_ids';
     // The external-content index forgets an entry only when told its content.
-    db.exec(`INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids}) AND content IS NOT NULL`);
+    db.exec(
+      `INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids}) AND content IS NOT NULL`,
+    );
     db.exec(`DELETE FROM tag_links WHERE target = 'entry' AND target_id IN (${ids})`);
     db.exec(`DELETE FROM notes WHERE target = 'entry' AND target_id IN (${ids})`);
     db.exec(`DELETE FROM watch_matches WHERE entry_id IN (${ids})`);

@@ -12,16 +12,24 @@ export function reviewColumnsReader(db: Db): (entry: EntryRecord) => [tags: stri
     )
     .pluck();
   const notes = db
-    .prepare<[number], string>("SELECT group_concat(text, ' | ') FROM (SELECT text FROM notes WHERE target = 'entry' AND target_id = ? ORDER BY at, id)")
+    .prepare<[number], string>(
+      "SELECT group_concat(text, ' | ') FROM (SELECT text FROM notes WHERE target = 'entry' AND target_id = ? ORDER BY at, id)",
+    )
     .pluck();
   const mark = db
-    .prepare<[string, string], number>('SELECT rr.reviewed_to FROM room_reviews rr JOIN rooms r ON r.id = rr.room_id WHERE r.domain_id = ? AND r.name = ?')
+    .prepare<[string, string], number>(
+      'SELECT rr.reviewed_to FROM room_reviews rr JOIN rooms r ON r.id = rr.room_id WHERE r.domain_id = ? AND r.name = ?',
+    )
     .pluck();
   const marks = new Map<string, number | null>();
   return (entry) => {
     const key = `${entry.domainId}\u0000${entry.room}`;
     if (!marks.has(key)) marks.set(key, mark.get(entry.domainId, entry.room) ?? null);
     const reviewedTo = marks.get(key);
-    return [tags.get(entry.id) ?? '', notes.get(entry.id) ?? '', reviewedTo != null && entry.timestamp <= reviewedTo ? 'reviewed' : 'unreviewed'];
+    return [
+      tags.get(entry.id) ?? '',
+      notes.get(entry.id) ?? '',
+      reviewedTo != null && entry.timestamp <= reviewedTo ? 'reviewed' : 'unreviewed',
+    ];
   };
 }

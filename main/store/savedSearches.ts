@@ -23,7 +23,9 @@ function newMatches(db: Db, query: string, seenEntryId: number): number {
   if (errors.length) return 0;
   const { clauses, params } = where(db, filter);
   return db
-    .prepare<Record<string, unknown>, number>(`SELECT count(*) FROM (SELECT 1 FROM entries e ${whereSql([...clauses, 'e.id > @seen'])} LIMIT ${NEW_CAP})`)
+    .prepare<Record<string, unknown>, number>(
+      `SELECT count(*) FROM (SELECT 1 FROM entries e ${whereSql([...clauses, 'e.id > @seen'])} LIMIT ${NEW_CAP})`,
+    )
     .pluck()
     .get({ ...params, seen: seenEntryId })!;
 }

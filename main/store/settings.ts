@@ -8,7 +8,10 @@ export function getSetting(db: Db, key: string): string | null {
 }
 
 export function setSetting(db: Db, key: string, value: string): void {
-  prepareCached(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  prepareCached(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    key,
+    value,
+  );
 }
 
 /** This database's pseudonym salt, made on first use. */

@@ -64,7 +64,8 @@ export function tagTargets(db: Db, name: string, target: ReviewTarget, ids: numb
       ? db.prepare('DELETE FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')
       : db.prepare('INSERT OR IGNORE INTO tag_links (target, target_id, tag_id, at, moderator) VALUES (?, ?, ?, ?, ?)');
     let changed = 0;
-    for (const targetId of ids) changed += (remove ? statement.run(target, targetId, id) : statement.run(target, targetId, id, at, moderator)).changes;
+    for (const targetId of ids)
+      changed += (remove ? statement.run(target, targetId, id) : statement.run(target, targetId, id, at, moderator)).changes;
     appendAudit(db, remove ? 'untagged' : 'tagged', moderator, { tag: name, target, ids, changed });
     return changed;
   })();

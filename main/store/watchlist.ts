@@ -19,11 +19,19 @@ export function listWatchTerms(db: Db): WatchTerm[] {
 
 /** Adds terms (one a line, as a watchlist file holds them); blank lines and # comments are skipped. Answers the terms added. */
 export function addWatchTerms(db: Db, text: string, moderator: string): string[] {
-  const terms = [...new Set(text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#')))];
+  const terms = [
+    ...new Set(
+      text
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    ),
+  ];
   for (const term of terms) toFtsQuery(term); // a term the search language cannot read is refused, with why
   return db.transaction(() => {
-    const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at) VALUES (?, ?)');
-    const added = terms.filter((term) => insert.run(term, Date.now()).changes > 0);
+    const newest = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
+    const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');
+    const added = terms.filter((term) => insert.run(term, Date.now(), newest).changes > 0);
     if (added.length) appendAudit(db, 'watchlist added', moderator, { terms: added });
     return added;
   })();
@@ -47,16 +55,20 @@ export function watchlistText(db: Db): string {
 }
 
 /** Matches each term against the entries after `afterId`; answers the new matches, and the terms that found any. */
-function matchTerms(db: Db, terms: Array<{ id: number; term: string }>, afterId: number): { found: number; terms: string[] } {
+function matchTerms(
+  db: Db,
+  terms: Array<{ id: number; term: string; after_entry_id?: number }>,
+  afterId: number,
+): { found: number; terms: string[] } {
   const insert = db.prepare<[number, number, string, bigint]>(
     'INSERT OR IGNORE INTO watch_matches (term_id, entry_id, found_at) SELECT ?, rowid, ? FROM entries_fts WHERE entries_fts MATCH ? AND rowid > ?',
   );
   let found = 0;
   const matched: string[] = [];
   const now = Date.now();
-  for (const { id, term } of terms) {
+  for (const { id, term, after_entry_id } of terms) {
     // Rowids bound as BigInt: FTS5 ignores a rowid constraint bound as a REAL.
-    const n = insert.run(id, now, toFtsQuery(term)!, BigInt(afterId)).changes;
+    const n = insert.run(id, now, toFtsQuery(term)!, BigInt(Math.max(afterId, after_entry_id ?? 0))).changes;
     found += n;
     if (n > 0) matched.push(term);
   }
@@ -69,7 +81,10 @@ export function matchNewEntries(db: Db): { found: number; terms: string[] } {
     const after = Number(getSetting(db, 'watch_checked_to') ?? 0);
     const newest = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
     if (newest <= after) return { found: 0, terms: [] };
-    const result = matchTerms(db, db.prepare<[], { id: number; term: string }>('SELECT id, term FROM watch_terms').all(), after);
+    const terms = db
+      .prepare<[], { id: number; term: string; after_entry_id: number }>('SELECT id, term, after_entry_id FROM watch_terms')
+      .all();
+    const result = matchTerms(db, terms, after);
     setSetting(db, 'watch_checked_to', String(newest));
     return result;
   })();

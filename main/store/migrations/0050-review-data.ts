@@ -55,7 +55,9 @@ export function up(db: Database): void {
     CREATE TABLE watch_terms (
       id       INTEGER PRIMARY KEY,
       term     TEXT    NOT NULL UNIQUE,
-      added_at INTEGER NOT NULL
+      added_at INTEGER NOT NULL,
+      -- Forward only: the newest entry when the term was added; it matches entries after it.
+      after_entry_id INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE watch_matches (
       term_id  INTEGER NOT NULL REFERENCES watch_terms (id) ON DELETE CASCADE,
