@@ -10,15 +10,26 @@ import { RoomList } from './components/RoomList';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { TopBar } from './components/TopBar';
+import { ErrorNotice } from './components/ErrorNotice';
 import { ExportPanel, ImportPanel } from './components/TransferPanels';
+import { DeskNav } from './components/DeskNav';
+import { ModeratorDialog } from './components/ModeratorDialog';
+import { SaveSearchDialog } from './components/SaveSearchDialog';
+import { useDesk } from './data/desk';
 import { useLiveUpdates } from './data/liveUpdates';
+import { useAction } from './data/useAction';
+import { useApi } from './data/useApi';
 import { useDebounced } from './data/useDebounced';
 import { useExport } from './data/useExport';
 import { useImport } from './data/useImport';
 import { useNavigation, type View } from './data/useNavigation';
 import { formatTime, type Zone } from './time';
+import { AuditView } from './views/AuditView';
 import { BrowseView } from './views/BrowseView';
+import { ReportsView } from './views/ReportsView';
+import { ReportView } from './views/ReportView';
 import { UserView } from './views/UserView';
+import { WatchlistView } from './views/WatchlistView';
 
 const SEARCH_SETTLE_MS = 150;
 
@@ -29,9 +40,22 @@ function useZone() {
 }
 
 function titleOf(view: View, room: string | undefined, zone: Zone): string {
-  if (view.kind === 'context') return `#${view.entry.room} around ${formatTime(view.entry.timestamp, zone)}`;
-  if (view.kind === 'user') return 'User activity';
-  return room ? `#${room}` : 'All rooms';
+  switch (view.kind) {
+    case 'context':
+      return `#${view.entry.room} around ${formatTime(view.entry.timestamp, zone)}`;
+    case 'user':
+      return 'User activity';
+    case 'reports':
+      return 'Abuse reports';
+    case 'report':
+      return `Abuse report #${view.id}`;
+    case 'watchlist':
+      return 'Watchlist';
+    case 'audit':
+      return 'Audit trail';
+    case 'browse':
+      return room ? `#${room}` : 'All rooms';
+  }
 }
 
 export function App() {
@@ -41,12 +65,18 @@ export function App() {
   const [range, setRange] = useState<{ from: number; to: number } | null>(null);
   const [zone, setZone] = useZone();
   const [quarantineOpen, setQuarantineOpen] = useState(false);
+  const [savingSearch, setSavingSearch] = useState(false);
+  const [moderatorAsked, setModeratorAsked] = useState(false);
+  const desk = useDesk();
+  const rooms = useApi('rooms', { filter: '' });
+  const review = useAction();
   const [dragging, setDragging] = useState(false);
   const navigation = useNavigation();
   const imports = useImport();
   const exports = useExport();
   const searchBox = useRef<HTMLInputElement>(null);
-  const { view, back, home, open } = navigation;
+  const { view, back, home, open, openFromMenu } = navigation;
+  const roomSummary = room === undefined ? undefined : rooms.data?.find((r) => r.name === room);
 
   const settledQuery = useDebounced(query, SEARCH_SETTLE_MS);
   const parsed = parseSearch(settledQuery, { room, ...(range ?? {}) });
@@ -56,18 +86,19 @@ export function App() {
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
-      if (event.key === '/' && !typing && !quarantineOpen) {
+      if (document.querySelector('dialog[open]')) return; // a dialog has the keys
+      if (event.key === '/' && !typing) {
         event.preventDefault();
         searchBox.current?.focus();
         searchBox.current?.select();
-      } else if (event.key === 'Escape' && !quarantineOpen) {
+      } else if (event.key === 'Escape') {
         if (typing) (event.target as HTMLElement).blur();
         else back();
       }
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [quarantineOpen, back]);
+  }, [back]);
 
   const selectRoom = (name: string | undefined) => {
     setRoom(name);
@@ -77,36 +108,52 @@ export function App() {
   const onUser = (userId: string) => open({ kind: 'user', userId });
 
   let body: React.ReactNode;
-  if (view.kind === 'context') {
-    body = (
-      <section className="content">
-        <Timeline
-          key={view.entry.id}
-          filter={{ room: view.entry.room }}
-          anchorId={view.entry.id}
+  switch (view.kind) {
+    case 'context':
+      body = (
+        <section className="content">
+          <Timeline
+            key={view.entry.id}
+            filter={{ room: view.entry.room }}
+            anchorId={view.entry.id}
+            zone={zone}
+            onUser={onUser}
+            onOpen={onOpen}
+          />
+        </section>
+      );
+      break;
+    case 'user':
+      body = (
+        <section className="content">
+          <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={onUser} onOpen={onOpen} />
+        </section>
+      );
+      break;
+    case 'reports':
+      body = <ReportsView zone={zone} onOpen={(id) => open({ kind: 'report', id })} />;
+      break;
+    case 'report':
+      body = <ReportView id={view.id} zone={zone} onContext={onOpen} onUser={onUser} />;
+      break;
+    case 'watchlist':
+      body = <WatchlistView zone={zone} onUser={onUser} onOpen={onOpen} />;
+      break;
+    case 'audit':
+      body = <AuditView zone={zone} />;
+      break;
+    case 'browse':
+      body = (
+        <BrowseView
+          filter={filter}
           zone={zone}
+          reviewedTo={roomSummary?.reviewedTo ?? null}
+          onRange={(from, to) => setRange({ from, to })}
           onUser={onUser}
           onOpen={onOpen}
+          onAllRooms={() => selectRoom(undefined)}
         />
-      </section>
-    );
-  } else if (view.kind === 'user') {
-    body = (
-      <section className="content">
-        <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={onUser} onOpen={onOpen} />
-      </section>
-    );
-  } else {
-    body = (
-      <BrowseView
-        filter={filter}
-        zone={zone}
-        onRange={(from, to) => setRange({ from, to })}
-        onUser={onUser}
-        onOpen={onOpen}
-        onAllRooms={() => selectRoom(undefined)}
-      />
-    );
+      );
   }
 
   return (
@@ -135,10 +182,27 @@ export function App() {
         }}
         onZone={setZone}
         onImport={(files) => void imports.start(files)}
-        onExport={() => void exports.start(view.kind === 'context' ? { room: view.entry.room } : filter)}
+        onExport={(withReview) =>
+          void exports.start(
+            view.kind === 'context'
+              ? { filter: { room: view.entry.room }, withReview }
+              : { filter, withReview, ...(settledQuery.trim() ? { query: settledQuery } : {}) },
+          )
+        }
+        onSaveSearch={settledQuery.trim() && errors.length === 0 ? () => setSavingSearch(true) : undefined}
       />
 
-      <RoomList current={room} onSelect={selectRoom} />
+      <aside className="sidebar">
+        <DeskNav
+          current={view.kind}
+          onOpen={openFromMenu}
+          onSearch={(text) => {
+            setQuery(text);
+            home();
+          }}
+        />
+        <RoomList current={room} onSelect={selectRoom} />
+      </aside>
 
       <main className="main">
         <div className="main-head">
@@ -148,19 +212,41 @@ export function App() {
             </button>
           )}
           <h1>{titleOf(view, room, zone)}</h1>
-          {range && (
+          {range && view.kind === 'browse' && (
             <button type="button" className="chip" onClick={() => setRange(null)} title="clear the time range">
               {formatTime(range.from, zone)} – {formatTime(range.to, zone)} ✕
             </button>
           )}
+          {view.kind === 'browse' && roomSummary && (
+            <span className="review-mark">
+              <span className="muted" data-testid="unreviewed-count">
+                {roomSummary.unreviewed.toLocaleString()} unreviewed
+                {roomSummary.reviewedTo !== null && ` · reviewed up to ${formatTime(roomSummary.reviewedTo, zone)}`}
+              </span>
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => void review.run('markReviewed', { room: roomSummary.name })}
+                disabled={review.pending || roomSummary.unreviewed === 0}
+                data-testid="mark-reviewed"
+              >
+                Mark reviewed
+              </button>
+            </span>
+          )}
         </div>
+        {review.error && <ErrorNotice message={review.error} onDismiss={review.clearError} />}
         {imports.state && <ImportPanel state={imports.state} onDismiss={imports.dismiss} />}
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
         {body}
       </main>
 
-      <StatusBar zone={zone} onQuarantine={() => setQuarantineOpen(true)} />
+      <StatusBar zone={zone} onQuarantine={() => setQuarantineOpen(true)} onAlerts={() => openFromMenu({ kind: 'watchlist' })} />
       {quarantineOpen && <QuarantineDialog zone={zone} onClose={() => setQuarantineOpen(false)} />}
+      {savingSearch && <SaveSearchDialog query={settledQuery} onClose={() => setSavingSearch(false)} />}
+      {desk.session?.moderator === null && !moderatorAsked && (
+        <ModeratorDialog suggested={desk.session.suggestedModerator} onClose={() => setModeratorAsked(true)} />
+      )}
       {dragging && <div className="drop-hint">Drop XML files to import them</div>}
     </div>
   );

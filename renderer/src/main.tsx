@@ -2,13 +2,16 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { DeskProvider } from './data/desk';
 import { queryClient } from './data/queryClient';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <App />
+      <DeskProvider>
+        <App />
+      </DeskProvider>
     </QueryClientProvider>
   </StrictMode>,
 );

@@ -6,7 +6,6 @@ import {
   type ApiArgs,
   type ApiEvent,
   type ApiResult,
-  type EntryFilter,
   type ExportResult,
   type ImportFileResult,
   type OmvClient,

@@ -1,6 +1,8 @@
 // A short list of entries as a keyboard-usable grid (search hits, a user's recent entries): ↑↓
-// (j k) select, Enter opens in context, a click selects.
+// (j k) select, Enter opens in context, t opens tags and notes, a click selects.
 import { useState } from 'react';
+import { useEntryReviews } from '../data/useEntryReviews';
+import { TagEditor } from './TagEditor';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import type { Zone } from '../time';
 import { EntryRow } from './EntryRow';
@@ -17,6 +19,8 @@ interface Props {
 
 export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Props) {
   const [selectedId, setSelectedId] = useState<number | null>(entries[0]?.id ?? null);
+  const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
+  const reviews = useEntryReviews(entries);
   const found = entries.findIndex((entry) => entry.id === selectedId);
   const selected = found >= 0 ? found : 0;
 
@@ -25,7 +29,7 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
     document.getElementById(`entry-${entries[index]!.id}`)?.scrollIntoView({ block: 'nearest' });
   };
 
-  return (
+  const grid = (
     <div
       className="entry-list"
       role="grid"
@@ -33,7 +37,11 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
       tabIndex={0}
       aria-activedescendant={entries[selected] ? `entry-${entries[selected].id}` : undefined}
       onKeyDown={(event) =>
-        gridKeys(event, entries.length, selected, { move: select, open: () => entries[selected] && onOpen(entries[selected]) })
+        gridKeys(event, entries.length, selected, {
+          move: select,
+          open: () => entries[selected] && onOpen(entries[selected]),
+          review: () => entries[selected] && setReviewing(entries[selected]),
+        })
       }
       onMouseDown={(event) => {
         const id = (event.target as HTMLElement).closest<HTMLElement>('[data-entry-id]')?.dataset['entryId'];
@@ -48,10 +56,18 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
           zone={zone}
           showRoom
           selected={i === selected}
+          review={reviews[entry.id]}
           onUser={onUser}
           onOpen={() => onOpen(entry)}
+          onReview={() => setReviewing(entry)}
         />
       ))}
     </div>
+  );
+  return (
+    <>
+      {grid}
+      {reviewing && <TagEditor entry={reviewing} zone={zone} onClose={() => setReviewing(null)} />}
+    </>
   );
 }

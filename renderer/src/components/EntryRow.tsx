@@ -1,8 +1,13 @@
 // One timeline entry, a row of a grid: time, room, user (with display name and the invisible
-// flag), and content as plain text. Joins, leaves and announcements read differently from messages.
+// flag), and content as plain text, with watchlist terms marked. Joins, leaves and announcements
+// read differently from messages. Its tags and notes show beside it; "review" opens them.
 import type { EntryRecord } from '../../../shared/entryRecord';
+import type { EntryReview } from '../../../shared/review';
+import { useDesk } from '../data/desk';
 import { formatTime, fullTime, type Zone } from '../time';
 import { Highlighted } from './Highlighted';
+import { TagChip } from './TagChip';
+import { WatchMarked } from './WatchMarked';
 
 interface Props {
   entry: EntryRecord & { snippet?: string };
@@ -10,18 +15,24 @@ interface Props {
   showRoom: boolean;
   selected: boolean;
   focused?: boolean;
+  /** After its room's "reviewed up to" mark. */
+  unreviewed?: boolean;
+  review?: EntryReview | undefined;
   onUser: (userId: string) => void;
   onOpen?: (() => void) | undefined;
+  onReview?: (() => void) | undefined;
 }
 
 const EVENT_TEXT: Record<string, string> = { join: 'joined', leave: 'left' };
 
-export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onOpen }: Props) {
+export function EntryRow({ entry, zone, showRoom, selected, focused, unreviewed, review, onUser, onOpen, onReview }: Props) {
+  const desk = useDesk();
   const isMessage = entry.type === 'msg';
   const kind = isMessage ? 'msg' : entry.type === 'join' || entry.type === 'leave' || entry.type === 'announcement' ? entry.type : 'other';
+  const shownUser = entry.userId === null ? null : desk.showUser(entry.userId);
   return (
     <div
-      className={`entry entry-${kind}${selected ? ' selected' : ''}${focused ? ' focused' : ''}`}
+      className={`entry entry-${kind}${selected ? ' selected' : ''}${focused ? ' focused' : ''}${unreviewed ? ' unreviewed' : ''}`}
       id={`entry-${entry.id}`}
       data-entry-id={entry.id}
       onDoubleClick={onOpen}
@@ -43,9 +54,9 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
         {entry.userId === null ? (
           <span className="entry-system">{entry.type === 'announcement' ? 'announcement' : 'system'}</span>
         ) : (
-          <button type="button" className="entry-user" onClick={() => onUser(entry.userId!)} title={`all activity of ${entry.userId}`}>
-            {entry.displayName ?? entry.userId}
-            {entry.displayName && <span className="entry-user-id">{entry.userId}</span>}
+          <button type="button" className="entry-user" onClick={() => onUser(entry.userId!)} title={`all activity of ${shownUser}`}>
+            {desk.pseudonymise ? shownUser : (entry.displayName ?? entry.userId)}
+            {!desk.pseudonymise && entry.displayName && <span className="entry-user-id">{entry.userId}</span>}
           </button>
         )}
         {entry.invisible && (
@@ -59,18 +70,33 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, onUser, onO
           entry.snippet !== undefined ? (
             <Highlighted snippet={entry.snippet} />
           ) : (
-            entry.content
+            <WatchMarked text={entry.content ?? ''} pattern={desk.watchPattern} />
           )
         ) : (
           <span className="entry-event">{EVENT_TEXT[entry.type] ?? entry.type}</span>
         )}
         {!isMessage && kind === 'other' && <span className="badge">{entry.type}</span>}
+        {review?.tags.map((name) => (
+          <TagChip key={name} name={name} />
+        ))}
+        {review && review.notes > 0 && (
+          <span className="entry-notes" title={`${review.notes} ${review.notes === 1 ? 'note' : 'notes'}`}>
+            ✎ {review.notes}
+          </span>
+        )}
       </span>
-      {onOpen && (
+      {(onOpen || onReview) && (
         <span role="gridcell" className="entry-actions">
-          <button type="button" className="entry-open" onClick={onOpen} title="open in context (Enter)">
-            context ›
-          </button>
+          {onReview && (
+            <button type="button" className="entry-open" onClick={onReview} title="tags and notes (t)">
+              tag / note
+            </button>
+          )}
+          {onOpen && (
+            <button type="button" className="entry-open" onClick={onOpen} title="open in context (Enter)">
+              context ›
+            </button>
+          )}
         </span>
       )}
     </div>

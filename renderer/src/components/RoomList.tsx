@@ -44,7 +44,20 @@ export function RoomList({ current, onSelect }: Props) {
             >
               <span className="room-name">#{room.name}</span>
               <span className="room-count">{room.entries.toLocaleString()}</span>
-              <span className="room-last">{relative(room.lastActivity)}</span>
+              <span className="room-last">
+                {relative(room.lastActivity)}
+                {room.unreviewed > 0 && (
+                  <span className="room-unreviewed" data-testid="room-unreviewed">
+                    {' '}
+                    · {room.unreviewed.toLocaleString()} unreviewed
+                  </span>
+                )}
+                {room.alerts > 0 && (
+                  <span className="badge badge-alert" data-testid="room-alerts" title="watchlist matches nobody has looked at">
+                    {room.alerts.toLocaleString()} {room.alerts === 1 ? 'alert' : 'alerts'}
+                  </span>
+                )}
+              </span>
             </button>
           </li>
         ))}

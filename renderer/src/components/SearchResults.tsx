@@ -2,7 +2,9 @@
 // inside a room says so, and offers the same search in every room with its count.
 import type { EntryFilter, SearchResult } from '../../../shared/api';
 import type { EntryRecord } from '../../../shared/entryRecord';
+import { useState } from 'react';
 import { useApi } from '../data/useApi';
+import { TagAllDialog } from './TagAllDialog';
 import type { Zone } from '../time';
 import { EntryList } from './EntryList';
 import { ErrorNotice } from './ErrorNotice';
@@ -24,6 +26,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms }: Prop
   const inRoom = filter.room !== undefined;
   const everywhere = useApi('search', { filter: { ...filter, room: undefined }, limit: 1 }, { enabled: inRoom });
   const result = search.data;
+  const [tagging, setTagging] = useState(false);
 
   if (search.error) return <ErrorNotice message={search.error} />;
   if (!result) return <div className="timeline-empty">Searching…</div>;
@@ -38,7 +41,13 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms }: Prop
             All rooms: {hitCount(everywhere.data)}
           </button>
         )}
+        {result.total > 0 && (
+          <button type="button" className="ghost results-widen" onClick={() => setTagging(true)} data-testid="tag-all-hits">
+            Tag all {hitCount(result)}…
+          </button>
+        )}
       </div>
+      {tagging && <TagAllDialog filter={filter} hits={hitCount(result)} onClose={() => setTagging(false)} />}
       {result.hits.length === 0 ? (
         <div className="timeline-empty">Nothing matches.</div>
       ) : (

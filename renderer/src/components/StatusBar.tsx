@@ -7,9 +7,11 @@ import { formatTime, relative, type Zone } from '../time';
 interface Props {
   zone: Zone;
   onQuarantine: () => void;
+  /** Watchlist alerts: open the matches. */
+  onAlerts: () => void;
 }
 
-export function StatusBar({ zone, onQuarantine }: Props) {
+export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
   const { data: status, error } = useApi('receiverStatus', {});
   // "last delivery 3 min ago" stays true as time passes.
   const [, setNow] = useState(0);
@@ -44,6 +46,15 @@ export function StatusBar({ zone, onQuarantine }: Props) {
         {status.deliveriesToday.toLocaleString()} today
       </span>
       <span className="status-item">{status.entries.toLocaleString()} entries</span>
+      <button
+        type="button"
+        className={`status-item status-button${status.alerts ? ' warn' : ''}`}
+        onClick={onAlerts}
+        data-testid="alerts-button"
+        title="watchlist matches nobody has looked at"
+      >
+        {status.alerts.toLocaleString()} {status.alerts === 1 ? 'alert' : 'alerts'}
+      </button>
       <button
         type="button"
         className={`status-item status-button${status.quarantined ? ' warn' : ''}`}

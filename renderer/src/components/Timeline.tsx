@@ -5,7 +5,9 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { EntryFilter } from '../../../shared/api';
 import type { EntryRecord } from '../../../shared/entryRecord';
+import { useEntryReviews } from '../data/useEntryReviews';
 import { useKeysetWindow } from '../data/useKeysetWindow';
+import { TagEditor } from './TagEditor';
 import type { Zone } from '../time';
 import { EntryRow } from './EntryRow';
 import { ErrorNotice } from './ErrorNotice';
@@ -16,6 +18,8 @@ interface Props {
   /** Open on this entry with its surroundings (the context view), highlighted. */
   anchorId?: number;
   zone: Zone;
+  /** The room's "reviewed up to" mark: later entries stand out. */
+  reviewedTo?: number | null;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
 }
@@ -23,10 +27,12 @@ interface Props {
 /** How close to an end of the window (in rows) the next page is fetched. */
 const PREFETCH_ROWS = 15;
 
-export function Timeline({ filter, anchorId, zone, onUser, onOpen }: Props) {
+export function Timeline({ filter, anchorId, zone, reviewedTo, onUser, onOpen }: Props) {
   const keyset = useKeysetWindow(filter, anchorId);
   const { entries, extend } = keyset;
   const [selectedId, setSelectedId] = useState<number | null>(null);
+  const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
+  const reviews = useEntryReviews(entries);
   const scroller = useRef<HTMLDivElement>(null);
   /** Stuck to the newest entry: stays there as rows are measured and new entries arrive. */
   const stickToEnd = useRef(anchorId === undefined);
@@ -112,6 +118,7 @@ export function Timeline({ filter, anchorId, zone, onUser, onOpen }: Props) {
         virtualizer.scrollToIndex(index, { align: 'auto' });
       },
       open: () => selectedIndex >= 0 && onOpen(entries[selectedIndex]!),
+      review: () => selectedIndex >= 0 && setReviewing(entries[selectedIndex]!),
     });
   };
 
@@ -119,7 +126,7 @@ export function Timeline({ filter, anchorId, zone, onUser, onOpen }: Props) {
   if (keyset.loading) return <div className="timeline-empty">Loading…</div>;
   if (entries.length === 0) return <div className="timeline-empty">No entries here yet.</div>;
 
-  return (
+  const grid = (
     <div
       className="timeline"
       ref={scroller}
@@ -152,13 +159,22 @@ export function Timeline({ filter, anchorId, zone, onUser, onOpen }: Props) {
                 showRoom={showRoom}
                 selected={item.index === selectedIndex}
                 focused={entry.id === keyset.focusId}
+                unreviewed={reviewedTo != null && entry.timestamp > reviewedTo}
+                review={reviews[entry.id]}
                 onUser={onUser}
                 onOpen={anchorId === entry.id ? undefined : () => onOpen(entry)}
+                onReview={() => setReviewing(entry)}
               />
             </div>
           );
         })}
       </div>
     </div>
+  );
+  return (
+    <>
+      {grid}
+      {reviewing && <TagEditor entry={reviewing} zone={zone} onClose={() => setReviewing(null)} />}
+    </>
   );
 }

@@ -1,6 +1,8 @@
 // The search box (one query language: words, "phrases", prefix*, -not, from: in: type: before:
-// after:) and the desk's actions: time zone, import, export.
-import { forwardRef, useRef } from 'react';
+// after: tag: has:note status:unreviewed), saving it, and the desk's actions: pseudonyms, time
+// zone, import, export (with the review's columns if asked).
+import { forwardRef, useRef, useState } from 'react';
+import { useDesk } from '../data/desk';
 import type { Zone } from '../time';
 import { transport } from '../transport';
 
@@ -11,13 +13,17 @@ interface Props {
   onQuery: (text: string) => void;
   onZone: (zone: Zone) => void;
   onImport: (files: File[] | null) => void;
-  onExport: () => void;
+  onExport: (withReview: boolean) => void;
+  /** Offered when the query is one worth saving. */
+  onSaveSearch?: (() => void) | undefined;
 }
 
 export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
-  { query, errors, zone, onQuery, onZone, onImport, onExport },
+  { query, errors, zone, onQuery, onZone, onImport, onExport, onSaveSearch },
   searchBox,
 ) {
+  const desk = useDesk();
+  const [withReview, setWithReview] = useState(false);
   const filePicker = useRef<HTMLInputElement>(null);
   const pickFiles = (event: React.ChangeEvent<HTMLInputElement>) => {
     const files = [...(event.target.files ?? [])];
@@ -37,7 +43,7 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
           ref={searchBox}
           type="search"
           className={errors.length ? 'invalid' : ''}
-          placeholder='Search   words "phrase" pre*  -not  from:user  in:room  type:join  after:2024-01-01   ( / )'
+          placeholder='Search   words "phrase" pre*  -not  from:user  in:room  type:join  after:2024-01-01  tag:spam  has:note  status:unreviewed   ( / )'
           value={query}
           onChange={(e) => onQuery(e.target.value)}
           aria-label="search"
@@ -51,7 +57,22 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
           </div>
         )}
       </div>
+      {onSaveSearch && (
+        <button type="button" className="ghost" onClick={onSaveSearch} data-testid="save-search">
+          Save search
+        </button>
+      )}
       <div className="actions">
+        <button
+          type="button"
+          className={`ghost${desk.pseudonymise ? ' toggled' : ''}`}
+          aria-pressed={desk.pseudonymise}
+          onClick={() => desk.setPseudonymise(!desk.pseudonymise)}
+          title="show user IDs as pseudonyms (stable for this database), for screen-sharing and training"
+          data-testid="pseudonymise"
+        >
+          Pseudonyms
+        </button>
         <button
           type="button"
           className="ghost"
@@ -78,9 +99,20 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
           data-testid="file-input"
           onChange={pickFiles}
         />
-        <button type="button" onClick={onExport} data-testid="export-button">
-          Export CSV…
-        </button>
+        <span className="export-group">
+          <button type="button" onClick={() => onExport(withReview)} data-testid="export-button">
+            Export CSV…
+          </button>
+          <label className="field-inline" title="add the columns tags, notes and review_status">
+            <input
+              type="checkbox"
+              checked={withReview}
+              onChange={(e) => setWithReview(e.target.checked)}
+              data-testid="export-with-review"
+            />{' '}
+            with review
+          </label>
+        </span>
       </div>
     </header>
   );

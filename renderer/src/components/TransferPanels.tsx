@@ -38,11 +38,33 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
   );
 }
 
+/** The manifest as a file the moderator keeps beside the export. */
+function saveManifest(manifest: NonNullable<ExportState['manifest']>): void {
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([`${JSON.stringify(manifest, null, 2)}\n`], { type: 'application/json' }));
+  link.download = `${manifest.file}.manifest.json`;
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
 export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismiss: () => void }) {
   const rows = `${state.rows.toLocaleString()} ${state.rows === 1 ? 'entry' : 'entries'}`;
+  const manifest = state.manifest;
   return (
     <div className={`notice${state.error ? ' notice-error' : ''}`} role="status" data-testid="export-panel">
       {state.error ? `Export stopped: ${state.error}` : state.done ? `Exported ${rows} to CSV.` : `Exporting CSV… ${rows} so far`}
+      {manifest && (
+        <>
+          <span className="muted" title={manifest.sha256} data-testid="export-manifest">
+            SHA-256 {manifest.sha256.slice(0, 12)}… · audit row {manifest.auditRow}
+          </span>
+          <button type="button" className="ghost" onClick={() => saveManifest(manifest)} data-testid="save-manifest">
+            Save manifest
+          </button>
+        </>
+      )}
       {state.done && <Dismiss onClick={onDismiss} />}
     </div>
   );

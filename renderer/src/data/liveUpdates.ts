@@ -1,7 +1,8 @@
 // Live updates: main sends one event when entries arrive (a callback, an import), and the views
 // showing affected data refresh: cheap answers (rooms, the receiver's status, the timeline's
 // newest page) within 150 ms, costly aggregates over millions of entries (the chart, search
-// counts) at most every 5 s. Bursts of callbacks are coalesced, never polled.
+// counts) at most every 5 s. Bursts of callbacks are coalesced, never polled. A moderator's change
+// (from this window or another) refreshes everything; a watchlist match also notifies.
 import { useEffect } from 'react';
 import type { ApiEvent, PlainMethod } from '../../../shared/api';
 import { transport } from '../transport';
@@ -25,12 +26,27 @@ export function entriesChanged(costlyToo = true): void {
   for (const listener of entryListeners) listener();
 }
 
+/** A desktop notification (Electron shows the system's; a browser its own, once allowed). */
+function notify(found: number, terms: string[]): void {
+  if (!('Notification' in window) || Notification.permission !== 'granted') return;
+  new Notification(`Watchlist: ${found} new ${found === 1 ? 'match' : 'matches'}`, { body: terms.join(', '), tag: 'omv-watchlist' });
+}
+
 /** Listens to main's events for as long as the desk is open (the app's root calls it once). */
 export function useLiveUpdates(): void {
   useEffect(() => {
     let fast: ReturnType<typeof setTimeout> | null = null;
     let slow: ReturnType<typeof setTimeout> | null = null;
     const stop = transport.onEvent((event: ApiEvent) => {
+      if (event.type === 'reviewChanged') {
+        void queryClient.invalidateQueries();
+        return;
+      }
+      if (event.type === 'watchAlert') {
+        void queryClient.invalidateQueries();
+        notify(event.found, event.terms);
+        return;
+      }
       if (event.type !== 'entriesAdded' && event.type !== 'deliveryReceived') return;
       fast ??= setTimeout(() => {
         fast = null;

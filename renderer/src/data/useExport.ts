@@ -1,14 +1,15 @@
-// Exporting the current filter as CSV (a save dialog on the desktop, a download in the browser),
-// and how far it is, from exportProgress events.
+// Exporting what is on screen as CSV (a save dialog on the desktop, a download in the browser),
+// how far it is (exportProgress events), and its manifest once done.
 import { useEffect, useState } from 'react';
-import type { EntryFilter } from '../../../shared/api';
+import type { ExportManifest } from '../../../shared/review';
 import { errorMessage } from '../../../shared/errorMessage';
-import { transport } from '../transport';
+import { transport, type ExportArgs } from '../transport';
 
 export interface ExportState {
   rows: number;
   done: boolean;
   error?: string | undefined;
+  manifest?: ExportManifest | undefined;
 }
 
 export function useExport() {
@@ -16,11 +17,11 @@ export function useExport() {
   useEffect(
     () =>
       transport.onEvent((event) => {
-        if (event.type === 'exportProgress') setState({ rows: event.rows, done: event.done, error: event.error });
+        if (event.type === 'exportProgress') setState({ rows: event.rows, done: event.done, error: event.error, manifest: event.manifest });
       }),
     [],
   );
-  const start = (filter: EntryFilter) =>
-    transport.exportCsv(filter).catch((error: unknown) => setState({ rows: 0, done: true, error: errorMessage(error) }));
+  const start = (args: ExportArgs) =>
+    transport.exportCsv(args).catch((error: unknown) => setState({ rows: 0, done: true, error: errorMessage(error) }));
   return { state, start, dismiss: () => setState(null) };
 }

@@ -10,13 +10,15 @@ import type { Zone } from '../time';
 interface Props {
   filter: EntryFilter;
   zone: Zone;
+  /** The room's "reviewed up to" mark, when one room is shown. */
+  reviewedTo: number | null;
   onRange: (from: number, to: number) => void;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
   onAllRooms: () => void;
 }
 
-export function BrowseView({ filter, zone, onRange, onUser, onOpen, onAllRooms }: Props) {
+export function BrowseView({ filter, zone, reviewedTo, onRange, onUser, onOpen, onAllRooms }: Props) {
   return (
     <>
       <Histogram filter={filter} zone={zone} onRange={onRange} />
@@ -24,7 +26,7 @@ export function BrowseView({ filter, zone, onRange, onUser, onOpen, onAllRooms }
         {filter.text !== undefined ? (
           <SearchResults filter={filter} zone={zone} onUser={onUser} onOpen={onOpen} onAllRooms={onAllRooms} />
         ) : (
-          <Timeline filter={filter} zone={zone} onUser={onUser} onOpen={onOpen} />
+          <Timeline filter={filter} zone={zone} reviewedTo={reviewedTo} onUser={onUser} onOpen={onOpen} />
         )}
       </section>
     </>

@@ -1,0 +1,74 @@
+// What every view needs to know about the desk: who is moderating, whether user IDs are shown as
+// pseudonyms (stable for this database), the tags and their colours, and the watchlist's terms as a
+// pattern to highlight.
+import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
+import type { DeskSession, Tag } from '../../../shared/review';
+import { useApi } from './useApi';
+
+export interface Desk {
+  session: DeskSession | undefined;
+  pseudonymise: boolean;
+  setPseudonymise: (on: boolean) => void;
+  /** A user as the desk shows them: their ID, or its pseudonym. */
+  showUser: (userId: string) => string;
+  tags: Map<string, Tag>;
+  /** Matches watchlist terms in text, or null without terms. */
+  watchPattern: RegExp | null;
+}
+
+const DeskContext = createContext<Desk | null>(null);
+
+/** A short stable hash (cyrb53), as base 36. */
+function shortHash(text: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+export function pseudonymOf(userId: string, salt: string): string {
+  return `user-${shortHash(`${salt}\u0000${userId}`).slice(0, 6)}`;
+}
+
+/** A watchlist term (word, prefix*, "phrase") as a pattern over plain text. */
+function termPattern(term: string): string {
+  const phrase = /^"(.*)"$/.exec(term.trim());
+  const body = (phrase ? phrase[1]! : term.trim()).replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '*' ? '*' : `\\${c}`));
+  const words = body.split(/\s+/).filter(Boolean);
+  return words.map((word) => (word.endsWith('*') ? `${word.slice(0, -1)}[\\p{L}\\p{N}]*` : `${word}(?![\\p{L}\\p{N}])`)).join('\\s+');
+}
+
+export function DeskProvider({ children }: { children: ReactNode }) {
+  const session = useApi('session', {});
+  const tags = useApi('tags', {});
+  const terms = useApi('watchTerms', {});
+  const [pseudonymise, setPseudonymise] = useState(() => localStorage.getItem('omv.pseudonymise') === '1');
+  const value = useMemo((): Desk => {
+    const salt = session.data?.pseudonymSalt ?? '';
+    const list = terms.data ?? [];
+    return {
+      session: session.data,
+      pseudonymise,
+      setPseudonymise: (on) => {
+        localStorage.setItem('omv.pseudonymise', on ? '1' : '0');
+        setPseudonymise(on);
+      },
+      showUser: (userId) => (pseudonymise ? pseudonymOf(userId, salt) : userId),
+      tags: new Map((tags.data ?? []).map((tag) => [tag.name, tag])),
+      watchPattern: list.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${list.map((t) => termPattern(t.term)).join('|')})`, 'giu') : null,
+    };
+  }, [session.data, tags.data, terms.data, pseudonymise]);
+  return <DeskContext.Provider value={value}>{children}</DeskContext.Provider>;
+}
+
+export function useDesk(): Desk {
+  const desk = useContext(DeskContext);
+  if (!desk) throw new Error('useDesk outside DeskProvider');
+  return desk;
+}

@@ -1,0 +1,121 @@
+// One abuse report: who reported whom and why, the reported messages, one click into the room
+// around them or the accused user's activity, and its status with the moves the workflow allows
+// (a reason is required to decide or reopen), with its history.
+import { useState } from 'react';
+import type { EntryRecord } from '../../../shared/entryRecord';
+import { NEXT_STATUSES, needsReason, type ReportStatus } from '../../../shared/review';
+import { EntryList } from '../components/EntryList';
+import { ErrorNotice } from '../components/ErrorNotice';
+import { useAction } from '../data/useAction';
+import { useApi } from '../data/useApi';
+import { useDesk } from '../data/desk';
+import { formatTime, type Zone } from '../time';
+
+const VERB: Record<ReportStatus, string> = { open: 'Reopen', 'in review': 'Start review', actioned: 'Actioned', dismissed: 'Dismiss' };
+
+interface Props {
+  id: number;
+  zone: Zone;
+  onContext: (entry: EntryRecord) => void;
+  onUser: (userId: string) => void;
+}
+
+export function ReportView({ id, zone, onContext, onUser }: Props) {
+  const desk = useDesk();
+  const { data: report, error } = useApi('report', { id });
+  const action = useAction();
+  const [reason, setReason] = useState('');
+  if (error) return <ErrorNotice message={error} />;
+  if (!report) return <div className="timeline-empty">Loading…</div>;
+  const move = async (to: ReportStatus) => {
+    if ((await action.run('setReportStatus', { id, status: to, reason })) !== undefined) setReason('');
+  };
+  const first = report.messages[0];
+  return (
+    <div className="review-view report-view" data-testid="report-view">
+      <header className="report-head">
+        <span className={`status-badge status-${report.status.replace(' ', '-')}`} data-testid="report-status">
+          {report.status}
+        </span>
+        <dl className="report-fields">
+          <dt>accused</dt>
+          <dd>{report.accused ? desk.showUser(report.accused) : '—'}</dd>
+          <dt>reported by</dt>
+          <dd>{report.reporter ? desk.showUser(report.reporter) : '—'}</dd>
+          <dt>reason</dt>
+          <dd>{report.reason ?? '—'}</dd>
+          <dt>received</dt>
+          <dd>{formatTime(report.receivedAt, zone)}</dd>
+          {report.ipAddress && (
+            <>
+              <dt>IP address</dt>
+              <dd>{report.ipAddress}</dd>
+            </>
+          )}
+          {report.recordingName && (
+            <>
+              <dt>recording</dt>
+              <dd>{report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}</dd>
+            </>
+          )}
+        </dl>
+        {report.description && <blockquote className="report-description">{report.description}</blockquote>}
+        <div className="report-links">
+          {first && (
+            <button type="button" onClick={() => onContext(first)} data-testid="report-context">
+              #{first.room} around the reported messages ›
+            </button>
+          )}
+          {report.accused && (
+            <button type="button" onClick={() => onUser(report.accused!)} data-testid="report-accused">
+              All activity of {desk.showUser(report.accused)} ›
+            </button>
+          )}
+        </div>
+      </header>
+      <section className="report-decide" aria-label="decision">
+        {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
+        <label className="field">
+          <span>
+            Reason {NEXT_STATUSES[report.status].some((to) => needsReason(report.status, to)) ? '(required to decide or reopen)' : ''}
+          </span>
+          <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} data-testid="report-reason" />
+        </label>
+        <div className="dialog-actions">
+          {NEXT_STATUSES[report.status].map((to) => (
+            <button
+              key={to}
+              type="button"
+              onClick={() => void move(to)}
+              disabled={action.pending || (needsReason(report.status, to) && reason.trim() === '')}
+              data-testid={`report-to-${to.replace(' ', '-')}`}
+            >
+              {VERB[to]}
+            </button>
+          ))}
+        </div>
+        {report.history.length > 0 && (
+          <ol className="report-history" aria-label="history">
+            {report.history.map((h, i) => (
+              <li key={i}>
+                <span className="muted">{formatTime(h.at, zone)}</span> {h.moderator}: {h.from} → {h.to}
+                {h.reason && <> — “{h.reason}”</>}
+              </li>
+            ))}
+          </ol>
+        )}
+      </section>
+      <h2 className="section-title">Reported messages</h2>
+      <div className="results">
+        <EntryList
+          entries={report.messages}
+          label="reported messages"
+          zone={zone}
+          onUser={onUser}
+          onOpen={onContext}
+          testId="report-messages"
+        />
+      </div>
+    </div>
+  );
+}
