@@ -3,6 +3,7 @@
 // delivers the data it reads. Screenshots of the main views land in test-results/screenshots/
 // (light and dark) for a person to look at; axe findings of the main views in test-results/axe/.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from './support/chromium.js';
 import { omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
-import { messagesXml, type EntrySpec } from './support/payloads.js';
+import { ABUSE_CONVERSATION_XML, messagesXml, type EntrySpec } from './support/payloads.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const AXE_RESULTS = join(process.cwd(), 'test-results', 'axe');
@@ -34,9 +35,13 @@ interface Desk {
   stop(): void;
 }
 
-async function newDesk(): Promise<Desk> {
+async function newDesk(moderator = 'mod-e2e'): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
-  const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], { killAfterTest: false });
+  // The moderator is named by the operator, so the first-start question does not come up (its own test asks it).
+  const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], {
+    killAfterTest: false,
+    env: { ...process.env, OMV_MODERATOR: moderator },
+  });
   running.push({ server, dataDir });
   const desk: Desk = {
     viewerUrl: /viewer at (\S+)/.exec(server.output())![1]!,
@@ -119,6 +124,18 @@ before(async () => {
   browser = await launchChromium();
 });
 
+/** A test that failed leaves its page open: keep what it showed in test-results/failures/, then close it. */
+async function keepFailedPages(context: { name: string }): Promise<void> {
+  const pages = browser.contexts().flatMap((c) => c.pages());
+  for (const [i, page] of pages.entries()) {
+    mkdirSync(join(process.cwd(), 'test-results', 'failures'), { recursive: true });
+    await page.screenshot({
+      path: join(process.cwd(), 'test-results', 'failures', `${context.name.replace(/\W+/g, '-').slice(0, 80)}-${i}.png`),
+    });
+    await page.close();
+  }
+}
+
 function stopDesks(): void {
   for (const { server, dataDir } of running.splice(0)) {
     stop(server.child);
@@ -131,7 +148,10 @@ after(async () => {
 });
 
 describe('the desk in a browser', () => {
-  afterEach(stopDesks);
+  afterEach(async (context) => {
+    await keepFailedPages(context);
+    stopDesks();
+  });
 
   test('the timeline opens on the newest entries; hostile content is shown as text and runs nothing', async () => {
     const desk = await lobbyDesk();
@@ -436,6 +456,295 @@ describe('the desk in a browser', () => {
     }
   });
 });
+
+describe('the review workflow in a browser', () => {
+  afterEach(async (context) => {
+    await keepFailedPages(context);
+    stopDesks();
+  });
+
+  const reportAbuse = (desk: Desk, callID: string) =>
+    postForm(
+      callbackUrl(desk.callbackUrl, { function: 'reportAbuse', domainID: 'example.com', callID }),
+      Buffer.from(ABUSE_CONVERSATION_XML, 'latin1'),
+    );
+
+  test('first start asks who is moderating, and the audit trail carries that name', async () => {
+    const desk = await newDesk('');
+    const page = await desk.open();
+    const dialog = page.getByTestId('moderator-dialog');
+    await dialog.waitFor();
+    await page.getByTestId('moderator-name').fill('Anna (trust & safety)');
+    await page.getByTestId('moderator-save').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByTestId('nav-watchlist').click();
+    await page.getByTestId('watch-add-text').fill('scam*');
+    await page.getByTestId('watch-add').click();
+    await page.getByTestId('nav-audit').click();
+    await page.locator('.audit-table td', { hasText: 'Anna (trust & safety)' }).first().waitFor();
+    await done(page);
+  });
+
+  test('a reportAbuse callback lands in the queue; the moderator reads it in context and takes it to actioned with a reason', async () => {
+    const desk = await lobbyDesk();
+    assert.equal((await reportAbuse(desk, 'abuse-1')).status, 200);
+    // The queue as it first looks, in the dark theme too.
+    const dark = await desk.open('dark');
+    await dark
+      .getByTestId('nav-reports')
+      .filter({ hasText: /Abuse reports\s*1/ })
+      .click();
+    await dark.getByTestId('reports-tab-open').filter({ hasText: 'open 1' }).waitFor();
+    await screenshot(dark, 'reports-dark');
+    await done(dark);
+
+    const page = await desk.open();
+    await page
+      .getByTestId('nav-reports')
+      .filter({ hasText: /Abuse reports\s*1/ })
+      .click();
+    await page.getByTestId('reports-tab-open').filter({ hasText: 'open 1' }).waitFor();
+    await screenshot(page, 'reports-light');
+    await page.locator('[data-report-id="1"]').click();
+    const report = page.getByTestId('report-view');
+    await report.waitFor();
+    assert.match(await report.locator('.report-fields').innerText(), /accused\s*23456[\s\S]*reported by\s*12345[\s\S]*reason\s*Offensive/);
+    assert.equal(await report.locator('blockquote').innerText(), 'Said awful things to me accused me of being a "pimp"');
+    assert.match(await page.getByTestId('report-messages').innerText(), /this is my message/);
+    // One click into the room around the reported message, and back.
+    await page.getByTestId('report-context').click();
+    await page.locator('.entry.focused', { hasText: 'this is my message' }).waitFor();
+    await page.locator('.back').click();
+    await page.getByTestId('report-accused').click();
+    await page.getByTestId('user-view').waitFor();
+    await page.locator('.back').click();
+    // Deciding needs a reason: the button waits for one.
+    await page.getByTestId('report-to-in-review').click();
+    await page.getByTestId('report-status').filter({ hasText: 'in review' }).waitFor();
+    assert.equal(await page.getByTestId('report-to-actioned').isDisabled(), true);
+    await page.getByTestId('report-reason').fill('insults in the quoted message; warned the user');
+    await page.getByTestId('report-to-actioned').click();
+    await page.getByTestId('report-status').filter({ hasText: 'actioned' }).waitFor();
+    assert.match(
+      await report.locator('.report-history').innerText(),
+      /in review → actioned — “insults in the quoted message; warned the user”/,
+    );
+    await screenshot(page, 'report-light');
+    // The queue counts move with it.
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('reports-tab-actioned').filter({ hasText: 'actioned 1' }).waitFor();
+    await done(page);
+    const reports = await fetchReports(desk);
+    assert.deepEqual(reports, ['1\tactioned']);
+  });
+
+  test('every hit of a search is tagged in one action; a note and a new tag on one entry; tag: and has:note find them', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('search').fill('chatter');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^60 hits/ })
+      .waitFor();
+    await page.getByTestId('tag-all-hits').click();
+    await page.getByTestId('tag-all-choice').selectOption('spam');
+    await page.getByTestId('tag-all-apply').click();
+    await page.getByTestId('tag-all-done').filter({ hasText: 'Tagged 60 entries “spam”.' }).waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('search').fill('tag:spam chatter');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^60 hits/ })
+      .waitFor();
+    await page.getByTestId('search').fill('tag:spam');
+    await page.locator('.timeline .tag-chip[data-tag=spam]').first().waitFor();
+    // One entry: a new tag with a colour, and a note.
+    await page.getByTestId('search').fill('chatter number 42');
+    await page.getByTestId('search-hits').locator('.entry').first().getByRole('button', { name: 'tag / note' }).click();
+    const editor = page.getByTestId('tag-editor');
+    await editor.waitFor();
+    await page.getByTestId('new-tag-name').fill('grooming');
+    await page.getByTestId('create-tag').click();
+    await editor.getByRole('checkbox', { name: /grooming/ }).waitFor();
+    await page.waitForFunction(
+      () => (document.querySelector('[data-testid=tag-editor] input[type=checkbox]:checked') as HTMLInputElement | null) !== null,
+    );
+    await page.getByTestId('note-text').fill('asked to move to a private app');
+    await page.getByTestId('add-note').click();
+    await editor.locator('.note-text', { hasText: 'asked to move to a private app' }).waitFor();
+    await screenshot(page, 'tag-editor-light');
+    const serious = await axe(page, 'tag-editor-light');
+    assert.deepEqual(serious, [], describeViolations(serious));
+    await page.keyboard.press('Escape');
+    await page.getByTestId('search').fill('has:note');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
+    assert.match(await page.locator('.timeline .entry').innerText(), /lobby chatter number 42[\s\S]*grooming[\s\S]*spam[\s\S]*✎ 1/);
+    await done(page);
+  });
+
+  test('a watchlist term in a new callback raises the room badge and the status count, is marked in the text, and shows in the matches', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('nav-watchlist').click();
+    await page.getByTestId('watch-add-text').fill('unicorn*\n"meet me"');
+    await page.getByTestId('watch-add').click();
+    await page.locator('.term', { hasText: 'unicorn*' }).waitFor();
+    await page.locator('.room', { hasText: 'All rooms' }).click();
+    await desk.deliver(
+      { lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'unicorns: meet me at the gate' }] },
+      'watch-1',
+    );
+    await page.getByTestId('alerts-button').filter({ hasText: '1 alert' }).waitFor();
+    await page.locator('[data-room=lobby] [data-testid=room-alerts]').filter({ hasText: '1 alert' }).waitFor();
+    const row = page.locator('.timeline .entry', { hasText: 'meet me at the gate' });
+    await row.waitFor();
+    assert.deepEqual(await row.locator('mark.watch-mark').allInnerTexts(), ['unicorns', 'meet me']);
+    await page.getByTestId('alerts-button').click();
+    await page.getByTestId('watch-matches').locator('.entry', { hasText: 'meet me at the gate' }).waitFor();
+    await page.getByTestId('alerts-button').filter({ hasText: '0 alerts' }).waitFor();
+    await screenshot(page, 'watchlist-light');
+    await done(page);
+    const dark = await desk.open('dark');
+    await dark.getByTestId('nav-watchlist').click();
+    await dark.getByTestId('watch-matches').waitFor();
+    await screenshot(dark, 'watchlist-dark');
+    await done(dark);
+  });
+
+  test('a saved search shows how many matches arrived since it was last opened', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.getByTestId('search').fill('chatter in:lobby');
+    await page.getByTestId('save-search').click();
+    await page.getByTestId('save-search-name').fill('lobby chatter');
+    await page.getByTestId('save-search-save').click();
+    const saved = page.locator('[data-saved="lobby chatter"]');
+    await saved.waitFor();
+    await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 2), user: 'u', content: 'more chatter today' }] }, 'saved-1');
+    await page.reload();
+    await saved.filter({ hasText: '+1' }).waitFor();
+    await saved.click();
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^61 hits/ })
+      .waitFor();
+    await page.reload();
+    await saved.waitFor();
+    assert.doesNotMatch(await saved.innerText(), /\+/);
+    await done(page);
+  });
+
+  test('an export writes its manifest and an audit row; the audit view verifies the chain', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
+    await page.getByTestId('export-with-review').check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    const csv = readFileSync((await download.path())!);
+    assert.match(csv.toString('utf8').split('\r\n')[0]!, /,call_id,tags,notes,review_status$/);
+    await page.getByTestId('export-manifest').waitFor();
+    const [manifestFile] = await Promise.all([page.waitForEvent('download'), page.getByTestId('save-manifest').click()]);
+    const manifest = JSON.parse(readFileSync((await manifestFile.path())!, 'utf8')) as Record<string, unknown>;
+    assert.equal(manifest['sha256'], createHash('sha256').update(csv).digest('hex'));
+    assert.equal(manifest['rows'], 1);
+    assert.equal(manifest['moderator'], 'mod-e2e');
+    assert.equal(manifest['file'], download.suggestedFilename());
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-verdict').filter({ hasText: 'Audit chain intact: 1 rows' }).waitFor();
+    assert.match(
+      await page.locator('.audit-table tbody tr').first().innerText(),
+      new RegExp(`export[\\s\\S]*${String(manifest['sha256'])}`),
+    );
+    await screenshot(page, 'audit-light');
+    await done(page);
+    const dark = await desk.open('dark');
+    await dark.getByTestId('nav-audit').click();
+    await dark.getByTestId('audit-verdict').waitFor();
+    await screenshot(dark, 'audit-dark');
+    await done(dark);
+  });
+
+  test('review marks: a room is marked reviewed, and what arrives later stands out as unreviewed', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.locator('[data-room=lobby]').click();
+    await page.getByTestId('unreviewed-count').filter({ hasText: '62 unreviewed' }).waitFor();
+    await page.getByTestId('mark-reviewed').click();
+    await page
+      .getByTestId('unreviewed-count')
+      .filter({ hasText: /^0 unreviewed · reviewed up to/ })
+      .waitFor();
+    await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 3), user: 'late', content: 'after the review' }] }, 'late-1');
+    await page
+      .getByTestId('unreviewed-count')
+      .filter({ hasText: /^1 unreviewed/ })
+      .waitFor();
+    await page.locator('.entry.unreviewed', { hasText: 'after the review' }).waitFor();
+    assert.equal(await page.locator('.entry.unreviewed').count(), 1);
+    // status:unreviewed in the room, then everywhere (games was never reviewed).
+    await page.getByTestId('search').fill('status:unreviewed');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
+    await page.locator('.room', { hasText: 'All rooms' }).click();
+    await page.getByTestId('search').fill('status:unreviewed');
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 2);
+    await done(page);
+  });
+
+  test('pseudonyms: user IDs are shown as stable pseudonyms when asked', async () => {
+    const desk = await lobbyDesk();
+    const page = await desk.open();
+    await page.locator('[data-room=games]').click();
+    const user = page.locator('.timeline .entry-user').first();
+    await user.filter({ hasText: 'gamer' }).waitFor();
+    await page.getByTestId('pseudonymise').click();
+    await user.filter({ hasText: /^user-[0-9a-z]{6}$/ }).waitFor();
+    const pseudonym = await user.innerText();
+    await page.reload();
+    await page.locator('[data-room=games]').click();
+    await page.locator('.timeline .entry-user').filter({ hasText: pseudonym }).waitFor();
+    assert.equal(await page.locator('.timeline', { hasText: 'gamer' }).count(), 0);
+    await done(page);
+  });
+
+  test('the review views have no serious or critical accessibility findings (axe), light and dark', async () => {
+    const desk = await lobbyDesk();
+    await reportAbuse(desk, 'abuse-a11y');
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      const findings: string[] = [];
+      const check = async (name: string) => {
+        const serious = await axe(page, `${name}-${scheme}`);
+        if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
+      };
+      await page.getByTestId('nav-reports').click();
+      await page.locator('[data-report-id="1"]').waitFor();
+      await check('reports');
+      await page.locator('[data-report-id="1"]').click();
+      await page.getByTestId('report-view').waitFor();
+      await check('report');
+      await page.getByTestId('nav-watchlist').click();
+      await page.getByTestId('watchlist-view').waitFor();
+      await check('watchlist');
+      await page.getByTestId('nav-audit').click();
+      await page.getByTestId('audit-view').waitFor();
+      await check('audit');
+      assert.deepEqual(findings, []);
+      await done(page);
+    }
+  });
+});
+
+async function fetchReports(desk: Desk): Promise<string[]> {
+  const key = new URL(desk.viewerUrl).searchParams.get('key')!;
+  const response = await fetch(`${new URL(desk.viewerUrl).origin}/api/reports`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-omv-key': key },
+    body: '{}',
+  });
+  const { value } = (await response.json()) as { value: Array<{ id: number; status: string }> };
+  return value.map((r) => `${r.id}\t${r.status}`);
+}
 
 describe("the viewer's API guards private chat logs", () => {
   let viewerUrl: string;

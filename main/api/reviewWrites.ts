@@ -33,9 +33,14 @@ type ReviewWriteMethod =
   | 'openSavedSearch'
   | 'deleteSavedSearch';
 
-/** Who is acting: the name set on first start, else the operating system's user name. */
+/** The moderator's name as set on first start, else as the operator gave it ($OMV_MODERATOR), else none yet. */
+function givenModerator(db: Db): string | null {
+  return getSetting(db, 'moderator') ?? (process.env['OMV_MODERATOR']?.trim() || null);
+}
+
+/** Who is acting: the moderator's name, else the operating system's user name. */
 export function moderatorOf(db: Db): string {
-  return getSetting(db, 'moderator') ?? userInfo().username;
+  return givenModerator(db) ?? userInfo().username;
 }
 
 const text = (value: unknown, what: string) => {
@@ -45,7 +50,7 @@ const text = (value: unknown, what: string) => {
 
 export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
   const session = (): DeskSession => ({
-    moderator: getSetting(db, 'moderator'),
+    moderator: givenModerator(db),
     suggestedModerator: userInfo().username,
     pseudonymSalt: pseudonymSalt(db),
   });

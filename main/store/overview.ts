@@ -30,7 +30,7 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
   const alerts = new Map(
     db
       .prepare<[], [number, number]>(
-        'SELECT e.room_id, count(*) FROM watch_matches m JOIN entries e ON e.id = m.entry_id WHERE m.seen = 0 GROUP BY e.room_id',
+        'SELECT e.room_id, count(DISTINCT m.entry_id) FROM watch_matches m JOIN entries e ON e.id = m.entry_id WHERE m.seen = 0 GROUP BY e.room_id',
       )
       .raw()
       .all(),
@@ -91,7 +91,7 @@ export function receiverCounters(db: Db, since: number): ReceiverCounters {
               (SELECT count(*) FROM deliveries WHERE source = 'callback' AND received_at >= ?) AS deliveriesSince,
               (SELECT count(*) FROM deliveries WHERE status = 'quarantined') AS quarantined,
               (SELECT coalesce(sum(entry_count), 0) FROM rooms) AS entries,
-              (SELECT count(*) FROM watch_matches WHERE seen = 0) AS alerts,
+              (SELECT count(DISTINCT entry_id) FROM watch_matches WHERE seen = 0) AS alerts,
               (SELECT count(*) FROM abuse_reports WHERE status IN ('open', 'in review')) AS openReports`,
     )
     .get(since)!;

@@ -102,18 +102,20 @@ export function checkExistingEntries(db: Db, moderator: string, termId?: number)
   })();
 }
 
-/** Matches, newest entries first; `markSeen` clears the alerts they raised. */
+/** Matched entries, newest first, each once with the terms it matched; `markSeen` clears the alerts. */
 export function watchMatches(db: Db, { limit = 200, markSeen = false } = {}): WatchMatch[] {
   const rows = db
     .prepare<[number], { term: string; entry_id: number; seen: number }>(
-      `SELECT w.term, m.entry_id, m.seen FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id
-       JOIN entries e ON e.id = m.entry_id ORDER BY e.ts DESC, e.id DESC LIMIT ?`,
+      `SELECT group_concat(w.term, ', ') AS term, m.entry_id, min(m.seen) AS seen
+       FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id JOIN entries e ON e.id = m.entry_id
+       GROUP BY m.entry_id ORDER BY max(e.ts) DESC, m.entry_id DESC LIMIT ?`,
     )
     .all(limit);
   if (markSeen) db.prepare('UPDATE watch_matches SET seen = 1 WHERE seen = 0').run();
   return rows.map((row) => ({ term: row.term, seen: row.seen === 1, entry: entryById(db, row.entry_id)! }));
 }
 
+/** Alerts: entries with a match nobody has looked at (an entry two terms match is one alert). */
 export function unseenMatchCount(db: Db): number {
-  return db.prepare<[], number>('SELECT count(*) FROM watch_matches WHERE seen = 0').pluck().get()!;
+  return db.prepare<[], number>('SELECT count(DISTINCT entry_id) FROM watch_matches WHERE seen = 0').pluck().get()!;
 }

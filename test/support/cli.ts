@@ -33,8 +33,11 @@ export interface ServeProcess {
  * Starts `omv serve` on a free port and waits until it prints its callback URL. It is killed
  * after the calling test, or — with `killAfterTest: false` — by the caller.
  */
-export function omvServe(args: string[], { killAfterTest = true } = {}): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function omvServe(
+  args: string[],
+  { killAfterTest = true, env = process.env }: { killAfterTest?: boolean; env?: NodeJS.ProcessEnv } = {},
+): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   if (killAfterTest) after(() => stop(child));
   return new Promise((resolve, reject) => {

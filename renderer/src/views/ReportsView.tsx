@@ -31,25 +31,27 @@ export function ReportsView({ zone, onOpen }: { zone: Zone; onOpen: (id: number)
       </div>
       {(reports.error ?? counts.error) && <ErrorNotice message={(reports.error ?? counts.error)!} />}
       {reports.data?.length === 0 && <p className="timeline-empty">No {status === 'all' ? '' : `${status} `}reports.</p>}
-      <ul className="report-list" role="tabpanel">
-        {reports.data?.map((r) => (
-          <li key={r.id}>
-            <button type="button" className="report-row" onClick={() => onOpen(r.id)} data-report-id={r.id}>
-              <span className={`status-badge status-${r.status.replace(' ', '-')}`}>{r.status}</span>
-              <span className="report-who">
-                <strong>{r.accused ? desk.showUser(r.accused) : 'unknown user'}</strong>
-                <span className="muted"> reported by {r.reporter ? desk.showUser(r.reporter) : 'unknown'}</span>
-              </span>
-              <span className="report-reason">{r.reason ?? 'no reason given'}</span>
-              <span className="muted report-meta">
-                #{r.id} · {formatTime(r.receivedAt, zone)}
-                {r.room && ` · #${r.room}`} · {r.entries} {r.entries === 1 ? 'message' : 'messages'}
-              </span>
-              {r.description && <span className="report-description">{r.description}</span>}
-            </button>
-          </li>
-        ))}
-      </ul>
+      <div role="tabpanel" className="report-panel" aria-label={`${status} reports`}>
+        <ul className="report-list">
+          {reports.data?.map((r) => (
+            <li key={r.id}>
+              <button type="button" className="report-row" onClick={() => onOpen(r.id)} data-report-id={r.id}>
+                <span className={`status-badge status-${r.status.replace(' ', '-')}`}>{r.status}</span>
+                <span className="report-who">
+                  <strong>{r.accused ? desk.showUser(r.accused) : 'unknown user'}</strong>
+                  <span className="muted"> reported by {r.reporter ? desk.showUser(r.reporter) : 'unknown'}</span>
+                </span>
+                <span className="report-reason">{r.reason ?? 'no reason given'}</span>
+                <span className="muted report-meta">
+                  #{r.id} · {formatTime(r.receivedAt, zone)}
+                  {r.room && ` · #${r.room}`} · {r.entries} {r.entries === 1 ? 'message' : 'messages'}
+                </span>
+                {r.description && <span className="report-description">{r.description}</span>}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </div>
     </div>
   );
 }
