@@ -185,7 +185,12 @@ export interface OmvApi {
   reports(args: { status?: ReportStatus }): AbuseReportSummary[];
   reportCounts(args: Record<string, never>): Record<ReportStatus, number>;
   report(args: { id: number }): ReportDetail;
-  setReportStatus(args: { id: number; status: ReportStatus; reason?: string }): { id: number; from: ReportStatus; to: ReportStatus; auditId: number };
+  setReportStatus(args: { id: number; status: ReportStatus; reason?: string }): {
+    id: number;
+    from: ReportStatus;
+    to: ReportStatus;
+    auditId: number;
+  };
   tags(args: Record<string, never>): Tag[];
   createTag(args: { name: string; colour: string; hold?: boolean }): Tag;
   setTagHold(args: { name: string; hold: boolean }): Tag[];

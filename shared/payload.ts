@@ -2,7 +2,7 @@
 // Runs anywhere (no Node, no DOM).
 
 /** Root elements of the data-delivery payloads we understand. */
-export const PAYLOAD_KINDS = ['messageOffline', 'messageArchive', 'abuse', 'rooms'] as const;
+export const PAYLOAD_KINDS = ['messageOffline', 'messageArchive', 'abuse', 'rooms', 'connectionList'] as const;
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
 
 /** One `<entry>` of a room, as delivered. `type` is kept verbatim, known or not. */
@@ -39,7 +39,9 @@ export type PayloadEvent =
   /** The report itself; its messages arrived before as `entry` events of the same document. */
   | { kind: 'abuse'; report: AbuseReport }
   /** One room of a `sendConnectionList` snapshot with the users in it (possibly none). */
-  | { kind: 'roster'; room: string; userIds: string[] };
+  | { kind: 'roster'; room: string; userIds: string[] }
+  /** One connection of the instant messenger's `<connectionList>`: from a member (m) or a session (s) to a member. */
+  | { kind: 'connection'; server: string | null; fromKind: 'm' | 's'; from: string; to: string };
 
 /**
  * What the parser made of a payload: its events and what had to be repaired to read it, or why it
@@ -47,10 +49,17 @@ export type PayloadEvent =
  */
 export type ParsedPayload = { ok: true; events: Iterable<PayloadEvent>; repairs: string[] } | { ok: false; reason: string };
 
-/** Data-delivery functions of the vendor and the payload root each one sends. */
+/** Data-delivery functions of the vendor and the payload root each one sends (the root decides how it is read). */
 export const DELIVERY_FUNCTIONS: Readonly<Record<string, PayloadKind>> = {
   sendOfflineMessages: 'messageOffline',
   sendArchive: 'messageArchive',
   reportAbuse: 'abuse',
   sendConnectionList: 'rooms',
+  // The instant messenger: a connection closed, or messages that could not be delivered; either
+  // may carry those messages in xmlData (as messageOffline), or nothing at all.
+  notifyConnectionClosed: 'messageOffline',
+  sendPendingMessages: 'messageOffline',
 };
+
+/** Functions that may come without xmlData: a notification, stored as such. */
+export const NOTIFICATION_FUNCTIONS: ReadonlySet<string> = new Set(['notifyConnectionClosed', 'sendPendingMessages']);

@@ -651,7 +651,7 @@ describe('the review workflow in a browser', () => {
     assert.equal(manifest['moderator'], 'mod-e2e');
     assert.equal(manifest['file'], download.suggestedFilename());
     await page.getByTestId('nav-audit').click();
-    await page.getByTestId('audit-verdict').filter({ hasText: 'Audit chain intact: 1 rows' }).waitFor();
+    await page.getByTestId('audit-verdict').filter({ hasText: 'Audit chain intact: 1 row,' }).waitFor();
     assert.match(
       await page.locator('.audit-table tbody tr').first().innerText(),
       new RegExp(`export[\\s\\S]*${String(manifest['sha256'])}`),

@@ -12,6 +12,7 @@ import { exportInWorker } from '../export/entryExport.js';
 import { manifestJson, recordExport } from '../export/manifest.js';
 import { importFile } from '../intake/fileImport.js';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
+import { auditImport } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
@@ -97,6 +98,13 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
           });
           // The moderator knows the file by its name, not by where main read it (an upload's spool).
           results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
+          auditImport(db, moderatorOf(db), {
+            file: name,
+            status: r.status,
+            entries: r.entries,
+            newEntries: r.newEntries,
+            deliveryId: r.deliveryId,
+          });
         } catch (error) {
           results.push({ name, status: 'failed', entries: 0, newEntries: 0, error: errorMessage(error).replace(path, name) });
         }

@@ -1,7 +1,8 @@
 // omv import: saved payload files or folders of them → the database, one line per file.
 import { parseArgs } from 'node:util';
 import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../intake/fileImport.js';
-import { openDatabaseFor, UsageError } from './common.js';
+import { auditImport } from '../store/audit.js';
+import { moderatorName, openDatabaseFor, UsageError } from './common.js';
 
 export const usage = `omv import [--db FILE] [--domain ID] PATH…
   Import saved XML payloads (any kind); folders are searched for *.xml.
@@ -43,6 +44,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const files = await collectXmlFiles(positionals);
   const onProgress = progressPrinter();
   const totals = { new: 0, duplicate: 0, failed: 0, entries: 0, newEntries: 0 };
+  const moderator = moderatorName();
   for (const file of files) {
     let result: ImportResult;
     try {
@@ -52,6 +54,13 @@ export async function importCommand(args: string[]): Promise<number> {
     }
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     process.stdout.write(`${describe(result)}\n`);
+    auditImport(db, moderator, {
+      file: result.path,
+      status: result.status,
+      entries: result.entries,
+      newEntries: result.newEntries,
+      deliveryId: result.deliveryId,
+    });
     totals[result.status] += 1;
     totals.entries += result.entries;
     totals.newEntries += result.newEntries;

@@ -1,6 +1,6 @@
 // A delivery's payload → what the store needs: its events and repairs, or why it could not be
 // read. Never throws for bad input: a reason is what quarantine keeps beside the raw bytes.
-import { DELIVERY_FUNCTIONS, type ParsedPayload, type PayloadEvent } from '../../shared/payload.js';
+import { DELIVERY_FUNCTIONS, NOTIFICATION_FUNCTIONS, type ParsedPayload, type PayloadEvent } from '../../shared/payload.js';
 import { parseBytes, PayloadError } from './parse.js';
 import { parseInWorker } from './parseFile.js';
 
@@ -30,7 +30,10 @@ function functionProblem(fn: string | null): string | null {
 /** A callback's payload: only the vendor's data-delivery functions are parsed. */
 export function parseDelivery(fn: string | null, payload: Uint8Array): ParsedPayload {
   const problem = functionProblem(fn);
-  return problem ? { ok: false, reason: problem } : parsePayload(payload);
+  if (problem) return { ok: false, reason: problem };
+  // A notification with no data (no xmlData, or an empty one) has nothing to read.
+  if (payload.length === 0 && NOTIFICATION_FUNCTIONS.has(fn!)) return { ok: true, events: [], repairs: [] };
+  return parsePayload(payload);
 }
 
 /**

@@ -88,6 +88,9 @@ export class PayloadParser {
   private capture: Capture | null = null;
   private room: { name: string | null; userIds: string[] } | null = null;
   private entry: EntryDraft | null = null;
+  /** The instant messenger's connection list: its server, and the connection being read. */
+  private server: string | null = null;
+  private connection: { fromKind: string | null; from: string | null; to: string | null } | null = null;
   private entryCount = 0;
   /** What was changed to keep the document readable (fields cut at MAX_FIELD_CHARS). */
   readonly repairs: string[] = [];
@@ -150,6 +153,13 @@ export class PayloadParser {
       this.room.userIds.push(id.trim());
     } else if (depth === 1 && this.root === 'abuse' && name in ABUSE_FIELDS) {
       this.startCapture(name);
+    } else if (this.root === 'connectionList') {
+      if (depth === 1 && name === 'server') this.startCapture(name);
+      else if (depth === 1 && name === 'c') this.connection = { fromKind: null, from: null, to: null };
+      else if (depth === 2 && this.connection && name === 'f') {
+        this.connection.fromKind = attributes['type'] ?? null;
+        this.startCapture(name);
+      } else if (depth === 2 && this.connection && name === 't') this.startCapture(name);
     }
   }
 
@@ -192,6 +202,7 @@ export class PayloadParser {
     if (name === 'entry' && this.entry && this.stack.at(-1) === 'messages') this.finishEntry();
     else if (ROOM_ELEMENTS.has(name) && depth === 2 && this.room) this.finishRoom();
     else if (depth === 1 && this.root === 'abuse') this.emit({ kind: 'abuse', report: this.report });
+    else if (name === 'c' && depth === 2 && this.connection) this.finishConnection();
   }
 
   private store(element: string, value: string): void {
@@ -200,6 +211,10 @@ export class PayloadParser {
     } else if (element === 'name' && this.room && ROOM_ELEMENTS.has(this.stack.at(-1)!)) {
       this.room.name = value;
       if (this.root !== 'rooms') this.emit({ kind: 'room', name: value });
+    } else if (this.root === 'connectionList') {
+      if (element === 'server') this.server = value === '' ? null : value;
+      else if (element === 'f' && this.connection) this.connection.from = value;
+      else if (element === 't' && this.connection) this.connection.to = value;
     } else if (this.root === 'abuse' && this.stack.length === 1) {
       const field = ABUSE_FIELDS[element];
       if (field) this.report[field] = value === '' ? null : value;
@@ -231,6 +246,14 @@ export class PayloadParser {
         content: draft.fields.get('content') ?? null,
       },
     });
+  }
+
+  private finishConnection(): void {
+    const { fromKind, from, to } = this.connection!;
+    this.connection = null;
+    if (fromKind !== 'm' && fromKind !== 's') this.fail(`a connection's <f> has type "${fromKind ?? ''}" (expected m or s)`);
+    if (!from || !to) this.fail('a connection <c> needs an <f> and a <t>');
+    this.emit({ kind: 'connection', server: this.server, fromKind, from, to });
   }
 
   private finishRoom(): void {

@@ -82,3 +82,12 @@ export function listAudit(db: Db, options: { limit?: number } = {}): AuditRecord
       details: JSON.parse(row.details) as Record<string, unknown>,
     }));
 }
+
+/** An import, as the audit trail records it. */
+export function auditImport(
+  db: Db,
+  moderator: string,
+  result: { file: string; status: string; entries: number; newEntries: number; deliveryId: number | null },
+): number {
+  return db.transaction(() => appendAudit(db, 'import', moderator, result))();
+}

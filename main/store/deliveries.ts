@@ -18,6 +18,9 @@ export interface DeliveryMeta {
   payloadSize: number;
   sha256: string;
   filePath?: string | null;
+  /** The instant messenger's notifications name members: memberID and targetMemberID. */
+  memberId?: string | null;
+  targetMemberId?: string | null;
 }
 
 export type StoreOutcome =
@@ -37,6 +40,8 @@ export interface DeliveryRow {
   payload_size: number;
   sha256: string;
   file_path: string | null;
+  member_id: string | null;
+  target_member_id: string | null;
   status: 'importing' | 'stored' | 'quarantined';
   error: string | null;
   /** What had to be repaired to read it, a line each (see ParseInfo.repairs). */
@@ -54,11 +59,16 @@ export interface DeliveryRow {
  * the same bytes for another domain belong to that domain. Entries a new delivery shares with an
  * earlier one are still stored once (entry identity, see PayloadWriter).
  */
-export function findEarlierDelivery(db: Db, meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId'>): number | null {
-  const row = prepareCached<[string, string | null, string], { id: number }>(
+export function findEarlierDelivery(
+  db: Db,
+  meta: Pick<DeliveryMeta, 'sha256' | 'function' | 'domainId' | 'memberId' | 'targetMemberId'>,
+): number | null {
+  // The members an instant messenger's notification names are part of what it says.
+  const row = prepareCached<[string, string | null, string, string | null, string | null], { id: number }>(
     db,
-    `SELECT id FROM deliveries WHERE sha256 = ? AND function IS ? AND domain_id = ? AND status != 'importing' ORDER BY id LIMIT 1`,
-  ).get(meta.sha256, meta.function, meta.domainId);
+    `SELECT id FROM deliveries WHERE sha256 = ? AND function IS ? AND domain_id = ? AND member_id IS ? AND target_member_id IS ?
+       AND status != 'importing' ORDER BY id LIMIT 1`,
+  ).get(meta.sha256, meta.function, meta.domainId, meta.memberId ?? null, meta.targetMemberId ?? null);
   return row?.id ?? null;
 }
 
@@ -94,9 +104,19 @@ export function countDuplicate(db: Db, deliveryId: number, at: number): void {
 export function insertDelivery(db: Db, meta: DeliveryMeta, status: DeliveryRow['status'], error: string | null = null): number {
   const info = prepareCached(
     db,
-    `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error)
-     VALUES (@source, @function, @domainId, @type, @callId, @receivedAt, @payload, @payloadSize, @sha256, @filePath, @status, @error)`,
-  ).run({ ...meta, filePath: meta.filePath ?? null, payload: meta.payload, status, error });
+    `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error,
+       member_id, target_member_id)
+     VALUES (@source, @function, @domainId, @type, @callId, @receivedAt, @payload, @payloadSize, @sha256, @filePath, @status, @error,
+       @memberId, @targetMemberId)`,
+  ).run({
+    ...meta,
+    filePath: meta.filePath ?? null,
+    payload: meta.payload,
+    status,
+    error,
+    memberId: meta.memberId ?? null,
+    targetMemberId: meta.targetMemberId ?? null,
+  });
   return Number(info.lastInsertRowid);
 }
 

@@ -24,6 +24,8 @@ export interface WriteCounts {
   rooms: number;
   abuseReports: number;
   rosterRooms: number;
+  /** Connections of an instant messenger's connection list. */
+  connections: number;
 }
 
 /**
@@ -89,6 +91,8 @@ function prepareStatements(db: Db) {
     ),
     abuseEntry: db.prepare('INSERT OR IGNORE INTO abuse_report_entries (report_id, entry_id) VALUES (?, ?)'),
     snapshot: db.prepare('INSERT INTO connection_snapshots (delivery_id, domain_id, taken_at) VALUES (?, ?, ?)'),
+    imSnapshot: db.prepare('INSERT INTO im_connection_snapshots (delivery_id, domain_id, server, taken_at) VALUES (?, ?, ?, ?)'),
+    imConnection: db.prepare('INSERT INTO im_connections (snapshot_id, from_kind, from_id, to_id) VALUES (?, ?, ?, ?)'),
     snapshotRoom: db.prepare('INSERT OR REPLACE INTO connection_snapshot_rooms (snapshot_id, room_id, user_count) VALUES (?, ?, ?)'),
     snapshotUser: db.prepare('INSERT OR IGNORE INTO connection_snapshot_users (snapshot_id, room_id, user_id) VALUES (?, ?, ?)'),
     roomStats: db.prepare('UPDATE rooms SET entry_count = entry_count + ?, last_ts = max(coalesce(last_ts, 0), ?) WHERE id = ?'),
@@ -111,7 +115,7 @@ export function indexContentAfter(db: Db, id: number): void {
 }
 
 export class PayloadWriter {
-  readonly counts: WriteCounts = { entries: 0, newEntries: 0, rooms: 0, abuseReports: 0, rosterRooms: 0 };
+  readonly counts: WriteCounts = { entries: 0, newEntries: 0, rooms: 0, abuseReports: 0, rosterRooms: 0, connections: 0 };
   root: PayloadKind | null = null;
   callId: string | null = null;
   private readonly sql: Statements;
@@ -151,6 +155,9 @@ export class PayloadWriter {
         return;
       case 'roster':
         this.writeRosterRoom(event.room, event.userIds);
+        return;
+      case 'connection':
+        this.writeConnection(event);
         return;
       default:
         return assertNever(event);
@@ -240,6 +247,15 @@ export class PayloadWriter {
     const reportId = Number(this.sql.abuseReport.run({ ...report, deliveryId, domainId, receivedAt }).lastInsertRowid);
     for (const entryId of this.abuseEntryIds) this.sql.abuseEntry.run(reportId, entryId);
     this.counts.abuseReports += 1;
+  }
+
+  private imSnapshotId: number | null = null;
+
+  private writeConnection(connection: Extract<PayloadEvent, { kind: 'connection' }>): void {
+    const { deliveryId, domainId, receivedAt } = this.context;
+    this.imSnapshotId ??= Number(this.sql.imSnapshot.run(deliveryId, domainId, connection.server, receivedAt).lastInsertRowid);
+    this.sql.imConnection.run(this.imSnapshotId, connection.fromKind, connection.from, connection.to);
+    this.counts.connections += 1;
   }
 
   private createSnapshot(): number {

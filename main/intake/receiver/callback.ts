@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../shared/errorMessage.js';
+import { NOTIFICATION_FUNCTIONS } from '../../../shared/payload.js';
 import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
 import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
 import { FormError, readFormField } from './formField.js';
@@ -68,9 +69,13 @@ export async function handleCallback(
     payload = await readFormField(req, 'xmlData', context.maxBodyBytes, context.bodyTimeoutMs);
   } catch (error) {
     if (!(error instanceof FormError)) throw error;
-    context.log(`${error.status} ${fn ?? '-'}: ${error.message}`);
-    if (req.socket.destroyed) return; // cut off: there is no one left to answer
-    return answer(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
+    // A notification without data is still a delivery: kept (empty), answered 200.
+    if (error.fieldMissing && fn !== null && NOTIFICATION_FUNCTIONS.has(fn)) payload = Buffer.alloc(0);
+    else {
+      context.log(`${error.status} ${fn ?? '-'}: ${error.message}`);
+      if (req.socket.destroyed) return; // cut off: there is no one left to answer
+      return answer(res, error.status, error.message, error.status === 413 ? { connection: 'close' } : {});
+    }
   }
 
   const meta: DeliveryMeta = {
@@ -79,6 +84,8 @@ export async function handleCallback(
     domainId: query.get('domainID') ?? '',
     type: query.get('type'),
     callId: query.get('callID') || null, // an empty callID= names nothing
+    memberId: query.get('memberID'),
+    targetMemberId: query.get('targetMemberID'),
     receivedAt: Date.now(),
     payload,
     payloadSize: payload.length,

@@ -10,6 +10,8 @@ export class FormError extends Error {
   constructor(
     readonly status: 400 | 408 | 413,
     message: string,
+    /** The form was read whole and has no such field (a notification may have none). */
+    readonly fieldMissing = false,
   ) {
     super(message);
   }
@@ -54,7 +56,7 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
         if (received > maxBytes) return refuse(tooLarge(maxBytes));
         if (!settled) reader.push(chunk);
       });
-      req.on('end', () => settle(reader.end() ?? new FormError(400, `the form has no "${field}" field`)));
+      req.on('end', () => settle(reader.end() ?? new FormError(400, `the form has no "${field}" field`, true)));
     };
     /** A body that stopped arriving ends its connection: half a body cannot be answered. */
     const cutOff = (error: FormError) => {
@@ -100,7 +102,7 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
       });
     });
     form.on('error', (error: Error) => refuse(new FormError(400, `unreadable form: ${error.message}`)));
-    form.on('close', () => settle(value ?? new FormError(400, `the form has no "${field}" field`)));
+    form.on('close', () => settle(value ?? new FormError(400, `the form has no "${field}" field`, true)));
     req.pipe(form);
   });
 }

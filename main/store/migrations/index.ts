@@ -5,13 +5,14 @@ import * as writeFaster from './0020-write-faster.js';
 import * as deliveryRepairs from './0030-delivery-repairs.js';
 import * as review from './0040-review.js';
 import * as reviewData from './0050-review-data.js';
+import * as instantMessenger from './0060-instant-messenger.js';
 
 export interface Migration {
   version: number;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review, reviewData];
+export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review, reviewData, instantMessenger];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 

@@ -12,7 +12,7 @@ export function AuditView({ zone }: { zone: Zone }) {
     <div className="review-view" data-testid="audit-view">
       <p className={`notice${verdict.intact ? ' notice-ok' : ' notice-error'}`} role="status" data-testid="audit-verdict">
         {verdict.intact
-          ? `Audit chain intact: ${verdict.rows.toLocaleString()} rows, each sealed with the hash of the one before.`
+          ? `Audit chain intact: ${verdict.rows.toLocaleString()} ${verdict.rows === 1 ? 'row' : 'rows'}, each sealed with the hash of the one before.`
           : `Audit chain broken at row ${verdict.badRow}: ${verdict.why}.`}
       </p>
       <div className="results">
