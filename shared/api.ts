@@ -44,6 +44,8 @@ export interface Keyset {
 }
 
 export interface RoomSummary {
+  /** The room's id in this database (what tags and notes are on). */
+  id: number;
   name: string;
   domainId: string;
   entries: number;
@@ -88,6 +90,8 @@ export interface ContextResult {
 }
 
 export interface UserActivity {
+  /** The user's id in this database (what tags and notes are on), null for a user never seen. */
+  id: number | null;
   userId: string;
   displayName: string | null;
   firstSeen: number | null;
@@ -196,7 +200,8 @@ export interface OmvApi {
   setTagHold(args: { name: string; hold: boolean }): Tag[];
   /** Puts a tag on (or takes it off) the given targets, or on every entry a filter selects. */
   tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean }): { changed: number };
-  entryReviews(args: { ids: number[] }): Record<number, EntryReview>;
+  /** Tags and note counts of entries, users or rooms (by id). */
+  reviews(args: { target: ReviewTarget; ids: number[] }): Record<number, EntryReview>;
   notes(args: { target: ReviewTarget; targetId: number }): Note[];
   addNote(args: { target: ReviewTarget; targetId: number; text: string }): Note;
   markReviewed(args: { room: string; upTo?: number }): { reviewedTo: number };
@@ -251,7 +256,7 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'createTag',
   'setTagHold',
   'tag',
-  'entryReviews',
+  'reviews',
   'notes',
   'addNote',
   'markReviewed',

@@ -580,6 +580,46 @@ describe('the review workflow in a browser', () => {
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
     assert.match(await page.locator('.timeline .entry').innerText(), /lobby chatter number 42[\s\S]*grooming[\s\S]*spam[\s\S]*✎ 1/);
     await done(page);
+
+    // A user and a room carry tags and notes too; a tag can be made a hold.
+    const dark = await desk.open('dark');
+    await dark.locator('[data-room=lobby]').click();
+    await dark.getByTestId('room-review').click();
+    // The boxes follow what main stored: click, then see it checked.
+    await dark
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /needs-escalation/ })
+      .click();
+    await dark
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /needs-escalation/, checked: true })
+      .waitFor();
+    await dark.getByTestId('tag-editor').getByRole('button', { name: 'hold' }).first().click();
+    await dark.getByTestId('tag-editor').locator('button[aria-pressed=true]').first().waitFor();
+    await dark.keyboard.press('Escape');
+    await dark.locator('.timeline .entry-user', { hasText: 'user3' }).first().click();
+    await dark.getByTestId('user-review').click();
+    // The boxes follow what main stored: click, then see it checked.
+    await dark
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/ })
+      .click();
+    await dark
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/, checked: true })
+      .waitFor();
+    await dark.getByTestId('note-text').fill('three accounts, same phrasing');
+    await dark.getByTestId('add-note').click();
+    await dark.getByTestId('tag-editor').locator('.note-text', { hasText: 'three accounts' }).waitFor();
+    await screenshot(dark, 'tag-editor-dark');
+    await dark.keyboard.press('Escape');
+    await dark.locator('.user-head .tag-chip[data-tag=threat]').waitFor();
+    assert.match(await dark.getByTestId('user-review').innerText(), /✎ 1/);
+    await done(dark);
+    const audit = await fetchAudit(desk);
+    assert.ok(audit.some((row) => row.action === 'tagged' && JSON.stringify(row.details).includes('"target":"room"')));
+    assert.ok(audit.some((row) => row.action === 'hold set'));
+    assert.ok(audit.some((row) => row.action === 'note' && JSON.stringify(row.details).includes('"target":"user"')));
   });
 
   test('a watchlist term in a new callback raises the room badge and the status count, is marked in the text, and shows in the matches', async () => {
@@ -604,11 +644,7 @@ describe('the review workflow in a browser', () => {
     await page.getByTestId('alerts-button').filter({ hasText: '0 alerts' }).waitFor();
     await screenshot(page, 'watchlist-light');
     await done(page);
-    const dark = await desk.open('dark');
-    await dark.getByTestId('nav-watchlist').click();
-    await dark.getByTestId('watch-matches').waitFor();
-    await screenshot(dark, 'watchlist-dark');
-    await done(dark);
+    await screenshotPlace(desk, 'watchlist', 'watch-matches', 'watchlist-dark');
   });
 
   test('a saved search shows how many matches arrived since it was last opened', async () => {
@@ -658,11 +694,7 @@ describe('the review workflow in a browser', () => {
     );
     await screenshot(page, 'audit-light');
     await done(page);
-    const dark = await desk.open('dark');
-    await dark.getByTestId('nav-audit').click();
-    await dark.getByTestId('audit-verdict').waitFor();
-    await screenshot(dark, 'audit-dark');
-    await done(dark);
+    await screenshotPlace(desk, 'audit', 'audit-verdict', 'audit-dark');
   });
 
   test('review marks: a room is marked reviewed, and what arrives later stands out as unreviewed', async () => {
@@ -735,16 +767,29 @@ describe('the review workflow in a browser', () => {
   });
 });
 
-async function fetchReports(desk: Desk): Promise<string[]> {
+/** One of the desk's places, opened in the dark theme and kept as a screenshot. */
+async function screenshotPlace(desk: Desk, place: string, shown: string, name: string): Promise<void> {
+  const page = await desk.open('dark');
+  await page.getByTestId(`nav-${place}`).click();
+  await page.getByTestId(shown).waitFor();
+  await screenshot(page, name);
+  await done(page);
+}
+
+/** A call to the viewer's API, as the page makes it (with the key). */
+async function callViewer<T>(desk: Desk, method: string, args: object = {}): Promise<T> {
   const key = new URL(desk.viewerUrl).searchParams.get('key')!;
-  const response = await fetch(`${new URL(desk.viewerUrl).origin}/api/reports`, {
+  const response = await fetch(`${new URL(desk.viewerUrl).origin}/api/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-omv-key': key },
-    body: '{}',
+    body: JSON.stringify(args),
   });
-  const { value } = (await response.json()) as { value: Array<{ id: number; status: string }> };
-  return value.map((r) => `${r.id}\t${r.status}`);
+  return ((await response.json()) as { value: T }).value;
 }
+
+const fetchAudit = async (desk: Desk) => (await callViewer<{ rows: Array<{ action: string; details: unknown }> }>(desk, 'audit')).rows;
+const fetchReports = async (desk: Desk) =>
+  (await callViewer<Array<{ id: number; status: string }>>(desk, 'reports')).map((r) => `${r.id}\t${r.status}`);
 
 describe("the viewer's API guards private chat logs", () => {
   let viewerUrl: string;

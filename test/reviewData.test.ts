@@ -13,6 +13,7 @@ import { checkDatabase } from '../main/store/check.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { addNote } from '../main/store/notes.js';
 import { setReportStatus } from '../main/store/reports.js';
+import { purgeBefore } from '../main/store/purge.js';
 import { markRoomReviewed } from '../main/store/roomReview.js';
 import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/savedSearches.js';
 import { createTag, listTags, setTagHold, tagFilter, tagTargets } from '../main/store/tags.js';
@@ -243,4 +244,26 @@ test('omv purge removes what is older than the date, keeps held entries and open
   setReportStatus(after, { id: 1, to: 'dismissed', reason: 'old', moderator: 'mod-anna' });
   after.close();
   assert.match((await omv(['purge', '--db', path, '--before', new Date(before).toISOString()])).stdout, /^removed 1 entries/);
+});
+
+test('a hold on a user or a room keeps all their entries from a purge', async () => {
+  const { db } = await deskWithChat();
+  createTag(db, { name: 'case-7', colour: '#112233', hold: true }, 'mod-anna');
+  const userId = db.prepare<[string], number>('SELECT id FROM users WHERE user_id = ?').pluck().get('u1')!;
+  const gamesId = db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().get('games')!;
+  tagTargets(db, 'case-7', 'user', [userId], 'mod-anna');
+  tagTargets(db, 'case-7', 'room', [gamesId], 'mod-anna');
+  const result = purgeBefore(db, BASE + 100 * DAY, { moderator: 'mod-anna' });
+  assert.deepEqual(
+    db
+      .prepare(
+        'SELECT DISTINCT coalesce(u.user_id, r.name) FROM entries e JOIN rooms r ON r.id = e.room_id LEFT JOIN users u ON u.id = e.user_id ORDER BY 1',
+      )
+      .pluck()
+      .all(),
+    ['gamer', 'u1'],
+  );
+  assert.equal(result.held, 4);
+  assert.equal(result.removed, 7);
+  db.close();
 });

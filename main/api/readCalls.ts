@@ -11,7 +11,7 @@ import { listAudit, verifyAudit } from '../store/audit.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
 import { listSavedSearches } from '../store/savedSearches.js';
-import { entryReviews, listTags } from '../store/tags.js';
+import { listTags, reviewsOf } from '../store/tags.js';
 import { listWatchTerms, watchlistText } from '../store/watchlist.js';
 import { isReportStatus, REVIEW_TARGETS, type ReviewTarget } from '../../shared/review.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
@@ -60,7 +60,7 @@ export interface ReadCalls {
   reportCounts: ApiCall<'reportCounts'>;
   report: ApiCall<'report'>;
   tags: ApiCall<'tags'>;
-  entryReviews: ApiCall<'entryReviews'>;
+  reviews: ApiCall<'reviews'>;
   notes: ApiCall<'notes'>;
   watchTerms: ApiCall<'watchTerms'>;
   watchlistText: ApiCall<'watchlistText'>;
@@ -141,8 +141,8 @@ export function createReadCalls(db: Db): ReadCalls {
       return listTags(db);
     },
 
-    entryReviews({ ids }) {
-      return entryReviews(db, cleanIds(ids));
+    reviews({ target, ids }) {
+      return reviewsOf(db, cleanTarget(target), cleanIds(ids));
     },
 
     notes({ target, targetId }) {

@@ -57,7 +57,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     reportCounts: (args) => reads('reportCounts', args),
     report: (args) => reads('report', args),
     tags: (args) => reads('tags', args),
-    entryReviews: (args) => reads('entryReviews', args),
+    reviews: (args) => reads('reviews', args),
     notes: (args) => reads('notes', args),
     watchTerms: (args) => reads('watchTerms', args),
     watchlistText: (args) => reads('watchlistText', args),

@@ -36,6 +36,7 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
       .all(),
   );
   return rows.map((r) => ({
+    id: r.id,
     name: r.name,
     domainId: r.domain_id,
     entries: r.entry_count,
@@ -52,7 +53,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
       'SELECT id, display_name FROM users WHERE user_id = ? ORDER BY id LIMIT 1',
     )
     .get(userId);
-  if (!user) return { userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
+  if (!user) return { id: null, userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
   const summary = db
     .prepare<[number], { first: number | null; last: number | null; n: number }>(
       'SELECT min(ts) AS first, max(ts) AS last, count(*) AS n FROM entries WHERE user_id = ?',
@@ -64,6 +65,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     )
     .all(user.id);
   return {
+    id: user.id,
     userId,
     displayName: user.display_name,
     firstSeen: summary.first,

@@ -87,24 +87,24 @@ export function tagFilter(db: Db, name: string, filter: EntryFilter, moderator: 
   })();
 }
 
-/** Tags and note counts of the given entries (those with neither are left out). */
-export function entryReviews(db: Db, ids: number[]): Record<number, EntryReview> {
+/** Tags and note counts of the given entries, users or rooms (those with neither are left out). */
+export function reviewsOf(db: Db, target: ReviewTarget, ids: number[]): Record<number, EntryReview> {
   const result: Record<number, EntryReview> = {};
   if (ids.length === 0) return result;
   const list = JSON.stringify(ids);
   for (const row of db
-    .prepare<[string], { id: number; name: string }>(
+    .prepare<[string, string], { id: number; name: string }>(
       `SELECT l.target_id AS id, t.name FROM tag_links l JOIN tags t ON t.id = l.tag_id
-       WHERE l.target = 'entry' AND l.target_id IN (SELECT value FROM json_each(?)) ORDER BY t.name`,
+       WHERE l.target = ? AND l.target_id IN (SELECT value FROM json_each(?)) ORDER BY t.name`,
     )
-    .all(list)) {
+    .all(target, list)) {
     (result[row.id] ??= { tags: [], notes: 0 }).tags.push(row.name);
   }
   for (const row of db
-    .prepare<[string], { id: number; n: number }>(
-      `SELECT target_id AS id, count(*) AS n FROM notes WHERE target = 'entry' AND target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id`,
+    .prepare<[string, string], { id: number; n: number }>(
+      `SELECT target_id AS id, count(*) AS n FROM notes WHERE target = ? AND target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id`,
     )
-    .all(list)) {
+    .all(target, list)) {
     (result[row.id] ??= { tags: [], notes: 0 }).notes = row.n;
   }
   return result;

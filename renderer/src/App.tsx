@@ -9,6 +9,7 @@ import { QuarantineDialog } from './components/QuarantineDialog';
 import { RoomList } from './components/RoomList';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
+import { TagEditor } from './components/TagEditor';
 import { TopBar } from './components/TopBar';
 import { ErrorNotice } from './components/ErrorNotice';
 import { ExportPanel, ImportPanel } from './components/TransferPanels';
@@ -66,6 +67,7 @@ export function App() {
   const [zone, setZone] = useZone();
   const [quarantineOpen, setQuarantineOpen] = useState(false);
   const [savingSearch, setSavingSearch] = useState(false);
+  const [reviewingRoom, setReviewingRoom] = useState(false);
   const [moderatorAsked, setModeratorAsked] = useState(false);
   const desk = useDesk();
   const rooms = useApi('rooms', { filter: '' });
@@ -223,6 +225,9 @@ export function App() {
                 {roomSummary.unreviewed.toLocaleString()} unreviewed
                 {roomSummary.reviewedTo !== null && ` · reviewed up to ${formatTime(roomSummary.reviewedTo, zone)}`}
               </span>
+              <button type="button" className="ghost" onClick={() => setReviewingRoom(true)} data-testid="room-review">
+                tag / note
+              </button>
               <button
                 type="button"
                 className="ghost"
@@ -244,6 +249,13 @@ export function App() {
       <StatusBar zone={zone} onQuarantine={() => setQuarantineOpen(true)} onAlerts={() => openFromMenu({ kind: 'watchlist' })} />
       {quarantineOpen && <QuarantineDialog zone={zone} onClose={() => setQuarantineOpen(false)} />}
       {savingSearch && <SaveSearchDialog query={settledQuery} onClose={() => setSavingSearch(false)} />}
+      {reviewingRoom && roomSummary && (
+        <TagEditor
+          subject={{ target: 'room', id: roomSummary.id, label: `#${roomSummary.name}` }}
+          zone={zone}
+          onClose={() => setReviewingRoom(false)}
+        />
+      )}
       {desk.session?.moderator === null && !moderatorAsked && (
         <ModeratorDialog suggested={desk.session.suggestedModerator} onClose={() => setModeratorAsked(true)} />
       )}

@@ -2,7 +2,8 @@
 // (j k) select, Enter opens in context, t opens tags and notes, a click selects.
 import { useState } from 'react';
 import { useEntryReviews } from '../data/useEntryReviews';
-import { TagEditor } from './TagEditor';
+import { entrySubject, TagEditor } from './TagEditor';
+import { useDesk } from '../data/desk';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import type { Zone } from '../time';
 import { EntryRow } from './EntryRow';
@@ -20,6 +21,7 @@ interface Props {
 export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Props) {
   const [selectedId, setSelectedId] = useState<number | null>(entries[0]?.id ?? null);
   const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
+  const desk = useDesk();
   const reviews = useEntryReviews(entries);
   const found = entries.findIndex((entry) => entry.id === selectedId);
   const selected = found >= 0 ? found : 0;
@@ -67,7 +69,7 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
   return (
     <>
       {grid}
-      {reviewing && <TagEditor entry={reviewing} zone={zone} onClose={() => setReviewing(null)} />}
+      {reviewing && <TagEditor subject={entrySubject(reviewing, zone, desk.showUser)} zone={zone} onClose={() => setReviewing(null)} />}
     </>
   );
 }

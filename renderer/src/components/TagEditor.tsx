@@ -1,7 +1,8 @@
-// Tags and notes of one entry: switch tags on and off, make a new tag (a colour, perhaps a hold),
-// read and add notes. Every change is in the audit trail under the moderator's name.
-import { useState } from 'react';
+// Tags and notes of one entry, user or room: switch tags on and off, make a new tag (a colour,
+// perhaps a hold), read and add notes. Every change is in the audit trail under the moderator's name.
+import { useState, type ReactNode } from 'react';
 import type { EntryRecord } from '../../../shared/entryRecord';
+import type { ReviewTarget } from '../../../shared/review';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
@@ -10,37 +11,65 @@ import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
 
-export function TagEditor({ entry, zone, onClose }: { entry: EntryRecord; zone: Zone; onClose: () => void }) {
-  const desk = useDesk();
-  const review = useApi('entryReviews', { ids: [entry.id] });
-  const notes = useApi('notes', { target: 'entry', targetId: entry.id });
-  const action = useAction();
-  const [note, setNote] = useState('');
-  const applied = new Set(review.data?.[entry.id]?.tags ?? []);
+/** What is being tagged: its kind, its id in the database, and how to say what it is. */
+export interface ReviewSubject {
+  target: ReviewTarget;
+  id: number;
+  label: ReactNode;
+}
 
-  const toggle = (name: string) => void action.run('tag', { tag: name, target: 'entry', ids: [entry.id], remove: applied.has(name) });
-  const addNote = async () => {
-    if ((await action.run('addNote', { target: 'entry', targetId: entry.id, text: note })) !== undefined) setNote('');
-  };
-
-  return (
-    <Dialog title="Tags and notes" onClose={onClose} testId="tag-editor">
-      <p className="review-subject">
+export function entrySubject(entry: EntryRecord, zone: Zone, showUser: (userId: string) => string): ReviewSubject {
+  return {
+    target: 'entry',
+    id: entry.id,
+    label: (
+      <>
         <span className="muted">
           {formatTime(entry.timestamp, zone)} · #{entry.room} ·{' '}
         </span>
-        {entry.userId === null ? 'system' : desk.showUser(entry.userId)}: {entry.content ?? entry.type}
-      </p>
+        {entry.userId === null ? 'system' : showUser(entry.userId)}: {entry.content ?? entry.type}
+      </>
+    ),
+  };
+}
+
+export function TagEditor({ subject, zone, onClose }: { subject: ReviewSubject; zone: Zone; onClose: () => void }) {
+  const desk = useDesk();
+  const { target, id } = subject;
+  const review = useApi('reviews', { target, ids: [id] });
+  const notes = useApi('notes', { target, targetId: id });
+  const action = useAction();
+  const [note, setNote] = useState('');
+  const applied = new Set(review.data?.[id]?.tags ?? []);
+
+  const toggle = (name: string) => void action.run('tag', { tag: name, target, ids: [id], remove: applied.has(name) });
+  const addNote = async () => {
+    if ((await action.run('addNote', { target, targetId: id, text: note })) !== undefined) setNote('');
+  };
+
+  return (
+    <Dialog title={`Tags and notes of this ${target}`} onClose={onClose} testId="tag-editor">
+      <p className="review-subject">{subject.label}</p>
       {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
       <fieldset className="tag-picker">
         <legend>Tags</legend>
         {[...desk.tags.values()].map((tag) => (
-          <label key={tag.id} className="tag-option">
-            <input type="checkbox" checked={applied.has(tag.name)} onChange={() => toggle(tag.name)} disabled={action.pending} />
-            <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
-            {tag.name}
-            {tag.hold && <span className="badge">hold</span>}
-          </label>
+          <span key={tag.id} className="tag-option">
+            <label className="tag-option">
+              <input type="checkbox" checked={applied.has(tag.name)} onChange={() => toggle(tag.name)} disabled={action.pending} />
+              <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
+              {tag.name}
+            </label>
+            <button
+              type="button"
+              className={`ghost tag-hold-toggle${tag.hold ? ' toggled' : ''}`}
+              aria-pressed={tag.hold}
+              onClick={() => void action.run('setTagHold', { name: tag.name, hold: !tag.hold })}
+              title={tag.hold ? 'a hold: what carries it is kept from purges (click to lift)' : 'make it a hold: kept from purges'}
+            >
+              hold
+            </button>
+          </span>
         ))}
       </fieldset>
       <NewTagForm onCreated={(name) => toggle(name)} />

@@ -7,7 +7,8 @@ import type { EntryFilter } from '../../../shared/api';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import { useEntryReviews } from '../data/useEntryReviews';
 import { useKeysetWindow } from '../data/useKeysetWindow';
-import { TagEditor } from './TagEditor';
+import { entrySubject, TagEditor } from './TagEditor';
+import { useDesk } from '../data/desk';
 import type { Zone } from '../time';
 import { EntryRow } from './EntryRow';
 import { ErrorNotice } from './ErrorNotice';
@@ -32,6 +33,7 @@ export function Timeline({ filter, anchorId, zone, reviewedTo, onUser, onOpen }:
   const { entries, extend } = keyset;
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
+  const desk = useDesk();
   const reviews = useEntryReviews(entries);
   const scroller = useRef<HTMLDivElement>(null);
   /** Stuck to the newest entry: stays there as rows are measured and new entries arrive. */
@@ -174,7 +176,7 @@ export function Timeline({ filter, anchorId, zone, reviewedTo, onUser, onOpen }:
   return (
     <>
       {grid}
-      {reviewing && <TagEditor entry={reviewing} zone={zone} onClose={() => setReviewing(null)} />}
+      {reviewing && <TagEditor subject={entrySubject(reviewing, zone, desk.showUser)} zone={zone} onClose={() => setReviewing(null)} />}
     </>
   );
 }

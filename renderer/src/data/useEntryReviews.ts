@@ -5,5 +5,5 @@ import { useApi } from './useApi';
 /** The tags and note counts of the entries on screen (the window or the list they belong to). */
 export function useEntryReviews(entries: EntryRecord[]): Record<number, EntryReview> {
   const ids = entries.map((entry) => entry.id);
-  return useApi('entryReviews', { ids }, { enabled: ids.length > 0, keepPrevious: true }).data ?? {};
+  return useApi('reviews', { target: 'entry', ids }, { enabled: ids.length > 0, keepPrevious: true }).data ?? {};
 }
