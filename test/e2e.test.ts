@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from './support/chromium.js';
-import { omvServe, stop, type ServeProcess } from './support/cli.js';
+import { omv, omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { ABUSE_CONVERSATION_XML, messagesXml, type EntrySpec } from './support/payloads.js';
 
@@ -530,10 +530,31 @@ describe('the review workflow in a browser', () => {
       /in review → actioned — “insults in the quoted message; warned the user”/,
     );
     await screenshot(page, 'report-light');
+    // The evidence: the reported message tagged and noted, exported with its review and manifest.
+    await page.getByTestId('report-messages').getByRole('button', { name: 'tag / note' }).click();
+    const editor = page.getByTestId('tag-editor');
+    await editor.getByRole('checkbox', { name: /harassment/ }).click();
+    await editor.getByRole('checkbox', { name: /harassment/, checked: true }).waitFor();
+    await page.getByTestId('note-text').fill('reporter confirmed by a second user');
+    await page.getByTestId('add-note').click();
+    await editor.locator('.note-text').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('export-with-review').check();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    assert.match(
+      csv,
+      /,asfd,msg,1,tom,false,this is my message,callback,abuse-1,harassment,reporter confirmed by a second user,unreviewed\r\n$/,
+    );
+    await page.getByTestId('export-manifest').waitFor();
     // The queue counts move with it.
     await page.getByTestId('nav-reports').click();
     await page.getByTestId('reports-tab-actioned').filter({ hasText: 'actioned 1' }).waitFor();
     await done(page);
+    // omv audit verify proves the trail: two decisions, the tag, the note, the export.
+    const verify = await omv(['audit', '--db', join(desk.dataDir, 'omv.sqlite'), 'verify']);
+    assert.equal(verify.code, 0, verify.stdout);
+    assert.equal(verify.stdout, 'audit chain intact: 5 rows\n');
     const reports = await fetchReports(desk);
     assert.deepEqual(reports, ['1\tactioned']);
   });

@@ -3,6 +3,7 @@
 // goes back. Each view reads its own data (data/useApi.ts); this component only holds what the
 // moderator chose: the room, the query, the time range, the view.
 import { useEffect, useRef, useState } from 'react';
+import type { EntryFilter } from '../../shared/api';
 import type { EntryRecord } from '../../shared/entryRecord';
 import { parseSearch } from '../../shared/searchQuery';
 import { QuarantineDialog } from './components/QuarantineDialog';
@@ -109,6 +110,17 @@ export function App() {
   const onOpen = (entry: EntryRecord) => open({ kind: 'context', entry });
   const onUser = (userId: string) => open({ kind: 'user', userId });
 
+  // What "Export CSV…" takes: the room around an entry in context, the room a report's messages are
+  // in (the evidence), else what is on screen.
+  const shownReport = useApi('report', { id: view.kind === 'report' ? view.id : 0 }, { enabled: view.kind === 'report' });
+  const exportScope = (): { filter: EntryFilter; query?: string } => {
+    const inRoom = (name: string) => ({ filter: { room: name }, query: `in:${/\s/.test(name) ? `"${name}"` : name}` });
+    if (view.kind === 'context') return inRoom(view.entry.room);
+    const reportRoom = view.kind === 'report' ? shownReport.data?.room : null;
+    if (reportRoom) return inRoom(reportRoom);
+    return { filter, ...(settledQuery.trim() ? { query: settledQuery } : {}) };
+  };
+
   let body: React.ReactNode;
   switch (view.kind) {
     case 'context':
@@ -184,13 +196,7 @@ export function App() {
         }}
         onZone={setZone}
         onImport={(files) => void imports.start(files)}
-        onExport={(withReview) =>
-          void exports.start(
-            view.kind === 'context'
-              ? { filter: { room: view.entry.room }, withReview }
-              : { filter, withReview, ...(settledQuery.trim() ? { query: settledQuery } : {}) },
-          )
-        }
+        onExport={(withReview) => void exports.start({ ...exportScope(), withReview })}
         onSaveSearch={settledQuery.trim() && errors.length === 0 ? () => setSavingSearch(true) : undefined}
       />
 
