@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // omv: the command line. Each command lives in cli/<name>.ts with its usage text.
+// First, before the SQLite binding loads: is this a Node omv runs on?
+import './cli/nodeVersion.js';
 import { auditCommand, usage as auditUsage } from './cli/audit.js';
 import { backupCommand, usage as backupUsage } from './cli/backup.js';
 import { checkCommand, usage as checkUsage } from './cli/check.js';
