@@ -54,10 +54,11 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
     suggestedModerator: userInfo().username,
     pseudonymSalt: pseudonymSalt(db),
   });
-  const write = <T>(run: () => T): Promise<T> => {
+  // A write's failure is a rejected call like any other; a write that succeeded tells the UI.
+  const write = async <T>(run: () => T): Promise<T> => {
     const value = run();
     changed();
-    return Promise.resolve(value);
+    return value;
   };
   return {
     session: async () => session(),

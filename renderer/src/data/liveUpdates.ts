@@ -20,6 +20,22 @@ export function onEntriesChanged(listener: () => void): () => void {
   return () => entryListeners.delete(listener);
 }
 
+/** A filter that reads what moderators add (tags, notes, review marks). */
+const readsReview = (args: unknown) => {
+  const filter = (args as { filter?: { tag?: string; hasNote?: boolean; unreviewed?: boolean } } | undefined)?.filter;
+  return !!filter && (filter.tag !== undefined || filter.hasNote === true || filter.unreviewed === true);
+};
+
+/**
+ * Moderators changed what they add (a tag, a note, a decision, the watchlist): every answer that
+ * shows it is refreshed; the costly ones (the chart, search counts) only when their filter reads it.
+ */
+export function reviewChanged(): Promise<void> {
+  return queryClient.invalidateQueries({
+    predicate: (query) => !COSTLY.has(query.queryKey[0] as PlainMethod) || readsReview(query.queryKey[1]),
+  });
+}
+
 /** Main stored something new or changed what it has, whether or not it was a live event. */
 export function entriesChanged(costlyToo = true): void {
   void queryClient.invalidateQueries({ predicate: (query) => costlyToo || !COSTLY.has(query.queryKey[0] as PlainMethod) });
@@ -39,11 +55,11 @@ export function useLiveUpdates(): void {
     let slow: ReturnType<typeof setTimeout> | null = null;
     const stop = transport.onEvent((event: ApiEvent) => {
       if (event.type === 'reviewChanged') {
-        void queryClient.invalidateQueries();
+        void reviewChanged();
         return;
       }
       if (event.type === 'watchAlert') {
-        void queryClient.invalidateQueries();
+        void reviewChanged();
         notify(event.found, event.terms);
         return;
       }

@@ -1,10 +1,10 @@
 // The one way a view changes something in main: run('addNote', args) calls it, says whether it is
-// running and why it failed, and refreshes every answer on screen once it is done.
+// running and why it failed, and refreshes what it changed once it is done.
 import { useCallback, useState } from 'react';
 import type { ApiArgs, ApiValue, PlainMethod } from '../../../shared/api';
 import { errorMessage } from '../../../shared/errorMessage';
 import { api } from '../transport';
-import { queryClient } from './queryClient';
+import { reviewChanged } from './liveUpdates';
 
 export function useAction() {
   const [pending, setPending] = useState(false);
@@ -14,7 +14,7 @@ export function useAction() {
     setError(null);
     try {
       const value = await (api[method] as (args: ApiArgs<M>) => Promise<ApiValue<M>>)(args);
-      await queryClient.invalidateQueries();
+      await reviewChanged();
       return value;
     } catch (failure) {
       setError(errorMessage(failure));
