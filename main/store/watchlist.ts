@@ -7,6 +7,7 @@ import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
 import { getSetting, setSetting } from './settings.js';
+import { ReviewError } from './tags.js';
 
 export function listWatchTerms(db: Db): WatchTerm[] {
   return db
@@ -27,7 +28,8 @@ export function addWatchTerms(db: Db, text: string, moderator: string): string[]
         .filter((line) => line !== '' && !line.startsWith('#')),
     ),
   ];
-  for (const term of terms) toFtsQuery(term); // a term the search language cannot read is refused, with why
+  // A term the search language cannot read is refused, with why.
+  for (const term of terms) if (toFtsQuery(term) === null) throw new ReviewError(`"${term}" has no word to look for`);
   return db.transaction(() => {
     const newest = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
     const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');
@@ -68,7 +70,9 @@ function matchTerms(
   const now = Date.now();
   for (const { id, term, after_entry_id } of terms) {
     // Rowids bound as BigInt: FTS5 ignores a rowid constraint bound as a REAL.
-    const n = insert.run(id, now, toFtsQuery(term)!, BigInt(Math.max(afterId, after_entry_id ?? 0))).changes;
+    const query = toFtsQuery(term);
+    if (query === null) continue;
+    const n = insert.run(id, now, query, BigInt(Math.max(afterId, after_entry_id ?? 0))).changes;
     found += n;
     if (n > 0) matched.push(term);
   }
