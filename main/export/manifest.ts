@@ -11,8 +11,12 @@ import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { where, whereSql } from '../store/entryQuery.js';
 
-export const OMV_VERSION = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+let version: string | undefined;
+/** omv's version, from its package.json (read when the first manifest is made, not at start). */
+function omvVersion(): string {
+  version ??= (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  return version;
+}
 
 async function sha256Of(path: string): Promise<string> {
   const hash = createHash('sha256');
@@ -51,7 +55,7 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
     firstEntryTime: iso(span.first),
     lastEntryTime: iso(span.last),
     sha256,
-    omvVersion: OMV_VERSION,
+    omvVersion: omvVersion(),
     moderator: details.moderator,
     exportedAt: new Date().toISOString(),
     auditRow,

@@ -5,6 +5,7 @@ import type { SavedSearch } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { where, whereSql } from './entryQuery.js';
+import { newestEntryId } from './payloadWriter.js';
 import { ReviewError } from './tags.js';
 
 const NEW_CAP = 1000;
@@ -43,8 +44,6 @@ export function listSavedSearches(db: Db): SavedSearch[] {
       newMatches: newMatches(db, row.query, row.seen_entry_id),
     }));
 }
-
-const newestEntryId = (db: Db) => db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
 
 export function saveSearch(db: Db, name: string, query: string, moderator: string): SavedSearch {
   const label = name.trim();

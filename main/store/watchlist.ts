@@ -6,6 +6,7 @@ import type { WatchMatch, WatchTerm } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
+import { newestEntryId } from './payloadWriter.js';
 import { getSetting, setSetting } from './settings.js';
 import { ReviewError } from './tags.js';
 
@@ -31,7 +32,7 @@ export function addWatchTerms(db: Db, text: string, moderator: string): string[]
   // A term the search language cannot read is refused, with why.
   for (const term of terms) if (toFtsQuery(term) === null) throw new ReviewError(`"${term}" has no word to look for`);
   return db.transaction(() => {
-    const newest = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
+    const newest = newestEntryId(db);
     const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');
     const added = terms.filter((term) => insert.run(term, Date.now(), newest).changes > 0);
     if (added.length) appendAudit(db, 'watchlist added', moderator, { terms: added });
@@ -83,7 +84,7 @@ function matchTerms(
 export function matchNewEntries(db: Db): { found: number; terms: string[] } {
   return db.transaction(() => {
     const after = Number(getSetting(db, 'watch_checked_to') ?? 0);
-    const newest = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
+    const newest = newestEntryId(db);
     if (newest <= after) return { found: 0, terms: [] };
     const terms = db
       .prepare<[], { id: number; term: string; after_entry_id: number }>('SELECT id, term, after_entry_id FROM watch_terms')

@@ -11,6 +11,7 @@ import {
   type OmvClient,
   type PlainMethod,
 } from '../../shared/api';
+import { download } from './download';
 
 /** What the Electron preload exposes as window.omv (see main/electron/preload.cts). */
 export interface DesktopBridge {
@@ -114,15 +115,10 @@ function browserTransport(): Transport {
       return results;
     },
     async exportCsv({ filter, query, withReview }) {
-      const link = document.createElement('a');
       const params = new URLSearchParams({ filter: JSON.stringify(filter) });
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
-      link.href = `api/export.csv?${params}`;
-      link.download = '';
-      document.body.append(link);
-      link.click();
-      link.remove();
+      download(`api/export.csv?${params}`);
     },
   };
 }

@@ -1,5 +1,6 @@
 // How an import or an export is going, and how it ended.
 import type { ExportState } from '../data/useExport';
+import { downloadText } from '../download';
 import type { ImportState } from '../data/useImport';
 
 function Dismiss({ onClick }: { onClick: () => void }) {
@@ -38,17 +39,6 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
   );
 }
 
-/** The manifest as a file the moderator keeps beside the export. */
-function saveManifest(manifest: NonNullable<ExportState['manifest']>): void {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([`${JSON.stringify(manifest, null, 2)}\n`], { type: 'application/json' }));
-  link.download = `${manifest.file}.manifest.json`;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
-
 export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismiss: () => void }) {
   const rows = `${state.rows.toLocaleString()} ${state.rows === 1 ? 'entry' : 'entries'}`;
   const manifest = state.manifest;
@@ -60,7 +50,12 @@ export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismis
           <span className="muted" title={manifest.sha256} data-testid="export-manifest">
             SHA-256 {manifest.sha256.slice(0, 12)}… · audit row {manifest.auditRow}
           </span>
-          <button type="button" className="ghost" onClick={() => saveManifest(manifest)} data-testid="save-manifest">
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => downloadText(`${manifest.file}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`, 'application/json')}
+            data-testid="save-manifest"
+          >
             Save manifest
           </button>
         </>

@@ -9,17 +9,8 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import type { Zone } from '../time';
+import { downloadText } from '../download';
 import { api } from '../transport';
-
-function download(name: string, text: string): void {
-  const link = document.createElement('a');
-  link.href = URL.createObjectURL(new Blob([text], { type: 'text/plain' }));
-  link.download = name;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
-}
 
 interface Props {
   zone: Zone;
@@ -56,7 +47,7 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
   };
   const exportFile = async () => {
     try {
-      download('omv-watchlist.txt', await api.watchlistText({}));
+      downloadText('omv-watchlist.txt', await api.watchlistText({}));
     } catch (error) {
       setMessage(`The watchlist could not be saved: ${errorMessage(error)}`);
     }
