@@ -7,7 +7,9 @@ import { test } from 'node:test';
 import { openDatabase } from '../main/store/db.js';
 import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
-import { messagesXml } from './support/payloads.js';
+import Database from 'better-sqlite3';
+import { migrate } from '../main/store/migrations/index.js';
+import { messagesXml, SEED_XML } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
 
 const delivery = (n: number) =>
@@ -100,4 +102,31 @@ test('omv check: a whole database is ok; a wrong counter and a damaged page are 
     server.output(),
     /omv: THE DATABASE IS DAMAGED \(.*\)\. Stop omv, keep the damaged file aside, and restore the latest backup.*Run omv check for the details\./,
   );
+});
+
+test('omv check calls a healthy database with joins and leaves (entries without content) ok, also one an older omv wrote', async () => {
+  const dir = tempDir();
+  const dbPath = join(dir, 'omv.sqlite');
+  const file = join(dir, 'seed.xml');
+  const { writeFileSync } = await import('node:fs');
+  // The vendor's sample: a leave and a join (no <content>) and one message.
+  writeFileSync(file, SEED_XML);
+  assert.equal((await omv(['import', '--db', dbPath, file])).code, 0);
+  const fresh = await omv(['check', '--db', dbPath]);
+  assert.equal(fresh.code, 0, fresh.stdout);
+  assert.match(fresh.stdout, /^full-text index against the entries: ok$/m);
+
+  // A database written before every entry was indexed: content-less entries missing from the index.
+  const older = join(dir, 'older.sqlite');
+  const raw = new Database(older);
+  raw.pragma('journal_mode = WAL');
+  migrate(raw, 60);
+  raw.close();
+  assert.equal((await omv(['import', '--db', older, file])).code, 0);
+  const db = openDatabase(older);
+  db.exec("INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE content IS NULL");
+  db.pragma('user_version = 60');
+  db.close();
+  const migrated = await omv(['check', '--db', older]);
+  assert.equal(migrated.code, 0, migrated.stdout);
 });

@@ -78,10 +78,9 @@ function prepareStatements(db: Db) {
     fillDisplayName: db.prepare(
       'UPDATE entries SET display_name = ? WHERE room_id = ? AND ts = ? AND dedup_key = ? AND display_name IS NULL',
     ),
-    // The content of the entries written since the last flush, indexed in one statement.
-    ftsAfter: db.prepare<[number]>(
-      'INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND content IS NOT NULL',
-    ),
+    // The entries written since the last flush, indexed in one statement; every entry has a row in
+    // the index (a join or leave an empty one), so FTS5's own check finds the index whole.
+    ftsAfter: db.prepare<[number]>('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ?'),
     newestEntryId: db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck(),
     abuseReport: db.prepare(
       `INSERT INTO abuse_reports (delivery_id, domain_id, reporting_user_id, abuser_user_id, abuser_ip_address,

@@ -38,9 +38,7 @@ export function purgeBefore(db: Db, before: number, options: { dryRun?: boolean;
     }
     const ids = 'SELECT id FROM temp.purge_ids';
     // The external-content index forgets an entry only when told its content.
-    db.exec(
-      `INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids}) AND content IS NOT NULL`,
-    );
+    db.exec(`INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids})`);
     db.exec(`DELETE FROM tag_links WHERE target = 'entry' AND target_id IN (${ids})`);
     db.exec(`DELETE FROM notes WHERE target = 'entry' AND target_id IN (${ids})`);
     db.exec(`DELETE FROM watch_matches WHERE entry_id IN (${ids})`);

@@ -6,13 +6,22 @@ import * as deliveryRepairs from './0030-delivery-repairs.js';
 import * as review from './0040-review.js';
 import * as reviewData from './0050-review-data.js';
 import * as instantMessenger from './0060-instant-messenger.js';
+import * as indexEveryEntry from './0070-index-every-entry.js';
 
 export interface Migration {
   version: number;
   up(db: Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [initial, writeFaster, deliveryRepairs, review, reviewData, instantMessenger];
+export const MIGRATIONS: readonly Migration[] = [
+  initial,
+  writeFaster,
+  deliveryRepairs,
+  review,
+  reviewData,
+  instantMessenger,
+  indexEveryEntry,
+];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 
