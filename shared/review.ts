@@ -40,7 +40,7 @@ export interface AuditRecord {
   id: number;
   at: number;
   moderator: string;
-  action: string;
+  action: AuditAction;
   details: Record<string, unknown>;
 }
 
@@ -108,7 +108,45 @@ export interface WatchMatch {
   entry: EntryRecord;
 }
 
-export type AuditVerdict = { intact: true; rows: number } | { intact: false; rows: number; badRow: number; why: string };
+/**
+ * What the chain says: intact (with how many rows a purge redacted: their facts are kept, their
+ * text is not), or the first row that does not verify and why.
+ */
+export type AuditVerdict = { intact: true; rows: number; redacted?: number } | { intact: false; rows: number; badRow: number; why: string };
+
+/** A row of the trail named by its number and chain hash, kept elsewhere to prove the trail still holds it. */
+export interface AuditAnchor {
+  row: number;
+  hash: string;
+}
+
+/** Every action the audit trail records: a closed list (the audit view names each). */
+export const AUDIT_ACTIONS = [
+  'import',
+  'export started',
+  'export',
+  'export failed',
+  'backup',
+  'quarantine retry',
+  'moderator named',
+  'report status',
+  'tag created',
+  'hold set',
+  'hold lifted',
+  'tagged',
+  'untagged',
+  'note',
+  'reviewed',
+  'watchlist added',
+  'watchlist removed',
+  'watchlist checked',
+  'alerts cleared',
+  'search saved',
+  'search opened',
+  'search deleted',
+  'purge',
+] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Who is at the desk and how it shows: set on first start, kept in the database. */
 export interface DeskSession {
@@ -133,5 +171,7 @@ export interface ExportManifest {
   omvVersion: string;
   moderator: string;
   exportedAt: string;
+  /** The audit row that recorded it, and that row's chain hash: an anchor (omv audit verify --manifest FILE). */
   auditRow: number;
+  auditHash: string;
 }

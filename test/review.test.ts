@@ -136,7 +136,7 @@ test('the audit chain finds an edited, a removed, a moved and a dropped last row
     const path = join(tempDir(), `${name}.sqlite`);
     const db = openDatabase(path);
     db.transaction(() => {
-      for (let i = 1; i <= 5; i++) appendAudit(db, 'tag', 'mod-anna', { entry: i, tag: 'spam' }, Date.UTC(2026, 0, i));
+      for (let i = 1; i <= 5; i++) appendAudit(db, 'tagged', 'mod-anna', { entry: i, tag: 'spam' }, Date.UTC(2026, 0, i));
     })();
     assert.deepEqual(verifyAudit(db), { intact: true, rows: 5 });
     edit(db);

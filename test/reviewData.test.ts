@@ -166,7 +166,7 @@ test('a saved search counts the matches that arrived since it was last opened', 
     listSavedSearches(db).map((s) => [s.name, s.newMatches]),
     [['scams in the lobby', 1]],
   );
-  assert.equal(openSavedSearch(db, saved.id), 'scammer in:lobby');
+  assert.equal(openSavedSearch(db, saved.id, 'mod-anna'), 'scammer in:lobby');
   assert.equal(listSavedSearches(db)[0]!.newMatches, 0);
   assert.throws(() => saveSearch(db, 'broken', 'after:someday x', 'mod-anna'), /after: "someday" is not a date/);
   db.close();
@@ -195,7 +195,7 @@ test('omv export --out writes FILE.manifest.json: the query, rows, times, the SH
     audit.stdout,
     new RegExp(`^${String(manifest['auditRow'])}\\t.*\\tmod-anna\\texport\\t.*"sha256":"${String(manifest['sha256'])}"`, 'm'),
   );
-  assert.equal((await omv(['audit', '--db', path, 'verify'])).stdout, 'audit chain intact: 1 rows\n');
+  assert.equal((await omv(['audit', '--db', path, 'verify'])).stdout, 'audit chain intact: 2 rows\n');
 });
 
 test('omv purge removes what is older than the date, keeps held entries and open reports, and leaves the database consistent', async () => {

@@ -120,7 +120,7 @@ describe('the review workflow in a browser', () => {
     // omv audit verify proves the trail: two decisions, the tag, the note, the export.
     const verify = await omv(['audit', '--db', join(desk.dataDir, 'omv.sqlite'), 'verify']);
     assert.equal(verify.code, 0, verify.stdout);
-    assert.equal(verify.stdout, 'audit chain intact: 5 rows\n');
+    assert.equal(verify.stdout, 'audit chain intact: 6 rows\n');
     const reports = await fetchReports(desk);
     assert.deepEqual(reports, ['1\tactioned']);
   });
@@ -274,7 +274,7 @@ describe('the review workflow in a browser', () => {
     assert.equal(manifest['moderator'], 'mod-e2e');
     assert.equal(manifest['file'], download.suggestedFilename());
     await page.getByTestId('nav-audit').click();
-    await page.getByTestId('audit-verdict').filter({ hasText: 'Audit chain intact: 1 row,' }).waitFor();
+    await page.getByTestId('audit-verdict').filter({ hasText: 'Audit chain intact: 2 rows,' }).waitFor();
     assert.match(
       await page.locator('.audit-table tbody tr').first().innerText(),
       new RegExp(`export[\\s\\S]*${String(manifest['sha256'])}`),

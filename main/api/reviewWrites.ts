@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import type { OmvApi } from '../../shared/api.js';
 import type { DeskSession } from '../../shared/review.js';
 import { isReportStatus } from '../../shared/review.js';
+import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { addNote } from '../store/notes.js';
 import { setReportStatus } from '../store/reports.js';
@@ -66,7 +67,13 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
       write(() => {
         const clean = text(name, 'a name').trim();
         if (clean === '' || clean.length > 80) throw new ReviewError('a moderator name is 1 to 80 characters');
-        setSetting(db, 'moderator', clean);
+        db.transaction(() => {
+          const before = moderatorOf(db);
+          if (getSetting(db, 'moderator') === clean) return;
+          setSetting(db, 'moderator', clean);
+          // Later rows carry the new name: the trail says who it was before, and when it changed.
+          appendAudit(db, 'moderator named', clean, { from: before, to: clean });
+        })();
         return session();
       }),
     setReportStatus: ({ id, status, reason }) =>
@@ -106,9 +113,9 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
       }),
     checkWatchExisting: ({ id }) =>
       write(() => ({ found: checkExistingEntries(db, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
-    watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true })),
+    watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true, moderator: moderatorOf(db) })),
     saveSearch: ({ name, query }) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), moderatorOf(db))),
-    openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id)) })),
+    openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id), moderatorOf(db)) })),
     deleteSavedSearch: ({ id }) =>
       write(() => {
         deleteSavedSearch(db, Number(id), moderatorOf(db));

@@ -2,14 +2,13 @@
 // time limit, see queryPool.ts); the calls that write run here. Electron IPC and browser mode's
 // HTTP both call these functions; neither adds behaviour of its own. The two calls that carry
 // files take what their transport brings: paths main can read, a stream to write to.
-import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { Transform, type Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { exportInWorker } from '../export/entryExport.js';
-import { manifestJson, recordExport } from '../export/manifest.js';
+import { hashedOutput, manifestJson, recordExport, recordExportFailure, recordExportStart } from '../export/manifest.js';
 import { importFile } from '../intake/fileImport.js';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { auditImport } from '../store/audit.js';
@@ -82,7 +81,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     },
 
     async retryQuarantined({ id }) {
-      const results = await retryQuarantined(db, id === undefined ? undefined : Number(id));
+      const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), moderatorOf(db));
       return results.map((r) =>
         r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
       );
@@ -115,37 +114,35 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     },
 
     async exportCsv({ filter, query, withReview }, out, target) {
-      const clean = cleanFilter(filter);
-      // The bytes are hashed on their way out: the manifest names exactly what was written.
-      const hash = createHash('sha256');
-      const hashed = new Transform({
-        transform(chunk: Buffer, _encoding, done) {
-          hash.update(chunk);
-          done(null, chunk);
-        },
-      });
-      hashed.pipe(out);
-      const manifest = await reportedExport(
-        events,
-        // On a worker thread: the receiver on this thread keeps answering during a long export.
-        (onProgress) => exportInWorker(db.name, clean, hashed, { onProgress, withReview: withReview === true }),
-        async (rows) => {
-          hashed.end();
-          await finished(hashed);
-          const details = {
-            format: 'csv' as const,
-            query: query ?? null,
-            filter: clean,
-            withReview: withReview === true,
-            rows,
-            moderator: moderatorOf(db),
-          };
-          const made = recordExport(db, target.name, hash.digest('hex'), details);
-          if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
-          return made;
-        },
-      );
-      return { rows: manifest.rows, destination: target.path, manifest };
+      const details = { format: 'csv' as const, query: query ?? null, filter: cleanFilter(filter), withReview: withReview === true };
+      const moderator = moderatorOf(db);
+      // Recorded before the first byte leaves: an export cut short is in the trail too.
+      const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
+      const hashed = hashedOutput(out);
+      let written = 0;
+      try {
+        const manifest = await reportedExport(
+          events,
+          // On a worker thread: the receiver on this thread keeps answering during a long export.
+          (onProgress) =>
+            exportInWorker(db.name, details.filter, hashed.stream, {
+              onProgress: (rows) => onProgress((written = rows)),
+              withReview: details.withReview,
+            }),
+          async (rows) => {
+            written = rows;
+            hashed.stream.end();
+            await finished(hashed.stream);
+            const made = recordExport(db, target.name, hashed.sha256(), { ...details, rows, moderator }, started);
+            if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
+            return made;
+          },
+        );
+        return { rows: manifest.rows, destination: target.path, manifest };
+      } catch (error) {
+        recordExportFailure(db, started, written, errorMessage(error), moderator);
+        throw error;
+      }
     },
   };
 }

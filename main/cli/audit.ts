@@ -1,17 +1,55 @@
-// omv audit: the trail of moderator actions — prove it is intact, or read it.
+// omv audit: the trail of moderator actions — prove it is intact (and, with anchors kept elsewhere,
+// whole), print an anchor to keep, or read it.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { listAudit, verifyAudit } from '../store/audit.js';
+import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } from '../store/audit.js';
 import { openDatabaseFor, UsageError } from './common.js';
 
-export const usage = `omv audit [--db FILE] verify | list
-  verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1)
+export const usage = `omv audit [--db FILE] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
+  verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1);
+          with --anchor (as omv audit anchor printed it) or --manifest (an export's FILE.manifest.json),
+          also that the trail still holds that row with that hash: a trail cut short, rewritten or
+          rolled back to a backup since then fails (both repeatable)
+  anchor  print the newest row as N:HASH: keep it somewhere else (a ticket, a mail, a notebook)
   list    every action: id, time, moderator, action, details`;
 
+/** The anchor an export manifest carries: its audit row and that row's hash. */
+function manifestAnchor(path: string): SourcedAnchor {
+  let manifest: { auditRow?: unknown; auditHash?: unknown };
+  try {
+    manifest = JSON.parse(readFileSync(path, 'utf8')) as typeof manifest;
+  } catch (error) {
+    throw new UsageError(`--manifest ${path}: not a manifest omv wrote (${(error as Error).message})`);
+  }
+  const anchor = parseAnchor(`${String(manifest.auditRow)}:${String(manifest.auditHash)}`);
+  if (!anchor) throw new UsageError(`--manifest ${path}: it names no audit row and hash (made by an omv before anchors)`);
+  return { ...anchor, source: `the manifest ${path}` };
+}
+
 export async function auditCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      db: { type: 'string' },
+      anchor: { type: 'string', multiple: true, default: [] },
+      manifest: { type: 'string', multiple: true, default: [] },
+    },
+  });
   const [action, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  if (action !== 'verify' && action !== 'list') throw new UsageError(action === undefined ? 'say verify or list' : `no action "${action}"`);
+  if (action !== 'verify' && action !== 'list' && action !== 'anchor')
+    throw new UsageError(action === undefined ? 'say verify, anchor or list' : `no action "${action}"`);
+  if (action !== 'verify' && (values.anchor!.length > 0 || values.manifest!.length > 0))
+    throw new UsageError('--anchor and --manifest go with verify');
+  const anchors: SourcedAnchor[] = [
+    ...values.anchor!.map((text) => {
+      const anchor = parseAnchor(text);
+      if (!anchor) throw new UsageError(`--anchor takes N:HASH as omv audit anchor prints it, not "${text}"`);
+      return { ...anchor, source: `the anchor ${anchor.row}:${anchor.hash.slice(0, 12)}…` };
+    }),
+    ...values.manifest!.map(manifestAnchor),
+  ];
   const db = openDatabaseFor(values.db, { mustExist: true });
   try {
     if (action === 'list') {
@@ -22,9 +60,17 @@ export async function auditCommand(args: string[]): Promise<number> {
       }
       return 0;
     }
-    const verdict = verifyAudit(db);
+    if (action === 'anchor') {
+      const head = auditHead(db);
+      process.stdout.write(`${head.row}:${head.hash}\n`);
+      return 0;
+    }
+    const verdict = verifyAudit(db, anchors);
     if (verdict.intact) {
       process.stdout.write(`audit chain intact: ${verdict.rows} rows\n`);
+      if (anchors.length > 0) process.stdout.write(`anchors: ${anchors.length} held (${anchors.map((a) => a.source).join('; ')})\n`);
+      if (verdict.redacted)
+        process.stdout.write(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)\n`);
       return 0;
     }
     process.stdout.write(`audit chain broken at row ${verdict.badRow}: ${verdict.why} (${verdict.rows} rows before it verify)\n`);

@@ -2,21 +2,23 @@
 // receiving: SQLite's online backup copies pages in steps and starts over if a writer changes
 // what it already copied, so the copy is a moment's state, whole. The copy is then checked.
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
-import { openDatabaseFor, UsageError } from './common.js';
+import { recordAction } from '../store/audit.js';
+import { moderatorName, openDatabaseFor, UsageError } from './common.js';
 
 export const usage = `omv backup [--db FILE] BACKUP-FILE
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
-  copy. An existing BACKUP-FILE is never overwritten.`;
+  copy. An existing BACKUP-FILE is never overwritten. Recorded in the audit trail.`;
 
 export async function backupCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const [target, ...rest] = positionals;
   if (!target || rest.length > 0) throw new UsageError('name one file to write the backup to');
   if (existsSync(target)) throw new UsageError(`${target} exists already: name a new file`);
-  const db = openDatabaseFor(values.db, { mustExist: true, readOnly: true });
+  const db = openDatabaseFor(values.db, { mustExist: true });
   try {
     const started = performance.now();
     const progress = process.stderr.isTTY
@@ -31,6 +33,8 @@ export async function backupCommand(args: string[]): Promise<number> {
     const check = checkDatabase(copy, { quick: true });
     copy.close();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    // A copy of every chat log is data leaving the database: the trail says who made it, and where.
+    recordAction(db, 'backup', moderatorName(), { to: resolve(target), pages: totalPages, checked: check.ok });
     process.stdout.write(
       `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`,
     );

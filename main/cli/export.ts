@@ -1,11 +1,12 @@
 // omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
 import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { exportInWorker } from '../export/entryExport.js';
-import { writeExportManifest } from '../export/manifest.js';
+import { hashedOutput, recordExport, recordExportFailure, recordExportStart, writeExportManifest } from '../export/manifest.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 import { moderatorName, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
@@ -38,7 +39,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     },
   });
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError(`--format takes csv or jsonl, not "${values.format}"`);
-  const format = values.format;
+  const format: 'csv' | 'jsonl' = values.format;
   const stallTimeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
   // A search syntax error is a usage error, said before any work.
   const searched = values.query === undefined ? { filter: {}, errors: [] } : parseSearch(values.query);
@@ -55,35 +56,42 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   };
   const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
-  const out = values.out ? createWriteStream(values.out) : process.stdout;
+  const details = { format, query: values.query ?? null, filter, withReview: values['with-review'], moderator: moderatorName() };
+  const destination = values.out ?? '(standard output)';
+  // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
+  const started = recordExportStart(db, destination, details);
+  const file = values.out ? createWriteStream(values.out) : process.stdout;
+  const out = hashedOutput(file);
   const progress = process.stderr.isTTY
     ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`)
     : undefined;
-  const rows = await exportInWorker(db.name, filter, out, {
-    format,
-    neutraliseFormulas: !values.raw,
-    withReview: values['with-review'],
-    onProgress: progress,
-    stallTimeoutMs,
-  });
-  if (progress) process.stderr.write('\r\x1b[K');
-  if (out !== process.stdout) {
-    out.end();
-    await once(out, 'finish');
+  let written = 0;
+  let rows: number;
+  try {
+    rows = await exportInWorker(db.name, filter, out.stream, {
+      format,
+      neutraliseFormulas: !values.raw,
+      withReview: values['with-review'],
+      onProgress: (sofar) => progress?.((written = sofar)),
+      stallTimeoutMs,
+    });
+    out.stream.end();
+    await finished(out.stream);
+    if (file !== process.stdout) await finished(file); // the pipe ends the file once the stream ends
+  } catch (error) {
+    recordExportFailure(db, started, written, errorMessage(error), details.moderator);
+    throw error;
   }
+  if (progress) process.stderr.write('\r\x1b[K');
   process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
   if (values.out) {
-    const manifest = await writeExportManifest(db, values.out, {
-      format,
-      query: values.query ?? null,
-      filter,
-      withReview: values['with-review'],
-      rows,
-      moderator: moderatorName(),
-    });
+    const manifest = await writeExportManifest(db, values.out, { ...details, rows }, started);
     process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
   } else {
-    process.stderr.write('omv: no manifest for standard output (use --out FILE to get FILE.manifest.json)\n');
+    const recorded = recordExport(db, destination, out.sha256(), { ...details, rows }, started);
+    process.stderr.write(
+      `omv: no manifest for standard output (use --out FILE to get FILE.manifest.json); recorded as audit row ${recorded.auditRow} (sha256 ${recorded.sha256})\n`,
+    );
   }
   db.close();
   return 0;

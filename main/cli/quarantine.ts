@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
-import { openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 
 export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
   list   the kept payloads that could not be read, with the reason
@@ -47,7 +47,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'retry': {
-        const results = await retryQuarantined(db, id);
+        const results = await retryQuarantined(db, id, moderatorName());
         for (const r of results) {
           process.stdout.write(
             r.status === 'stored'

@@ -4,10 +4,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { Transform, type Writable } from 'node:stream';
 import { basename } from 'node:path';
 import type { EntryFilter } from '../../shared/api.js';
 import type { ExportManifest } from '../../shared/review.js';
-import { appendAudit } from '../store/audit.js';
+import { appendAudit, appendAuditRow } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { where, whereSql } from '../store/entryQuery.js';
 
@@ -24,6 +25,25 @@ async function sha256Of(path: string): Promise<string> {
   return hash.digest('hex');
 }
 
+/** A stream that hashes what passes through it on its way to `out`: the manifest names exactly the bytes written. */
+export function hashedOutput(out: Writable): { stream: Transform; sha256: () => string } {
+  const hash = createHash('sha256');
+  const stream = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  stream.pipe(out);
+  // A reader that went away (a cancelled download, a closed pipe) stops the export, not stalls it.
+  const gone = () => {
+    if (!stream.writableFinished) stream.destroy();
+  };
+  out.once('close', gone);
+  out.once('error', gone);
+  return { stream, sha256: () => hash.digest('hex') };
+}
+
 export interface ExportDetails {
   format: 'csv' | 'jsonl';
   query: string | null;
@@ -33,8 +53,31 @@ export interface ExportDetails {
   moderator: string;
 }
 
+/**
+ * Records that an export begins, before its first byte leaves: an export cut short (a download
+ * cancelled, a pipe closed) is in the trail too. Answers the audit row.
+ */
+export function recordExportStart(db: Db, destination: string, details: Omit<ExportDetails, 'rows'>): number {
+  return db
+    .transaction(() =>
+      appendAudit(db, 'export started', details.moderator, {
+        to: destination,
+        format: details.format,
+        query: details.query,
+        filter: details.filter,
+        withReview: details.withReview,
+      }),
+    )
+    .immediate();
+}
+
+/** Records an export that did not finish: how far it got and why. */
+export function recordExportFailure(db: Db, started: number, rows: number, error: string, moderator: string): number {
+  return db.transaction(() => appendAudit(db, 'export failed', moderator, { started, rows, error })).immediate();
+}
+
 /** Records an export (its file's name and SHA-256) in the audit trail; answers its manifest. */
-export function recordExport(db: Db, file: string, sha256: string, details: ExportDetails): ExportManifest {
+export function recordExport(db: Db, file: string, sha256: string, details: ExportDetails, started?: number): ExportManifest {
   const { clauses, params } = where(db, details.filter);
   const span = db
     .prepare<Record<string, unknown>, { first: number | null; last: number | null }>(
@@ -42,9 +85,18 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
     )
     .get(params)!;
   const iso = (ms: number | null) => (ms === null || details.rows === 0 ? null : new Date(ms).toISOString());
-  const auditRow = db.transaction(() =>
-    appendAudit(db, 'export', details.moderator, { file, query: details.query, filter: details.filter, rows: details.rows, sha256 }),
-  )();
+  const audit = db
+    .transaction(() =>
+      appendAuditRow(db, 'export', details.moderator, {
+        file,
+        query: details.query,
+        filter: details.filter,
+        rows: details.rows,
+        sha256,
+        ...(started === undefined ? {} : { started }),
+      }),
+    )
+    .immediate();
   return {
     file,
     format: details.format,
@@ -58,15 +110,16 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
     omvVersion: omvVersion(),
     moderator: details.moderator,
     exportedAt: new Date().toISOString(),
-    auditRow,
+    auditRow: audit.row,
+    auditHash: audit.hash,
   };
 }
 
 export const manifestJson = (manifest: ExportManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
 
 /** An export written to `path`: recorded, and its manifest written to `path`.manifest.json. */
-export async function writeExportManifest(db: Db, path: string, details: ExportDetails): Promise<ExportManifest> {
-  const manifest = recordExport(db, basename(path), await sha256Of(path), details);
+export async function writeExportManifest(db: Db, path: string, details: ExportDetails, started?: number): Promise<ExportManifest> {
+  const manifest = recordExport(db, basename(path), await sha256Of(path), details, started);
   await writeFile(`${path}.manifest.json`, manifestJson(manifest));
   return manifest;
 }

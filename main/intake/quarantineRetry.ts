@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { importFile } from './fileImport.js';
 import { parseDelivery, parsePayload } from '../parser/deliveryPayload.js';
+import { recordAction } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined, quarantineDelivery, releaseFromQuarantine, type DeliveryRow } from '../store/deliveries.js';
 
@@ -27,8 +28,8 @@ async function retryOne(db: Db, row: DeliveryRow): Promise<RetryResult> {
   return { id: row.id, status: 'stored', entries: counts.entries, newEntries: counts.newEntries };
 }
 
-/** Retries one quarantined delivery, or all of them. */
-export async function retryQuarantined(db: Db, id?: number): Promise<RetryResult[]> {
+/** Retries one quarantined delivery, or all of them; the trail records who retried what, and what came of it. */
+export async function retryQuarantined(db: Db, id: number | undefined, moderator: string): Promise<RetryResult[]> {
   const ids = id === undefined ? listQuarantined(db).map((row) => row.id) : [id];
   const results: RetryResult[] = [];
   for (const each of ids) {
@@ -36,5 +37,10 @@ export async function retryQuarantined(db: Db, id?: number): Promise<RetryResult
     if (!row || row.status !== 'quarantined') throw new Error(`delivery ${each} is not in quarantine`);
     results.push(await retryOne(db, row));
   }
+  if (results.length > 0)
+    recordAction(db, 'quarantine retry', moderator, {
+      stored: results.filter((r) => r.status === 'stored').map((r) => r.id),
+      quarantined: results.filter((r) => r.status === 'quarantined').map((r) => r.id),
+    });
   return results;
 }

@@ -61,12 +61,15 @@ export function saveSearch(db: Db, name: string, query: string, moderator: strin
   })();
 }
 
-/** Opened: its new matches are seen. Answers the query to run. */
-export function openSavedSearch(db: Db, id: number): string {
-  const row = db.prepare<[number], SavedRow>('SELECT * FROM saved_searches WHERE id = ?').get(id);
-  if (!row) throw new ReviewError(`no saved search ${id}`);
-  db.prepare('UPDATE saved_searches SET opened_at = ?, seen_entry_id = ? WHERE id = ?').run(Date.now(), newestEntryId(db), id);
-  return row.query;
+/** Opened: its new matches are seen (audited: who looked at what, when). Answers the query to run. */
+export function openSavedSearch(db: Db, id: number, moderator: string): string {
+  return db.transaction(() => {
+    const row = db.prepare<[number], SavedRow>('SELECT * FROM saved_searches WHERE id = ?').get(id);
+    if (!row) throw new ReviewError(`no saved search ${id}`);
+    db.prepare('UPDATE saved_searches SET opened_at = ?, seen_entry_id = ? WHERE id = ?').run(Date.now(), newestEntryId(db), id);
+    appendAudit(db, 'search opened', moderator, { name: row.name, query: row.query });
+    return row.query;
+  })();
 }
 
 export function deleteSavedSearch(db: Db, id: number, moderator: string): void {

@@ -107,8 +107,8 @@ export function checkExistingEntries(db: Db, moderator: string, termId?: number)
   })();
 }
 
-/** Matched entries, newest first, each once with the terms it matched; `markSeen` clears the alerts. */
-export function watchMatches(db: Db, { limit = 200, markSeen = false } = {}): WatchMatch[] {
+/** Matched entries, newest first, each once with the terms it matched; `markSeen` clears the alerts (audited, as `moderator`). */
+export function watchMatches(db: Db, { limit = 200, markSeen = false, moderator = '' } = {}): WatchMatch[] {
   const rows = db
     .prepare<[number], { term: string; entry_id: number; seen: number }>(
       `SELECT group_concat(w.term, ', ') AS term, m.entry_id, min(m.seen) AS seen
@@ -116,7 +116,13 @@ export function watchMatches(db: Db, { limit = 200, markSeen = false } = {}): Wa
        GROUP BY m.entry_id ORDER BY max(e.ts) DESC, m.entry_id DESC LIMIT ?`,
     )
     .all(limit);
-  if (markSeen) db.prepare('UPDATE watch_matches SET seen = 1 WHERE seen = 0').run();
+  if (markSeen)
+    db.transaction(() => {
+      const cleared = unseenMatchCount(db);
+      if (cleared === 0) return;
+      db.prepare('UPDATE watch_matches SET seen = 1 WHERE seen = 0').run();
+      appendAudit(db, 'alerts cleared', moderator, { alerts: cleared });
+    })();
   return rows.map((row) => ({ term: row.term, seen: row.seen === 1, entry: entryById(db, row.entry_id)! }));
 }
 

@@ -7,6 +7,7 @@ import * as review from './0040-review.js';
 import * as reviewData from './0050-review-data.js';
 import * as instantMessenger from './0060-instant-messenger.js';
 import * as indexEveryEntry from './0070-index-every-entry.js';
+import * as auditDigest from './0080-audit-digest.js';
 
 export interface Migration {
   version: number;
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   reviewData,
   instantMessenger,
   indexEveryEntry,
+  auditDigest,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
