@@ -13,7 +13,7 @@ import { checkDatabase } from '../main/store/check.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { addNote } from '../main/store/notes.js';
 import { setReportStatus } from '../main/store/reports.js';
-import { purgeBefore } from '../main/store/purge.js';
+import { purgeBefore } from '../main/retention/purge.js';
 import { markRoomReviewed } from '../main/store/roomReview.js';
 import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/savedSearches.js';
 import { createTag, listTags, setTagHold, tagFilter, tagTargets } from '../main/store/tags.js';
@@ -253,7 +253,7 @@ test('a hold on a user or a room keeps all their entries from a purge', async ()
   const gamesId = db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().get('games')!;
   tagTargets(db, 'case-7', 'user', [userId], 'mod-anna');
   tagTargets(db, 'case-7', 'room', [gamesId], 'mod-anna');
-  const result = purgeBefore(db, BASE + 100 * DAY, { moderator: 'mod-anna' });
+  const result = await purgeBefore(db, BASE + 100 * DAY, { moderator: 'mod-anna' });
   assert.deepEqual(
     db
       .prepare(

@@ -1,11 +1,14 @@
 // omv purge: retention — remove entries older than a date, keeping held entries and open reports.
 import { parseArgs } from 'node:util';
-import { purgeBefore } from '../store/purge.js';
+import { purgeBefore } from '../retention/purge.js';
 import { moderatorName, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv purge [--db FILE] --before DATE [--dry-run]
   remove entries older than DATE (epoch ms or ISO 8601, UTC), except those under a hold and those
-  quoted by reports still open or in review; --dry-run only counts; recorded in the audit trail`;
+  quoted by reports still open or in review; --dry-run only counts; recorded in the audit trail.
+  What is removed is forgotten: cut out of the raw payloads kept as proof (dropped when nothing of
+  one is left), out of the full-text index and the file's free pages, with its notes; payloads kept
+  in quarantine that arrived before DATE are dropped. Runs in short batches beside omv serve.`;
 
 export async function purgeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -18,13 +21,28 @@ export async function purgeCommand(args: string[]): Promise<number> {
   const before = parseTimeArgument('--before', values.before, 'start');
   const db = openDatabaseFor(values.db, { mustExist: true });
   try {
-    const result = purgeBefore(db, before, { dryRun: values['dry-run'], moderator: moderatorName() });
+    const progress = process.stderr.isTTY
+      ? (removed: number, planned: number) =>
+          process.stderr.write(`\r\x1b[Komv: purged ${removed.toLocaleString('en-US')} of ${planned.toLocaleString('en-US')}…`)
+      : undefined;
+    const result = await purgeBefore(db, before, { dryRun: values['dry-run'], moderator: moderatorName(), onProgress: progress });
+    if (progress) process.stderr.write('\r\x1b[K');
     const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
     process.stdout.write(
       values['dry-run']
         ? `would remove ${result.removed} entries older than ${new Date(before).toISOString()}; ${kept}\n`
         : `removed ${result.removed} entries older than ${new Date(before).toISOString()}; ${kept}${result.auditId ? ` (audit row ${result.auditId})` : ''}\n`,
     );
+    if (!values['dry-run'] && result.auditId !== null) {
+      process.stdout.write(
+        `forgotten: ${result.payloadsRewritten} payloads rewritten without them, ${result.payloadsDropped} dropped, ` +
+          `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)\n`,
+      );
+      if (!result.walTruncated)
+        process.stdout.write(
+          'omv: the write-ahead log is in use by a reader; it is cleared at the next checkpoint (or run omv purge again)\n',
+        );
+    }
     return 0;
   } finally {
     db.close();

@@ -11,6 +11,7 @@ export type RetryResult =
   { id: number; status: 'stored'; entries: number; newEntries: number } | { id: number; status: 'quarantined'; reason: string };
 
 async function retryOne(db: Db, row: DeliveryRow): Promise<RetryResult> {
+  if (row.payload === null && row.payload_note !== null) return { id: row.id, status: 'quarantined', reason: row.payload_note };
   if (row.payload === null) {
     // A large imported file: its bytes were never copied into the database.
     if (!row.file_path || !existsSync(row.file_path))

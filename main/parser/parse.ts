@@ -22,6 +22,12 @@ export interface ParseInfo {
   repairs: string[];
 }
 
+/** For a reader that needs more than the events: the text as the parser read it, and where each entry lies in it. */
+export interface ParseWatch {
+  onText?: (text: string) => void;
+  onEntrySpan?: (openedAt: number, closedAt: number) => void;
+}
+
 /** How much decoded text to look at before deciding about magic quotes. */
 const SNIFF_CHARS = 4096;
 /** Characters XML 1.0 does not allow anywhere (C0 controls but tab, LF and CR; U+FFFE, U+FFFF). */
@@ -42,9 +48,10 @@ class Pipeline {
     readonly encoding: string,
     strict: boolean,
     emit: (event: PayloadEvent) => void,
+    private readonly watch: ParseWatch = {},
   ) {
     this.decoder = encoding === UTF8_LENIENT ? new TextDecoder('utf-8') : new TextDecoder(encoding, { fatal: strict });
-    this.parser = new PayloadParser(emit);
+    this.parser = new PayloadParser(emit, watch.onEntrySpan);
   }
 
   push(bytes: Uint8Array): void {
@@ -90,7 +97,9 @@ class Pipeline {
       this.controlCharacters += 1;
       return '\uFFFD';
     });
-    this.parser.write(this.unslasher ? this.unslasher.push(clean) : clean);
+    const fed = this.unslasher ? this.unslasher.push(clean) : clean;
+    this.watch.onText?.(fed);
+    this.parser.write(fed);
   }
 }
 
@@ -103,11 +112,15 @@ function encodingForInvalidUtf8(fallback: string, evidence: Utf8Evidence): strin
  * Parses a whole payload held in memory, into `events` (a caller that passes its own array keeps
  * the events before a fault). Throws PayloadError on a malformed document.
  */
-export function parseBytes(bytes: Uint8Array, events: PayloadEvent[] = []): { events: PayloadEvent[]; info: ParseInfo } {
+export function parseBytes(
+  bytes: Uint8Array,
+  events: PayloadEvent[] = [],
+  watch: ParseWatch = {},
+): { events: PayloadEvent[]; info: ParseInfo } {
   const candidates = encodingCandidates(bytes);
   const encoding =
     candidates.length > 1 && !isUtf8(bytes) ? encodingForInvalidUtf8(candidates[1]!, new Utf8Evidence().push(bytes).end()) : candidates[0]!;
-  const pipeline = new Pipeline(encoding, false, (event) => events.push(event));
+  const pipeline = new Pipeline(encoding, false, (event) => events.push(event), watch);
   pipeline.push(bytes);
   pipeline.end();
   return { events, info: pipeline.info(bytes) };

@@ -104,10 +104,24 @@ export class PayloadParser {
     reason: null,
   };
 
-  constructor(private readonly emit: (event: PayloadEvent) => void) {
+  /** Where in the text fed the open tag of the entry being read started (saxes' position just after its name). */
+  private entryOpenedAt = 0;
+
+  constructor(
+    private readonly emit: (event: PayloadEvent) => void,
+    /**
+     * Told, after each entry event, where the entry's element lies in the text fed: `openedAt` is
+     * just past `<entry` and its delimiter, `closedAt` just past its end tag (a purge cuts there).
+     */
+    private readonly onEntrySpan?: (openedAt: number, closedAt: number) => void,
+  ) {
     this.sax.on('error', (error) => {
       throw new PayloadError(this.sax.line, this.sax.column + 1, error.message.replace(/^\d+:\d+: /, '').replace(/\.$/, ''));
     });
+    if (onEntrySpan)
+      this.sax.on('opentagstart', (tag) => {
+        if (tag.name === 'entry') this.entryOpenedAt = this.sax.position;
+      });
     this.sax.on('opentag', (tag) => this.openElement(tag));
     this.sax.on('closetag', (tag) => this.closeElement(tag.name));
     this.sax.on('text', (text) => this.text(text, false));
@@ -246,6 +260,7 @@ export class PayloadParser {
         content: draft.fields.get('content') ?? null,
       },
     });
+    this.onEntrySpan?.(this.entryOpenedAt, this.sax.position);
   }
 
   private finishConnection(): void {

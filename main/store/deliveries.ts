@@ -47,6 +47,11 @@ export interface DeliveryRow {
   /** What had to be repaired to read it, a line each (see ParseInfo.repairs). */
   repairs: string | null;
   kind: string | null;
+  /** The span of entry times in the payload (null: none, or stored before omv kept it). */
+  first_ts: number | null;
+  last_ts: number | null;
+  /** What a purge did to the payload, if anything. */
+  payload_note: string | null;
   entry_count: number;
   new_entries: number;
   duplicates: number;
@@ -124,7 +129,8 @@ export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter
   writer.flush();
   prepareCached(
     db,
-    `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?), repairs = ?
+    `UPDATE deliveries SET status = 'stored', error = NULL, kind = ?, entry_count = ?, new_entries = ?, call_id = coalesce(call_id, ?), repairs = ?,
+       first_ts = ?, last_ts = ?
      WHERE id = ?`,
   ).run(
     writer.root,
@@ -132,6 +138,8 @@ export function finishDelivery(db: Db, deliveryId: number, writer: PayloadWriter
     writer.counts.newEntries,
     writer.callId,
     repairs.length ? repairs.join('\n') : null,
+    writer.span?.first ?? null,
+    writer.span?.last ?? null,
     deliveryId,
   );
 }

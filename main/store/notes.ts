@@ -2,7 +2,7 @@
 import type { Note, ReviewTarget } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
-import { ReviewError } from './tags.js';
+import { assertTargetsExist, ReviewError } from './tags.js';
 
 interface NoteRow {
   id: number;
@@ -27,6 +27,7 @@ export function addNote(db: Db, target: ReviewTarget, targetId: number, text: st
   if (body === '') throw new ReviewError('a note needs some text');
   if (body.length > 10_000) throw new ReviewError('a note is at most 10,000 characters');
   return db.transaction(() => {
+    assertTargetsExist(db, target, [targetId]);
     const at = Date.now();
     const id = Number(
       db

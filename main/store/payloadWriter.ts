@@ -4,6 +4,7 @@
 import type { AbuseReport, ChatEntry, PayloadEvent, PayloadKind } from '../../shared/payload.js';
 import { assertNever } from '../../shared/assertNever.js';
 import { HOUR_MS } from '../../shared/instant.js';
+import { entryKey } from '../../shared/entryKey.js';
 import { perConnection, type Db } from './db.js';
 
 export interface DeliveryContext {
@@ -26,33 +27,6 @@ export interface WriteCounts {
   rosterRooms: number;
   /** Connections of an instant messenger's connection list. */
   connections: number;
-}
-
-/**
- * Part of an entry's identity: a 53-bit hash (cyrb53) of its type, user and content. With its
- * room and timestamp — the other columns of the unique index — two deliveries of the same message
- * share it; two different entries would have to collide within the same room and millisecond.
- * Cheap (no crypto, no allocation) and small in the index.
- */
-export function entryKey(entry: ChatEntry): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  const mix = (code: number) => {
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
-  };
-  const add = (text: string | null) => {
-    if (text === null) return mix(1);
-    mix(2);
-    for (let i = 0; i < text.length; i++) mix(text.charCodeAt(i));
-    mix(0);
-  };
-  add(entry.type);
-  add(entry.userId);
-  add(entry.content);
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 function prepareStatements(db: Db) {
@@ -117,6 +91,8 @@ export class PayloadWriter {
   readonly counts: WriteCounts = { entries: 0, newEntries: 0, rooms: 0, abuseReports: 0, rosterRooms: 0, connections: 0 };
   root: PayloadKind | null = null;
   callId: string | null = null;
+  /** The earliest and latest entry time in the payload (new entries or not): what a purge can reach in it. */
+  span: { first: number; last: number } | null = null;
   private readonly sql: Statements;
   private readonly roomIds = new Map<string, number>();
   private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
@@ -183,6 +159,9 @@ export class PayloadWriter {
 
   private writeEntry(entry: ChatEntry): void {
     const key = entryKey(entry);
+    this.span = this.span
+      ? { first: Math.min(this.span.first, entry.timestamp), last: Math.max(this.span.last, entry.timestamp) }
+      : { first: entry.timestamp, last: entry.timestamp };
     const roomId = this.roomId(entry.room);
     const inserted = this.sql.entry.run(
       roomId,

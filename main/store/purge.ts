@@ -1,19 +1,28 @@
-// Retention: removes entries older than a date, except what must stay — entries under a hold
-// (a tag that is a hold, on the entry, its user or its room) and the reported messages of reports
-// still open or in review. The full-text index, the rooms' counts and last activity and the hourly
-// activity stay consistent with what remains; the purge is recorded in the audit trail.
+// Retention, the store's part: removes entries older than a date, except what must stay — entries
+// under a hold (a tag that is a hold, on the entry, its user or its room) and the reported messages
+// of reports still open or in review. The full-text index, the rooms' counts and last activity and
+// the hourly activity stay consistent with what remains.
+//
+// A purge forgets: FTS5's secure-delete (migration 0070) takes the removed terms out of the index's
+// segments, `secure_delete` overwrites freed database pages, the notes on removed entries go and
+// the audit rows that quoted them keep the fact without the text, quarantined payloads older than
+// the date are dropped, and the WAL is checkpointed and truncated at the end. The raw payloads of
+// deliveries are rewritten by main/retention (it needs the parser); this module tells it which.
+//
+// Entries go in batches, each its own short IMMEDIATE transaction, so a receiver writing beside
+// the purge waits milliseconds, not the whole purge, and never meets a stale snapshot.
 import { HOUR_MS } from '../../shared/instant.js';
-import { appendAudit } from './audit.js';
+import { appendAudit, redactAuditDetails } from './audit.js';
 import type { Db } from './db.js';
+import type { DeliveryRow } from './deliveries.js';
 
-export interface PurgeResult {
+export interface PurgeCounts {
   /** Entries removed (with dryRun: that would be). */
   removed: number;
   /** Older entries kept because a hold covers them. */
   held: number;
   /** Older entries kept because a report still open or in review quotes them. */
   reported: number;
-  auditId: number | null;
 }
 
 const HELD = `(
@@ -23,47 +32,187 @@ const HELD = `(
 const REPORTED = `e.id IN (SELECT l.entry_id FROM abuse_report_entries l JOIN abuse_reports a ON a.id = l.report_id
   WHERE a.status IN ('open', 'in review'))`;
 
-export function purgeBefore(db: Db, before: number, options: { dryRun?: boolean; moderator: string }): PurgeResult {
-  return db.transaction((): PurgeResult => {
+/**
+ * What a purge before `before` would remove, and keep; the entries to remove are listed in
+ * temp.purge_ids (this connection's own) for purgeBatch.
+ */
+export function planPurge(db: Db, before: number): PurgeCounts {
+  return db.transaction((): PurgeCounts => {
     const count = (sql: string) =>
       db.prepare<[number], number>(`SELECT count(*) FROM entries e WHERE e.ts < ? AND ${sql}`).pluck().get(before)!;
     const held = count(HELD);
     const reported = count(`${REPORTED} AND NOT ${HELD}`);
-    db.exec('CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY); DELETE FROM temp.purge_ids;');
+    db.exec(`
+      CREATE TEMP TABLE IF NOT EXISTS purge_ids (id INTEGER PRIMARY KEY);
+      CREATE TEMP TABLE IF NOT EXISTS purge_batch (id INTEGER PRIMARY KEY);
+      DELETE FROM temp.purge_ids;`);
     db.prepare(`INSERT INTO temp.purge_ids SELECT e.id FROM entries e WHERE e.ts < ? AND NOT ${HELD} AND NOT ${REPORTED}`).run(before);
     const removed = db.prepare<[], number>('SELECT count(*) FROM temp.purge_ids').pluck().get()!;
-    if (options.dryRun || removed === 0) {
-      db.exec('DELETE FROM temp.purge_ids');
-      return { removed, held, reported, auditId: null };
-    }
-    const ids = 'SELECT id FROM temp.purge_ids';
-    // The external-content index forgets an entry only when told its content.
-    db.exec(`INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids})`);
-    db.exec(`DELETE FROM tag_links WHERE target = 'entry' AND target_id IN (${ids})`);
-    db.exec(`DELETE FROM notes WHERE target = 'entry' AND target_id IN (${ids})`);
-    db.exec(`DELETE FROM watch_matches WHERE entry_id IN (${ids})`);
-    db.exec(`DELETE FROM abuse_report_entries WHERE entry_id IN (${ids})`);
-    // The kept counters: per room, and per room and hour.
-    const byHour = db
-      .prepare<[], { room_id: number; hour: number; n: number }>(
-        `SELECT room_id, (ts - (((ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})) / ${HOUR_MS} AS hour, count(*) AS n
-         FROM entries WHERE id IN (${ids}) GROUP BY room_id, hour`,
-      )
-      .all();
-    const activity = db.prepare('UPDATE activity SET entries = entries - ? WHERE room_id = ? AND hour = ?');
-    const rooms = new Map<number, number>();
-    for (const { room_id, hour, n } of byHour) {
-      activity.run(n, room_id, hour);
-      rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
-    }
-    db.exec('DELETE FROM activity WHERE entries <= 0');
-    db.exec(`DELETE FROM entries WHERE id IN (${ids})`);
-    const room = db.prepare(
-      'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
-    );
-    for (const [roomId, n] of rooms) room.run(n, roomId);
-    db.exec('DELETE FROM temp.purge_ids');
-    const auditId = appendAudit(db, 'purge', options.moderator, { before: new Date(before).toISOString(), removed, held, reported });
-    return { removed, held, reported, auditId };
+    return { removed, held, reported };
   })();
+}
+
+export interface BatchResult {
+  removed: number;
+  /** Entries planned for removal that a hold or an open report took since the plan: kept. */
+  keptSincePlan: number;
+  /** Notes removed with their entries, and the audit rows whose text went with them. */
+  notes: number;
+  redactedAuditRows: number;
+  /** None left to do. */
+  done: boolean;
+}
+
+/** Removes the next `size` planned entries, in one short transaction. */
+export function purgeBatch(db: Db, size: number): BatchResult {
+  return db
+    .transaction((): BatchResult => {
+      db.exec('DELETE FROM temp.purge_batch');
+      db.prepare('INSERT INTO temp.purge_batch SELECT id FROM temp.purge_ids ORDER BY id LIMIT ?').run(size);
+      db.exec('DELETE FROM temp.purge_ids WHERE id IN (SELECT id FROM temp.purge_batch)');
+      // A hold set or a report filed since the plan keeps its entries.
+      const keptSincePlan = db
+        .prepare(
+          `DELETE FROM temp.purge_batch WHERE id IN (SELECT e.id FROM entries e WHERE e.id IN temp.purge_batch AND (${HELD} OR ${REPORTED}))`,
+        )
+        .run().changes;
+      const ids = 'SELECT id FROM temp.purge_batch';
+      // The external-content index forgets an entry only when told its content (secure-delete
+      // then removes its terms from the segments that hold them).
+      db.exec(`INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids})`);
+      db.exec(`DELETE FROM tag_links WHERE target = 'entry' AND target_id IN (${ids})`);
+      const noteIds = db
+        .prepare<[], number>(`DELETE FROM notes WHERE target = 'entry' AND target_id IN (${ids}) RETURNING id`)
+        .pluck()
+        .all();
+      let redactedAuditRows = 0;
+      if (noteIds.length > 0) {
+        const rows = db
+          .prepare<[string], { id: number; details: string }>(
+            `SELECT id, details FROM audit_log WHERE action = 'note' AND json_extract(details, '$.note') IN (SELECT value FROM json_each(?))`,
+          )
+          .all(JSON.stringify(noteIds));
+        for (const row of rows) {
+          const { target, id, note } = JSON.parse(row.details) as Record<string, unknown>;
+          if (redactAuditDetails(db, row.id, { target, id, note, text: 'removed by a purge' })) redactedAuditRows += 1;
+        }
+      }
+      db.exec(`DELETE FROM watch_matches WHERE entry_id IN (${ids})`);
+      db.exec(`DELETE FROM abuse_report_entries WHERE entry_id IN (${ids})`);
+      // The kept counters: per room, and per room and hour.
+      const byHour = db
+        .prepare<[], { room_id: number; hour: number; n: number }>(
+          `SELECT room_id, (ts - (((ts % ${HOUR_MS}) + ${HOUR_MS}) % ${HOUR_MS})) / ${HOUR_MS} AS hour, count(*) AS n
+           FROM entries WHERE id IN (${ids}) GROUP BY room_id, hour`,
+        )
+        .all();
+      const activity = db.prepare('UPDATE activity SET entries = entries - ? WHERE room_id = ? AND hour = ?');
+      const rooms = new Map<number, number>();
+      for (const { room_id, hour, n } of byHour) {
+        activity.run(n, room_id, hour);
+        rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
+      }
+      db.exec('DELETE FROM activity WHERE entries <= 0');
+      const removed = db.prepare(`DELETE FROM entries WHERE id IN (${ids})`).run().changes;
+      const room = db.prepare(
+        'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
+      );
+      for (const [roomId, n] of rooms) room.run(n, roomId);
+      const left = db.prepare<[], number>('SELECT count(*) FROM temp.purge_ids').pluck().get()!;
+      return { removed, keptSincePlan, notes: noteIds.length, redactedAuditRows, done: left === 0 };
+    })
+    .immediate();
+}
+
+/** Deliveries whose raw payload can hold an entry from before `before`: their span reaches it, or is not known. */
+export function payloadsReaching(db: Db, before: number): Array<Pick<DeliveryRow, 'id' | 'domain_id' | 'payload'>> {
+  return db
+    .prepare<[number], Pick<DeliveryRow, 'id' | 'domain_id' | 'payload'>>(
+      `SELECT id, domain_id, payload FROM deliveries
+       WHERE status = 'stored' AND payload IS NOT NULL AND length(payload) > 0 AND (first_ts IS NULL OR first_ts < ?) ORDER BY id`,
+    )
+    .all(before);
+}
+
+/** Whether an entry with this identity is still stored (a payload's entry that is not was purged). */
+export function entryStillStored(db: Db, domainId: string, room: string, ts: number, dedupKey: number): boolean {
+  return (
+    db
+      .prepare(
+        'SELECT 1 FROM entries e JOIN rooms r ON r.id = e.room_id WHERE r.domain_id = ? AND r.name = ? AND e.ts = ? AND e.dedup_key = ?',
+      )
+      .get(domainId, room, ts, dedupKey) !== undefined
+  );
+}
+
+/**
+ * Replaces a delivery's raw payload after a purge: with the payload less the purged messages
+ * (`payload`), or with nothing (null: nothing of it is left), noting what was done. The original's
+ * SHA-256 stays in sha256: a retry of the same bytes is still known as one.
+ */
+export function replacePayload(
+  db: Db,
+  id: number,
+  payload: Uint8Array | null,
+  note: string,
+  span: { first: number; last: number } | null,
+): void {
+  db.prepare('UPDATE deliveries SET payload = ?, payload_note = ?, first_ts = ?, last_ts = ? WHERE id = ?').run(
+    payload,
+    note,
+    span?.first ?? null,
+    span?.last ?? null,
+    id,
+  );
+}
+
+/** Records the span of a payload a purge read and left as it was, so the next purge need not read it again. */
+export function recordPayloadSpan(db: Db, id: number, span: { first: number; last: number } | null): void {
+  db.prepare('UPDATE deliveries SET first_ts = ?, last_ts = ? WHERE id = ?').run(span?.first ?? null, span?.last ?? null, id);
+}
+
+/** Drops the raw payloads of deliveries kept in quarantine that arrived before `before`; answers how many. */
+export function dropQuarantinedPayloads(db: Db, before: number, note: string): number {
+  return db
+    .prepare(
+      `UPDATE deliveries SET payload = NULL, payload_note = ? WHERE status = 'quarantined' AND received_at < ? AND payload IS NOT NULL`,
+    )
+    .run(note, before).changes;
+}
+
+export interface PurgeRecord extends PurgeCounts {
+  before: number;
+  payloadsRewritten: number;
+  payloadsDropped: number;
+  quarantineDropped: number;
+  notes: number;
+  redactedAuditRows: number;
+}
+
+/** The purge's row in the audit trail: what it removed, never the text. */
+export function recordPurge(db: Db, record: PurgeRecord, moderator: string): number {
+  return db
+    .transaction(() =>
+      appendAudit(db, 'purge', moderator, {
+        before: new Date(record.before).toISOString(),
+        removed: record.removed,
+        held: record.held,
+        reported: record.reported,
+        payloadsRewritten: record.payloadsRewritten,
+        payloadsDropped: record.payloadsDropped,
+        quarantineDropped: record.quarantineDropped,
+        notes: record.notes,
+        redactedAuditRows: record.redactedAuditRows,
+      }),
+    )
+    .immediate();
+}
+
+/**
+ * Writes the WAL's pages into the database and cuts the WAL to nothing: old page images (with
+ * text since removed) do not linger in it. Answers false when readers kept it from finishing.
+ */
+export function truncateWal(db: Db): boolean {
+  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+  return result?.busy === 0;
 }

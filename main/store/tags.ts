@@ -20,13 +20,29 @@ interface TagRow {
   uses: number;
 }
 
+/**
+ * How many tags a desk keeps: a vocabulary moderators choose from, sent whole to every desk. A
+ * flood of them (a script, a mistake) would make every desk load megabytes and every tag editor
+ * unusable; past this a new tag is refused with why.
+ */
+export const MAX_TAGS = 1000;
+
+const toTag = (row: TagRow): Tag => ({
+  id: row.id,
+  name: row.name,
+  colour: row.colour,
+  hold: row.hold === 1,
+  builtin: row.builtin === 1,
+  uses: row.uses,
+});
+
 export function listTags(db: Db): Tag[] {
   return db
     .prepare<[], TagRow>(
       'SELECT t.*, (SELECT count(*) FROM tag_links l WHERE l.tag_id = t.id) AS uses FROM tags t ORDER BY t.builtin DESC, t.name',
     )
     .all()
-    .map((row) => ({ id: row.id, name: row.name, colour: row.colour, hold: row.hold === 1, builtin: row.builtin === 1, uses: row.uses }));
+    .map(toTag);
 }
 
 function tagId(db: Db, name: string): number {
@@ -41,9 +57,14 @@ export function createTag(db: Db, tag: { name: string; colour: string; hold?: bo
   if (!COLOUR.test(tag.colour)) throw new ReviewError(`a tag colour is #rrggbb, not "${tag.colour}"`);
   return db.transaction(() => {
     if (db.prepare('SELECT 1 FROM tags WHERE name = ?').get(name)) throw new ReviewError(`there is a tag "${name}" already`);
-    db.prepare('INSERT INTO tags (name, colour, hold, created_at) VALUES (?, ?, ?, ?)').run(name, tag.colour, tag.hold ? 1 : 0, Date.now());
+    if (db.prepare<[], number>('SELECT count(*) FROM tags').pluck().get()! >= MAX_TAGS)
+      throw new ReviewError(`a desk keeps at most ${MAX_TAGS.toLocaleString('en-US')} tags: use one of those there are`);
+    const id = db
+      .prepare('INSERT INTO tags (name, colour, hold, created_at) VALUES (?, ?, ?, ?)')
+      .run(name, tag.colour, tag.hold ? 1 : 0, Date.now()).lastInsertRowid;
     appendAudit(db, 'tag created', moderator, { tag: name, colour: tag.colour, hold: tag.hold === true });
-    return listTags(db).find((t) => t.name === name)!;
+    // The new tag alone: listing every tag for each one made (30,000 of them took minutes) is the caller's choice.
+    return toTag(db.prepare<[number | bigint], TagRow>('SELECT t.*, 0 AS uses FROM tags t WHERE id = ?').get(id)!);
   })();
 }
 
@@ -55,10 +76,28 @@ export function setTagHold(db: Db, name: string, hold: boolean, moderator: strin
   })();
 }
 
+const TARGET_TABLES: Readonly<Record<ReviewTarget, string>> = { entry: 'entries', user: 'users', room: 'rooms' };
+
+/**
+ * Refuses ids that name nothing: a tag or note on an id not (yet) stored would stick to whatever
+ * later gets that id — a hold on entries that do not exist would keep the wrong messages.
+ */
+export function assertTargetsExist(db: Db, target: ReviewTarget, ids: readonly number[]): void {
+  if (ids.length === 0) return;
+  const missing = db
+    .prepare<[string], number>(
+      `SELECT value FROM json_each(?) WHERE value NOT IN (SELECT id FROM ${TARGET_TABLES[target]}) ORDER BY value LIMIT 10`,
+    )
+    .pluck()
+    .all(JSON.stringify(ids));
+  if (missing.length > 0) throw new ReviewError(`there is no ${target} ${missing.join(', ')}: nothing was changed`);
+}
+
 /** Puts a tag on (or, with `remove`, takes it off) the given entries, users or rooms. Answers how many changed. */
 export function tagTargets(db: Db, name: string, target: ReviewTarget, ids: number[], moderator: string, remove = false): number {
   return db.transaction(() => {
     const id = tagId(db, name);
+    if (!remove) assertTargetsExist(db, target, ids);
     const at = Date.now();
     const statement = remove
       ? db.prepare('DELETE FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')

@@ -8,6 +8,7 @@ import * as reviewData from './0050-review-data.js';
 import * as instantMessenger from './0060-instant-messenger.js';
 import * as indexEveryEntry from './0070-index-every-entry.js';
 import * as auditDigest from './0080-audit-digest.js';
+import * as purgeProof from './0090-purge-proof.js';
 
 export interface Migration {
   version: number;
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   instantMessenger,
   indexEveryEntry,
   auditDigest,
+  purgeProof,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

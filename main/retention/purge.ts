@@ -1,0 +1,104 @@
+// omv purge, whole: the store removes the entries (in short batches, so a receiver beside it keeps
+// answering), then the raw payloads that held them are rewritten without them (or dropped when
+// nothing of them is left), quarantined payloads older than the date are dropped, the trail
+// records what was removed (never the text), and the WAL is truncated. What is left has no trace
+// of what was purged: not in the entries, the index, the payloads, the notes, the trail's text or
+// the file's free pages.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cutPurgedEntries } from '../parser/entryCut.js';
+import type { Db } from '../store/db.js';
+import {
+  dropQuarantinedPayloads,
+  entryStillStored,
+  payloadsReaching,
+  planPurge,
+  purgeBatch,
+  recordPayloadSpan,
+  recordPurge,
+  replacePayload,
+  truncateWal,
+  type PurgeCounts,
+  type PurgeRecord,
+} from '../store/purge.js';
+
+export interface PurgeOptions {
+  moderator: string;
+  dryRun?: boolean;
+  /** Entries per transaction. */
+  batchSize?: number;
+  /** Told after each batch: how many removed so far, of how many planned. */
+  onProgress?: (removed: number, planned: number) => void;
+}
+
+export interface PurgeResult extends PurgeRecord {
+  auditId: number | null;
+  /** False when readers kept the WAL from being truncated: it is cut at the next checkpoint. */
+  walTruncated: boolean;
+}
+
+/** Between batches: long enough for a writer waiting on the lock to take it. */
+const BREATHER_MS = 2;
+
+export async function purgeBefore(db: Db, before: number, options: PurgeOptions): Promise<PurgeResult> {
+  const planned: PurgeCounts = planPurge(db, before);
+  const empty = { payloadsRewritten: 0, payloadsDropped: 0, quarantineDropped: 0, notes: 0, redactedAuditRows: 0 };
+  if (options.dryRun) return { ...planned, ...empty, before, auditId: null, walTruncated: false };
+
+  // Pages freed from here on are overwritten, not left for `strings` to find.
+  const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
+  db.pragma('secure_delete = ON');
+  try {
+    const record: PurgeRecord = { ...planned, ...empty, removed: 0, before };
+    for (let done = planned.removed === 0; !done;) {
+      const batch = purgeBatch(db, options.batchSize ?? 2000);
+      record.removed += batch.removed;
+      record.held += batch.keptSincePlan;
+      record.notes += batch.notes;
+      record.redactedAuditRows += batch.redactedAuditRows;
+      done = batch.done;
+      options.onProgress?.(record.removed, planned.removed);
+      if (!done) await sleep(BREATHER_MS);
+    }
+    Object.assign(record, await forgetPayloads(db, before));
+    record.quarantineDropped = db
+      .transaction(() =>
+        dropQuarantinedPayloads(db, before, `payload dropped by a purge of what arrived before ${new Date(before).toISOString()}`),
+      )
+      .immediate();
+    if (record.removed === 0 && record.quarantineDropped === 0) return { ...record, auditId: null, walTruncated: false };
+    const auditId = recordPurge(db, record, options.moderator);
+    return { ...record, auditId, walTruncated: truncateWal(db) };
+  } finally {
+    db.pragma(`secure_delete = ${secureDelete}`);
+  }
+}
+
+/** Rewrites the raw payloads that held purged entries: without them, or drops them when nothing is left. */
+async function forgetPayloads(db: Db, before: number): Promise<Pick<PurgeRecord, 'payloadsRewritten' | 'payloadsDropped'>> {
+  let payloadsRewritten = 0;
+  let payloadsDropped = 0;
+  const when = new Date().toISOString();
+  for (const delivery of payloadsReaching(db, before)) {
+    const cut = cutPurgedEntries(
+      delivery.payload!,
+      (entry, key) => entry.timestamp >= before || entryStillStored(db, delivery.domain_id, entry.room, entry.timestamp, key),
+    );
+    db.transaction(() => {
+      if (cut.kind === 'unchanged') return recordPayloadSpan(db, delivery.id, cut.span);
+      if (cut.kind === 'rewritten') {
+        payloadsRewritten += 1;
+        return replacePayload(
+          db,
+          delivery.id,
+          cut.payload,
+          `rewritten by a purge on ${when}: ${cut.removed} purged ${cut.removed === 1 ? 'entry' : 'entries'} cut out (the rest as read, in UTF-8); sha256 is the original's`,
+          cut.span,
+        );
+      }
+      payloadsDropped += 1;
+      replacePayload(db, delivery.id, null, `dropped by a purge on ${when}: ${cut.reason}; sha256 is the original's`, null);
+    }).immediate();
+    await sleep(0);
+  }
+  return { payloadsRewritten, payloadsDropped };
+}
