@@ -223,7 +223,10 @@ test('omv purge removes what is older than the date, keeps held entries and open
   reopened.close();
 
   const purged = await omv(['purge', '--db', path, '--before', new Date(before).toISOString()]);
-  assert.match(purged.stdout, /^removed 4 entries older than .*; kept 1 under a hold, 1 quoted by open reports \(audit row \d+\)\n$/);
+  assert.match(
+    purged.stdout,
+    /^removed 4 entries older than .*; kept 1 under a hold, 1 quoted by open reports \(audit row \d+\)\nforgotten: /,
+  );
   const after = openDatabase(path);
   assert.deepEqual(after.prepare('SELECT content FROM entries ORDER BY ts').pluck().all(), [
     'this is my message',

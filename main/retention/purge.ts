@@ -36,8 +36,14 @@ export interface PurgeResult extends PurgeRecord {
   walTruncated: boolean;
 }
 
-/** Between batches: long enough for a writer waiting on the lock to take it. */
-const BREATHER_MS = 2;
+/**
+ * Between batches, the write lock is left free this long: longer than SQLite's busy handler sleeps
+ * between its tries (at most 100 ms), so a receiver waiting for the lock gets it instead of
+ * meeting the next batch every time it looks.
+ */
+const BREATHER_MS = 110;
+/** How long one batch's transaction should hold the lock: the batch size follows from it. */
+const BATCH_TARGET_MS = 50;
 
 export async function purgeBefore(db: Db, before: number, options: PurgeOptions): Promise<PurgeResult> {
   const planned: PurgeCounts = planPurge(db, before);
@@ -49,8 +55,13 @@ export async function purgeBefore(db: Db, before: number, options: PurgeOptions)
   db.pragma('secure_delete = ON');
   try {
     const record: PurgeRecord = { ...planned, ...empty, removed: 0, before };
+    let size = options.batchSize ?? 500;
     for (let done = planned.removed === 0; !done;) {
-      const batch = purgeBatch(db, options.batchSize ?? 2000);
+      const started = performance.now();
+      const batch = purgeBatch(db, size);
+      // Sized by how long it held the lock, so a slow machine holds it no longer than a fast one.
+      const took = performance.now() - started;
+      if (options.batchSize === undefined) size = Math.max(50, Math.min(20_000, Math.round((size * BATCH_TARGET_MS) / Math.max(1, took))));
       record.removed += batch.removed;
       record.held += batch.keptSincePlan;
       record.notes += batch.notes;
@@ -67,7 +78,7 @@ export async function purgeBefore(db: Db, before: number, options: PurgeOptions)
       .immediate();
     if (record.removed === 0 && record.quarantineDropped === 0) return { ...record, auditId: null, walTruncated: false };
     const auditId = recordPurge(db, record, options.moderator);
-    return { ...record, auditId, walTruncated: truncateWal(db) };
+    return { ...record, auditId, walTruncated: await truncateWal(db) };
   } finally {
     db.pragma(`secure_delete = ${secureDelete}`);
   }
@@ -78,6 +89,7 @@ async function forgetPayloads(db: Db, before: number): Promise<Pick<PurgeRecord,
   let payloadsRewritten = 0;
   let payloadsDropped = 0;
   const when = new Date().toISOString();
+  let slice = performance.now();
   for (const delivery of payloadsReaching(db, before)) {
     const cut = cutPurgedEntries(
       delivery.payload!,
@@ -98,7 +110,10 @@ async function forgetPayloads(db: Db, before: number): Promise<Pick<PurgeRecord,
       payloadsDropped += 1;
       replacePayload(db, delivery.id, null, `dropped by a purge on ${when}: ${cut.reason}; sha256 is the original's`, null);
     }).immediate();
-    await sleep(0);
+    if (performance.now() - slice > BATCH_TARGET_MS) {
+      await sleep(BREATHER_MS);
+      slice = performance.now();
+    }
   }
   return { payloadsRewritten, payloadsDropped };
 }

@@ -210,9 +210,22 @@ export function recordPurge(db: Db, record: PurgeRecord, moderator: string): num
 
 /**
  * Writes the WAL's pages into the database and cuts the WAL to nothing: old page images (with
- * text since removed) do not linger in it. Answers false when readers kept it from finishing.
+ * text since removed) do not linger in it. A truncating checkpoint holds off writers while it waits
+ * for readers, so it is tried with a short wait, a few times, after a checkpoint that blocks no one:
+ * a receiver beside it waits milliseconds. Answers false when readers kept it from finishing.
  */
-export function truncateWal(db: Db): boolean {
-  const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
-  return result?.busy === 0;
+export async function truncateWal(db: Db, { attempts = 20, waitMs = 50 } = {}): Promise<boolean> {
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    db.pragma(`busy_timeout = ${waitMs}`);
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as Array<{ busy: number }>;
+      if (result?.busy === 0) return true;
+      await new Promise((resolve) => setTimeout(resolve, waitMs * 2));
+    }
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
 }
