@@ -65,7 +65,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     events,
     receiver: { callbackUrl: () => receiver?.callbackUrl ?? null, problem: () => problem },
   });
-  const stopWatching = watchNewEntries(options.db, events, options.log);
+  const stopWatching = watchNewEntries(options.db, reads, events, options.log);
   const secret = randomBytes(24).toString('base64url');
   const viewer = options.viewer
     ? createViewerHandler({

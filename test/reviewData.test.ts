@@ -16,8 +16,11 @@ import { setReportStatus } from '../main/store/reports.js';
 import { purgeBefore } from '../main/retention/purge.js';
 import { markRoomReviewed } from '../main/store/roomReview.js';
 import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/savedSearches.js';
-import { createTag, listTags, setTagHold, tagFilter, tagTargets } from '../main/store/tags.js';
-import { addWatchTerms, checkExistingEntries, listWatchTerms, matchNewEntries, watchlistText } from '../main/store/watchlist.js';
+import { tagAllMatching } from '../main/api/bulkTagging.js';
+import { readsOnThisThread } from '../main/api/readCalls.js';
+import { createTag, listTags, setTagHold, tagTargets } from '../main/store/tags.js';
+import { addWatchTerms, listWatchTerms, watchlistText } from '../main/store/watchlist.js';
+import { checkExistingEntries, matchNewEntries } from '../main/api/watchAlerts.js';
 import { omv } from './support/cli.js';
 import { ABUSE_CONVERSATION_XML, messagesXml, type EntrySpec } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
@@ -68,8 +71,9 @@ test('tags: the default group, own tags with colours, a selection or every hit o
   const scams = idsOf(db, "SELECT id FROM entries WHERE content LIKE '%scammer%' ORDER BY id");
   assert.equal(scams.length, 5);
   // Every hit of a search, in one action: exactly the hits.
-  assert.equal(tagFilter(db, 'fraud', { text: 'scammer' }, 'mod-anna'), 5);
-  assert.equal(tagFilter(db, 'fraud', { text: 'scammer' }, 'mod-anna'), 0, 'tagging again changes nothing');
+  const tagAll = async () => (await tagAllMatching(db, readsOnThisThread(db), 'fraud', { text: 'scammer' }, 'mod-anna')).tagged;
+  assert.equal(await tagAll(), 5);
+  assert.equal(await tagAll(), 0, 'tagging again changes nothing');
   assert.equal(tagTargets(db, 'spam', 'entry', [scams[0]!], 'mod-anna'), 1);
   db.close();
 
@@ -127,7 +131,7 @@ test('a watchlist looks forward: new entries that match raise alerts; existing o
   assert.deepEqual(addWatchTerms(db, '# our list\nscam*\n\n"meet me"\nscam*\n', 'mod-anna'), ['scam*', '"meet me"']);
   assert.throws(() => addWatchTerms(db, '-scam', 'mod-anna'), /add a word to look for/);
   assert.equal(watchlistText(db), '"meet me"\nscam*\n');
-  assert.equal(matchNewEntries(db).found, 0, 'what was stored before the terms is not matched');
+  assert.equal((await matchNewEntries(db, readsOnThisThread(db))).found, 0, 'what was stored before the terms is not matched');
   await load(
     db,
     {
@@ -138,7 +142,7 @@ test('a watchlist looks forward: new entries that match raise alerts; existing o
     },
     'later',
   );
-  assert.deepEqual(matchNewEntries(db), { found: 2, terms: ['scam*', '"meet me"'] });
+  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 2, terms: ['scam*', '"meet me"'] });
   assert.deepEqual(
     listWatchTerms(db).map((t) => [t.term, t.matches]),
     [
@@ -146,7 +150,7 @@ test('a watchlist looks forward: new entries that match raise alerts; existing o
       ['scam*', 1],
     ],
   );
-  assert.equal(checkExistingEntries(db, 'mod-anna'), 5, 'the five earlier scammer messages');
+  assert.equal(await checkExistingEntries(db, readsOnThisThread(db), 'mod-anna'), 5, 'the five earlier scammer messages');
   db.close();
 });
 

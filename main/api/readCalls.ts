@@ -5,14 +5,14 @@ import type { EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
-import { entryById, entryHistogram, entryPage } from '../store/entryQuery.js';
+import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
 import { listSavedSearches } from '../store/savedSearches.js';
 import { listTags, reviewsOf } from '../store/tags.js';
-import { listWatchTerms, watchlistText } from '../store/watchlist.js';
+import { findWatchHits, listWatchTerms, watchlistText, type TermToMatch, type WatchHit } from '../store/watchlist.js';
 import { isReportStatus, REVIEW_TARGETS, type ReviewTarget } from '../../shared/review.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
 
@@ -68,6 +68,10 @@ export interface ReadCalls {
   audit: ApiCall<'audit'>;
   /** The database's half of receiverStatus (main adds the callback URL). */
   receiverCounters(args: { since: number }): ReceiverCounters;
+  /** Searches a write acts on, run here rather than on the writer: the ids a filter selects ("tag all"). */
+  matchingIds(args: { filter: EntryFilter }): number[];
+  /** The watchlist terms' matches among the entries in (after, upTo] (see store/watchlist.ts). */
+  watchHits(args: { terms: TermToMatch[]; after: number; upTo: number; everything: boolean }): WatchHit[];
 }
 export type ReadMethod = keyof ReadCalls;
 export type ReadArgs<M extends ReadMethod> = Parameters<ReadCalls[M]>[0];
@@ -167,6 +171,14 @@ export function createReadCalls(db: Db): ReadCalls {
 
     receiverCounters({ since }) {
       return receiverCounters(db, Number(since) || 0);
+    },
+
+    matchingIds({ filter }) {
+      return matchingIds(db, cleanFilter(filter));
+    },
+
+    watchHits({ terms, after, upTo, everything }) {
+      return findWatchHits(db, terms, Number(after), Number(upTo), everything === true);
     },
   };
 }

@@ -9,11 +9,13 @@ import type { Db } from '../store/db.js';
 import { addNote } from '../store/notes.js';
 import { setReportStatus } from '../store/reports.js';
 import { markRoomReviewed } from '../store/roomReview.js';
-import { deleteSavedSearch, listSavedSearches, openSavedSearch, saveSearch } from '../store/savedSearches.js';
+import { deleteSavedSearch, openSavedSearch, saveSearch } from '../store/savedSearches.js';
 import { getSetting, pseudonymSalt, setSetting } from '../store/settings.js';
-import { createTag, listTags, ReviewError, setTagHold, tagFilter, tagTargets } from '../store/tags.js';
-import { addWatchTerms, checkExistingEntries, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
-import { cleanFilter, cleanIds, cleanTarget } from './readCalls.js';
+import { createTag, listTags, ReviewError, setTagHold, tagTargets } from '../store/tags.js';
+import { addWatchTerms, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
+import { tagAllMatching } from './bulkTagging.js';
+import { checkExistingEntries } from './watchAlerts.js';
+import { cleanFilter, cleanIds, cleanTarget, type ReadRunner } from './readCalls.js';
 
 type Async<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>>;
 
@@ -49,15 +51,15 @@ const text = (value: unknown, what: string) => {
   return value;
 };
 
-export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
+export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
   const session = (): DeskSession => ({
     moderator: givenModerator(db),
     suggestedModerator: userInfo().username,
     pseudonymSalt: pseudonymSalt(db),
   });
   // A write's failure is a rejected call like any other; a write that succeeded tells the UI.
-  const write = async <T>(run: () => T): Promise<T> => {
-    const value = run();
+  const write = async <T>(run: () => T | Promise<T>): Promise<T> => {
+    const value = await run();
     changed();
     return value;
   };
@@ -98,7 +100,8 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
     tag: ({ tag, target, ids, filter, remove }) =>
       write(() => {
         const name = text(tag, 'a tag name');
-        if (filter !== undefined && ids === undefined) return { changed: tagFilter(db, name, cleanFilter(filter), moderatorOf(db)) };
+        if (filter !== undefined && ids === undefined)
+          return tagAllMatching(db, reads, name, cleanFilter(filter), moderatorOf(db)).then((batch) => ({ changed: batch.tagged }));
         return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), moderatorOf(db), remove === true) };
       }),
     addNote: ({ target, targetId, text: body }) =>
@@ -112,14 +115,15 @@ export function reviewWrites(db: Db, changed: () => void): { [M in ReviewWriteMe
         return listWatchTerms(db);
       }),
     checkWatchExisting: ({ id }) =>
-      write(() => ({ found: checkExistingEntries(db, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
+      write(async () => ({ found: await checkExistingEntries(db, reads, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
     watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true, moderator: moderatorOf(db) })),
     saveSearch: ({ name, query }) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), moderatorOf(db))),
     openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id), moderatorOf(db)) })),
     deleteSavedSearch: ({ id }) =>
       write(() => {
         deleteSavedSearch(db, Number(id), moderatorOf(db));
-        return listSavedSearches(db);
+        // The list with each one's new matches: counting is a search, so it runs as a read.
+        return reads('savedSearches', {});
       }),
   };
 }

@@ -62,7 +62,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     watchlistText: (args) => reads('watchlistText', args),
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
-    ...reviewWrites(db, () => events.emit({ type: 'reviewChanged' })),
+    ...reviewWrites(db, reads, () => events.emit({ type: 'reviewChanged' })),
 
     async receiverStatus() {
       const startOfDay = new Date();

@@ -1,27 +1,82 @@
 // Watchlist alerts: whenever entries arrive (a callback, an import) the new ones are matched
-// against the watchlist, and the UI hears of any match: a badge, a count, a notification.
+// against the watchlist, and the UI hears of any match: a badge, a count, a notification. The
+// matching is a search, so it runs where searches run (a query host), in parts of the watchlist
+// under the time limit; the writer only records what was found, by id, in one short transaction.
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { Db } from '../store/db.js';
-import { matchNewEntries, unseenMatchCount } from '../store/watchlist.js';
+import { auditWatchCheck, recordWatchHits, termsToMatch, unmatchedRange, unseenMatchCount, type WatchHit } from '../store/watchlist.js';
 import type { EventHub } from './events.js';
+import type { ReadRunner } from './readCalls.js';
 
-export function watchNewEntries(db: Db, events: EventHub, log: (line: string) => void = () => {}): () => void {
-  let scheduled: NodeJS.Immediate | null = null;
-  const check = () => {
-    scheduled = null;
+/** Terms per search call: each call stays well inside the time limit, whatever the watchlist's size. */
+const TERMS_PER_CALL = 500;
+
+/** Every hit of `terms` among the entries in (after, upTo], searched in parts. */
+async function findHits(
+  reads: ReadRunner,
+  terms: ReturnType<typeof termsToMatch>,
+  after: number,
+  upTo: number,
+  everything: boolean,
+): Promise<WatchHit[]> {
+  const hits: WatchHit[] = [];
+  for (let start = 0; start < terms.length; start += TERMS_PER_CALL)
+    hits.push(...(await reads('watchHits', { terms: terms.slice(start, start + TERMS_PER_CALL), after, upTo, everything })));
+  return hits;
+}
+
+/** One round of forward matching: the entries stored since the last round, against every term. */
+export async function matchNewEntries(db: Db, reads: ReadRunner): Promise<{ found: number; terms: string[] }> {
+  const { after, upTo } = unmatchedRange(db);
+  if (upTo <= after) return { found: 0, terms: [] };
+  const terms = termsToMatch(db);
+  return recordWatchHits(db, terms.length === 0 ? [] : await findHits(reads, terms, after, upTo, false), upTo);
+}
+
+export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log: (line: string) => void = () => {}): () => void {
+  let running = false;
+  let again = false;
+  let stopped = false;
+  const check = async (): Promise<void> => {
+    if (running) {
+      again = true; // entries arrived while matching: one more round when this one ends
+      return;
+    }
+    running = true;
     try {
-      const { found, terms } = matchNewEntries(db);
-      if (found > 0) events.emit({ type: 'watchAlert', found, terms, unseen: unseenMatchCount(db) });
+      do {
+        again = false;
+        const { found, terms: matched } = await matchNewEntries(db, reads);
+        if (found > 0 && !stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen: unseenMatchCount(db) });
+      } while (again && !stopped);
     } catch (error) {
-      log(`omv: watchlist matching failed: ${errorMessage(error)}`);
+      if (!stopped) log(`omv: watchlist matching failed: ${errorMessage(error)}`);
+    } finally {
+      running = false;
     }
   };
-  check(); // entries stored while omv was not running (omv import) are new to the watchlist too
-  const stop = events.subscribe((event) => {
-    if (event.type === 'entriesAdded') scheduled ??= setImmediate(check);
+  void check(); // entries stored while omv was not running (omv import) are new to the watchlist too
+  const unsubscribe = events.subscribe((event) => {
+    if (event.type === 'entriesAdded') void check();
   });
   return () => {
-    stop();
-    if (scheduled) clearImmediate(scheduled);
+    stopped = true;
+    unsubscribe();
   };
+}
+
+/** "Check existing entries": one term (or all) against everything stored; answers the matches found. */
+export async function checkExistingEntries(db: Db, reads: ReadRunner, moderator: string, termId?: number): Promise<number> {
+  const terms = termsToMatch(db, termId);
+  const { upTo } = unmatchedRange(db);
+  const hits = terms.length === 0 ? [] : await findHits(reads, terms, 0, upTo, true);
+  // Written in parts: a term that matches half the database does not hold the writer in one go.
+  let found = 0;
+  const PART = 5000;
+  for (let start = 0; start < hits.length; start += PART) {
+    found += recordWatchHits(db, hits.slice(start, start + PART)).found;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  auditWatchCheck(db, moderator, terms, found);
+  return found;
 }

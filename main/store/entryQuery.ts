@@ -71,8 +71,12 @@ function idClause(db: Db, column: string, lookup: string, name: string): string 
   return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
 }
 
-/** WHERE clauses for a filter. With `ftsInFrom`, the caller joins entries_fts and matches it. */
-export function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
+/**
+ * WHERE clauses for a filter. With `ftsInFrom`, the caller joins entries_fts and matches it. With
+ * `afterId`, only entries stored after that one: the bound goes into the full-text match too, so
+ * counting what is new for a common prefix reads the new part of the index, not all of it.
+ */
+export function where(db: Db, filter: EntryFilter, ftsInFrom = false, { afterId }: { afterId?: number } = {}): Where {
   const clauses: string[] = [];
   const params: Record<string, unknown> = {};
   const add = (clause: string, name: string, value: unknown) => {
@@ -93,13 +97,28 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false): Where {
   }
   if (filter.hasNote) clauses.push("e.id IN (SELECT target_id FROM notes WHERE target = 'entry')");
   if (filter.unreviewed) clauses.push('e.ts > coalesce((SELECT reviewed_to FROM room_reviews rr WHERE rr.room_id = e.room_id), -9e15)');
+  if (afterId !== undefined) add('e.id > @afterId', 'afterId', BigInt(Math.trunc(afterId)));
   const match = filter.text === undefined ? null : toFtsQuery(filter.text);
+  const bound = afterId === undefined ? '' : ' AND rowid > @afterId'; // FTS5 honours a rowid bound bound as an integer only
   if (match !== null)
-    add(ftsInFrom ? 'entries_fts MATCH @match' : 'e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match)', 'match', match);
+    add(
+      ftsInFrom ? `entries_fts MATCH @match${bound}` : `e.id IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @match${bound})`,
+      'match',
+      match,
+    );
   return { clauses, params, match };
 }
 
 export const whereSql = (clauses: string[]) => (clauses.length ? `WHERE ${clauses.join(' AND ')}` : '');
+
+/** The ids of the entries a filter selects (after `afterId`, at most `limit`), in id order: a search run apart from the writer, whose result it then writes by id. */
+export function matchingIds(db: Db, filter: EntryFilter, { afterId, limit = -1 }: { afterId?: number; limit?: number } = {}): number[] {
+  const { clauses, params } = where(db, filter, false, { afterId });
+  return db
+    .prepare<Record<string, unknown>, number>(`SELECT e.id FROM entries e ${whereSql(clauses)} ORDER BY e.id LIMIT ${Math.trunc(limit)}`)
+    .pluck()
+    .all(params);
+}
 
 /**
  * The filter and position to page with. Beside a position, the time range's bound on the same

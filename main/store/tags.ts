@@ -5,7 +5,6 @@ import type { EntryFilter } from '../../shared/api.js';
 import type { EntryReview, ReviewTarget, Tag } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
-import { where, whereSql } from './entryQuery.js';
 
 export class ReviewError extends Error {}
 
@@ -110,20 +109,54 @@ export function tagTargets(db: Db, name: string, target: ReviewTarget, ids: numb
   })();
 }
 
-/** Tags every entry the filter selects (every hit of a search), in one statement. */
-export function tagFilter(db: Db, name: string, filter: EntryFilter, moderator: string): number {
-  return db.transaction(() => {
-    const id = tagId(db, name);
-    const { clauses, params } = where(db, filter);
-    const changed = db
-      .prepare(
-        `INSERT OR IGNORE INTO tag_links (target, target_id, tag_id, at, moderator)
-         SELECT 'entry', e.id, @tagId, @at, @moderator FROM entries e ${whereSql(clauses)}`,
-      )
-      .run({ ...params, tagId: id, at: Date.now(), moderator }).changes;
-    appendAudit(db, 'tagged', moderator, { tag: name, target: 'entry', filter, changed });
-    return changed;
-  })();
+export interface TagBatch {
+  id: number;
+  tag: string;
+  planned: number;
+  tagged: number;
+}
+
+/**
+ * "Tag all": starts a batch that will put `name` on the entries a search found (`planned` of
+ * them, found apart from the writer), audited as it starts. tagBatchPart writes it in parts.
+ */
+export function startTagBatch(db: Db, name: string, filter: EntryFilter, planned: number, moderator: string): TagBatch {
+  return db
+    .transaction((): TagBatch => {
+      const tag = tagId(db, name);
+      const id = Number(
+        db
+          .prepare('INSERT INTO tag_batches (tag_id, filter, planned, moderator, started_at) VALUES (?, ?, ?, ?, ?)')
+          .run(tag, JSON.stringify(filter), planned, moderator, Date.now()).lastInsertRowid,
+      );
+      appendAudit(db, 'tagged', moderator, { tag: name, target: 'entry', filter, planned, batch: id });
+      return { id, tag: name, planned, tagged: 0 };
+    })
+    .immediate();
+}
+
+/** Writes one part of a batch (entries that no longer exist are skipped); `last` finishes it. Answers how many were tagged. */
+export function tagBatchPart(db: Db, batch: TagBatch, ids: readonly number[], last: boolean): number {
+  return db
+    .transaction(() => {
+      const row = db
+        .prepare<[number], { tag_id: number; moderator: string }>('SELECT tag_id, moderator FROM tag_batches WHERE id = ?')
+        .get(batch.id)!;
+      const changed = db
+        .prepare(
+          `INSERT OR IGNORE INTO tag_links (target, target_id, tag_id, at, moderator, batch_id)
+           SELECT 'entry', e.id, ?, ?, ?, ? FROM entries e WHERE e.id IN (SELECT value FROM json_each(?))`,
+        )
+        .run(row.tag_id, Date.now(), row.moderator, batch.id, JSON.stringify(ids)).changes;
+      db.prepare('UPDATE tag_batches SET tagged = tagged + ?, finished_at = ? WHERE id = ?').run(
+        changed,
+        last ? Date.now() : null,
+        batch.id,
+      );
+      batch.tagged += changed;
+      return changed;
+    })
+    .immediate();
 }
 
 /** Tags and note counts of the given entries, users or rooms (those with neither are left out). */

@@ -1,6 +1,7 @@
 // Watchlists: terms in the search language (words, "phrases", prefix*) that flag entries. New
 // entries are matched as they arrive (forward only); "check existing entries" matches the rest on
 // request. Matches nobody has looked at are the alerts.
+import Database from 'better-sqlite3';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { WatchMatch, WatchTerm } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
@@ -57,54 +58,104 @@ export function watchlistText(db: Db): string {
     .join('');
 }
 
-/** Matches each term against the entries after `afterId`; answers the new matches, and the terms that found any. */
-function matchTerms(
-  db: Db,
-  terms: Array<{ id: number; term: string; after_entry_id?: number }>,
-  afterId: number,
-): { found: number; terms: string[] } {
-  const insert = db.prepare<[number, number, string, bigint]>(
-    'INSERT OR IGNORE INTO watch_matches (term_id, entry_id, found_at) SELECT ?, rowid, ? FROM entries_fts WHERE entries_fts MATCH ? AND rowid > ?',
-  );
-  let found = 0;
-  const matched: string[] = [];
-  const now = Date.now();
-  for (const { id, term, after_entry_id } of terms) {
-    // Rowids bound as BigInt: FTS5 ignores a rowid constraint bound as a REAL.
-    const query = toFtsQuery(term);
-    if (query === null) continue;
-    const n = insert.run(id, now, query, BigInt(Math.max(afterId, after_entry_id ?? 0))).changes;
-    found += n;
-    if (n > 0) matched.push(term);
+export interface TermToMatch {
+  id: number;
+  term: string;
+  /** The term looks at entries after this one (forward only, from when it was added). */
+  after_entry_id: number;
+}
+
+/** A match found: the term's id and the entry's. */
+export type WatchHit = [termId: number, entryId: number];
+
+/** The terms to match, each with the entry it looks forward from. */
+export function termsToMatch(db: Db, termId?: number): TermToMatch[] {
+  return db
+    .prepare<[number | null, number | null], TermToMatch>(
+      'SELECT id, term, after_entry_id FROM watch_terms WHERE ? IS NULL OR id = ? ORDER BY id',
+    )
+    .all(termId ?? null, termId ?? null);
+}
+
+/** New entries up to this many are matched in an index of their own; more, through the full-text index. */
+const SCRATCH_LIMIT = 20_000;
+
+/**
+ * The entries in (after, upTo] each term matches (from its own starting point on). A read, for a
+ * connection apart from the writer's. A few new entries are indexed on their own in memory (the
+ * same tokenizer), so ten thousand terms cost ten thousand lookups in a tiny index; many new
+ * entries (an import), or `everything` ("check existing entries"), go through the full index.
+ */
+export function findWatchHits(db: Db, terms: readonly TermToMatch[], after: number, upTo: number, everything = false): WatchHit[] {
+  const hits: WatchHit[] = [];
+  const queries = terms.flatMap((t) => {
+    const query = toFtsQuery(t.term);
+    return query === null ? [] : [{ id: t.id, query, from: everything ? after : Math.max(after, t.after_entry_id) }];
+  });
+  if (queries.length === 0 || upTo <= after) return hits;
+  // Rowids bound as BigInt: FTS5 ignores a rowid constraint bound as a REAL.
+  const upper = BigInt(upTo);
+  if (upTo - after > SCRATCH_LIMIT || everything) {
+    const find = db
+      .prepare<[string, bigint, bigint], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid > ? AND rowid <= ?')
+      .pluck();
+    for (const q of queries) for (const entryId of find.all(q.query, BigInt(q.from), upper)) hits.push([q.id, entryId]);
+    return hits;
   }
-  return { found, terms: matched };
+  const scratch = new Database(':memory:');
+  try {
+    scratch.exec(`CREATE VIRTUAL TABLE fresh USING fts5 (content, tokenize = 'unicode61 remove_diacritics 2')`);
+    const insert = scratch.prepare('INSERT INTO fresh (rowid, content) VALUES (?, ?)');
+    scratch.transaction(() => {
+      for (const row of db
+        .prepare<[bigint, bigint], { id: number; content: string }>(
+          'SELECT id, content FROM entries WHERE id > ? AND id <= ? AND content IS NOT NULL',
+        )
+        .iterate(BigInt(after), upper))
+        insert.run(row.id, row.content);
+    })();
+    const find = scratch.prepare<[string, bigint], number>('SELECT rowid FROM fresh WHERE fresh MATCH ? AND rowid > ?').pluck();
+    for (const q of queries) for (const entryId of find.all(q.query, BigInt(q.from))) hits.push([q.id, entryId]);
+    return hits;
+  } finally {
+    scratch.close();
+  }
 }
 
-/** Matches every term against the entries stored since the last call (forward only). */
-export function matchNewEntries(db: Db): { found: number; terms: string[] } {
-  return db.transaction(() => {
-    const after = Number(getSetting(db, 'watch_checked_to') ?? 0);
-    const newest = newestEntryId(db);
-    if (newest <= after) return { found: 0, terms: [] };
-    const terms = db
-      .prepare<[], { id: number; term: string; after_entry_id: number }>('SELECT id, term, after_entry_id FROM watch_terms')
-      .all();
-    const result = matchTerms(db, terms, after);
-    setSetting(db, 'watch_checked_to', String(newest));
-    return result;
-  })();
+/**
+ * Writes matches found apart from the writer (terms removed meanwhile are skipped), and, for
+ * forward matching, how far it has looked. Answers the new matches and the terms that found any.
+ */
+export function recordWatchHits(db: Db, hits: readonly WatchHit[], checkedTo?: number): { found: number; terms: string[] } {
+  return db
+    .transaction(() => {
+      const insert = db.prepare(
+        'INSERT OR IGNORE INTO watch_matches (term_id, entry_id, found_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM watch_terms WHERE id = ?) AND EXISTS (SELECT 1 FROM entries WHERE id = ?)',
+      );
+      const now = Date.now();
+      const matched = new Set<number>();
+      let found = 0;
+      for (const [termId, entryId] of hits) {
+        const n = insert.run(termId, entryId, now, termId, entryId).changes;
+        found += n;
+        if (n > 0) matched.add(termId);
+      }
+      if (checkedTo !== undefined && checkedTo > Number(getSetting(db, 'watch_checked_to') ?? 0))
+        setSetting(db, 'watch_checked_to', String(checkedTo));
+      const names = db.prepare<[number], string>('SELECT term FROM watch_terms WHERE id = ?').pluck();
+      return { found, terms: [...matched].map((id) => names.get(id)!).filter((t) => t !== undefined) };
+    })
+    .immediate();
 }
 
-/** "Check existing entries": matches one term (or all) against everything stored. */
-export function checkExistingEntries(db: Db, moderator: string, termId?: number): number {
-  return db.transaction(() => {
-    const terms = db
-      .prepare<[number | null, number | null], { id: number; term: string }>('SELECT id, term FROM watch_terms WHERE ? IS NULL OR id = ?')
-      .all(termId ?? null, termId ?? null);
-    const { found } = matchTerms(db, terms, 0);
-    appendAudit(db, 'watchlist checked', moderator, { terms: terms.map((t) => t.term), found });
-    return found;
-  })();
+/** How far forward matching has looked, and the newest entry now: the range still to match. */
+export function unmatchedRange(db: Db): { after: number; upTo: number } {
+  return { after: Number(getSetting(db, 'watch_checked_to') ?? 0), upTo: newestEntryId(db) };
+}
+
+/** Records a "check existing entries" and what it found. */
+export function auditWatchCheck(db: Db, moderator: string, terms: readonly TermToMatch[], found: number): void {
+  db.transaction(() => appendAudit(db, 'watchlist checked', moderator, { terms: terms.map((t) => t.term), found })).immediate();
 }
 
 /** Matched entries, newest first, each once with the terms it matched; `markSeen` clears the alerts (audited, as `moderator`). */

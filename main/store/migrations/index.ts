@@ -9,6 +9,7 @@ import * as instantMessenger from './0060-instant-messenger.js';
 import * as indexEveryEntry from './0070-index-every-entry.js';
 import * as auditDigest from './0080-audit-digest.js';
 import * as purgeProof from './0090-purge-proof.js';
+import * as tagBatches from './0100-tag-batches.js';
 
 export interface Migration {
   version: number;
@@ -25,6 +26,7 @@ export const MIGRATIONS: readonly Migration[] = [
   indexEveryEntry,
   auditDigest,
   purgeProof,
+  tagBatches,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
