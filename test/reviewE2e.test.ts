@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import { openDatabase } from '../main/store/db.js';
 import { omv } from './support/cli.js';
 import {
   axe,
@@ -324,6 +325,45 @@ describe('the review workflow in a browser', () => {
     await page.locator('.timeline .entry-user').filter({ hasText: pseudonym }).waitFor();
     assert.equal(await page.locator('.timeline', { hasText: 'gamer' }).count(), 0);
     await done(page);
+  });
+
+  test('a watch term an older omv stored unchecked (*a) leaves the desk working: the other terms mark, and it is listed with why and removed', async () => {
+    // As an older omv stored it: straight into watch_terms, past today's check.
+    const desk = await newDesk('mod-e2e', {
+      prepare: (dbPath) => {
+        const db = openDatabase(dbPath);
+        const insert = db.prepare('INSERT INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, 0)');
+        for (const term of ['*a', 'unicorn*']) insert.run(term, Date.UTC(2024, 0, 1));
+        db.close();
+      },
+    });
+    await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn came by' }] }, 'old-terms');
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      const row = page.locator('.timeline .entry', { hasText: 'a unicorn came by' });
+      await row.waitFor();
+      assert.deepEqual(await row.locator('mark.watch-mark').allInnerTexts(), ['unicorn'], 'the usable term still marks');
+      await page.getByTestId('nav-watchlist').click();
+      const term = page.locator('.term', { hasText: '*a' });
+      assert.match(
+        await term.getByTestId('term-refused').innerText(),
+        /not marked in the text: "\*a" is refused: \* goes at the end of a word/,
+      );
+      const serious = await axe(page, `watchlist-old-term-${scheme}`);
+      assert.deepEqual(serious, [], describeViolations(serious));
+      if (scheme === 'dark') {
+        await term.getByRole('button', { name: 'remove *a' }).click();
+        await term.waitFor({ state: 'detached' });
+        await page.locator('.term', { hasText: 'unicorn*' }).waitFor();
+        // Added again through the desk, it is refused with the same reason.
+        await page.getByTestId('watch-add-text').fill('*a');
+        await page.getByTestId('watch-add').click();
+        await page.getByTestId('error-notice').filter({ hasText: '"*a" is refused: * goes at the end of a word' }).waitFor();
+      }
+      await done(page);
+    }
+    const audit = await fetchAudit(desk);
+    assert.ok(audit.some((row) => row.action === 'watchlist removed' && JSON.stringify(row.details) === '{"term":"*a"}'));
   });
 
   test('the review views have no serious or critical accessibility findings (axe), light and dark', async () => {

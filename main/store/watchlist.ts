@@ -3,6 +3,7 @@
 // request. Matches nobody has looked at are the alerts.
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { WatchMatch, WatchTerm } from '../../shared/review.js';
+import { readWatchTerm } from '../../shared/watchTerm.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
@@ -29,8 +30,11 @@ export function addWatchTerms(db: Db, text: string, moderator: string): string[]
         .filter((line) => line !== '' && !line.startsWith('#')),
     ),
   ];
-  // A term the search language cannot read is refused, with why.
-  for (const term of terms) if (toFtsQuery(term) === null) throw new ReviewError(`"${term}" has no word to look for`);
+  // A term is read as the desk will mark it (shared/watchTerm.ts): one it cannot read is refused, with why.
+  for (const term of terms) {
+    const reading = readWatchTerm(term);
+    if (!reading.ok) throw new ReviewError(reading.reason);
+  }
   return db.transaction(() => {
     const newest = newestEntryId(db);
     const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');

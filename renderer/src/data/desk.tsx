@@ -3,6 +3,7 @@
 // pattern to highlight.
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { DeskSession, Tag } from '../../../shared/review';
+import { watchHighlighter } from '../../../shared/watchTerm';
 import { useApi } from './useApi';
 
 export interface Desk {
@@ -12,7 +13,7 @@ export interface Desk {
   /** A user as the desk shows them: their ID, or its pseudonym. */
   showUser: (userId: string) => string;
   tags: Map<string, Tag>;
-  /** Matches watchlist terms in text, or null without terms. */
+  /** Matches watchlist terms in text, or null without terms it can mark. */
   watchPattern: RegExp | null;
 }
 
@@ -36,14 +37,6 @@ export function pseudonymOf(userId: string, salt: string): string {
   return `user-${shortHash(`${salt}\u0000${userId}`).slice(0, 6)}`;
 }
 
-/** A watchlist term (word, prefix*, "phrase") as a pattern over plain text. */
-function termPattern(term: string): string {
-  const phrase = /^"(.*)"$/.exec(term.trim());
-  const body = (phrase ? phrase[1]! : term.trim()).replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '*' ? '*' : `\\${c}`));
-  const words = body.split(/\s+/).filter(Boolean);
-  return words.map((word) => (word.endsWith('*') ? `${word.slice(0, -1)}[\\p{L}\\p{N}]*` : `${word}(?![\\p{L}\\p{N}])`)).join('\\s+');
-}
-
 export function DeskProvider({ children }: { children: ReactNode }) {
   const session = useApi('session', {});
   const tags = useApi('tags', {});
@@ -61,7 +54,8 @@ export function DeskProvider({ children }: { children: ReactNode }) {
       },
       showUser: (userId) => (pseudonymise ? pseudonymOf(userId, salt) : userId),
       tags: new Map((tags.data ?? []).map((tag) => [tag.name, tag])),
-      watchPattern: list.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${list.map((t) => termPattern(t.term)).join('|')})`, 'giu') : null,
+      // A term this desk cannot mark (one an older omv stored) is skipped, and listed as such in the watchlist.
+      watchPattern: watchHighlighter(list.map((t) => t.term)),
     };
   }, [session.data, tags.data, terms.data, pseudonymise]);
   return <DeskContext.Provider value={value}>{children}</DeskContext.Provider>;
