@@ -366,6 +366,51 @@ describe('the review workflow in a browser', () => {
     assert.ok(audit.some((row) => row.action === 'watchlist removed' && JSON.stringify(row.details) === '{"term":"*a"}'));
   });
 
+  test('a view that fails to draw says what failed in its place, with a working Back and Reload; the rest of the desk keeps working', async () => {
+    const desk = await lobbyDesk();
+    assert.equal((await reportAbuse(desk, 'abuse-bad')).status, 200);
+    // A status this omv does not know (as a damaged or foreign database could hold): the report view cannot draw it.
+    const setStatus = (status: string) => {
+      const db = openDatabase(join(desk.dataDir, 'omv.sqlite'));
+      db.pragma('ignore_check_constraints = ON');
+      db.prepare('UPDATE abuse_reports SET status = ?').run(status);
+      db.close();
+    };
+    setStatus('escalated');
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      await page.getByTestId('nav-reports').click();
+      await page.getByTestId('reports-tab-all').click();
+      await page.locator('[data-report-id="1"]').click();
+      const failed = page.getByTestId('part-failed');
+      assert.match(await failed.innerText(), /^Abuse report #1 could not be shown: Cannot read properties of undefined/);
+      const serious = await axe(page, `view-failed-${scheme}`);
+      assert.deepEqual(serious, [], describeViolations(serious));
+      if (scheme === 'light') await screenshot(page, 'view-failed-light');
+      // The rest of the desk works meanwhile: the places, the rooms, the status bar.
+      assert.equal(await page.getByTestId('status-bar').isVisible(), true);
+      await page.getByTestId('part-failed-back').click();
+      await page.getByTestId('reports-view').waitFor();
+      assert.equal(await failed.count(), 0);
+      await page.getByTestId('reports-tab-all').click();
+      await page.locator('[data-report-id="1"]').click();
+      await failed.waitFor();
+      await page.locator('[data-room=games]').click();
+      await page.locator('.timeline .entry', { hasText: 'good game everyone' }).waitFor();
+      await done(page);
+    }
+    // Reload reads the data again: mended, the view draws.
+    const page = await desk.open();
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('reports-tab-all').click();
+    await page.locator('[data-report-id="1"]').click();
+    await page.getByTestId('part-failed').waitFor();
+    setStatus('open');
+    await page.getByTestId('part-failed-reload').click();
+    await page.getByTestId('report-status').filter({ hasText: 'open' }).waitFor();
+    await done(page);
+  });
+
   test('the review views have no serious or critical accessibility findings (axe), light and dark', async () => {
     const desk = await lobbyDesk();
     await reportAbuse(desk, 'abuse-a11y');
