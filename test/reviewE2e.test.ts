@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import { openDatabase } from '../main/store/db.js';
 import { omv } from './support/cli.js';
 import {
@@ -411,6 +412,59 @@ describe('the review workflow in a browser', () => {
     await done(page);
   });
 
+  test('with pseudonyms on, no real user ID reaches the screen, an attribute or the accessibility tree: user, audit and report views', async () => {
+    const desk = await lobbyDesk();
+    assert.equal((await reportAbuse(desk, 'abuse-pseudo')).status, 200);
+    const page = await desk.open();
+    await page.getByTestId('pseudonymise').click();
+    await page.locator('[data-testid=pseudonymise][aria-pressed=true]').waitFor();
+    // Actions that name a user: every hit of a from: search tagged, that search saved and exported, a tag and a note on the user.
+    await page.getByTestId('search').fill('from:user3 chatter');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^10 hits/ })
+      .waitFor();
+    await page.getByTestId('tag-all-hits').click();
+    await page.getByTestId('tag-all-choice').selectOption('spam');
+    await page.getByTestId('tag-all-apply').click();
+    await page.getByTestId('tag-all-done').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('save-search').click();
+    await page.getByTestId('save-search-save').click();
+    await page.getByTestId('save-search-dialog').waitFor({ state: 'detached' });
+    await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    await page.getByTestId('export-manifest').waitFor();
+    await page.getByTestId('search').fill('');
+    // user3 said "lobby chatter number 57" (57 % 6 = 3), and only that one is number 57.
+    await page.locator('.timeline .entry', { hasText: 'lobby chatter number 57' }).locator('.entry-user').click();
+    await page.getByTestId('user-view').waitFor();
+    const pseudonym = /user-[0-9a-z]{6}/.exec(await page.locator('.user-head h2').innerText())![0];
+    await page.getByTestId('user-review').click();
+    await page
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/ })
+      .click();
+    await page
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/, checked: true })
+      .waitFor();
+    await page.getByTestId('note-text').fill('three accounts, same phrasing');
+    await page.getByTestId('add-note').click();
+    await page.getByTestId('tag-editor').locator('.note-text').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('tag-editor').waitFor({ state: 'detached' });
+
+    await assertOnlyPseudonyms(page, 'the user view', pseudonym);
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-view').locator('td', { hasText: 'search saved' }).waitFor();
+    await assertOnlyPseudonyms(page, 'the audit view', `from:${pseudonym}`);
+    await page.getByTestId('nav-reports').click();
+    await page.locator('[data-report-id="1"]').click();
+    await page.getByTestId('report-view').waitFor();
+    await assertOnlyPseudonyms(page, 'the report view', 'user-');
+    await done(page);
+  });
+
   test('the review views have no serious or critical accessibility findings (axe), light and dark', async () => {
     const desk = await lobbyDesk();
     await reportAbuse(desk, 'abuse-a11y');
@@ -438,3 +492,32 @@ describe('the review workflow in a browser', () => {
     }
   });
 });
+
+/** The chat's user IDs in these tests (the lobby's, the games room's, the abuse report's accused, reporter and display name). */
+const REAL_USER_IDS = /\b(user[0-5]|gamer|mallory|12345|23456|tom)\b/;
+
+/** Nothing on the page names a real user: its text, any attribute or field value, Playwright's aria snapshot, Chromium's accessibility tree. */
+async function assertOnlyPseudonyms(page: Page, where: string, pseudonym: string): Promise<void> {
+  const text = await page.evaluate(() => document.body.textContent ?? '');
+  const attributes = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('*')).flatMap((el) => [
+      ...Array.from(el.attributes).map((a) => `${el.tagName.toLowerCase()}[${a.name}="${a.value}"]`),
+      ...(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? [`${el.tagName.toLowerCase()}.value="${el.value}"`] : []),
+    ]),
+  );
+  const aria = await page.locator('body').ariaSnapshot();
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: unknown[] };
+  await cdp.detach();
+  const tree = JSON.stringify(nodes);
+  assert.doesNotMatch(text, REAL_USER_IDS, `${where}: the text names a real user`);
+  assert.deepEqual(
+    attributes.filter((a) => REAL_USER_IDS.test(a)),
+    [],
+    `${where}: an attribute names a real user`,
+  );
+  assert.doesNotMatch(aria, REAL_USER_IDS, `${where}: the aria snapshot names a real user`);
+  assert.doesNotMatch(tree, REAL_USER_IDS, `${where}: the accessibility tree names a real user`);
+  assert.ok(text.includes(pseudonym), `${where} shows ${pseudonym}`);
+  assert.ok(aria.includes(pseudonym.startsWith('from:') ? pseudonym.slice(5) : pseudonym), `${where}'s aria snapshot names ${pseudonym}`);
+}

@@ -12,6 +12,8 @@ export interface Desk {
   setPseudonymise: (on: boolean) => void;
   /** A user as the desk shows them: their ID, or its pseudonym. */
   showUser: (userId: string) => string;
+  /** Search text as the desk shows it: with pseudonyms on, each from:USER names the pseudonym. */
+  showQuery: (query: string) => string;
   tags: Map<string, Tag>;
   /** Matches watchlist terms in text, or null without terms it can mark. */
   watchPattern: RegExp | null;
@@ -37,6 +39,17 @@ export function pseudonymOf(userId: string, salt: string): string {
   return `user-${shortHash(`${salt}\u0000${userId}`).slice(0, 6)}`;
 }
 
+/** from:USER in search text, as the search language reads it (shared/searchQuery.ts): bare or "quoted", at a word's start. */
+const FROM_USER = /(^|\s)(-?from:)(?:"([^"]*)"?|(\S+))/gi;
+
+/** `query` with the user of each from: shown by `showUser`. */
+export function queryWithUsers(query: string, showUser: (userId: string) => string): string {
+  return query.replace(FROM_USER, (whole, space: string, key: string, quoted: string | undefined, bare: string | undefined) => {
+    const user = (quoted ?? bare ?? '').trim();
+    return user === '' ? whole : `${space}${key}${showUser(user)}`;
+  });
+}
+
 export function DeskProvider({ children }: { children: ReactNode }) {
   const session = useApi('session', {});
   const tags = useApi('tags', {});
@@ -45,6 +58,7 @@ export function DeskProvider({ children }: { children: ReactNode }) {
   const value = useMemo((): Desk => {
     const salt = session.data?.pseudonymSalt ?? '';
     const list = terms.data ?? [];
+    const showUser = (userId: string) => (pseudonymise ? pseudonymOf(userId, salt) : userId);
     return {
       session: session.data,
       pseudonymise,
@@ -52,7 +66,8 @@ export function DeskProvider({ children }: { children: ReactNode }) {
         localStorage.setItem('omv.pseudonymise', on ? '1' : '0');
         setPseudonymise(on);
       },
-      showUser: (userId) => (pseudonymise ? pseudonymOf(userId, salt) : userId),
+      showUser,
+      showQuery: (query) => (pseudonymise ? queryWithUsers(query, showUser) : query),
       tags: new Map((tags.data ?? []).map((tag) => [tag.name, tag])),
       // A term this desk cannot mark (one an older omv stored) is skipped, and listed as such in the watchlist.
       watchPattern: watchHighlighter(list.map((t) => t.term)),
