@@ -342,7 +342,8 @@ describe('the review workflow in a browser', () => {
     for (const scheme of ['light', 'dark'] as const) {
       const page = await desk.open(scheme);
       const row = page.locator('.timeline .entry', { hasText: 'a unicorn came by' });
-      await row.waitFor();
+      // The terms arrive beside the timeline: the mark shows once they are read.
+      await row.locator('mark.watch-mark').first().waitFor();
       assert.deepEqual(await row.locator('mark.watch-mark').allInnerTexts(), ['unicorn'], 'the usable term still marks');
       await page.getByTestId('nav-watchlist').click();
       const term = page.locator('.term', { hasText: '*a' });
