@@ -9,7 +9,8 @@ export class SearchSyntaxError extends Error {
   }
 }
 
-interface Term {
+/** One word, "phrase" or prefix* of the search text, as the index will be asked for it. */
+export interface SearchTerm {
   text: string;
   phrase: boolean;
   prefix: boolean;
@@ -21,8 +22,9 @@ const TERM = /(-?)(?:"([^"]*)"?|([^\s"]+))/g;
 /** Control characters are no text to search for (and FTS5 ends a string at a NUL). */
 const CONTROL = /[\u0000-\u001F\u007F]/g;
 
-function terms(text: string): Term[] {
-  const found: Term[] = [];
+/** The search text's words, "phrases" and prefix* terms (control characters and lone `*` dropped). */
+export function searchTerms(text: string): SearchTerm[] {
+  const found: SearchTerm[] = [];
   for (const match of text.replace(CONTROL, ' ').matchAll(TERM)) {
     const negated = match[1] === '-';
     if (match[2] !== undefined) {
@@ -39,13 +41,13 @@ function terms(text: string): Term[] {
 
 const quote = (text: string) => `"${text.replace(/"/g, '""')}"`;
 
-function render(term: Term): string {
+function render(term: SearchTerm): string {
   return quote(term.text) + (term.prefix ? '*' : '');
 }
 
 /** The FTS5 expression for `text`, or null when there is nothing to search for. */
 export function toFtsQuery(text: string): string | null {
-  const all = terms(text);
+  const all = searchTerms(text);
   if (all.length === 0) return null;
   const wanted = all.filter((t) => !t.negated);
   const excluded = all.filter((t) => t.negated);

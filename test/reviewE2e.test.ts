@@ -6,6 +6,8 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
+import type { Page } from 'playwright-core';
+import { openDatabase } from '../main/store/db.js';
 import { omv } from './support/cli.js';
 import {
   axe,
@@ -326,6 +328,144 @@ describe('the review workflow in a browser', () => {
     await done(page);
   });
 
+  test('a watch term an older omv stored unchecked (*a) leaves the desk working: the other terms mark, and it is listed with why and removed', async () => {
+    // As an older omv stored it: straight into watch_terms, past today's check.
+    const desk = await newDesk('mod-e2e', {
+      prepare: (dbPath) => {
+        const db = openDatabase(dbPath);
+        const insert = db.prepare('INSERT INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, 0)');
+        for (const term of ['*a', 'unicorn*']) insert.run(term, Date.UTC(2024, 0, 1));
+        db.close();
+      },
+    });
+    await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 12), user: 'newcomer', content: 'a unicorn came by' }] }, 'old-terms');
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      const row = page.locator('.timeline .entry', { hasText: 'a unicorn came by' });
+      // The terms arrive beside the timeline: the mark shows once they are read.
+      await row.locator('mark.watch-mark').first().waitFor();
+      assert.deepEqual(await row.locator('mark.watch-mark').allInnerTexts(), ['unicorn'], 'the usable term still marks');
+      await page.getByTestId('nav-watchlist').click();
+      const term = page.locator('.term', { hasText: '*a' });
+      assert.match(
+        await term.getByTestId('term-refused').innerText(),
+        /not marked in the text: "\*a" is refused: \* goes at the end of a word/,
+      );
+      const serious = await axe(page, `watchlist-old-term-${scheme}`);
+      assert.deepEqual(serious, [], describeViolations(serious));
+      if (scheme === 'dark') {
+        await term.getByRole('button', { name: 'remove *a' }).click();
+        await term.waitFor({ state: 'detached' });
+        await page.locator('.term', { hasText: 'unicorn*' }).waitFor();
+        // Added again through the desk, it is refused with the same reason.
+        await page.getByTestId('watch-add-text').fill('*a');
+        await page.getByTestId('watch-add').click();
+        await page.getByTestId('error-notice').filter({ hasText: '"*a" is refused: * goes at the end of a word' }).waitFor();
+      }
+      await done(page);
+    }
+    const audit = await fetchAudit(desk);
+    assert.ok(audit.some((row) => row.action === 'watchlist removed' && JSON.stringify(row.details) === '{"term":"*a"}'));
+  });
+
+  test('a view that fails to draw says what failed in its place, with a working Back and Reload; the rest of the desk keeps working', async () => {
+    const desk = await lobbyDesk();
+    assert.equal((await reportAbuse(desk, 'abuse-bad')).status, 200);
+    // A status this omv does not know (as a damaged or foreign database could hold): the report view cannot draw it.
+    const setStatus = (status: string) => {
+      const db = openDatabase(join(desk.dataDir, 'omv.sqlite'));
+      db.pragma('ignore_check_constraints = ON');
+      db.prepare('UPDATE abuse_reports SET status = ?').run(status);
+      db.close();
+    };
+    setStatus('escalated');
+    for (const scheme of ['light', 'dark'] as const) {
+      const page = await desk.open(scheme);
+      await page.getByTestId('nav-reports').click();
+      await page.getByTestId('reports-tab-all').click();
+      await page.locator('[data-report-id="1"]').click();
+      const failed = page.getByTestId('part-failed');
+      assert.match(await failed.innerText(), /^Abuse report #1 could not be shown: Cannot read properties of undefined/);
+      const serious = await axe(page, `view-failed-${scheme}`);
+      assert.deepEqual(serious, [], describeViolations(serious));
+      if (scheme === 'light') await screenshot(page, 'view-failed-light');
+      // The rest of the desk works meanwhile: the places, the rooms, the status bar.
+      assert.equal(await page.getByTestId('status-bar').isVisible(), true);
+      await page.getByTestId('part-failed-back').click();
+      await page.getByTestId('reports-view').waitFor();
+      assert.equal(await failed.count(), 0);
+      await page.getByTestId('reports-tab-all').click();
+      await page.locator('[data-report-id="1"]').click();
+      await failed.waitFor();
+      await page.locator('[data-room=games]').click();
+      await page.locator('.timeline .entry', { hasText: 'good game everyone' }).waitFor();
+      await done(page);
+    }
+    // Reload reads the data again: mended, the view draws.
+    const page = await desk.open();
+    await page.getByTestId('nav-reports').click();
+    await page.getByTestId('reports-tab-all').click();
+    await page.locator('[data-report-id="1"]').click();
+    await page.getByTestId('part-failed').waitFor();
+    setStatus('open');
+    await page.getByTestId('part-failed-reload').click();
+    await page.getByTestId('report-status').filter({ hasText: 'open' }).waitFor();
+    await done(page);
+  });
+
+  test('with pseudonyms on, no real user ID reaches the screen, an attribute or the accessibility tree: user, audit and report views', async () => {
+    const desk = await lobbyDesk();
+    assert.equal((await reportAbuse(desk, 'abuse-pseudo')).status, 200);
+    const page = await desk.open();
+    await page.getByTestId('pseudonymise').click();
+    await page.locator('[data-testid=pseudonymise][aria-pressed=true]').waitFor();
+    // Actions that name a user: every hit of a from: search tagged, that search saved and exported, a tag and a note on the user.
+    await page.getByTestId('search').fill('from:user3 chatter');
+    await page
+      .getByTestId('result-count')
+      .filter({ hasText: /^10 hits/ })
+      .waitFor();
+    await page.getByTestId('tag-all-hits').click();
+    await page.getByTestId('tag-all-choice').selectOption('spam');
+    await page.getByTestId('tag-all-apply').click();
+    await page.getByTestId('tag-all-done').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('save-search').click();
+    await page.getByTestId('save-search-save').click();
+    await page.getByTestId('save-search-dialog').waitFor({ state: 'detached' });
+    await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    await page.getByTestId('export-manifest').waitFor();
+    await page.getByTestId('search').fill('');
+    // user3 said "lobby chatter number 57" (57 % 6 = 3), and only that one is number 57.
+    await page.locator('.timeline .entry', { hasText: 'lobby chatter number 57' }).locator('.entry-user').click();
+    await page.getByTestId('user-view').waitFor();
+    const pseudonym = /user-[0-9a-z]{6}/.exec(await page.locator('.user-head h2').innerText())![0];
+    await page.getByTestId('user-review').click();
+    await page
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/ })
+      .click();
+    await page
+      .getByTestId('tag-editor')
+      .getByRole('checkbox', { name: /threat/, checked: true })
+      .waitFor();
+    await page.getByTestId('note-text').fill('three accounts, same phrasing');
+    await page.getByTestId('add-note').click();
+    await page.getByTestId('tag-editor').locator('.note-text').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByTestId('tag-editor').waitFor({ state: 'detached' });
+
+    await assertOnlyPseudonyms(page, 'the user view', pseudonym);
+    await page.getByTestId('nav-audit').click();
+    await page.getByTestId('audit-view').locator('td', { hasText: 'search saved' }).waitFor();
+    await assertOnlyPseudonyms(page, 'the audit view', `from:${pseudonym}`);
+    await page.getByTestId('nav-reports').click();
+    await page.locator('[data-report-id="1"]').click();
+    await page.getByTestId('report-view').waitFor();
+    await assertOnlyPseudonyms(page, 'the report view', 'user-');
+    await done(page);
+  });
+
   test('the review views have no serious or critical accessibility findings (axe), light and dark', async () => {
     const desk = await lobbyDesk();
     await reportAbuse(desk, 'abuse-a11y');
@@ -353,3 +493,32 @@ describe('the review workflow in a browser', () => {
     }
   });
 });
+
+/** The chat's user IDs in these tests (the lobby's, the games room's, the abuse report's accused, reporter and display name). */
+const REAL_USER_IDS = /\b(user[0-5]|gamer|mallory|12345|23456|tom)\b/;
+
+/** Nothing on the page names a real user: its text, any attribute or field value, Playwright's aria snapshot, Chromium's accessibility tree. */
+async function assertOnlyPseudonyms(page: Page, where: string, pseudonym: string): Promise<void> {
+  const text = await page.evaluate(() => document.body.textContent ?? '');
+  const attributes = await page.evaluate(() =>
+    Array.from(document.querySelectorAll('*')).flatMap((el) => [
+      ...Array.from(el.attributes).map((a) => `${el.tagName.toLowerCase()}[${a.name}="${a.value}"]`),
+      ...(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement ? [`${el.tagName.toLowerCase()}.value="${el.value}"`] : []),
+    ]),
+  );
+  const aria = await page.locator('body').ariaSnapshot();
+  const cdp = await page.context().newCDPSession(page);
+  const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as { nodes: unknown[] };
+  await cdp.detach();
+  const tree = JSON.stringify(nodes);
+  assert.doesNotMatch(text, REAL_USER_IDS, `${where}: the text names a real user`);
+  assert.deepEqual(
+    attributes.filter((a) => REAL_USER_IDS.test(a)),
+    [],
+    `${where}: an attribute names a real user`,
+  );
+  assert.doesNotMatch(aria, REAL_USER_IDS, `${where}: the aria snapshot names a real user`);
+  assert.doesNotMatch(tree, REAL_USER_IDS, `${where}: the accessibility tree names a real user`);
+  assert.ok(text.includes(pseudonym), `${where} shows ${pseudonym}`);
+  assert.ok(aria.includes(pseudonym.startsWith('from:') ? pseudonym.slice(5) : pseudonym), `${where}'s aria snapshot names ${pseudonym}`);
+}

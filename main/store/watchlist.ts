@@ -4,6 +4,7 @@
 import Database from 'better-sqlite3';
 import { toFtsQuery } from '../../shared/ftsQuery.js';
 import type { WatchMatch, WatchTerm } from '../../shared/review.js';
+import { readWatchTerm } from '../../shared/watchTerm.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
@@ -30,8 +31,11 @@ export function addWatchTerms(db: Db, text: string, moderator: string): string[]
         .filter((line) => line !== '' && !line.startsWith('#')),
     ),
   ];
-  // A term the search language cannot read is refused, with why.
-  for (const term of terms) if (toFtsQuery(term) === null) throw new ReviewError(`"${term}" has no word to look for`);
+  // A term is read as the desk will mark it (shared/watchTerm.ts): one it cannot read is refused, with why.
+  for (const term of terms) {
+    const reading = readWatchTerm(term);
+    if (!reading.ok) throw new ReviewError(reading.reason);
+  }
   return db.transaction(() => {
     const newest = newestEntryId(db);
     const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');
@@ -89,7 +93,8 @@ const SCRATCH_LIMIT = 20_000;
 export function findWatchHits(db: Db, terms: readonly TermToMatch[], after: number, upTo: number, everything = false): WatchHit[] {
   const hits: WatchHit[] = [];
   const queries = terms.flatMap((t) => {
-    const query = toFtsQuery(t.term);
+    // A term an older omv stored that the watchlist now refuses (`*a`) matches nothing, here as in the desk.
+    const query = readWatchTerm(t.term).ok ? toFtsQuery(t.term) : null;
     return query === null ? [] : [{ id: t.id, query, from: everything ? after : Math.max(after, t.after_entry_id) }];
   });
   if (queries.length === 0 || upTo <= after) return hits;

@@ -17,6 +17,7 @@ import { ExportPanel, ImportPanel } from './components/TransferPanels';
 import { DeskNav } from './components/DeskNav';
 import { ModeratorDialog } from './components/ModeratorDialog';
 import { SaveSearchDialog } from './components/SaveSearchDialog';
+import { PartBoundary } from './components/PartBoundary';
 import { useDesk } from './data/desk';
 import { useLiveUpdates } from './data/liveUpdates';
 import { useAction } from './data/useAction';
@@ -185,31 +186,37 @@ export function App() {
         if (files.length) void imports.start(files);
       }}
     >
-      <TopBar
-        ref={searchBox}
-        query={query}
-        errors={errors}
-        zone={zone}
-        onQuery={(text) => {
-          setQuery(text);
-          home();
-        }}
-        onZone={setZone}
-        onImport={(files) => void imports.start(files)}
-        onExport={(withReview) => void exports.start({ ...exportScope(), withReview })}
-        onSaveSearch={settledQuery.trim() && errors.length === 0 ? () => setSavingSearch(true) : undefined}
-      />
-
-      <aside className="sidebar">
-        <DeskNav
-          current={view.kind}
-          onOpen={openFromMenu}
-          onSearch={(text) => {
+      <PartBoundary what="The search bar" className="topbar">
+        <TopBar
+          ref={searchBox}
+          query={query}
+          errors={errors}
+          zone={zone}
+          onQuery={(text) => {
             setQuery(text);
             home();
           }}
+          onZone={setZone}
+          onImport={(files) => void imports.start(files)}
+          onExport={(withReview) => void exports.start({ ...exportScope(), withReview })}
+          onSaveSearch={settledQuery.trim() && errors.length === 0 ? () => setSavingSearch(true) : undefined}
         />
-        <RoomList current={room} onSelect={selectRoom} />
+      </PartBoundary>
+
+      <aside className="sidebar">
+        <PartBoundary what="The desk's places">
+          <DeskNav
+            current={view.kind}
+            onOpen={openFromMenu}
+            onSearch={(text) => {
+              setQuery(text);
+              home();
+            }}
+          />
+        </PartBoundary>
+        <PartBoundary what="The rooms">
+          <RoomList current={room} onSelect={selectRoom} />
+        </PartBoundary>
       </aside>
 
       <main className="main">
@@ -249,10 +256,19 @@ export function App() {
         {review.error && <ErrorNotice message={review.error} onDismiss={review.clearError} />}
         {imports.state && <ImportPanel state={imports.state} onDismiss={imports.dismiss} />}
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
-        {body}
+        {/* A view that fails says so in its place; Back, a room or a search leaves it, and the rest of the desk keeps working. */}
+        <PartBoundary
+          what={titleOf(view, room, zone)}
+          resetKeys={[view, room, settledQuery, range]}
+          onBack={navigation.canGoBack ? back : undefined}
+        >
+          {body}
+        </PartBoundary>
       </main>
 
-      <StatusBar zone={zone} onQuarantine={() => setQuarantineOpen(true)} onAlerts={() => openFromMenu({ kind: 'watchlist' })} />
+      <PartBoundary what="The status bar" className="status">
+        <StatusBar zone={zone} onQuarantine={() => setQuarantineOpen(true)} onAlerts={() => openFromMenu({ kind: 'watchlist' })} />
+      </PartBoundary>
       {quarantineOpen && <QuarantineDialog zone={zone} onClose={() => setQuarantineOpen(false)} />}
       {savingSearch && <SaveSearchDialog query={settledQuery} onClose={() => setSavingSearch(false)} />}
       {reviewingRoom && roomSummary && (

@@ -2,16 +2,19 @@ import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { DeskBoundary } from './components/PartBoundary';
 import { DeskProvider } from './data/desk';
 import { queryClient } from './data/queryClient';
 import './styles.css';
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <QueryClientProvider client={queryClient}>
-      <DeskProvider>
-        <App />
-      </DeskProvider>
-    </QueryClientProvider>
+    <DeskBoundary>
+      <QueryClientProvider client={queryClient}>
+        <DeskProvider>
+          <App />
+        </DeskProvider>
+      </QueryClientProvider>
+    </DeskBoundary>
   </StrictMode>,
 );

@@ -33,8 +33,13 @@ export interface Desk {
   stop(): void;
 }
 
-export async function newDesk(moderator = 'mod-e2e'): Promise<Desk> {
+/**
+ * A desk on a database of its own. `prepare` gets the database file first, before omv serve opens
+ * it: to leave in it what an older omv (or a damaged file) would have.
+ */
+export async function newDesk(moderator = 'mod-e2e', { prepare }: { prepare?: (dbPath: string) => void } = {}): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
+  prepare?.(join(dataDir, 'omv.sqlite'));
   // The moderator is named by the operator, so the first-start question does not come up (its own test asks it).
   const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], {
     killAfterTest: false,

@@ -2,6 +2,7 @@
 // the audit trail, and the saved searches with what is new in each.
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
+import { useDesk } from '../data/desk';
 import type { View } from '../data/useNavigation';
 
 interface Props {
@@ -14,6 +15,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
   const status = useApi('receiverStatus', {});
   const saved = useApi('savedSearches', {});
   const action = useAction();
+  const desk = useDesk();
   const place = (kind: 'reports' | 'watchlist' | 'audit', label: string, count?: number, warn = false) => (
     <li>
       <button
@@ -44,8 +46,14 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
           <ul data-testid="saved-searches">
             {saved.data.map((s) => (
               <li key={s.id} className="saved-search">
-                <button type="button" className="room" onClick={() => void open(s.id)} title={s.query} data-saved={s.name}>
-                  <span className="room-name">{s.name}</span>
+                <button
+                  type="button"
+                  className="room"
+                  onClick={() => void open(s.id)}
+                  title={desk.showQuery(s.query)}
+                  data-saved={desk.showQuery(s.name)}
+                >
+                  <span className="room-name">{desk.showQuery(s.name)}</span>
                   {s.newMatches > 0 && (
                     <span className="room-count count-alert" title="new matches since you last opened it">
                       +{s.newMatches.toLocaleString()}
@@ -57,7 +65,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
                   type="button"
                   className="ghost saved-delete"
                   onClick={() => void action.run('deleteSavedSearch', { id: s.id })}
-                  aria-label={`delete ${s.name}`}
+                  aria-label={`delete ${desk.showQuery(s.name)}`}
                 >
                   ✕
                 </button>

@@ -4,6 +4,7 @@ import { useState, type ReactNode } from 'react';
 import { useAction } from '../data/useAction';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
+import { DialogBoundary } from './PartBoundary';
 
 interface Props {
   title: string;
@@ -20,7 +21,7 @@ interface Props {
   onDismiss?: (save: () => void) => void;
 }
 
-export function NameDialog({ title, idPrefix, children, label, initial, confirm, save, onClose, onDismiss }: Props) {
+function NameDialogBody({ title, idPrefix, children, label, initial, confirm, save, onClose, onDismiss }: Props) {
   const [name, setName] = useState(initial);
   const action = useAction();
   const submit = async () => {
@@ -45,5 +46,14 @@ export function NameDialog({ title, idPrefix, children, label, initial, confirm,
         </button>
       </div>
     </Dialog>
+  );
+}
+
+/** The dialog, or, failing, a dialog saying what failed. */
+export function NameDialog(props: Props) {
+  return (
+    <DialogBoundary what={`The dialog “${props.title}”`} onClose={props.onClose}>
+      <NameDialogBody {...props} />
+    </DialogBoundary>
   );
 }

@@ -7,13 +7,14 @@ import { formatTime, type Zone } from '../time';
 import { api } from '../transport';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
+import { DialogBoundary } from './PartBoundary';
 
 interface Props {
   zone: Zone;
   onClose: () => void;
 }
 
-export function QuarantineDialog({ zone, onClose }: Props) {
+function QuarantineDialogBody({ zone, onClose }: Props) {
   const quarantine = useApi('quarantine', {});
   const [openId, setOpenId] = useState<number | null>(null);
   const payload = useApi('quarantinePayload', { id: openId ?? 0 }, { enabled: openId !== null });
@@ -78,5 +79,14 @@ export function QuarantineDialog({ zone, onClose }: Props) {
         ))}
       </ul>
     </Dialog>
+  );
+}
+
+/** The quarantine, or, failing, a dialog saying what failed. */
+export function QuarantineDialog(props: Props) {
+  return (
+    <DialogBoundary what="The quarantine" onClose={props.onClose}>
+      <QuarantineDialogBody {...props} />
+    </DialogBoundary>
   );
 }

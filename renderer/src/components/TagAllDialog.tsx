@@ -5,8 +5,9 @@ import { useAction } from '../data/useAction';
 import { useDesk } from '../data/desk';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
+import { DialogBoundary } from './PartBoundary';
 
-export function TagAllDialog({ filter, hits, onClose }: { filter: EntryFilter; hits: string; onClose: () => void }) {
+function TagAllDialogBody({ filter, hits, onClose }: { filter: EntryFilter; hits: string; onClose: () => void }) {
   const desk = useDesk();
   const action = useAction();
   const [tag, setTag] = useState([...desk.tags.keys()][0] ?? '');
@@ -40,5 +41,14 @@ export function TagAllDialog({ filter, hits, onClose }: { filter: EntryFilter; h
         )}
       </div>
     </Dialog>
+  );
+}
+
+/** Tagging every hit, or, failing, a dialog saying what failed. */
+export function TagAllDialog(props: { filter: EntryFilter; hits: string; onClose: () => void }) {
+  return (
+    <DialogBoundary what="Tagging every hit" onClose={props.onClose}>
+      <TagAllDialogBody {...props} />
+    </DialogBoundary>
   );
 }

@@ -10,6 +10,7 @@ import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
+import { DialogBoundary } from './PartBoundary';
 
 /** What is being tagged: its kind, its id in the database, and how to say what it is. */
 export interface ReviewSubject {
@@ -33,7 +34,7 @@ export function entrySubject(entry: EntryRecord, zone: Zone, showUser: (userId: 
   };
 }
 
-export function TagEditor({ subject, zone, onClose }: { subject: ReviewSubject; zone: Zone; onClose: () => void }) {
+function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zone: Zone; onClose: () => void }) {
   const desk = useDesk();
   const { target, id } = subject;
   const review = useApi('reviews', { target, ids: [id] });
@@ -96,5 +97,14 @@ export function TagEditor({ subject, zone, onClose }: { subject: ReviewSubject; 
         </button>
       </section>
     </Dialog>
+  );
+}
+
+/** Tags and notes, or, failing, a dialog saying what failed. */
+export function TagEditor(props: { subject: ReviewSubject; zone: Zone; onClose: () => void }) {
+  return (
+    <DialogBoundary what="Tags and notes" onClose={props.onClose}>
+      <TagEditorBody {...props} />
+    </DialogBoundary>
   );
 }

@@ -3,6 +3,7 @@
 // pattern to highlight.
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { DeskSession, Tag } from '../../../shared/review';
+import { watchHighlighter } from '../../../shared/watchTerm';
 import { useApi } from './useApi';
 
 export interface Desk {
@@ -11,8 +12,10 @@ export interface Desk {
   setPseudonymise: (on: boolean) => void;
   /** A user as the desk shows them: their ID, or its pseudonym. */
   showUser: (userId: string) => string;
+  /** Search text as the desk shows it: with pseudonyms on, each from:USER names the pseudonym. */
+  showQuery: (query: string) => string;
   tags: Map<string, Tag>;
-  /** Matches watchlist terms in text, or null without terms. */
+  /** Matches watchlist terms in text, or null without terms it can mark. */
   watchPattern: RegExp | null;
 }
 
@@ -36,12 +39,15 @@ export function pseudonymOf(userId: string, salt: string): string {
   return `user-${shortHash(`${salt}\u0000${userId}`).slice(0, 6)}`;
 }
 
-/** A watchlist term (word, prefix*, "phrase") as a pattern over plain text. */
-function termPattern(term: string): string {
-  const phrase = /^"(.*)"$/.exec(term.trim());
-  const body = (phrase ? phrase[1]! : term.trim()).replace(/[.*+?^${}()|[\]\\]/g, (c) => (c === '*' ? '*' : `\\${c}`));
-  const words = body.split(/\s+/).filter(Boolean);
-  return words.map((word) => (word.endsWith('*') ? `${word.slice(0, -1)}[\\p{L}\\p{N}]*` : `${word}(?![\\p{L}\\p{N}])`)).join('\\s+');
+/** from:USER in search text, as the search language reads it (shared/searchQuery.ts): bare or "quoted", at a word's start. */
+const FROM_USER = /(^|\s)(-?from:)(?:"([^"]*)"?|(\S+))/gi;
+
+/** `query` with the user of each from: shown by `showUser`. */
+export function queryWithUsers(query: string, showUser: (userId: string) => string): string {
+  return query.replace(FROM_USER, (whole, space: string, key: string, quoted: string | undefined, bare: string | undefined) => {
+    const user = (quoted ?? bare ?? '').trim();
+    return user === '' ? whole : `${space}${key}${showUser(user)}`;
+  });
 }
 
 export function DeskProvider({ children }: { children: ReactNode }) {
@@ -52,6 +58,7 @@ export function DeskProvider({ children }: { children: ReactNode }) {
   const value = useMemo((): Desk => {
     const salt = session.data?.pseudonymSalt ?? '';
     const list = terms.data ?? [];
+    const showUser = (userId: string) => (pseudonymise ? pseudonymOf(userId, salt) : userId);
     return {
       session: session.data,
       pseudonymise,
@@ -59,9 +66,11 @@ export function DeskProvider({ children }: { children: ReactNode }) {
         localStorage.setItem('omv.pseudonymise', on ? '1' : '0');
         setPseudonymise(on);
       },
-      showUser: (userId) => (pseudonymise ? pseudonymOf(userId, salt) : userId),
+      showUser,
+      showQuery: (query) => (pseudonymise ? queryWithUsers(query, showUser) : query),
       tags: new Map((tags.data ?? []).map((tag) => [tag.name, tag])),
-      watchPattern: list.length ? new RegExp(`(?<![\\p{L}\\p{N}])(?:${list.map((t) => termPattern(t.term)).join('|')})`, 'giu') : null,
+      // A term this desk cannot mark (one an older omv stored) is skipped, and listed as such in the watchlist.
+      watchPattern: watchHighlighter(list.map((t) => t.term)),
     };
   }, [session.data, tags.data, terms.data, pseudonymise]);
   return <DeskContext.Provider value={value}>{children}</DeskContext.Provider>;

@@ -1,9 +1,24 @@
 // The audit trail: whether its hash chain verifies, and every recorded action, newest first.
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useApi } from '../data/useApi';
+import { useDesk, type Desk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 
+/**
+ * A row's details as the desk shows them: with pseudonyms on, a filter's user (an export's, a
+ * "tag all hits"'s) and every from:USER in text (a query, a saved search's name) name the pseudonym.
+ */
+function shownDetails(value: unknown, desk: Desk, key?: string): unknown {
+  if (!desk.pseudonymise) return value;
+  if (typeof value === 'string') return key === 'user' ? desk.showUser(value) : desk.showQuery(value);
+  if (Array.isArray(value)) return value.map((item) => shownDetails(item, desk));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shownDetails(v, desk, k)]));
+  return value;
+}
+
 export function AuditView({ zone }: { zone: Zone }) {
+  const desk = useDesk();
   const audit = useApi('audit', { limit: 1000 });
   if (audit.error) return <ErrorNotice message={audit.error} />;
   if (!audit.data) return <div className="timeline-empty">Loading…</div>;
@@ -34,7 +49,7 @@ export function AuditView({ zone }: { zone: Zone }) {
                 <td>{row.moderator}</td>
                 <td>{row.action}</td>
                 <td>
-                  <code>{JSON.stringify(row.details)}</code>
+                  <code>{JSON.stringify(shownDetails(row.details, desk))}</code>
                 </td>
               </tr>
             ))}

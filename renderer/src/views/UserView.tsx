@@ -63,7 +63,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen }: Props) {
       <div className="results">
         <EntryList
           entries={[...activity.recent].reverse()}
-          label={`recent entries of ${activity.userId}`}
+          label={`recent entries of ${desk.showUser(activity.userId)}`}
           zone={zone}
           onUser={onUser}
           onOpen={onOpen}

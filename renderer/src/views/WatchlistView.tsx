@@ -4,6 +4,7 @@
 import { useEffect, useState } from 'react';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import { errorMessage } from '../../../shared/errorMessage';
+import { readWatchTerm } from '../../../shared/watchTerm';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction } from '../data/useAction';
@@ -65,22 +66,31 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
           )}
           {terms.data?.length === 0 && <p className="muted">No terms yet: none are shipped. Add words, "phrases" or prefix* below.</p>}
           <ul className="term-list">
-            {terms.data?.map((t) => (
-              <li key={t.id} className="term">
-                <code>{t.term}</code>
-                <span className="muted">
-                  {t.matches.toLocaleString()} {t.matches === 1 ? 'match' : 'matches'}
-                </span>
-                <button
-                  type="button"
-                  className="ghost"
-                  onClick={() => void run('removeWatchTerm', { id: t.id })}
-                  aria-label={`remove ${t.term}`}
-                >
-                  ✕
-                </button>
-              </li>
-            ))}
+            {terms.data?.map((t) => {
+              // A term an older omv stored without this check: listed with why it is not marked, to be removed.
+              const reading = readWatchTerm(t.term);
+              return (
+                <li key={t.id} className="term">
+                  <code>{t.term}</code>
+                  <span className="muted">
+                    {t.matches.toLocaleString()} {t.matches === 1 ? 'match' : 'matches'}
+                  </span>
+                  {!reading.ok && (
+                    <span className="term-refused" data-testid="term-refused">
+                      not marked in the text: {reading.reason}
+                    </span>
+                  )}
+                  <button
+                    type="button"
+                    className="ghost"
+                    onClick={() => void run('removeWatchTerm', { id: t.id })}
+                    aria-label={`remove ${t.term}`}
+                  >
+                    ✕
+                  </button>
+                </li>
+              );
+            })}
           </ul>
           <label className="field">
             <span>Add terms, one a line</span>
