@@ -8,7 +8,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase, type Db } from '../main/store/db.js';
-import { addWatchTerms, listWatchTerms, matchNewEntries } from '../main/store/watchlist.js';
+import { addWatchTerms, listWatchTerms } from '../main/store/watchlist.js';
+import { matchNewEntries } from '../main/api/watchAlerts.js';
+import { readsOnThisThread } from '../main/api/readCalls.js';
 import { readWatchTerm, watchHighlighter } from '../shared/watchTerm.js';
 import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
@@ -148,7 +150,7 @@ test('what a term finds in the index is what it marks in the text (property over
         const file = join(dir, `said-${dbCount}.xml`);
         writeFileSync(file, messagesXml({ lobby: [{ ts: Date.UTC(2025, 0, 1), user: 'u', content: said }] }, { callID: `c${dbCount}` }));
         await importFile(db, file, { domainId: 'example.com' });
-        const found = matchNewEntries(db).found === 1;
+        const found = (await matchNewEntries(db, readsOnThisThread(db))).found === 1;
         const marked = watchHighlighter([term])!.test(said);
         assert.equal(marked, found, `${term} over ${JSON.stringify(said)}: ${found ? 'found' : 'not found'} in the index`);
       } finally {
