@@ -143,6 +143,21 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
   });
 
+  test('a multipart body that ends inside a part: 400, nothing stored, and the receiver goes on', async () => {
+    const r = await startTestReceiver();
+    for (const name of ['xmlData', 'other']) {
+      const cut = await fetch(offline(r.callbackUrl, 'cut'), {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=B' },
+        body: `--B\r\nContent-Disposition: form-data; name="${name}"; filename="p.xml"\r\n\r\n<messageOffline>`,
+      });
+      assert.equal(cut.status, 400);
+      assert.match(await cut.text(), /^unreadable form: /);
+    }
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
+    assert.equal((await postForm(offline(r.callbackUrl, 'after'), SEED_XML)).status, 200);
+  });
+
   test('a body over the limit: 413, by its declared length or as it streams', async () => {
     const r = await startTestReceiver({ maxBodyBytes: 1024 });
     const big = messagesXml({ r: [{ ts: 1, user: 'a', content: 'x'.repeat(2000) }] });

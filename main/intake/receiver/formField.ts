@@ -109,7 +109,11 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
     watchArrival();
     const values: (FormFieldValue | null)[] = [];
     req.on('data', countArrival);
+    const unreadable = (error: unknown) =>
+      refuse(new FormError(400, `unreadable form: ${error instanceof Error ? error.message : String(error)}`));
     form.on('file', (name, stream) => {
+      // A body that ends inside a part fails the part's stream too: unheard, that error would end the process.
+      stream.on('error', unreadable);
       if (name !== field) return stream.resume();
       const at = values.push(null) - 1;
       const chunks: Buffer[] = [];
