@@ -76,7 +76,7 @@ test(
       '/dist/renderer/index.html',
       '/node_modules/better-sqlite3/lib/index.js',
       '/node_modules/saxes/package.json',
-      '/node_modules/busboy/package.json',
+      '/node_modules/@fastify/busboy/package.json',
     ]) {
       assert.ok(files.has(file), `${file} is in the asar`);
     }

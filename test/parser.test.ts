@@ -209,6 +209,22 @@ describe('encodings', () => {
     assert.equal(parsed.info.encodingNote, 'declared utf-8, read as windows-1252');
   });
 
+  test('reading another encoding than the one declared is a repair, recorded like the others', () => {
+    const latin = parseBytes(latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: accented }] })));
+    assert.deepEqual(latin.info.repairs, ['declared utf-8, read as windows-1252']);
+    const undeclared = parseBytes(latin1(messagesXml({ r: [{ ts: 1, user: 'a', content: accented }] }).replace(/^<\?xml[^>]*>/, '')));
+    assert.deepEqual(undeclared.info.repairs, ['no encoding declared (so UTF-8), read as windows-1252']);
+    // ASCII reads the same in UTF-8 and in any single-byte encoding declared: nothing was repaired.
+    const ascii = parseBytes(
+      utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: 'plain' }] }).replace("encoding='utf-8'", "encoding='iso-8859-1'")),
+    );
+    assert.deepEqual(ascii.info.repairs, []);
+    const bogus = parseBytes(
+      utf8(messagesXml({ r: [{ ts: 1, user: 'a', content: 'plain' }] }).replace("encoding='utf-8'", "encoding='x-nonsense'")),
+    );
+    assert.deepEqual(bogus.info.repairs, ['declared x-nonsense, read as utf-8']);
+  });
+
   test('UTF-16 with a byte-order mark', () => {
     const text = `\uFEFF${messagesXml({ r: [{ ts: 1, user: 'a', content: accented }] }).replace("encoding='utf-8'", "encoding='utf-16'")}`;
     assert.equal(entries(Buffer.from(text, 'utf16le'))[0]!.content, accented);
@@ -283,6 +299,15 @@ describe('malformed and hostile payloads', () => {
       ).reason,
       /before its room has a <name>/,
     );
+  });
+
+  test('nesting deeper than 1,000 levels is refused where it crosses the limit; 1,000 is read', () => {
+    const nested = (depth: number) => utf8(`<messageOffline>${'<a>'.repeat(depth - 1)}${'</a>'.repeat(depth - 1)}</messageOffline>`);
+    assert.equal(parseBytes(nested(1000)).events.length, 1);
+    const error = parseError(nested(1_000_000));
+    assert.equal(error.reason, 'elements are nested deeper than 1,000 levels (a payload needs 6): not read further');
+    // Line 1, the column just after the 1,001st start tag (the root's 1,000th descendant).
+    assert.deepEqual([error.line, error.column], [1, `<messageOffline>${'<a>'.repeat(1000)}`.length + 1]);
   });
 
   test('not XML at all, and empty', () => {

@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { describe, test } from 'node:test';
 import { parseBytes, PayloadError } from '../main/parser/parse.js';
+import { deliveriesNamed, multipartBody, notUrlencodedBody, postBody, repeatedFieldBody } from './support/formBodies.js';
 import { callbackUrl, postForm, urlencodedBody } from './support/http.js';
 import { ABUSE_XML, messagesXml, SEED_XML } from './support/payloads.js';
 import { startTestReceiver, type TestReceiver } from './support/receiver.js';
@@ -217,4 +218,111 @@ test('a large payload is parsed off the event loop', async () => {
     longestBlock < onThisThread / 2,
     `the event loop was held for ${longestBlock.toFixed(0)} ms; parsing on this thread takes ${onThisThread.toFixed(0)} ms`,
   );
+});
+
+describe('what the sender put in xmlData is what we keep', () => {
+  const WORLDLY = 'Привет, мир — 5 € — 😀';
+  const payload = Buffer.from(one(1, WORLDLY));
+  const kept = (r: TestReceiver) => r.db.prepare<[], Buffer>('SELECT payload FROM deliveries ORDER BY id').pluck().all();
+
+  test('a multipart xmlData part keeps its bytes whatever charset it declares, as a plain field or a file part', async () => {
+    // curl -F 'xmlData=<p.xml;type=text/xml;charset=UTF-8' sends a plain field with a charset.
+    const charsets = ['UTF-8', 'utf-8', 'utf8', 'latin1', 'iso-8859-1', 'utf-16', 'utf-16le', 'windows-1251', 'x-bogus-charset', null];
+    for (const asFile of [false, true]) {
+      const r = await startTestReceiver();
+      for (const [i, charset] of charsets.entries()) {
+        const { body, contentType } = multipartBody([
+          { name: 'other', bytes: Buffer.from('ignored ü'), contentType: 'text/plain; charset=utf-8' },
+          {
+            name: 'xmlData',
+            bytes: payload,
+            contentType: charset === null ? undefined : `text/xml;charset=${charset}`,
+            filename: asFile ? 'p.xml' : undefined,
+          },
+        ]);
+        const answer = await postBody(url(r, { callID: `mp${i}` }), body, contentType);
+        assert.equal(answer.status, 200, answer.text);
+        const what = `${asFile ? 'file part' : 'plain field'}, charset ${charset}`;
+        assert.match(answer.text, i === 0 ? /^stored as delivery 1: 1 entries \(1 new\)$/m : /^already received as delivery 1/, what);
+        assert.deepEqual(kept(r), [payload], `the bytes sent are the bytes kept (${what})`);
+        assert.deepEqual(contents(r), [WORLDLY], what);
+      }
+    }
+  });
+
+  test('xmlData posted without urlencoding is kept whole to the end of the body, and the delivery says so', async () => {
+    const r = await startTestReceiver();
+    // `&amp;`, `+` and `%41` would each be read as form syntax in a urlencoded value.
+    const text = 'Tom &amp; Jerry + 100%41 &lt;3 €';
+    const raw = Buffer.from(one(1, 'x').replace('<![CDATA[x]]>', text));
+    const answer = await postBody(url(r, { callID: 'raw' }), notUrlencodedBody(raw), 'application/x-www-form-urlencoded');
+    assert.equal(answer.status, 200, answer.text);
+    assert.match(
+      answer.text,
+      /^stored as delivery 1: 1 entries \(1 new\); repaired: xmlData was not urlencoded \(it starts with a raw "<"/,
+    );
+    assert.deepEqual(contents(r), ['Tom & Jerry + 100%41 <3 €']);
+    assert.deepEqual(kept(r), [raw]);
+    assert.match(r.db.prepare('SELECT repairs FROM deliveries').pluck().get() as string, /xmlData was not urlencoded/);
+
+    // A literal `&` is not XML: everything after it is still kept, in quarantine with the reason.
+    const literal = Buffer.from(one(2, 'x').replace('<![CDATA[x]]>', 'rock & roll'));
+    const quarantined = await postBody(url(r, { callID: 'amp' }), notUrlencodedBody(literal, 'a=1&'), 'application/x-www-form-urlencoded');
+    assert.match(quarantined.text, /^kept in quarantine as delivery 2: malformed payload at .*; xmlData was not urlencoded/);
+    assert.deepEqual(kept(r)[1], literal);
+  });
+
+  test('a correctly urlencoded xmlData is never read as raw, whatever it holds', async () => {
+    const r = await startTestReceiver();
+    // Its decoded bytes start with "<" and hold "&", "+", "%" and raw-looking text: it was encoded, so it is decoded.
+    const xml = Buffer.from(one(1, 'x').replace('<![CDATA[x]]>', 'a &amp; b + c %41 &lt; d'));
+    const answer = await postForm(url(r, { callID: 'enc' }), xml);
+    assert.match(answer.text, /^stored as delivery 1: 1 entries \(1 new\)$/m);
+    assert.deepEqual(kept(r), [xml]);
+    assert.deepEqual(contents(r), ['a & b + c %41 < d']);
+  });
+
+  test('xmlData twice: the same bytes are one delivery, different ones a delivery each, none dropped', async () => {
+    const r = await startTestReceiver();
+    const [first, second, third, fourth, fifth] = ['first', 'second', 'third', 'fourth', 'fifth'].map((text, i) =>
+      Buffer.from(one(i + 10, text)),
+    );
+    const urlencoded = 'application/x-www-form-urlencoded';
+    const same = await postBody(url(r, { callID: 'same' }), repeatedFieldBody([first!, first!]), urlencoded);
+    assert.match(
+      same.text,
+      /^stored as delivery 1: 1 entries \(1 new\); repaired: xmlData came 2 times with the same bytes: stored once$/m,
+    );
+
+    const differ = await postBody(url(r, { callID: 'two' }), repeatedFieldBody([second!, third!]), urlencoded);
+    assert.equal(differ.status, 200);
+    const lines = differ.text.trim().split('\n');
+    assert.equal(lines.length, 2, differ.text);
+    assert.match(
+      lines[0]!,
+      /^stored as delivery 2: 1 entries \(1 new\); repaired: xmlData came 2 times in one request with 2 different values: this is value 1 of 2/,
+    );
+    assert.match(lines[1]!, /^stored as delivery 3: 1 entries \(1 new\); repaired: .*this is value 2 of 2/);
+
+    // The same in a multipart form: a plain field and a file part.
+    const { body, contentType } = multipartBody([
+      { name: 'xmlData', bytes: fourth!, contentType: 'text/xml; charset=UTF-8' },
+      { name: 'xmlData', bytes: fifth!, filename: 'p.xml' },
+    ]);
+    const multipart = await postBody(url(r, { callID: 'mp' }), body, contentType);
+    assert.deepEqual(deliveriesNamed(multipart.text), [4, 5]);
+    assert.deepEqual(kept(r), [first, second, third, fourth, fifth]);
+    assert.deepEqual(contents(r), ['first', 'second', 'third', 'fourth', 'fifth']);
+  });
+
+  test('reading a payload in another encoding than it declares is recorded with the delivery and said in the answer', async () => {
+    const r = await startTestReceiver();
+    const answer = await postForm(url(r, { callID: 'l1' }), Buffer.from(one(1, 'déjà vu'), 'latin1'));
+    assert.match(answer.text, /^stored as delivery 1: 1 entries \(1 new\); repaired: declared utf-8, read as windows-1252$/m);
+    assert.equal(r.db.prepare('SELECT repairs FROM deliveries').pluck().get(), 'declared utf-8, read as windows-1252');
+    assert.deepEqual(contents(r), ['déjà vu']);
+    // ASCII reads the same in any declared single-byte encoding: nothing to say.
+    const ascii = await postForm(url(r, { callID: 'a1' }), one(2, 'plain').replace("encoding='utf-8'", "encoding='iso-8859-1'"));
+    assert.match(ascii.text, /^stored as delivery 2: 1 entries \(1 new\)$/m);
+  });
 });

@@ -143,6 +143,21 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
   });
 
+  test('a multipart body that ends inside a part: 400, nothing stored, and the receiver goes on', async () => {
+    const r = await startTestReceiver();
+    for (const name of ['xmlData', 'other']) {
+      const cut = await fetch(offline(r.callbackUrl, 'cut'), {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=B' },
+        body: `--B\r\nContent-Disposition: form-data; name="${name}"; filename="p.xml"\r\n\r\n<messageOffline>`,
+      });
+      assert.equal(cut.status, 400);
+      assert.match(await cut.text(), /^unreadable form: /);
+    }
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
+    assert.equal((await postForm(offline(r.callbackUrl, 'after'), SEED_XML)).status, 200);
+  });
+
   test('a body over the limit: 413, by its declared length or as it streams', async () => {
     const r = await startTestReceiver({ maxBodyBytes: 1024 });
     const big = messagesXml({ r: [{ ts: 1, user: 'a', content: 'x'.repeat(2000) }] });
@@ -220,7 +235,7 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
 });
 
 describe('access', () => {
-  test('with --token the callback path must carry it', async () => {
+  test('with --token the callback path must carry it (403 without it)', async () => {
     const r = await startTestReceiver({ token: 's3cret/ü' });
     assert.match(r.callbackUrl, /\/callback\/s3cret%2F%C3%BC$/);
     assert.equal((await postForm(offline(r.callbackUrl, '1'), SEED_XML)).status, 200);
@@ -229,8 +244,9 @@ describe('access', () => {
       r.callbackUrl.replace(/\/callback\/.*/, '/callback'),
       `${r.callbackUrl}x`,
     ]) {
-      assert.equal((await postForm(offline(wrong, '2'), SEED_XML)).status, 404, wrong);
+      assert.equal((await postForm(offline(wrong, '2'), SEED_XML)).status, 403, wrong);
     }
+    assert.equal((await postForm(offline(r.callbackUrl.replace(/\/callback\/.*/, '/callbackx'), '2'), SEED_XML)).status, 404);
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
   });
 
@@ -247,27 +263,52 @@ describe('access', () => {
 });
 
 describe('the form field, read as the body streams', () => {
+  const read = async (body: Buffer, cuts: number[] = []) => {
+    const { UrlencodedFieldReader } = await import('../main/intake/receiver/urlencodedField.js');
+    const reader = new UrlencodedFieldReader('xmlData');
+    let at = 0;
+    for (const cut of [...cuts.map((c) => c % (body.length + 1))].sort((a, b) => a - b)) {
+      reader.push(body.subarray(at, Math.max(at, cut)));
+      at = Math.max(at, cut);
+    }
+    reader.push(body.subarray(at));
+    return reader.end();
+  };
+
   test('any bytes, however the body is cut into chunks, come back exactly; other fields and broken escapes are no trouble', async () => {
     const { default: fc } = await import('fast-check');
-    const { UrlencodedFieldReader } = await import('../main/intake/receiver/urlencodedField.js');
-    const read = (body: Buffer, cuts: number[]) => {
-      const reader = new UrlencodedFieldReader('xmlData');
-      let at = 0;
-      for (const cut of [...cuts.map((c) => c % (body.length + 1))].sort((a, b) => a - b)) {
-        reader.push(body.subarray(at, Math.max(at, cut)));
-        at = Math.max(at, cut);
-      }
-      reader.push(body.subarray(at));
-      return reader.end();
-    };
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 6 }), (bytes, cuts) => {
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 300 }), fc.array(fc.nat(), { maxLength: 6 }), async (bytes, cuts) => {
         const body = Buffer.from(`other=1&${urlencodedBody(bytes)}&xmlDataX=no&x%3Dy=z`);
-        assert.deepEqual(read(body, cuts), Buffer.from(bytes));
+        // Correctly urlencoded: never taken for a raw value, whatever its bytes decode to.
+        assert.deepEqual(await read(body, cuts), [{ bytes: Buffer.from(bytes), raw: false }]);
       }),
       { numRuns: 2000, seed: 7 },
     );
-    assert.deepEqual(read(Buffer.from('xmlData=a+b%zz%4%41%%42'), [5, 12, 13]), Buffer.from('a b%zz%4A%B'));
-    assert.equal(read(Buffer.from('xmlDat=a&xmlDataa=b'), []), null);
+    assert.deepEqual(await read(Buffer.from('xmlData=a+b%zz%4%41%%42'), [5, 12, 13]), [{ bytes: Buffer.from('a b%zz%4A%B'), raw: false }]);
+    assert.deepEqual(await read(Buffer.from('xmlDat=a&xmlDataa=b')), []);
+  });
+
+  test('a value that starts with a raw "<" or byte-order mark is the rest of the body, byte for byte, however it is cut', async () => {
+    const { default: fc } = await import('fast-check');
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('<', ' \r\n\t<', '\xEF\xBB\xBF<', '\xFF\xFE'),
+        fc.uint8Array({ maxLength: 300 }),
+        fc.array(fc.nat(), { maxLength: 6 }),
+        async (start, rest, cuts) => {
+          const value = Buffer.concat([Buffer.from(start, 'latin1'), rest]);
+          const body = Buffer.concat([Buffer.from('a=1&xmlData='), value]);
+          assert.deepEqual(await read(body, cuts), [{ bytes: value, raw: true }]);
+        },
+      ),
+      { numRuns: 1000, seed: 11 },
+    );
+    // Each value of the field, in order; an empty one too.
+    assert.deepEqual(await read(Buffer.from('xmlData=%3Ca%3E&xmlData=&xmlData=<b>&amp;+%41')), [
+      { bytes: Buffer.from('<a>'), raw: false },
+      { bytes: Buffer.alloc(0), raw: false },
+      { bytes: Buffer.from('<b>&amp;+%41'), raw: true },
+    ]);
   });
 });

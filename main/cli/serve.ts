@@ -5,13 +5,17 @@ import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
 import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import { errorMessage } from '../../shared/errorMessage.js';
-import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds } from './common.js';
+import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
+import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 
-export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet] [--no-viewer]
+export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
   --host      address to bind (default 127.0.0.1; any other needs --token)
   --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --token     secret the callback URL must carry: /callback/SECRET
+  --token     secret every domain's callback URL must carry: /callback/SECRET
+  --callback-secret SECRET  the same as --token
+  --callback-secret DOMAIN=SECRET  (repeatable) the secret of the domain whose domainID is DOMAIN,
+              instead of --token's: its URL is /callback/SECRET
   --max-body  largest request body accepted (default 16M)
   --quiet     do not log each delivery
   --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)
@@ -26,6 +30,7 @@ export async function serve(args: string[]): Promise<number> {
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       token: { type: 'string' },
+      'callback-secret': { type: 'string', multiple: true, default: [] },
       'max-body': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       'no-viewer': { type: 'boolean', default: false },
@@ -37,13 +42,19 @@ export async function serve(args: string[]): Promise<number> {
   const queryTimeoutMs = values['query-timeout']
     ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000
     : DEFAULT_QUERY_TIMEOUT_MS;
+  let callbackSecrets: CallbackSecrets;
+  try {
+    callbackSecrets = parseCallbackSecrets(values['callback-secret']!, values.token ?? null);
+  } catch (error) {
+    throw error instanceof CallbackSecretError ? new UsageError(error.message) : error;
+  }
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
   const app = await startApp({
     db,
     host: values.host!,
     port,
-    token: values.token ?? null,
+    callbackSecrets,
     maxBodyBytes,
     log,
     viewer: !values['no-viewer'],
@@ -54,9 +65,12 @@ export async function serve(args: string[]): Promise<number> {
       throw new Error(`port ${port} on ${values.host} is in use (another omv serve?): choose another with --port`);
     throw error;
   });
+  const receiver = app.receiver!;
+  const domainUrls = receiver.domainCallbackUrls;
   process.stdout.write(
-    `omv: receiving callbacks at ${app.receiver!.callbackUrl}\n` +
-      `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
+    `omv: receiving callbacks at ${receiver.callbackUrl}${domainUrls.length ? ' (every domain not named below)' : ''}\n` +
+      domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${domainId} at ${url}\n`).join('') +
+      `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
       (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
   );
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.

@@ -1,5 +1,8 @@
 // A delivery's payload → what the store needs: its events and repairs, or why it could not be
-// read. Never throws for bad input: a reason is what quarantine keeps beside the raw bytes.
+// read. Never throws: a reason is what quarantine keeps beside the raw bytes — for a malformed
+// document, and for anything that goes wrong in the parser too (a payload we were handed is kept
+// and answered 200 either way, never lost to a 500 the vendor would retry forever).
+import { errorMessage } from '../../shared/errorMessage.js';
 import { DELIVERY_FUNCTIONS, NOTIFICATION_FUNCTIONS, type ParsedPayload, type PayloadEvent } from '../../shared/payload.js';
 import { parseBytes, PayloadError } from './parse.js';
 import { parseInWorker } from './parseFile.js';
@@ -7,7 +10,11 @@ import { parseInWorker } from './parseFile.js';
 /** Payloads at least this large are parsed on a worker thread (an 11 MB one took ~1.2 s here). */
 export const WORKER_PARSE_BYTES = 1 << 20;
 
-const malformed = (error: PayloadError): ParsedPayload => ({ ok: false, reason: `malformed payload at ${error.message}` });
+/** Why a parse ended without the document's events. */
+function failure(error: unknown): ParsedPayload {
+  if (error instanceof PayloadError) return { ok: false, reason: `malformed payload at ${error.message}` };
+  return { ok: false, reason: `the parser failed: ${errorMessage(error)}` };
+}
 
 /** Any payload kind, recognised by its root element (saved files carry no function name). */
 export function parsePayload(payload: Uint8Array): ParsedPayload {
@@ -15,8 +22,7 @@ export function parsePayload(payload: Uint8Array): ParsedPayload {
     const { events, info } = parseBytes(payload);
     return { ok: true, events, repairs: info.repairs };
   } catch (error) {
-    if (error instanceof PayloadError) return malformed(error);
-    throw error;
+    return failure(error);
   }
 }
 
@@ -53,8 +59,7 @@ export async function parseDeliveryInWorker(fn: string | null, payload: Uint8Arr
       else repairs = step.info.repairs;
     }
   } catch (error) {
-    if (error instanceof PayloadError) return malformed(error);
-    throw error;
+    return failure(error);
   }
   return {
     ok: true,

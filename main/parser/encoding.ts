@@ -44,9 +44,17 @@ export function encodingCandidates(head: Uint8Array): string[] {
   return [UTF8, fallback];
 }
 
-/** Says how a document was read, when that differs from what it declared. */
-export function encodingNote(head: Uint8Array, used: string): string | null {
-  const declared = declaredEncoding(head) ?? UTF8;
-  const declaredLabel = supported(declared) ?? declared;
-  return declaredLabel === used ? null : `declared ${declared}, read as ${used}`;
+/**
+ * Says how a document was read, when that differs from what it declared (no declaration means
+ * UTF-8, or UTF-16 with a byte-order mark). Nothing to say for a document all in ASCII read in an
+ * encoding that shares ASCII: every declaration of that kind reads it the same.
+ */
+export function encodingNote(head: Uint8Array, used: string, allAscii = false): string | null {
+  const declared = declaredEncoding(head);
+  const declaredLabel = declared === null ? (byteOrderMark(head) ?? UTF8) : (supported(declared) ?? declared);
+  if (declaredLabel === used) return null;
+  // "utf-16" names either byte order: the byte-order mark says which.
+  if (declared === 'utf-16' && used.startsWith('utf-16')) return null;
+  if (allAscii && !used.startsWith('utf-16') && !declaredLabel.startsWith('utf-16') && supported(declaredLabel) !== null) return null;
+  return declared === null ? `no encoding declared (so UTF-8), read as ${used}` : `declared ${declared}, read as ${used}`;
 }

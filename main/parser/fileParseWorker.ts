@@ -1,7 +1,8 @@
 // A parser thread (see parseInWorker): reads and parses a file or a payload's bytes and posts its
 // events in packed batches, never more than its credit ahead of the thread that stores them (the
 // store hands back one credit for each batch it takes).
-import { createReadStream } from 'node:fs';
+import { createReadStream, read as readCallback } from 'node:fs';
+import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
@@ -12,6 +13,7 @@ import type { FileParseData, FromFileParser } from './parseFile.js';
 const { source, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
 const port = parentPort!;
+const readAt = promisify(readCallback);
 const post = (message: FromFileParser, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer);
 
 let credit = initialCredit;
@@ -36,16 +38,27 @@ async function send(): Promise<void> {
   post({ kind: 'events', batch, bytesRead }, transferables(batch));
 }
 
+/**
+ * A lent descriptor, read from the start with plain reads. Not through a read stream: leaving a
+ * stream's iteration early (a document malformed before its end) destroys the stream, and that
+ * closes its descriptor whatever autoClose says — the caller's, which it then closed again (EBADF),
+ * or worse, closed a file opened meanwhile under the same number.
+ */
+async function* readLent(fd: number): AsyncGenerator<Uint8Array> {
+  for (let position = 0; ;) {
+    const { bytesRead, buffer } = await readAt(fd, Buffer.allocUnsafe(chunkBytes), 0, chunkBytes, position);
+    if (bytesRead === 0) return;
+    position += bytesRead;
+    yield buffer.subarray(0, bytesRead);
+  }
+}
+
 async function* read(): AsyncGenerator<Uint8Array> {
   // From the start each time (a restart reads again), through the caller's descriptor if it lent one.
-  if ('path' in source)
-    yield* createReadStream(source.path, {
-      highWaterMark: chunkBytes,
-      fd: source.fd,
-      start: 0,
-      autoClose: source.fd === undefined,
-    }) as AsyncIterable<Buffer>;
-  else for (let at = 0; at < source.bytes.length; at += chunkBytes) yield source.bytes.subarray(at, at + chunkBytes);
+  if ('path' in source) {
+    if (source.fd !== undefined) yield* readLent(source.fd);
+    else yield* createReadStream(source.path, { highWaterMark: chunkBytes, start: 0 }) as AsyncIterable<Buffer>;
+  } else for (let at = 0; at < source.bytes.length; at += chunkBytes) yield source.bytes.subarray(at, at + chunkBytes);
 }
 
 async function* chunks(): AsyncGenerator<Uint8Array> {

@@ -43,6 +43,8 @@ class Pipeline {
   private head: string | null = '';
   private unslasher: Unslasher | null = null;
   private controlCharacters = 0;
+  /** Every byte so far was ASCII (which any declared single-byte encoding reads the same). */
+  private allAscii = true;
 
   constructor(
     readonly encoding: string,
@@ -55,6 +57,7 @@ class Pipeline {
   }
 
   push(bytes: Uint8Array): void {
+    if (this.allAscii && !isAscii(bytes)) this.allAscii = false;
     if (this.encoding === UTF8_LENIENT && !isUtf8(bytes)) this.notYetUtf8.push(bytes);
     this.text(this.decoder.decode(bytes, { stream: true }));
   }
@@ -66,7 +69,10 @@ class Pipeline {
   }
 
   info(head: Uint8Array): ParseInfo {
-    const repairs: string[] = [];
+    const encoding = this.encoding === UTF8_LENIENT ? 'utf-8' : this.encoding;
+    const note = encodingNote(head, encoding, this.allAscii);
+    // Reading it in another encoding than it declared is a repair like the others: recorded, and said.
+    const repairs: string[] = note ? [note] : [];
     const invalid = this.notYetUtf8.end().invalid;
     if (invalid > 0)
       repairs.push(`${plural(invalid, 'byte')} that ${invalid === 1 ? 'is' : 'are'} not UTF-8 replaced with U+FFFD (the rest is UTF-8)`);
@@ -74,8 +80,7 @@ class Pipeline {
     if (this.controlCharacters > 0)
       repairs.push(`${plural(this.controlCharacters, 'control character')} XML does not allow replaced with U+FFFD`);
     repairs.push(...this.parser.repairs);
-    const encoding = this.encoding === UTF8_LENIENT ? 'utf-8' : this.encoding;
-    return { encoding, encodingNote: encodingNote(head, encoding), magicQuotes: this.unslasher !== null, repairs };
+    return { encoding, encodingNote: note, magicQuotes: this.unslasher !== null, repairs };
   }
 
   private text(text: string): void {

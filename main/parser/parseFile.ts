@@ -63,7 +63,9 @@ export async function* parseInWorker(
   worker.on('error', (error: Error & { code?: string }) => {
     failure =
       error.code === 'ERR_WORKER_OUT_OF_MEMORY'
-        ? new Error(`${what}: an entry too large to import (the parser ran out of its ${PARSER_HEAP.maxOldGenerationSizeMb} MB)`)
+        ? new Error(
+            `${what} needs more than the parser's ${PARSER_HEAP.maxOldGenerationSizeMb} MB to read (an element with too many attributes, or an entry too large)`,
+          )
         : error;
     notify();
   });

@@ -16,7 +16,11 @@ after(() =>
       `${figures.roundTrips.toLocaleString('en-US')} payloads, ${figures.entriesCompared.toLocaleString('en-US')} entries, all exact`,
     ],
     ['mutated payloads, parser and store', `${figures.mutations.toLocaleString('en-US')}: ${describeCounts(figures.outcomes)}`],
-    ['mutated payloads over HTTP', `${figures.httpMutations.toLocaleString('en-US')}: ${describeCounts(figures.httpAnswers)} (no 5xx)`],
+    [
+      'mutated payloads over HTTP',
+      `${figures.httpMutations.toLocaleString('en-US')}: ${describeCounts(figures.httpAnswers)} (no 5xx; every 200's deliveries hold the bytes sent)`,
+    ],
+    ['posted as', describeCounts(figures.httpPostings)],
     [
       'slowest parse of a mutated payload',
       `${figures.slowestParseMs.toFixed(1)} ms (at most ${figures.slowestMicrosPerKb.toFixed(0)} µs per KB of those of 4 KB and more)`,

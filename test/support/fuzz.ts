@@ -1,9 +1,12 @@
 // Property-based checks of the data path with fast-check, shared by the short run in `npm test`
 // (test/fuzz.test.ts) and the long one in `npm run test:stress` (test/stress/fuzz.test.ts):
 // - random well-formed payloads go callback → store → export and come back exactly;
-// - mutated payloads (truncated, bytes flipped, deep nesting, huge attributes, entity tricks,
-//   invalid UTF-8, wrong declared encodings, control bytes) never crash or hang the receiver:
-//   each ends stored or quarantined with a reason;
+// - mutated payloads (truncated, bytes flipped, nesting up to 1,000,000 deep, huge attributes,
+//   entity tricks, invalid UTF-8, wrong declared encodings, control bytes) never crash or hang the
+//   receiver: each ends stored or quarantined with a reason;
+// - over HTTP they are posted every way a sender does (urlencoded, multipart as a plain field or a
+//   file part with any charset parameter, not urlencoded at all, xmlData twice): every 200 names
+//   deliveries whose raw payloads are the bytes sent, and nothing is answered 5xx but a 503;
 // - search text of any kind is never an SQL error: a result, or a message for the moderator.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -16,7 +19,8 @@ import { storeDelivery } from '../../main/store/deliveries.js';
 import { searchEntries } from '../../main/store/entrySearch.js';
 import { SearchSyntaxError } from '../../shared/ftsQuery.js';
 import { parseSearch } from '../../shared/searchQuery.js';
-import { callbackUrl, postForm } from './http.js';
+import { deliveriesNamed, multipartBody, notUrlencodedBody, postBody, repeatedFieldBody } from './formBodies.js';
+import { callbackUrl, postForm, urlencodedBody } from './http.js';
 import { ABUSE_XML, CLASSIC_ARCHIVE_XML, messagesXml, SEED_XML, type EntrySpec } from './payloads.js';
 import { startTestReceiver } from './receiver.js';
 import { tempDir } from './tmp.js';
@@ -62,6 +66,78 @@ function collector(): Writable & { text: () => string } {
   return Object.assign(out, { text: () => chunks.join('') });
 }
 
+/** Every charset parameter a multipart part may declare: none, the usual, other encodings, nonsense. */
+const CHARSETS = [
+  null,
+  'utf-8',
+  'UTF-8',
+  'utf8',
+  'latin1',
+  'iso-8859-1',
+  'us-ascii',
+  'utf-16',
+  'utf-16le',
+  'utf-16be',
+  'windows-1252',
+  'windows-1251',
+  'shift_jis',
+  'x-bogus',
+  '"utf-8"',
+  '',
+];
+
+/** How a sender puts the payload into the form. */
+type Posting =
+  | { kind: 'urlencoded' }
+  | { kind: 'multipart'; asFile: boolean; charset: string | null }
+  | { kind: 'not urlencoded' }
+  | { kind: 'xmlData twice'; same: boolean };
+const postingArbitrary: fc.Arbitrary<Posting> = fc.oneof(
+  fc.constant({ kind: 'urlencoded' as const }),
+  fc.record({ kind: fc.constant('multipart' as const), asFile: fc.boolean(), charset: fc.constantFrom(...CHARSETS) }),
+  fc.constant({ kind: 'not urlencoded' as const }),
+  fc.record({ kind: fc.constant('xmlData twice' as const), same: fc.boolean() }),
+);
+
+/** Bytes the receiver takes as a raw value: a `<` or byte-order mark first, after any white space (formField.ts). */
+function startsRaw(bytes: Buffer): boolean {
+  const first = bytes.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
+  return first === 0x3c || first === 0xef || first === 0xfe || first === 0xff;
+}
+
+/** Posts the payload as `posting` says (with `other` as the second value of a different xmlData twice); returns the answer and the distinct values sent, in order. */
+async function post(url: string, posting: Posting, bytes: Buffer, other: Buffer) {
+  const urlencoded = 'application/x-www-form-urlencoded';
+  switch (posting.kind) {
+    case 'multipart': {
+      const { body, contentType } = multipartBody([
+        {
+          name: 'xmlData',
+          bytes,
+          filename: posting.asFile ? 'payload.xml' : undefined,
+          contentType: posting.charset === null ? undefined : `text/xml; charset=${posting.charset}`,
+        },
+      ]);
+      return { answer: await postBody(url, body, contentType), sent: [bytes] };
+    }
+    case 'not urlencoded':
+      // Only a value that starts like XML can be told from an urlencoded one; any other is sent encoded.
+      return {
+        answer: await postBody(url, startsRaw(bytes) ? notUrlencodedBody(bytes) : urlencodedBody(bytes), urlencoded),
+        sent: [bytes],
+      };
+    case 'xmlData twice': {
+      const second = posting.same ? bytes : other;
+      return {
+        answer: await postBody(url, repeatedFieldBody([bytes, second]), urlencoded),
+        sent: bytes.equals(second) ? [bytes] : [bytes, second],
+      };
+    }
+    case 'urlencoded':
+      return { answer: await postBody(url, urlencodedBody(bytes), urlencoded), sent: [bytes] };
+  }
+}
+
 export interface FuzzFigures {
   roundTrips: number;
   entriesCompared: number;
@@ -69,6 +145,8 @@ export interface FuzzFigures {
   outcomes: Record<string, number>;
   httpMutations: number;
   httpAnswers: Record<string, number>;
+  /** How the payloads over HTTP were posted. */
+  httpPostings: Record<string, number>;
   slowestParseMs: number;
   /** Of payloads of 4 KB and more (below that, the fixed cost of a parse is all there is). */
   slowestMicrosPerKb: number;
@@ -136,6 +214,8 @@ const BASES = [
 ].map((xml) => Buffer.from(xml, xml.includes('iso-8859-1') ? 'latin1' : 'utf8'));
 
 type Mutation = (bytes: Buffer, at: number, n: number) => Buffer;
+/** Around the parser's limit of 1,000 mostly, now and then 300,000 or 1,000,000 levels (2–7 MB). */
+const nestingDepth = (n: number) => (n % 256 === 0 ? 1_000_000 : n % 256 === 1 ? 300_000 : 990 + (n % 20_000));
 const splice = (bytes: Buffer, at: number, insert: Buffer | string, remove = 0) =>
   Buffer.concat([bytes.subarray(0, at), Buffer.from(insert), bytes.subarray(at + remove)]);
 const MUTATIONS: Record<string, Mutation> = {
@@ -145,7 +225,8 @@ const MUTATIONS: Record<string, Mutation> = {
     if (c.length) c[at % c.length] = n & 0xff;
     return c;
   },
-  deepNesting: (b, at, n) => splice(b, at, '<a>'.repeat(1000 + (n % 20_000))),
+  deepNesting: (b, at, n) => splice(b, at, '<a>'.repeat(nestingDepth(n))),
+  deepBalancedNesting: (b, at, n) => splice(b, at, `${'<a>'.repeat(nestingDepth(n))}${'</a>'.repeat(nestingDepth(n))}`),
   hugeAttribute: (b) => Buffer.from(b.toString('latin1').replace(/<entry /, `<entry x="${'y'.repeat(200_000)}" `), 'latin1'),
   manyAttributes: (b) =>
     Buffer.from(
@@ -232,17 +313,50 @@ export function mutations(runs: number, seed: number, figures: FuzzFigures): voi
   figures.mutations += runs;
 }
 
-/** Mutated payloads through a live receiver over HTTP: always answered, never a 5xx, and it keeps receiving. */
+/**
+ * Mutated payloads through a live receiver over HTTP, posted every way a sender does: always
+ * answered, never a 5xx but a 503 (the store could not commit); every 200 names the deliveries
+ * that hold the bytes sent, exactly; and it keeps receiving.
+ */
 export async function httpMutations(runs: number, seed: number, figures: FuzzFigures): Promise<void> {
-  const r = await startTestReceiver();
+  const r = await startTestReceiver({ maxBodyBytes: 64 << 20 });
+  const keptPayload = r.db.prepare<[number], Buffer | null>('SELECT payload FROM deliveries WHERE id = ?').pluck();
   let n = 0;
+  const check = async (fn: string, posting: Posting, bytes: Buffer, other: Buffer) => {
+    const { answer, sent } = await post(
+      callbackUrl(r.callbackUrl, { function: fn, domainID: 'h', callID: `h${n++}` }),
+      posting,
+      bytes,
+      other,
+    );
+    figures.httpAnswers[answer.status] = (figures.httpAnswers[answer.status] ?? 0) + 1;
+    const how = posting.kind === 'multipart' ? `multipart ${posting.asFile ? 'file part' : 'field'}` : posting.kind;
+    figures.httpPostings[how] = (figures.httpPostings[how] ?? 0) + 1;
+    assert.ok(answer.status < 500 || answer.status === 503, `${answer.status}: ${answer.text}`);
+    assert.ok(answer.status === 200 || answer.status === 413 || answer.status === 503, `${answer.status}: ${answer.text}`);
+    if (answer.status !== 200) return;
+    const named = deliveriesNamed(answer.text);
+    assert.equal(named.length, sent.length, answer.text);
+    named.forEach((id, i) =>
+      assert.deepEqual(Buffer.from(keptPayload.get(id) ?? []), sent[i], `delivery ${id} holds the bytes sent (${how})`),
+    );
+  };
+  // The deepest nesting, every way, whatever the random runs reach.
+  const deepest = MUTATIONS['deepBalancedNesting']!(BASES[0]!, BASES[0]!.indexOf('<room>'), 0);
+  for (const posting of [
+    { kind: 'urlencoded' },
+    { kind: 'multipart', asFile: false, charset: 'UTF-8' },
+    { kind: 'not urlencoded' },
+  ] as const)
+    await check('sendOfflineMessages', posting, deepest, deepest);
   await fc.assert(
-    fc.asyncProperty(mutationArbitrary, fc.constantFrom(...FUNCTIONS), async (mutation, fn) => {
-      const answer = await postForm(callbackUrl(r.callbackUrl, { function: fn, domainID: 'h', callID: `h${n++}` }), mutate(mutation));
-      figures.httpAnswers[answer.status] = (figures.httpAnswers[answer.status] ?? 0) + 1;
-      assert.ok(answer.status === 200 || answer.status === 413, `${answer.status}: ${answer.text}`);
-      assert.match(answer.text, /^(stored as delivery|already received|kept in quarantine as delivery \d+: .+)/);
-    }),
+    fc.asyncProperty(
+      mutationArbitrary,
+      mutationArbitrary,
+      fc.constantFrom(...FUNCTIONS),
+      postingArbitrary,
+      async (mutation, another, fn, posting) => check(fn, posting, mutate(mutation), mutate(another)),
+    ),
     { numRuns: runs, seed },
   );
   assert.match(
@@ -339,6 +453,7 @@ export function emptyFigures(): FuzzFigures {
     outcomes: {},
     httpMutations: 0,
     httpAnswers: {},
+    httpPostings: {},
     slowestParseMs: 0,
     slowestMicrosPerKb: 0,
     searches: 0,

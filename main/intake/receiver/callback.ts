@@ -1,13 +1,15 @@
 // One vendor callback: the form's xmlData → parser → store, answered only once the outcome is
 // committed. The answer is 200 whenever the payload is ours (stored, a repeat, or kept in
-// quarantine), 503 when it could not be committed, so the vendor tries again.
+// quarantine), 503 when it could not be committed, so the vendor tries again. A request that
+// carries xmlData more than once with different values makes a delivery of each (a line each in
+// the answer): nothing it carried is dropped.
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../shared/errorMessage.js';
-import { NOTIFICATION_FUNCTIONS } from '../../../shared/payload.js';
+import { NOTIFICATION_FUNCTIONS, type ParsedPayload } from '../../../shared/payload.js';
 import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
 import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
-import { FormError, readFormField } from './formField.js';
+import { FormError, readFormField, type FormFieldValue } from './formField.js';
 import type { GroupCommit } from './groupCommit.js';
 
 export interface CallbackContext {
@@ -64,13 +66,13 @@ export async function handleCallback(
   }
   if (req.method !== 'POST') return answer(res, 405, 'use POST', { allow: 'POST' });
 
-  let payload: Buffer;
+  let values: FormFieldValue[];
   try {
-    payload = await readFormField(req, 'xmlData', context.maxBodyBytes, context.bodyTimeoutMs);
+    values = await readFormField(req, 'xmlData', context.maxBodyBytes, context.bodyTimeoutMs);
   } catch (error) {
     if (!(error instanceof FormError)) throw error;
     // A notification without data is still a delivery: kept (empty), answered 200.
-    if (error.fieldMissing && fn !== null && NOTIFICATION_FUNCTIONS.has(fn)) payload = Buffer.alloc(0);
+    if (error.fieldMissing && fn !== null && NOTIFICATION_FUNCTIONS.has(fn)) values = [{ bytes: Buffer.alloc(0), notes: [] }];
     else {
       context.log(`${error.status} ${fn ?? '-'}: ${error.message}`);
       if (req.socket.destroyed) return; // cut off: there is no one left to answer
@@ -78,31 +80,71 @@ export async function handleCallback(
     }
   }
 
-  const meta: DeliveryMeta = {
-    source: 'callback',
-    function: fn,
-    domainId: query.get('domainID') ?? '',
-    type: query.get('type'),
-    callId: query.get('callID') || null, // an empty callID= names nothing
-    memberId: query.get('memberID'),
-    targetMemberId: query.get('targetMemberID'),
-    receivedAt: Date.now(),
-    payload,
-    payloadSize: payload.length,
-    sha256: createHash('sha256').update(payload).digest('hex'),
-  };
-  // A large payload is parsed on a worker thread: the other callbacks are answered meanwhile.
-  const parsed = payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : parseDelivery(fn, payload);
-  let outcome: StoreOutcome;
+  const receivedAt = Date.now();
+  const deliveries: { meta: DeliveryMeta; parsed: ParsedPayload }[] = [];
+  for (const { bytes: payload, notes } of documentsOf(values, 'xmlData')) {
+    const meta: DeliveryMeta = {
+      source: 'callback',
+      function: fn,
+      domainId: query.get('domainID') ?? '',
+      type: query.get('type'),
+      callId: query.get('callID') || null, // an empty callID= names nothing
+      memberId: query.get('memberID'),
+      targetMemberId: query.get('targetMemberID'),
+      receivedAt,
+      payload,
+      payloadSize: payload.length,
+      sha256: createHash('sha256').update(payload).digest('hex'),
+    };
+    // A large payload is parsed on a worker thread: the other callbacks are answered meanwhile.
+    const parsed = payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : parseDelivery(fn, payload);
+    deliveries.push({ meta, parsed: withIntakeNotes(parsed, notes) });
+  }
+  const { db } = context.commit;
+  let outcomes: StoreOutcome[];
   try {
-    outcome = await context.commit.submit((options) => storeDelivery(context.commit.db, meta, parsed, options));
+    // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
+    outcomes = await context.commit.submit((options) =>
+      db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))(),
+    );
   } catch (error) {
     const reason = describeStoreFailure(error);
+    const { meta } = deliveries[0]!;
     context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
     return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
   }
-  context.onStored(outcome);
-  const description = describeOutcome(outcome);
-  context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
-  answer(res, 200, description);
+  const lines = outcomes.map((outcome, i) => {
+    context.onStored(outcome);
+    const description = describeOutcome(outcome);
+    const { meta } = deliveries[i]!;
+    context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
+    return description;
+  });
+  answer(res, 200, lines.join('\n'));
+}
+
+/**
+ * The documents a request's values of the field make, none dropped: a value sent twice is one
+ * document, each different value a document (a delivery) of its own; each says so in its notes.
+ */
+export function documentsOf(values: FormFieldValue[], field: string): FormFieldValue[] {
+  const documents: FormFieldValue[] = [];
+  for (const value of values) if (!documents.some((document) => document.bytes.equals(value.bytes))) documents.push(value);
+  if (values.length === 1) return documents;
+  if (documents.length === 1)
+    return [{ ...documents[0]!, notes: [...documents[0]!.notes, `${field} came ${values.length} times with the same bytes: stored once`] }];
+  return documents.map((document, i) => ({
+    ...document,
+    notes: [
+      ...document.notes,
+      `${field} came ${values.length} times in one request with ${documents.length} different values: this is value ${i + 1} of ${documents.length}, each stored as a delivery of its own`,
+    ],
+  }));
+}
+
+/** What the intake had to do to read the payload goes with the parser's repairs (or its reason for quarantine). */
+function withIntakeNotes(parsed: ParsedPayload, notes: string[]): ParsedPayload {
+  if (notes.length === 0) return parsed;
+  if (parsed.ok) return { ...parsed, repairs: [...notes, ...parsed.repairs] };
+  return { ok: false, reason: `${parsed.reason}; ${notes.join('; ')}` };
 }

@@ -1,10 +1,11 @@
 // Reads one field of a form POST (urlencoded or multipart, as a plain field or a file part) as
-// the exact bytes the sender put there. A urlencoded body is decoded to bytes as it streams (our
-// own small reader); busboy reads multipart, where asking for latin1, which maps every byte to one
-// character, lets us take a plain field's bytes back unchanged.
-import busboy from 'busboy';
-import { UrlencodedFieldReader } from './urlencodedField.js';
+// the exact bytes the sender put there — every time the field occurs. A urlencoded body is decoded
+// to bytes as it streams (our own small reader, urlencodedField.ts); multipart is read by
+// @fastify/busboy with the field's parts taken as files, so their bytes arrive untouched whatever
+// charset a part declares (decoding, and guessing the encoding, is the parser's job).
+import { Busboy, type BusboyConfig, type BusboyInstance } from '@fastify/busboy';
 import type { IncomingMessage } from 'node:http';
+import { UrlencodedFieldReader } from './urlencodedField.js';
 
 export class FormError extends Error {
   constructor(
@@ -17,21 +18,43 @@ export class FormError extends Error {
   }
 }
 
+export interface FormFieldValue {
+  /** The bytes the sender put in the field. */
+  bytes: Buffer;
+  /** How it had to be read, when not as a form says (for the delivery's repairs). */
+  notes: string[];
+}
+
+/** More of one field than any sender means is refused (each different value would be a delivery). */
+const MAX_VALUES = 100;
+/** Parts of a multipart form read at most: more is refused, never skipped unread. */
+const MAX_PARTS = 110;
+
+const NOT_URLENCODED_NOTE = (field: string) =>
+  `${field} was not urlencoded (it starts with a raw "<" or byte-order mark): kept as sent, to the end of the body`;
+
 /**
- * Resolves with the field's bytes; rejects with a FormError for a body that is too large, has no
- * such field, or does not arrive within `timeoutMs` (the connection is then cut: a stalled sender
- * must not hold a socket, whatever Node's own request timeout makes of it).
+ * Resolves with the field's values, in the order they came (at least one); rejects with a
+ * FormError for a body that is too large, has no such field, or does not arrive within
+ * `timeoutMs` (the connection is then cut: a stalled sender must not hold a socket, whatever
+ * Node's own request timeout makes of it).
  */
-export function readFormField(req: IncomingMessage, field: string, maxBytes: number, timeoutMs: number): Promise<Buffer> {
-  return new Promise<Buffer>((resolve, reject) => {
+export function readFormField(req: IncomingMessage, field: string, maxBytes: number, timeoutMs: number): Promise<FormFieldValue[]> {
+  return new Promise<FormFieldValue[]>((resolve, reject) => {
     let deadline: NodeJS.Timeout | undefined;
     let settled = false;
-    const settle = (outcome: Buffer | FormError) => {
+    const settle = (outcome: FormFieldValue[] | FormError) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
       if (outcome instanceof FormError) reject(outcome);
       else resolve(outcome);
+    };
+    const settleWith = (values: FormFieldValue[]) => {
+      if (values.length === 0) return settle(new FormError(400, `the form has no "${field}" field`, true));
+      if (values.length > MAX_VALUES)
+        return settle(new FormError(400, `the form has "${field}" ${values.length} times: omv takes at most ${MAX_VALUES} in one request`));
+      settle(values);
     };
     /** Answered without reading the rest: drain it, so the connection can carry the answer. */
     const refuse = (error: FormError) => {
@@ -46,33 +69,37 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
         if (!req.complete) cutOff(new FormError(400, 'the request closed before its body was complete'));
       });
     };
-    /** The common case, the vendor's form POST: decoded as it streams, to exact bytes (urlencodedField.ts). */
-    const readUrlencoded = () => {
-      watchArrival();
-      const reader = new UrlencodedFieldReader(field);
-      let received = 0;
-      req.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received > maxBytes) return refuse(tooLarge(maxBytes));
-        if (!settled) reader.push(chunk);
-      });
-      req.on('end', () => settle(reader.end() ?? new FormError(400, `the form has no "${field}" field`, true)));
-    };
     /** A body that stopped arriving ends its connection: half a body cannot be answered. */
     const cutOff = (error: FormError) => {
       settle(error);
       req.socket.destroy();
     };
+    let received = 0;
+    const countArrival = (chunk: Buffer): boolean => {
+      received += chunk.length;
+      if (received > maxBytes) refuse(tooLarge(maxBytes));
+      return !settled;
+    };
 
     if (Number(req.headers['content-length']) > maxBytes) return refuse(tooLarge(maxBytes));
-    if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) return readUrlencoded();
-    let form: busboy.Busboy;
+    if (/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+      // The common case, the vendor's form POST: decoded as it streams, to exact bytes.
+      watchArrival();
+      const reader = new UrlencodedFieldReader(field);
+      req.on('data', (chunk: Buffer) => {
+        if (countArrival(chunk)) reader.push(chunk);
+      });
+      req.on('end', () => settleWith(reader.end().map(({ bytes, raw }) => ({ bytes, notes: raw ? [NOT_URLENCODED_NOTE(field)] : [] }))));
+      return;
+    }
+
+    let form: BusboyInstance;
     try {
-      form = busboy({
-        headers: req.headers,
-        defCharset: 'latin1',
-        defParamCharset: 'utf8',
-        limits: { fieldSize: maxBytes, fileSize: maxBytes, fields: 100, files: 10, parts: 110 },
+      form = Busboy({
+        headers: req.headers as BusboyConfig['headers'],
+        // Every part a stream of raw bytes: the field's are kept, the others drained unread.
+        isPartAFile: () => true,
+        limits: { fileSize: maxBytes, files: MAX_PARTS, parts: MAX_PARTS },
       });
     } catch {
       return refuse(
@@ -80,29 +107,27 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
       );
     }
     watchArrival();
-
-    let value: Buffer | null = null;
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received > maxBytes) refuse(tooLarge(maxBytes));
-    });
-    form.on('field', (name, text, info) => {
-      if (name !== field) return;
-      if (info.valueTruncated) return refuse(tooLarge(maxBytes));
-      value = Buffer.from(text, 'latin1');
-    });
+    const values: (FormFieldValue | null)[] = [];
+    req.on('data', countArrival);
+    const unreadable = (error: unknown) =>
+      refuse(new FormError(400, `unreadable form: ${error instanceof Error ? error.message : String(error)}`));
     form.on('file', (name, stream) => {
+      // A body that ends inside a part fails the part's stream too: unheard, that error would end the process.
+      stream.on('error', unreadable);
       if (name !== field) return stream.resume();
+      const at = values.push(null) - 1;
       const chunks: Buffer[] = [];
       stream.on('data', (chunk: Buffer) => chunks.push(chunk));
       stream.on('limit', () => refuse(tooLarge(maxBytes)));
-      stream.on('close', () => {
-        if (!(stream as { truncated?: boolean }).truncated) value = Buffer.concat(chunks);
+      stream.on('end', () => {
+        if (!stream.truncated) values[at] = { bytes: Buffer.concat(chunks), notes: [] };
       });
     });
-    form.on('error', (error: Error) => refuse(new FormError(400, `unreadable form: ${error.message}`)));
-    form.on('close', () => settle(value ?? new FormError(400, `the form has no "${field}" field`, true)));
+    form.on('partsLimit', () => refuse(new FormError(400, `the form has more than ${MAX_PARTS} parts: omv reads at most that many`)));
+    form.on('error', (error: unknown) =>
+      refuse(new FormError(400, `unreadable form: ${error instanceof Error ? error.message : String(error)}`)),
+    );
+    form.on('finish', () => settleWith(values.filter((value) => value !== null)));
     req.pipe(form);
   });
 }

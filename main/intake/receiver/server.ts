@@ -1,9 +1,19 @@
 // The HTTP listener the vendor calls. Binds loopback unless told otherwise, and then only with a
-// secret token in the path (the vendor can be given nothing but a URL). Slow or stalled clients
-// are cut off by timeouts while their bodies are still being read, so they never hold the store.
+// secret for every domain in the path (the vendor can be given nothing but a URL; see
+// net/callbackSecrets.ts). Requests a web page made are refused, loopback or not. Slow or stalled
+// clients are cut off by timeouts while their bodies are still being read, so they never hold the store.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { isLoopbackHost, secretMatches } from '../../net/access.js';
+import { browserCrossSiteSignal, isLoopbackHost } from '../../net/access.js';
+import {
+  callbackPath,
+  callbackSecretAccepted,
+  everyDomainNeedsSecret,
+  NO_CALLBACK_SECRETS,
+  secretInCallbackPath,
+  withSecretForEveryDomain,
+  type CallbackSecrets,
+} from '../../net/callbackSecrets.js';
 import type { Db } from '../../store/db.js';
 import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
@@ -13,7 +23,10 @@ export interface ReceiverOptions {
   db: Db;
   host?: string;
   port?: number;
+  /** A secret every domain's callbacks must carry (the same as `callbackSecrets.everyDomain`). */
   token?: string | null;
+  /** Secrets for every domain and for named domains (see net/callbackSecrets.ts). */
+  callbackSecrets?: CallbackSecrets;
   maxBodyBytes?: number;
   /** The whole request, headers and body, must arrive within this time (ms). */
   requestTimeoutMs?: number;
@@ -24,8 +37,10 @@ export interface ReceiverOptions {
 }
 
 export interface Receiver {
-  /** The URL to give the vendor; it appends ?function=…&domainID=…&callID=… itself. */
+  /** The URL to give the vendor (for every domain not named in the secrets); it appends ?function=…&domainID=…&callID=… itself. */
   callbackUrl: string;
+  /** The URL of each domain that has a secret of its own. */
+  domainCallbackUrls: { domainId: string; url: string }[];
   port: number;
   close(): Promise<void>;
 }
@@ -33,24 +48,19 @@ export interface Receiver {
 export const DEFAULT_PORT = 8420;
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
-/** True when the request path names the callback, with the right token if one is required. */
-function callbackPathMatches(pathname: string, token: string | null): boolean {
-  if (token === null) return pathname === '/callback' || pathname === '/callback/';
-  if (!pathname.startsWith('/callback/')) return false;
-  let given: string;
-  try {
-    given = decodeURIComponent(pathname.slice('/callback/'.length).replace(/\/$/, ''));
-  } catch {
-    return false;
-  }
-  return secretMatches(given, token);
+function refuse(res: ServerResponse, log: (line: string) => void, query: URLSearchParams, why: string): void {
+  log(`403 ${query.get('function') ?? query.get('action') ?? '-'} ${query.get('domainID') || '-'}: ${why}`);
+  res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', connection: 'close' });
+  res.end(`forbidden: ${why}\n`);
 }
 
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const host = options.host ?? '127.0.0.1';
-  const token = options.token || null;
-  if (!isLoopbackHost(host) && !token) {
-    throw new Error(`refusing to listen on ${host} without --token: anyone who can reach it could write into the database`);
+  const secrets = withSecretForEveryDomain(options.callbackSecrets ?? NO_CALLBACK_SECRETS, options.token || null);
+  if (!isLoopbackHost(host) && !everyDomainNeedsSecret(secrets)) {
+    throw new Error(
+      `refusing to listen on ${host} without --token (a callback secret for every domain): anyone who can reach it could write into the database`,
+    );
   }
   const log = options.log ?? (() => {});
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
@@ -64,7 +74,16 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://receiver');
-    if (callbackPathMatches(url.pathname, token)) return handleCallback(req, res, url.searchParams, context);
+    const given = secretInCallbackPath(url.pathname);
+    if (given !== undefined) {
+      // Checked before a byte of the body is read: a refused request stores nothing.
+      const fromWebPage = browserCrossSiteSignal(req.headers);
+      if (fromWebPage) return refuse(res, log, url.searchParams, `${fromWebPage}; omv takes callbacks from the vendor's server only`);
+      const domainId = url.searchParams.get('domainID') ?? '';
+      if (!callbackSecretAccepted(secrets, domainId, given))
+        return refuse(res, log, url.searchParams, `the secret in this callback URL is not the one for domainID "${domainId}"`);
+      return handleCallback(req, res, url.searchParams, context);
+    }
     if (options.otherRoutes && !url.pathname.startsWith('/callback')) return options.otherRoutes(req, res, url);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   };
@@ -91,9 +110,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     server.listen(options.port ?? DEFAULT_PORT, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
-    callbackUrl: `http://${shownHost}:${port}/callback${token ? `/${encodeURIComponent(token)}` : ''}`,
+    callbackUrl: `${origin}${callbackPath(secrets.everyDomain)}`,
+    domainCallbackUrls: [...secrets.byDomain].map(([domainId, secret]) => ({ domainId, url: `${origin}${callbackPath(secret)}` })),
     port,
     close: () =>
       new Promise<void>((resolve) => {

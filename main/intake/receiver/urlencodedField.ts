@@ -1,12 +1,19 @@
-// One field's value from an application/x-www-form-urlencoded body, decoded to its exact bytes as
-// the body streams in: `+` is a space, `%XX` a byte, anything else itself (an escape that is not
-// one is kept as written, as browsers do). Work is spread over the body's chunks and no string is
-// ever built: a 30 MB body costs neither a long pause nor a copy of itself as text.
+// One field's values from an application/x-www-form-urlencoded body, decoded to their exact bytes
+// as the body streams in: `+` is a space, `%XX` a byte, anything else itself (an escape that is
+// not one is kept as written, as browsers do). Work is spread over the body's chunks and no string
+// is ever built: a 30 MB body costs neither a long pause nor a copy of itself as text.
+//
+// Some senders post the XML itself as the value, not urlencoded (`xmlData=<messageOffline>…`):
+// read as a form, its first `&` (in `&amp;`, or a literal one) would end it, its `+` become spaces
+// and its `%` sequences bytes. A value that starts (after any white space) with a raw `<` or a
+// byte-order mark cannot be urlencoded — every encoder writes `<` as `%3C` — so it is taken as sent,
+// every byte to the end of the body. A correctly urlencoded value never starts that way.
 
 const PLUS = 0x2b;
 const PERCENT = 0x25;
 const AMPERSAND = 0x26;
 const EQUALS = 0x3d;
+const LESS_THAN = 0x3c;
 
 function hexValue(byte: number): number {
   if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
@@ -15,12 +22,27 @@ function hexValue(byte: number): number {
   return -1;
 }
 
+const isWhiteSpace = (byte: number) => byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
+/** `<`, or the first byte of a UTF-8 (EF BB BF) or UTF-16 (FF FE, FE FF) byte-order mark. */
+const startsRawXml = (byte: number) => byte === LESS_THAN || byte === 0xef || byte === 0xfe || byte === 0xff;
+
+/** The chunk's bytes, kept without a copy (a request's chunks are never reused). */
+const view = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+export interface UrlencodedValue {
+  bytes: Buffer;
+  /** Not urlencoded: the bytes as sent, from after `name=` to the end of the body. */
+  raw: boolean;
+}
+
 export class UrlencodedFieldReader {
   private readonly wanted: Buffer;
   private inValue = false;
   /** The current pair's name so far, while it could still be the wanted one. */
   private name: number[] = [];
   private nameMatches = true;
+  /** How the wanted value is written: not known before its first byte that is not white space. */
+  private mode: 'undecided' | 'encoded' | 'raw' = 'undecided';
   /** The current value's decoded bytes so far, when the pair is the wanted one. */
   private parts: Buffer[] = [];
   /** This chunk's decoded bytes of the wanted value, and how many. */
@@ -28,16 +50,31 @@ export class UrlencodedFieldReader {
   private used = 0;
   /** A `%` and the hex digit after it, while the escape is not complete. */
   private escape: number[] = [];
-  private found: Buffer | null = null;
+  private readonly found: UrlencodedValue[] = [];
 
   constructor(field: string) {
     this.wanted = Buffer.from(field, 'utf8');
   }
 
   push(chunk: Uint8Array): void {
+    if (this.mode === 'raw') {
+      this.parts.push(view(chunk));
+      return;
+    }
     this.out = Buffer.allocUnsafe(chunk.length + 2); // decoding never grows, but for a pending escape
     this.used = 0;
-    for (const byte of chunk) {
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (this.inValue && this.nameMatches && this.mode === 'undecided' && !isWhiteSpace(byte)) {
+        if (startsRawXml(byte)) {
+          // The rest of the body is the value, byte for byte.
+          this.mode = 'raw';
+          this.keepChunk();
+          this.parts.push(view(chunk.subarray(i)));
+          return;
+        }
+        if (byte !== AMPERSAND) this.mode = 'encoded';
+      }
       if (byte === AMPERSAND) {
         this.endPair();
         continue;
@@ -66,8 +103,8 @@ export class UrlencodedFieldReader {
     this.keepChunk();
   }
 
-  /** The field's value (the last one, if it came more than once), or null when it was not there. */
-  end(): Buffer | null {
+  /** Every value the field had, in the order they came (none when it was not there). */
+  end(): UrlencodedValue[] {
     this.endPair();
     return this.found;
   }
@@ -96,10 +133,11 @@ export class UrlencodedFieldReader {
   private endPair(): void {
     this.flushEscape();
     this.keepChunk();
-    if (this.inValue && this.nameMatches) this.found = Buffer.concat(this.parts);
+    if (this.inValue && this.nameMatches) this.found.push({ bytes: Buffer.concat(this.parts), raw: this.mode === 'raw' });
     this.inValue = false;
     this.name = [];
     this.nameMatches = true;
+    this.mode = 'undecided';
     this.parts = [];
   }
 }
