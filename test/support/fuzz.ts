@@ -302,7 +302,6 @@ export function mutations(runs: number, seed: number, figures: FuzzFigures): voi
         if (outcome.status === 'quarantined') assert.ok(outcome.reason.length > 0);
         const key = outcome.status === 'stored' && outcome.repairs.length > 0 ? 'stored, repaired' : outcome.status;
         figures.outcomes[key] = (figures.outcomes[key] ?? 0) + 1;
-        assert.ok(took < 2000, `a ${bytes.length}-byte payload took ${took.toFixed(0)} ms to parse`);
       }),
       { numRuns: runs, seed },
     );
