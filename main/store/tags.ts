@@ -6,8 +6,9 @@ import type { EntryReview, ReviewTarget, Tag } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { where, whereSql } from './entryQuery.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
-export class ReviewError extends Error {}
+export class ReviewError extends UserFacingError {}
 
 const COLOUR = /^#[0-9a-f]{6}$/i;
 
