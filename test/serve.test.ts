@@ -32,3 +32,26 @@ test('omv serve refuses a public address without a token', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0 without --token/);
 });
+
+test('omv serve --host 127.0.0.2 prints the viewer URL on that address, and the viewer answers there', async () => {
+  const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', '127.0.0.2']);
+  assert.match(server.callbackUrl, /^http:\/\/127\.0\.0\.2:\d+\/callback$/);
+  const viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
+  const { origin, searchParams } = new URL(viewerUrl);
+  assert.equal(origin, new URL(server.callbackUrl).origin);
+  assert.equal((await fetch(viewerUrl)).status, 200);
+  const rooms = await fetch(`${origin}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-omv-key': searchParams.get('key')! },
+    body: '{}',
+  });
+  assert.equal(rooms.status, 200);
+  assert.deepEqual(await rooms.json(), { ok: true, value: [] });
+});
+
+test('omv serve on every interface (with a token) prints the viewer on 127.0.0.1', async () => {
+  const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', '0.0.0.0', '--token', 'tok']);
+  const viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
+  assert.match(viewerUrl, /^http:\/\/127\.0\.0\.1:\d+\/\?key=/);
+  assert.equal((await fetch(viewerUrl)).status, 200);
+});

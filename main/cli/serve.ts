@@ -57,7 +57,11 @@ export async function serve(args: string[]): Promise<number> {
   process.stdout.write(
     `omv: receiving callbacks at ${app.receiver!.callbackUrl}\n` +
       `omv: give the vendor this URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
-      (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
+      (app.viewerUrl
+        ? `omv: viewer at ${app.viewerUrl}\n`
+        : values['no-viewer']
+          ? ''
+          : `omv: no viewer: it answers this machine's loopback only, and ${values.host} is not a loopback address (serve on 127.0.0.1 for it)\n`),
   );
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
   if (!db.memory) {
