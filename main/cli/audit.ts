@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { openDatabaseFor, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv audit [--db FILE] verify | list
   verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1)
@@ -17,7 +18,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     if (action === 'list') {
       for (const row of listAudit(db)) {
         process.stdout.write(
-          `${row.id}\t${new Date(row.at).toISOString()}\t${row.moderator}\t${row.action}\t${JSON.stringify(row.details)}\n`,
+          `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}\n`,
         );
       }
       return 0;
@@ -27,7 +28,9 @@ export async function auditCommand(args: string[]): Promise<number> {
       process.stdout.write(`audit chain intact: ${verdict.rows} rows\n`);
       return 0;
     }
-    process.stdout.write(`audit chain broken at row ${verdict.badRow}: ${verdict.why} (${verdict.rows} rows before it verify)\n`);
+    process.stdout.write(
+      `audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)\n`,
+    );
     return 1;
   } finally {
     db.close();

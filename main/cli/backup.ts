@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
 import { openDatabaseFor, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv backup [--db FILE] BACKUP-FILE
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
@@ -32,7 +33,7 @@ export async function backupCommand(args: string[]): Promise<number> {
     copy.close();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(
-      `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`,
+      `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${forTerminal(check.lines.join('; '))}`}\n`,
     );
     return check.ok ? 0 : 1;
   } finally {

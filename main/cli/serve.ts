@@ -6,6 +6,7 @@ import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.
 import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
@@ -38,7 +39,8 @@ export async function serve(args: string[]): Promise<number> {
     ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000
     : DEFAULT_QUERY_TIMEOUT_MS;
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
-  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // A delivery's log line quotes what the vendor sent (function, domainID, callID): shown, never acted on.
+  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
   const app = await startApp({
     db,
     host: values.host!,
@@ -70,7 +72,7 @@ export async function serve(args: string[]): Promise<number> {
         if (check.ok) log('database quick check: ok');
         else
           process.stderr.write(
-            `omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
+            `omv: THE DATABASE IS DAMAGED (${forTerminal(check.lines.join('; '))}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
           );
       },
       (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
