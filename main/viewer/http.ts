@@ -176,21 +176,23 @@ export function createViewerHandler(options: ViewerOptions) {
       // The page exchanges the key for its own (transport.ts) and takes it out of the address bar.
       return serveStatic(res, '/', { 'set-cookie': `${OLD_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict` });
     }
-    if (url.pathname.startsWith('/api/')) {
+    // /key/… hands out keys; /api/… is the contract (its names are the contract's, so keys live apart).
+    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/key/')) {
       const key = req.headers[KEY_HEADER] as string | undefined;
       // A download is the one request a page cannot add a header to: it carries a ticket instead.
       const authorised = keys.authorises(key) || (url.pathname === '/api/export.csv' && keys.redeem(url.searchParams.get('ticket')));
       if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
       if (!fromOurOwnPage(req, options.hosts())) return sendJson(res, 403, { ok: false, error: 'the viewer answers its own page only' });
-      if (url.pathname === '/api/session') {
+      if (url.pathname === '/key/page') {
         if (req.method !== 'POST' || !keys.isLaunchKey(key))
-          return sendJson(res, 403, { ok: false, error: 'a page key is had for the launch key' });
+          return sendJson(res, 403, { ok: false, error: 'only the launch key, from the printed URL, makes a page key' });
         return sendJson(res, 200, { ok: true, value: keys.openPage() });
       }
-      if (url.pathname === '/api/ticket') {
+      if (url.pathname === '/key/ticket') {
         if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'POST for a ticket' });
         return sendJson(res, 200, { ok: true, value: keys.ticket() });
       }
+      if (url.pathname.startsWith('/key/')) return sendJson(res, 404, { ok: false, error: 'no such key' });
       if (url.pathname === '/api/events') return streamEvents(req, res);
       if (url.pathname === '/api/import') return importUpload(req, res, url);
       if (url.pathname === '/api/export.csv') return exportDownload(res, url);

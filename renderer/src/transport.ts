@@ -79,7 +79,7 @@ function pageKey(): Promise<string | null> {
   // The launch key leaves the address bar, and this tab's history entry, at once.
   params.delete('key');
   history.replaceState(history.state, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}${location.hash}`);
-  return fetch('api/session', { method: 'POST', headers: { [KEY_HEADER]: launchKey } }).then(
+  return fetch('key/page', { method: 'POST', headers: { [KEY_HEADER]: launchKey } }).then(
     async (response) => {
       const result = (await response.json()) as ApiResult<string>;
       if (!result.ok) return null;
@@ -185,7 +185,7 @@ function browserTransport(): Transport {
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
       // A download cannot carry a header: it carries a ticket that opens this one request, once.
-      const response = await fetch('api/ticket', { method: 'POST', headers: await keyHeader(key) });
+      const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });
       if (response.status === 401) throw new Error(NO_KEY);
       params.set('ticket', unwrap((await response.json()) as ApiResult<string>));
       download(`api/export.csv?${params}`);
