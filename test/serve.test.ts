@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { omv, omvServe } from './support/cli.js';
@@ -55,3 +56,22 @@ test('omv serve on every interface (with a token) prints the viewer on 127.0.0.1
   assert.match(viewerUrl, /^http:\/\/127\.0\.0\.1:\d+\/\?key=/);
   assert.equal((await fetch(viewerUrl)).status, 200);
 });
+
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((info) => info?.family === 'IPv4' && !info.internal)?.address;
+test(
+  'omv serve on a LAN address offers no viewer (it answers loopback only), and says so',
+  { skip: lanAddress ? false : 'this machine has no LAN address' },
+  async () => {
+    const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', lanAddress!, '--token', 'tok']);
+    // One write says all three lines: the callback URL, what to give the vendor, the viewer.
+    assert.doesNotMatch(server.output(), /viewer at/);
+    assert.match(
+      server.output(),
+      new RegExp(
+        `omv: no viewer: it answers this machine's loopback only, and ${lanAddress!.replaceAll('.', '\\.')} is not a loopback address`,
+      ),
+    );
+  },
+);
