@@ -10,6 +10,7 @@ import { watchNewEntries } from './api/watchAlerts.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
 import type { StoreOutcome } from './store/deliveries.js';
 import { RENDERER_DIR } from './viewer/rendererFiles.js';
+import { viewerAddress } from './viewer/address.js';
 import { createViewerHandler } from './viewer/http.js';
 
 export interface App {
@@ -17,7 +18,7 @@ export interface App {
   receiver: Receiver | null;
   service: OmvService;
   events: EventHub;
-  /** The browser-mode URL, with the per-launch key; null when the viewer is off. */
+  /** The browser-mode URL, with the per-launch key; null when the viewer is off or no browser here can reach it (a LAN --host). */
   viewerUrl: string | null;
   /** Stops accepting callbacks, finishes those already received, then stops the readers. */
   close(): Promise<void>;
@@ -67,13 +68,14 @@ export async function startApp(options: AppOptions): Promise<App> {
   });
   const stopWatching = watchNewEntries(options.db, reads, events, options.log);
   const secret = randomBytes(24).toString('base64url');
+  const address = () => (receiver ? viewerAddress(options.host ?? '127.0.0.1', receiver.port) : null);
   const viewer = options.viewer
     ? createViewerHandler({
         service,
         events,
         staticDir: options.staticDir ?? RENDERER_DIR,
         secret,
-        hosts: () => (receiver ? [`127.0.0.1:${receiver.port}`, `localhost:${receiver.port}`, `[::1]:${receiver.port}`] : []),
+        hosts: () => address()?.hosts ?? [],
       })
     : undefined;
   try {
@@ -87,7 +89,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     }
     problem = portInUse.carryOn(options.port ?? 0);
   }
-  const viewerUrl = viewer && receiver ? `http://127.0.0.1:${receiver.port}/?key=${secret}` : null;
+  const origin = viewer ? address()?.origin : undefined;
+  const viewerUrl = origin ? `${origin}/?key=${secret}` : null;
   return {
     receiver,
     service,

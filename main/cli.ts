@@ -14,6 +14,8 @@ import { searchCommand, usage as searchUsage } from './cli/search.js';
 import { serve, usage as serveUsage } from './cli/serve.js';
 import { statsCommand, usage as statsUsage } from './cli/stats.js';
 import { UsageError } from './cli/common.js';
+import { whenOutputCloses } from './cli/closedOutput.js';
+import { forTerminal } from './cli/terminalText.js';
 import { SearchSyntaxError } from '../shared/ftsQuery.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
@@ -47,10 +49,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = COMMANDS[name];
   if (!command) {
-    process.stderr.write(`omv: unknown command "${name}"\n\n${HELP}\n`);
+    process.stderr.write(`omv: unknown command "${forTerminal(name)}"\n\n${HELP}\n`);
     return 2;
   }
-  if (args.includes('--help') || args.includes('-h')) {
+  // A receiver keeps receiving when its log's reader goes away; any other command stops, quietly.
+  whenOutputCloses(name === 'serve' ? 'keep running' : 'exit');
+  const options = args.includes('--') ? args.slice(0, args.indexOf('--')) : args; // after --, -h is a search for "-h"
+  if (options.includes('--help') || options.includes('-h')) {
     process.stdout.write(`${command.usage}\n`);
     return 0;
   }
@@ -60,7 +65,7 @@ async function main(argv: string[]): Promise<number> {
     const message = errorMessage(error);
     const isUsage =
       error instanceof UsageError || error instanceof SearchSyntaxError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
-    process.stderr.write(`omv ${name}: ${message}\n`);
+    process.stderr.write(`omv ${name}: ${forTerminal(message, { keepLines: true })}\n`);
     if (isUsage) process.stderr.write(`\nusage: ${command.usage}\n`);
     return isUsage ? 2 : 1;
   }

@@ -1,8 +1,9 @@
 // A moderator's search text → an FTS5 MATCH expression. Every word is quoted (so FTS5 operators
 // and punctuation in chat text are never syntax), "phrases" stay phrases, word* is a prefix and
 // -word excludes. FTS5 has no unary NOT: exclusions need at least one word to look for.
+import { UserFacingError } from './userFacingError.js';
 
-export class SearchSyntaxError extends Error {
+export class SearchSyntaxError extends UserFacingError {
   constructor(message: string) {
     super(message);
     this.name = 'SearchSyntaxError';

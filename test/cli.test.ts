@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openDatabase } from '../main/store/db.js';
@@ -174,6 +174,34 @@ describe('omv export', () => {
     assert.match(csv, /^2,.*,msg,-1,,false,\+1\+1,import,h1\r$/m);
   });
 
+  test('--out refuses an existing file or manifest unless --force', async () => {
+    const db = await hostileDb();
+    const dir = tempDir();
+    const out = join(dir, 'evidence.csv');
+    writeFileSync(out, 'an earlier export, kept as evidence\n');
+    const refused = await omv(['export', '--db', db, '--out', out]);
+    assert.equal(refused.code, 2);
+    assert.match(
+      refused.stderr,
+      new RegExp(`omv export: ${out.replaceAll('/', '\\/')} exists already: name a new --out FILE, or add --force to replace it`),
+    );
+    assert.equal(readFileSync(out, 'utf8'), 'an earlier export, kept as evidence\n');
+
+    const fresh = join(dir, 'fresh.csv');
+    writeFileSync(`${fresh}.manifest.json`, '{"file":"an earlier one"}');
+    const manifestRefused = await omv(['export', '--db', db, '--out', fresh]);
+    assert.equal(manifestRefused.code, 2);
+    assert.match(manifestRefused.stderr, /fresh\.csv\.manifest\.json exists already/);
+    assert.equal(existsSync(fresh), false, 'nothing written');
+    assert.equal(readFileSync(`${fresh}.manifest.json`, 'utf8'), '{"file":"an earlier one"}');
+
+    const forced = await omv(['export', '--db', db, '--out', out, '--force']);
+    assert.equal(forced.code, 0, forced.stderr);
+    assert.ok(readFileSync(out, 'utf8').startsWith(HEADER));
+    assert.equal((JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as { rows: number }).rows, hostile.length);
+    assert.equal((await omv(['export', '--db', db, '--force'])).code, 2, '--force needs --out');
+  });
+
   test('filters: room, user, type, time range (ISO or ms), search text', async () => {
     const dir = files({
       'f.xml': messagesXml(
@@ -262,6 +290,35 @@ describe('omv search, stats, quarantine', () => {
     const onlyExcluded = await omv(['search', '--db', db, '--', '-quick']);
     assert.equal(onlyExcluded.code, 2);
     assert.match(onlyExcluded.stderr, /add a word to look for/);
+  });
+
+  test('search: a word starting with - is the query excluding it, before or after --, first or not', async () => {
+    const dir = files({
+      's.xml': messagesXml({
+        lobby: [
+          { ts: 1000, user: 'ann', content: 'hello world' },
+          { ts: 2000, user: 'bob', content: 'hello spam' },
+        ],
+      }),
+    });
+    const db = join(dir, 'omv.sqlite');
+    await omv(['import', '--db', db, join(dir, 's.xml')]);
+    const annOnly = '1970-01-01T00:00:01.000Z  lobby  ann: [hello] world\n1 of 1 hits shown\n';
+    for (const args of [
+      ['-spam', 'hello'],
+      ['hello', '-spam'],
+      ['--', '-spam', 'hello'],
+      ['-spam', '--limit', '5', 'hello'],
+      ['--limit', '5', '--', 'hello', '-spam'],
+    ]) {
+      const result = await omv(['search', '--db', db, ...args]);
+      assert.equal(result.stdout, annOnly, `omv search ${args.join(' ')}: ${result.stderr}`);
+    }
+    const bare = await omv(['search', '--db', db, '-hello']);
+    assert.equal(bare.code, 2);
+    assert.doesNotMatch(bare.stderr, /Unknown option/);
+    assert.match(bare.stderr, /add a word to look for: "-word" only excludes/);
+    assert.match((await omv(['search', '--db', db, '--bogus', 'hello'])).stderr, /Unknown option '--bogus'/);
   });
 
   test('quarantine list, show and retry', async () => {

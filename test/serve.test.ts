@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { omv, omvServe } from './support/cli.js';
@@ -32,3 +33,45 @@ test('omv serve refuses a public address without a token', async () => {
   assert.equal(result.code, 1);
   assert.match(result.stderr, /refusing to listen on 0\.0\.0\.0 without --token/);
 });
+
+test('omv serve --host 127.0.0.2 prints the viewer URL on that address, and the viewer answers there', async () => {
+  const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', '127.0.0.2']);
+  assert.match(server.callbackUrl, /^http:\/\/127\.0\.0\.2:\d+\/callback$/);
+  const viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
+  const { origin, searchParams } = new URL(viewerUrl);
+  assert.equal(origin, new URL(server.callbackUrl).origin);
+  assert.equal((await fetch(viewerUrl)).status, 200);
+  const rooms = await fetch(`${origin}/api/rooms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-omv-key': searchParams.get('key')! },
+    body: '{}',
+  });
+  assert.equal(rooms.status, 200);
+  assert.deepEqual(await rooms.json(), { ok: true, value: [] });
+});
+
+test('omv serve on every interface (with a token) prints the viewer on 127.0.0.1', async () => {
+  const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', '0.0.0.0', '--token', 'tok']);
+  const viewerUrl = /viewer at (\S+)/.exec(server.output())![1]!;
+  assert.match(viewerUrl, /^http:\/\/127\.0\.0\.1:\d+\/\?key=/);
+  assert.equal((await fetch(viewerUrl)).status, 200);
+});
+
+const lanAddress = Object.values(networkInterfaces())
+  .flat()
+  .find((info) => info?.family === 'IPv4' && !info.internal)?.address;
+test(
+  'omv serve on a LAN address offers no viewer (it answers loopback only), and says so',
+  { skip: lanAddress ? false : 'this machine has no LAN address' },
+  async () => {
+    const server = await omvServe(['--db', join(tempDir(), 'omv.sqlite'), '--host', lanAddress!, '--token', 'tok']);
+    // One write says all three lines: the callback URL, what to give the vendor, the viewer.
+    assert.doesNotMatch(server.output(), /viewer at/);
+    assert.match(
+      server.output(),
+      new RegExp(
+        `omv: no viewer: it answers this machine's loopback only, and ${lanAddress!.replaceAll('.', '\\.')} is not a loopback address`,
+      ),
+    );
+  },
+);

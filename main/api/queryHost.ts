@@ -4,6 +4,7 @@
 // waited for, burning a core, while a process is stopped at once. Started with Node's fork (an
 // IPC channel on `process`) or as an Electron utility process (`process.parentPort`).
 import { errorMessage } from '../../shared/errorMessage.js';
+import { isUserFacing } from '../../shared/userFacingError.js';
 import { openDatabase } from '../store/db.js';
 import { READY, type QueryAnswer, type QueryRequest } from './queryProtocol.js';
 import { createReadCalls } from './readCalls.js';
@@ -29,7 +30,7 @@ onRequest(({ id, method, args }) => {
   try {
     answer = { id, ok: true, value: (calls[method] as (a: unknown) => unknown)(args) };
   } catch (error) {
-    answer = { id, ok: false, error: errorMessage(error) };
+    answer = { id, ok: false, error: errorMessage(error), userFacing: isUserFacing(error), stack: (error as Error | undefined)?.stack };
   }
   send(answer);
 });

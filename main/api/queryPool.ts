@@ -7,8 +7,9 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { READY, type QueryAnswer, type QueryHostProcess, type QueryRequest, type StartQueryHost } from './queryProtocol.js';
 import type { ReadArgs, ReadMethod, ReadRunner, ReadValue } from './readCalls.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
-export class QueryTimeoutError extends Error {}
+export class QueryTimeoutError extends UserFacingError {}
 
 export interface QueryPoolOptions {
   /** The database file. */
@@ -133,7 +134,11 @@ export class QueryPool {
     slot.job = null;
     slot.timer = null;
     if (answer.ok) job.resolve(answer.value);
-    else job.reject(new Error(answer.error));
+    else {
+      const error = answer.userFacing ? new UserFacingError(answer.error) : new Error(answer.error);
+      error.stack = answer.stack ?? error.stack; // where it happened, in the host
+      job.reject(error);
+    }
     this.dispatch();
   }
 

@@ -7,7 +7,9 @@ export interface QueryRequest {
   args: unknown;
 }
 
-export type QueryAnswer = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
+/** A failed call: its message, whether it was written for the moderator (an error's class does not cross processes), its stack for the log. */
+export type QueryAnswer =
+  { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string; userFacing: boolean; stack: string | undefined };
 
 /** The first message a host sends: its connection is open. */
 export const READY = 'ready';

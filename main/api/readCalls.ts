@@ -15,6 +15,7 @@ import { listTags, reviewsOf } from '../store/tags.js';
 import { findWatchHits, listWatchTerms, watchlistText, type TermToMatch, type WatchHit } from '../store/watchlist.js';
 import { isReportStatus, REVIEW_TARGETS, type ReviewTarget } from '../../shared/review.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
 const MAX_PAGE = 1000;
 
@@ -29,7 +30,7 @@ export function cleanIds(ids: unknown): number[] {
 
 export function cleanTarget(target: unknown): ReviewTarget {
   if (typeof target === 'string' && (REVIEW_TARGETS as readonly string[]).includes(target)) return target as ReviewTarget;
-  throw new Error(`a tag or note is on an entry, a user or a room, not "${String(target)}"`);
+  throw new UserFacingError(`a tag or note is on an entry, a user or a room, not "${String(target)}"`);
 }
 
 /** Drops keys and values a filter does not take: what the UI sends is untrusted input. */
@@ -93,7 +94,7 @@ export function createReadCalls(db: Db): ReadCalls {
 
     context({ entryId, radius }) {
       const focus = entryById(db, entryId);
-      if (!focus) throw new Error(`no entry ${entryId}`);
+      if (!focus) throw new UserFacingError(`no entry ${entryId}`);
       const at = { timestamp: focus.timestamp, id: focus.id };
       const n = clampLimit(radius);
       const before = entryPage(db, { room: focus.room }, n, at, 'before').entries;
@@ -125,7 +126,7 @@ export function createReadCalls(db: Db): ReadCalls {
 
     quarantinePayload({ id }) {
       const row = getDelivery(db, Number(id));
-      if (!row || row.status !== 'quarantined') throw new Error(`delivery ${id} is not in quarantine`);
+      if (!row || row.status !== 'quarantined') throw new UserFacingError(`delivery ${id} is not in quarantine`);
       return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
     },
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } from '../store/audit.js';
 import { openDatabaseFor, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv audit [--db FILE] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
   verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1);
@@ -55,7 +56,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     if (action === 'list') {
       for (const row of listAudit(db)) {
         process.stdout.write(
-          `${row.id}\t${new Date(row.at).toISOString()}\t${row.moderator}\t${row.action}\t${JSON.stringify(row.details)}\n`,
+          `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}\n`,
         );
       }
       return 0;
@@ -73,7 +74,9 @@ export async function auditCommand(args: string[]): Promise<number> {
         process.stdout.write(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)\n`);
       return 0;
     }
-    process.stdout.write(`audit chain broken at row ${verdict.badRow}: ${verdict.why} (${verdict.rows} rows before it verify)\n`);
+    process.stdout.write(
+      `audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)\n`,
+    );
     return 1;
   } finally {
     db.close();

@@ -8,6 +8,7 @@ import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
 import { recordAction } from '../store/audit.js';
 import { moderatorName, openDatabaseFor, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv backup [--db FILE] BACKUP-FILE
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
@@ -36,7 +37,7 @@ export async function backupCommand(args: string[]): Promise<number> {
     // A copy of every chat log is data leaving the database: the trail says who made it, and where.
     recordAction(db, 'backup', moderatorName(), { to: resolve(target), pages: totalPages, checked: check.ok });
     process.stdout.write(
-      `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${check.lines.join('; ')}`}\n`,
+      `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${forTerminal(check.lines.join('; '))}`}\n`,
     );
     return check.ok ? 0 : 1;
   } finally {

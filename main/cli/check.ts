@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
 import { openDatabaseFor } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv check [--db FILE]
   Check the database: every page and index (SQLite's integrity_check), the full-text index
@@ -14,13 +15,15 @@ export async function checkCommand(args: string[]): Promise<number> {
     db = openDatabaseFor(values.db, { mustExist: true }); // FTS5's check is a write statement, though it writes nothing
   } catch (error) {
     if ((error as { code?: string }).code !== 'SQLITE_CORRUPT' && (error as { code?: string }).code !== 'SQLITE_NOTADB') throw error;
-    process.stdout.write(`the file could not be opened as a database: ${(error as Error).message}\ndatabase damaged. ${RESTORE_ADVICE}\n`);
+    process.stdout.write(
+      `the file could not be opened as a database: ${forTerminal((error as Error).message)}\ndatabase damaged. ${RESTORE_ADVICE}\n`,
+    );
     return 1;
   }
   try {
     const started = performance.now();
     const { ok, lines } = checkDatabase(db);
-    for (const line of lines) process.stdout.write(`${line}\n`);
+    for (const line of lines) process.stdout.write(`${forTerminal(line)}\n`);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     process.stdout.write(ok ? `database ok (checked in ${seconds} s)\n` : `database damaged. ${RESTORE_ADVICE}\n`);
     return ok ? 0 : 1;

@@ -3,13 +3,14 @@ import { userInfo } from 'node:os';
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { endOfDay, parseInstant } from '../../shared/instant.js';
 import { defaultDatabasePath } from '../store/paths.js';
+import { forTerminal } from './terminalText.js';
 
 /** A mistake in the command line: printed with the command's usage, exit code 2. */
 export class UsageError extends Error {}
 
 export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions = {}): Db {
   const path = dbFlag ?? defaultDatabasePath();
-  process.stderr.write(`omv: database ${path}\n`);
+  process.stderr.write(`omv: database ${forTerminal(path)}\n`);
   return openDatabase(path, options);
 }
 

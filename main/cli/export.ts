@@ -1,6 +1,6 @@
 // omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
+import { createWriteStream, existsSync, openSync } from 'node:fs';
+import { finished, pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
@@ -8,17 +8,34 @@ import { exportInWorker } from '../export/entryExport.js';
 import { hashedOutput, recordExport, recordExportFailure, recordExportStart, writeExportManifest } from '../export/manifest.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { moderatorName, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
+import { terminalStream } from './terminalText.js';
 
-export const usage = `omv export [--db FILE] [--out FILE] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
+export const usage = `omv export [--db FILE] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --with-review  add the columns tags,notes,review_status after the twelve fixed ones
   With --out FILE, FILE.manifest.json is written too (query, rows, times, SHA-256, audit row)
+  --force      replace FILE and FILE.manifest.json if they exist (without it, an existing one is refused)
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
                from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
   --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')
   --timeout    stop when no entry has been found for this long (default 30; a slow reader is no stall)`;
+
+/**
+ * The --out file, opened before any work: an existing file (and its manifest) may be evidence
+ * someone relies on, so it is replaced only with --force. Opened exclusively: no race with another
+ * export naming the same file.
+ */
+function openOutput(path: string, force: boolean | undefined): number {
+  const refuse = (existing: string) => new UsageError(`${existing} exists already: name a new --out FILE, or add --force to replace it`);
+  if (!force && existsSync(`${path}.manifest.json`)) throw refuse(`${path}.manifest.json`);
+  try {
+    return openSync(path, force ? 'w' : 'wx');
+  } catch (error) {
+    throw (error as { code?: string }).code === 'EEXIST' ? refuse(path) : error;
+  }
+}
 
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -36,8 +53,10 @@ export async function exportCommand(args: string[]): Promise<number> {
       format: { type: 'string', default: 'csv' },
       'with-review': { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
+      force: { type: 'boolean', default: false },
     },
   });
+  if (values.force && !values.out) throw new UsageError('--force replaces the --out FILE: name one');
   if (values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError(`--format takes csv or jsonl, not "${values.format}"`);
   const format: 'csv' | 'jsonl' = values.format;
   const stallTimeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
@@ -56,11 +75,22 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   };
   const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
+  let outFd: number | null;
+  try {
+    outFd = values.out === undefined ? null : openOutput(values.out, values.force);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const details = { format, query: values.query ?? null, filter, withReview: values['with-review'], moderator: moderatorName() };
   const destination = values.out ?? '(standard output)';
   // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
   const started = recordExportStart(db, destination, details);
-  const file = values.out ? createWriteStream(values.out) : process.stdout;
+  // On a terminal, entries are shown with their control characters escaped; a file or pipe gets the exact text.
+  const onTerminal = outFd === null && process.stdout.isTTY ? terminalStream() : null;
+  const shown = onTerminal ? pipeline(onTerminal, process.stdout, { end: false }) : null;
+  const file = outFd !== null ? createWriteStream(values.out!, { fd: outFd }) : (onTerminal ?? process.stdout);
+  // Hashed as exported (before any escaping for a terminal): the trail names the bytes of the data.
   const out = hashedOutput(file);
   const progress = process.stderr.isTTY
     ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`)
@@ -77,7 +107,8 @@ export async function exportCommand(args: string[]): Promise<number> {
     });
     out.stream.end();
     await finished(out.stream);
-    if (file !== process.stdout) await finished(file); // the pipe ends the file once the stream ends
+    // The pipe ends the file (or the terminal's stream) once the export's stream ends.
+    if (file !== process.stdout) await (shown ?? finished(file));
   } catch (error) {
     recordExportFailure(db, started, written, errorMessage(error), details.moderator);
     throw error;

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../intake/fileImport.js';
 import { auditImport } from '../store/audit.js';
 import { moderatorName, openDatabaseFor, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv import [--db FILE] [--domain ID] PATH…
   Import saved XML payloads (any kind); folders are searched for *.xml.
@@ -29,7 +30,7 @@ function progressPrinter(): (progress: ImportProgress) => void {
     if (now - last < 200) return;
     last = now;
     const percent = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
-    process.stderr.write(`\r\x1b[K${p.path}: ${percent}% (${p.entries} entries)`);
+    process.stderr.write(`\r\x1b[K${forTerminal(p.path)}: ${percent}% (${p.entries} entries)`);
   };
 }
 
@@ -53,7 +54,7 @@ export async function importCommand(args: string[]): Promise<number> {
       result = { path: file, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${file}: ${(error as Error).message}` };
     }
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-    process.stdout.write(`${describe(result)}\n`);
+    process.stdout.write(`${forTerminal(describe(result))}\n`);
     auditImport(db, moderator, {
       file: result.path,
       status: result.status,

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
 import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
   list   the kept payloads that could not be read, with the reason
@@ -24,13 +25,15 @@ export async function quarantineCommand(args: string[]): Promise<number> {
             row.source === 'import'
               ? `import ${row.file_path}`
               : `${row.function ?? '-'} ${row.domain_id || '-'} call ${row.call_id ?? '-'}`;
-          process.stdout.write(`${row.id}\t${new Date(row.received_at).toISOString()}\t${what}\t${row.payload_size} bytes\t${row.error}\n`);
+          process.stdout.write(
+            `${row.id}\t${new Date(row.received_at).toISOString()}\t${forTerminal(what)}\t${row.payload_size} bytes\t${forTerminal(row.error ?? '')}\n`,
+          );
         }
         process.stdout.write(`${rows.length} quarantined\n`);
         const unfinished = listUnfinishedImports(db);
         for (const row of unfinished) {
           process.stdout.write(
-            `${row.id}\t${new Date(row.received_at).toISOString()}\timport ${row.file_path ?? '(a copy of a pipe)'}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`,
+            `${row.id}\t${new Date(row.received_at).toISOString()}\timport ${forTerminal(row.file_path ?? '(a copy of a pipe)')}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`,
           );
         }
         if (unfinished.length > 0) process.stdout.write(`${unfinished.length} imports not finished\n`);
@@ -42,8 +45,13 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         if (!row) throw new UsageError(`no delivery ${id}`);
         const details = { ...row, payload: undefined, received_at: new Date(row.received_at).toISOString() };
         for (const [key, value] of Object.entries(details))
-          if (value !== undefined && value !== null) process.stderr.write(`${key}: ${String(value).replaceAll('\n', '\n  ')}\n`);
-        if (row.payload) process.stdout.write(row.payload);
+          if (value !== undefined && value !== null)
+            process.stderr.write(`${key}: ${forTerminal(String(value), { keepLines: true }).replaceAll('\n', '\n  ')}\n`);
+        // The exact bytes to a file or a pipe (to fix and retry); to a terminal, shown safely.
+        if (row.payload)
+          process.stdout.write(
+            process.stdout.isTTY ? forTerminal(new TextDecoder('utf-8').decode(row.payload), { keepLines: true }) : row.payload,
+          );
         return 0;
       }
       case 'retry': {
@@ -52,7 +60,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
           process.stdout.write(
             r.status === 'stored'
               ? `stored       ${r.id}: ${r.entries} entries (${r.newEntries} new)\n`
-              : `quarantined  ${r.id}: ${r.reason}\n`,
+              : `quarantined  ${r.id}: ${forTerminal(r.reason)}\n`,
           );
         }
         const stored = results.filter((r) => r.status === 'stored').length;

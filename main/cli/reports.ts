@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import { isReportStatus, REPORT_STATUSES } from '../../shared/review.js';
 import { listReports, ReportChangeError, setReportStatus } from '../store/reports.js';
 import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv reports [--db FILE] list [--status S] | set ID STATUS --reason TEXT
   list   a line per report, newest first: id, status, received, reporter, accused, reason, room
   set    move a report: ${REPORT_STATUSES.join(', ')} (a reason is required to decide one or reopen it);
          recorded in the audit trail as $OMV_MODERATOR, else your user name`;
 
-const cell = (value: string | null) => (value === null || value === '' ? '-' : value.replace(/[\t\n\r]+/g, ' '));
+const cell = (value: string | null) => (value === null || value === '' ? '-' : forTerminal(value.replace(/[\t\n\r]+/g, ' ')));
 
 export async function reportsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -50,7 +51,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
       return 0;
     } catch (error) {
       if (error instanceof ReportChangeError) {
-        process.stderr.write(`omv reports: ${error.message}\n`);
+        process.stderr.write(`omv reports: ${forTerminal(error.message)}\n`);
         return 1;
       }
       throw error;

@@ -6,20 +6,42 @@ import { SNIPPET_MARKS } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { QueryPool, QueryTimeoutError } from '../api/queryPool.js';
 import { openDatabaseFor, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv search [--db FILE] [--limit N] [--timeout SECONDS] QUERY
   Full-text search of message content, newest first: words, "phrases", prefix*, -excluded, and
   the filters from:USER in:ROOM type:TYPE before:DATE after:DATE.
   --limit    how many hits to show (default 20)
-  --timeout  stop a search that runs longer (default 30)`;
+  --timeout  stop a search that runs longer (default 30)
+  A word starting with one - is part of the query (-word excludes); after --, everything is.`;
+
+const OPTIONS = { db: { type: 'string' }, limit: { type: 'string', default: '20' }, timeout: { type: 'string', default: '30' } } as const;
+
+/**
+ * The command line split into options and the query. `-word` is the query language's exclusion,
+ * not a bundle of one-letter options (search has none): it, and everything after `--`, is query.
+ */
+function splitQuery(args: string[]): { options: string[]; query: string[] } {
+  const options: string[] = [];
+  const query: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      query.push(...args.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('--')) query.push(arg);
+    // An option's value is the next argument, whatever it starts with (--limit=N works too).
+    else if (Object.hasOwn(OPTIONS, arg.slice(2)) && i + 1 < args.length) options.push(`${arg}=${args[++i]}`);
+    else options.push(arg);
+  }
+  return { options, query };
+}
 
 export async function searchCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: { db: { type: 'string' }, limit: { type: 'string', default: '20' }, timeout: { type: 'string', default: '30' } },
-  });
-  const query = positionals.join(' ');
+  const split = splitQuery(args);
+  const { values } = parseArgs({ args: split.options, options: OPTIONS });
+  const query = split.query.join(' ');
   if (query.trim() === '') throw new UsageError('say what to search for');
   const { filter, errors } = parseSearch(query);
   if (errors.length > 0) throw new UsageError(errors.join('; '));
@@ -35,13 +57,12 @@ export async function searchCommand(args: string[]): Promise<number> {
     for (const hit of hits) {
       const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
       const invisible = hit.invisible ? ' [invisible]' : '';
-      const text = hit.snippet
+      // The text is made safe before our own highlighting is put in.
+      const text = forTerminal(hit.snippet.replace(/[\r\n]+/g, ' '))
         .replaceAll(SNIPPET_MARKS[0], open)
-        .replaceAll(SNIPPET_MARKS[1], close)
-        .replace(/[\r\n]+/g, ' ');
-      process.stdout.write(
-        `${new Date(hit.timestamp).toISOString()}  ${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}${invisible}: ${text}\n`,
-      );
+        .replaceAll(SNIPPET_MARKS[1], close);
+      const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
+      process.stdout.write(`${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`);
     }
     process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${capped ? 'more than ' : ''}${total} hits shown`}\n`);
     return 0;

@@ -7,6 +7,7 @@ import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { forTerminal } from './terminalText.js';
 
 export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
@@ -49,7 +50,8 @@ export async function serve(args: string[]): Promise<number> {
     throw error instanceof CallbackSecretError ? new UsageError(error.message) : error;
   }
   const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
-  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+  // A delivery's log line quotes what the vendor sent (function, domainID, callID): shown, never acted on.
+  const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
   const app = await startApp({
     db,
     host: values.host!,
@@ -69,9 +71,13 @@ export async function serve(args: string[]): Promise<number> {
   const domainUrls = receiver.domainCallbackUrls;
   process.stdout.write(
     `omv: receiving callbacks at ${receiver.callbackUrl}${domainUrls.length ? ' (every domain not named below)' : ''}\n` +
-      domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${domainId} at ${url}\n`).join('') +
+      domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`).join('') +
       `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
-      (app.viewerUrl ? `omv: viewer at ${app.viewerUrl}\n` : ''),
+      (app.viewerUrl
+        ? `omv: viewer at ${app.viewerUrl}\n`
+        : values['no-viewer']
+          ? ''
+          : `omv: no viewer: it answers this machine's loopback only, and ${values.host} is not a loopback address (serve on 127.0.0.1 for it)\n`),
   );
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
   if (!db.memory) {
@@ -80,7 +86,7 @@ export async function serve(args: string[]): Promise<number> {
         if (check.ok) log('database quick check: ok');
         else
           process.stderr.write(
-            `omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
+            `omv: THE DATABASE IS DAMAGED (${forTerminal(check.lines.join('; '))}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
           );
       },
       (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),

@@ -16,6 +16,7 @@ import { startApp, type App as OmvApp } from '../app.js';
 import { PRODUCT_NAME, userDataFolder } from '../store/paths.js';
 import { DEFAULT_PORT } from '../intake/receiver/server.js';
 import { openDatabase } from '../store/db.js';
+import { apiErrorMessage } from '../viewer/apiError.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
 import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';
 import { hardenSessions, hardenWebContents } from './windowSecurity.js';
@@ -26,12 +27,12 @@ registerAppProtocol(); // before 'ready', as Electron requires
 app.setName(PRODUCT_NAME);
 app.setPath('userData', userDataFolder());
 
-function result<T>(run: () => Promise<T> | T): Promise<ApiResult<T>> {
+function result<T>(call: string, run: () => Promise<T> | T): Promise<ApiResult<T>> {
   return Promise.resolve()
     .then(run)
     .then(
       (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error: errorMessage(error) }),
+      (error: unknown) => ({ ok: false as const, error: apiErrorMessage(error, call) }),
     );
 }
 
@@ -46,13 +47,13 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
   ipcMain.handle('omv:call', (event, method: string, args: unknown) => {
     if (!fromOurPage(event)) return REFUSED;
     if (!isPlainMethod(method)) return { ok: false, error: `no API call "${method}"` };
-    return result<unknown>(() => omv.service[method](args as never));
+    return result<unknown>(method, () => omv.service[method](args as never));
   });
 
   // Dropped files arrive as paths (the preload resolves them); none means "ask the moderator".
   ipcMain.handle('omv:importFiles', (event, dropped: unknown) => {
     if (!fromOurPage(event)) return REFUSED;
-    return result(async (): Promise<ImportFileResult[]> => {
+    return result('importFiles', async (): Promise<ImportFileResult[]> => {
       let paths = Array.isArray(dropped) ? dropped.filter((path): path is string => typeof path === 'string' && path !== '') : [];
       if (!Array.isArray(dropped)) {
         const picked = await dialog.showOpenDialog(window()!, {
@@ -68,7 +69,7 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
 
   ipcMain.handle('omv:exportCsv', (event, args: { filter: EntryFilter; query?: string; withReview?: boolean }) => {
     if (!fromOurPage(event)) return REFUSED;
-    return result(async () => {
+    return result('exportCsv', async () => {
       const picked = await dialog.showSaveDialog(window()!, {
         title: 'Export CSV',
         defaultPath: 'omv-export.csv',

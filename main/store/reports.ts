@@ -4,6 +4,7 @@ import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportDetail,
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
 interface ReportRow {
   id: number;
@@ -56,7 +57,7 @@ export function reportCounts(db: Db): Record<ReportStatus, number> {
   return counts;
 }
 
-export class ReportChangeError extends Error {}
+export class ReportChangeError extends UserFacingError {}
 
 export interface ReportChange {
   id: number;

@@ -5,8 +5,9 @@ import type { EntryFilter } from '../../shared/api.js';
 import type { EntryReview, ReviewTarget, Tag } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
-export class ReviewError extends Error {}
+export class ReviewError extends UserFacingError {}
 
 const COLOUR = /^#[0-9a-f]{6}$/i;
 

@@ -1,7 +1,7 @@
 // Browser mode: the built renderer and the same API as the desktop app, over loopback HTTP.
 // Chat logs are private, so: only loopback peers, only our own Host header (DNS rebinding), only
 // requests from our own page (Origin, Sec-Fetch-Site: other pages on 127.0.0.1 share the site),
-// and a per-launch secret — given once in the viewer URL, then kept in a SameSite cookie.
+// and a key in a header on every call (pageKeys.ts: never a cookie, which every port would get).
 import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -10,10 +10,11 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isPlainMethod, type ApiResult, type EntryFilter } from '../../shared/api.js';
 import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
-import { errorMessage } from '../../shared/errorMessage.js';
 import type { EventHub } from '../api/events.js';
 import type { OmvService } from '../api/service.js';
-import { isLoopbackAddress, secretMatches } from '../net/access.js';
+import { isLoopbackAddress } from '../net/access.js';
+import { apiErrorMessage, type ErrorLog } from './apiError.js';
+import { PageKeys } from './pageKeys.js';
 import { contentType, rendererFile } from './rendererFiles.js';
 
 export interface ViewerOptions {
@@ -21,12 +22,18 @@ export interface ViewerOptions {
   events: EventHub;
   /** The built renderer (index.html and assets). */
   staticDir: string;
+  /** The launch key, printed in the viewer URL. */
   secret: string;
   /** Host header values we answer to, e.g. 127.0.0.1:8420 and localhost:8420. */
   hosts: () => string[];
+  /** Where the full story of a failed call goes (default: standard error). */
+  logError?: ErrorLog;
 }
 
-const COOKIE = 'omv_key';
+/** Where an API call's key goes: a header, which no other page can make a browser send. */
+const KEY_HEADER = 'x-omv-key';
+/** The cookie an older omv kept the key in: cleared, since every port on 127.0.0.1 received it. */
+const OLD_COOKIE = 'omv_key';
 /** What an upload must say it is: a type no page on another origin can send without asking first. */
 const UPLOAD_TYPE = 'application/octet-stream';
 const SECURITY_HEADERS = {
@@ -42,19 +49,6 @@ function fromOurOwnPage(req: IncomingMessage, hosts: string[]): boolean {
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;
   return origin === undefined || hosts.some((host) => origin === `http://${host}`);
-}
-
-function cookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...value] = part.trim().split('=');
-    if (key !== name) continue;
-    try {
-      return decodeURIComponent(value.join('='));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
 }
 
 function send(
@@ -82,9 +76,11 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
 }
 
 export function createViewerHandler(options: ViewerOptions) {
-  const { service, events, secret } = options;
+  const { service, events } = options;
+  const keys = new PageKeys(options.secret);
+  const failed = (error: unknown, call: string) => apiErrorMessage(error, call, options.logError);
 
-  async function serveStatic(res: ServerResponse, pathname: string): Promise<void> {
+  async function serveStatic(res: ServerResponse, pathname: string, headers: Record<string, string> = {}): Promise<void> {
     const file = rendererFile(pathname, options.staticDir);
     // A path names no file of ours: a bad escape is the sender's mistake, anything else is not here.
     if (!file) return pathname.includes('%') ? send(res, 400, 'bad path\n') : send(res, 404, 'not found\n');
@@ -94,7 +90,7 @@ export function createViewerHandler(options: ViewerOptions) {
       if (pathname === '/') return send(res, 503, 'The viewer is not built: run `npm run build`.\n');
       return send(res, 404, 'not found\n');
     }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': contentType(file) });
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': contentType(file), ...headers });
     res.end(await readFile(file));
   }
 
@@ -103,12 +99,17 @@ export function createViewerHandler(options: ViewerOptions) {
       return sendJson(res, 405, { ok: false, error: 'API calls are POST with a JSON body' });
     }
     if (!isPlainMethod(method)) return sendJson(res, 404, { ok: false, error: `no API call "${method}"` });
+    let args: never;
+    try {
+      args = (await readJson(req)) as never;
+    } catch {
+      return sendJson(res, 400, { ok: false, error: 'the body of an API call is JSON, at most 1 MiB' });
+    }
     let result: ApiResult<unknown>;
     try {
-      const args = (await readJson(req)) as never;
       result = { ok: true, value: await service[method](args) };
     } catch (error) {
-      result = { ok: false, error: errorMessage(error) };
+      result = { ok: false, error: failed(error, method) };
     }
     sendJson(res, 200, result);
   }
@@ -138,7 +139,7 @@ export function createViewerHandler(options: ViewerOptions) {
       const [value] = await service.importFiles({ files: [{ path: file, name }] });
       sendJson(res, 200, { ok: true, value });
     } catch (error) {
-      sendJson(res, 200, { ok: false, error: errorMessage(error) });
+      sendJson(res, 200, { ok: false, error: failed(error, 'import') });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -171,31 +172,33 @@ export function createViewerHandler(options: ViewerOptions) {
     if (!options.hosts().includes(req.headers.host ?? '')) return send(res, 403, 'unexpected Host header\n');
     const given = url.searchParams.get('key') ?? undefined;
     if (url.pathname === '/' && given !== undefined) {
-      if (!secretMatches(given, secret)) return send(res, 403, 'wrong key: use the viewer URL omv printed\n');
-      res.writeHead(303, {
-        ...SECURITY_HEADERS,
-        location: '/',
-        'set-cookie': `${COOKIE}=${encodeURIComponent(secret)}; HttpOnly; SameSite=Strict; Path=/`,
-      });
-      return void res.end();
+      if (!keys.isLaunchKey(given)) return send(res, 403, 'wrong key: use the viewer URL omv printed\n');
+      // The page exchanges the key for its own (transport.ts) and takes it out of the address bar.
+      return serveStatic(res, '/', { 'set-cookie': `${OLD_COOKIE}=; Max-Age=0; Path=/; HttpOnly; SameSite=Strict` });
     }
-    const authorised = secretMatches(cookie(req, COOKIE) ?? (req.headers['x-omv-key'] as string | undefined), secret);
-    if (url.pathname.startsWith('/api/')) {
+    // /key/… hands out keys; /api/… is the contract (its names are the contract's, so keys live apart).
+    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/key/')) {
+      const key = req.headers[KEY_HEADER] as string | undefined;
+      // A download is the one request a page cannot add a header to: it carries a ticket instead.
+      const authorised = keys.authorises(key) || (url.pathname === '/api/export.csv' && keys.redeem(url.searchParams.get('ticket')));
       if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
       if (!fromOurOwnPage(req, options.hosts())) return sendJson(res, 403, { ok: false, error: 'the viewer answers its own page only' });
+      if (url.pathname === '/key/page') {
+        if (req.method !== 'POST' || !keys.isLaunchKey(key))
+          return sendJson(res, 403, { ok: false, error: 'only the launch key, from the printed URL, makes a page key' });
+        return sendJson(res, 200, { ok: true, value: keys.openPage() });
+      }
+      if (url.pathname === '/key/ticket') {
+        if (req.method !== 'POST') return sendJson(res, 405, { ok: false, error: 'POST for a ticket' });
+        return sendJson(res, 200, { ok: true, value: keys.ticket() });
+      }
+      if (url.pathname.startsWith('/key/')) return sendJson(res, 404, { ok: false, error: 'no such key' });
       if (url.pathname === '/api/events') return streamEvents(req, res);
       if (url.pathname === '/api/import') return importUpload(req, res, url);
       if (url.pathname === '/api/export.csv') return exportDownload(res, url);
       return callApi(req, res, url.pathname.slice('/api/'.length));
     }
-    if (url.pathname === '/' && !authorised) {
-      return send(
-        res,
-        401,
-        '<!doctype html><title>omv</title><p>Open the viewer URL that <code>omv serve</code> printed: it carries the key.</p>',
-        'text/html; charset=utf-8',
-      );
-    }
+    // The page itself holds nothing private: what it shows, it asks the API for, with its key.
     return serveStatic(res, url.pathname);
   };
 }

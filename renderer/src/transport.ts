@@ -65,11 +65,73 @@ function desktopTransport(bridge: DesktopBridge): Transport {
   };
 }
 
-function upload(file: File, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult> {
+// Browser mode's key (main/viewer/pageKeys.ts). The viewer URL carries the launch key; the page
+// exchanges it for a key of its own, kept in this tab's sessionStorage (per origin, port
+// included: no other server on 127.0.0.1 sees it, as it would a cookie) so a reload keeps working,
+// and sends that key as a header on every request. Nothing the browser sends by itself opens the API.
+const KEY_HEADER = 'x-omv-key';
+const KEY_STORE = 'omv.pageKey';
+
+function pageKey(): Promise<string | null> {
+  const params = new URLSearchParams(location.search);
+  const launchKey = params.get('key');
+  if (launchKey === null) return Promise.resolve(sessionStorage.getItem(KEY_STORE));
+  // The launch key leaves the address bar, and this tab's history entry, at once.
+  params.delete('key');
+  history.replaceState(history.state, '', `${location.pathname}${params.size > 0 ? `?${params}` : ''}${location.hash}`);
+  return fetch('key/page', { method: 'POST', headers: { [KEY_HEADER]: launchKey } }).then(
+    async (response) => {
+      const result = (await response.json()) as ApiResult<string>;
+      if (!result.ok) return null;
+      sessionStorage.setItem(KEY_STORE, result.value);
+      return result.value;
+    },
+    () => null,
+  );
+}
+
+async function keyHeader(key: Promise<string | null>): Promise<Record<string, string>> {
+  const value = await key;
+  return value === null ? {} : { [KEY_HEADER]: value };
+}
+
+/**
+ * The live events, read from a fetch (EventSource cannot send the key header): `data:` lines of
+ * server-sent events, read again after a pause if the connection drops, given up when refused.
+ */
+async function readEvents(key: Promise<string | null>, deliver: (event: ApiEvent) => void): Promise<void> {
+  for (;;) {
+    try {
+      const response = await fetch('api/events', { headers: await keyHeader(key) });
+      if (response.status === 401 || response.status === 403) return;
+      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let buffered = '';
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        buffered += read.value;
+        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
+          const data = buffered
+            .slice(0, end)
+            .split('\n')
+            .filter((line) => line.startsWith('data: '))
+            .map((line) => line.slice('data: '.length))
+            .join('\n');
+          buffered = buffered.slice(end + 2);
+          if (data !== '') deliver(JSON.parse(data) as ApiEvent);
+        }
+      }
+    } catch {
+      // The server went away (stopped, restarted): try again below.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+}
+
+function upload(file: File, key: string | null, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', `api/import?name=${encodeURIComponent(file.name)}`);
     request.setRequestHeader('content-type', 'application/octet-stream');
+    if (key !== null) request.setRequestHeader(KEY_HEADER, key);
     request.upload.onprogress = (event) => onUpload?.(file.name, event.loaded, event.total);
     request.onload = () => {
       try {
@@ -83,9 +145,12 @@ function upload(file: File, onUpload?: (name: string, sent: number, total: numbe
   });
 }
 
+const NO_KEY = 'This viewer session has no key: open the URL that omv serve printed.';
+
 function browserTransport(): Transport {
+  const key = pageKey();
   const listeners = new Set<(event: ApiEvent) => void>();
-  let source: EventSource | null = null;
+  let listening = false;
   return {
     desktop: false,
     // An aborted call closes its request: the page stops waiting for an answer it no longer wants
@@ -93,31 +158,36 @@ function browserTransport(): Transport {
     api: client(async (method, args, signal) => {
       const response = await fetch(`api/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(await keyHeader(key)) },
         body: JSON.stringify(args ?? {}),
         signal: signal ?? null,
       });
-      if (response.status === 401) return { ok: false, error: 'This viewer session has no key: open the URL that omv serve printed.' };
+      if (response.status === 401) return { ok: false, error: NO_KEY };
       return (await response.json()) as ApiResult<unknown>;
     }),
     onEvent(listener) {
       listeners.add(listener);
-      source ??= new EventSource('api/events');
-      source.onmessage = (message) => {
-        const event = JSON.parse(message.data as string) as ApiEvent;
-        for (const each of listeners) each(event);
-      };
+      if (!listening) {
+        listening = true;
+        void readEvents(key, (event) => {
+          for (const each of listeners) each(event);
+        });
+      }
       return () => listeners.delete(listener);
     },
     async importFiles(files, onUpload) {
       const results: ImportFileResult[] = [];
-      for (const file of files ?? []) results.push(await upload(file, onUpload));
+      for (const file of files ?? []) results.push(await upload(file, await key, onUpload));
       return results;
     },
     async exportCsv({ filter, query, withReview }) {
       const params = new URLSearchParams({ filter: JSON.stringify(filter) });
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
+      // A download cannot carry a header: it carries a ticket that opens this one request, once.
+      const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });
+      if (response.status === 401) throw new Error(NO_KEY);
+      params.set('ticket', unwrap((await response.json()) as ApiResult<string>));
       download(`api/export.csv?${params}`);
     },
   };
