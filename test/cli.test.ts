@@ -366,6 +366,11 @@ describe('omv search, stats, quarantine', () => {
     const exported = await omv(['export', '--db', dbPath]);
     assert.match(exported.stdout, /,example\.com,asfd,msg,1,,false,this is my message,callback,9\r\n$/);
     assert.match((await omv(['stats', '--db', dbPath])).stdout, /^quarantined {3}1 /m);
+    // Stored now: its raw chat is not for the quarantine's eyes.
+    const stored = await omv(['quarantine', '--db', dbPath, 'show', '2']);
+    assert.equal(stored.code, 2);
+    assert.equal(stored.stdout, '');
+    assert.match(stored.stderr, /delivery 2 is not in quarantine \(it was stored\)/);
   });
 
   test('usage errors exit 2 with the command usage', async () => {

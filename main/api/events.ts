@@ -1,6 +1,6 @@
 // Events for the UI (new entries, deliveries, import progress): main emits, transports forward.
 import type { ApiEvent } from '../../shared/api.js';
-import { errorMessage } from '../../shared/errorMessage.js';
+import { apiErrorMessage } from './apiError.js';
 import type { ExportManifest } from '../../shared/review.js';
 
 export class EventHub {
@@ -35,7 +35,7 @@ export async function reportedExport(
     events.emit({ type: 'exportProgress', rows, done: true, manifest });
     return manifest;
   } catch (error) {
-    events.emit({ type: 'exportProgress', rows, done: true, error: errorMessage(error) });
+    events.emit({ type: 'exportProgress', rows, done: true, error: apiErrorMessage(error, 'exportCsv') });
     throw error;
   }
 }

@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
+import { apiErrorMessage } from './apiError.js';
 import { exportInWorker } from '../export/entryExport.js';
 import { hashedOutput, manifestJson, recordExport, recordExportFailure, recordExportStart } from '../export/manifest.js';
 import { importFile } from '../intake/fileImport.js';
@@ -105,7 +106,13 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
             deliveryId: r.deliveryId,
           });
         } catch (error) {
-          results.push({ name, status: 'failed', entries: 0, newEntries: 0, error: errorMessage(error).replace(path, name) });
+          results.push({
+            name,
+            status: 'failed',
+            entries: 0,
+            newEntries: 0,
+            error: apiErrorMessage(error, 'importFiles').replace(path, name),
+          });
         }
       }
       const added = results.reduce((n, r) => n + r.newEntries, 0);

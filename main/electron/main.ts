@@ -6,6 +6,7 @@
 // screen, ALREADY_RUNNING_LINE when another instance took the window forward instead.
 import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
 import { createWriteStream } from 'node:fs';
+import { finished } from 'node:stream/promises';
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ import { startApp, type App as OmvApp } from '../app.js';
 import { PRODUCT_NAME, userDataFolder } from '../store/paths.js';
 import { DEFAULT_PORT } from '../intake/receiver/server.js';
 import { openDatabase } from '../store/db.js';
-import { apiErrorMessage } from '../viewer/apiError.js';
+import { apiErrorMessage } from '../api/apiError.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
 import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';
 import { hardenSessions, hardenWebContents } from './windowSecurity.js';
@@ -77,9 +78,9 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
       });
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
+      await once(out, 'open'); // a file that cannot be written is said before the export starts
       const exported = await omv.service.exportCsv(args, out, { path: picked.filePath, name: basename(picked.filePath) });
-      out.end();
-      await once(out, 'finish');
+      await finished(out); // the export's stream ends the file
       return exported;
     });
   });

@@ -13,7 +13,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import type { EventHub } from '../api/events.js';
 import type { OmvService } from '../api/service.js';
 import { isLoopbackAddress } from '../net/access.js';
-import { apiErrorMessage, type ErrorLog } from './apiError.js';
+import { apiErrorMessage, type ErrorLog } from '../api/apiError.js';
 import { PageKeys } from './pageKeys.js';
 import { contentType, rendererFile } from './rendererFiles.js';
 
