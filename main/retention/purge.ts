@@ -38,10 +38,11 @@ export interface PurgeResult extends PurgeRecord {
 
 /**
  * Between batches, the write lock is left free this long: longer than SQLite's busy handler sleeps
- * between its tries (at most 100 ms), so a receiver waiting for the lock gets it instead of
- * meeting the next batch every time it looks.
+ * between its tries in its first ~150 ms of waiting (at most 25 ms), so a receiver that began to
+ * wait during a batch of BATCH_TARGET_MS gets the lock instead of meeting the next batch each time
+ * it looks (with back-to-back batches a receiver was starved past its 2 s timeout: 503s).
  */
-const BREATHER_MS = 110;
+const BREATHER_MS = 30;
 /** How long one batch's transaction should hold the lock: the batch size follows from it. */
 const BATCH_TARGET_MS = 50;
 
