@@ -13,7 +13,7 @@ import { reportsCommand, usage as reportsUsage } from './cli/reports.js';
 import { searchCommand, usage as searchUsage } from './cli/search.js';
 import { serve, usage as serveUsage } from './cli/serve.js';
 import { statsCommand, usage as statsUsage } from './cli/stats.js';
-import { UsageError } from './cli/common.js';
+import { takeActingAs, UsageError } from './cli/common.js';
 import { whenOutputCloses } from './cli/closedOutput.js';
 import { forTerminal } from './cli/terminalText.js';
 import { SearchSyntaxError } from '../shared/ftsQuery.js';
@@ -39,7 +39,9 @@ ${Object.values(COMMANDS)
   .map((command) => command.usage)
   .join('\n\n')}
 
-The database is --db FILE, else $OMV_DB, else a file in the user-data folder (its path is printed).`;
+The database is --db FILE, else $OMV_DB, else a file in the user-data folder (its path is printed).
+Every command takes --as NAME: who the audit trail records (else $OMV_MODERATOR, else the desk's
+moderator, else your user name).`;
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -60,7 +62,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(args);
+    return await command.run(takeActingAs(args));
   } catch (error) {
     const message = errorMessage(error);
     const isUsage =

@@ -1,6 +1,7 @@
 // The one contract between the UI and main: every call the renderer may make and every event it
 // receives. Main implements it once (main/api/service.ts); Electron IPC and browser mode's
 // loopback HTTP both carry exactly these calls. Runs anywhere (no Node, no DOM).
+import type { Permission } from './access.js';
 import type { EntryRecord } from './entryRecord.js';
 import type {
   AbuseReportSummary,
@@ -216,6 +217,23 @@ export interface OmvApi {
   openSavedSearch(args: { id: number }): { query: string };
   deleteSavedSearch(args: { id: number }): SavedSearch[];
   audit(args: { limit?: number }): { rows: AuditRecord[]; verdict: AuditVerdict };
+  /** Retention: removes (and forgets) entries older than `before`, except held ones and those of open reports. */
+  purge(args: { before: number; dryRun?: boolean }): PurgeSummary;
+}
+
+export interface PurgeSummary {
+  before: number;
+  removed: number;
+  held: number;
+  reported: number;
+  payloadsRewritten: number;
+  payloadsDropped: number;
+  quarantineDropped: number;
+  notes: number;
+  redactedAuditRows: number;
+  auditId: number | null;
+  /** False when readers kept the write-ahead log from being cut: it is at the next checkpoint. */
+  walTruncated: boolean;
 }
 
 export interface ExportResult {
@@ -228,50 +246,96 @@ export interface ExportResult {
 
 export type ApiMethod = keyof OmvApi;
 
-/** The calls that carry files: each transport brings its own way of carrying them (a dialog or a
- * dropped file and a save dialog on the desktop, an upload and a download in the browser). */
-export const FILE_METHODS = ['importFiles', 'exportCsv'] as const satisfies readonly ApiMethod[];
-export type FileMethod = (typeof FILE_METHODS)[number];
+/** How one call crosses a transport, whether it writes, and the permission it needs. */
+export interface CallSpec {
+  /** Changes the database (the audit trail included): refused on a read-only connection, audited. */
+  writes: boolean;
+  permission: Permission;
+  /**
+   * 'plain': JSON arguments in, a JSON value out (HTTP POST /api/NAME, IPC omv:call). 'file': it
+   * carries files, each transport its own way (an upload or a dropped file's path; a download or
+   * a save dialog), and each transport must say how (see FileTransports).
+   */
+  transport: 'plain' | 'file';
+}
+
+const read = { writes: false, permission: 'read', transport: 'plain' } as const;
+const write = <P extends Permission>(permission: P) => ({ writes: true, permission, transport: 'plain' }) as const;
+
+/**
+ * The contract, declared once: every call of OmvApi, whether it writes, the permission it needs
+ * and how it crosses a transport. A call missing here, or here and not in OmvApi, does not compile;
+ * the service, both transports, the preload and the renderer's client all derive from this.
+ */
+export const CALLS = {
+  rooms: read,
+  timeline: read,
+  search: read,
+  context: read,
+  userActivity: read,
+  histogram: read,
+  receiverStatus: read,
+  quarantine: read,
+  quarantinePayload: read,
+  retryQuarantined: write('import'),
+  importFiles: { writes: true, permission: 'import', transport: 'file' },
+  exportCsv: { writes: true, permission: 'export', transport: 'file' },
+  session: read,
+  setModerator: write('manageUsers'),
+  reports: read,
+  reportCounts: read,
+  report: read,
+  setReportStatus: write('decide'),
+  tags: read,
+  createTag: write('annotate'),
+  setTagHold: write('assign'),
+  tag: write('annotate'),
+  reviews: read,
+  notes: read,
+  addNote: write('annotate'),
+  markReviewed: write('annotate'),
+  watchTerms: read,
+  addWatchTerms: write('watchlist'),
+  removeWatchTerm: write('watchlist'),
+  checkWatchExisting: write('watchlist'),
+  // Reading the matches is reading; `markSeen` clears the alerts (audited), which anyone who reads them may.
+  watchMatches: write('read'),
+  watchlistText: read,
+  savedSearches: read,
+  saveSearch: write('annotate'),
+  openSavedSearch: write('read'),
+  deleteSavedSearch: write('annotate'),
+  audit: read,
+  purge: write('purge'),
+} as const satisfies { [M in ApiMethod]: CallSpec };
+
+type Calls = typeof CALLS;
+/** The calls that carry files. */
+export type FileMethod = { [M in ApiMethod]: Calls[M]['transport'] extends 'file' ? M : never }[ApiMethod];
 /** Every other call crosses a transport as it is: JSON arguments in, a JSON value out. */
 export type PlainMethod = Exclude<ApiMethod, FileMethod>;
 
-export const PLAIN_METHODS: readonly PlainMethod[] = [
-  'rooms',
-  'timeline',
-  'search',
-  'context',
-  'userActivity',
-  'histogram',
-  'receiverStatus',
-  'quarantine',
-  'quarantinePayload',
-  'retryQuarantined',
-  'session',
-  'setModerator',
-  'reports',
-  'reportCounts',
-  'report',
-  'setReportStatus',
-  'tags',
-  'createTag',
-  'setTagHold',
-  'tag',
-  'reviews',
-  'notes',
-  'addNote',
-  'markReviewed',
-  'watchTerms',
-  'addWatchTerms',
-  'removeWatchTerm',
-  'checkWatchExisting',
-  'watchMatches',
-  'watchlistText',
-  'savedSearches',
-  'saveSearch',
-  'openSavedSearch',
-  'deleteSavedSearch',
-  'audit',
-];
+export const API_METHODS = Object.keys(CALLS) as ApiMethod[];
+export const PLAIN_METHODS = API_METHODS.filter((method): method is PlainMethod => CALLS[method].transport === 'plain');
+export const FILE_METHODS = API_METHODS.filter((method): method is FileMethod => CALLS[method].transport === 'file');
+
+/**
+ * What each transport must provide for the calls that carry files: one entry per file call, so a
+ * new one without its way across a transport does not compile.
+ */
+export type FileTransports<Handler> = { [M in FileMethod]: Handler };
+
+/**
+ * What the Electron preload exposes as window.omv (main/electron/preload.cts): every plain call
+ * through one channel, the live events, and each call that carries files its own way.
+ */
+export interface DesktopBridge extends FileTransports<(...args: never[]) => Promise<ApiResult<unknown>>> {
+  call(method: PlainMethod, args: unknown): Promise<ApiResult<unknown>>;
+  onEvent(listener: (event: ApiEvent) => void): () => void;
+  /** Dropped files (the page's File objects), or none: main asks the moderator with a dialog. */
+  importFiles(files?: readonly unknown[]): Promise<ApiResult<ImportFileResult[]>>;
+  exportCsv(args: ApiArgs<'exportCsv'>): Promise<ApiResult<ExportResult | null>>;
+}
 
 /** What crosses a transport: errors as values, turned back into exceptions in one place. */
 export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -286,7 +350,7 @@ export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<OmvApi[M]>>;
 export type OmvClient = { [M in PlainMethod]: (args: ApiArgs<M>, signal?: AbortSignal) => Promise<ApiValue<M>> };
 
 export function isPlainMethod(name: string): name is PlainMethod {
-  return (PLAIN_METHODS as readonly string[]).includes(name);
+  return Object.hasOwn(CALLS, name) && CALLS[name as ApiMethod].transport === 'plain';
 }
 
 export const SNIPPET_MARKS: [string, string] = ['\uE000', '\uE001'];

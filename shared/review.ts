@@ -1,4 +1,5 @@
 // The review workflow's shared words: where an abuse report stands, and where it may go next.
+import type { Permission, Role } from './access.js';
 import type { EntryRecord } from './entryRecord.js';
 
 export const REPORT_STATUSES = ['open', 'in review', 'actioned', 'dismissed'] as const;
@@ -150,8 +151,13 @@ export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
 /** Who is at the desk and how it shows: set on first start, kept in the database. */
 export interface DeskSession {
-  /** Null until the moderator said who they are. */
+  /** Null until the moderator said who they are (one machine); a team server's account always has one. */
   moderator: string | null;
+  /** What this desk's actor may do (the desk hides or disables the rest). */
+  role: Role;
+  permissions: readonly Permission[];
+  /** A team server (accounts, sign-in), or this machine alone. */
+  team: boolean;
   /** The operating system's user name: what the first start proposes. */
   suggestedModerator: string;
   /** Makes pseudonyms stable for this database. */

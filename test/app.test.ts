@@ -16,9 +16,9 @@ test('a receiver port in use: the app carries on without a receiver, and its sta
   const app = await startApp({ db, port, viewer: false, portInUse: { carryOn: (p) => `port ${p} is taken: set OMV_PORT` } });
   try {
     assert.equal(app.receiver, null);
-    const status = await app.service.receiverStatus({});
+    const status = await app.service.call(app.service.localActor(), 'receiverStatus', {});
     assert.deepEqual([status.callbackUrl, status.problem], [null, `port ${port} is taken: set OMV_PORT`]);
-    assert.deepEqual(await app.service.rooms({}), [], 'the desk still reads');
+    assert.deepEqual(await app.service.call(app.service.localActor(), 'rooms', {}), [], 'the desk still reads');
     // omv serve, by contrast, fails at once.
     await assert.rejects(startApp({ db, port, viewer: false }), { code: 'EADDRINUSE' });
   } finally {

@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
+import type { ApiArgs, PlainMethod } from '../shared/api.js';
+import { setSetting } from '../main/store/settings.js';
 import { startApp } from '../main/app.js';
 import { importFile } from '../main/intake/fileImport.js';
 import { appendAudit, listAudit, verifyAudit } from '../main/store/audit.js';
@@ -264,25 +266,25 @@ test('writes that take data out or change who acts are in the trail: export to s
 
 test("the desk's own writes are in the trail: a new moderator name, cleared alerts, an opened saved search, a retry, and an export cut short", async () => {
   const { path } = await deskWithChat();
-  process.env['OMV_MODERATOR'] = 'mod-anna'; // who the desk is before a name is set (as a shared setup names them)
-  after(() => delete process.env['OMV_MODERATOR']);
   const db = openDatabase(path);
+  setSetting(db, 'moderator', 'mod-anna'); // named on the desk's first start
   addWatchTerms(db, 'scam', 'mod-anna');
   const saved = saveSearch(db, 'hellos', 'hello', 'mod-anna');
   const app = await startApp({ db, port: 0, viewer: true, log: () => {} });
+  const desk = <M extends PlainMethod>(method: M, args: ApiArgs<M>) => app.service.call(app.service.localActor(), method, args);
   try {
-    await app.service.setModerator({ name: 'Anna K' });
-    await app.service.setModerator({ name: 'Anna K' }); // no change, no row
+    await desk('setModerator', { name: 'Anna K' });
+    await desk('setModerator', { name: 'Anna K' }); // no change, no row
     const sent = await postForm(
       callbackUrl(app.receiver!.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: 'c1' }),
       messagesXml({ lobby: [{ ts: BASE + 60_000, user: 'u9', content: 'a scam offer' }] }),
     );
     assert.equal(sent.status, 200, sent.text);
-    for (let tries = 0; (await app.service.receiverStatus({})).alerts === 0 && tries < 200; tries++)
+    for (let tries = 0; (await desk('receiverStatus', {})).alerts === 0 && tries < 200; tries++)
       await new Promise((resolve) => setTimeout(resolve, 10));
-    await app.service.watchMatches({ markSeen: true });
-    await app.service.watchMatches({ markSeen: true }); // nothing left to clear, no row
-    await app.service.openSavedSearch({ id: saved.id });
+    await desk('watchMatches', { markSeen: true });
+    await desk('watchMatches', { markSeen: true }); // nothing left to clear, no row
+    await desk('openSavedSearch', { id: saved.id });
 
     // A download the reader abandons after the first bytes.
     const { Writable } = await import('node:stream');
@@ -292,7 +294,7 @@ test("the desk's own writes are in the trail: a new moderator name, cleared aler
         done();
       },
     });
-    await assert.rejects(app.service.exportCsv({ filter: {} }, abandoned, { path: null, name: 'x.csv' }));
+    await assert.rejects(app.service.exportCsv(app.service.localActor(), { filter: {} }, abandoned, { path: null, name: 'x.csv' }));
   } finally {
     await app.close();
   }

@@ -1,7 +1,8 @@
-// The review workflow's writes, on the writer's connection: each records the moderator (set on
-// first start, else the operating system's user name) and tells the UI the review changed.
+// The review workflow's writes, on the writer's connection: each records who made it (the actor:
+// an account, the local moderator, the operator) and tells the desks the review changed.
 import { userInfo } from 'node:os';
-import type { OmvApi } from '../../shared/api.js';
+import { ROLE_PERMISSIONS, type Actor } from '../../shared/access.js';
+import type { ApiArgs, ApiMethod, ApiValue } from '../../shared/api.js';
 import type { DeskSession } from '../../shared/review.js';
 import { isReportStatus } from '../../shared/review.js';
 import { appendAudit } from '../store/audit.js';
@@ -11,13 +12,14 @@ import { setReportStatus } from '../store/reports.js';
 import { markRoomReviewed } from '../store/roomReview.js';
 import { deleteSavedSearch, openSavedSearch, saveSearch } from '../store/savedSearches.js';
 import { getSetting, pseudonymSalt, setSetting } from '../store/settings.js';
+import { givenName, localActor } from './actors.js';
 import { createTag, listTags, ReviewError, setTagHold, tagTargets } from '../store/tags.js';
 import { addWatchTerms, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
 import { tagAllMatching } from './bulkTagging.js';
 import { checkExistingEntries } from './watchAlerts.js';
 import { cleanFilter, cleanIds, cleanTarget, type ReadRunner } from './readCalls.js';
 
-type Async<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>>;
+type Handler<M extends ApiMethod> = (args: ApiArgs<M>, actor: Actor) => Promise<ApiValue<M>>;
 
 type ReviewWriteMethod =
   | 'session'
@@ -36,26 +38,20 @@ type ReviewWriteMethod =
   | 'openSavedSearch'
   | 'deleteSavedSearch';
 
-/** The moderator's name as set on first start, else as the operator gave it ($OMV_MODERATOR), else none yet. */
-function givenModerator(db: Db): string | null {
-  return getSetting(db, 'moderator') ?? (process.env['OMV_MODERATOR']?.trim() || null);
-}
-
-/** Who is acting: the moderator's name, else the operating system's user name. */
-export function moderatorOf(db: Db): string {
-  return givenModerator(db) ?? userInfo().username;
-}
-
 const text = (value: unknown, what: string) => {
   if (typeof value !== 'string') throw new ReviewError(`${what} must be text`);
   return value;
 };
 
-export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
-  const session = (): DeskSession => ({
-    moderator: givenModerator(db),
+/** The review workflow's writes, each made by `actor`, whose name the audit trail records. */
+export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void, team: boolean): { [M in ReviewWriteMethod]: Handler<M> } {
+  const session = (actor: Actor): DeskSession => ({
+    moderator: actor.via === 'account' ? actor.name : givenName(db),
     suggestedModerator: userInfo().username,
     pseudonymSalt: pseudonymSalt(db),
+    role: actor.role,
+    permissions: ROLE_PERMISSIONS[actor.role],
+    team,
   });
   // A write's failure is a rejected call like any other; a write that succeeded tells the UI.
   const write = async <T>(run: () => T | Promise<T>): Promise<T> => {
@@ -64,64 +60,64 @@ export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void): { 
     return value;
   };
   return {
-    session: async () => session(),
-    setModerator: ({ name }) =>
+    session: async (_args, actor) => session(actor),
+    setModerator: ({ name }, actor) =>
       write(() => {
+        if (team) throw new ReviewError("on a team server a moderator's name is their account's");
+        if (process.env['OMV_MODERATOR']?.trim())
+          throw new ReviewError('$OMV_MODERATOR names the moderator of this setup: change it there');
         const clean = text(name, 'a name').trim();
         if (clean === '' || clean.length > 80) throw new ReviewError('a moderator name is 1 to 80 characters');
         db.transaction(() => {
-          const before = moderatorOf(db);
           if (getSetting(db, 'moderator') === clean) return;
           setSetting(db, 'moderator', clean);
           // Later rows carry the new name: the trail says who it was before, and when it changed.
-          appendAudit(db, 'moderator named', clean, { from: before, to: clean });
+          appendAudit(db, 'moderator named', clean, { from: actor.name, to: clean });
         })();
-        return session();
+        return session(localActor(db));
       }),
-    setReportStatus: ({ id, status, reason }) =>
+    setReportStatus: ({ id, status, reason }, actor) =>
       write(() => {
         if (!isReportStatus(status)) throw new ReviewError(`no status "${String(status)}"`);
         return setReportStatus(db, {
           id: Number(id),
           to: status,
           reason: typeof reason === 'string' ? reason : undefined,
-          moderator: moderatorOf(db),
+          moderator: actor.name,
         });
       }),
-    createTag: ({ name, colour, hold }) =>
-      write(() =>
-        createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, moderatorOf(db)),
-      ),
-    setTagHold: ({ name, hold }) =>
+    createTag: ({ name, colour, hold }, actor) =>
+      write(() => createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, actor.name)),
+    setTagHold: ({ name, hold }, actor) =>
       write(() => {
-        setTagHold(db, text(name, 'a tag name'), hold === true, moderatorOf(db));
+        setTagHold(db, text(name, 'a tag name'), hold === true, actor.name);
         return listTags(db);
       }),
-    tag: ({ tag, target, ids, filter, remove }) =>
+    tag: ({ tag, target, ids, filter, remove }, actor) =>
       write(() => {
         const name = text(tag, 'a tag name');
         if (filter !== undefined && ids === undefined)
-          return tagAllMatching(db, reads, name, cleanFilter(filter), moderatorOf(db)).then((batch) => ({ changed: batch.tagged }));
-        return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), moderatorOf(db), remove === true) };
+          return tagAllMatching(db, reads, name, cleanFilter(filter), actor.name).then((batch) => ({ changed: batch.tagged }));
+        return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), actor.name, remove === true) };
       }),
-    addNote: ({ target, targetId, text: body }) =>
-      write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), moderatorOf(db))),
-    markReviewed: ({ room, upTo }) =>
-      write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), moderatorOf(db), Number.isFinite(upTo) ? upTo : undefined) })),
-    addWatchTerms: ({ text: terms }) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), moderatorOf(db)) })),
-    removeWatchTerm: ({ id }) =>
+    addNote: ({ target, targetId, text: body }, actor) =>
+      write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), actor.name)),
+    markReviewed: ({ room, upTo }, actor) =>
+      write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), actor.name, Number.isFinite(upTo) ? upTo : undefined) })),
+    addWatchTerms: ({ text: terms }, actor) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), actor.name) })),
+    removeWatchTerm: ({ id }, actor) =>
       write(() => {
-        removeWatchTerm(db, Number(id), moderatorOf(db));
+        removeWatchTerm(db, Number(id), actor.name);
         return listWatchTerms(db);
       }),
-    checkWatchExisting: ({ id }) =>
-      write(async () => ({ found: await checkExistingEntries(db, reads, moderatorOf(db), id === undefined ? undefined : Number(id)) })),
-    watchMatches: ({ markSeen }) => write(() => watchMatches(db, { markSeen: markSeen === true, moderator: moderatorOf(db) })),
-    saveSearch: ({ name, query }) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), moderatorOf(db))),
-    openSavedSearch: ({ id }) => write(() => ({ query: openSavedSearch(db, Number(id), moderatorOf(db)) })),
-    deleteSavedSearch: ({ id }) =>
+    checkWatchExisting: ({ id }, actor) =>
+      write(async () => ({ found: await checkExistingEntries(db, reads, actor.name, id === undefined ? undefined : Number(id)) })),
+    watchMatches: ({ markSeen }, actor) => write(() => watchMatches(db, { markSeen: markSeen === true, moderator: actor.name })),
+    saveSearch: ({ name, query }, actor) => write(() => saveSearch(db, text(name, 'a name'), text(query, 'a query'), actor.name)),
+    openSavedSearch: ({ id }, actor) => write(() => ({ query: openSavedSearch(db, Number(id), actor.name) })),
+    deleteSavedSearch: ({ id }, actor) =>
       write(() => {
-        deleteSavedSearch(db, Number(id), moderatorOf(db));
+        deleteSavedSearch(db, Number(id), actor.name);
         // The list with each one's new matches: counting is a search, so it runs as a read.
         return reads('savedSearches', {});
       }),

@@ -1,11 +1,24 @@
-// The UI's API, implemented once. Reads go to a ReadRunner (in the app: worker threads with a
-// time limit, see queryPool.ts); the calls that write run here. Electron IPC and browser mode's
-// HTTP both call these functions; neither adds behaviour of its own. The two calls that carry
-// files take what their transport brings: paths main can read, a stream to write to.
+// The API, implemented once, for every caller: the desktop app's IPC, browser mode's and the team
+// server's HTTP, the command line. Each call is made by an actor and checked against the
+// permission the contract names for it (shared/api.ts CALLS). Reads go to a ReadRunner (in the
+// app: query hosts with a time limit, see queryPool.ts); the calls that write run here. The two
+// calls that carry files take what their transport brings: paths main can read, a stream to write to.
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import type { EntryFilter, ExportResult, ImportFileResult, LocalFile, OmvApi, PlainMethod } from '../../shared/api.js';
+import { can, type Actor } from '../../shared/access.js';
+import {
+  CALLS,
+  type ApiArgs,
+  type ApiMethod,
+  type ApiValue,
+  type ExportResult,
+  type ImportFileResult,
+  type PlainMethod,
+} from '../../shared/api.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
+import { purgeBefore } from '../retention/purge.js';
+import { localActor } from './actors.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { apiErrorMessage } from './apiError.js';
 import { exportInWorker } from '../export/entryExport.js';
@@ -16,7 +29,7 @@ import { auditImport } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
-import { moderatorOf, reviewWrites } from './reviewWrites.js';
+import { reviewWrites } from './reviewWrites.js';
 
 /** Where an export goes: a file main writes (and its manifest beside it), or a download. */
 export interface ExportTarget {
@@ -24,16 +37,34 @@ export interface ExportTarget {
   name: string;
 }
 
-/** What main answers: the contract's values, after awaiting. */
-export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) => Promise<ReturnType<OmvApi[M]>> } & {
-  importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;
+type Handler<M extends ApiMethod> = (args: ApiArgs<M>, actor: Actor) => Promise<ApiValue<M>>;
+/** One implementation for every plain call: a call without one does not compile. */
+type PlainHandlers = { [M in PlainMethod]: Handler<M> };
+
+/**
+ * The one application layer: every call of the contract, made by an actor. A call is refused
+ * (ForbiddenError, 403 on HTTP) unless the actor's role has the permission CALLS names for it;
+ * then it runs, and what it writes is recorded under the actor's name.
+ */
+export interface OmvService {
+  call<M extends PlainMethod>(actor: Actor, method: M, args: ApiArgs<M>): Promise<ApiValue<M>>;
+  importFiles(actor: Actor, args: ApiArgs<'importFiles'>): Promise<ImportFileResult[]>;
   /** Streams the CSV into `out`: to a file at `target.path` (its manifest is written beside it), or a download named `target.name`. */
-  exportCsv(
-    args: { filter: EntryFilter; query?: string; withReview?: boolean },
-    out: Writable,
-    target: ExportTarget,
-  ): Promise<ExportResult>;
-};
+  exportCsv(actor: Actor, args: ApiArgs<'exportCsv'>, out: Writable, target: ExportTarget): Promise<ExportResult>;
+  /** This machine's own moderator: the actor of the desktop app and of browser mode on one machine. */
+  localActor(): Actor;
+}
+
+/** A call the actor's role does not allow. */
+export class ForbiddenError extends UserFacingError {
+  readonly status = 403;
+}
+
+export function authorise(actor: Actor, method: ApiMethod): void {
+  const needed = CALLS[method].permission;
+  if (!can(actor, needed))
+    throw new ForbiddenError(`${actor.name} (${actor.role}) may not do that: ${method} needs the "${needed}" permission`);
+}
 
 export interface ServiceContext {
   reads: ReadRunner;
@@ -41,10 +72,12 @@ export interface ServiceContext {
   db: Db;
   events: EventHub;
   receiver: { callbackUrl: () => string | null; problem: () => string | null };
+  /** A team server: accounts sign in, and names are theirs. */
+  team?: boolean;
 }
 
-export function createService({ reads, db, events, receiver }: ServiceContext): OmvService {
-  return {
+export function createService({ reads, db, events, receiver, team = false }: ServiceContext): OmvService {
+  const plain: PlainHandlers = {
     rooms: (args) => reads('rooms', args),
     timeline: (args) => reads('timeline', args),
     search: (args) => reads('search', args),
@@ -63,7 +96,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     watchlistText: (args) => reads('watchlistText', args),
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
-    ...reviewWrites(db, reads, () => events.emit({ type: 'reviewChanged' })),
+    ...reviewWrites(db, reads, () => events.emit({ type: 'reviewChanged' }), team),
 
     async receiverStatus() {
       const startOfDay = new Date();
@@ -81,14 +114,31 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       };
     },
 
-    async retryQuarantined({ id }) {
-      const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), moderatorOf(db));
+    async retryQuarantined({ id }, actor) {
+      const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), actor.name);
       return results.map((r) =>
         r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
       );
     },
 
-    async importFiles({ files }) {
+    async purge({ before, dryRun }, actor) {
+      if (!Number.isFinite(before)) throw new UserFacingError('a purge needs a date: remove what is older than when?');
+      const result = await purgeBefore(db, Number(before), { moderator: actor.name, dryRun: dryRun === true });
+      if (!dryRun && result.removed > 0) events.emit({ type: 'reviewChanged' });
+      return result;
+    },
+  };
+
+  return {
+    call: async <M extends PlainMethod>(actor: Actor, method: M, args: ApiArgs<M>): Promise<ApiValue<M>> => {
+      authorise(actor, method);
+      const handler = plain[method] as unknown as Handler<M>;
+      return handler(args, actor);
+    },
+    localActor: () => localActor(db),
+
+    async importFiles(actor, { files }) {
+      authorise(actor, 'importFiles');
       const results: ImportFileResult[] = [];
       for (const { path, name } of files) {
         try {
@@ -98,7 +148,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
           });
           // The moderator knows the file by its name, not by where main read it (an upload's spool).
           results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
-          auditImport(db, moderatorOf(db), {
+          auditImport(db, actor.name, {
             file: name,
             status: r.status,
             entries: r.entries,
@@ -120,9 +170,10 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       return results;
     },
 
-    async exportCsv({ filter, query, withReview }, out, target) {
+    async exportCsv(actor, { filter, query, withReview }, out, target) {
+      authorise(actor, 'exportCsv');
       const details = { format: 'csv' as const, query: query ?? null, filter: cleanFilter(filter), withReview: withReview === true };
-      const moderator = moderatorOf(db);
+      const moderator = actor.name;
       // Recorded before the first byte leaves: an export cut short is in the trail too.
       const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
       const hashed = hashedOutput(out);

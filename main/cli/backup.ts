@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
 import { recordAction } from '../store/audit.js';
-import { moderatorName, openDatabaseFor, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
 export const usage = `omv backup [--db FILE] BACKUP-FILE
@@ -35,7 +35,7 @@ export async function backupCommand(args: string[]): Promise<number> {
     copy.close();
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     // A copy of every chat log is data leaving the database: the trail says who made it, and where.
-    recordAction(db, 'backup', moderatorName(), { to: resolve(target), pages: totalPages, checked: check.ok });
+    recordAction(db, 'backup', cliActor(db).name, { to: resolve(target), pages: totalPages, checked: check.ok });
     process.stdout.write(
       `omv: backed up ${totalPages.toLocaleString('en-US')} pages to ${target} in ${seconds} s; the copy ${check.ok ? 'checks out' : `is damaged: ${forTerminal(check.lines.join('; '))}`}\n`,
     );

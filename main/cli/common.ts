@@ -1,5 +1,7 @@
 // What every command shares: the database flag, argument errors, time arguments.
-import { userInfo } from 'node:os';
+import type { Actor } from '../../shared/access.js';
+import { operatorActor } from '../api/actors.js';
+import type { OmvService } from '../api/service.js';
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { endOfDay, parseInstant } from '../../shared/instant.js';
 import { defaultDatabasePath } from '../store/paths.js';
@@ -42,7 +44,41 @@ export function parseByteSize(flag: string, text: string): number {
   return Number(match[1]) * scale;
 }
 
-/** Who is acting, for the audit trail: $OMV_MODERATOR, else the operating system's user name. */
-export function moderatorName(env = process.env): string {
-  return env['OMV_MODERATOR']?.trim() || userInfo().username;
+/** `--as NAME`, taken off the command line (by main/cli.ts) before the command reads its flags: every command takes it. */
+let actingAs: string | undefined;
+export function takeActingAs(args: readonly string[]): string[] {
+  const rest: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === '--') {
+      rest.push(...args.slice(i));
+      break;
+    }
+    if (arg === '--as' || arg.startsWith('--as=')) {
+      const name = arg === '--as' ? args[++i] : arg.slice('--as='.length);
+      if (name === undefined || name.trim() === '') throw new UsageError('--as takes the name to record the action under');
+      actingAs = name.trim();
+    } else rest.push(arg);
+  }
+  return rest;
+}
+
+/** Who is acting, for the audit trail: --as NAME, else $OMV_MODERATOR, else the desk's moderator, else the OS user (main/api/actors.ts). */
+export function cliActor(db: Db): Actor {
+  return operatorActor(db, actingAs);
+}
+
+/** The API, as the desk has it, for a command that changes what moderators see (the CLI goes through it too). */
+export async function cliService(db: Db): Promise<OmvService> {
+  const [{ createService }, { readsOnThisThread }, { EventHub }] = await Promise.all([
+    import('../api/service.js'),
+    import('../api/readCalls.js'),
+    import('../api/events.js'),
+  ]);
+  return createService({
+    reads: readsOnThisThread(db),
+    db,
+    events: new EventHub(),
+    receiver: { callbackUrl: () => null, problem: () => null },
+  });
 }

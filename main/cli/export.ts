@@ -7,7 +7,7 @@ import { parseSearch } from '../../shared/searchQuery.js';
 import { exportInWorker } from '../export/entryExport.js';
 import { hashedOutput, recordExport, recordExportFailure, recordExportStart, writeExportManifest } from '../export/manifest.js';
 import { errorMessage } from '../../shared/errorMessage.js';
-import { moderatorName, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 import { terminalStream } from './terminalText.js';
 
 export const usage = `omv export [--db FILE] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
@@ -82,7 +82,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     db.close();
     throw error;
   }
-  const details = { format, query: values.query ?? null, filter, withReview: values['with-review'], moderator: moderatorName() };
+  const details = { format, query: values.query ?? null, filter, withReview: values['with-review'], moderator: cliActor(db).name };
   const destination = values.out ?? '(standard output)';
   // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
   const started = recordExportStart(db, destination, details);

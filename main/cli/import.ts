@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../intake/fileImport.js';
 import { auditImport } from '../store/audit.js';
-import { moderatorName, openDatabaseFor, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
 export const usage = `omv import [--db FILE] [--domain ID] PATH…
@@ -45,7 +45,7 @@ export async function importCommand(args: string[]): Promise<number> {
   const files = await collectXmlFiles(positionals);
   const onProgress = progressPrinter();
   const totals = { new: 0, duplicate: 0, failed: 0, entries: 0, newEntries: 0 };
-  const moderator = moderatorName();
+  const moderator = cliActor(db).name;
   for (const file of files) {
     let result: ImportResult;
     try {

@@ -1,7 +1,7 @@
 // omv purge: retention — remove entries older than a date, keeping held entries and open reports.
 import { parseArgs } from 'node:util';
 import { purgeBefore } from '../retention/purge.js';
-import { moderatorName, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export const usage = `omv purge [--db FILE] --before DATE [--dry-run]
   remove entries older than DATE (epoch ms or ISO 8601, UTC), except those under a hold and those
@@ -25,7 +25,7 @@ export async function purgeCommand(args: string[]): Promise<number> {
       ? (removed: number, planned: number) =>
           process.stderr.write(`\r\x1b[Komv: purged ${removed.toLocaleString('en-US')} of ${planned.toLocaleString('en-US')}…`)
       : undefined;
-    const result = await purgeBefore(db, before, { dryRun: values['dry-run'], moderator: moderatorName(), onProgress: progress });
+    const result = await purgeBefore(db, before, { dryRun: values['dry-run'], moderator: cliActor(db).name, onProgress: progress });
     if (progress) process.stderr.write('\r\x1b[K');
     const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
     process.stdout.write(

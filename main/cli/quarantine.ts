@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
-import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
 export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
@@ -58,7 +58,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         return 0;
       }
       case 'retry': {
-        const results = await retryQuarantined(db, id, moderatorName());
+        const results = await retryQuarantined(db, id, cliActor(db).name); // the CLI's own report: entries per delivery
         for (const r of results) {
           process.stdout.write(
             r.status === 'stored'

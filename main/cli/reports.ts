@@ -1,8 +1,8 @@
 // omv reports: the abuse report queue — list it, move a report along.
 import { parseArgs } from 'node:util';
 import { isReportStatus, REPORT_STATUSES } from '../../shared/review.js';
-import { listReports, ReportChangeError, setReportStatus } from '../store/reports.js';
-import { moderatorName, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { listReports, ReportChangeError } from '../store/reports.js';
+import { cliActor, cliService, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
 export const usage = `omv reports [--db FILE] list [--status S] | set ID STATUS --reason TEXT
@@ -46,7 +46,8 @@ export async function reportsCommand(args: string[]): Promise<number> {
     if (!isReportStatus(to)) throw new UsageError(`STATUS is one of ${REPORT_STATUSES.join(', ')}, not "${to}"`);
     const db = openDatabaseFor(values.db, { mustExist: true });
     try {
-      const change = setReportStatus(db, { id, to, reason: values.reason, moderator: moderatorName() });
+      const service = await cliService(db);
+      const change = await service.call(cliActor(db), 'setReportStatus', { id, status: to, reason: values.reason });
       process.stdout.write(`report ${change.id}: ${change.from} → ${change.to} (audit row ${change.auditId})\n`);
       return 0;
     } catch (error) {

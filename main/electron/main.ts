@@ -10,7 +10,7 @@ import { finished } from 'node:stream/promises';
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isPlainMethod, type ApiResult, type EntryFilter, type ImportFileResult } from '../../shared/api.js';
+import { isPlainMethod, type ApiArgs, type ApiResult, type FileTransports, type ImportFileResult } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { StartQueryHost } from '../api/queryProtocol.js';
 import { startApp, type App as OmvApp } from '../app.js';
@@ -48,13 +48,13 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
   ipcMain.handle('omv:call', (event, method: string, args: unknown) => {
     if (!fromOurPage(event)) return REFUSED;
     if (!isPlainMethod(method)) return { ok: false, error: `no API call "${method}"` };
-    return result<unknown>(method, () => omv.service[method](args as never));
+    return result<unknown>(method, () => omv.service.call(omv.service.localActor(), method, args as never));
   });
 
-  // Dropped files arrive as paths (the preload resolves them); none means "ask the moderator".
-  ipcMain.handle('omv:importFiles', (event, dropped: unknown) => {
-    if (!fromOurPage(event)) return REFUSED;
-    return result('importFiles', async (): Promise<ImportFileResult[]> => {
+  // Each call that carries files has its own channel (omv:NAME, as the preload names it).
+  const fileCalls: FileTransports<(payload: unknown) => Promise<unknown>> = {
+    // Dropped files arrive as paths (the preload resolves them); none means "ask the moderator".
+    importFiles: async (dropped): Promise<ImportFileResult[]> => {
       let paths = Array.isArray(dropped) ? dropped.filter((path): path is string => typeof path === 'string' && path !== '') : [];
       if (!Array.isArray(dropped)) {
         const picked = await dialog.showOpenDialog(window()!, {
@@ -64,13 +64,9 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
         });
         paths = picked.canceled ? [] : picked.filePaths;
       }
-      return omv.service.importFiles({ files: paths.map((path) => ({ path, name: basename(path) })) });
-    });
-  });
-
-  ipcMain.handle('omv:exportCsv', (event, args: { filter: EntryFilter; query?: string; withReview?: boolean }) => {
-    if (!fromOurPage(event)) return REFUSED;
-    return result('exportCsv', async () => {
+      return omv.service.importFiles(omv.service.localActor(), { files: paths.map((path) => ({ path, name: basename(path) })) });
+    },
+    exportCsv: async (args) => {
       const picked = await dialog.showSaveDialog(window()!, {
         title: 'Export CSV',
         defaultPath: 'omv-export.csv',
@@ -79,11 +75,16 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
       if (picked.canceled || !picked.filePath) return null;
       const out = createWriteStream(picked.filePath);
       await once(out, 'open'); // a file that cannot be written is said before the export starts
-      const exported = await omv.service.exportCsv(args, out, { path: picked.filePath, name: basename(picked.filePath) });
+      const exported = await omv.service.exportCsv(omv.service.localActor(), args as ApiArgs<'exportCsv'>, out, {
+        path: picked.filePath,
+        name: basename(picked.filePath),
+      });
       await finished(out); // the export's stream ends the file
       return exported;
-    });
-  });
+    },
+  };
+  for (const [method, run] of Object.entries(fileCalls))
+    ipcMain.handle(`omv:${method}`, (event, payload: unknown) => (fromOurPage(event) ? result(method, () => run(payload)) : REFUSED));
 }
 
 function createWindow(): BrowserWindow {

@@ -3,8 +3,9 @@
 // of reports still open or in review. The full-text index, the rooms' counts and last activity and
 // the hourly activity stay consistent with what remains.
 //
-// A purge forgets: FTS5's secure-delete (migration 0070) takes the removed terms out of the index's
-// segments, `secure_delete` overwrites freed database pages, the notes on removed entries go and
+// A purge forgets: the full-text index is merged into one segment afterwards (rewriteIndexStep),
+// which leaves out the removed entries' terms, `secure_delete` overwrites the freed database
+// pages (the old segments among them), the notes on removed entries go and
 // the audit rows that quoted them keep the fact without the text, quarantined payloads older than
 // the date are dropped, and the WAL is checkpointed and truncated at the end. The raw payloads of
 // deliveries are rewritten by main/retention (it needs the parser); this module tells it which.
@@ -77,8 +78,8 @@ export function purgeBatch(db: Db, size: number): BatchResult {
         )
         .run().changes;
       const ids = 'SELECT id FROM temp.purge_batch';
-      // The external-content index forgets an entry only when told its content (secure-delete
-      // then removes its terms from the segments that hold them).
+      // The external-content index forgets an entry only when told its content; its terms stay in
+      // the older segments (as deleted) until rewriteIndexStep merges them away.
       db.exec(`INSERT INTO entries_fts (entries_fts, rowid, content) SELECT 'delete', id, content FROM entries WHERE id IN (${ids})`);
       db.exec(`DELETE FROM tag_links WHERE target = 'entry' AND target_id IN (${ids})`);
       const noteIds = db
@@ -120,6 +121,23 @@ export function purgeBatch(db: Db, size: number): BatchResult {
       for (const [roomId, n] of rooms) room.run(n, roomId);
       const left = db.prepare<[], number>('SELECT count(*) FROM temp.purge_ids').pluck().get()!;
       return { removed, keptSincePlan, notes: noteIds.length, redactedAuditRows, done: left === 0 };
+    })
+    .immediate();
+}
+
+/**
+ * One step of rewriting the full-text index into a single segment (FTS5's incremental optimize):
+ * about `pages` pages of merging, in one short transaction. The merged segment holds only what is
+ * still indexed, so the terms of purged entries are gone from the index once the steps are done.
+ * Answers whether there is more to do.
+ */
+export function rewriteIndexStep(db: Db, pages: number): boolean {
+  return db
+    .transaction(() => {
+      const before = db.prepare<[], number>('SELECT total_changes()').pluck().get()!;
+      db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('merge', ?)").run(-Math.max(16, Math.trunc(pages)));
+      // FTS5's own test of whether work is left: a step that changed fewer than two rows merged nothing.
+      return db.prepare<[], number>('SELECT total_changes()').pluck().get()! - before >= 2;
     })
     .immediate();
 }

@@ -8,10 +8,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { isPlainMethod, type ApiResult, type EntryFilter } from '../../shared/api.js';
+import type { Actor } from '../../shared/access.js';
+import { isPlainMethod, type ApiResult, type EntryFilter, type FileTransports } from '../../shared/api.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import type { EventHub } from '../api/events.js';
-import type { OmvService } from '../api/service.js';
+import { authorise, ForbiddenError, type OmvService } from '../api/service.js';
 import { isLoopbackAddress } from '../net/access.js';
 import { apiErrorMessage, type ErrorLog } from '../api/apiError.js';
 import { PageKeys } from './pageKeys.js';
@@ -26,6 +28,8 @@ export interface ViewerOptions {
   secret: string;
   /** Host header values we answer to, e.g. 127.0.0.1:8420 and localhost:8420. */
   hosts: () => string[];
+  /** Who is asking (default: this machine's own moderator). */
+  actorFor?: (req: IncomingMessage) => Actor;
   /** Where the full story of a failed call goes (default: standard error). */
   logError?: ErrorLog;
 }
@@ -75,8 +79,13 @@ async function readJson(req: IncomingMessage, limit = 1 << 20): Promise<unknown>
   return text === '' ? {} : JSON.parse(text);
 }
 
+/** Where the calls that carry files cross HTTP: an upload, and a download. */
+export const FILE_ROUTES: FileTransports<string> = { importFiles: '/api/import', exportCsv: '/api/export.csv' };
+
 export function createViewerHandler(options: ViewerOptions) {
   const { service, events } = options;
+  // One machine, no sign-in: every call is the local moderator's.
+  const actorFor = options.actorFor ?? (() => service.localActor());
   const keys = new PageKeys(options.secret);
   const failed = (error: unknown, call: string) => apiErrorMessage(error, call, options.logError);
 
@@ -107,8 +116,10 @@ export function createViewerHandler(options: ViewerOptions) {
     }
     let result: ApiResult<unknown>;
     try {
-      result = { ok: true, value: await service[method](args) };
+      result = { ok: true, value: await service.call(actorFor(req), method, args) };
     } catch (error) {
+      // A call the actor may not make is refused as such (403); any other failure is the call's answer.
+      if (error instanceof ForbiddenError) return sendJson(res, 403, { ok: false, error: error.message });
       result = { ok: false, error: failed(error, method) };
     }
     sendJson(res, 200, result);
@@ -132,11 +143,16 @@ export function createViewerHandler(options: ViewerOptions) {
     if (req.headers['content-type'] !== UPLOAD_TYPE)
       return sendJson(res, 415, { ok: false, error: `an upload is POSTed as ${UPLOAD_TYPE}` });
     const name = basename(url.searchParams.get('name') || 'upload.xml');
+    try {
+      authorise(actorFor(req), 'importFiles');
+    } catch (error) {
+      return sendJson(res, 403, { ok: false, error: errorMessage(error) });
+    }
     const dir = await mkdtemp(join(tmpdir(), 'omv-upload-'));
     try {
       const file = join(dir, 'upload.xml');
       await pipeline(req, createWriteStream(file));
-      const [value] = await service.importFiles({ files: [{ path: file, name }] });
+      const [value] = await service.importFiles(actorFor(req), { files: [{ path: file, name }] });
       sendJson(res, 200, { ok: true, value });
     } catch (error) {
       sendJson(res, 200, { ok: false, error: failed(error, 'import') });
@@ -145,7 +161,13 @@ export function createViewerHandler(options: ViewerOptions) {
     }
   }
 
-  async function exportDownload(res: ServerResponse, url: URL): Promise<void> {
+  async function exportDownload(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const actor = actorFor(req);
+    try {
+      authorise(actor, 'exportCsv');
+    } catch (error) {
+      return send(res, 403, `${errorMessage(error)}\n`);
+    }
     let filter: EntryFilter;
     try {
       filter = JSON.parse(url.searchParams.get('filter') || '{}') as EntryFilter;
@@ -160,12 +182,17 @@ export function createViewerHandler(options: ViewerOptions) {
     });
     try {
       const query = url.searchParams.get('query') ?? undefined;
-      await service.exportCsv({ filter, query, withReview: url.searchParams.get('review') === '1' }, res, { path: null, name });
+      await service.exportCsv(actor, { filter, query, withReview: url.searchParams.get('review') === '1' }, res, { path: null, name });
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete
     }
   }
+
+  const fileRoutes: FileTransports<(req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>> = {
+    importFiles: importUpload,
+    exportCsv: exportDownload,
+  };
 
   return async function handleViewer(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     if (!isLoopbackAddress(req.socket.remoteAddress)) return send(res, 403, 'the viewer answers this machine only\n');
@@ -180,7 +207,7 @@ export function createViewerHandler(options: ViewerOptions) {
     if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/key/')) {
       const key = req.headers[KEY_HEADER] as string | undefined;
       // A download is the one request a page cannot add a header to: it carries a ticket instead.
-      const authorised = keys.authorises(key) || (url.pathname === '/api/export.csv' && keys.redeem(url.searchParams.get('ticket')));
+      const authorised = keys.authorises(key) || (url.pathname === FILE_ROUTES.exportCsv && keys.redeem(url.searchParams.get('ticket')));
       if (!authorised) return sendJson(res, 401, { ok: false, error: 'open the viewer URL omv printed (it carries the key)' });
       if (!fromOurOwnPage(req, options.hosts())) return sendJson(res, 403, { ok: false, error: 'the viewer answers its own page only' });
       if (url.pathname === '/key/page') {
@@ -194,8 +221,8 @@ export function createViewerHandler(options: ViewerOptions) {
       }
       if (url.pathname.startsWith('/key/')) return sendJson(res, 404, { ok: false, error: 'no such key' });
       if (url.pathname === '/api/events') return streamEvents(req, res);
-      if (url.pathname === '/api/import') return importUpload(req, res, url);
-      if (url.pathname === '/api/export.csv') return exportDownload(res, url);
+      for (const [method, path] of Object.entries(FILE_ROUTES))
+        if (url.pathname === path) return fileRoutes[method as keyof typeof FILE_ROUTES](req, res, url);
       return callApi(req, res, url.pathname.slice('/api/'.length));
     }
     // The page itself holds nothing private: what it shows, it asks the API for, with its key.

@@ -6,21 +6,12 @@ import {
   type ApiArgs,
   type ApiEvent,
   type ApiResult,
-  type ExportResult,
+  type DesktopBridge,
   type ImportFileResult,
   type OmvClient,
   type PlainMethod,
 } from '../../shared/api';
 import { download } from './download';
-
-/** What the Electron preload exposes as window.omv (see main/electron/preload.cts). */
-export interface DesktopBridge {
-  call(method: PlainMethod, args: unknown): Promise<ApiResult<unknown>>;
-  onEvent(listener: (event: ApiEvent) => void): () => void;
-  /** Dropped files, or none: main asks the moderator with a dialog. */
-  importFiles(files?: File[]): Promise<ApiResult<ImportFileResult[]>>;
-  exportCsv(args: ExportArgs): Promise<ApiResult<ExportResult | null>>;
-}
 
 declare global {
   interface Window {

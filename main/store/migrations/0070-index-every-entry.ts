@@ -2,8 +2,6 @@
 // FTS5's check of an external-content index reads every row of the content table and expects its
 // size record: an entry the index had skipped made `omv check` call a healthy database damaged.
 // Indexing every entry (as FTS5's own 'rebuild' does) makes the index and the entries agree.
-// Deletes from the index also overwrite what they removed ('secure-delete'): a purged message
-// leaves no terms behind in the index's segments.
 import type { Database } from 'better-sqlite3';
 
 export const version = 70;
@@ -11,6 +9,5 @@ export const version = 70;
 export function up(db: Database): void {
   db.exec(`
     INSERT INTO entries_fts (rowid, content) SELECT id, NULL FROM entries WHERE content IS NULL;
-    INSERT INTO entries_fts (entries_fts, rank) VALUES ('secure-delete', 1);
   `);
 }
