@@ -8,6 +8,7 @@ import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
 import { watchNewEntries } from './api/watchAlerts.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
+import type { Db } from './store/db.js';
 import type { StoreOutcome } from './store/deliveries.js';
 import { RENDERER_DIR } from './viewer/rendererFiles.js';
 import { viewerAddress } from './viewer/address.js';
@@ -24,7 +25,8 @@ export interface App {
   close(): Promise<void>;
 }
 
-function announce(events: EventHub, outcome: StoreOutcome): void {
+/** Tells the desks what a committed callback brought. */
+export function announce(events: EventHub, outcome: StoreOutcome): void {
   events.emit({ type: 'deliveryReceived', status: outcome.status, at: Date.now() });
   if (outcome.status === 'stored' && outcome.counts.newEntries > 0) {
     events.emit({ type: 'entriesAdded', count: outcome.counts.newEntries, rooms: outcome.rooms });
@@ -46,11 +48,23 @@ export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRou
   portInUse?: 'fail' | { carryOn: (port: number) => string };
 }
 
-export async function startApp(options: AppOptions): Promise<App> {
+/** What every running omv shares, one machine's or a team's: the events, the service, its reads and the watchlist. */
+export interface Core {
+  events: EventHub;
+  service: OmvService;
+  stop(): Promise<void>;
+}
+
+export function startCore(options: {
+  db: Db;
+  queryTimeoutMs?: number;
+  startQueryHost?: StartQueryHost;
+  log?: (line: string) => void;
+  team?: boolean;
+  receiver: () => { callbackUrl: string | null; problem: string | null };
+}): Core {
   const events = new EventHub();
-  let receiver: Receiver | null = null;
-  let problem: string | null = null;
-  // The UI's reads run on worker threads with their own connections (an in-memory database has
+  // The UI's reads run in query hosts with their own connections (an in-memory database has
   // no file to share, so its reads stay here).
   const queries = options.db.memory
     ? null
@@ -64,9 +78,25 @@ export async function startApp(options: AppOptions): Promise<App> {
     reads,
     db: options.db,
     events,
-    receiver: { callbackUrl: () => receiver?.callbackUrl ?? null, problem: () => problem },
+    team: options.team,
+    receiver: { callbackUrl: () => options.receiver().callbackUrl, problem: () => options.receiver().problem },
   });
   const stopWatching = watchNewEntries(options.db, reads, events, options.log);
+  return {
+    events,
+    service,
+    stop: async () => {
+      stopWatching();
+      await queries?.close();
+    },
+  };
+}
+
+export async function startApp(options: AppOptions): Promise<App> {
+  let receiver: Receiver | null = null;
+  let problem: string | null = null;
+  const core = startCore({ ...options, receiver: () => ({ callbackUrl: receiver?.callbackUrl ?? null, problem }) });
+  const { events, service } = core;
   const secret = randomBytes(24).toString('base64url');
   const address = () => (receiver ? viewerAddress(options.host ?? '127.0.0.1', receiver.port) : null);
   const viewer = options.viewer
@@ -83,8 +113,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   } catch (error) {
     const portInUse = options.portInUse ?? 'fail';
     if ((error as { code?: string }).code !== 'EADDRINUSE' || portInUse === 'fail') {
-      stopWatching();
-      await queries?.close();
+      await core.stop();
       throw error;
     }
     problem = portInUse.carryOn(options.port ?? 0);
@@ -97,9 +126,8 @@ export async function startApp(options: AppOptions): Promise<App> {
     events,
     viewerUrl,
     close: async () => {
-      stopWatching();
       await receiver?.close();
-      await queries?.close();
+      await core.stop();
     },
   };
 }

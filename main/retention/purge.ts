@@ -18,6 +18,7 @@ import {
   recordPurge,
   replacePayload,
   rewriteIndexStep,
+  indexPages,
   truncateWal,
   type PurgeCounts,
   type PurgeRecord,

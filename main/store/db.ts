@@ -37,6 +37,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   // long) does not keep the file large for good.
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');
+  // Space a write frees inside the pages it writes anyway is zeroed (FAST: no extra I/O). Without it,
+  // a page split by the receiver left old rows' bytes in the page it emptied, out of a purge's reach.
+  db.pragma('secure_delete = FAST');
   migrate(db);
   return db;
 }

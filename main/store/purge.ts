@@ -125,6 +125,11 @@ export function purgeBatch(db: Db, size: number): BatchResult {
     .immediate();
 }
 
+/** How many pages the full-text index holds now: a rewrite of it writes about as many. */
+export function indexPages(db: Db): number {
+  return db.prepare<[], number>('SELECT count(*) FROM entries_fts_data').pluck().get()!;
+}
+
 /**
  * One step of rewriting the full-text index into a single segment (FTS5's incremental optimize):
  * about `pages` pages of merging, in one short transaction. The merged segment holds only what is
@@ -232,7 +237,7 @@ export function recordPurge(db: Db, record: PurgeRecord, moderator: string): num
  * for readers, so it is tried with a short wait, a few times, after a checkpoint that blocks no one:
  * a receiver beside it waits milliseconds. Answers false when readers kept it from finishing.
  */
-export async function truncateWal(db: Db, { attempts = 20, waitMs = 50 } = {}): Promise<boolean> {
+export async function truncateWal(db: Db, { attempts = 50, waitMs = 200 } = {}): Promise<boolean> {
   const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');

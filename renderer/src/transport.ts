@@ -86,6 +86,17 @@ async function keyHeader(key: Promise<string | null>): Promise<Record<string, st
   return value === null ? {} : { [KEY_HEADER]: value };
 }
 
+// A team server (main/team/server.ts) signs moderators in: its session cookie goes with every
+// request by itself (HttpOnly, SameSite=Strict), and every request that changes anything carries
+// the session's CSRF token, which the server put in the page it served.
+const CSRF_HEADER = 'x-omv-csrf';
+const teamCsrf = document.querySelector<HTMLMetaElement>('meta[name="omv-csrf"]')?.content ?? null;
+
+/** The headers that open the API for this page: the team session's token, or the local page key. */
+function authHeaders(key: Promise<string | null>): Promise<Record<string, string>> {
+  return teamCsrf !== null ? Promise.resolve({ [CSRF_HEADER]: teamCsrf }) : keyHeader(key);
+}
+
 /**
  * The live events, read from a fetch (EventSource cannot send the key header): `data:` lines of
  * server-sent events, read again after a pause if the connection drops, given up when refused.
@@ -93,7 +104,7 @@ async function keyHeader(key: Promise<string | null>): Promise<Record<string, st
 async function readEvents(key: Promise<string | null>, deliver: (event: ApiEvent) => void): Promise<void> {
   for (;;) {
     try {
-      const response = await fetch('api/events', { headers: await keyHeader(key) });
+      const response = await fetch('api/events', { headers: await authHeaders(key) });
       if (response.status === 401 || response.status === 403) return;
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       let buffered = '';
@@ -117,12 +128,16 @@ async function readEvents(key: Promise<string | null>, deliver: (event: ApiEvent
   }
 }
 
-function upload(file: File, key: string | null, onUpload?: (name: string, sent: number, total: number) => void): Promise<ImportFileResult> {
+function upload(
+  file: File,
+  headers: Record<string, string>,
+  onUpload?: (name: string, sent: number, total: number) => void,
+): Promise<ImportFileResult> {
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('POST', `api/import?name=${encodeURIComponent(file.name)}`);
     request.setRequestHeader('content-type', 'application/octet-stream');
-    if (key !== null) request.setRequestHeader(KEY_HEADER, key);
+    for (const [name, value] of Object.entries(headers)) request.setRequestHeader(name, value);
     request.upload.onprogress = (event) => onUpload?.(file.name, event.loaded, event.total);
     request.onload = () => {
       try {
@@ -136,10 +151,13 @@ function upload(file: File, key: string | null, onUpload?: (name: string, sent: 
   });
 }
 
-const NO_KEY = 'This viewer session has no key: open the URL that omv serve printed.';
+const NO_KEY =
+  teamCsrf !== null
+    ? 'Your session has ended: sign in again at /login (what you typed stays in this tab).'
+    : 'This viewer session has no key: open the URL that omv serve printed.';
 
 function browserTransport(): Transport {
-  const key = pageKey();
+  const key = teamCsrf !== null ? Promise.resolve(null) : pageKey();
   const listeners = new Set<(event: ApiEvent) => void>();
   let listening = false;
   return {
@@ -149,7 +167,7 @@ function browserTransport(): Transport {
     api: client(async (method, args, signal) => {
       const response = await fetch(`api/${method}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...(await keyHeader(key)) },
+        headers: { 'content-type': 'application/json', ...(await authHeaders(key)) },
         body: JSON.stringify(args ?? {}),
         signal: signal ?? null,
       });
@@ -168,17 +186,19 @@ function browserTransport(): Transport {
     },
     async importFiles(files, onUpload) {
       const results: ImportFileResult[] = [];
-      for (const file of files ?? []) results.push(await upload(file, await key, onUpload));
+      for (const file of files ?? []) results.push(await upload(file, await authHeaders(key), onUpload));
       return results;
     },
     async exportCsv({ filter, query, withReview }) {
       const params = new URLSearchParams({ filter: JSON.stringify(filter) });
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
-      // A download cannot carry a header: it carries a ticket that opens this one request, once.
-      const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });
-      if (response.status === 401) throw new Error(NO_KEY);
-      params.set('ticket', unwrap((await response.json()) as ApiResult<string>));
+      if (teamCsrf === null) {
+        // A download cannot carry a header: it carries a ticket that opens this one request, once.
+        const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });
+        if (response.status === 401) throw new Error(NO_KEY);
+        params.set('ticket', unwrap((await response.json()) as ApiResult<string>));
+      } // (a team session's cookie opens it: SameSite=Strict keeps it to our own pages)
       download(`api/export.csv?${params}`);
     },
   };

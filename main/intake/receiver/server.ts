@@ -3,6 +3,7 @@
 // net/callbackSecrets.ts). Requests a web page made are refused, loopback or not. Slow or stalled
 // clients are cut off by timeouts while their bodies are still being read, so they never hold the store.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { browserCrossSiteSignal, isLoopbackHost } from '../../net/access.js';
 import {
@@ -32,8 +33,14 @@ export interface ReceiverOptions {
   requestTimeoutMs?: number;
   log?: (line: string) => void;
   onStored?: (outcome: StoreOutcome) => void;
-  /** Everything that is not the callback path goes here (browser mode's viewer), else 404. */
+  /** Everything that is not the callback path goes here (browser mode's viewer, a team server's desk), else 404. */
   otherRoutes?: (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+  /** Serve HTTPS with this certificate and key (a team server's own TLS). */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Callbacks from elsewhere are refused (403) before their body is read: an address allow-list. */
+  callbackAllowed?: (req: IncomingMessage) => boolean;
+  /** Every callback must carry a domain's secret, loopback or not (a team server). */
+  requireSecrets?: boolean;
 }
 
 export interface Receiver {
@@ -57,7 +64,9 @@ function refuse(res: ServerResponse, log: (line: string) => void, query: URLSear
 export async function startReceiver(options: ReceiverOptions): Promise<Receiver> {
   const host = options.host ?? '127.0.0.1';
   const secrets = withSecretForEveryDomain(options.callbackSecrets ?? NO_CALLBACK_SECRETS, options.token || null);
-  if (!isLoopbackHost(host) && !everyDomainNeedsSecret(secrets)) {
+  if (options.requireSecrets && !everyDomainNeedsSecret(secrets) && secrets.byDomain.size === 0)
+    throw new Error('a team server takes callbacks with a secret only: give --callback-secret [DOMAIN=]SECRET');
+  if (!isLoopbackHost(host) && !everyDomainNeedsSecret(secrets) && !options.requireSecrets) {
     throw new Error(
       `refusing to listen on ${host} without --token (a callback secret for every domain): anyone who can reach it could write into the database`,
     );
@@ -79,7 +88,17 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       // Checked before a byte of the body is read: a refused request stores nothing.
       const fromWebPage = browserCrossSiteSignal(req.headers);
       if (fromWebPage) return refuse(res, log, url.searchParams, `${fromWebPage}; omv takes callbacks from the vendor's server only`);
+      if (options.callbackAllowed && !options.callbackAllowed(req))
+        return refuse(
+          res,
+          log,
+          url.searchParams,
+          `${req.socket.remoteAddress ?? 'this address'} is not among the addresses callbacks are taken from`,
+        );
       const domainId = url.searchParams.get('domainID') ?? '';
+      // A team server takes no callback without its domain's secret, wherever it listens.
+      if (options.requireSecrets && given === null)
+        return refuse(res, log, url.searchParams, `callbacks carry their domain's secret in the path: /callback/SECRET`);
       if (!callbackSecretAccepted(secrets, domainId, given))
         return refuse(res, log, url.searchParams, `the secret in this callback URL is not the one for domainID "${domainId}"`);
       return handleCallback(req, res, url.searchParams, context);
@@ -88,20 +107,21 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
   };
 
-  const server: Server = createServer(
-    {
-      requestTimeout: requestTimeoutMs,
-      headersTimeout: Math.min(requestTimeoutMs, 10_000),
-      connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2),
-    },
-    (req, res) => {
-      handle(req, res).catch((error: unknown) => {
-        log(`500 ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
-        res.end('internal error\n');
-      });
-    },
-  );
+  const serverOptions = {
+    requestTimeout: requestTimeoutMs,
+    headersTimeout: Math.min(requestTimeoutMs, 10_000),
+    connectionsCheckingInterval: Math.min(1000, requestTimeoutMs / 2),
+  };
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`500 ${req.method} ${req.url}: ${error instanceof Error ? error.stack : String(error)}`);
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('internal error\n');
+    });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, listener)
+    : createServer(serverOptions, listener);
   server.keepAliveTimeout = 5_000;
   server.timeout = requestTimeoutMs; // an idle socket is closed too
 
@@ -110,7 +130,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     server.listen(options.port ?? DEFAULT_PORT, host, () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
-  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     callbackUrl: `${origin}${callbackPath(secrets.everyDomain)}`,
     domainCallbackUrls: [...secrets.byDomain].map(([domainId, secret]) => ({ domainId, url: `${origin}${callbackPath(secret)}` })),
