@@ -3,8 +3,9 @@
 // the audit trail under the name of who made it, the chain intact. Real SQLite files, real scrypt,
 // the built CLI.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import type { Actor } from '../shared/access.js';
+import { PERMISSIONS, ROLE_PERMISSIONS, ROLES, type Actor } from '../shared/access.js';
 import { ForbiddenError } from '../main/api/service.js';
 import { listAudit } from '../main/store/audit.js';
 import { openDatabase } from '../main/store/db.js';
@@ -301,4 +302,33 @@ test('every account change and sign-in is in the audit trail under who made it, 
   const verified = await omv(['audit', '--db', store.path, 'verify']);
   assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   assert.match(verified.stdout, /audit chain intact: 10 rows/);
+});
+
+test("README's table of roles is ROLE_PERMISSIONS, cell for cell", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const header = `| permission | allows | ${ROLES.join(' | ')} |`;
+  const start = readme.indexOf(header);
+  assert.ok(start >= 0, `README has the table: ${header}`);
+  const rows = readme
+    .slice(start)
+    .split('\n')
+    .slice(2)
+    .filter((line, i, lines) => line.startsWith('|') && lines.slice(0, i).every((l) => l.startsWith('|')))
+    .map((line) =>
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
+  assert.deepEqual(
+    rows.map((cells) => cells[0]),
+    PERMISSIONS.map((permission) => `\`${permission}\``),
+    'a row per permission, in order',
+  );
+  for (const cells of rows) {
+    const permission = cells[0]!.slice(1, -1);
+    ROLES.forEach((role, i) =>
+      assert.equal(cells[2 + i] === '✓', (ROLE_PERMISSIONS[role] as readonly string[]).includes(permission), `${role} × ${permission}`),
+    );
+  }
 });
