@@ -99,8 +99,13 @@ export interface SessionsOptions {
 const INVALID = 'Wrong name or password.';
 const LINK_INVALID = 'This link does not work any more: it was used, it expired, or a newer one was made. Ask an admin for a new one.';
 const MAX_USER_AGENT = 300;
-/** How much of a typed name an audit row keeps when it is no account. */
-const MAX_TYPED_NAME = 64;
+/** How much of a typed name is kept (to count its failures, in an audit row): more than any account name has. */
+const MAX_TYPED_NAME = 128;
+/**
+ * Whom a failed sign-in for a name that is no account is recorded under: not the name typed, which
+ * could be made to look like an account's (`maya` with a zero-width space); that is in the details.
+ */
+export const NO_ACCOUNT = '(no account)';
 
 function waitMessage(refusal: { why: 'locked' | 'throttled'; retryAfterMs: number }): string {
   const seconds = Math.ceil(refusal.retryAfterMs / 1000);
@@ -155,7 +160,8 @@ export class Sessions {
    * that is no account, with the same answer. Attempts too soon after a failure are refused
    * without checking the password.
    */
-  async signIn(name: string, password: string, client: ClientInfo = {}): Promise<SignInResult> {
+  async signIn(typed: string, password: string, client: ClientInfo = {}): Promise<SignInResult> {
+    const name = typed.slice(0, MAX_TYPED_NAME);
     const key = `name:${nameKey(name)}`;
     const addressKey = client.ip ? `ip:${client.ip}` : null;
     const refused = this.mustWait(name, client.ip, this.now());
@@ -217,8 +223,7 @@ export class Sessions {
     } else {
       record = afterFailure(this.unknownNames.get(nameKey(typed)), now, true, this.policy);
       this.unknownNames.set(nameKey(typed), record);
-      const shown = typed.normalize('NFC').slice(0, MAX_TYPED_NAME) || '(no name)';
-      appendAuditNow(this.db, 'sign-in failed', shown, { ...failureDetails(record, client), noSuchAccount: true });
+      appendAuditNow(this.db, 'sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
     }
     if (client.ip) this.addresses.set(client.ip, afterFailure(this.addresses.get(client.ip), now, false, this.policy));
     if (record.lockedUntil !== null) {
