@@ -2,113 +2,11 @@
 // real node:http (and, for Secure cookies, node:https) server on 127.0.0.1, beside a stand-in for
 // the desk's API that checks the session and its CSRF token as the team server does.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import http, { type IncomingMessage, type ServerResponse } from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { listAudit } from '../main/store/audit.js';
 import { addAccount, ENROLMENT_LINK_MS } from '../main/team/accounts.js';
-import { checkCsrf } from '../main/team/csrf.js';
-import { createSignInRoutes, sessionOf } from '../main/team/signInRoutes.js';
-import { enrolled, OPERATOR, PASSWORD, teamStore, type TeamStore } from './support/accounts.js';
+import { enrolled, OPERATOR, PASSWORD, teamServer, type Answer, type Team } from './support/accounts.js';
 import { omv } from './support/cli.js';
-import { tempDir } from './support/tmp.js';
-
-interface Answer {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: string;
-  /** Set-Cookie headers by cookie name. */
-  setCookies: Map<string, string>;
-}
-
-interface Team {
-  base: string;
-  store: TeamStore;
-  request(method: string, path: string, options?: { headers?: Record<string, string>; body?: string }): Promise<Answer>;
-}
-
-/** The desk's API as the team server guards it: a session (401 without), and its CSRF token on a write (403 without). */
-function deskApi(store: TeamStore) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const session = sessionOf(req, store.sessions);
-    if (!session) return res.writeHead(401).end('sign in\n');
-    if (!checkCsrf(req, session)) return res.writeHead(403).end('no CSRF token of this session\n');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: session.actor.name, method: req.method }));
-  };
-}
-
-let tlsFiles: { key: string; cert: string } | undefined;
-function selfSignedCertificate(): { key: string; cert: string } {
-  if (tlsFiles) return tlsFiles;
-  const dir = tempDir('omv-tls-');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return (tlsFiles = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') });
-}
-
-async function teamServer({ tls = false }: { tls?: boolean } = {}): Promise<Team> {
-  const store = teamStore();
-  const routes = createSignInRoutes({ sessions: store.sessions, secure: tls });
-  const api = deskApi(store);
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', 'http://placeholder');
-    routes(req, res, url).then(
-      (answered) => {
-        if (answered) return;
-        if (url.pathname.startsWith('/api/')) return api(req, res);
-        res.writeHead(url.pathname === '/' ? 200 : 404).end(url.pathname === '/' ? 'the desk\n' : 'not found\n');
-      },
-      (error: unknown) => res.writeHead(500).end(String(error)),
-    );
-  };
-  const certificate = tls ? selfSignedCertificate() : undefined;
-  const server = certificate ? https.createServer(certificate, handler) : http.createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  after(() => server.close());
-  const base = `${tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const request: Team['request'] = (method, path, { headers = {}, body } = {}) =>
-    new Promise((resolve, reject) => {
-      const send = tls ? https.request : http.request;
-      const req = send(`${base}${path}`, { method, headers, ...(certificate ? { ca: certificate.cert } : {}) }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          const setCookies = new Map<string, string>();
-          for (const line of res.headers['set-cookie'] ?? []) setCookies.set(line.slice(0, line.indexOf('=')), line);
-          resolve({ status: res.statusCode!, headers: res.headers, body: text, setCookies });
-        });
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
-  return { base, store, request };
-}
 
 const cookieValue = (setCookie: string | undefined) => setCookie?.slice(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
 
@@ -154,7 +52,7 @@ test('the sign-in page: no script, a form that may post here only, labelled fiel
   assert.match(csp, /form-action 'self'/);
   assert.match(csp, /script-src 'self'/);
   assert.match(csp, /style-src 'self'/);
-  assert.equal(page.headers['referrer-policy'], 'no-referrer');
+  assert.equal(page.headers['referrer-policy'], 'same-origin', 'the address (an enrolment token) goes to no other site');
   assert.doesNotMatch(page.body, /<script|\sstyle=|\son\w+=/i, 'nothing inline');
   assert.match(page.body, /<label for="name">Name<\/label>\s*<input id="name" name="name" autocomplete="username"/);
   assert.match(

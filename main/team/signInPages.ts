@@ -48,7 +48,6 @@ function page(title: string, body: string): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
 <title>${escapeHtml(title)} · Offline Message Viewer</title>
 <link rel="stylesheet" href="${SIGN_IN_CSS_PATH}">
 </head>

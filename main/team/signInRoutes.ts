@@ -49,7 +49,10 @@ const FORM_STALE = 'This form was open too long, or another page sent it: please
 const PAGE_HEADERS = {
   'content-security-policy': SIGN_IN_CSP,
   'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
+  // Not no-referrer: under it a browser names the origin of a form's POST as "null", and the
+  // forms must say they come from here. The pages link nowhere else, so an enrolment link's token
+  // goes to no one but this server.
+  'referrer-policy': 'same-origin',
   'cache-control': 'no-store',
   'x-frame-options': 'DENY',
 };
