@@ -180,7 +180,7 @@ export class Sessions {
       const account = found && accountByName(this.db, found.name); // as it is now, after the check's await
       if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(name, account, client);
       if (account.disabledAt !== null) {
-        appendAuditNow(this.db, 'sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
+        this.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
         return { ok: false, why: 'disabled', message: 'This account is disabled: ask an admin.' };
       }
       // Parameters raised since this password was hashed: hash it again with today's.
@@ -223,7 +223,7 @@ export class Sessions {
     } else {
       record = afterFailure(this.unknownNames.get(nameKey(typed)), now, true, this.policy);
       this.unknownNames.set(nameKey(typed), record);
-      appendAuditNow(this.db, 'sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
+      this.audit('sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
     }
     if (client.ip) this.addresses.set(client.ip, afterFailure(this.addresses.get(client.ip), now, false, this.policy));
     if (record.lockedUntil !== null) {
@@ -231,6 +231,11 @@ export class Sessions {
       return { ok: false, ...refusal, message: waitMessage(refusal) };
     }
     return { ok: false, why: 'invalid', message: INVALID };
+  }
+
+  /** Records an event that changes nothing else, in a transaction of its own (the chain's head is read, then moved). */
+  private audit(action: 'sign-in failed', moderator: string, details: Record<string, unknown>): void {
+    this.db.transaction(() => appendAuditNow(this.db, action, moderator, details)).immediate();
   }
 
   /** A new session for `account`: inside the caller's transaction. */
