@@ -13,6 +13,7 @@ import { reportsCommand, usage as reportsUsage } from './cli/reports.js';
 import { searchCommand, usage as searchUsage } from './cli/search.js';
 import { serve, usage as serveUsage } from './cli/serve.js';
 import { statsCommand, usage as statsUsage } from './cli/stats.js';
+import { usersCommand, usage as usersUsage } from './cli/users.js';
 import { takeActingAs, UsageError } from './cli/common.js';
 import { whenOutputCloses } from './cli/closedOutput.js';
 import { forTerminal } from './cli/terminalText.js';
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, { run: (args: string[]) => Promise<number>; usage
   purge: { run: purgeCommand, usage: purgeUsage },
   check: { run: checkCommand, usage: checkUsage },
   backup: { run: backupCommand, usage: backupUsage },
+  users: { run: usersCommand, usage: usersUsage },
 };
 
 const HELP = `omv — Offline Message Viewer

@@ -146,6 +146,16 @@ export const AUDIT_ACTIONS = [
   'search opened',
   'search deleted',
   'purge',
+  // A team server's accounts (main/team/): who may sign in, and every sign-in.
+  'account added',
+  'account disabled',
+  'account enabled',
+  'account reset',
+  'role changed',
+  'enrolled',
+  'signed in',
+  'sign-in failed',
+  'signed out',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -1,0 +1,402 @@
+// Signing in to a team server, and the sessions that follow. A session is a random token in the
+// browser's cookie (never one the browser proposed: each sign-in makes a new one), stored as its
+// SHA-256 with a CSRF token the desk sends back on every call that writes. It ends after 30
+// minutes without a request (its last use is written at most once a minute) or 12 hours after the
+// sign-in, whichever is first; when its holder signs out; when its account is disabled or reset.
+//
+// A sign-in with a wrong password and one with a name that is no account get the same answer,
+// after the same work (passwords.ts), and are slowed down and locked out by the same rule
+// (throttle.ts): a guesser learns nothing about which names exist.
+import type { Actor } from '../../shared/access.js';
+import {
+  accountById,
+  accountByName,
+  deleteExpiredSessions,
+  deleteSession,
+  enrolmentLink,
+  insertSession,
+  recordSignIn,
+  sessionWithAccount,
+  setFailedSignIns,
+  setPasswordHash,
+  storedSessions,
+  touchSession,
+  useEnrolmentLink,
+  type Account,
+} from '../store/accounts.js';
+import { appendAudit } from '../store/audit.js';
+import type { Db } from '../store/db.js';
+import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
+import { announceEnded, onSessionsEnded, removeSessionsOf, type SessionEndReason, type SessionsEndedListener } from './sessionEnds.js';
+import { afterFailure, FailureMemory, mustWait, SIGN_IN_THROTTLE, type FailureRecord, type ThrottlePolicy } from './throttle.js';
+import { MAX_TOKEN_LENGTH, newToken, tokenDigest } from './tokens.js';
+
+export interface SessionPolicy extends ThrottlePolicy {
+  /** A session unused this long ends. */
+  idleMs: number;
+  /** A session ends this long after its sign-in, used or not. */
+  absoluteMs: number;
+  /** How stale a session's stored last use may get before a request writes it again. */
+  touchEveryMs: number;
+}
+
+export const SESSION_POLICY: Readonly<SessionPolicy> = {
+  ...SIGN_IN_THROTTLE,
+  idleMs: 30 * 60_000,
+  absoluteMs: 12 * 60 * 60_000,
+  touchEveryMs: 60_000,
+};
+
+/** Who is signing in, as the audit trail records it. */
+export interface ClientInfo {
+  /** The client's address (behind a trusted proxy, the address it forwarded). */
+  ip?: string;
+  userAgent?: string;
+}
+
+/** A session just made: the token goes in the cookie (setSessionCookie), the CSRF token to the page. */
+export interface NewSession {
+  ok: true;
+  token: string;
+  csrf: string;
+  actor: Actor;
+  sessionId: string;
+}
+
+export type SignInRefusal = {
+  ok: false;
+  /** invalid: wrong name or password (one answer for both); throttled: too soon after a failure; locked: too many failures; disabled: right password, disabled account. */
+  why: 'invalid' | 'throttled' | 'locked' | 'disabled';
+  /** A sentence for the sign-in page. */
+  message: string;
+  /** When it is worth trying again (throttled, locked). */
+  retryAfterMs?: number;
+};
+
+export type SignInResult = NewSession | SignInRefusal;
+
+export type EnrolResult = NewSession | { ok: false; why: 'link' | 'password'; message: string };
+
+/** A request's session, as it stands: the account's current name and role. */
+export interface ResolvedSession {
+  actor: Actor & { via: 'account'; accountId: number };
+  csrf: string;
+  sessionId: string;
+}
+
+/** What an enrolment link opens: the account it sets a password for. */
+export interface EnrolmentLinkInfo {
+  account: string;
+  expiresAt: number;
+}
+
+export interface SessionsOptions {
+  /** The clock (tests move it instead of waiting). */
+  now?: () => number;
+  policy?: Partial<SessionPolicy>;
+}
+
+const INVALID = 'Wrong name or password.';
+const LINK_INVALID = 'This link does not work any more: it was used, it expired, or a newer one was made. Ask an admin for a new one.';
+const MAX_USER_AGENT = 300;
+/** How much of a typed name is kept (to count its failures, in an audit row): more than any account name has. */
+const MAX_TYPED_NAME = 128;
+/**
+ * Whom a failed sign-in for a name that is no account is recorded under: not the name typed, which
+ * could be made to look like an account's (`maya` with a zero-width space); that is in the details.
+ */
+export const NO_ACCOUNT = '(no account)';
+
+function waitMessage(refusal: { why: 'locked' | 'throttled'; retryAfterMs: number }): string {
+  const seconds = Math.ceil(refusal.retryAfterMs / 1000);
+  const wait = seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} second${seconds === 1 ? '' : 's'}`;
+  return refusal.why === 'locked'
+    ? `Too many failed sign-ins for this name: try again in ${wait}.`
+    : `Too many failed sign-ins: try again in ${wait}.`;
+}
+
+/** A typed name as the names of accounts compare (SQLite's NOCASE folds ASCII letters only). */
+const nameKey = (name: string) => name.normalize('NFC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+const failuresOf = (account: Account): FailureRecord => ({
+  failures: account.failedLogins,
+  lastFailedAt: account.lastFailedAt,
+  lockedUntil: account.lockedUntil,
+});
+
+const accountActor = (account: Account): ResolvedSession['actor'] => ({
+  name: account.name,
+  role: account.role,
+  via: 'account',
+  accountId: account.id,
+});
+
+/** A team server's sign-ins and sessions, on the writer's connection. */
+export class Sessions {
+  private readonly now: () => number;
+  private readonly policy: SessionPolicy;
+  /** Failures of names that are no account, and of client addresses. */
+  private readonly unknownNames = new FailureMemory();
+  private readonly addresses = new FailureMemory();
+  /** Names and addresses with a password check under way: a second attempt waits for the first to count. */
+  private readonly checking = new Set<string>();
+  /** Sessions this process handed out or served, to notice those ended elsewhere (sweep). */
+  private readonly live = new Map<string, number>();
+  private readonly stopListening: () => void;
+  private stopWatching: (() => void) | null = null;
+
+  constructor(
+    private readonly db: Db,
+    options: SessionsOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.policy = { ...SESSION_POLICY, ...options.policy };
+    this.stopListening = onSessionsEnded(db, ({ sessionIds }) => sessionIds.forEach((id) => this.live.delete(id)));
+  }
+
+  /**
+   * Checks a name and password. A right one makes a new session (a new token, whatever cookie the
+   * browser had); a wrong one counts against the name and the address, and so does one for a name
+   * that is no account, with the same answer. Attempts too soon after a failure are refused
+   * without checking the password.
+   */
+  async signIn(typed: string, password: string, client: ClientInfo = {}): Promise<SignInResult> {
+    const name = typed.slice(0, MAX_TYPED_NAME);
+    const key = `name:${nameKey(name)}`;
+    const addressKey = client.ip ? `ip:${client.ip}` : null;
+    const refused = this.mustWait(name, client.ip, this.now());
+    if (refused) return { ok: false, ...refused, message: waitMessage(refused) };
+    // One check at a time per name and per address: a burst of parallel guesses would all pass
+    // the wait above before the first failure was counted.
+    if (this.checking.has(key) || (addressKey !== null && this.checking.has(addressKey))) {
+      const retryAfterMs = this.policy.delayBaseMs;
+      return { ok: false, why: 'throttled', retryAfterMs, message: waitMessage({ why: 'throttled', retryAfterMs }) };
+    }
+    this.checking.add(key);
+    if (addressKey !== null) this.checking.add(addressKey);
+    try {
+      const found = accountByName(this.db, name.normalize('NFC'));
+      const right = await verifyPassword(password, found?.passwordHash ?? null);
+      const account = found && accountByName(this.db, found.name); // as it is now, after the check's await
+      if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(name, account, client);
+      if (account.disabledAt !== null) {
+        this.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
+        return { ok: false, why: 'disabled', message: 'This account is disabled: ask an admin.' };
+      }
+      // Parameters raised since this password was hashed: hash it again with today's.
+      const rehashed = account.passwordHash !== null && needsRehash(account.passwordHash) ? await hashPassword(password) : null;
+      return this.db
+        .transaction(() => {
+          if (rehashed !== null) setPasswordHash(this.db, account.id, rehashed);
+          recordSignIn(this.db, account.id, this.now());
+          const session = this.open(account, client);
+          appendAuditNow(this.db, 'signed in', account.name, clientDetails(client));
+          return session;
+        })
+        .immediate();
+    } finally {
+      this.checking.delete(key);
+      if (addressKey !== null) this.checking.delete(addressKey);
+    }
+  }
+
+  private mustWait(name: string, ip: string | undefined, now: number) {
+    const account = accountByName(this.db, name.normalize('NFC'));
+    const forName = mustWait(account ? failuresOf(account) : this.unknownNames.get(nameKey(name)), now, this.policy);
+    const forAddress = ip ? mustWait(this.addresses.get(ip), now, this.policy) : null;
+    if (forName?.why === 'locked') return forName;
+    if (!forName || !forAddress) return forName ?? forAddress;
+    return forName.retryAfterMs >= forAddress.retryAfterMs ? forName : forAddress;
+  }
+
+  private failed(typed: string, account: Account | null, client: ClientInfo): SignInRefusal {
+    const now = this.now();
+    let record: FailureRecord;
+    if (account) {
+      record = afterFailure(failuresOf(account), now, true, this.policy);
+      this.db
+        .transaction(() => {
+          setFailedSignIns(this.db, account.id, record);
+          appendAuditNow(this.db, 'sign-in failed', account.name, failureDetails(record, client));
+        })
+        .immediate();
+    } else {
+      record = afterFailure(this.unknownNames.get(nameKey(typed)), now, true, this.policy);
+      this.unknownNames.set(nameKey(typed), record);
+      this.audit('sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
+    }
+    if (client.ip) this.addresses.set(client.ip, afterFailure(this.addresses.get(client.ip), now, false, this.policy));
+    if (record.lockedUntil !== null) {
+      const refusal = { why: 'locked' as const, retryAfterMs: record.lockedUntil - now };
+      return { ok: false, ...refusal, message: waitMessage(refusal) };
+    }
+    return { ok: false, why: 'invalid', message: INVALID };
+  }
+
+  /** Records an event that changes nothing else, in a transaction of its own (the chain's head is read, then moved). */
+  private audit(action: 'sign-in failed', moderator: string, details: Record<string, unknown>): void {
+    this.db.transaction(() => appendAuditNow(this.db, action, moderator, details)).immediate();
+  }
+
+  /** A new session for `account`: inside the caller's transaction. */
+  private open(account: Account, client: ClientInfo): NewSession {
+    const token = newToken();
+    const csrf = newToken();
+    const sessionId = tokenDigest(token);
+    const now = this.now();
+    insertSession(this.db, {
+      id: sessionId,
+      accountId: account.id,
+      csrf,
+      createdAt: now,
+      lastSeenAt: now,
+      ip: client.ip ?? null,
+      userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
+    });
+    this.live.set(sessionId, account.id);
+    return { ok: true, token, csrf, actor: accountActor(account), sessionId };
+  }
+
+  /**
+   * The session a cookie's token opens, or null: no such session, idle past the timeout, past its
+   * absolute lifetime, or its account disabled. A session in use has its last use written again
+   * once a minute at most.
+   */
+  resolve(token: string | null | undefined): ResolvedSession | null {
+    if (!token || token.length > MAX_TOKEN_LENGTH) return null;
+    const found = sessionWithAccount(this.db, tokenDigest(token));
+    if (!found) return null;
+    const { session, account } = found;
+    const now = this.now();
+    const expired = now - session.lastSeenAt >= this.policy.idleMs || now - session.createdAt >= this.policy.absoluteMs;
+    if (expired || account.disabledAt !== null) {
+      if (deleteSession(this.db, session.id))
+        announceEnded(this.db, { accountId: account.id, sessionIds: [session.id], reason: expired ? 'expired' : 'disabled' });
+      return null;
+    }
+    if (now - session.lastSeenAt >= this.policy.touchEveryMs) touchSession(this.db, session.id, now);
+    this.live.set(session.id, account.id);
+    return { actor: accountActor(account), csrf: session.csrf, sessionId: session.id };
+  }
+
+  /** Ends the session a token opens (audited as its account's sign-out); answers whether there was one. */
+  signOut(token: string | null | undefined): boolean {
+    if (!token || token.length > MAX_TOKEN_LENGTH) return false;
+    const id = tokenDigest(token);
+    const ended = this.db
+      .transaction(() => {
+        const found = sessionWithAccount(this.db, id);
+        if (!found || !deleteSession(this.db, id)) return null;
+        appendAuditNow(this.db, 'signed out', found.account.name, {});
+        return found.account.id;
+      })
+      .immediate();
+    if (ended === null) return false;
+    announceEnded(this.db, { accountId: ended, sessionIds: [id], reason: 'signed out' });
+    return true;
+  }
+
+  /** Ends every session of an account now; answers how many. (Disabling and resetting an account do this themselves.) */
+  endSessionsOf(accountId: number, reason: SessionEndReason = 'disabled'): number {
+    const ended = this.db.transaction(() => removeSessionsOf(this.db, accountId, reason)).immediate();
+    announceEnded(this.db, ended);
+    return ended.sessionIds.length;
+  }
+
+  /**
+   * Hears every end of sessions: a sign-out, a timeout found by resolve or sweep, a disabled or
+   * reset account (here or, found by sweep, in another process). The server closes the sessions'
+   * live event streams. Answers a function that stops listening.
+   */
+  onEnded(listener: SessionsEndedListener): () => void {
+    return onSessionsEnded(this.db, listener);
+  }
+
+  /**
+   * Removes the sessions past their timeouts, and notices the sessions this process served that
+   * another one ended (`omv users disable` while the server runs); announces both.
+   */
+  sweep(): void {
+    const now = this.now();
+    const expired = this.db
+      .transaction(() => deleteExpiredSessions(this.db, now - this.policy.idleMs, now - this.policy.absoluteMs))
+      .immediate();
+    for (const { id, accountId } of expired) announceEnded(this.db, { accountId, sessionIds: [id], reason: 'expired' });
+    const ids = [...this.live.keys()];
+    const stored = storedSessions(this.db, ids);
+    for (const id of ids) {
+      if (stored.has(id)) continue;
+      const accountId = this.live.get(id)!;
+      this.live.delete(id);
+      announceEnded(this.db, { accountId, sessionIds: [id], reason: 'ended elsewhere' });
+    }
+  }
+
+  /** Sweeps every `everyMs` (default 1 s) until stopped or closed; the timer does not keep the process alive. */
+  watch(everyMs = 1000): () => void {
+    this.stopWatching?.();
+    const timer = setInterval(() => this.sweep(), everyMs);
+    timer.unref();
+    this.stopWatching = () => clearInterval(timer);
+    return this.stopWatching;
+  }
+
+  /** Stops watching and listening (the database stays open: it is the caller's). */
+  close(): void {
+    this.stopWatching?.();
+    this.stopListening();
+  }
+
+  /** The account an enrolment link sets a password for, while the link works; else null. */
+  enrolment(token: string | null | undefined): EnrolmentLinkInfo | null {
+    const link = this.usableLink(token);
+    return link && { account: link.account.name, expiresAt: link.expiresAt };
+  }
+
+  private usableLink(token: string | null | undefined): { account: Account; expiresAt: number; digest: string } | null {
+    if (!token || token.length > MAX_TOKEN_LENGTH) return null;
+    const digest = tokenDigest(token);
+    const link = enrolmentLink(this.db, digest);
+    if (!link || link.usedAt !== null || link.expiresAt <= this.now()) return null;
+    const account = accountById(this.db, link.accountId);
+    if (!account || account.disabledAt !== null) return null;
+    return { account, expiresAt: link.expiresAt, digest };
+  }
+
+  /** Sets the password an enrolment link is for (the link is then used up) and signs its holder in. */
+  async enrol(token: string | null | undefined, password: string, client: ClientInfo = {}): Promise<EnrolResult> {
+    if (!this.usableLink(token)) return { ok: false, why: 'link', message: LINK_INVALID };
+    const problem = passwordProblem(password);
+    if (problem) return { ok: false, why: 'password', message: `${problem[0]!.toUpperCase()}${problem.slice(1)}.` };
+    const hash = await hashPassword(password);
+    return this.db
+      .transaction((): EnrolResult => {
+        const link = this.usableLink(token); // again: another tab may have used it during the hash
+        if (!link || !useEnrolmentLink(this.db, link.digest, this.now())) return { ok: false, why: 'link', message: LINK_INVALID };
+        setPasswordHash(this.db, link.account.id, hash);
+        recordSignIn(this.db, link.account.id, this.now());
+        const session = this.open(link.account, client);
+        appendAuditNow(this.db, 'enrolled', link.account.name, clientDetails(client));
+        appendAuditNow(this.db, 'signed in', link.account.name, clientDetails(client));
+        return session;
+      })
+      .immediate();
+  }
+}
+
+function clientDetails(client: ClientInfo): Record<string, unknown> {
+  return { ip: client.ip ?? null, userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null };
+}
+
+function failureDetails(record: FailureRecord, client: ClientInfo): Record<string, unknown> {
+  return {
+    why: 'wrong name or password',
+    failures: record.failures,
+    ...(record.lockedUntil === null ? {} : { lockedUntil: new Date(record.lockedUntil).toISOString() }),
+    ...clientDetails(client),
+  };
+}
+
+// Audit rows carry the real time of the event, whatever clock the policy runs on (tests move it):
+// the trail's order is the order things happened.
+const appendAuditNow: typeof appendAudit = (db, action, moderator, details) => appendAudit(db, action, moderator, details);
