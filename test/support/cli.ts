@@ -35,9 +35,14 @@ export interface ServeProcess {
  */
 export function omvServe(
   args: string[],
-  { killAfterTest = true, env = process.env }: { killAfterTest?: boolean; env?: NodeJS.ProcessEnv } = {},
+  {
+    killAfterTest = true,
+    env = process.env,
+    withPort = true,
+  }: { killAfterTest?: boolean; env?: NodeJS.ProcessEnv; withPort?: boolean } = {},
 ): Promise<ServeProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const port = withPort ? ['--port', '0'] : [];
+  const child = spawn(process.execPath, [CLI, 'serve', ...port, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   let output = '';
   if (killAfterTest) after(() => stop(child));
   return new Promise((resolve, reject) => {

@@ -1,0 +1,183 @@
+// A real `omv serve --team` for tests: a database with accounts that enrolled (as an admin makes
+// them, then their enrolment links), the server as a child process, and moderators signing in
+// through its /login form over HTTP(S), as a browser does.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import { join } from 'node:path';
+import type { Role } from '../../shared/access.js';
+import { openDatabase } from '../../main/store/db.js';
+import { addAccount } from '../../main/team/accounts.js';
+import { Sessions } from '../../main/team/sessions.js';
+import { OPERATOR, PASSWORD } from './accounts.js';
+import { omvServe, type ServeProcess } from './cli.js';
+import { tempDir } from './tmp.js';
+
+export { PASSWORD };
+
+export interface Answer {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  cookies: Map<string, string>;
+}
+
+export interface RequestOptions {
+  headers?: Record<string, string>;
+  body?: string;
+  /** Send from this local address (127.0.0.2…): the allow-list's view of who calls. */
+  localAddress?: string;
+}
+
+/** One HTTP(S) request, trusting the test's own certificate. */
+export function request(
+  url: string,
+  method: string,
+  { headers = {}, body, localAddress }: RequestOptions = {},
+  ca?: string,
+): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const send = url.startsWith('https:') ? https.request : http.request;
+    const req = send(url, { method, headers, localAddress, ...(ca ? { ca } : {}) }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => {
+        const cookies = new Map<string, string>();
+        for (const line of res.headers['set-cookie'] ?? []) cookies.set(line.slice(0, line.indexOf('=')), line);
+        resolve({ status: res.statusCode!, headers: res.headers, body: text, cookies });
+      });
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const valueOf = (setCookie: string | undefined) => setCookie?.slice(setCookie.indexOf('=') + 1).split(';')[0] ?? '';
+
+/** A signed-in moderator: the cookie header their browser sends, and the token their page sends on writes. */
+export interface Signed {
+  name: string;
+  cookie: string;
+  csrf: string;
+  session: string;
+}
+
+export interface TeamServerProcess {
+  base: string;
+  dbPath: string;
+  serve: ServeProcess;
+  callbackUrl: string;
+  ca?: string;
+  /** Signs `name` in through /login, as a browser does. */
+  signIn(name: string, password?: string): Promise<Signed>;
+  /** A desk API call as the page makes it (its cookie, its token, its origin). */
+  call(who: Signed | null, method: string, args?: object, headers?: Record<string, string>): Promise<Answer>;
+}
+
+let certificate: { key: string; cert: string; dir: string } | undefined;
+/** A self-signed certificate for 127.0.0.1 and the test's second address. */
+export function testCertificate(addresses: string[] = ['127.0.0.1']): { key: string; cert: string; dir: string } {
+  if (certificate && addresses.length === 1) return certificate;
+  const dir = tempDir('omv-tls-');
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ].concat(['-days', '1', '-subj', `/CN=${addresses[0]}`, '-addext', `subjectAltName=${addresses.map((a) => `IP:${a}`).join(',')}`]),
+    { stdio: 'ignore' },
+  );
+  const made = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), dir };
+  if (addresses.length === 1) certificate = made;
+  return made;
+}
+
+/** Accounts that enrolled with PASSWORD, in a fresh database. */
+export async function teamDatabase(accounts: Record<string, Role>): Promise<string> {
+  const dbPath = join(tempDir('omv-team-'), 'omv.sqlite');
+  const db = openDatabase(dbPath);
+  const sessions = new Sessions(db);
+  for (const [name, role] of Object.entries(accounts)) {
+    const link = addAccount(db, OPERATOR, name, role);
+    const enrolled = await sessions.enrol(link.token, PASSWORD);
+    if (!enrolled.ok) throw new Error(enrolled.message);
+    sessions.signOut(enrolled.token);
+  }
+  sessions.close();
+  db.close();
+  return dbPath;
+}
+
+export async function startTeam(
+  dbPath: string,
+  { args = [], tls = false, secret = 'vendor-secret' }: { args?: string[]; tls?: boolean; secret?: string } = {},
+): Promise<TeamServerProcess> {
+  const cert = tls ? testCertificate() : undefined;
+  const tlsArgs = cert ? ['--tls-cert', join(cert.dir, 'cert.pem'), '--tls-key', join(cert.dir, 'key.pem')] : [];
+  // omvServe adds --port 0, which the team server does not take: it listens where --listen says.
+  const serve = await omvServeTeam(['--db', dbPath, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args]);
+  const base = /team desk at (\S+?)\/?\s/.exec(serve.output())![1]!;
+  const callbackUrl = /receiving callbacks at (\S+)/.exec(serve.output())![1]!;
+  const ca = cert?.cert;
+  const origin = new URL(base).origin;
+  return {
+    base,
+    dbPath,
+    serve,
+    callbackUrl,
+    ca,
+    async signIn(name, password = PASSWORD) {
+      const page = await request(`${base}/login`, 'GET', {}, ca);
+      const form = /name="form" value="([^"]+)"/.exec(page.body)![1]!;
+      const formCookie = [...page.cookies.values()].map((line) => line.split(';')[0]).join('; ');
+      const answer = await request(
+        `${base}/login`,
+        'POST',
+        {
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: formCookie, origin, 'sec-fetch-site': 'same-origin' },
+          body: new URLSearchParams({ name, password, form }).toString(),
+        },
+        ca,
+      );
+      if (answer.status !== 303 || !answer.cookies.has('omv_session'))
+        throw new Error(`${name} could not sign in: ${answer.status} ${answer.body}`);
+      const session = valueOf(answer.cookies.get('omv_session'));
+      const csrf = valueOf(answer.cookies.get('omv_csrf'));
+      return { name, cookie: `omv_session=${session}`, csrf, session };
+    },
+    call(who, method, args = {}, headers = {}) {
+      return request(
+        `${base}/api/${method}`,
+        'POST',
+        {
+          headers: {
+            'content-type': 'application/json',
+            origin,
+            'sec-fetch-site': 'same-origin',
+            ...(who ? { cookie: who.cookie, 'x-omv-csrf': who.csrf } : {}),
+            ...headers,
+          },
+          body: JSON.stringify(args),
+        },
+        ca,
+      );
+    },
+  };
+}
+
+/** `omv serve --team …` until it prints its desk's address. */
+async function omvServeTeam(args: string[]): Promise<ServeProcess> {
+  const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
+  return omvServe(['--team', ...listen, ...args], { withPort: false });
+}
