@@ -96,10 +96,15 @@ export async function purgeBefore(db: Db, before: number, options: PurgeOptions)
  * larger the index: at 500,000 entries a purge ran at a few hundred entries a second.)
  */
 async function rewriteIndex(db: Db): Promise<void> {
+  // Callbacks arriving meanwhile add small segments, so the merge always has a little more to do:
+  // once it has written as many pages as the index held when it began (and a margin), everything
+  // that was there, the purged entries' terms among it, has been merged away.
+  const budget = Math.ceil(indexPages(db) * 1.5) + 64;
   let pages = 64;
-  for (let more = true; more;) {
+  for (let written = 0, more = true; more && written < budget;) {
     const started = performance.now();
     more = rewriteIndexStep(db, pages);
+    written += pages;
     const took = performance.now() - started;
     pages = Math.max(16, Math.min(4096, Math.round((pages * BATCH_TARGET_MS) / Math.max(1, took))));
     if (more) await sleep(BREATHER_MS);
