@@ -4,8 +4,8 @@
 //
 // The launcher (scripts/start.mjs) reads this process's output: READY_LINE once the window is on
 // screen, ALREADY_RUNNING_LINE when another instance took the window forward instead.
-import { app, BrowserWindow, dialog, ipcMain, session, utilityProcess } from 'electron';
-import { createWriteStream } from 'node:fs';
+import { app, BrowserWindow, dialog, ipcMain, Menu, session, utilityProcess } from 'electron';
+import { createWriteStream, rmSync } from 'node:fs';
 import { finished } from 'node:stream/promises';
 import { once } from 'node:events';
 import { basename, join } from 'node:path';
@@ -21,6 +21,8 @@ import { apiErrorMessage } from '../api/apiError.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
 import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';
 import { hardenSessions, hardenWebContents } from './windowSecurity.js';
+import { readConnection, sameServer } from './connection.js';
+import { chooseConnection, openTeamDesk } from './teamClient.js';
 
 const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 
@@ -125,6 +127,30 @@ const utilityQueryHost: StartQueryHost = (script, databasePath) => {
   };
 };
 
+/** Connection → Change…: the next start asks again. */
+function setConnectionMenu(file: string): void {
+  const template: Electron.MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    {
+      label: 'Connection',
+      submenu: [
+        {
+          label: 'Change where the desk is…',
+          click: () => {
+            rmSync(file, { force: true });
+            app.relaunch();
+            app.quit();
+          },
+        },
+      ],
+    },
+    { role: 'windowMenu' },
+  ];
+  Menu.setApplicationMenu(Menu.buildFromTemplate(template));
+}
+
 function portAdvice(port: number): string {
   return `Port ${port} is in use by another program, so callbacks are not being received. Close it, or start omv with OMV_PORT set to a free port.`;
 }
@@ -137,8 +163,21 @@ async function main(): Promise<void> {
   }
   await app.whenReady();
   hardenSessions(session.defaultSession);
-  hardenWebContents(app);
   serveAppProtocol();
+  // Where the desk is: this computer, or a team server (asked on the first start, or after Connection → Change).
+  const connectionFile = join(app.getPath('userData'), 'connection.json');
+  const connection =
+    (process.env['OMV_CONNECT'] === 'ask' ? null : readConnection(connectionFile)) ??
+    (await chooseConnection(connectionFile, PRELOAD, PRODUCT_NAME));
+  hardenWebContents(app, (url) => sameServer(connection, url));
+  setConnectionMenu(connectionFile);
+  if (connection.kind === 'team') {
+    // A client of the team's server: no receiver and no database here; the server's desk, signed in.
+    const teamWindow = openTeamDesk(connection, PRODUCT_NAME);
+    teamWindow.once('ready-to-show', () => process.stdout.write(`${READY_LINE}\n`));
+    app.on('window-all-closed', () => app.quit());
+    return;
+  }
   const db = openDatabase(process.env['OMV_DB'] || join(app.getPath('userData'), 'omv.sqlite'));
   const port = process.env['OMV_PORT'] ? Number(process.env['OMV_PORT']) : DEFAULT_PORT;
   const omv = await startApp({

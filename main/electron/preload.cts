@@ -23,3 +23,8 @@ const bridge: DesktopBridge = {
   exportCsv: (args) => ipcRenderer.invoke('omv:exportCsv', args),
 };
 contextBridge.exposeInMainWorld('omv', bridge);
+// The first start's question (connect.html): where the desk is. Main answers null, or why not.
+contextBridge.exposeInMainWorld('omvConnect', {
+  choose: (choice: { kind: 'local' } | { kind: 'team'; url: string }) =>
+    ipcRenderer.invoke('omv:connect', choice) as Promise<string | null>,
+});

@@ -25,10 +25,11 @@ async function openExternally(contents: WebContents, url: string): Promise<void>
   if (response === 0) await shell.openExternal(url);
 }
 
-export function hardenWebContents(app: App): void {
+/** `allowed`: where else a window may go (a team server's own pages, when the desk is there). */
+export function hardenWebContents(app: App, allowed: (url: string) => boolean = () => false): void {
   app.on('web-contents-created', (_event, contents) => {
     const deny = (event: Electron.Event, url: string) => {
-      if (!isAppUrl(url)) event.preventDefault();
+      if (!isAppUrl(url) && !allowed(url)) event.preventDefault();
     };
     contents.on('will-navigate', deny);
     contents.on('will-frame-navigate', (event) => deny(event, event.url));
