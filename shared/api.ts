@@ -164,7 +164,9 @@ export type ApiEvent =
   /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
   | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
   /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
-  | { type: 'reviewChanged' };
+  | { type: 'reviewChanged' }
+  /** The first event of every stream of live events: after a reconnection (a server restart), the desk reads again what it shows. */
+  | { type: 'connected' };
 
 /** Calls the renderer makes. Each takes one argument object and answers with a value. */
 export interface OmvApi {

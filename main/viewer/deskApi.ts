@@ -118,7 +118,7 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
 
   function streamEvents(req: IncomingMessage, res: ServerResponse, stream: string): void {
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
-    res.write(': connected\n\n');
+    res.write(`data: ${JSON.stringify({ type: 'connected' } satisfies ApiEvent)}\n\n`);
     const unsubscribe = events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.socket.setTimeout(0);

@@ -53,7 +53,14 @@ export function useLiveUpdates(): void {
   useEffect(() => {
     let fast: ReturnType<typeof setTimeout> | null = null;
     let slow: ReturnType<typeof setTimeout> | null = null;
+    let connections = 0;
     const stop = transport.onEvent((event: ApiEvent) => {
+      // Connected again after a drop (a server restart): what happened meanwhile was not heard, so
+      // everything shown is read again (what the moderator typed is the page's, and stays).
+      if (event.type === 'connected') {
+        if (connections++ > 0) entriesChanged();
+        return;
+      }
       if (event.type === 'reviewChanged') {
         void reviewChanged();
         return;
