@@ -183,6 +183,17 @@ test('guesses sent together are checked one at a time: the second waits for the 
   assert.equal(store.db.prepare('SELECT failed_logins FROM accounts').pluck().get(), 1);
 });
 
+test('colleagues behind one address who sign in at the same moment each get in, one after the other', async () => {
+  const store = teamStore();
+  const names = ['maya', 'noor', 'omar', 'pia', 'quinn'];
+  for (const name of names) await enrolled(store, name);
+  const answers = await Promise.all(names.map((name) => store.sessions.signIn(name, PASSWORD, { ip: '192.0.2.41' })));
+  assert.deepEqual(
+    answers.map((a) => (a.ok ? a.actor.name : a.why)),
+    names,
+  );
+});
+
 test('a session unused for 30 minutes ends; using it keeps it, its last use written at most once a minute', async () => {
   const store = teamStore();
   await enrolled(store, 'maya');

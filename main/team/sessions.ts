@@ -139,7 +139,8 @@ export class Sessions {
   private readonly unknownNames = new FailureMemory();
   private readonly addresses = new FailureMemory();
   /** Names and addresses with a password check under way: a second attempt waits for the first to count. */
-  private readonly checking = new Set<string>();
+  /** The sign-in checks under way, by name and by address: the next waits for the one before. */
+  private readonly turns = new Map<string, Promise<void>>();
   /** Sessions this process handed out or served, to notice those ended elsewhere (sweep). */
   private readonly live = new Map<string, number>();
   private readonly stopListening: () => void;
@@ -164,40 +165,51 @@ export class Sessions {
     const name = typed.slice(0, MAX_TYPED_NAME);
     const key = `name:${nameKey(name)}`;
     const addressKey = client.ip ? `ip:${client.ip}` : null;
-    const refused = this.mustWait(name, client.ip, this.now());
-    if (refused) return { ok: false, ...refused, message: waitMessage(refused) };
-    // One check at a time per name and per address: a burst of parallel guesses would all pass
-    // the wait above before the first failure was counted.
-    if (this.checking.has(key) || (addressKey !== null && this.checking.has(addressKey))) {
-      const retryAfterMs = this.policy.delayBaseMs;
-      return { ok: false, why: 'throttled', retryAfterMs, message: waitMessage({ why: 'throttled', retryAfterMs }) };
-    }
-    this.checking.add(key);
-    if (addressKey !== null) this.checking.add(addressKey);
+    // One check at a time per name and per address, each waiting for the one before: a burst of
+    // parallel guesses then meets the first one's failure in the wait below, while colleagues
+    // behind one address who sign in at the same moment each get their turn (a moment later).
+    return this.inTurn([key, ...(addressKey === null ? [] : [addressKey])], async () => {
+      const refused = this.mustWait(name, client.ip, this.now());
+      if (refused) return { ok: false as const, ...refused, message: waitMessage(refused) };
+      return this.check(name, password, client);
+    });
+  }
+
+  /** Runs `run` once every earlier run holding any of `keys` has finished. */
+  private async inTurn<T>(keys: readonly string[], run: () => Promise<T>): Promise<T> {
+    const before = keys.map((key) => this.turns.get(key) ?? Promise.resolve());
+    let done!: () => void;
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    for (const key of keys) this.turns.set(key, mine);
     try {
-      const found = accountByName(this.db, name.normalize('NFC'));
-      const right = await verifyPassword(password, found?.passwordHash ?? null);
-      const account = found && accountByName(this.db, found.name); // as it is now, after the check's await
-      if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(name, account, client);
-      if (account.disabledAt !== null) {
-        this.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
-        return { ok: false, why: 'disabled', message: 'This account is disabled: ask an admin.' };
-      }
-      // Parameters raised since this password was hashed: hash it again with today's.
-      const rehashed = account.passwordHash !== null && needsRehash(account.passwordHash) ? await hashPassword(password) : null;
-      return this.db
-        .transaction(() => {
-          if (rehashed !== null) setPasswordHash(this.db, account.id, rehashed);
-          recordSignIn(this.db, account.id, this.now());
-          const session = this.open(account, client);
-          appendAuditNow(this.db, 'signed in', account.name, clientDetails(client));
-          return session;
-        })
-        .immediate();
+      await Promise.all(before);
+      return await run();
     } finally {
-      this.checking.delete(key);
-      if (addressKey !== null) this.checking.delete(addressKey);
+      done();
+      for (const key of keys) if (this.turns.get(key) === mine) this.turns.delete(key);
     }
+  }
+
+  private async check(name: string, password: string, client: ClientInfo): Promise<SignInResult> {
+    const found = accountByName(this.db, name.normalize('NFC'));
+    const right = await verifyPassword(password, found?.passwordHash ?? null);
+    const account = found && accountByName(this.db, found.name); // as it is now, after the check's await
+    if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(name, account, client);
+    if (account.disabledAt !== null) {
+      this.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
+      return { ok: false, why: 'disabled', message: 'This account is disabled: ask an admin.' };
+    }
+    // Parameters raised since this password was hashed: hash it again with today's.
+    const rehashed = account.passwordHash !== null && needsRehash(account.passwordHash) ? await hashPassword(password) : null;
+    return this.db
+      .transaction(() => {
+        if (rehashed !== null) setPasswordHash(this.db, account.id, rehashed);
+        recordSignIn(this.db, account.id, this.now());
+        const session = this.open(account, client);
+        appendAuditNow(this.db, 'signed in', account.name, clientDetails(client));
+        return session;
+      })
+      .immediate();
   }
 
   private mustWait(name: string, ip: string | undefined, now: number) {

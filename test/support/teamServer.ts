@@ -104,8 +104,8 @@ export function testCertificate(addresses: string[] = ['127.0.0.1']): { key: str
 }
 
 /** Accounts that enrolled with PASSWORD, in a fresh database. */
-export async function teamDatabase(accounts: Record<string, Role>): Promise<string> {
-  const dbPath = join(tempDir('omv-team-'), 'omv.sqlite');
+export async function teamDatabase(accounts: Record<string, Role>, dir?: string): Promise<string> {
+  const dbPath = join(dir ?? tempDir('omv-team-'), 'omv.sqlite');
   const db = openDatabase(dbPath);
   const sessions = new Sessions(db);
   for (const [name, role] of Object.entries(accounts)) {
@@ -121,12 +121,17 @@ export async function teamDatabase(accounts: Record<string, Role>): Promise<stri
 
 export async function startTeam(
   dbPath: string,
-  { args = [], tls = false, secret = 'vendor-secret' }: { args?: string[]; tls?: boolean; secret?: string } = {},
+  {
+    args = [],
+    tls = false,
+    secret = 'vendor-secret',
+    killAfterTest = true,
+  }: { args?: string[]; tls?: boolean; secret?: string; killAfterTest?: boolean } = {},
 ): Promise<TeamServerProcess> {
   const cert = tls ? testCertificate() : undefined;
   const tlsArgs = cert ? ['--tls-cert', join(cert.dir, 'cert.pem'), '--tls-key', join(cert.dir, 'key.pem')] : [];
   // omvServe adds --port 0, which the team server does not take: it listens where --listen says.
-  const serve = await omvServeTeam(['--db', dbPath, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args]);
+  const serve = await omvServeTeam(['--db', dbPath, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args], killAfterTest);
   const base = /team desk at (\S+?)\/?\s/.exec(serve.output())![1]!;
   const callbackUrl = /receiving callbacks at (\S+)/.exec(serve.output())![1]!;
   const ca = cert?.cert;
@@ -177,7 +182,7 @@ export async function startTeam(
 }
 
 /** `omv serve --team …` until it prints its desk's address. */
-async function omvServeTeam(args: string[]): Promise<ServeProcess> {
+async function omvServeTeam(args: string[], killAfterTest: boolean): Promise<ServeProcess> {
   const listen = args.includes('--listen') ? [] : ['--listen', '127.0.0.1:0'];
-  return omvServe(['--team', ...listen, ...args], { withPort: false });
+  return omvServe(['--team', ...listen, ...args], { withPort: false, killAfterTest });
 }
