@@ -77,7 +77,8 @@ export function whyMayNotMove(
   mode: ClaimsMode,
 ): string | null {
   if (actor.mayAssign) return null;
-  if (report.status === 'actioned' || report.status === 'dismissed') return `reopening report ${report.id} needs the "assign" permission (a lead's)`;
+  if (report.status === 'actioned' || report.status === 'dismissed')
+    return `reopening report ${report.id} needs the "assign" permission (a lead's)`;
   const holder = report.claim?.by ?? null;
   if (holder !== null && holder !== actor.name)
     return `report ${report.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may move it`;

@@ -32,7 +32,8 @@ export class Presence {
   /** `name` has report `report` open on `desk` (or, with `open: false`, closed it). Answers everyone who has it open. */
   beat(report: number, name: string, desk: string, open: boolean): ReportViewer[] {
     if (!Number.isSafeInteger(report) || report < 1) throw new UserFacingError('presence is on a report: give its id');
-    if (typeof desk !== 'string' || desk === '' || desk.length > 64) throw new UserFacingError('presence names the desk (1 to 64 characters)');
+    if (typeof desk !== 'string' || desk === '' || desk.length > 64)
+      throw new UserFacingError('presence names the desk (1 to 64 characters)');
     this.sweep();
     const before = this.names(report);
     const desks = this.open.get(report) ?? new Map<string, Seen>();
@@ -58,7 +59,8 @@ export class Presence {
   /** Everyone who has `report` open: one line a moderator, since they first opened it on any desk. */
   viewers(report: number): ReportViewer[] {
     const byName = new Map<string, number>();
-    for (const seen of this.open.get(report)?.values() ?? []) byName.set(seen.name, Math.min(byName.get(seen.name) ?? Infinity, seen.since));
+    for (const seen of this.open.get(report)?.values() ?? [])
+      byName.set(seen.name, Math.min(byName.get(seen.name) ?? Infinity, seen.since));
     return [...byName].map(([name, since]) => ({ name, since })).sort((a, b) => a.since - b.since || a.name.localeCompare(b.name));
   }
 

@@ -120,7 +120,12 @@ export function reviewWrites(
       }),
     claimReport: (args, actor) =>
       reportWrite(() =>
-        claimReport(db, { id: Number(args.id), actor: reportActor(actor), version: version(args.version), takeOver: args.takeOver === true }),
+        claimReport(db, {
+          id: Number(args.id),
+          actor: reportActor(actor),
+          version: version(args.version),
+          takeOver: args.takeOver === true,
+        }),
       ),
     releaseReport: (args, actor) =>
       reportWrite(() => releaseReport(db, { id: Number(args.id), actor: reportActor(actor), version: version(args.version) })),

@@ -35,7 +35,11 @@ function result<T>(call: string, run: () => Promise<T> | T): Promise<ApiResult<T
     .then(
       (value) => ({ ok: true as const, value }),
       // A conflict carries its fields (who changed what, when) as over HTTP.
-      (error: unknown) => ({ ok: false as const, error: apiErrorMessage(error, call), ...(error instanceof ConflictError ? { conflict: error.conflict } : {}) }),
+      (error: unknown) => ({
+        ok: false as const,
+        error: apiErrorMessage(error, call),
+        ...(error instanceof ConflictError ? { conflict: error.conflict } : {}),
+      }),
     );
 }
 

@@ -80,7 +80,9 @@ export function setClaimsMode(db: Db, mode: ClaimsMode, moderator: string, at = 
 
 export function reportState(db: Db, id: number): ReportState {
   const row = db
-    .prepare<[number], ClaimColumns & { id: number; status: ReportStatus }>(`SELECT id, status, ${CLAIM_COLUMNS} FROM abuse_reports WHERE id = ?`)
+    .prepare<[number], ClaimColumns & { id: number; status: ReportStatus }>(
+      `SELECT id, status, ${CLAIM_COLUMNS} FROM abuse_reports WHERE id = ?`,
+    )
     .get(id);
   if (!row) throw new ReportChangeError(`no report ${id}`);
   return { id: row.id, status: row.status, version: row.version, claim: claimOf(row), lastChange: stampOf(row) };
@@ -88,8 +90,16 @@ export function reportState(db: Db, id: number): ReportState {
 
 const when = (at: number | null) => (at === null ? '' : ` at ${new Date(at).toISOString()}`);
 
-function reportConflict(state: ReportState, message: string, change?: { change: string; by: string | null; at: number | null }): ConflictError {
-  const last = change ?? { change: state.lastChange?.what ?? 'changed', by: state.lastChange?.by ?? null, at: state.lastChange?.at ?? null };
+function reportConflict(
+  state: ReportState,
+  message: string,
+  change?: { change: string; by: string | null; at: number | null },
+): ConflictError {
+  const last = change ?? {
+    change: state.lastChange?.what ?? 'changed',
+    by: state.lastChange?.by ?? null,
+    at: state.lastChange?.at ?? null,
+  };
   return new ConflictError(message, {
     subject: 'report',
     id: state.id,
@@ -140,7 +150,9 @@ export function stampReport(db: Db, id: number, stamp: ReportChangeStamp, claim?
 }
 
 const heldBy = (claim: ReportClaim) =>
-  claim.assignedBy === null ? { change: 'claimed', by: claim.by, at: claim.at } : { change: `assigned to ${claim.by}`, by: claim.assignedBy, at: claim.at };
+  claim.assignedBy === null
+    ? { change: 'claimed', by: claim.by, at: claim.at }
+    : { change: `assigned to ${claim.by}`, by: claim.assignedBy, at: claim.at };
 
 /** Refuses a move the claims do not allow (shared/review.ts whyMayNotMove says which). */
 export function assertMayMove(db: Db, state: ReportState, actor: ReportActor): void {
@@ -163,8 +175,9 @@ export function claimReport(
 ): ReportState {
   return db.transaction((): ReportState => {
     const state = reportState(db, claim.id);
-    assertClaimable(db, state);
+    // A stale desk is told what changed (a decision, another's claim) before anything else.
     if (claim.version !== undefined) assertReportVersion(db, state, claim.version, 'a claim');
+    assertClaimable(db, state);
     const holder = state.claim;
     if (holder?.by === claim.actor.name) return state;
     if (holder !== null) {
@@ -193,7 +206,9 @@ export function releaseReport(db: Db, release: { id: number; actor: ReportActor;
     const holder = state.claim?.by ?? null;
     if (holder === null) return state;
     if (holder !== release.actor.name && !release.actor.mayAssign)
-      throw new ForbiddenError(`report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`);
+      throw new ForbiddenError(
+        `report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`,
+      );
     const at = release.at ?? Date.now();
     appendAudit(db, 'report released', release.actor.name, { report: state.id, holder }, at);
     stampReport(db, state.id, { what: 'released', by: release.actor.name, at }, null);
@@ -214,8 +229,8 @@ export function assignReport(db: Db, assign: { id: number; actor: ReportActor; t
   const to = cleanModeratorName(assign.to);
   return db.transaction((): ReportState => {
     const state = reportState(db, assign.id);
-    assertClaimable(db, state);
     if (assign.version !== undefined) assertReportVersion(db, state, assign.version, 'an assignment');
+    assertClaimable(db, state);
     if (!assign.actor.mayAssign) throw new ForbiddenError(`assigning report ${state.id} needs the "assign" permission`);
     if (state.claim?.by === to) return state;
     const at = assign.at ?? Date.now();

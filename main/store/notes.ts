@@ -65,7 +65,10 @@ export function editNote(db: Db, edit: { id: number; text: string; version: numb
     const row = db.prepare<[number], NoteRow>('SELECT * FROM notes WHERE id = ?').get(edit.id);
     if (!row) throw new ReviewError(`no note ${edit.id}`);
     if (row.version !== edit.version) {
-      const change = row.edited_by === null ? { change: 'written', by: row.moderator, at: row.at } : { change: 'edited', by: row.edited_by, at: row.edited_at };
+      const change =
+        row.edited_by === null
+          ? { change: 'written', by: row.moderator, at: row.at }
+          : { change: 'edited', by: row.edited_by, at: row.edited_at };
       throw new ConflictError(
         `note ${row.id} changed since this desk saw it: ${change.change} by ${change.by}${change.at === null ? '' : ` at ${new Date(change.at).toISOString()}`}. Nothing was changed: read it again and edit the current version (${row.version}).`,
         { subject: 'note', id: row.id, version: row.version, ...change, current: { text: row.text } },
@@ -77,7 +80,12 @@ export function editNote(db: Db, edit: { id: number; text: string; version: numb
     const at = edit.at ?? Date.now();
     // The same details as a new note's row, so a purge that removes the note redacts this row's text too.
     appendAudit(db, 'note edited', edit.actor.name, { target: row.target, id: row.target_id, note: row.id, text: body }, at);
-    db.prepare('UPDATE notes SET text = ?, version = version + 1, edited_by = ?, edited_at = ? WHERE id = ?').run(body, edit.actor.name, at, row.id);
+    db.prepare('UPDATE notes SET text = ?, version = version + 1, edited_by = ?, edited_at = ? WHERE id = ?').run(
+      body,
+      edit.actor.name,
+      at,
+      row.id,
+    );
     return toNote(db.prepare<[number], NoteRow>('SELECT * FROM notes WHERE id = ?').get(row.id)!);
   })();
 }

@@ -92,7 +92,15 @@ export interface ReportChange {
  */
 export function setReportStatus(
   db: Db,
-  change: { id: number; to: ReportStatus; reason?: string | undefined; moderator: string; at?: number; version?: number; mayAssign?: boolean },
+  change: {
+    id: number;
+    to: ReportStatus;
+    reason?: string | undefined;
+    moderator: string;
+    at?: number;
+    version?: number;
+    mayAssign?: boolean;
+  },
 ): ReportChange {
   return db.transaction((): ReportChange => {
     const state = reportState(db, change.id);

@@ -21,7 +21,13 @@ interface MarkRow {
  * `seen` is the version of the mark the desk showed; a desk that sends none (an older one) is
  * taken at its word unless claims are required here.
  */
-export function markRoomReviewed(db: Db, room: string, moderator: string, upTo?: number, seen?: number): { reviewedTo: number; version: number } {
+export function markRoomReviewed(
+  db: Db,
+  room: string,
+  moderator: string,
+  upTo?: number,
+  seen?: number,
+): { reviewedTo: number; version: number } {
   return db.transaction(() => {
     // A name can stand for a room in each domain: the mark is the name's, as the desk shows it.
     const rows = db
@@ -32,7 +38,10 @@ export function markRoomReviewed(db: Db, room: string, moderator: string, upTo?:
     if (rows.length === 0) throw new ReviewError(`no room "${room}"`);
     const current = markOf(rows);
     if (seen !== current.version && (seen !== undefined || claimsMode(db) === 'required')) {
-      const change = seen === undefined ? { change: 'no version', by: null, at: null } : { change: 'marked reviewed', by: current.moderator, at: current.at };
+      const change =
+        seen === undefined
+          ? { change: 'no version', by: null, at: null }
+          : { change: 'marked reviewed', by: current.moderator, at: current.at };
       throw new ConflictError(
         seen === undefined
           ? 'claims are required here, so a review mark names the mark this desk saw, and this desk sent none: reload it'
@@ -58,7 +67,10 @@ const isoOf = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISO
 
 /** The name's mark: its newest version among its rooms (0 when none is marked). */
 function markOf(rows: MarkRow[]): { version: number; reviewedTo: number | null; moderator: string | null; at: number | null } {
-  const newest = rows.reduce<MarkRow | null>((best, row) => (row.version !== null && (best === null || row.version > best.version!) ? row : best), null);
+  const newest = rows.reduce<MarkRow | null>(
+    (best, row) => (row.version !== null && (best === null || row.version > best.version!) ? row : best),
+    null,
+  );
   return newest === null
     ? { version: 0, reviewedTo: null, moderator: null, at: null }
     : { version: newest.version!, reviewedTo: newest.reviewed_to, moderator: newest.moderator, at: newest.at };

@@ -100,7 +100,13 @@ export function assertTargetsExist(db: Db, target: ReviewTarget, ids: readonly n
  * taken off since, or taken off and put on again, is a conflict. A desk that names none (an older
  * one, or a removal from many targets at once) is taken at its word unless claims are required here.
  */
-function assertLinkSeen(db: Db, tag: { id: number; name: string }, target: ReviewTarget, ids: number[], linkedAt: number | undefined): void {
+function assertLinkSeen(
+  db: Db,
+  tag: { id: number; name: string },
+  target: ReviewTarget,
+  ids: number[],
+  linkedAt: number | undefined,
+): void {
   if (linkedAt === undefined) {
     if (claimsMode(db) !== 'required') return;
     throw new ConflictError(
@@ -110,10 +116,13 @@ function assertLinkSeen(db: Db, tag: { id: number; name: string }, target: Revie
   }
   if (ids.length !== 1) throw new ReviewError('a tag as the desk saw it is on one target: take it off one at a time');
   const link = db
-    .prepare<[string, number, number], { at: number; moderator: string }>('SELECT at, moderator FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')
+    .prepare<[string, number, number], { at: number; moderator: string }>(
+      'SELECT at, moderator FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?',
+    )
     .get(target, ids[0]!, tag.id);
   if (link?.at === linkedAt) return;
-  const change = link === undefined ? { change: 'taken off', by: null, at: null } : { change: 'put on again', by: link.moderator, at: link.at };
+  const change =
+    link === undefined ? { change: 'taken off', by: null, at: null } : { change: 'put on again', by: link.moderator, at: link.at };
   throw new ConflictError(
     `the tag "${tag.name}" on ${target} ${ids[0]} changed since this desk saw it: ${change.change}` +
       (link ? ` by ${link.moderator} at ${new Date(link.at).toISOString()}` : '') +

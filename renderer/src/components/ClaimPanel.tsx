@@ -81,7 +81,12 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
                 : `Claimed by ${holder} ${ago(claim.at)}`}
           </span>
           {!decided(report) && claim === null && may('decide') && (
-            <button type="button" onClick={() => void action.run('claimReport', { id: report.id, version: report.version })} disabled={action.pending} data-testid="claim">
+            <button
+              type="button"
+              onClick={() => void action.run('claimReport', { id: report.id, version: report.version })}
+              disabled={action.pending}
+              data-testid="claim"
+            >
               Claim
             </button>
           )}
@@ -96,7 +101,13 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
             </button>
           )}
           {claim !== null && (mine || may('assign')) && (
-            <button type="button" className="ghost" onClick={() => void action.run('releaseReport', { id: report.id, version: report.version })} disabled={action.pending} data-testid="claim-release">
+            <button
+              type="button"
+              className="ghost"
+              onClick={() => void action.run('releaseReport', { id: report.id, version: report.version })}
+              disabled={action.pending}
+              data-testid="claim-release"
+            >
               Release
             </button>
           )}

@@ -5,7 +5,12 @@ import { conflictLine, type Conflict } from '../../../shared/conflict';
 import { useNow } from '../data/usePresence';
 import { relative } from '../time';
 
-const SUBJECT: Record<Conflict['subject'], string> = { report: 'This report', note: 'This note', 'review mark': 'The review mark', tag: 'This tag' };
+const SUBJECT: Record<Conflict['subject'], string> = {
+  report: 'This report',
+  note: 'This note',
+  'review mark': 'The review mark',
+  tag: 'This tag',
+};
 
 function currentState(conflict: Conflict): string | null {
   if (conflict.subject !== 'report') return null;
