@@ -3,6 +3,7 @@
 // machine (the desktop app, `omv serve` on loopback) the actor is the local moderator, who may do
 // everything; on a team server (`omv serve --team`) it is a signed-in account; on the command line
 // it is the operator, named by --as, $OMV_MODERATOR or the local moderator.
+import { UserFacingError } from './userFacingError.js';
 
 export const PERMISSIONS = [
   /** See everything stored: rooms, entries, searches, reports, the quarantine, the audit trail. */
@@ -53,4 +54,9 @@ export interface Actor {
 
 export function can(actor: Actor, permission: Permission): boolean {
   return ROLE_PERMISSIONS[actor.role].includes(permission);
+}
+
+/** A call, or a move within one, that the actor's role does not allow: HTTP 403, nothing changed. */
+export class ForbiddenError extends UserFacingError {
+  readonly status = 403;
 }

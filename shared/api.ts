@@ -2,17 +2,21 @@
 // receives. Main implements it once (main/api/service.ts); Electron IPC and browser mode's
 // loopback HTTP both carry exactly these calls. Runs anywhere (no Node, no DOM).
 import type { Permission } from './access.js';
+import type { Conflict } from './conflict.js';
 import type { EntryRecord } from './entryRecord.js';
 import type {
   AbuseReportSummary,
   AuditRecord,
   AuditVerdict,
+  ClaimsMode,
   DeskSession,
   EntryReview,
   ExportManifest,
   Note,
   ReportDetail,
+  ReportState,
   ReportStatus,
+  ReportViewer,
   ReviewTarget,
   SavedSearch,
   Tag,
@@ -53,6 +57,8 @@ export interface RoomSummary {
   lastActivity: number | null;
   /** The room's "reviewed up to" mark, if it has one. */
   reviewedTo: number | null;
+  /** That mark's version (0: never marked): a new mark names it. */
+  reviewVersion: number;
   /** Entries after that mark (all of them when the room was never reviewed). */
   unreviewed: number;
   /** Watchlist matches in the room nobody has looked at yet. */
@@ -166,7 +172,13 @@ export type ApiEvent =
   /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
   | { type: 'reviewChanged' }
   /** The first event of every stream of live events: after a reconnection (a server restart), the desk reads again what it shows. */
-  | { type: 'connected' };
+  | { type: 'connected' }
+  /** A report was claimed, released, assigned or moved: the queue and that report are read again. */
+  | { type: 'reportChanged'; id: number; version: number }
+  /** A note was added or edited on this entry, user or room. */
+  | { type: 'notesChanged'; target: ReviewTarget; targetId: number }
+  /** Who has a report open changed (presence): everyone who has it open now. */
+  | { type: 'presence'; report: number; viewers: ReportViewer[] };
 
 /** Calls the renderer makes. Each takes one argument object and answers with a value. */
 export interface OmvApi {
@@ -192,22 +204,50 @@ export interface OmvApi {
   reports(args: { status?: ReportStatus }): AbuseReportSummary[];
   reportCounts(args: Record<string, never>): Record<ReportStatus, number>;
   report(args: { id: number }): ReportDetail;
-  setReportStatus(args: { id: number; status: ReportStatus; reason?: string }): {
+  /**
+   * Moves a report. `version` is the report's as the desk showed it: another is a conflict (409,
+   * ConflictError, with who changed it and when). A desk that sends none is taken at its word
+   * unless claims are required (then it is a conflict asking for one).
+   */
+  setReportStatus(args: { id: number; status: ReportStatus; reason?: string; version?: number }): {
     id: number;
     from: ReportStatus;
     to: ReportStatus;
     auditId: number;
+    version: number;
   };
+  /** The actor claims a report; one someone else holds is a conflict, unless a lead asks to `takeOver`. */
+  claimReport(args: { id: number; version?: number; takeOver?: boolean }): ReportState;
+  /** Releases a report's claim (its holder, or someone with "assign"). */
+  releaseReport(args: { id: number; version?: number }): ReportState;
+  /** Gives a report to a moderator by name (someone with "assign"). */
+  assignReport(args: { id: number; to: string; version?: number }): ReportState;
+  /** Names a report can be assigned to. */
+  moderators(args: Record<string, never>): string[];
+  /** How reports are claimed on this desk (off, optional, required). */
+  setClaimsMode(args: { mode: ClaimsMode }): { mode: ClaimsMode; released: number };
+  /**
+   * Presence: this desk has report `id` open (`open: false`: it closed it). A desk says so when it
+   * opens a report and every ~15 s while it stays open; one silent for 45 s is taken to have left.
+   * Answers everyone who has it open.
+   */
+  reportPresence(args: { id: number; desk: string; open: boolean }): ReportViewer[];
   tags(args: Record<string, never>): Tag[];
   createTag(args: { name: string; colour: string; hold?: boolean }): Tag;
   setTagHold(args: { name: string; hold: boolean }): Tag[];
   /** Puts a tag on (or takes it off) the given targets, or on every entry a filter selects. */
-  tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean }): { changed: number };
+  /** Taking a tag off one target names when it was put on (`linkedAt`, from reviews): see setReportStatus for versions. */
+  tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean; linkedAt?: number }): {
+    changed: number;
+  };
   /** Tags and note counts of entries, users or rooms (by id). */
   reviews(args: { target: ReviewTarget; ids: number[] }): Record<number, EntryReview>;
   notes(args: { target: ReviewTarget; targetId: number }): Note[];
   addNote(args: { target: ReviewTarget; targetId: number; text: string }): Note;
-  markReviewed(args: { room: string; upTo?: number }): { reviewedTo: number };
+  /** Replaces a note's text (its author, or someone with "assign"), on the version the desk saw. */
+  editNote(args: { id: number; text: string; version: number }): Note;
+  /** `version`: the room's review mark as the desk showed it (RoomSummary.reviewVersion). */
+  markReviewed(args: { room: string; upTo?: number; version?: number }): { reviewedTo: number; version: number };
   watchTerms(args: Record<string, never>): WatchTerm[];
   addWatchTerms(args: { text: string }): { added: string[] };
   removeWatchTerm(args: { id: number }): WatchTerm[];
@@ -287,7 +327,15 @@ export const CALLS = {
   reports: read,
   reportCounts: read,
   report: read,
+  // Moving a report someone else holds, or reopening one, needs 'assign' too (store/claims.ts decides, inside the change).
   setReportStatus: write('decide'),
+  claimReport: write('decide'),
+  releaseReport: write('decide'),
+  assignReport: write('assign'),
+  moderators: read,
+  setClaimsMode: write('manageUsers'),
+  // Presence is kept in memory, never in the database: a read for whoever may read reports.
+  reportPresence: read,
   tags: read,
   createTag: write('annotate'),
   setTagHold: write('assign'),
@@ -295,6 +343,7 @@ export const CALLS = {
   reviews: read,
   notes: read,
   addNote: write('annotate'),
+  editNote: write('annotate'),
   markReviewed: write('annotate'),
   watchTerms: read,
   addWatchTerms: write('watchlist'),
@@ -339,8 +388,8 @@ export interface DesktopBridge extends FileTransports<(...args: never[]) => Prom
   exportCsv(args: ApiArgs<'exportCsv'>): Promise<ApiResult<ExportResult | null>>;
 }
 
-/** What crosses a transport: errors as values, turned back into exceptions in one place. */
-export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string };
+/** What crosses a transport: errors as values, turned back into exceptions in one place; a conflict with its fields. */
+export type ApiResult<T> = { ok: true; value: T } | { ok: false; error: string; conflict?: Conflict };
 
 export type ApiArgs<M extends ApiMethod> = Parameters<OmvApi[M]>[0];
 export type ApiValue<M extends ApiMethod> = Awaited<ReturnType<OmvApi[M]>>;

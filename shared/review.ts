@@ -35,6 +35,76 @@ export interface AbuseReportSummary {
   room: string | null;
   /** How many reported messages it quotes. */
   entries: number;
+  /** Counts every change to it (its status, its claim): a decision names the version it was made on. */
+  version: number;
+  /** Who is working on it, if anyone (claims: shared/review.ts ClaimsMode). */
+  claim: ReportClaim | null;
+  /** The newest change to it: what, by whom, when (null for a report nobody has touched). */
+  lastChange: ReportChangeStamp | null;
+}
+
+/**
+ * How a team shares the queue: 'off' (no claims), 'optional' (claim to say you are on it; anyone
+ * may decide an unclaimed report), 'required' (deciding needs the claim, or the 'assign'
+ * permission). Under every mode, a report someone else holds is decided only with 'assign'.
+ */
+export const CLAIMS_MODES = ['off', 'optional', 'required'] as const;
+export type ClaimsMode = (typeof CLAIMS_MODES)[number];
+export const DEFAULT_CLAIMS_MODE: ClaimsMode = 'optional';
+
+export function isClaimsMode(text: unknown): text is ClaimsMode {
+  return typeof text === 'string' && (CLAIMS_MODES as readonly string[]).includes(text);
+}
+
+/** Where a report stands, who holds it and its version: what claim calls answer. */
+export interface ReportState {
+  id: number;
+  status: ReportStatus;
+  version: number;
+  claim: ReportClaim | null;
+  lastChange: ReportChangeStamp | null;
+}
+
+/**
+ * Why `actor` may not move a report (decide it, start its review, reopen it) under `mode`, or
+ * null when they may: reopening a decided one needs "assign"; so does moving one someone else
+ * holds (under every mode); under 'required', moving one needs its claim (or "assign"). The store
+ * refuses by it (inside the change's transaction), and the desk explains with it.
+ */
+export function whyMayNotMove(
+  report: { id: number; status: ReportStatus; claim: ReportClaim | null },
+  actor: { name: string | null; mayAssign: boolean },
+  mode: ClaimsMode,
+): string | null {
+  if (actor.mayAssign) return null;
+  if (report.status === 'actioned' || report.status === 'dismissed')
+    return `reopening report ${report.id} needs the "assign" permission (a lead's)`;
+  const holder = report.claim?.by ?? null;
+  if (holder !== null && holder !== actor.name)
+    return `report ${report.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may move it`;
+  if (holder === null && mode === 'required') return `claims are required here: claim report ${report.id} before you move it`;
+  return null;
+}
+
+/** A report's holder: who claimed it (or was assigned it, and by whom), and since when. */
+export interface ReportClaim {
+  by: string;
+  at: number;
+  assignedBy: string | null;
+}
+
+export interface ReportChangeStamp {
+  /** "claimed", "released", "assigned to lee", "in review", "dismissed", "reopened". */
+  what: string;
+  by: string;
+  at: number;
+}
+
+/** A moderator with a report open right now (presence), on one desk or more. */
+export interface ReportViewer {
+  name: string;
+  /** When they opened it. */
+  since: number;
 }
 
 export interface AuditRecord {
@@ -69,12 +139,19 @@ export interface Note {
   text: string;
   moderator: string;
   at: number;
+  /** Counts its edits: an edit names the version it was made on. */
+  version: number;
+  /** The newest edit, if any. */
+  editedBy: string | null;
+  editedAt: number | null;
 }
 
 /** What the moderator added to an entry (shown on its row). */
 export interface EntryReview {
   tags: string[];
   notes: number;
+  /** When each tag was put on: the link's version, which taking it off names. */
+  linkedAt: Record<string, number>;
 }
 
 export interface WatchTerm {
@@ -137,6 +214,7 @@ export const AUDIT_ACTIONS = [
   'tagged',
   'untagged',
   'note',
+  'note edited',
   'reviewed',
   'watchlist added',
   'watchlist removed',
@@ -156,6 +234,10 @@ export const AUDIT_ACTIONS = [
   'signed in',
   'sign-in failed',
   'signed out',
+  'report claimed',
+  'report released',
+  'report assigned',
+  'claims mode set',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -168,6 +250,8 @@ export interface DeskSession {
   permissions: readonly Permission[];
   /** A team server (accounts, sign-in), or this machine alone. */
   team: boolean;
+  /** How reports are claimed here. */
+  claims: ClaimsMode;
   /** The operating system's user name: what the first start proposes. */
   suggestedModerator: string;
   /** Makes pseudonyms stable for this database. */

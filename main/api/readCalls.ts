@@ -8,6 +8,7 @@ import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
+import { knownModerators } from '../store/claims.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
 import { listSavedSearches } from '../store/savedSearches.js';
@@ -60,6 +61,7 @@ export interface ReadCalls {
   reports: ApiCall<'reports'>;
   reportCounts: ApiCall<'reportCounts'>;
   report: ApiCall<'report'>;
+  moderators: ApiCall<'moderators'>;
   tags: ApiCall<'tags'>;
   reviews: ApiCall<'reviews'>;
   notes: ApiCall<'notes'>;
@@ -140,6 +142,10 @@ export function createReadCalls(db: Db): ReadCalls {
 
     report({ id }) {
       return reportDetail(db, Number(id));
+    },
+
+    moderators() {
+      return knownModerators(db);
     },
 
     tags() {

@@ -1,13 +1,16 @@
 // The review workflow's writes, on the writer's connection: each records who made it (the actor:
-// an account, the local moderator, the operator) and tells the desks the review changed.
+// an account, the local moderator, the operator) and tells the desks what changed. Writes on what
+// another moderator may have changed meanwhile (a decision, a claim, a tag taken off, a note
+// edited, a review mark) carry the version the desk saw; the store refuses a stale one.
 import { userInfo } from 'node:os';
-import { ROLE_PERMISSIONS, type Actor } from '../../shared/access.js';
-import type { ApiArgs, ApiMethod, ApiValue } from '../../shared/api.js';
+import { can, ROLE_PERMISSIONS, type Actor } from '../../shared/access.js';
+import type { ApiArgs, ApiEvent, ApiMethod, ApiValue } from '../../shared/api.js';
 import type { DeskSession } from '../../shared/review.js';
-import { isReportStatus } from '../../shared/review.js';
+import { isClaimsMode, isReportStatus } from '../../shared/review.js';
 import { appendAudit } from '../store/audit.js';
+import { assignReport, claimReport, claimsMode, releaseReport, setClaimsMode, type ReportActor } from '../store/claims.js';
 import type { Db } from '../store/db.js';
-import { addNote } from '../store/notes.js';
+import { addNote, editNote } from '../store/notes.js';
 import { setReportStatus } from '../store/reports.js';
 import { markRoomReviewed } from '../store/roomReview.js';
 import { deleteSavedSearch, openSavedSearch, saveSearch } from '../store/savedSearches.js';
@@ -25,6 +28,11 @@ type ReviewWriteMethod =
   | 'session'
   | 'setModerator'
   | 'setReportStatus'
+  | 'claimReport'
+  | 'releaseReport'
+  | 'assignReport'
+  | 'setClaimsMode'
+  | 'editNote'
   | 'createTag'
   | 'setTagHold'
   | 'tag'
@@ -43,8 +51,23 @@ const text = (value: unknown, what: string) => {
   return value;
 };
 
-/** The review workflow's writes, each made by `actor`, whose name the audit trail records. */
-export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void, team: boolean): { [M in ReviewWriteMethod]: Handler<M> } {
+/** The version a desk says it saw: a whole number, or none (an older desk). */
+function version(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Number.isSafeInteger(value)) throw new ReviewError('a version is a whole number, as the desk was given it');
+  return value as number;
+}
+
+const reportActor = (actor: Actor): ReportActor => ({ name: actor.name, mayAssign: can(actor, 'assign') });
+
+/** The review workflow's writes, each made by `actor`, whose name the audit trail records; `emit` tells every desk. */
+export function reviewWrites(
+  db: Db,
+  reads: ReadRunner,
+  emit: (event: ApiEvent) => void,
+  team: boolean,
+): { [M in ReviewWriteMethod]: Handler<M> } {
+  const changed = () => emit({ type: 'reviewChanged' });
   const session = (actor: Actor): DeskSession => ({
     moderator: actor.via === 'account' ? actor.name : givenName(db),
     suggestedModerator: userInfo().username,
@@ -52,11 +75,18 @@ export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void, tea
     role: actor.role,
     permissions: ROLE_PERMISSIONS[actor.role],
     team,
+    claims: claimsMode(db),
   });
   // A write's failure is a rejected call like any other; a write that succeeded tells the UI.
   const write = async <T>(run: () => T | Promise<T>): Promise<T> => {
     const value = await run();
     changed();
+    return value;
+  };
+  // A report's claim or status changed: desks read the queue and that report again, nothing else.
+  const reportWrite = async <T extends { id: number; version: number }>(run: () => T): Promise<T> => {
+    const value = run();
+    emit({ type: 'reportChanged', id: value.id, version: value.version });
     return value;
   };
   return {
@@ -76,15 +106,37 @@ export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void, tea
         })();
         return session(localActor(db));
       }),
-    setReportStatus: ({ id, status, reason }, actor) =>
-      write(() => {
-        if (!isReportStatus(status)) throw new ReviewError(`no status "${String(status)}"`);
+    setReportStatus: (args, actor) =>
+      reportWrite(() => {
+        if (!isReportStatus(args.status)) throw new ReviewError(`no status "${String(args.status)}"`);
         return setReportStatus(db, {
-          id: Number(id),
-          to: status,
-          reason: typeof reason === 'string' ? reason : undefined,
+          id: Number(args.id),
+          to: args.status,
+          reason: typeof args.reason === 'string' ? args.reason : undefined,
           moderator: actor.name,
+          mayAssign: can(actor, 'assign'),
+          version: version(args.version),
         });
+      }),
+    claimReport: (args, actor) =>
+      reportWrite(() =>
+        claimReport(db, {
+          id: Number(args.id),
+          actor: reportActor(actor),
+          version: version(args.version),
+          takeOver: args.takeOver === true,
+        }),
+      ),
+    releaseReport: (args, actor) =>
+      reportWrite(() => releaseReport(db, { id: Number(args.id), actor: reportActor(actor), version: version(args.version) })),
+    assignReport: (args, actor) =>
+      reportWrite(() =>
+        assignReport(db, { id: Number(args.id), actor: reportActor(actor), to: text(args.to, 'a name'), version: version(args.version) }),
+      ),
+    setClaimsMode: ({ mode }, actor) =>
+      write(() => {
+        if (!isClaimsMode(mode)) throw new ReviewError(`claims are off, optional or required, not "${String(mode)}"`);
+        return setClaimsMode(db, mode, actor.name);
       }),
     createTag: ({ name, colour, hold }, actor) =>
       write(() => createTag(db, { name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, actor.name)),
@@ -93,17 +145,27 @@ export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void, tea
         setTagHold(db, text(name, 'a tag name'), hold === true, actor.name);
         return listTags(db);
       }),
-    tag: ({ tag, target, ids, filter, remove }, actor) =>
+    tag: ({ tag, target, ids, filter, remove, linkedAt }, actor) =>
       write(() => {
         const name = text(tag, 'a tag name');
         if (filter !== undefined && ids === undefined)
           return tagAllMatching(db, reads, name, cleanFilter(filter), actor.name).then((batch) => ({ changed: batch.tagged }));
-        return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), actor.name, remove === true) };
+        return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), actor.name, remove === true, version(linkedAt)) };
       }),
-    addNote: ({ target, targetId, text: body }, actor) =>
-      write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), actor.name)),
-    markReviewed: ({ room, upTo }, actor) =>
-      write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), actor.name, Number.isFinite(upTo) ? upTo : undefined) })),
+    addNote: async ({ target, targetId, text: body }, actor) => {
+      const note = addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), actor.name);
+      emit({ type: 'notesChanged', target: note.target, targetId: note.targetId });
+      return note;
+    },
+    editNote: async (args, actor) => {
+      const seen = version(args.version);
+      if (seen === undefined) throw new ReviewError('an edit names the version of the note it was made on');
+      const note = editNote(db, { id: Number(args.id), text: text(args.text, 'a note'), version: seen, actor: reportActor(actor) });
+      emit({ type: 'notesChanged', target: note.target, targetId: note.targetId });
+      return note;
+    },
+    markReviewed: ({ room, upTo, version: seen }, actor) =>
+      write(() => markRoomReviewed(db, text(room, 'a room'), actor.name, Number.isFinite(upTo) ? upTo : undefined, version(seen))),
     addWatchTerms: ({ text: terms }, actor) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), actor.name) })),
     removeWatchTerm: ({ id }, actor) =>
       write(() => {

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { can, type Actor } from '../../shared/access.js';
+import { can, ForbiddenError, type Actor } from '../../shared/access.js';
 import {
   CALLS,
   type ApiArgs,
@@ -28,6 +28,7 @@ import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { auditImport } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
+import { Presence } from './presence.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
 import { reviewWrites } from './reviewWrites.js';
 
@@ -55,10 +56,8 @@ export interface OmvService {
   localActor(): Actor;
 }
 
-/** A call the actor's role does not allow. */
-export class ForbiddenError extends UserFacingError {
-  readonly status = 403;
-}
+// A call the actor's role does not allow (shared, since the store refuses moves within a call too: deciding another's claim).
+export { ForbiddenError };
 
 export function authorise(actor: Actor, method: ApiMethod): void {
   const needed = CALLS[method].permission;
@@ -77,6 +76,9 @@ export interface ServiceContext {
 }
 
 export function createService({ reads, db, events, receiver, team = false }: ServiceContext): OmvService {
+  const presence = new Presence((event) => events.emit(event));
+  // Desks that fell silent are noticed within a few seconds even when no other desk calls.
+  setInterval(() => presence.sweep(), 5000).unref();
   const plain: PlainHandlers = {
     rooms: (args) => reads('rooms', args),
     timeline: (args) => reads('timeline', args),
@@ -96,7 +98,9 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
     watchlistText: (args) => reads('watchlistText', args),
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
-    ...reviewWrites(db, reads, () => events.emit({ type: 'reviewChanged' }), team),
+    moderators: (args) => reads('moderators', args),
+    ...reviewWrites(db, reads, (event) => events.emit(event), team),
+    reportPresence: async ({ id, desk, open }, actor) => presence.beat(Number(id), actor.name, desk, open !== false),
 
     async receiverStatus() {
       const startOfDay = new Date();

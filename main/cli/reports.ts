@@ -47,7 +47,10 @@ export async function reportsCommand(args: string[]): Promise<number> {
     const db = openDatabaseFor(values.db, { mustExist: true });
     try {
       const service = await cliService(db);
-      const change = await service.call(cliActor(db), 'setReportStatus', { id, status: to, reason: values.reason });
+      const actor = cliActor(db);
+      // The command acts on the report as it stands when it runs: it names that version, as a desk names the one it showed.
+      const { version } = await service.call(actor, 'report', { id });
+      const change = await service.call(actor, 'setReportStatus', { id, status: to, reason: values.reason, version });
       process.stdout.write(`report ${change.id}: ${change.from} → ${change.to} (audit row ${change.auditId})\n`);
       return 0;
     } catch (error) {

@@ -11,6 +11,7 @@ import { once } from 'node:events';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isPlainMethod, type ApiArgs, type ApiResult, type FileTransports, type ImportFileResult } from '../../shared/api.js';
+import { ConflictError } from '../../shared/conflict.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { StartQueryHost } from '../api/queryProtocol.js';
 import { startApp, type App as OmvApp } from '../app.js';
@@ -35,7 +36,12 @@ function result<T>(call: string, run: () => Promise<T> | T): Promise<ApiResult<T
     .then(run)
     .then(
       (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error: apiErrorMessage(error, call) }),
+      // A conflict carries its fields (who changed what, when) as over HTTP.
+      (error: unknown) => ({
+        ok: false as const,
+        error: apiErrorMessage(error, call),
+        ...(error instanceof ConflictError ? { conflict: error.conflict } : {}),
+      }),
     );
 }
 

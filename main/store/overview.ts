@@ -15,10 +15,11 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
         entry_count: number;
         last_ts: number | null;
         reviewed_to: number | null;
+        review_version: number | null;
         unreviewed: number;
       }
     >(
-      `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to,
+      `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to, rr.version AS review_version,
          CASE WHEN rr.reviewed_to IS NULL THEN r.entry_count
               ELSE (SELECT count(*) FROM entries e WHERE e.room_id = r.id AND e.ts > rr.reviewed_to) END AS unreviewed
        FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id
@@ -35,6 +36,9 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
       .raw()
       .all(),
   );
+  // A review mark is a name's (roomReview.ts): its version is the newest among the rooms of that name.
+  const markVersions = new Map<string, number>();
+  for (const r of rows) markVersions.set(r.name, Math.max(markVersions.get(r.name) ?? 0, r.review_version ?? 0));
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -42,6 +46,7 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
     entries: r.entry_count,
     lastActivity: r.last_ts,
     reviewedTo: r.reviewed_to,
+    reviewVersion: markVersions.get(r.name) ?? 0,
     unreviewed: r.unreviewed,
     alerts: alerts.get(r.id) ?? 0,
   }));

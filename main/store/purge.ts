@@ -90,7 +90,7 @@ export function purgeBatch(db: Db, size: number): BatchResult {
       if (noteIds.length > 0) {
         const rows = db
           .prepare<[string], { id: number; details: string }>(
-            `SELECT id, details FROM audit_log WHERE action = 'note' AND json_extract(details, '$.note') IN (SELECT value FROM json_each(?))`,
+            `SELECT id, details FROM audit_log WHERE action IN ('note', 'note edited') AND json_extract(details, '$.note') IN (SELECT value FROM json_each(?))`,
           )
           .all(JSON.stringify(noteIds));
         for (const row of rows) {

@@ -1,12 +1,26 @@
-// The abuse report queue: every report received, where it stands, and each change of its status
-// (who, when, why), recorded in the audit trail in the same transaction.
+// The abuse report queue: every report received, where it stands, who holds it (claims.ts), and
+// each change of its status (who, when, why), recorded in the audit trail in the same transaction,
+// on the version of the report the moderator saw.
 import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportDetail, type ReportStatus } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
+import {
+  assertMayMove,
+  assertReportVersion,
+  CLAIM_COLUMNS,
+  claimOf,
+  isDecided,
+  ReportChangeError,
+  reportState,
+  stampOf,
+  stampReport,
+  type ClaimColumns,
+} from './claims.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
-import { UserFacingError } from '../../shared/userFacingError.js';
 
-interface ReportRow {
+export { ReportChangeError };
+
+interface ReportRow extends ClaimColumns {
   id: number;
   status: ReportStatus;
   received_at: number;
@@ -20,7 +34,7 @@ interface ReportRow {
 }
 
 const SUMMARY = `
-  SELECT a.id, a.status, a.received_at, a.domain_id, a.reporting_user_id, a.abuser_user_id, a.reason, a.description,
+  SELECT a.id, a.status, ${CLAIM_COLUMNS}, a.received_at, a.domain_id, a.reporting_user_id, a.abuser_user_id, a.reason, a.description,
     (SELECT r.name FROM abuse_report_entries l JOIN entries e ON e.id = l.entry_id JOIN rooms r ON r.id = e.room_id
       WHERE l.report_id = a.id ORDER BY e.ts, e.id LIMIT 1) AS room,
     (SELECT count(*) FROM abuse_report_entries l WHERE l.report_id = a.id) AS entries
@@ -37,6 +51,9 @@ const toSummary = (row: ReportRow): AbuseReportSummary => ({
   description: row.description,
   room: row.room,
   entries: row.entries,
+  version: row.version,
+  claim: claimOf(row),
+  lastChange: stampOf(row),
 });
 
 /** Reports, newest first; with `status`, only those. */
@@ -57,23 +74,39 @@ export function reportCounts(db: Db): Record<ReportStatus, number> {
   return counts;
 }
 
-export class ReportChangeError extends UserFacingError {}
-
 export interface ReportChange {
   id: number;
   from: ReportStatus;
   to: ReportStatus;
   auditId: number;
+  /** The report's version after the change. */
+  version: number;
 }
 
-/** Moves a report to `to`, recording who, when and why; refuses a move the workflow does not allow. */
+/**
+ * Moves a report to `to`, recording who, when and why; refuses a move the workflow does not allow,
+ * one made on a version other than the report's (`version`: the one the moderator saw; see
+ * assertReportVersion for a desk that sends none), and one the claims do not allow (`mayAssign`:
+ * the moderator has the "assign" permission; a caller that names no actor, a tool, has). Deciding
+ * a report releases its claim.
+ */
 export function setReportStatus(
   db: Db,
-  change: { id: number; to: ReportStatus; reason?: string | undefined; moderator: string; at?: number },
+  change: {
+    id: number;
+    to: ReportStatus;
+    reason?: string | undefined;
+    moderator: string;
+    at?: number;
+    version?: number;
+    mayAssign?: boolean;
+  },
 ): ReportChange {
   return db.transaction((): ReportChange => {
-    const from = db.prepare<[number], ReportStatus>('SELECT status FROM abuse_reports WHERE id = ?').pluck().get(change.id);
-    if (from === undefined) throw new ReportChangeError(`no report ${change.id}`);
+    const state = reportState(db, change.id);
+    assertReportVersion(db, state, change.version, 'a decision');
+    assertMayMove(db, state, { name: change.moderator, mayAssign: change.mayAssign ?? true });
+    const from = state.status;
     const reason = change.reason?.trim() || null;
     if (!NEXT_STATUSES[from].includes(change.to)) {
       throw new ReportChangeError(`report ${change.id} is ${from}: it can go to ${NEXT_STATUSES[from].join(', ')}, not ${change.to}`);
@@ -82,12 +115,17 @@ export function setReportStatus(
       throw new ReportChangeError(`say why report ${change.id} goes from ${from} to ${change.to} (a reason is required)`);
     }
     const at = change.at ?? Date.now();
-    const auditId = appendAudit(db, 'report status', change.moderator, { report: change.id, from, to: change.to, reason }, at);
+    // A decided report is nobody's to work on any more: its claim goes with the decision (and says so in its row).
+    const released = isDecided(change.to) ? (state.claim?.by ?? null) : null;
+    const details = { report: change.id, from, to: change.to, reason, ...(released === null ? {} : { released }) };
+    const auditId = appendAudit(db, 'report status', change.moderator, details, at);
     db.prepare('UPDATE abuse_reports SET status = ? WHERE id = ?').run(change.to, change.id);
+    const what = isDecided(from) ? 'reopened' : change.to;
+    const version = stampReport(db, change.id, { what, by: change.moderator, at }, released === null ? undefined : null);
     db.prepare(
       'INSERT INTO report_status_changes (report_id, at, moderator, from_status, to_status, reason, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
     ).run(change.id, at, change.moderator, from, change.to, reason, auditId);
-    return { id: change.id, from, to: change.to, auditId };
+    return { id: change.id, from, to: change.to, auditId, version };
   })();
 }
 

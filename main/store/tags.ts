@@ -2,8 +2,10 @@
 // a tag can be a hold (what carries it survives purges). Tagging a selection or every entry a
 // filter selects is one statement, recorded in the audit trail.
 import type { EntryFilter } from '../../shared/api.js';
+import { ConflictError } from '../../shared/conflict.js';
 import type { EntryReview, ReviewTarget, Tag } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
+import { claimsMode } from './claims.js';
 import type { Db } from './db.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 
@@ -93,11 +95,59 @@ export function assertTargetsExist(db: Db, target: ReviewTarget, ids: readonly n
   if (missing.length > 0) throw new ReviewError(`there is no ${target} ${missing.join(', ')}: nothing was changed`);
 }
 
-/** Puts a tag on (or, with `remove`, takes it off) the given entries, users or rooms. Answers how many changed. */
-export function tagTargets(db: Db, name: string, target: ReviewTarget, ids: number[], moderator: string, remove = false): number {
+/**
+ * Taking a tag off one target names the link the desk saw (`linkedAt`: when it was put on): a tag
+ * taken off since, or taken off and put on again, is a conflict. A desk that names none (an older
+ * one, or a removal from many targets at once) is taken at its word unless claims are required here.
+ */
+function assertLinkSeen(
+  db: Db,
+  tag: { id: number; name: string },
+  target: ReviewTarget,
+  ids: number[],
+  linkedAt: number | undefined,
+): void {
+  if (linkedAt === undefined) {
+    if (claimsMode(db) !== 'required') return;
+    throw new ConflictError(
+      `claims are required here, so taking a tag off names the tag as this desk saw it, and this desk sent nothing: reload it`,
+      { subject: 'tag', id: tag.name, version: null, change: 'no version', by: null, at: null, current: { target, targetId: ids[0] ?? 0 } },
+    );
+  }
+  if (ids.length !== 1) throw new ReviewError('a tag as the desk saw it is on one target: take it off one at a time');
+  const link = db
+    .prepare<[string, number, number], { at: number; moderator: string }>(
+      'SELECT at, moderator FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?',
+    )
+    .get(target, ids[0]!, tag.id);
+  if (link?.at === linkedAt) return;
+  const change =
+    link === undefined ? { change: 'taken off', by: null, at: null } : { change: 'put on again', by: link.moderator, at: link.at };
+  throw new ConflictError(
+    `the tag "${tag.name}" on ${target} ${ids[0]} changed since this desk saw it: ${change.change}` +
+      (link ? ` by ${link.moderator} at ${new Date(link.at).toISOString()}` : '') +
+      '. Nothing was changed.',
+    { subject: 'tag', id: tag.name, version: link?.at ?? null, ...change, current: { target, targetId: ids[0]! } },
+  );
+}
+
+/**
+ * Puts a tag on (or, with `remove`, takes it off) the given entries, users or rooms. Answers how
+ * many changed. A removal names the link it saw (`linkedAt`, see assertLinkSeen).
+ */
+export function tagTargets(
+  db: Db,
+  name: string,
+  target: ReviewTarget,
+  ids: number[],
+  moderator: string,
+  remove = false,
+  linkedAt?: number,
+): number {
   return db.transaction(() => {
     const id = tagId(db, name);
     if (!remove) assertTargetsExist(db, target, ids);
+    else assertLinkSeen(db, { id, name }, target, ids, linkedAt);
     const at = Date.now();
     const statement = remove
       ? db.prepare('DELETE FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')
@@ -166,19 +216,21 @@ export function reviewsOf(db: Db, target: ReviewTarget, ids: number[]): Record<n
   if (ids.length === 0) return result;
   const list = JSON.stringify(ids);
   for (const row of db
-    .prepare<[string, string], { id: number; name: string }>(
-      `SELECT l.target_id AS id, t.name FROM tag_links l JOIN tags t ON t.id = l.tag_id
+    .prepare<[string, string], { id: number; name: string; at: number }>(
+      `SELECT l.target_id AS id, t.name, l.at FROM tag_links l JOIN tags t ON t.id = l.tag_id
        WHERE l.target = ? AND l.target_id IN (SELECT value FROM json_each(?)) ORDER BY t.name`,
     )
     .all(target, list)) {
-    (result[row.id] ??= { tags: [], notes: 0 }).tags.push(row.name);
+    const review = (result[row.id] ??= { tags: [], notes: 0, linkedAt: {} });
+    review.tags.push(row.name);
+    review.linkedAt[row.name] = row.at;
   }
   for (const row of db
     .prepare<[string, string], { id: number; n: number }>(
       `SELECT target_id AS id, count(*) AS n FROM notes WHERE target = ? AND target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id`,
     )
     .all(target, list)) {
-    (result[row.id] ??= { tags: [], notes: 0 }).notes = row.n;
+    (result[row.id] ??= { tags: [], notes: 0, linkedAt: {} }).notes = row.n;
   }
   return result;
 }

@@ -11,6 +11,7 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Actor } from '../../shared/access.js';
 import { isPlainMethod, type ApiEvent, type ApiResult, type EntryFilter, type FileTransports } from '../../shared/api.js';
+import { ConflictError } from '../../shared/conflict.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import { apiErrorMessage, type ErrorLog } from '../api/apiError.js';
@@ -111,6 +112,8 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
     } catch (error) {
       // A call the actor may not make is refused as such (403); any other failure is the call's answer.
       if (error instanceof ForbiddenError) return sendJson(res, 403, { ok: false, error: error.message });
+      // A write on a version someone else changed since (409): what changed, by whom, when, and the state now.
+      if (error instanceof ConflictError) return sendJson(res, 409, { ok: false, error: error.message, conflict: error.conflict });
       result = { ok: false, error: failed(error, method) };
     }
     sendJson(res, 200, result);

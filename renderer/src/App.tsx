@@ -244,7 +244,7 @@ export function App() {
               <button
                 type="button"
                 className="ghost"
-                onClick={() => void review.run('markReviewed', { room: roomSummary.name })}
+                onClick={() => void review.run('markReviewed', { room: roomSummary.name, version: roomSummary.reviewVersion })}
                 disabled={review.pending || roomSummary.unreviewed === 0}
                 data-testid="mark-reviewed"
               >

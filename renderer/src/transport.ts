@@ -11,6 +11,7 @@ import {
   type OmvClient,
   type PlainMethod,
 } from '../../shared/api';
+import { ConflictError } from '../../shared/conflict';
 import { download } from './download';
 
 declare global {
@@ -36,7 +37,8 @@ export interface Transport {
 }
 
 function unwrap<T>(result: ApiResult<T>): T {
-  if (!result.ok) throw new Error(result.error);
+  // A conflict keeps its fields (who changed what, when): the view shows them beside what the moderator typed.
+  if (!result.ok) throw result.conflict ? new ConflictError(result.error, result.conflict) : new Error(result.error);
   return result.value;
 }
 

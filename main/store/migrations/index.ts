@@ -11,6 +11,7 @@ import * as auditDigest from './0080-audit-digest.js';
 import * as purgeProof from './0090-purge-proof.js';
 import * as tagBatches from './0100-tag-batches.js';
 import * as accounts from './0400-accounts.js';
+import * as claims from './0410-claims.js';
 
 export interface Migration {
   version: number;
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   purgeProof,
   tagBatches,
   accounts,
+  claims,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

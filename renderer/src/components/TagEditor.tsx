@@ -10,6 +10,7 @@ import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
+import { NoteItem } from './NoteItem';
 import { DialogBoundary } from './PartBoundary';
 
 /** What is being tagged: its kind, its id in the database, and how to say what it is. */
@@ -43,7 +44,9 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
   const [note, setNote] = useState('');
   const applied = new Set(review.data?.[id]?.tags ?? []);
 
-  const toggle = (name: string) => void action.run('tag', { tag: name, target, ids: [id], remove: applied.has(name) });
+  // Taking a tag off names the tag as shown (when it was put on): one taken off or put on again since is a conflict.
+  const toggle = (name: string) =>
+    void action.run('tag', { tag: name, target, ids: [id], remove: applied.has(name), linkedAt: review.data?.[id]?.linkedAt[name] });
   const addNote = async () => {
     if ((await action.run('addNote', { target, targetId: id, text: note })) !== undefined) setNote('');
   };
@@ -80,12 +83,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
         {notes.data?.length === 0 && <p className="muted">No notes yet.</p>}
         <ul className="note-list">
           {notes.data?.map((n) => (
-            <li key={n.id}>
-              <p className="note-text">{n.text}</p>
-              <span className="muted">
-                {n.moderator} · {formatTime(n.at, zone)}
-              </span>
-            </li>
+            <NoteItem key={n.id} note={n} zone={zone} />
           ))}
         </ul>
         <label className="field">

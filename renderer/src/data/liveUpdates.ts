@@ -36,6 +36,28 @@ export function reviewChanged(): Promise<void> {
   });
 }
 
+/** What a report's change (a claim, a release, an assignment, a decision) shows in: the queue, its counts, that report, the trail. */
+const REPORT_VIEWS: ReadonlySet<PlainMethod> = new Set(['reports', 'reportCounts', 'receiverStatus', 'audit', 'moderators']);
+
+function reportChanged(id: number): Promise<void> {
+  return queryClient.invalidateQueries({
+    predicate: (query) =>
+      REPORT_VIEWS.has(query.queryKey[0] as PlainMethod) ||
+      (query.queryKey[0] === 'report' && (query.queryKey[1] as { id?: number } | undefined)?.id === id),
+  });
+}
+
+/** A note was added or edited: that target's notes, the note counts on rows, the trail, and what searches has:note. */
+function notesChanged(target: string, targetId: number): Promise<void> {
+  return queryClient.invalidateQueries({
+    predicate: (query) => {
+      const [method, args] = query.queryKey as [PlainMethod, { target?: string; targetId?: number; filter?: { hasNote?: boolean } }];
+      if (method === 'notes') return args?.target === target && args.targetId === targetId;
+      return method === 'reviews' || method === 'audit' || args?.filter?.hasNote === true;
+    },
+  });
+}
+
 /** Main stored something new or changed what it has, whether or not it was a live event. */
 export function entriesChanged(costlyToo = true): void {
   void queryClient.invalidateQueries({ predicate: (query) => costlyToo || !COSTLY.has(query.queryKey[0] as PlainMethod) });
@@ -63,6 +85,14 @@ export function useLiveUpdates(): void {
       }
       if (event.type === 'reviewChanged') {
         void reviewChanged();
+        return;
+      }
+      if (event.type === 'reportChanged') {
+        void reportChanged(event.id);
+        return;
+      }
+      if (event.type === 'notesChanged') {
+        void notesChanged(event.target, event.targetId);
         return;
       }
       if (event.type === 'watchAlert') {

@@ -1,14 +1,20 @@
 // One abuse report: who reported whom and why, the reported messages, one click into the room
-// around them or the accused user's activity, and its status with the moves the workflow allows
-// (a reason is required to decide or reopen), with its history.
-import { useState } from 'react';
+// around them or the accused user's activity, who holds it and who else has it open, and its
+// status with the moves the workflow allows (a reason is required to decide or reopen), with its
+// history. A decision names the version of the report shown: when someone else changed it first,
+// the conflict is shown (who, what, when), the reason typed is kept, and the report shown is the
+// current one, to decide again on.
+import { useRef, useState } from 'react';
 import type { EntryRecord } from '../../../shared/entryRecord';
-import { NEXT_STATUSES, needsReason, type ReportStatus } from '../../../shared/review';
+import { NEXT_STATUSES, needsReason, whyMayNotMove, type ReportStatus } from '../../../shared/review';
+import { ClaimPanel } from '../components/ClaimPanel';
+import { ConflictNotice } from '../components/ConflictNotice';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
+import { usePresence } from '../data/usePresence';
 import { formatTime, type Zone } from '../time';
 
 const VERB: Record<ReportStatus, string> = { open: 'Reopen', 'in review': 'Start review', actioned: 'Actioned', dismissed: 'Dismiss' };
@@ -24,11 +30,23 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
   const desk = useDesk();
   const { data: report, error } = useApi('report', { id });
   const action = useAction();
+  const viewers = usePresence(id);
   const [reason, setReason] = useState('');
+  const reasonField = useRef<HTMLTextAreaElement>(null);
   if (error) return <ErrorNotice message={error} />;
   if (!report) return <div className="timeline-empty">Loading…</div>;
   const move = async (to: ReportStatus) => {
-    if ((await action.run('setReportStatus', { id, status: to, reason })) !== undefined) setReason('');
+    // Only a change that went through clears the reason: a refused one (a conflict too) keeps what was typed.
+    if ((await action.run('setReportStatus', { id, status: to, reason, version: report.version })) !== undefined) setReason('');
+  };
+  const session = desk.session;
+  // What the store would refuse (403), said before the moderator types a reason for nothing.
+  const blocked = session
+    ? whyMayNotMove(report, { name: session.moderator, mayAssign: session.permissions.includes('assign') }, session.claims)
+    : null;
+  const decideAgain = () => {
+    action.clearError();
+    reasonField.current?.focus();
   };
   const first = report.messages[0];
   return (
@@ -72,22 +90,32 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
             </button>
           )}
         </div>
+        <ClaimPanel report={report} viewers={viewers} />
       </header>
       <section className="report-decide" aria-label="decision">
-        {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
+        {action.conflict ? (
+          <ConflictNotice conflict={action.conflict} message={action.error ?? ''} kept="Your reason is kept." onAgain={decideAgain} />
+        ) : (
+          action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />
+        )}
         <label className="field">
           <span>
             Reason {NEXT_STATUSES[report.status].some((to) => needsReason(report.status, to)) ? '(required to decide or reopen)' : ''}
           </span>
-          <textarea value={reason} onChange={(e) => setReason(e.target.value)} rows={2} data-testid="report-reason" />
+          <textarea ref={reasonField} value={reason} onChange={(e) => setReason(e.target.value)} rows={2} data-testid="report-reason" />
         </label>
+        {blocked && (
+          <p className="muted" data-testid="report-blocked">
+            {blocked}
+          </p>
+        )}
         <div className="dialog-actions">
           {NEXT_STATUSES[report.status].map((to) => (
             <button
               key={to}
               type="button"
               onClick={() => void move(to)}
-              disabled={action.pending || (needsReason(report.status, to) && reason.trim() === '')}
+              disabled={action.pending || blocked !== null || (needsReason(report.status, to) && reason.trim() === '')}
               data-testid={`report-to-${to.replace(' ', '-')}`}
             >
               {VERB[to]}

@@ -1,19 +1,60 @@
-// The abuse report queue: counts by status, the reports of one status (or all), newest first.
+// The abuse report queue: counts by status, the reports of one status (or all), newest first, each
+// with who holds it; and, for whoever manages the desk, how reports are claimed here.
 import { useState } from 'react';
-import { REPORT_STATUSES, type ReportStatus } from '../../../shared/review';
+import { CLAIMS_MODES, isClaimsMode, REPORT_STATUSES, type AbuseReportSummary, type ReportStatus } from '../../../shared/review';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 
+function ClaimsSetting() {
+  const desk = useDesk();
+  const action = useAction();
+  const session = desk.session;
+  if (!session?.permissions.includes('manageUsers')) return null;
+  return (
+    <div className="claims-setting">
+      <label>
+        Claims{' '}
+        <select
+          value={session.claims}
+          onChange={(e) => isClaimsMode(e.target.value) && void action.run('setClaimsMode', { mode: e.target.value })}
+          disabled={action.pending}
+          data-testid="claims-mode"
+        >
+          {CLAIMS_MODES.map((mode) => (
+            <option key={mode} value={mode}>
+              {mode}
+            </option>
+          ))}
+        </select>
+      </label>
+      {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
+    </div>
+  );
+}
+
+function Holder({ report, me }: { report: AbuseReportSummary; me: string | null }) {
+  if (!report.claim) return null;
+  const who = report.claim.by === me ? 'you' : report.claim.by;
+  return (
+    <span className={`claim-chip${report.claim.by === me ? ' mine' : ''}`} data-testid="report-holder">
+      {report.claim.assignedBy ? 'assigned to' : 'claimed by'} {who}
+    </span>
+  );
+}
+
 export function ReportsView({ zone, onOpen }: { zone: Zone; onOpen: (id: number) => void }) {
   const desk = useDesk();
+  const me = desk.session?.moderator ?? null;
   const [status, setStatus] = useState<ReportStatus | 'all'>('open');
   const counts = useApi('reportCounts', {});
   const reports = useApi('reports', status === 'all' ? {} : { status }, { keepPrevious: true });
   const total = counts.data ? Object.values(counts.data).reduce((a, b) => a + b, 0) : 0;
   return (
     <div className="review-view" data-testid="reports-view">
+      <ClaimsSetting />
       <div className="status-tabs" role="tablist" aria-label="report status">
         {[...REPORT_STATUSES, 'all' as const].map((s) => (
           <button
@@ -41,7 +82,9 @@ export function ReportsView({ zone, onOpen }: { zone: Zone; onOpen: (id: number)
                   <strong>{r.accused ? desk.showUser(r.accused) : 'unknown user'}</strong>
                   <span className="muted"> reported by {r.reporter ? desk.showUser(r.reporter) : 'unknown'}</span>
                 </span>
-                <span className="report-reason">{r.reason ?? 'no reason given'}</span>
+                <span className="report-reason">
+                  {r.reason ?? 'no reason given'} <Holder report={r} me={me} />
+                </span>
                 <span className="muted report-meta">
                   #{r.id} · {formatTime(r.receivedAt, zone)}
                   {r.room && ` · #${r.room}`} · {r.entries} {r.entries === 1 ? 'message' : 'messages'}

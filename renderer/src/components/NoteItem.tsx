@@ -1,0 +1,71 @@
+// One note: its text, who wrote it and when (and who edited it last); its author, or someone with
+// "assign", edits it in place. An edit names the version shown: when someone else edited it
+// first, the conflict is shown and the text being typed is kept, beside the note as it is now.
+import { useState } from 'react';
+import type { Note } from '../../../shared/review';
+import { useAction } from '../data/useAction';
+import { useDesk } from '../data/desk';
+import { formatTime, type Zone } from '../time';
+import { ConflictNotice } from './ConflictNotice';
+import { ErrorNotice } from './ErrorNotice';
+
+export function NoteItem({ note, zone }: { note: Note; zone: Zone }) {
+  const desk = useDesk();
+  const action = useAction();
+  const [draft, setDraft] = useState<string | null>(null);
+  const session = desk.session;
+  const mayEdit = !!session && (note.moderator === session.moderator || session.permissions.includes('assign'));
+  const save = async () => {
+    if (draft === null) return;
+    if ((await action.run('editNote', { id: note.id, text: draft, version: note.version })) !== undefined) setDraft(null);
+  };
+  return (
+    <li data-testid="note">
+      {draft === null ? (
+        <p className="note-text">{note.text}</p>
+      ) : (
+        <label className="field">
+          <span>Edit the note</span>
+          <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={3} data-testid="note-edit-text" />
+        </label>
+      )}
+      <span className="muted">
+        {note.moderator} · {formatTime(note.at, zone)}
+        {note.editedBy !== null && note.editedAt !== null && ` · edited by ${note.editedBy} ${formatTime(note.editedAt, zone)}`}
+      </span>{' '}
+      {mayEdit &&
+        (draft === null ? (
+          <button type="button" className="ghost" onClick={() => setDraft(note.text)} data-testid="note-edit">
+            Edit
+          </button>
+        ) : (
+          <>
+            <button type="button" onClick={() => void save()} disabled={draft.trim() === '' || action.pending} data-testid="note-save">
+              Save
+            </button>
+            <button
+              type="button"
+              className="ghost"
+              onClick={() => {
+                setDraft(null);
+                action.clearError();
+              }}
+            >
+              Cancel
+            </button>
+          </>
+        ))}
+      {action.conflict ? (
+        <ConflictNotice
+          conflict={action.conflict}
+          message={action.error ?? ''}
+          kept="Your text is kept: the note above is the current version."
+          onAgain={action.clearError}
+          againLabel="Edit the current version"
+        />
+      ) : (
+        action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />
+      )}
+    </li>
+  );
+}
