@@ -1,0 +1,124 @@
+// Two moderators, one receiver: a real `omv serve --team`, two Chromium contexts, two accounts
+// (maya, a moderator; lee, a lead), each signed in through the login page. A callback shows on
+// both desks without a reload; a tag one sets shows on the other; a report maya claims shows as
+// hers on lee's desk; a decision lee makes on a version maya changed while lee's network was down
+// shows the conflict and keeps what lee typed; the audit trail names each account. Screenshots of
+// the login page, the claimed report and the conflict, light and dark; axe finds nothing serious.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from './support/chromium.js';
+import { axe, describeViolations, screenshot } from './support/desk.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
+import { PASSWORD, startTeam, teamDatabase, type TeamServerProcess } from './support/teamServer.js';
+
+let browser: Browser;
+before(async () => {
+  browser = await launchChromium();
+});
+after(async () => {
+  await browser?.close();
+});
+
+/** What a page shows, light and dark: a screenshot of each, and axe's serious findings. */
+async function keep(page: Page, name: string): Promise<string[]> {
+  const findings: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await screenshot(page, `${name}-${scheme}`);
+    const serious = await axe(page, `${name}-${scheme}`);
+    if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return findings;
+}
+
+/** A moderator's browser: the desk, reached through the login page. */
+async function signedIn(
+  team: TeamServerProcess,
+  name: string,
+  findings: string[] | null,
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: { width: 1360, height: 860 } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  await page.goto(`${team.base}/`);
+  await page.waitForURL(/\/login$/);
+  if (findings) findings.push(...(await keep(page, 'team-login')));
+  await page.locator('#name').fill(name);
+  await page.locator('#password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('status-bar').waitFor();
+  assert.deepEqual(errors, [], `${name}'s desk threw`);
+  return { context, page };
+}
+
+const deliver = (team: TeamServerProcess, fn: string, callID: string, body: string | Buffer) =>
+  postForm(callbackUrl(team.callbackUrl, { function: fn, domainID: 'example.com', callID }), body);
+
+test('two moderators on two desks work one queue from one receiver, each change seen by the other, the trail naming each', async () => {
+  const team = await startTeam(await teamDatabase({ maya: 'moderator', lee: 'lead' }));
+  const findings: string[] = [];
+  const maya = await signedIn(team, 'maya', findings);
+  const lee = await signedIn(team, 'lee', null);
+
+  // A callback: on both desks, without a reload.
+  const said = 'see you at the station at nine';
+  assert.equal(
+    (await deliver(team, 'sendOfflineMessages', 'c1', messagesXml({ lobby: [{ ts: Date.UTC(2025, 0, 1), user: 'u1', content: said }] })))
+      .status,
+    200,
+  );
+  for (const desk of [maya, lee]) await desk.page.locator('.timeline .entry', { hasText: said }).waitFor({ timeout: 10_000 });
+
+  // maya tags it; lee's desk shows the tag.
+  await maya.page.locator('.timeline .entry', { hasText: said }).getByRole('button', { name: 'tag / note' }).click();
+  const editor = maya.page.getByTestId('tag-editor');
+  await editor.getByRole('checkbox', { name: /harassment/ }).click();
+  await editor.getByRole('checkbox', { name: /harassment/, checked: true }).waitFor();
+  await maya.page.keyboard.press('Escape');
+  await lee.page.locator('.timeline .entry', { hasText: said }).locator('.tag-chip[data-tag=harassment]').waitFor({ timeout: 10_000 });
+
+  // A report arrives; maya claims it; lee's queue and report say it is maya's.
+  assert.equal((await deliver(team, 'reportAbuse', 'r1', Buffer.from(ABUSE_CONVERSATION_XML, 'latin1'))).status, 200);
+  await maya.page.getByTestId('nav-reports').click();
+  await maya.page.locator('[data-report-id="1"]').click();
+  await maya.page.getByTestId('claim').click();
+  await maya.page.getByTestId('claim-state').filter({ hasText: 'Claimed by you' }).waitFor();
+  await lee.page.getByTestId('nav-reports').click();
+  await lee.page.locator('[data-report-id="1"]').getByTestId('report-holder').filter({ hasText: 'maya' }).waitFor({ timeout: 10_000 });
+  await lee.page.locator('[data-report-id="1"]').click();
+  await lee.page
+    .getByTestId('claim-state')
+    .filter({ hasText: /Claimed by maya/ })
+    .waitFor();
+  findings.push(...(await keep(lee.page, 'team-report-claimed')));
+
+  // lee types a reason; lee's network drops; maya decides meanwhile; lee decides on the version lee saw.
+  const reason = 'a threat: the account is suspended';
+  await lee.page.getByTestId('report-reason').fill(reason);
+  await lee.context.setOffline(true);
+  await maya.page.getByTestId('report-reason').fill('banter between friends');
+  await maya.page.getByTestId('report-to-dismissed').click();
+  await maya.page.getByTestId('report-status').filter({ hasText: 'dismissed' }).waitFor();
+  await lee.context.setOffline(false);
+  await lee.page.getByTestId('report-to-actioned').click();
+  const conflict = lee.page.getByTestId('conflict-notice');
+  await conflict.waitFor();
+  assert.match(await lee.page.getByTestId('conflict-what').innerText(), /^dismissed by maya/);
+  assert.equal(await lee.page.getByTestId('report-reason').inputValue(), reason, 'what lee typed is kept');
+  findings.push(...(await keep(lee.page, 'team-report-conflict')));
+
+  // The trail names each account for what it did.
+  const trail = JSON.parse((await team.call(await team.signIn('lee'), 'audit', { limit: 100 })).body) as {
+    value: { rows: Array<{ moderator: string; action: string }> };
+  };
+  const did = trail.value.rows.filter((row) => !/sign|enrol|account/.test(row.action)).map((row) => `${row.moderator}: ${row.action}`);
+  assert.deepEqual(did, ['maya: tagged', 'maya: report claimed', 'maya: report status']);
+  assert.ok(trail.value.rows.some((row) => row.moderator === 'lee' && row.action === 'signed in'));
+  assert.deepEqual(findings, []);
+  await maya.context.close();
+  await lee.context.close();
+});
