@@ -29,7 +29,7 @@ interface Props {
 const PREFETCH_ROWS = 15;
 
 export function Timeline({ filter, anchorId, zone, reviewedTo, onUser, onOpen }: Props) {
-  const keyset = useKeysetWindow(filter, anchorId);
+  const keyset = useKeysetWindow(filter, anchorId !== undefined ? { entryId: anchorId } : undefined);
   const { entries, extend } = keyset;
   const [selectedId, setSelectedId] = useState<number | null>(null);
   const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
