@@ -21,7 +21,10 @@ import type {
 
 /** Which entries: the same filter drives the timeline, search, histogram and export. */
 export interface EntryFilter {
+  /** One room, by its exact name (the room list's choice). */
   room?: string;
+  /** The search language's in:ROOM: rooms whose name is this, else starts with it, else holds its words (shared/searchQuery.ts). */
+  inRoom?: string;
   user?: string;
   type?: string;
   /** Inclusive bounds, epoch ms. */
@@ -56,6 +59,13 @@ export interface RoomSummary {
   unreviewed: number;
   /** Watchlist matches in the room nobody has looked at yet. */
   alerts: number;
+}
+
+export interface RoomSuggestion {
+  name: string;
+  entries: number;
+  /** Whether in: with the text typed so far takes this room. */
+  taken: boolean;
 }
 
 export interface TimelineRequest {
@@ -170,6 +180,12 @@ export interface OmvApi {
   rooms(args: { filter?: string }): RoomSummary[];
   timeline(args: TimelineRequest): TimelinePage;
   search(args: { filter: EntryFilter; limit: number }): SearchResult;
+  /** The hits older than `before`, newest first: every hit of a search, a page at a time (the first page is search's). */
+  searchPage(args: { filter: EntryFilter; before?: Keyset; limit: number }): { hits: SearchHit[]; more: boolean };
+  /** Exactly how many entries a filter selects (costly ones run under the time limit: asked apart from the page). */
+  countEntries(args: { filter: EntryFilter }): { total: number };
+  /** Rooms an in:TEXT may mean, to offer while it is typed. */
+  roomSuggestions(args: { text: string }): { rooms: RoomSuggestion[]; total: number };
   context(args: { entryId: number; radius: number }): ContextResult;
   userActivity(args: { userId: string }): UserActivity;
   histogram(args: { filter: EntryFilter; buckets: number }): Histogram;
@@ -239,6 +255,9 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'rooms',
   'timeline',
   'search',
+  'searchPage',
+  'countEntries',
+  'roomSuggestions',
   'context',
   'userActivity',
   'histogram',

@@ -1,12 +1,15 @@
 // The API's read-only calls over one connection. They only read, so any of them can be stopped at
 // any moment (queryPool.ts runs them on worker threads under a time limit). Arguments come from
 // the UI and are untrusted: each call cleans what it takes.
-import type { EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
+import type { EntryFilter, Keyset, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
+import { ftsParts } from '../../shared/ftsQuery.js';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
+import { roomSuggestions } from '../store/roomMatch.js';
+import { countEntries, searchPage } from '../store/searchPages.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
@@ -37,7 +40,7 @@ export function cleanTarget(target: unknown): ReviewTarget {
 export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
-  for (const key of ['room', 'user', 'type', 'text'] as const)
+  for (const key of ['room', 'inRoom', 'user', 'type', 'text'] as const)
     if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
@@ -46,12 +49,21 @@ export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   return clean;
 }
 
+/** A keyset position from the UI: two whole numbers, or none. */
+export function cleanKeyset(position: Keyset | undefined): Keyset | undefined {
+  if (!position || !Number.isSafeInteger(position.timestamp) || !Number.isSafeInteger(position.id)) return undefined;
+  return { timestamp: position.timestamp, id: position.id };
+}
+
 type ApiCall<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]>;
 
 export interface ReadCalls {
   rooms: ApiCall<'rooms'>;
   timeline: ApiCall<'timeline'>;
   search: ApiCall<'search'>;
+  searchPage: ApiCall<'searchPage'>;
+  countEntries: ApiCall<'countEntries'>;
+  roomSuggestions: ApiCall<'roomSuggestions'>;
   context: ApiCall<'context'>;
   userActivity: ApiCall<'userActivity'>;
   histogram: ApiCall<'histogram'>;
@@ -89,7 +101,25 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     search({ filter, limit }) {
-      return searchEntries(db, cleanFilter(filter), clampLimit(limit), SNIPPET_MARKS);
+      const clean = cleanFilter(filter);
+      // Text that only excludes (-spam) is no full-text search: its first page is searchPage's.
+      if (clean.text !== undefined && ftsParts(clean.text)?.match == null) {
+        const { hits, more } = searchPage(db, clean, clampLimit(limit), undefined, SNIPPET_MARKS);
+        return { hits, total: hits.length, capped: more };
+      }
+      return searchEntries(db, clean, clampLimit(limit), SNIPPET_MARKS);
+    },
+
+    searchPage({ filter, before, limit }) {
+      return searchPage(db, cleanFilter(filter), clampLimit(limit), cleanKeyset(before), SNIPPET_MARKS);
+    },
+
+    countEntries({ filter }) {
+      return { total: countEntries(db, cleanFilter(filter)) };
+    },
+
+    roomSuggestions({ text }) {
+      return roomSuggestions(db, typeof text === 'string' ? text : '');
     },
 
     context({ entryId, radius }) {
