@@ -15,6 +15,10 @@ import type {
   ReviewTarget,
   SavedSearch,
   Tag,
+  UserRecord,
+  Presence,
+  ConnectionSnapshot,
+  ConnectionSnapshotSummary,
   WatchMatch,
   WatchTerm,
 } from './review.js';
@@ -59,6 +63,10 @@ export interface RoomSummary {
   unreviewed: number;
   /** Watchlist matches in the room nobody has looked at yet. */
   alerts: number;
+  /** The last purge that removed entries of the room: when it ran, and the date it purged before. */
+  purged: { at: number; before: number } | null;
+  /** User IDs the room's name holds (a 1:1 room is named after both people): what pseudonyms hide in it. */
+  nameUsers: string[];
 }
 
 export interface RoomSuggestion {
@@ -107,6 +115,7 @@ export interface UserActivity {
   firstSeen: number | null;
   lastSeen: number | null;
   entries: number;
+  /** Every room they were in, most active first. */
   rooms: Array<{ name: string; entries: number; lastSeen: number }>;
   recent: EntryRecord[];
 }
@@ -172,6 +181,8 @@ export type ApiEvent =
   | { type: 'exportProgress'; rows: number; done: boolean; error?: string; manifest?: ExportManifest }
   /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
   | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
+  /** A "tag all" (or its undo) under way: how many links of how many are written (removed), and whether it has finished. */
+  | { type: 'tagProgress'; batch: number; tag: string; done: number; of: number; finished: boolean; undo: boolean }
   /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
   | { type: 'reviewChanged' };
 
@@ -188,6 +199,14 @@ export interface OmvApi {
   roomSuggestions(args: { text: string }): { rooms: RoomSuggestion[]; total: number };
   context(args: { entryId: number; radius: number }): ContextResult;
   userActivity(args: { userId: string }): UserActivity;
+  /** Who was in an entry's room at its moment (the room's roster and joins, leaves and messages; the connection list of the time). */
+  presence(args: { entryId: number }): Presence;
+  /** The connection lists the vendor sent (room rosters and the instant messenger's), newest first. */
+  connectionSnapshots(args: { before?: number; limit?: number }): { snapshots: ConnectionSnapshotSummary[]; more: boolean };
+  /** One connection list whole. */
+  connectionSnapshot(args: { kind: 'rooms' | 'connections'; id: number }): ConnectionSnapshot;
+  /** Reports against and by a user, the tags and notes on them and on their entries, their watchlist matches. */
+  userRecord(args: { userId: string }): UserRecord;
   histogram(args: { filter: EntryFilter; buckets: number }): Histogram;
   receiverStatus(args: Record<string, never>): ReceiverStatus;
   quarantine(args: Record<string, never>): QuarantinedDelivery[];
@@ -202,7 +221,8 @@ export interface OmvApi {
   // The review workflow (shared/review.ts).
   session(args: Record<string, never>): DeskSession;
   setModerator(args: { name: string }): DeskSession;
-  reports(args: { status?: ReportStatus }): AbuseReportSummary[];
+  /** Reports, newest first: of one status, or whose description, reason, reporter or accused holds `text`. */
+  reports(args: { status?: ReportStatus; text?: string }): AbuseReportSummary[];
   reportCounts(args: Record<string, never>): Record<ReportStatus, number>;
   report(args: { id: number }): ReportDetail;
   setReportStatus(args: { id: number; status: ReportStatus; reason?: string }): {
@@ -215,12 +235,20 @@ export interface OmvApi {
   createTag(args: { name: string; colour: string; hold?: boolean }): Tag;
   setTagHold(args: { name: string; hold: boolean }): Tag[];
   /** Puts a tag on (or takes it off) the given targets, or on every entry a filter selects. */
-  tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean }): { changed: number };
+  tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean }): {
+    changed: number;
+    /** A "tag all" (by filter): its batch, what undoTagAll takes; tagProgress events tell how far it is. */
+    batch?: number;
+  };
+  /** Removes exactly the links a "tag all" made (audited as 'untagged'); tagProgress events tell how far it is. */
+  undoTagAll(args: { batch: number }): { removed: number };
   /** Tags and note counts of entries, users or rooms (by id). */
   reviews(args: { target: ReviewTarget; ids: number[] }): Record<number, EntryReview>;
   notes(args: { target: ReviewTarget; targetId: number }): Note[];
   addNote(args: { target: ReviewTarget; targetId: number; text: string }): Note;
   markReviewed(args: { room: string; upTo?: number }): { reviewedTo: number };
+  /** Puts the room's last review mark back to the one it replaced (none: never reviewed); audited. */
+  undoMarkReviewed(args: { room: string }): { reviewedTo: number | null };
   watchTerms(args: Record<string, never>): WatchTerm[];
   addWatchTerms(args: { text: string }): { added: string[] };
   removeWatchTerm(args: { id: number }): WatchTerm[];
@@ -260,6 +288,10 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'roomSuggestions',
   'context',
   'userActivity',
+  'userRecord',
+  'presence',
+  'connectionSnapshots',
+  'connectionSnapshot',
   'histogram',
   'receiverStatus',
   'quarantine',
@@ -279,6 +311,8 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'notes',
   'addNote',
   'markReviewed',
+  'undoMarkReviewed',
+  'undoTagAll',
   'watchTerms',
   'addWatchTerms',
   'removeWatchTerm',

@@ -13,6 +13,9 @@ import { countEntries, searchPage } from '../store/searchPages.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
+import { userRecord } from '../store/userRecord.js';
+import { presenceAt } from '../store/presence.js';
+import { connectionSnapshot, listConnectionSnapshots } from '../store/connectionSnapshots.js';
 import { listSavedSearches } from '../store/savedSearches.js';
 import { listTags, reviewsOf } from '../store/tags.js';
 import { findWatchHits, listWatchTerms, watchlistText, type TermToMatch, type WatchHit } from '../store/watchlist.js';
@@ -66,6 +69,10 @@ export interface ReadCalls {
   roomSuggestions: ApiCall<'roomSuggestions'>;
   context: ApiCall<'context'>;
   userActivity: ApiCall<'userActivity'>;
+  userRecord: ApiCall<'userRecord'>;
+  presence: ApiCall<'presence'>;
+  connectionSnapshots: ApiCall<'connectionSnapshots'>;
+  connectionSnapshot: ApiCall<'connectionSnapshot'>;
   histogram: ApiCall<'histogram'>;
   quarantine: ApiCall<'quarantine'>;
   quarantinePayload: ApiCall<'quarantinePayload'>;
@@ -136,6 +143,22 @@ export function createReadCalls(db: Db): ReadCalls {
       return userActivity(db, String(userId));
     },
 
+    userRecord({ userId }) {
+      return userRecord(db, String(userId));
+    },
+
+    presence({ entryId }) {
+      return presenceAt(db, Number(entryId));
+    },
+
+    connectionSnapshots({ before, limit }) {
+      return listConnectionSnapshots(db, { ...(Number.isFinite(before) ? { before } : {}), limit: Number(limit) || 100 });
+    },
+
+    connectionSnapshot({ kind, id }) {
+      return connectionSnapshot(db, kind === 'connections' ? 'connections' : 'rooms', Number(id));
+    },
+
     histogram({ filter, buckets }) {
       return entryHistogram(db, cleanFilter(filter), Math.max(1, Math.min(500, Math.trunc(buckets) || 100)));
     },
@@ -160,8 +183,11 @@ export function createReadCalls(db: Db): ReadCalls {
       return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
     },
 
-    reports({ status }) {
-      return listReports(db, typeof status === 'string' && isReportStatus(status) ? { status } : {});
+    reports({ status, text }) {
+      return listReports(db, {
+        ...(typeof status === 'string' && isReportStatus(status) ? { status } : {}),
+        ...(typeof text === 'string' ? { text } : {}),
+      });
     },
 
     reportCounts() {

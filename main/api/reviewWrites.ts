@@ -1,19 +1,19 @@
 // The review workflow's writes, on the writer's connection: each records the moderator (set on
 // first start, else the operating system's user name) and tells the UI the review changed.
 import { userInfo } from 'node:os';
-import type { OmvApi } from '../../shared/api.js';
+import type { ApiEvent, OmvApi } from '../../shared/api.js';
 import type { DeskSession } from '../../shared/review.js';
 import { isReportStatus } from '../../shared/review.js';
 import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { addNote } from '../store/notes.js';
 import { setReportStatus } from '../store/reports.js';
-import { markRoomReviewed } from '../store/roomReview.js';
+import { markRoomReviewed, undoRoomReview } from '../store/roomReview.js';
 import { deleteSavedSearch, openSavedSearch, saveSearch } from '../store/savedSearches.js';
 import { getSetting, pseudonymSalt, setSetting } from '../store/settings.js';
 import { createTag, listTags, ReviewError, setTagHold, tagTargets } from '../store/tags.js';
 import { addWatchTerms, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
-import { tagAllMatching } from './bulkTagging.js';
+import { tagAllMatching, undoTagAll } from './bulkTagging.js';
 import { checkExistingEntries } from './watchAlerts.js';
 import { cleanFilter, cleanIds, cleanTarget, type ReadRunner } from './readCalls.js';
 
@@ -28,6 +28,8 @@ type ReviewWriteMethod =
   | 'tag'
   | 'addNote'
   | 'markReviewed'
+  | 'undoMarkReviewed'
+  | 'undoTagAll'
   | 'addWatchTerms'
   | 'removeWatchTerm'
   | 'checkWatchExisting'
@@ -51,7 +53,12 @@ const text = (value: unknown, what: string) => {
   return value;
 };
 
-export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void): { [M in ReviewWriteMethod]: Async<M> } {
+export function reviewWrites(
+  db: Db,
+  reads: ReadRunner,
+  changed: () => void,
+  emit: (event: ApiEvent) => void = () => {},
+): { [M in ReviewWriteMethod]: Async<M> } {
   const session = (): DeskSession => ({
     moderator: givenModerator(db),
     suggestedModerator: userInfo().username,
@@ -101,13 +108,24 @@ export function reviewWrites(db: Db, reads: ReadRunner, changed: () => void): { 
       write(() => {
         const name = text(tag, 'a tag name');
         if (filter !== undefined && ids === undefined)
-          return tagAllMatching(db, reads, name, cleanFilter(filter), moderatorOf(db)).then((batch) => ({ changed: batch.tagged }));
+          return tagAllMatching(db, reads, name, cleanFilter(filter), moderatorOf(db), (batch, finished) =>
+            emit({ type: 'tagProgress', batch: batch.id, tag: batch.tag, done: batch.tagged, of: batch.planned, finished, undo: false }),
+          ).then((batch) => ({ changed: batch.tagged, batch: batch.id }));
         return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), moderatorOf(db), remove === true) };
       }),
     addNote: ({ target, targetId, text: body }) =>
       write(() => addNote(db, cleanTarget(target), Number(targetId), text(body, 'a note'), moderatorOf(db))),
+    undoTagAll: ({ batch }) =>
+      write(async () => {
+        const id = Number(batch);
+        const { removed } = await undoTagAll(db, id, moderatorOf(db), (p) =>
+          emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }),
+        );
+        return { removed };
+      }),
     markReviewed: ({ room, upTo }) =>
       write(() => ({ reviewedTo: markRoomReviewed(db, text(room, 'a room'), moderatorOf(db), Number.isFinite(upTo) ? upTo : undefined) })),
+    undoMarkReviewed: ({ room }) => write(() => ({ reviewedTo: undoRoomReview(db, text(room, 'a room'), moderatorOf(db)).reviewedTo })),
     addWatchTerms: ({ text: terms }) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), moderatorOf(db)) })),
     removeWatchTerm: ({ id }) =>
       write(() => {

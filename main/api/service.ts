@@ -53,6 +53,10 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     roomSuggestions: (args) => reads('roomSuggestions', args),
     context: (args) => reads('context', args),
     userActivity: (args) => reads('userActivity', args),
+    userRecord: (args) => reads('userRecord', args),
+    presence: (args) => reads('presence', args),
+    connectionSnapshots: (args) => reads('connectionSnapshots', args),
+    connectionSnapshot: (args) => reads('connectionSnapshot', args),
     histogram: (args) => reads('histogram', args),
     quarantine: (args) => reads('quarantine', args),
     quarantinePayload: (args) => reads('quarantinePayload', args),
@@ -66,7 +70,12 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
     watchlistText: (args) => reads('watchlistText', args),
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
-    ...reviewWrites(db, reads, () => events.emit({ type: 'reviewChanged' })),
+    ...reviewWrites(
+      db,
+      reads,
+      () => events.emit({ type: 'reviewChanged' }),
+      (event) => events.emit(event),
+    ),
 
     async receiverStatus() {
       const startOfDay = new Date();
