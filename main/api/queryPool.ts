@@ -62,7 +62,7 @@ interface Slot {
 
 const WHAT: Partial<Record<ReadMethod, string>> = {
   search: 'This search',
-  searchPage: 'This page of hits',
+  searchPage: 'This search',
   countEntries: 'Counting these entries',
   histogram: 'The activity chart',
   timeline: 'This page of the timeline',

@@ -53,8 +53,7 @@ export async function searchCommand(args: string[]): Promise<number> {
   db.close();
   const pool = new QueryPool({ path: db.name, timeoutMs, hosts: 1 });
   try {
-    // Every hit up to --limit, page by page (a page is at most 1,000), and exactly how many there are.
-    const counting = pool.run('countEntries', { filter });
+    // Every hit up to --limit, page by page (a page is at most 1,000), then exactly how many there are.
     const hits: SearchHit[] = [];
     for (let before: Keyset | undefined; hits.length < limit; ) {
       const page = await pool.run('searchPage', { filter, before, limit: Math.min(1000, limit - hits.length) });
@@ -63,7 +62,7 @@ export async function searchCommand(args: string[]): Promise<number> {
       if (!page.more || !last) break;
       before = { timestamp: last.timestamp, id: last.id };
     }
-    const { total } = await counting;
+    const { total } = await pool.run('countEntries', { filter });
     const [open, close] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
     for (const hit of hits) {
       const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
