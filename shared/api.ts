@@ -216,7 +216,7 @@ export interface OmvApi {
   importFiles(args: { files: LocalFile[] }): ImportFileResult[];
   /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
    * picked, a download); exportProgress events tell how far it is. */
-  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }): ExportResult;
+  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean; pseudonymous?: boolean }): ExportResult;
 
   // The review workflow (shared/review.ts).
   session(args: Record<string, never>): DeskSession;

@@ -165,6 +165,8 @@ export interface ExportManifest {
   query: string | null;
   filter: object;
   withReview: boolean;
+  /** Whether the file names users by their real IDs, or by pseudonyms (user IDs, display names, the IDs in room names). */
+  ids: 'real' | 'pseudonymous';
   rows: number;
   firstEntryTime: string | null;
   lastEntryTime: string | null;

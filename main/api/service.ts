@@ -17,6 +17,7 @@ import type { Db } from '../store/db.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
 import { moderatorOf, reviewWrites } from './reviewWrites.js';
+import { pseudonymSalt } from '../store/settings.js';
 
 /** Where an export goes: a file main writes (and its manifest beside it), or a download. */
 export interface ExportTarget {
@@ -29,7 +30,7 @@ export type OmvService = { [M in PlainMethod]: (args: Parameters<OmvApi[M]>[0]) 
   importFiles(args: { files: LocalFile[] }): Promise<ImportFileResult[]>;
   /** Streams the CSV into `out`: to a file at `target.path` (its manifest is written beside it), or a download named `target.name`. */
   exportCsv(
-    args: { filter: EntryFilter; query?: string; withReview?: boolean },
+    args: { filter: EntryFilter; query?: string; withReview?: boolean; pseudonymous?: boolean },
     out: Writable,
     target: ExportTarget,
   ): Promise<ExportResult>;
@@ -132,8 +133,14 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       return results;
     },
 
-    async exportCsv({ filter, query, withReview }, out, target) {
-      const details = { format: 'csv' as const, query: query ?? null, filter: cleanFilter(filter), withReview: withReview === true };
+    async exportCsv({ filter, query, withReview, pseudonymous }, out, target) {
+      const details = {
+        format: 'csv' as const,
+        query: query ?? null,
+        filter: cleanFilter(filter),
+        withReview: withReview === true,
+        ids: pseudonymous === true ? ('pseudonymous' as const) : ('real' as const),
+      };
       const moderator = moderatorOf(db);
       // Recorded before the first byte leaves: an export cut short is in the trail too.
       const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
@@ -147,6 +154,7 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
             exportInWorker(db.name, details.filter, hashed.stream, {
               onProgress: (rows) => onProgress((written = rows)),
               withReview: details.withReview,
+              ...(details.ids === 'pseudonymous' ? { pseudonymSalt: pseudonymSalt(db) } : {}),
             }),
           async (rows) => {
             written = rows;

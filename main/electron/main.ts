@@ -68,7 +68,7 @@ function registerIpc(omv: OmvApp, window: () => BrowserWindow | null): void {
     });
   });
 
-  ipcMain.handle('omv:exportCsv', (event, args: { filter: EntryFilter; query?: string; withReview?: boolean }) => {
+  ipcMain.handle('omv:exportCsv', (event, args: { filter: EntryFilter; query?: string; withReview?: boolean; pseudonymous?: boolean }) => {
     if (!fromOurPage(event)) return REFUSED;
     return result('exportCsv', async () => {
       const picked = await dialog.showSaveDialog(window()!, {

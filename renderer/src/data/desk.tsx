@@ -4,6 +4,9 @@
 import { createContext, useContext, useMemo, useState, type ReactNode } from 'react';
 import type { DeskSession, Tag } from '../../../shared/review';
 import { watchHighlighter } from '../../../shared/watchTerm';
+import { pseudonymOf } from '../../../shared/pseudonym';
+
+export { pseudonymOf };
 import { useApi } from './useApi';
 
 export interface Desk {
@@ -20,24 +23,6 @@ export interface Desk {
 }
 
 const DeskContext = createContext<Desk | null>(null);
-
-/** A short stable hash (cyrb53), as base 36. */
-function shortHash(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ code, 2654435761);
-    h2 = Math.imul(h2 ^ code, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-}
-
-export function pseudonymOf(userId: string, salt: string): string {
-  return `user-${shortHash(`${salt}\u0000${userId}`).slice(0, 6)}`;
-}
 
 /** from:USER in search text, as the search language reads it (shared/searchQuery.ts): bare or "quoted", at a word's start. */
 const FROM_USER = /(^|\s)(-?from:)(?:"([^"]*)"?|(\S+))/gi;
