@@ -195,6 +195,12 @@ export interface OmvApi {
   searchPage(args: { filter: EntryFilter; before?: Keyset; limit: number }): { hits: SearchHit[]; more: boolean };
   /** Exactly how many entries a filter selects (costly ones run under the time limit: asked apart from the page). */
   countEntries(args: { filter: EntryFilter }): { total: number };
+  /** The words of these texts that are user IDs: what pseudonyms hide in a note, an audit row, a room's name. */
+  mentionedUsers(args: { texts: string[] }): string[];
+  /** The users these pseudonyms stand for (this database's salt): a pseudonym typed into the search box, read back. */
+  resolvePseudonyms(args: { names: string[] }): Record<string, string>;
+  /** The first and last moment of the entries a filter selects: the ends of the timeline's scrollbar. */
+  timeBounds(args: { filter: EntryFilter }): { first: number | null; last: number | null };
   /** Rooms an in:TEXT may mean, to offer while it is typed. */
   roomSuggestions(args: { text: string }): { rooms: RoomSuggestion[]; total: number };
   context(args: { entryId: number; radius: number }): ContextResult;
@@ -286,6 +292,9 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'searchPage',
   'countEntries',
   'roomSuggestions',
+  'timeBounds',
+  'mentionedUsers',
+  'resolvePseudonyms',
   'context',
   'userActivity',
   'userRecord',

@@ -9,6 +9,10 @@ import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
 import { roomSuggestions } from '../store/roomMatch.js';
+import { timeBounds } from '../store/timeBounds.js';
+import { userIdsIn, usersForPseudonyms } from '../store/userMentions.js';
+import { getSetting } from '../store/settings.js';
+import { PSEUDONYM } from '../../shared/pseudonym.js';
 import { countEntries, searchPage } from '../store/searchPages.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { notesOf } from '../store/notes.js';
@@ -67,6 +71,9 @@ export interface ReadCalls {
   searchPage: ApiCall<'searchPage'>;
   countEntries: ApiCall<'countEntries'>;
   roomSuggestions: ApiCall<'roomSuggestions'>;
+  timeBounds: ApiCall<'timeBounds'>;
+  mentionedUsers: ApiCall<'mentionedUsers'>;
+  resolvePseudonyms: ApiCall<'resolvePseudonyms'>;
   context: ApiCall<'context'>;
   userActivity: ApiCall<'userActivity'>;
   userRecord: ApiCall<'userRecord'>;
@@ -123,6 +130,19 @@ export function createReadCalls(db: Db): ReadCalls {
 
     countEntries({ filter }) {
       return { total: countEntries(db, cleanFilter(filter)) };
+    },
+
+    mentionedUsers({ texts }) {
+      return userIdsIn(db, Array.isArray(texts) ? texts.filter((t): t is string => typeof t === 'string').slice(0, 5000) : []);
+    },
+
+    resolvePseudonyms({ names }) {
+      const wanted = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && PSEUDONYM.test(n)).slice(0, 100) : [];
+      return usersForPseudonyms(db, wanted, getSetting(db, 'pseudonym_salt') ?? '');
+    },
+
+    timeBounds({ filter }) {
+      return timeBounds(db, cleanFilter(filter));
     },
 
     roomSuggestions({ text }) {

@@ -2,7 +2,7 @@
 // given, with the mark before it, so a mark is undone to exactly what it replaced; which rooms a
 // purge emptied and when (a room with nothing left says it was purged, not "never"); and the
 // indexes that answer "who was there" — a room's roster snapshots by time, a connection list's
-// snapshot by time — without reading every snapshot.
+// snapshot by time — without reading every snapshot, and a user by their ID in any domain.
 import type { Database } from 'better-sqlite3';
 
 export const version = 300;
@@ -32,5 +32,7 @@ export function up(db: Database): void {
     CREATE INDEX connection_snapshot_rooms_room ON connection_snapshot_rooms (room_id, snapshot_id);
     CREATE INDEX connection_snapshots_taken ON connection_snapshots (taken_at);
     CREATE INDEX im_connection_snapshots_taken ON im_connection_snapshots (taken_at);
+    -- A user by their ID in any domain: a user's view, record, and the IDs a note names.
+    CREATE INDEX users_user_id ON users (user_id);
   `);
 }
