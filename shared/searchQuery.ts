@@ -43,8 +43,7 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     else if (name === 'in') {
       filter.inRoom = value;
       delete filter.room;
-    }
-    else if (name === 'type') filter.type = value.toLowerCase();
+    } else if (name === 'type') filter.type = value.toLowerCase();
     else if (name === 'tag') filter.tag = value;
     else if (name === 'has') {
       if (value.toLowerCase() === 'note') filter.hasNote = true;

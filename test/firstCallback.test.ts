@@ -13,7 +13,10 @@ describe('an empty desk', () => {
     const desk = await newDesk();
     const page = await desk.open();
     await page.getByText('No entries here yet.').waitFor();
-    const first = await desk.deliver({ lobby: [{ ts: Date.UTC(2024, 2, 1, 9), user: 'alice', content: 'the very first message' }] }, 'first');
+    const first = await desk.deliver(
+      { lobby: [{ ts: Date.UTC(2024, 2, 1, 9), user: 'alice', content: 'the very first message' }] },
+      'first',
+    );
     assert.equal(first.status, 200);
     await page.locator('.timeline .entry', { hasText: 'the very first message' }).waitFor({ timeout: 5000 });
     // And the window, now filled, keeps following: a second callback in another room.

@@ -122,7 +122,16 @@ test('a "tag all" is undone exactly: its own links go, a tag put by hand before 
   await load(
     db,
     'chat',
-    chat({ lobby: Array.from({ length: 4500 }, (_, i) => ({ ts: 1000 + i, user: `u${i % 3}`, content: `offer ${i % 2 ? 'scam' : 'ok'} ${i}` })) }, 'chat'),
+    chat(
+      {
+        lobby: Array.from({ length: 4500 }, (_, i) => ({
+          ts: 1000 + i,
+          user: `u${i % 3}`,
+          content: `offer ${i % 2 ? 'scam' : 'ok'} ${i}`,
+        })),
+      },
+      'chat',
+    ),
   );
   const byHand = idOf(db, 'offer scam 1');
   tagTargets(db, 'spam', 'entry', [byHand], 'mod-anna');
@@ -156,7 +165,11 @@ test('a "tag all" is undone exactly: its own links go, a tag put by hand before 
 
 test('a review mark is undone to the mark it replaced, then to none; each audited; a third undo is refused', async () => {
   const db = openDatabase(join(tempDir(), 'omv.sqlite'));
-  await load(db, 'chat', chat({ lobby: Array.from({ length: 10 }, (_, i) => ({ ts: 1000 * (i + 1), user: 'u', content: `m${i}` })) }, 'chat'));
+  await load(
+    db,
+    'chat',
+    chat({ lobby: Array.from({ length: 10 }, (_, i) => ({ ts: 1000 * (i + 1), user: 'u', content: `m${i}` })) }, 'chat'),
+  );
   const mark = () => listRooms(db, '').find((r) => r.name === 'lobby')!;
   assert.equal(markRoomReviewed(db, 'lobby', 'mod-anna', 4000), 4000);
   assert.equal(mark().unreviewed, 6);

@@ -291,7 +291,10 @@ describe('the review workflow in a browser', () => {
     const page = await desk.open();
     await page.locator('[data-room=lobby]').click();
     await page.getByTestId('unreviewed-count').filter({ hasText: '62 unreviewed' }).waitFor();
+    // A wide action asks up to where first: the room's newest entry is the one offered without a range or a selection.
     await page.getByTestId('mark-reviewed').click();
+    await page.getByTestId('mark-upto-newest').check();
+    await page.getByTestId('mark-reviewed-confirm').click();
     await page
       .getByTestId('unreviewed-count')
       .filter({ hasText: /^0 unreviewed · reviewed up to/ })

@@ -55,7 +55,7 @@ export async function searchCommand(args: string[]): Promise<number> {
   try {
     // Every hit up to --limit, page by page (a page is at most 1,000), then exactly how many there are.
     const hits: SearchHit[] = [];
-    for (let before: Keyset | undefined; hits.length < limit; ) {
+    for (let before: Keyset | undefined; hits.length < limit;) {
       const page = await pool.run('searchPage', { filter, before, limit: Math.min(1000, limit - hits.length) });
       hits.push(...page.hits);
       const last = page.hits.at(-1);

@@ -6,7 +6,10 @@ import type { Db } from './db.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 
 /** The snapshots taken before `before` (all, without), newest first, `limit` of them; both kinds together. */
-export function listConnectionSnapshots(db: Db, { before, limit = 100 }: { before?: number; limit?: number } = {}): {
+export function listConnectionSnapshots(
+  db: Db,
+  { before, limit = 100 }: { before?: number; limit?: number } = {},
+): {
   snapshots: ConnectionSnapshotSummary[];
   more: boolean;
 } {
@@ -27,7 +30,14 @@ export function listConnectionSnapshots(db: Db, { before, limit = 100 }: { befor
     )
     .all(bound, n + 1);
   const all: ConnectionSnapshotSummary[] = [
-    ...rosters.map((r) => ({ kind: 'rooms' as const, id: r.id, domainId: r.domain_id, takenAt: r.taken_at, rooms: r.rooms, users: r.users })),
+    ...rosters.map((r) => ({
+      kind: 'rooms' as const,
+      id: r.id,
+      domainId: r.domain_id,
+      takenAt: r.taken_at,
+      rooms: r.rooms,
+      users: r.users,
+    })),
     ...lists.map((l) => ({
       kind: 'connections' as const,
       id: l.id,
@@ -43,7 +53,9 @@ export function listConnectionSnapshots(db: Db, { before, limit = 100 }: { befor
 /** One snapshot whole: each room with who was in it, or every connection. */
 export function connectionSnapshot(db: Db, kind: 'rooms' | 'connections', id: number): ConnectionSnapshot {
   if (kind === 'rooms') {
-    const head = db.prepare<[number], { domain_id: string; taken_at: number }>('SELECT domain_id, taken_at FROM connection_snapshots WHERE id = ?').get(id);
+    const head = db
+      .prepare<[number], { domain_id: string; taken_at: number }>('SELECT domain_id, taken_at FROM connection_snapshots WHERE id = ?')
+      .get(id);
     if (!head) throw new UserFacingError(`there is no room roster ${id}`);
     const rooms = db
       .prepare<[number], { room_id: number; name: string; user_count: number }>(

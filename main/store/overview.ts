@@ -60,7 +60,10 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
 export function usersNamedIn(db: Db, domainId: string, name: string): string[] {
   const words = [...new Set(name.split(/[^\p{L}\p{N}_]+/u).filter(Boolean))];
   if (words.length === 0) return [];
-  return prepareCached<[string, string], string>(db, 'SELECT user_id FROM users WHERE domain_id = ? AND user_id IN (SELECT value FROM json_each(?))')
+  return prepareCached<[string, string], string>(
+    db,
+    'SELECT user_id FROM users WHERE domain_id = ? AND user_id IN (SELECT value FROM json_each(?))',
+  )
     .pluck()
     .all(domainId, JSON.stringify(words));
 }

@@ -22,7 +22,9 @@ export function presenceAt(db: Db, entryId: number): Presence {
   if (!entry) throw new UserFacingError(`no entry ${entryId}`);
   const { room_id: roomId, ts: at } = entry;
   const people = new Map<number, PresentPerson & { present: boolean }>();
-  const users = db.prepare<[number], { user_id: string; display_name: string | null }>('SELECT user_id, display_name FROM users WHERE id = ?');
+  const users = db.prepare<[number], { user_id: string; display_name: string | null }>(
+    'SELECT user_id, display_name FROM users WHERE id = ?',
+  );
   const person = (id: number, how: PresentPerson['how'], since: number) => {
     const user = users.get(id)!;
     return { userId: user.user_id, displayName: user.display_name, how, since, present: true };

@@ -7,7 +7,11 @@
 import type { Db } from './db.js';
 
 /** Words as names are split for in:: letters and digits, lower-cased. */
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 interface RoomName {
   id: number;
@@ -63,7 +67,9 @@ export function roomSuggestions(db: Db, text: string, limit = 12): { rooms: Room
     .map((room) => ({ room, step: wanted === '' ? ('words' as Step) : stepOf(room, wanted, prefixOnly) }))
     .filter((m): m is { room: RoomName; step: Step } => m.step !== null);
   const first = Math.min(...matched.map((m) => STEPS.indexOf(m.step)));
-  matched.sort((a, b) => STEPS.indexOf(a.step) - STEPS.indexOf(b.step) || b.room.entries - a.room.entries || (a.room.name < b.room.name ? -1 : 1));
+  matched.sort(
+    (a, b) => STEPS.indexOf(a.step) - STEPS.indexOf(b.step) || b.room.entries - a.room.entries || (a.room.name < b.room.name ? -1 : 1),
+  );
   return {
     rooms: matched.slice(0, limit).map((m) => ({ name: m.room.name, entries: m.room.entries, taken: STEPS.indexOf(m.step) === first })),
     total: matched.length,

@@ -20,9 +20,7 @@ export function markRoomReviewed(db: Db, room: string, moderator: string, upTo?:
     const mark = upTo ?? Math.max(...rows.map((r) => r.last_ts ?? 0));
     const at = Date.now();
     const previous = db.prepare<[number], number>('SELECT reviewed_to FROM room_reviews WHERE room_id = ?').pluck();
-    const remember = db.prepare(
-      'INSERT INTO room_review_marks (room_id, reviewed_to, previous, moderator, at) VALUES (?, ?, ?, ?, ?)',
-    );
+    const remember = db.prepare('INSERT INTO room_review_marks (room_id, reviewed_to, previous, moderator, at) VALUES (?, ?, ?, ?, ?)');
     const upsert = db.prepare(
       `INSERT INTO room_reviews (room_id, reviewed_to, moderator, at) VALUES (?, ?, ?, ?)
        ON CONFLICT (room_id) DO UPDATE SET reviewed_to = excluded.reviewed_to, moderator = excluded.moderator, at = excluded.at`,
@@ -63,7 +61,12 @@ export function undoRoomReview(db: Db, room: string, moderator: string): { revie
       restored = mark.previous;
       if (mark.previous === null) db.prepare('DELETE FROM room_reviews WHERE room_id = ?').run(roomId);
       else
-        db.prepare('UPDATE room_reviews SET reviewed_to = ?, moderator = ?, at = ? WHERE room_id = ?').run(mark.previous, moderator, at, roomId);
+        db.prepare('UPDATE room_reviews SET reviewed_to = ?, moderator = ?, at = ? WHERE room_id = ?').run(
+          mark.previous,
+          moderator,
+          at,
+          roomId,
+        );
       db.prepare('UPDATE room_review_marks SET undone_at = ? WHERE id = ?').run(at, mark.id);
     }
     if (undone === null) throw new ReviewError(`the last review mark of #${room} was changed since: nothing was undone`);

@@ -161,7 +161,10 @@ export function createViewerHandler(options: ViewerOptions) {
     try {
       const query = url.searchParams.get('query') ?? undefined;
       const pseudonymous = url.searchParams.get('ids') === 'pseudonymous';
-      await service.exportCsv({ filter, query, withReview: url.searchParams.get('review') === '1', pseudonymous }, res, { path: null, name });
+      await service.exportCsv({ filter, query, withReview: url.searchParams.get('review') === '1', pseudonymous }, res, {
+        path: null,
+        name,
+      });
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete

@@ -5,7 +5,7 @@ import type { EntryRecord } from '../../../shared/entryRecord';
 import type { ReviewTarget } from '../../../shared/review';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
-import { useDesk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
@@ -19,14 +19,19 @@ export interface ReviewSubject {
   label: ReactNode;
 }
 
-export function entrySubject(entry: EntryRecord, zone: Zone, showUser: (userId: string) => string): ReviewSubject {
+export function entrySubject(
+  entry: EntryRecord,
+  zone: Zone,
+  showUser: (userId: string) => string,
+  showRoom: (name: string) => string = (name) => name,
+): ReviewSubject {
   return {
     target: 'entry',
     id: entry.id,
     label: (
       <>
         <span className="muted">
-          {formatTime(entry.timestamp, zone)} · #{entry.room} ·{' '}
+          {formatTime(entry.timestamp, zone)} · #{showRoom(entry.room)} ·{' '}
         </span>
         {entry.userId === null ? 'system' : showUser(entry.userId)}: {entry.content ?? entry.type}
       </>
@@ -42,6 +47,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
   const action = useAction();
   const [note, setNote] = useState('');
   const applied = new Set(review.data?.[id]?.tags ?? []);
+  const mentions = useMentions(notes.data?.map((n) => n.text) ?? []);
 
   const toggle = (name: string) => void action.run('tag', { tag: name, target, ids: [id], remove: applied.has(name) });
   const addNote = async () => {
@@ -81,7 +87,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
         <ul className="note-list">
           {notes.data?.map((n) => (
             <li key={n.id}>
-              <p className="note-text">{n.text}</p>
+              <p className="note-text">{desk.showText(n.text, mentions)}</p>
               <span className="muted">
                 {n.moderator} · {formatTime(n.at, zone)}
               </span>

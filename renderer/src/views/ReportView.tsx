@@ -1,14 +1,15 @@
 // One abuse report: who reported whom and why, the reported messages, one click into the room
-// around them or the accused user's activity, and its status with the moves the workflow allows
-// (a reason is required to decide or reopen), with its history.
-import { useState } from 'react';
+// around them, the accused user's activity or the reporter's, and its status with the moves the
+// workflow allows (a reason is required to decide or reopen), with its history. After a move the
+// focus goes to the report's new status, never to the page's body.
+import { useRef, useState } from 'react';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import { NEXT_STATUSES, needsReason, type ReportStatus } from '../../../shared/review';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
-import { useDesk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 
 const VERB: Record<ReportStatus, string> = { open: 'Reopen', 'in review': 'Start review', actioned: 'Actioned', dismissed: 'Dismiss' };
@@ -25,16 +26,28 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
   const { data: report, error } = useApi('report', { id });
   const action = useAction();
   const [reason, setReason] = useState('');
+  const statusBadge = useRef<HTMLSpanElement>(null);
+  const mentions = useMentions(report?.description ? [report.description] : []);
   if (error) return <ErrorNotice message={error} />;
   if (!report) return <div className="timeline-empty">Loading…</div>;
   const move = async (to: ReportStatus) => {
-    if ((await action.run('setReportStatus', { id, status: to, reason })) !== undefined) setReason('');
+    if ((await action.run('setReportStatus', { id, status: to, reason })) === undefined) return;
+    setReason('');
+    // The button pressed may be gone (a decided report offers other moves): focus says where it stands now.
+    requestAnimationFrame(() => statusBadge.current?.focus());
   };
   const first = report.messages[0];
   return (
     <div className="review-view report-view" data-testid="report-view">
       <header className="report-head">
-        <span className={`status-badge status-${report.status.replace(' ', '-')}`} data-testid="report-status">
+        <span
+          className={`status-badge status-${report.status.replace(' ', '-')}`}
+          data-testid="report-status"
+          ref={statusBadge}
+          tabIndex={-1}
+          role="status"
+          aria-label={`report status: ${report.status}`}
+        >
           {report.status}
         </span>
         <dl className="report-fields">
@@ -55,20 +68,30 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
           {report.recordingName && (
             <>
               <dt>recording</dt>
-              <dd>{report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}</dd>
+              <dd
+                className="report-recording"
+                title={report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}
+              >
+                {report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}
+              </dd>
             </>
           )}
         </dl>
-        {report.description && <blockquote className="report-description">{report.description}</blockquote>}
+        {report.description && <blockquote className="report-description">{desk.showText(report.description, mentions)}</blockquote>}
         <div className="report-links">
           {first && (
             <button type="button" onClick={() => onContext(first)} data-testid="report-context">
-              #{first.room} around the reported messages ›
+              #{desk.showRoom(first.room)} around the reported messages ›
             </button>
           )}
           {report.accused && (
             <button type="button" onClick={() => onUser(report.accused!)} data-testid="report-accused">
               All activity of {desk.showUser(report.accused)} ›
+            </button>
+          )}
+          {report.reporter && (
+            <button type="button" onClick={() => onUser(report.reporter!)} data-testid="report-reporter">
+              The reporter's activity ({desk.showUser(report.reporter)}) ›
             </button>
           )}
         </div>
