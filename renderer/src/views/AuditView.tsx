@@ -15,6 +15,9 @@ const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 /** Lists longer than this are cut, saying how many more. */
 const LIST_SHOWN = 12;
 
+/** A detail's name as words: newEntries → new entries. */
+const label = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
 /** What an action was done to, in a few words, and which detail keys that used up. */
 function targetOf(row: AuditRecord): { text: string; used: string[] } {
   const d = row.details;
@@ -159,7 +162,7 @@ export function AuditView({ zone }: { zone: Zone }) {
                       <dl className="audit-details">
                         {rest.map(([key, value]) => (
                           <div key={key}>
-                            <dt>{key}</dt>
+                            <dt>{label(key)}</dt>
                             <dd>
                               <Value name={key} value={value} zone={zone} show={show} />
                             </dd>

@@ -91,11 +91,7 @@ export function ReportsView({ zone, initialText, onOpen }: { zone: Zone; initial
         </p>
       )}
       <div role="tabpanel" id="report-panel" className="report-panel" aria-label={`${status} reports`}>
-        <ul
-          className="report-list"
-          aria-label="reports: arrow keys move, Enter opens"
-          data-view-focus={list.length > 0 || undefined}
-        >
+        <ul className="report-list" aria-label="reports: arrow keys move, Enter opens" data-view-focus={list.length > 0 || undefined}>
           {list.map((r, i) => (
             <li key={r.id}>
               <button

@@ -96,7 +96,11 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
                     </button>
                   </td>
                   <td>{room.userCount.toLocaleString()}</td>
-                  <td className="snapshot-people">{room.users.length ? room.users.map(person) : <span className="muted">nobody</span>}</td>
+                  <td>
+                    <div className="snapshot-people">
+                      {room.users.length ? room.users.map(person) : <span className="muted">nobody</span>}
+                    </div>
+                  </td>
                 </tr>
               ))}
             </tbody>

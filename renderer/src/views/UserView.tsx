@@ -37,7 +37,7 @@ function ReportLinks({
   onReport: (id: number) => void;
 }) {
   const desk = useDesk();
-  if (reports.length === 0) return <p className="muted">none</p>;
+  if (reports.length === 0) return <span className="muted">none</span>;
   return (
     <ul className="record-list">
       {reports.map((r) => (
