@@ -91,7 +91,9 @@ export function App() {
   const [savingSearch, setSavingSearch] = useState(false);
   const [reviewingRoom, setReviewingRoom] = useState(false);
   const [markingRoom, setMarkingRoom] = useState(false);
-  const [lastBulk, setLastBulk] = useState<BulkAction | null>(null);
+  const [lastBulk, setLastBulkState] = useState<{ action: BulkAction; n: number } | null>(null);
+  /** Each wide action gets a notice of its own (a second mark after an undo is not the undone one). */
+  const setLastBulk = (action: BulkAction | null) => setLastBulkState((now) => (action ? { action, n: (now?.n ?? 0) + 1 } : null));
   const [moderatorAsked, setModeratorAsked] = useState(false);
   const rooms = useApi('rooms', { filter: '' });
   const [dragging, setDragging] = useState(false);
@@ -356,7 +358,7 @@ export function App() {
             </span>
           )}
         </div>
-        {lastBulk && <BulkNotice action={lastBulk} zone={zone} onDone={() => setLastBulk(null)} />}
+        {lastBulk && <BulkNotice key={lastBulk.n} action={lastBulk.action} zone={zone} onDone={() => setLastBulk(null)} />}
         {imports.state && <ImportPanel state={imports.state} onDismiss={imports.dismiss} />}
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
         {/* A view that fails says so in its place; Back, a room or a search leaves it, and the rest of the desk keeps working. */}
