@@ -67,6 +67,7 @@ describe("a moderator's day, view by view", () => {
       );
     const page = await desk.open();
     await page.getByTestId('search').fill('from:wanderer');
+    await page.getByTestId('filter-count').filter({ hasText: '78 entries' }).waitFor();
     await page.locator('.timeline .entry-user', { hasText: 'wanderer' }).last().click();
     const rooms = page.getByTestId('user-rooms');
     await rooms.locator('li').first().waitFor();
