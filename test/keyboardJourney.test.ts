@@ -71,6 +71,14 @@ describe('the desk with the keyboard alone', () => {
     await page.keyboard.press('Enter');
     assert.equal((await focused(page)).testId, 'histogram-plot');
 
+    // Each list is one tab stop: the rooms, the timeline (its rows' buttons are not tab stops).
+    const tabStops = (selector: string) =>
+      page
+        .locator(selector)
+        .evaluate((list) => [list, ...Array.from(list.querySelectorAll('*'))].filter((el) => (el as HTMLElement).tabIndex >= 0).length);
+    assert.equal(await tabStops('[data-testid=room-list]'), 1);
+    assert.equal(await tabStops('[data-testid=timeline]'), 1);
+
     // `/`, a search, ↓ into the hits: the first hit selected, then the second.
     await page.keyboard.press('/');
     assert.equal((await focused(page)).testId, 'search');
@@ -83,6 +91,7 @@ describe('the desk with the keyboard alone', () => {
     assert.equal((await focused(page)).testId, 'search');
     await page.keyboard.press('ArrowDown');
     const hits = page.getByTestId('search-hits');
+    assert.equal(await tabStops('[data-testid=search-hits]'), 1);
     const firstHit = await hits.locator('.entry').first().getAttribute('id');
     const secondHit = await hits.locator('.entry').nth(1).getAttribute('id');
     assert.deepEqual([(await focused(page)).testId, (await focused(page)).active], ['search-hits', firstHit]);
@@ -105,6 +114,7 @@ describe('the desk with the keyboard alone', () => {
     assert.ok(presses <= 12);
     await page.keyboard.press('Enter');
     await focusSettles(page, (f) => f.report === '1', 'the first report of the queue');
+    assert.equal(await tabStops('.report-list'), 1);
 
     // A report opens on its heading.
     await page.keyboard.press('Enter');

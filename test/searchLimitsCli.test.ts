@@ -71,3 +71,28 @@ describe('omv search and omv export --query: every hit, exact counts, and a bad 
     assert.equal(rows, specs.filter((s) => hasWord(s, 'spam') && s.room.startsWith('room-25')).length);
   });
 });
+
+describe('omv export says whether it carries real or pseudonymous IDs', () => {
+  test('--pseudonymous writes pseudonyms for user IDs, and both manifests say which', async () => {
+    const out = join(tempDir(), 'ids');
+    const real = await omv(['export', '--db', dbPath, '--out', `${out}-real.csv`, '--query', 'from:u3 spam']);
+    assert.equal(real.code, 0, real.stderr);
+    const pseudonymous = await omv(['export', '--db', dbPath, '--out', `${out}-pseudo.csv`, '--pseudonymous', '--query', 'from:u3 spam']);
+    assert.equal(pseudonymous.code, 0, pseudonymous.stderr);
+    const manifest = (file: string) => JSON.parse(readFileSync(`${file}.manifest.json`, 'utf8')) as { ids: string; rows: number };
+    assert.equal(manifest(`${out}-real.csv`).ids, 'real');
+    assert.equal(manifest(`${out}-pseudo.csv`).ids, 'pseudonymous');
+    const rows = (file: string) =>
+      readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\r\n')
+        .slice(1)
+        .map((line) => line.split(',')[6]);
+    const wanted = specs.filter((s) => s.user === 'u3' && hasWord(s, 'spam')).length;
+    assert.deepEqual(new Set(rows(`${out}-real.csv`)), new Set(['u3']));
+    const names = rows(`${out}-pseudo.csv`);
+    assert.equal(names.length, wanted);
+    assert.equal(new Set(names).size, 1);
+    assert.match(names[0]!, /^user-[0-9a-z]{1,6}$/);
+  });
+});
