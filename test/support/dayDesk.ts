@@ -3,7 +3,6 @@
 // people, an abuse report of one against the other, and, around now, a room roster and the
 // messenger's connection list with the room's joins, leaves and messages after them.
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { busySpecs, writeBusyFile } from './busyRooms.js';
 import { omv } from './cli.js';
 import { newDesk, type Desk } from './desk.js';
