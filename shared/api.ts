@@ -20,13 +20,20 @@ import type {
   ReviewTarget,
   SavedSearch,
   Tag,
+  UserRecord,
+  Presence,
+  ConnectionSnapshot,
+  ConnectionSnapshotSummary,
   WatchMatch,
   WatchTerm,
 } from './review.js';
 
 /** Which entries: the same filter drives the timeline, search, histogram and export. */
 export interface EntryFilter {
+  /** One room, by its exact name (the room list's choice). */
   room?: string;
+  /** The search language's in:ROOM: rooms whose name is this, else starts with it, else holds its words (shared/searchQuery.ts). */
+  inRoom?: string;
   user?: string;
   type?: string;
   /** Inclusive bounds, epoch ms. */
@@ -63,6 +70,17 @@ export interface RoomSummary {
   unreviewed: number;
   /** Watchlist matches in the room nobody has looked at yet. */
   alerts: number;
+  /** The last purge that removed entries of the room: when it ran, and the date it purged before. */
+  purged: { at: number; before: number } | null;
+  /** User IDs the room's name holds (a 1:1 room is named after both people): what pseudonyms hide in it. */
+  nameUsers: string[];
+}
+
+export interface RoomSuggestion {
+  name: string;
+  entries: number;
+  /** Whether in: with the text typed so far takes this room. */
+  taken: boolean;
 }
 
 export interface TimelineRequest {
@@ -104,6 +122,7 @@ export interface UserActivity {
   firstSeen: number | null;
   lastSeen: number | null;
   entries: number;
+  /** Every room they were in, most active first. */
   rooms: Array<{ name: string; entries: number; lastSeen: number }>;
   recent: EntryRecord[];
 }
@@ -169,6 +188,8 @@ export type ApiEvent =
   | { type: 'exportProgress'; rows: number; done: boolean; error?: string; manifest?: ExportManifest }
   /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
   | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
+  /** A "tag all" (or its undo) under way: how many links of how many are written (removed), and whether it has finished. */
+  | { type: 'tagProgress'; batch: number; tag: string; done: number; of: number; finished: boolean; undo: boolean }
   /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
   | { type: 'reviewChanged' }
   /** The first event of every stream of live events: after a reconnection (a server restart), the desk reads again what it shows. */
@@ -185,8 +206,28 @@ export interface OmvApi {
   rooms(args: { filter?: string }): RoomSummary[];
   timeline(args: TimelineRequest): TimelinePage;
   search(args: { filter: EntryFilter; limit: number }): SearchResult;
+  /** The hits older than `before`, newest first: every hit of a search, a page at a time (the first page is search's). */
+  searchPage(args: { filter: EntryFilter; before?: Keyset; limit: number }): { hits: SearchHit[]; more: boolean };
+  /** Exactly how many entries a filter selects (costly ones run under the time limit: asked apart from the page). */
+  countEntries(args: { filter: EntryFilter }): { total: number };
+  /** The words of these texts that are user IDs: what pseudonyms hide in a note, an audit row, a room's name. */
+  mentionedUsers(args: { texts: string[] }): string[];
+  /** The users these pseudonyms stand for (this database's salt): a pseudonym typed into the search box, read back. */
+  resolvePseudonyms(args: { names: string[] }): Record<string, string>;
+  /** The first and last moment of the entries a filter selects: the ends of the timeline's scrollbar. */
+  timeBounds(args: { filter: EntryFilter }): { first: number | null; last: number | null };
+  /** Rooms an in:TEXT may mean, to offer while it is typed. */
+  roomSuggestions(args: { text: string }): { rooms: RoomSuggestion[]; total: number };
   context(args: { entryId: number; radius: number }): ContextResult;
   userActivity(args: { userId: string }): UserActivity;
+  /** Who was in an entry's room at its moment (the room's roster and joins, leaves and messages; the connection list of the time). */
+  presence(args: { entryId: number }): Presence;
+  /** The connection lists the vendor sent (room rosters and the instant messenger's), newest first. */
+  connectionSnapshots(args: { before?: number; limit?: number }): { snapshots: ConnectionSnapshotSummary[]; more: boolean };
+  /** One connection list whole. */
+  connectionSnapshot(args: { kind: 'rooms' | 'connections'; id: number }): ConnectionSnapshot;
+  /** Reports against and by a user, the tags and notes on them and on their entries, their watchlist matches. */
+  userRecord(args: { userId: string }): UserRecord;
   histogram(args: { filter: EntryFilter; buckets: number }): Histogram;
   receiverStatus(args: Record<string, never>): ReceiverStatus;
   quarantine(args: Record<string, never>): QuarantinedDelivery[];
@@ -196,12 +237,13 @@ export interface OmvApi {
   importFiles(args: { files: LocalFile[] }): ImportFileResult[];
   /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
    * picked, a download); exportProgress events tell how far it is. */
-  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }): ExportResult;
+  exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean; pseudonymous?: boolean }): ExportResult;
 
   // The review workflow (shared/review.ts).
   session(args: Record<string, never>): DeskSession;
   setModerator(args: { name: string }): DeskSession;
-  reports(args: { status?: ReportStatus }): AbuseReportSummary[];
+  /** Reports, newest first: of one status, or whose description, reason, reporter or accused holds `text`. */
+  reports(args: { status?: ReportStatus; text?: string }): AbuseReportSummary[];
   reportCounts(args: Record<string, never>): Record<ReportStatus, number>;
   report(args: { id: number }): ReportDetail;
   /**
@@ -239,7 +281,11 @@ export interface OmvApi {
   /** Taking a tag off one target names when it was put on (`linkedAt`, from reviews): see setReportStatus for versions. */
   tag(args: { tag: string; target: ReviewTarget; ids?: number[]; filter?: EntryFilter; remove?: boolean; linkedAt?: number }): {
     changed: number;
+    /** A "tag all" (by filter): its batch, what undoTagAll takes; tagProgress events tell how far it is. */
+    batch?: number;
   };
+  /** Removes exactly the links a "tag all" made (audited as 'untagged'); tagProgress events tell how far it is. */
+  undoTagAll(args: { batch: number }): { removed: number };
   /** Tags and note counts of entries, users or rooms (by id). */
   reviews(args: { target: ReviewTarget; ids: number[] }): Record<number, EntryReview>;
   notes(args: { target: ReviewTarget; targetId: number }): Note[];
@@ -248,6 +294,8 @@ export interface OmvApi {
   editNote(args: { id: number; text: string; version: number }): Note;
   /** `version`: the room's review mark as the desk showed it (RoomSummary.reviewVersion). */
   markReviewed(args: { room: string; upTo?: number; version?: number }): { reviewedTo: number; version: number };
+  /** Puts the room's last review mark back to the one it replaced (none: never reviewed); audited. */
+  undoMarkReviewed(args: { room: string }): { reviewedTo: number | null };
   watchTerms(args: Record<string, never>): WatchTerm[];
   addWatchTerms(args: { text: string }): { added: string[] };
   removeWatchTerm(args: { id: number }): WatchTerm[];
@@ -313,8 +361,18 @@ export const CALLS = {
   rooms: read,
   timeline: read,
   search: read,
+  searchPage: read,
+  countEntries: read,
+  roomSuggestions: read,
+  timeBounds: read,
+  mentionedUsers: read,
+  resolvePseudonyms: read,
   context: read,
   userActivity: read,
+  userRecord: read,
+  presence: read,
+  connectionSnapshots: read,
+  connectionSnapshot: read,
   histogram: read,
   receiverStatus: read,
   quarantine: read,
@@ -340,11 +398,13 @@ export const CALLS = {
   createTag: write('annotate'),
   setTagHold: write('assign'),
   tag: write('annotate'),
+  undoTagAll: write('annotate'),
   reviews: read,
   notes: read,
   addNote: write('annotate'),
   editNote: write('annotate'),
   markReviewed: write('annotate'),
+  undoMarkReviewed: write('annotate'),
   watchTerms: read,
   addWatchTerms: write('watchlist'),
   removeWatchTerm: write('watchlist'),

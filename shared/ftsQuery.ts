@@ -55,3 +55,15 @@ export function toFtsQuery(text: string): string | null {
   if (wanted.length === 0) throw new SearchSyntaxError('add a word to look for: "-word" only excludes');
   return [wanted.map(render).join(' '), ...excluded.map((t) => `NOT ${render(t)}`)].join(' ');
 }
+
+/**
+ * The search text as the store asks the index: `match`, the expression of the words to look for
+ * (as toFtsQuery makes it), or — for text that only excludes (`-spam`) — `exclude`, the expression
+ * of every excluded word, whose matches are left out of everything else. Null for no text.
+ */
+export function ftsParts(text: string): { match: string; exclude: null } | { match: null; exclude: string } | null {
+  const all = searchTerms(text);
+  if (all.length === 0) return null;
+  if (all.some((t) => !t.negated)) return { match: toFtsQuery(text)!, exclude: null };
+  return { match: null, exclude: all.map(render).join(' OR ') };
+}

@@ -216,6 +216,7 @@ export const AUDIT_ACTIONS = [
   'note',
   'note edited',
   'reviewed',
+  'review undone',
   'watchlist added',
   'watchlist removed',
   'watchlist checked',
@@ -264,6 +265,8 @@ export interface ExportManifest {
   query: string | null;
   filter: object;
   withReview: boolean;
+  /** Whether the file names users by their real IDs, or by pseudonyms (user IDs, display names, the IDs in room names). */
+  ids: 'real' | 'pseudonymous';
   rows: number;
   firstEntryTime: string | null;
   lastEntryTime: string | null;
@@ -275,3 +278,57 @@ export interface ExportManifest {
   auditRow: number;
   auditHash: string;
 }
+
+/** What the desk knows of a user besides their entries: what trust and safety teams look up first. */
+export interface UserRecord {
+  /** Reports that accuse them, and that they made, newest first, each with where it stands. */
+  reportsAgainst: AbuseReportSummary[];
+  reportsBy: AbuseReportSummary[];
+  /** Tags and notes on the user. */
+  tags: string[];
+  notes: Note[];
+  /** Tags on their entries, with how many of their entries carry each; how many of their entries have notes. */
+  entryTags: Array<{ tag: string; entries: number }>;
+  notedEntries: number;
+  /** Their entries the watchlist matched (how many), and the newest of them. */
+  watchMatches: number;
+  recentMatches: WatchMatch[];
+}
+
+/** Someone in a room at a moment, and what says so: the room's roster, their join, or a message of theirs. */
+export interface PresentPerson {
+  userId: string;
+  displayName: string | null;
+  how: 'roster' | 'joined' | 'spoke';
+  /** When that was (the roster's time, the join's, the message's). */
+  since: number;
+}
+
+/** A connection of the instant messenger's connection list: from a member (m) or a session (s), to a member. */
+export interface Connection {
+  fromKind: 'm' | 's';
+  from: string;
+  to: string;
+}
+
+/** Who was there at an entry: the people in its room at that moment, and the connection list of the time. */
+export interface Presence {
+  entryId: number;
+  room: string;
+  at: number;
+  people: PresentPerson[];
+  /** The room's last roster at or before the moment (null: none, so its history from the start was read). */
+  roster: { snapshotId: number; takenAt: number; listed: number } | null;
+  /** Joins, leaves and messages read after the roster (or from the room's start) up to the moment. */
+  eventsRead: number;
+  /** The instant messenger's last connection list at or before the moment: the connections of the people found. */
+  connections: { snapshotId: number; takenAt: number; server: string | null; list: Connection[]; more: boolean } | null;
+}
+
+export type ConnectionSnapshotSummary =
+  | { kind: 'rooms'; id: number; domainId: string; takenAt: number; rooms: number; users: number }
+  | { kind: 'connections'; id: number; domainId: string; takenAt: number; server: string | null; connections: number };
+
+export type ConnectionSnapshot =
+  | { kind: 'rooms'; id: number; domainId: string; takenAt: number; rooms: Array<{ name: string; userCount: number; users: string[] }> }
+  | { kind: 'connections'; id: number; domainId: string; takenAt: number; server: string | null; connections: Connection[] };

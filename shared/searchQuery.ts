@@ -1,8 +1,12 @@
 // The search box's language: free text (words, "phrases", prefix*, -excluded) plus filter terms
-// from:USER in:ROOM type:TYPE before:DATE after:DATE tag:NAME has:note status:unreviewed. Parsing never throws: problems come back as
-// messages to show inline, and whatever could be understood still applies.
+// from:USER in:ROOM type:TYPE before:DATE after:DATE tag:NAME has:note status:unreviewed. Parsing
+// never throws: problems come back as messages, and a query with any is not run at all (the desk,
+// omv search and omv export --query alike): half a query is a different query. Text that only
+// excludes (`-spam`) selects every entry without those words. in:ROOM names a room by its name,
+// by the start of it, or by words in it (in:250 finds room-250), and overrides the room chosen in
+// the room list.
 import type { EntryFilter } from './api.js';
-import { SearchSyntaxError, toFtsQuery } from './ftsQuery.js';
+import { ftsParts } from './ftsQuery.js';
 import { endOfDay, parseInstant } from './instant.js';
 
 export interface ParsedSearch {
@@ -36,8 +40,10 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     if (negated) errors.push(`-${name}: is not supported: leave the filter out instead`);
     else if (value === '') errors.push(`${name}: needs a value`);
     else if (name === 'from') filter.user = value;
-    else if (name === 'in') filter.room = value;
-    else if (name === 'type') filter.type = value.toLowerCase();
+    else if (name === 'in') {
+      filter.inRoom = value;
+      delete filter.room;
+    } else if (name === 'type') filter.type = value.toLowerCase();
     else if (name === 'tag') filter.tag = value;
     else if (name === 'has') {
       if (value.toLowerCase() === 'note') filter.hasNote = true;
@@ -54,13 +60,6 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     }
   }
   const text = words.join(' ').trim();
-  if (text !== '') {
-    try {
-      if (toFtsQuery(text) !== null) filter.text = text;
-    } catch (error) {
-      if (!(error instanceof SearchSyntaxError)) throw error;
-      errors.push(error.message);
-    }
-  }
+  if (text !== '' && ftsParts(text) !== null) filter.text = text;
   return { filter, errors };
 }

@@ -60,7 +60,7 @@ test('errors written for the moderator reach the page as they are, from a query 
   );
   const cases: Array<[string, object, string]> = [
     ['context', { entryId: 999_999, radius: 5 }, 'no entry 999999'], // "no entry N", from a query host
-    ['search', { filter: { text: '-hello' }, limit: 5 }, 'add a word to look for: "-word" only excludes'], // SearchSyntaxError, from a query host
+    ['connectionSnapshot', { kind: 'rooms', id: 42 }, 'there is no room roster 42'], // a UserFacingError of the store, from a query host
     ['addNote', { target: 'entry', targetId: 1, text: '' }, 'a note needs some text'], // ReviewError
     ['setReportStatus', { id: 42, status: 'actioned', reason: 'x' }, 'no report 42'], // ReportChangeError
   ];

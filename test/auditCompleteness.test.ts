@@ -256,8 +256,8 @@ test('writes that take data out or change who acts are in the trail: export to s
   assert.equal((await omv(['quarantine', '--db', path, 'retry'], { env })).code, 0);
   const rows = listAudit(openDatabase(path, { readOnly: true })).map((row) => [row.moderator, row.action, row.details]);
   assert.deepEqual(rows.slice(0, 2), [
-    ['mod-anna', 'export started', { to: '(standard output)', format: 'csv', query: null, filter: {}, withReview: false }],
-    ['mod-anna', 'export', { file: '(standard output)', query: null, filter: {}, rows: 6, sha256: sha, started: 1 }],
+    ['mod-anna', 'export started', { to: '(standard output)', format: 'csv', query: null, filter: {}, withReview: false, ids: 'real' }],
+    ['mod-anna', 'export', { file: '(standard output)', query: null, filter: {}, rows: 6, sha256: sha, ids: 'real', started: 1 }],
   ]);
   assert.deepEqual(rows[2]!.slice(0, 2), ['mod-anna', 'backup']);
   assert.equal((rows[2]![2] as { to: string }).to, join(dir, 'copy.sqlite'));

@@ -125,12 +125,12 @@ test('a search stopped at the time limit stops using the processor at once (its 
   }
 });
 
-test('errors from a read travel back as themselves (a search syntax error is not a timeout)', async () => {
+test('errors from a read travel back as themselves (a missing roster is not a timeout)', async () => {
   const pool = new QueryPool({ path: dbPath, timeoutMs: 5000 });
   try {
     await assert.rejects(
-      pool.run('search', { filter: { text: '-hello' }, limit: 5 }),
-      (error: Error) => !(error instanceof QueryTimeoutError) && /^add a word to look for/.test(error.message),
+      pool.run('connectionSnapshot', { kind: 'rooms', id: 42 }),
+      (error: Error) => !(error instanceof QueryTimeoutError) && /^there is no room roster 42/.test(error.message),
     );
     await assert.rejects(pool.run('context', { entryId: 999_999_999, radius: 5 }), /no entry 999999999/);
   } finally {

@@ -188,7 +188,7 @@ test('omv export --out writes FILE.manifest.json: the query, rows, times, the SH
   assert.equal(manifest['sha256'], createHash('sha256').update(readFileSync(out)).digest('hex'));
   assert.equal(manifest['rows'], 5);
   assert.equal(manifest['query'], 'scammer in:lobby');
-  assert.deepEqual(manifest['filter'], { room: 'lobby', text: 'scammer' });
+  assert.deepEqual(manifest['filter'], { inRoom: 'lobby', text: 'scammer' });
   assert.equal(manifest['firstEntryTime'], new Date(BASE + DAY).toISOString());
   assert.equal(manifest['lastEntryTime'], new Date(BASE + 9 * DAY).toISOString());
   assert.equal(manifest['moderator'], 'mod-anna');

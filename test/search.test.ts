@@ -213,7 +213,7 @@ test('timeline pages and exports inside a time range equal a plain query, from a
 test('the search language: filters and dates as the desk, omv search and omv export read them', async () => {
   const { parseSearch } = await import('../shared/searchQuery.js');
   assert.deepEqual(parseSearch('from:bob in:"the lobby" type:JOIN hello "good day"'), {
-    filter: { user: 'bob', room: 'the lobby', type: 'join', text: 'hello "good day"' },
+    filter: { user: 'bob', inRoom: 'the lobby', type: 'join', text: 'hello "good day"' },
     errors: [],
   });
   // before: a day means up to the end of the day before it; after: a day means from the day after.

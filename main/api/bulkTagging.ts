@@ -1,13 +1,17 @@
-// "Tag all N hits": the search runs where searches run (a query host, under the time limit), never
-// on the writer; the tags are then written by id in short transactions with the event loop free
-// between them, so callbacks arriving meanwhile are committed between the parts, not after the lot.
+// "Tag all N hits", and undoing it: the search runs where searches run (a query host, under the
+// time limit), never on the writer; the tags are then written (or removed) by id in short
+// transactions with the event loop free between them, so callbacks arriving meanwhile are
+// committed between the parts, not after the lot. Each part tells the desk how far it is.
 import type { EntryFilter } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
+import { startUntagBatch, untagBatchPart } from '../store/tagBatches.js';
 import { startTagBatch, tagBatchPart, type TagBatch } from '../store/tags.js';
 import type { ReadRunner } from './readCalls.js';
 
 /** Links written per transaction: a few milliseconds of the writer's time each. */
 const PART = 2000;
+
+const breathe = () => new Promise((resolve) => setImmediate(resolve));
 
 export async function tagAllMatching(
   db: Db,
@@ -15,14 +19,33 @@ export async function tagAllMatching(
   tag: string,
   filter: EntryFilter,
   moderator: string,
-  onProgress: (batch: TagBatch) => void = () => {},
+  onProgress: (batch: TagBatch, done: boolean) => void = () => {},
 ): Promise<TagBatch> {
   const ids = await reads('matchingIds', { filter });
   const batch = startTagBatch(db, tag, filter, ids.length, moderator);
   for (let start = 0; start < ids.length || start === 0; start += PART) {
-    tagBatchPart(db, batch, ids.slice(start, start + PART), start + PART >= ids.length);
-    onProgress(batch);
-    if (start + PART < ids.length) await new Promise((resolve) => setImmediate(resolve));
+    const last = start + PART >= ids.length;
+    tagBatchPart(db, batch, ids.slice(start, start + PART), last);
+    onProgress(batch, last);
+    if (!last) await breathe();
   }
   return batch;
+}
+
+/** Removes exactly the links a "tag all" made, in parts; answers how many. */
+export async function undoTagAll(
+  db: Db,
+  batchId: number,
+  moderator: string,
+  onProgress: (progress: { tag: string; removed: number; links: number; done: boolean }) => void = () => {},
+): Promise<{ tag: string; removed: number }> {
+  const batch = startUntagBatch(db, batchId, moderator);
+  let removed = 0;
+  for (;;) {
+    const part = untagBatchPart(db, batchId, PART);
+    removed += part.removed;
+    onProgress({ tag: batch.tag, removed, links: batch.links, done: part.done });
+    if (part.done) return { tag: batch.tag, removed };
+    await breathe();
+  }
 }

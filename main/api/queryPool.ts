@@ -62,6 +62,8 @@ interface Slot {
 
 const WHAT: Partial<Record<ReadMethod, string>> = {
   search: 'This search',
+  searchPage: 'This search',
+  countEntries: 'Counting these entries',
   histogram: 'The activity chart',
   timeline: 'This page of the timeline',
   userActivity: "This user's activity",

@@ -1,16 +1,26 @@
 // The API's read-only calls over one connection. They only read, so any of them can be stopped at
 // any moment (queryPool.ts runs them on worker threads under a time limit). Arguments come from
 // the UI and are untrusted: each call cleans what it takes.
-import type { EntryFilter, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
+import type { EntryFilter, Keyset, OmvApi, QuarantinedDelivery } from '../../shared/api.js';
+import { ftsParts } from '../../shared/ftsQuery.js';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
 import { getDelivery, listQuarantined } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
+import { roomSuggestions } from '../store/roomMatch.js';
+import { timeBounds } from '../store/timeBounds.js';
+import { userIdsIn, usersForPseudonyms } from '../store/userMentions.js';
+import { getSetting } from '../store/settings.js';
+import { PSEUDONYM } from '../../shared/pseudonym.js';
+import { countEntries, searchPage } from '../store/searchPages.js';
 import { listAudit, verifyAudit } from '../store/audit.js';
 import { knownModerators } from '../store/claims.js';
 import { notesOf } from '../store/notes.js';
 import { listReports, reportCounts, reportDetail } from '../store/reports.js';
+import { userRecord } from '../store/userRecord.js';
+import { presenceAt } from '../store/presence.js';
+import { connectionSnapshot, listConnectionSnapshots } from '../store/connectionSnapshots.js';
 import { listSavedSearches } from '../store/savedSearches.js';
 import { listTags, reviewsOf } from '../store/tags.js';
 import { findWatchHits, listWatchTerms, watchlistText, type TermToMatch, type WatchHit } from '../store/watchlist.js';
@@ -38,7 +48,7 @@ export function cleanTarget(target: unknown): ReviewTarget {
 export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   const clean: EntryFilter = {};
   if (!filter) return clean;
-  for (const key of ['room', 'user', 'type', 'text'] as const)
+  for (const key of ['room', 'inRoom', 'user', 'type', 'text'] as const)
     if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
@@ -47,14 +57,30 @@ export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   return clean;
 }
 
+/** A keyset position from the UI: two whole numbers, or none. */
+export function cleanKeyset(position: Keyset | undefined): Keyset | undefined {
+  if (!position || !Number.isSafeInteger(position.timestamp) || !Number.isSafeInteger(position.id)) return undefined;
+  return { timestamp: position.timestamp, id: position.id };
+}
+
 type ApiCall<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]>;
 
 export interface ReadCalls {
   rooms: ApiCall<'rooms'>;
   timeline: ApiCall<'timeline'>;
   search: ApiCall<'search'>;
+  searchPage: ApiCall<'searchPage'>;
+  countEntries: ApiCall<'countEntries'>;
+  roomSuggestions: ApiCall<'roomSuggestions'>;
+  timeBounds: ApiCall<'timeBounds'>;
+  mentionedUsers: ApiCall<'mentionedUsers'>;
+  resolvePseudonyms: ApiCall<'resolvePseudonyms'>;
   context: ApiCall<'context'>;
   userActivity: ApiCall<'userActivity'>;
+  userRecord: ApiCall<'userRecord'>;
+  presence: ApiCall<'presence'>;
+  connectionSnapshots: ApiCall<'connectionSnapshots'>;
+  connectionSnapshot: ApiCall<'connectionSnapshot'>;
   histogram: ApiCall<'histogram'>;
   quarantine: ApiCall<'quarantine'>;
   quarantinePayload: ApiCall<'quarantinePayload'>;
@@ -91,7 +117,38 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     search({ filter, limit }) {
-      return searchEntries(db, cleanFilter(filter), clampLimit(limit), SNIPPET_MARKS);
+      const clean = cleanFilter(filter);
+      // Text that only excludes (-spam) is no full-text search: its first page is searchPage's.
+      if (clean.text !== undefined && ftsParts(clean.text)?.match == null) {
+        const { hits, more } = searchPage(db, clean, clampLimit(limit), undefined, SNIPPET_MARKS);
+        return { hits, total: hits.length, capped: more };
+      }
+      return searchEntries(db, clean, clampLimit(limit), SNIPPET_MARKS);
+    },
+
+    searchPage({ filter, before, limit }) {
+      return searchPage(db, cleanFilter(filter), clampLimit(limit), cleanKeyset(before), SNIPPET_MARKS);
+    },
+
+    countEntries({ filter }) {
+      return { total: countEntries(db, cleanFilter(filter)) };
+    },
+
+    mentionedUsers({ texts }) {
+      return userIdsIn(db, Array.isArray(texts) ? texts.filter((t): t is string => typeof t === 'string').slice(0, 5000) : []);
+    },
+
+    resolvePseudonyms({ names }) {
+      const wanted = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && PSEUDONYM.test(n)).slice(0, 100) : [];
+      return usersForPseudonyms(db, wanted, getSetting(db, 'pseudonym_salt') ?? '');
+    },
+
+    timeBounds({ filter }) {
+      return timeBounds(db, cleanFilter(filter));
+    },
+
+    roomSuggestions({ text }) {
+      return roomSuggestions(db, typeof text === 'string' ? text : '');
     },
 
     context({ entryId, radius }) {
@@ -106,6 +163,22 @@ export function createReadCalls(db: Db): ReadCalls {
 
     userActivity({ userId }) {
       return userActivity(db, String(userId));
+    },
+
+    userRecord({ userId }) {
+      return userRecord(db, String(userId));
+    },
+
+    presence({ entryId }) {
+      return presenceAt(db, Number(entryId));
+    },
+
+    connectionSnapshots({ before, limit }) {
+      return listConnectionSnapshots(db, { ...(Number.isFinite(before) ? { before } : {}), limit: Number(limit) || 100 });
+    },
+
+    connectionSnapshot({ kind, id }) {
+      return connectionSnapshot(db, kind === 'connections' ? 'connections' : 'rooms', Number(id));
     },
 
     histogram({ filter, buckets }) {
@@ -132,8 +205,11 @@ export function createReadCalls(db: Db): ReadCalls {
       return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
     },
 
-    reports({ status }) {
-      return listReports(db, typeof status === 'string' && isReportStatus(status) ? { status } : {});
+    reports({ status, text }) {
+      return listReports(db, {
+        ...(typeof status === 'string' && isReportStatus(status) ? { status } : {}),
+        ...(typeof text === 'string' ? { text } : {}),
+      });
     },
 
     reportCounts() {

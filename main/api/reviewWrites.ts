@@ -12,13 +12,13 @@ import { assignReport, claimReport, claimsMode, releaseReport, setClaimsMode, ty
 import type { Db } from '../store/db.js';
 import { addNote, editNote } from '../store/notes.js';
 import { setReportStatus } from '../store/reports.js';
-import { markRoomReviewed } from '../store/roomReview.js';
+import { markRoomReviewed, undoRoomReview } from '../store/roomReview.js';
 import { deleteSavedSearch, openSavedSearch, saveSearch } from '../store/savedSearches.js';
 import { getSetting, pseudonymSalt, setSetting } from '../store/settings.js';
 import { givenName, localActor } from './actors.js';
 import { createTag, listTags, ReviewError, setTagHold, tagTargets } from '../store/tags.js';
 import { addWatchTerms, listWatchTerms, removeWatchTerm, watchMatches } from '../store/watchlist.js';
-import { tagAllMatching } from './bulkTagging.js';
+import { tagAllMatching, undoTagAll } from './bulkTagging.js';
 import { checkExistingEntries } from './watchAlerts.js';
 import { cleanFilter, cleanIds, cleanTarget, type ReadRunner } from './readCalls.js';
 
@@ -38,6 +38,8 @@ type ReviewWriteMethod =
   | 'tag'
   | 'addNote'
   | 'markReviewed'
+  | 'undoMarkReviewed'
+  | 'undoTagAll'
   | 'addWatchTerms'
   | 'removeWatchTerm'
   | 'checkWatchExisting'
@@ -149,7 +151,9 @@ export function reviewWrites(
       write(() => {
         const name = text(tag, 'a tag name');
         if (filter !== undefined && ids === undefined)
-          return tagAllMatching(db, reads, name, cleanFilter(filter), actor.name).then((batch) => ({ changed: batch.tagged }));
+          return tagAllMatching(db, reads, name, cleanFilter(filter), actor.name, (batch, finished) =>
+            emit({ type: 'tagProgress', batch: batch.id, tag: batch.tag, done: batch.tagged, of: batch.planned, finished, undo: false }),
+          ).then((batch) => ({ changed: batch.tagged, batch: batch.id }));
         return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), actor.name, remove === true, version(linkedAt)) };
       }),
     addNote: async ({ target, targetId, text: body }, actor) => {
@@ -166,6 +170,15 @@ export function reviewWrites(
     },
     markReviewed: ({ room, upTo, version: seen }, actor) =>
       write(() => markRoomReviewed(db, text(room, 'a room'), actor.name, Number.isFinite(upTo) ? upTo : undefined, version(seen))),
+    undoMarkReviewed: ({ room }, actor) => write(() => ({ reviewedTo: undoRoomReview(db, text(room, 'a room'), actor.name).reviewedTo })),
+    undoTagAll: ({ batch }, actor) =>
+      write(async () => {
+        const id = Number(batch);
+        const { removed } = await undoTagAll(db, id, actor.name, (p) =>
+          emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }),
+        );
+        return { removed };
+      }),
     addWatchTerms: ({ text: terms }, actor) => write(() => ({ added: addWatchTerms(db, text(terms, 'terms'), actor.name) })),
     removeWatchTerm: ({ id }, actor) =>
       write(() => {

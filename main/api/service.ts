@@ -31,6 +31,7 @@ import { reportedExport, type EventHub } from './events.js';
 import { Presence } from './presence.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
 import { reviewWrites } from './reviewWrites.js';
+import { pseudonymSalt } from '../store/settings.js';
 
 /** Where an export goes: a file main writes (and its manifest beside it), or a download. */
 export interface ExportTarget {
@@ -83,8 +84,18 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
     rooms: (args) => reads('rooms', args),
     timeline: (args) => reads('timeline', args),
     search: (args) => reads('search', args),
+    searchPage: (args) => reads('searchPage', args),
+    countEntries: (args) => reads('countEntries', args),
+    roomSuggestions: (args) => reads('roomSuggestions', args),
+    timeBounds: (args) => reads('timeBounds', args),
+    mentionedUsers: (args) => reads('mentionedUsers', args),
+    resolvePseudonyms: (args) => reads('resolvePseudonyms', args),
     context: (args) => reads('context', args),
     userActivity: (args) => reads('userActivity', args),
+    userRecord: (args) => reads('userRecord', args),
+    presence: (args) => reads('presence', args),
+    connectionSnapshots: (args) => reads('connectionSnapshots', args),
+    connectionSnapshot: (args) => reads('connectionSnapshot', args),
     histogram: (args) => reads('histogram', args),
     quarantine: (args) => reads('quarantine', args),
     quarantinePayload: (args) => reads('quarantinePayload', args),
@@ -174,9 +185,15 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       return results;
     },
 
-    async exportCsv(actor, { filter, query, withReview }, out, target) {
+    async exportCsv(actor, { filter, query, withReview, pseudonymous }, out, target) {
       authorise(actor, 'exportCsv');
-      const details = { format: 'csv' as const, query: query ?? null, filter: cleanFilter(filter), withReview: withReview === true };
+      const details = {
+        format: 'csv' as const,
+        query: query ?? null,
+        filter: cleanFilter(filter),
+        withReview: withReview === true,
+        ids: pseudonymous === true ? ('pseudonymous' as const) : ('real' as const),
+      };
       const moderator = actor.name;
       // Recorded before the first byte leaves: an export cut short is in the trail too.
       const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
@@ -190,6 +207,7 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
             exportInWorker(db.name, details.filter, hashed.stream, {
               onProgress: (rows) => onProgress((written = rows)),
               withReview: details.withReview,
+              ...(details.ids === 'pseudonymous' ? { pseudonymSalt: pseudonymSalt(db) } : {}),
             }),
           async (rows) => {
             written = rows;

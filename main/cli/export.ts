@@ -9,11 +9,14 @@ import { hashedOutput, recordExport, recordExportFailure, recordExportStart, wri
 import { errorMessage } from '../../shared/errorMessage.js';
 import { cliActor, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 import { terminalStream } from './terminalText.js';
+import { pseudonymSalt } from '../store/settings.js';
 
 export const usage = `omv export [--db FILE] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --with-review  add the columns tags,notes,review_status after the twelve fixed ones
+  --pseudonymous  users by their pseudonyms (as the desk shows them), not their IDs: user_id,
+               display_name and the IDs in room names; the manifest says "ids": "pseudonymous"
   With --out FILE, FILE.manifest.json is written too (query, rows, times, SHA-256, audit row)
   --force      replace FILE and FILE.manifest.json if they exist (without it, an existing one is refused)
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
@@ -52,6 +55,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       raw: { type: 'boolean', default: false },
       format: { type: 'string', default: 'csv' },
       'with-review': { type: 'boolean', default: false },
+      pseudonymous: { type: 'boolean', default: false },
       timeout: { type: 'string', default: '30' },
       force: { type: 'boolean', default: false },
     },
@@ -82,7 +86,14 @@ export async function exportCommand(args: string[]): Promise<number> {
     db.close();
     throw error;
   }
-  const details = { format, query: values.query ?? null, filter, withReview: values['with-review'], moderator: cliActor(db).name };
+  const details = {
+    format,
+    query: values.query ?? null,
+    filter,
+    withReview: values['with-review'],
+    moderator: cliActor(db).name,
+    ids: values.pseudonymous ? ('pseudonymous' as const) : ('real' as const),
+  };
   const destination = values.out ?? '(standard output)';
   // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
   const started = recordExportStart(db, destination, details);
@@ -102,6 +113,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       format,
       neutraliseFormulas: !values.raw,
       withReview: values['with-review'],
+      ...(values.pseudonymous ? { pseudonymSalt: pseudonymSalt(db) } : {}),
       onProgress: (sofar) => progress?.((written = sofar)),
       stallTimeoutMs,
     });

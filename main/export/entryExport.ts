@@ -10,6 +10,7 @@ import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '..
 import type { Db } from '../store/db.js';
 import { allEntries } from '../store/entryQuery.js';
 import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
+import { pseudonymousEntries } from './pseudonymousEntries.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -26,6 +27,8 @@ export interface ExportOptions {
   onProgress?: (rows: number) => void;
   /** Stop an export that writes nothing for this long (ms): a search too broad to page through. */
   stallTimeoutMs?: number;
+  /** Pseudonymous IDs (this database's salt): user IDs, display names and the IDs in room names (pseudonymousEntries.ts). */
+  pseudonymSalt?: string;
 }
 
 /** One entry as a JSON line: the CSV's columns, with numbers, booleans and nulls typed. */
@@ -56,7 +59,9 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   };
   const review = options.withReview ? reviewColumnsReader(db) : null;
   if (!jsonl) buffered += csvRow(review ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false);
-  for (const entry of allEntries(db, filter)) {
+  const shown = options.pseudonymSalt ? pseudonymousEntries(db, options.pseudonymSalt) : null;
+  for (const stored of allEntries(db, filter)) {
+    const entry = shown ? shown(stored) : stored;
     if (review) {
       const [tags, notes, status] = review(entry);
       buffered += jsonl

@@ -51,6 +51,8 @@ export interface ExportDetails {
   withReview: boolean;
   rows: number;
   moderator: string;
+  /** Whether the file names users by their IDs or by pseudonyms. */
+  ids: 'real' | 'pseudonymous';
 }
 
 /**
@@ -66,6 +68,7 @@ export function recordExportStart(db: Db, destination: string, details: Omit<Exp
         query: details.query,
         filter: details.filter,
         withReview: details.withReview,
+        ids: details.ids,
       }),
     )
     .immediate();
@@ -93,6 +96,7 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
         filter: details.filter,
         rows: details.rows,
         sha256,
+        ids: details.ids,
         ...(started === undefined ? {} : { started }),
       }),
     )
@@ -103,6 +107,7 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
     query: details.query,
     filter: details.filter,
     withReview: details.withReview,
+    ids: details.ids,
     rows: details.rows,
     firstEntryTime: iso(span.first),
     lastEntryTime: iso(span.last),

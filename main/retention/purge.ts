@@ -62,7 +62,7 @@ export async function purgeBefore(db: Db, before: number, options: PurgeOptions)
     let size = options.batchSize ?? 500;
     for (let done = planned.removed === 0; !done;) {
       const started = performance.now();
-      const batch = purgeBatch(db, size);
+      const batch = purgeBatch(db, size, before);
       // Sized by how long it held the lock, so a slow machine holds it no longer than a fast one.
       const took = performance.now() - started;
       if (options.batchSize === undefined) size = Math.max(50, Math.min(20_000, Math.round((size * BATCH_TARGET_MS) / Math.max(1, took))));

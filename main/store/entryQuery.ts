@@ -4,7 +4,8 @@
 // matches become rowids.
 import type { EntryFilter, Histogram, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
-import { toFtsQuery } from '../../shared/ftsQuery.js';
+import { ftsParts } from '../../shared/ftsQuery.js';
+import { roomIdsMatching } from './roomMatch.js';
 import type { Db } from './db.js';
 import { HOUR_MS } from '../../shared/instant.js';
 
@@ -62,11 +63,11 @@ interface Where {
  * index in order, and a room of a million entries would be sorted on every page.
  */
 function idClause(db: Db, column: string, lookup: string, name: string): string {
-  const ids = db
-    .prepare<[string], number>(lookup)
-    .pluck()
-    .all(name)
-    .map((id) => Math.trunc(id));
+  return idsClause(column, db.prepare<[string], number>(lookup).pluck().all(name));
+}
+
+function idsClause(column: string, found: number[]): string {
+  const ids = found.map((id) => Math.trunc(id));
   if (ids.length === 0) return NOTHING;
   return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
 }
@@ -84,6 +85,7 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false, { afterId 
     params[name] = value;
   };
   if (filter.room !== undefined) clauses.push(idClause(db, 'e.room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room));
+  if (filter.inRoom !== undefined) clauses.push(idsClause('e.room_id', roomIdsMatching(db, filter.inRoom)));
   if (filter.user !== undefined) clauses.push(idClause(db, 'e.user_id', 'SELECT id FROM users WHERE user_id = ?', filter.user));
   if (filter.type !== undefined) add('e.type = @type', 'type', filter.type);
   if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);
@@ -98,7 +100,8 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false, { afterId 
   if (filter.hasNote) clauses.push("e.id IN (SELECT target_id FROM notes WHERE target = 'entry')");
   if (filter.unreviewed) clauses.push('e.ts > coalesce((SELECT reviewed_to FROM room_reviews rr WHERE rr.room_id = e.room_id), -9e15)');
   if (afterId !== undefined) add('e.id > @afterId', 'afterId', BigInt(Math.trunc(afterId)));
-  const match = filter.text === undefined ? null : toFtsQuery(filter.text);
+  const parts = filter.text === undefined ? null : ftsParts(filter.text);
+  const match = parts?.match ?? null;
   const bound = afterId === undefined ? '' : ' AND rowid > @afterId'; // FTS5 honours a rowid bound bound as an integer only
   if (match !== null)
     add(
@@ -106,6 +109,8 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false, { afterId 
       'match',
       match,
     );
+  // Text that only excludes (-spam): every entry but the excluded words' matches.
+  if (parts?.exclude) add('e.id NOT IN (SELECT rowid FROM entries_fts WHERE entries_fts MATCH @exclude)', 'exclude', parts.exclude);
   return { clauses, params, match };
 }
 
@@ -279,6 +284,7 @@ function bulkOf(perHour: Map<number, number>): { first: number; last: number } |
 export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData {
   const byRoomAndTime =
     filter.user === undefined &&
+    filter.inRoom === undefined &&
     filter.type === undefined &&
     filter.text === undefined &&
     filter.tag === undefined &&
@@ -288,7 +294,9 @@ export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): Hi
     const hourly = hourlyHistogram(db, filter, buckets);
     if (hourly) return hourly;
   }
-  return filter.text === undefined ? exactHistogram(db, filter, buckets) : hitsHistogram(db, filter, buckets);
+  return filter.text === undefined || ftsParts(filter.text)?.match == null
+    ? exactHistogram(db, filter, buckets)
+    : hitsHistogram(db, filter, buckets);
 }
 
 function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData | null {

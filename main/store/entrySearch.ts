@@ -17,7 +17,7 @@ const DENSE = 0.2;
  */
 function orderIndex(filter: EntryFilter): string {
   if (filter.user !== undefined) return 'entries_user_ts';
-  if (filter.room !== undefined) return 'entries_identity';
+  if (filter.room !== undefined || filter.inRoom !== undefined) return 'entries_identity';
   return 'entries_ts';
 }
 
@@ -185,7 +185,7 @@ const SNIPPET_SKIP = 1000;
  * whose gaps hold fewer than SNIPPET_SKIP matches (judged by the matches' `density` among
  * rowids), and each run is walked once, cutting snippets for the page's rows only.
  */
-function snippetsFor(db: Db, text: string, ids: number[], density: number, marks: [string, string]): Map<number, string> {
+export function snippetsFor(db: Db, text: string, ids: number[], density: number, marks: [string, string]): Map<number, string> {
   const walk = db
     .prepare<[string, string, string, bigint, bigint, string], [number, string]>(
       // +rowid: checked on each match walked, not handed to FTS5 as rowids to look up one by one.

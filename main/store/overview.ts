@@ -1,7 +1,7 @@
 // Summaries for the desk: the room list, one user's activity, the receiver's counters. All read
 // from maintained counters or narrow indexes, never a scan of the entries.
 import type { RoomSummary, UserActivity } from '../../shared/api.js';
-import type { Db } from './db.js';
+import { prepareCached, type Db } from './db.js';
 import { entryPage } from './entryQuery.js';
 
 export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSummary[] {
@@ -17,12 +17,15 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
         reviewed_to: number | null;
         review_version: number | null;
         unreviewed: number;
+        purged_at: number | null;
+        purged_before: number | null;
       }
     >(
       `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to, rr.version AS review_version,
          CASE WHEN rr.reviewed_to IS NULL THEN r.entry_count
-              ELSE (SELECT count(*) FROM entries e WHERE e.room_id = r.id AND e.ts > rr.reviewed_to) END AS unreviewed
-       FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id
+              ELSE (SELECT count(*) FROM entries e WHERE e.room_id = r.id AND e.ts > rr.reviewed_to) END AS unreviewed,
+         rp.at AS purged_at, rp.before AS purged_before
+       FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id LEFT JOIN room_purges rp ON rp.room_id = r.id
        WHERE instr(lower(r.name), lower(?)) > 0
        ORDER BY r.last_ts DESC NULLS LAST, r.name LIMIT ${Math.trunc(limit)}`,
     )
@@ -49,7 +52,25 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
     reviewVersion: markVersions.get(r.name) ?? 0,
     unreviewed: r.unreviewed,
     alerts: alerts.get(r.id) ?? 0,
+    purged: r.purged_at === null || r.purged_before === null ? null : { at: r.purged_at, before: r.purged_before },
+    nameUsers: usersNamedIn(db, r.domain_id, r.name),
   }));
+}
+
+/**
+ * The user IDs a room's name holds: its words (runs of letters, digits and _, as user IDs are
+ * written) that are users of its domain. A 1:1 room is named after both people in it; with
+ * pseudonyms on, the desk shows those words as the users' pseudonyms.
+ */
+export function usersNamedIn(db: Db, domainId: string, name: string): string[] {
+  const words = [...new Set(name.split(/[^\p{L}\p{N}_]+/u).filter(Boolean))];
+  if (words.length === 0) return [];
+  return prepareCached<[string, string], string>(
+    db,
+    'SELECT user_id FROM users WHERE domain_id = ? AND user_id IN (SELECT value FROM json_each(?))',
+  )
+    .pluck()
+    .all(domainId, JSON.stringify(words));
 }
 
 export function userActivity(db: Db, userId: string, recent = 200): UserActivity {
@@ -66,7 +87,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     .get(user.id)!;
   const rooms = db
     .prepare<[number], { name: string; n: number; last: number }>(
-      'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY last DESC',
+      'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY n DESC, last DESC',
     )
     .all(user.id);
   return {

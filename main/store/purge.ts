@@ -64,8 +64,8 @@ export interface BatchResult {
   done: boolean;
 }
 
-/** Removes the next `size` planned entries, in one short transaction. */
-export function purgeBatch(db: Db, size: number): BatchResult {
+/** Removes the next `size` planned entries, in one short transaction; rooms it takes entries from remember the purge (`before`). */
+export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
   return db
     .transaction((): BatchResult => {
       db.exec('DELETE FROM temp.purge_batch');
@@ -119,6 +119,15 @@ export function purgeBatch(db: Db, size: number): BatchResult {
         'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
       );
       for (const [roomId, n] of rooms) room.run(n, roomId);
+      // So a room left with nothing says it was purged, and when, not "never".
+      if (before !== undefined) {
+        const purged = db.prepare(
+          `INSERT INTO room_purges (room_id, at, before, removed) VALUES (?, ?, ?, ?)
+           ON CONFLICT (room_id) DO UPDATE SET at = excluded.at, before = excluded.before,
+             removed = CASE WHEN room_purges.before = excluded.before THEN room_purges.removed + excluded.removed ELSE excluded.removed END`,
+        );
+        for (const [roomId, n] of rooms) purged.run(roomId, Date.now(), before, n);
+      }
       const left = db.prepare<[], number>('SELECT count(*) FROM temp.purge_ids').pluck().get()!;
       return { removed, keptSincePlan, notes: noteIds.length, redactedAuditRows, done: left === 0 };
     })

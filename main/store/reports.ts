@@ -56,13 +56,37 @@ const toSummary = (row: ReportRow): AbuseReportSummary => ({
   lastChange: stampOf(row),
 });
 
-/** Reports, newest first; with `status`, only those. */
-export function listReports(db: Db, options: { status?: ReportStatus } = {}): AbuseReportSummary[] {
-  const rows =
-    options.status === undefined
-      ? db.prepare<[], ReportRow>(`${SUMMARY} ORDER BY a.received_at DESC, a.id DESC`).all()
-      : db.prepare<[string], ReportRow>(`${SUMMARY} WHERE a.status = ? ORDER BY a.received_at DESC, a.id DESC`).all(options.status);
-  return rows.map(toSummary);
+/** LIKE's own characters in `text`, escaped with \\: the text is looked for as it is. */
+const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/**
+ * Reports, newest first; with `status`, only those; with `text`, those whose description, reason,
+ * reporter or accused holds it (any case): reports are thousands, not millions, so they are read
+ * whole. With `user`, those by or against that user.
+ */
+export function listReports(db: Db, options: { status?: ReportStatus; text?: string; user?: string } = {}): AbuseReportSummary[] {
+  const clauses: string[] = [];
+  const params: Record<string, string> = {};
+  if (options.status !== undefined) {
+    clauses.push('a.status = @status');
+    params['status'] = options.status;
+  }
+  if (options.text !== undefined && options.text.trim() !== '') {
+    clauses.push(
+      `(a.description LIKE @text ESCAPE '\\' OR a.reason LIKE @text ESCAPE '\\' OR a.reporting_user_id LIKE @text ESCAPE '\\' OR a.abuser_user_id LIKE @text ESCAPE '\\')`,
+    );
+    params['text'] = likeText(options.text.trim());
+  }
+  if (options.user !== undefined) {
+    clauses.push('(a.reporting_user_id = @user OR a.abuser_user_id = @user)');
+    params['user'] = options.user;
+  }
+  return db
+    .prepare<Record<string, string>, ReportRow>(
+      `${SUMMARY} ${clauses.length ? `WHERE ${clauses.join(' AND ')}` : ''} ORDER BY a.received_at DESC, a.id DESC`,
+    )
+    .all(params)
+    .map(toSummary);
 }
 
 export function reportCounts(db: Db): Record<ReportStatus, number> {

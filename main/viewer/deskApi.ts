@@ -179,7 +179,11 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
     });
     try {
       const query = url.searchParams.get('query') ?? undefined;
-      await service.exportCsv(actor, { filter, query, withReview: url.searchParams.get('review') === '1' }, res, { path: null, name });
+      const pseudonymous = url.searchParams.get('ids') === 'pseudonymous';
+      await service.exportCsv(actor, { filter, query, withReview: url.searchParams.get('review') === '1', pseudonymous }, res, {
+        path: null,
+        name,
+      });
       res.end();
     } catch {
       res.destroy(); // a download cut short must not look complete

@@ -1,7 +1,10 @@
 // The moderator's desk: rooms on the left, the current view in the middle (the timeline or search
 // hits, an entry in its context, a user), the receiver's status below. Views stack so Esc always
-// goes back. Each view reads its own data (data/useApi.ts); this component only holds what the
-// moderator chose: the room, the query, the time range, the view.
+// goes back, each remembering where it was. Each view reads its own data (data/useApi.ts); this
+// component only holds what the moderator chose: the room, the query, the time range (a stack:
+// zoom out is one step back), a moment to jump to, the stack of views, and the last wide action
+// (a "tag all", a review mark) with its undo. Skip links lead to the search, the list and the
+// chart; every move between views puts focus on the new view (focusView.ts).
 import { useEffect, useRef, useState } from 'react';
 import type { EntryFilter } from '../../shared/api';
 import type { EntryRecord } from '../../shared/entryRecord';
@@ -12,25 +15,28 @@ import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { TagEditor } from './components/TagEditor';
 import { TopBar } from './components/TopBar';
-import { ErrorNotice } from './components/ErrorNotice';
 import { ExportPanel, ImportPanel } from './components/TransferPanels';
 import { DeskNav } from './components/DeskNav';
 import { ModeratorDialog } from './components/ModeratorDialog';
 import { SaveSearchDialog } from './components/SaveSearchDialog';
 import { PartBoundary } from './components/PartBoundary';
+import { MarkReviewedDialog } from './components/MarkReviewedDialog';
+import { BulkNotice, type BulkAction } from './components/BulkNotice';
 import { useDesk } from './data/desk';
 import { useLiveUpdates } from './data/liveUpdates';
-import { useAction } from './data/useAction';
 import { useApi } from './data/useApi';
 import { useDebounced } from './data/useDebounced';
 import { useExport } from './data/useExport';
 import { useImport } from './data/useImport';
-import { useNavigation, type View } from './data/useNavigation';
+import { useNavigation, ViewMemory, type View } from './data/useNavigation';
+import { focusView, skipTo } from './focusView';
 import { formatTime, type Zone } from './time';
+import { api } from './transport';
 import { AuditView } from './views/AuditView';
 import { BrowseView } from './views/BrowseView';
 import { ReportsView } from './views/ReportsView';
 import { ReportView } from './views/ReportView';
+import { SnapshotsView, SnapshotView } from './views/SnapshotsView';
 import { UserView } from './views/UserView';
 import { WatchlistView } from './views/WatchlistView';
 
@@ -42,10 +48,10 @@ function useZone() {
   return [zone, setZone] as const;
 }
 
-function titleOf(view: View, room: string | undefined, zone: Zone): string {
+function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (name: string) => string): string {
   switch (view.kind) {
     case 'context':
-      return `#${view.entry.room} around ${formatTime(view.entry.timestamp, zone)}`;
+      return `#${showRoom(view.entry.room)} around ${formatTime(view.entry.timestamp, zone)}`;
     case 'user':
       return 'User activity';
     case 'reports':
@@ -56,40 +62,74 @@ function titleOf(view: View, room: string | undefined, zone: Zone): string {
       return 'Watchlist';
     case 'audit':
       return 'Audit trail';
+    case 'snapshots':
+      return 'Connection lists';
+    case 'snapshot':
+      return view.snapshot === 'rooms' ? `Room roster #${view.id}` : `Connection list #${view.id}`;
     case 'browse':
-      return room ? `#${room}` : 'All rooms';
+      return room ? `#${showRoom(room)}` : 'All rooms';
   }
 }
 
+/** Views whose first item is a list that takes focus once drawn; the others focus their heading. */
+const LIST_VIEWS: ReadonlySet<View['kind']> = new Set(['browse', 'context', 'reports']);
+
 export function App() {
   useLiveUpdates();
+  const desk = useDesk();
   const [room, setRoom] = useState<string | undefined>();
-  const [query, setQuery] = useState('');
-  const [range, setRange] = useState<{ from: number; to: number } | null>(null);
+  /** The search box's text as typed, and whether pseudonyms were on then; `query` is what it means. */
+  const [typed, setTyped] = useState({ text: '', pseudonyms: desk.pseudonymise });
+  /** The time ranges zoomed into, the current one last: zooming out is one step back. */
+  const [ranges, setRanges] = useState<Array<{ from: number; to: number }>>([]);
+  const range = ranges.at(-1) ?? null;
+  /** A moment the timeline opens at (jump to a date, the time scrollbar). */
+  const [jump, setJump] = useState<number | null>(null);
+  const [selected, setSelected] = useState<EntryRecord | null>(null);
   const [zone, setZone] = useZone();
   const [quarantineOpen, setQuarantineOpen] = useState(false);
   const [savingSearch, setSavingSearch] = useState(false);
   const [reviewingRoom, setReviewingRoom] = useState(false);
+  const [markingRoom, setMarkingRoom] = useState(false);
+  const [lastBulk, setLastBulkState] = useState<{ action: BulkAction; n: number } | null>(null);
+  /** Each wide action gets a notice of its own (a second mark after an undo is not the undone one). */
+  const setLastBulk = (action: BulkAction | null) => setLastBulkState((now) => (action ? { action, n: (now?.n ?? 0) + 1 } : null));
   const [moderatorAsked, setModeratorAsked] = useState(false);
-  const desk = useDesk();
   const rooms = useApi('rooms', { filter: '' });
-  const review = useAction();
   const [dragging, setDragging] = useState(false);
   const navigation = useNavigation();
   const imports = useImport();
   const exports = useExport();
   const searchBox = useRef<HTMLInputElement>(null);
-  const { view, back, home, open, openFromMenu } = navigation;
+  const mainRef = useRef<HTMLElement>(null);
+  const { view, back, home, homeAndFocus, open, openFromMenu } = navigation;
   const roomSummary = room === undefined ? undefined : rooms.data?.find((r) => r.name === room);
 
+  // The pseudonym switch changes how the box shows the same query, not the query.
+  const { pseudonymise, showQuery, realQuery, unknownPseudonyms, learnPseudonyms } = desk;
+  const query = realQuery(typed.text);
+  const shownQuery = typed.pseudonyms === pseudonymise ? typed.text : pseudonymise ? showQuery(query) : query;
   const settledQuery = useDebounced(query, SEARCH_SETTLE_MS);
   const parsed = parseSearch(settledQuery, { room, ...(range ?? {}) });
   const errors = query === settledQuery ? parsed.errors : [];
+  // A query with a part that cannot be read runs not at all: not the list, not the chart, not an export.
+  const blocked = parsed.errors.length > 0;
   const filter = parsed.filter;
+
+  // A pseudonym typed that this desk never showed: main says whose it is.
+  useEffect(() => {
+    const unknown = unknownPseudonyms(typed.text);
+    if (unknown.length === 0) return;
+    const timer = setTimeout(() => void api.resolvePseudonyms({ names: unknown }).then(learnPseudonyms, () => {}), SEARCH_SETTLE_MS);
+    return () => clearTimeout(timer);
+  }, [typed, unknownPseudonyms, learnPseudonyms]);
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
-      const typing = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement;
+      const typing =
+        event.target instanceof HTMLInputElement ||
+        event.target instanceof HTMLTextAreaElement ||
+        event.target instanceof HTMLSelectElement;
       if (document.querySelector('dialog[open]')) return; // a dialog has the keys
       if (event.key === '/' && !typing) {
         event.preventDefault();
@@ -104,9 +144,27 @@ export function App() {
     return () => window.removeEventListener('keydown', onKey);
   }, [back]);
 
+  // Every move between views puts focus on the new view: its list once drawn, or its heading.
+  const handled = useRef(0);
+  useEffect(() => {
+    if (navigation.focusRequest === handled.current || !mainRef.current) return;
+    handled.current = navigation.focusRequest;
+    return focusView(mainRef.current, LIST_VIEWS.has(view.kind));
+  }, [navigation.focusRequest, view.kind]);
+
+  const newSearch = (text: string) => {
+    setTyped({ text, pseudonyms: pseudonymise });
+    setJump(null);
+    home();
+  };
+  /** A query from elsewhere (a saved search, a link): shown as the desk shows it. */
+  const setSearch = (text: string) => newSearch(showQuery(text));
   const selectRoom = (name: string | undefined) => {
     setRoom(name);
-    home();
+    setRanges([]);
+    setJump(null);
+    setSelected(null);
+    homeAndFocus();
   };
   const onOpen = (entry: EntryRecord) => open({ kind: 'context', entry });
   const onUser = (userId: string) => open({ kind: 'user', userId });
@@ -121,6 +179,7 @@ export function App() {
     if (reportRoom) return inRoom(reportRoom);
     return { filter, ...(settledQuery.trim() ? { query: settledQuery } : {}) };
   };
+  const exportBlocked = view.kind === 'browse' && blocked ? 'the search has a part that cannot be read: fix it first' : null;
 
   let body: React.ReactNode;
   switch (view.kind) {
@@ -140,13 +199,18 @@ export function App() {
       break;
     case 'user':
       body = (
-        <section className="content">
-          <UserView userId={view.userId} zone={zone} onRoom={selectRoom} onUser={onUser} onOpen={onOpen} />
-        </section>
+        <UserView
+          userId={view.userId}
+          zone={zone}
+          onRoom={selectRoom}
+          onUser={onUser}
+          onOpen={onOpen}
+          onReport={(id) => open({ kind: 'report', id })}
+        />
       );
       break;
     case 'reports':
-      body = <ReportsView zone={zone} onOpen={(id) => open({ kind: 'report', id })} />;
+      body = <ReportsView zone={zone} initialText={view.text} onOpen={(id) => open({ kind: 'report', id })} />;
       break;
     case 'report':
       body = <ReportView id={view.id} zone={zone} onContext={onOpen} onUser={onUser} />;
@@ -157,16 +221,34 @@ export function App() {
     case 'audit':
       body = <AuditView zone={zone} />;
       break;
+    case 'snapshots':
+      body = <SnapshotsView zone={zone} onOpen={(snapshot, id) => open({ kind: 'snapshot', snapshot, id })} />;
+      break;
+    case 'snapshot':
+      body = <SnapshotView kind={view.snapshot} id={view.id} zone={zone} onUser={onUser} onRoom={selectRoom} />;
+      break;
     case 'browse':
       body = (
         <BrowseView
           filter={filter}
+          errors={blocked ? parsed.errors : null}
+          searched={settledQuery.trim() !== ''}
           zone={zone}
           reviewedTo={roomSummary?.reviewedTo ?? null}
-          onRange={(from, to) => setRange({ from, to })}
+          purged={roomSummary?.entries === 0 ? roomSummary.purged : null}
+          jump={jump}
+          onJump={setJump}
+          onRange={(from, to) => {
+            setRanges((stack) => [...stack, { from, to }]);
+            setJump(null);
+          }}
+          onZoomOut={ranges.length > 0 ? () => setRanges((stack) => stack.slice(0, -1)) : undefined}
+          onSelect={setSelected}
           onUser={onUser}
           onOpen={onOpen}
           onAllRooms={() => selectRoom(undefined)}
+          onReports={(text) => open({ kind: 'reports', text })}
+          onTagged={setLastBulk}
         />
       );
   }
@@ -186,51 +268,73 @@ export function App() {
         if (files.length) void imports.start(files);
       }}
     >
+      <nav className="skip-links" aria-label="skip links">
+        {(['search', 'list', 'chart'] as const)
+          .filter((target) => target !== 'chart' || view.kind === 'browse')
+          .map((target) => (
+            <a
+              key={target}
+              href={`#skip-${target}`}
+              onClick={(event) => {
+                event.preventDefault();
+                skipTo(target);
+              }}
+              data-testid={`skip-${target}`}
+            >
+              Skip to {target}
+            </a>
+          ))}
+      </nav>
       <PartBoundary what="The search bar" className="topbar">
         <TopBar
           ref={searchBox}
-          query={query}
+          query={shownQuery}
           errors={errors}
           zone={zone}
-          onQuery={(text) => {
-            setQuery(text);
-            home();
-          }}
+          onQuery={newSearch}
+          onEnterList={() => skipTo('list')}
           onZone={setZone}
           onImport={(files) => void imports.start(files)}
-          onExport={(withReview) => void exports.start({ ...exportScope(), withReview })}
-          onSaveSearch={settledQuery.trim() && errors.length === 0 ? () => setSavingSearch(true) : undefined}
+          onExport={(withReview) => void exports.start({ ...exportScope(), withReview, pseudonymous: pseudonymise })}
+          exportBlocked={exportBlocked}
+          onSaveSearch={settledQuery.trim() && !blocked ? () => setSavingSearch(true) : undefined}
         />
       </PartBoundary>
 
       <aside className="sidebar">
         <PartBoundary what="The desk's places">
-          <DeskNav
-            current={view.kind}
-            onOpen={openFromMenu}
-            onSearch={(text) => {
-              setQuery(text);
-              home();
-            }}
-          />
+          <DeskNav current={view.kind} onOpen={openFromMenu} onSearch={setSearch} />
         </PartBoundary>
         <PartBoundary what="The rooms">
           <RoomList current={room} onSelect={selectRoom} />
         </PartBoundary>
       </aside>
 
-      <main className="main">
+      <main className="main" ref={mainRef}>
         <div className="main-head">
           {navigation.canGoBack && (
-            <button type="button" className="ghost back" onClick={back} title="back (Esc)">
+            <button type="button" className="ghost back" onClick={back} title="back (Esc)" data-testid="back">
               ‹ Back
             </button>
           )}
-          <h1>{titleOf(view, room, zone)}</h1>
+          <h1 id="view-title" tabIndex={-1}>
+            {titleOf(view, room, zone, desk.showRoom)}
+          </h1>
           {range && view.kind === 'browse' && (
-            <button type="button" className="chip" onClick={() => setRange(null)} title="clear the time range">
-              {formatTime(range.from, zone)} – {formatTime(range.to, zone)} ✕
-            </button>
+            <span className="range-controls">
+              <button type="button" className="chip" onClick={() => setRanges([])} title="clear the time range" data-testid="range-clear">
+                {formatTime(range.from, zone)} – {formatTime(range.to, zone)} ✕
+              </button>
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => setRanges((stack) => stack.slice(0, -1))}
+                title="back to the range before this zoom"
+                data-testid="zoom-out"
+              >
+                Zoom out
+              </button>
+            </span>
           )}
           {view.kind === 'browse' && roomSummary && (
             <span className="review-mark">
@@ -241,28 +345,29 @@ export function App() {
               <button type="button" className="ghost" onClick={() => setReviewingRoom(true)} data-testid="room-review">
                 tag / note
               </button>
+              {/* A wide action: it opens a dialog that says up to where, and nothing is marked before it is confirmed there. */}
               <button
                 type="button"
                 className="ghost"
-                onClick={() => void review.run('markReviewed', { room: roomSummary.name, version: roomSummary.reviewVersion })}
-                disabled={review.pending || roomSummary.unreviewed === 0}
+                onClick={() => setMarkingRoom(true)}
+                disabled={roomSummary.unreviewed === 0}
                 data-testid="mark-reviewed"
               >
-                Mark reviewed
+                Mark reviewed…
               </button>
             </span>
           )}
         </div>
-        {review.error && <ErrorNotice message={review.error} onDismiss={review.clearError} />}
+        {lastBulk && <BulkNotice key={lastBulk.n} action={lastBulk.action} zone={zone} onDone={() => setLastBulk(null)} />}
         {imports.state && <ImportPanel state={imports.state} onDismiss={imports.dismiss} />}
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
         {/* A view that fails says so in its place; Back, a room or a search leaves it, and the rest of the desk keeps working. */}
         <PartBoundary
-          what={titleOf(view, room, zone)}
+          what={titleOf(view, room, zone, desk.showRoom)}
           resetKeys={[view, room, settledQuery, range]}
           onBack={navigation.canGoBack ? back : undefined}
         >
-          {body}
+          <ViewMemory.Provider value={navigation.memory}>{body}</ViewMemory.Provider>
         </PartBoundary>
       </main>
 
@@ -273,9 +378,19 @@ export function App() {
       {savingSearch && <SaveSearchDialog query={settledQuery} onClose={() => setSavingSearch(false)} />}
       {reviewingRoom && roomSummary && (
         <TagEditor
-          subject={{ target: 'room', id: roomSummary.id, label: `#${roomSummary.name}` }}
+          subject={{ target: 'room', id: roomSummary.id, label: `#${desk.showRoom(roomSummary.name)}` }}
           zone={zone}
           onClose={() => setReviewingRoom(false)}
+        />
+      )}
+      {markingRoom && roomSummary && (
+        <MarkReviewedDialog
+          room={roomSummary}
+          range={range}
+          selected={selected && selected.room === roomSummary.name ? selected : null}
+          zone={zone}
+          onMarked={(mark) => setLastBulk({ kind: 'review', room: roomSummary.name, upTo: mark })}
+          onClose={() => setMarkingRoom(false)}
         />
       )}
       {desk.session?.moderator === null && !moderatorAsked && (

@@ -191,10 +191,11 @@ function browserTransport(): Transport {
       for (const file of files ?? []) results.push(await upload(file, await authHeaders(key), onUpload));
       return results;
     },
-    async exportCsv({ filter, query, withReview }) {
+    async exportCsv({ filter, query, withReview, pseudonymous }) {
       const params = new URLSearchParams({ filter: JSON.stringify(filter) });
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
+      if (pseudonymous) params.set('ids', 'pseudonymous');
       if (teamCsrf === null) {
         // A download cannot carry a header: it carries a ticket that opens this one request, once.
         const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });

@@ -29,7 +29,9 @@ export interface Desk {
   callbackUrl: string;
   dataDir: string;
   deliver(rooms: Parameters<typeof messagesXml>[0], callID: string): ReturnType<typeof postForm>;
-  open(colorScheme?: 'light' | 'dark'): Promise<Page>;
+  /** A callback of any function with any payload, as the vendor sends it. */
+  call(fn: string, payload: string | Uint8Array, callID: string): ReturnType<typeof postForm>;
+  open(colorScheme?: 'light' | 'dark', viewport?: { width: number; height: number }): Promise<Page>;
   stop(): void;
 }
 
@@ -37,9 +39,12 @@ export interface Desk {
  * A desk on a database of its own. `prepare` gets the database file first, before omv serve opens
  * it: to leave in it what an older omv (or a damaged file) would have.
  */
-export async function newDesk(moderator = 'mod-e2e', { prepare }: { prepare?: (dbPath: string) => void } = {}): Promise<Desk> {
+export async function newDesk(
+  moderator = 'mod-e2e',
+  { prepare }: { prepare?: (dbPath: string) => void | Promise<void> } = {},
+): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
-  prepare?.(join(dataDir, 'omv.sqlite'));
+  await prepare?.(join(dataDir, 'omv.sqlite'));
   // The moderator is named by the operator, so the first-start question does not come up (its own test asks it).
   const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], {
     killAfterTest: false,
@@ -55,8 +60,9 @@ export async function newDesk(moderator = 'mod-e2e', { prepare }: { prepare?: (d
         callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }),
         messagesXml(rooms, { callID }),
       ),
-    async open(colorScheme = 'light') {
-      const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, colorScheme, acceptDownloads: true });
+    call: (fn, payload, callID) => postForm(callbackUrl(server.callbackUrl, { function: fn, domainID: 'example.com', callID }), payload),
+    async open(colorScheme = 'light', viewport = { width: 1360, height: 860 }) {
+      const page = await browser.newPage({ viewport, colorScheme, acceptDownloads: true });
       page.on('pageerror', (error) => pageErrors.push(error.message));
       await page.goto(desk.viewerUrl);
       await page.getByTestId('status-bar').waitFor();

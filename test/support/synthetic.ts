@@ -44,6 +44,8 @@ export interface SyntheticOptions {
   users?: number;
   /** First timestamp (epoch ms). */
   start?: number;
+  /** Entries of the first room (the rest shared by the others as usual): a room of a given size. */
+  firstRoom?: number;
 }
 
 export class SyntheticChat {
@@ -81,10 +83,15 @@ export class SyntheticChat {
 
   /** Room sizes: a few big rooms and many small ones, summing to the entry count. */
   roomSizes(): number[] {
-    const weights = Array.from({ length: this.options.rooms }, (_, i) => 1 / (i + 1));
+    const { rooms, entries, firstRoom } = this.options;
+    if (firstRoom !== undefined && rooms > 1) {
+      const rest = new SyntheticChat({ ...this.options, entries: entries - firstRoom, rooms: rooms - 1, firstRoom: undefined }).roomSizes();
+      return [firstRoom, ...rest];
+    }
+    const weights = Array.from({ length: rooms }, (_, i) => 1 / (i + 1));
     const total = weights.reduce((a, b) => a + b, 0);
-    const sizes = weights.map((w) => Math.floor((w / total) * this.options.entries));
-    sizes[0]! += this.options.entries - sizes.reduce((a, b) => a + b, 0);
+    const sizes = weights.map((w) => Math.floor((w / total) * entries));
+    sizes[0]! += entries - sizes.reduce((a, b) => a + b, 0);
     return sizes;
   }
 

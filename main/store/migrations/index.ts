@@ -10,6 +10,7 @@ import * as indexEveryEntry from './0070-index-every-entry.js';
 import * as auditDigest from './0080-audit-digest.js';
 import * as purgeProof from './0090-purge-proof.js';
 import * as tagBatches from './0100-tag-batches.js';
+import * as undoAndPresence from './0300-undo-and-presence.js';
 import * as accounts from './0400-accounts.js';
 import * as claims from './0410-claims.js';
 
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   auditDigest,
   purgeProof,
   tagBatches,
+  undoAndPresence,
   accounts,
   claims,
 ];

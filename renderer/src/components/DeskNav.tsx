@@ -1,5 +1,6 @@
 // The desk's own places above the rooms: the report queue (open count), the watchlist (alerts),
-// the audit trail, and the saved searches with what is new in each.
+// the audit trail, the connection lists the vendor sent, and the saved searches with what is new
+// in each.
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
@@ -16,11 +17,11 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
   const saved = useApi('savedSearches', {});
   const action = useAction();
   const desk = useDesk();
-  const place = (kind: 'reports' | 'watchlist' | 'audit', label: string, count?: number, warn = false) => (
+  const place = (kind: 'reports' | 'watchlist' | 'audit' | 'snapshots', label: string, count?: number, warn = false) => (
     <li>
       <button
         type="button"
-        className={`room desk-place${current === kind || (kind === 'reports' && current === 'report') ? ' active' : ''}`}
+        className={`room desk-place${current === kind || (kind === 'reports' && current === 'report') || (kind === 'snapshots' && current === 'snapshot') ? ' active' : ''}`}
         onClick={() => onOpen({ kind })}
         data-testid={`nav-${kind}`}
       >
@@ -39,6 +40,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
         {place('reports', 'Abuse reports', status.data?.openReports, true)}
         {place('watchlist', 'Watchlist', status.data?.alerts, true)}
         {place('audit', 'Audit trail')}
+        {place('snapshots', 'Connection lists')}
       </ul>
       {saved.data && saved.data.length > 0 && (
         <>

@@ -1,13 +1,17 @@
-// A short list of entries as a keyboard-usable grid (search hits, a user's recent entries): ↑↓
-// (j k) select, Enter opens in context, t opens tags and notes, a click selects.
+// A short list of entries as a keyboard-usable grid (search hits, a report's messages, watchlist
+// matches): one tab stop, its rows' buttons for the mouse only; ↑↓ (j k) select, Enter opens in
+// context, t tags and notes, u the user's activity, w who was there; a click selects. The entry
+// selected is remembered by the view, so Back returns to it.
 import { useState } from 'react';
 import { useEntryReviews } from '../data/useEntryReviews';
+import { useRemembered } from '../data/useNavigation';
 import { entrySubject, TagEditor } from './TagEditor';
 import { useDesk } from '../data/desk';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import type { Zone } from '../time';
 import { EntryRow } from './EntryRow';
 import { gridKeys } from './gridKeys';
+import { PresenceDialog } from './PresenceDialog';
 
 interface Props {
   entries: Array<EntryRecord & { snippet?: string }>;
@@ -15,16 +19,22 @@ interface Props {
   zone: Zone;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
+  /** The view's first item: it takes focus when the view opens (focusView.ts). */
+  viewFocus?: boolean;
+  /** What the selection is remembered under (the list's label, by default). */
+  memoryKey?: string;
   testId?: string;
 }
 
-export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Props) {
-  const [selectedId, setSelectedId] = useState<number | null>(entries[0]?.id ?? null);
+export function EntryList({ entries, label, zone, onUser, onOpen, viewFocus, memoryKey, testId }: Props) {
+  const [selectedId, setSelectedId] = useRemembered<number | null>(`entries:${memoryKey ?? label}`, entries[0]?.id ?? null);
   const [reviewing, setReviewing] = useState<EntryRecord | null>(null);
+  const [asking, setAsking] = useState<EntryRecord | null>(null);
   const desk = useDesk();
   const reviews = useEntryReviews(entries);
   const found = entries.findIndex((entry) => entry.id === selectedId);
   const selected = found >= 0 ? found : 0;
+  const current = entries[selected];
 
   const select = (index: number) => {
     setSelectedId(entries[index]!.id);
@@ -35,20 +45,19 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
     <div
       className="entry-list"
       role="grid"
-      aria-label={label}
+      aria-label={`${label}: arrow keys move, Enter opens in context, t tags, u the user, w who was there`}
       tabIndex={0}
-      aria-activedescendant={entries[selected] ? `entry-${entries[selected].id}` : undefined}
+      aria-activedescendant={current ? `entry-${current.id}` : undefined}
       onKeyDown={(event) =>
         gridKeys(event, entries.length, selected, {
           move: select,
-          open: () => entries[selected] && onOpen(entries[selected]),
-          review: () => entries[selected] && setReviewing(entries[selected]),
+          open: () => current && onOpen(current),
+          review: () => current && setReviewing(current),
+          user: () => current?.userId && onUser(current.userId),
+          who: () => current && setAsking(current),
         })
       }
-      onMouseDown={(event) => {
-        const id = (event.target as HTMLElement).closest<HTMLElement>('[data-entry-id]')?.dataset['entryId'];
-        if (id !== undefined) setSelectedId(Number(id));
-      }}
+      data-view-focus={viewFocus || undefined}
       data-testid={testId}
     >
       {entries.map((entry, i) => (
@@ -62,6 +71,8 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
           onUser={onUser}
           onOpen={() => onOpen(entry)}
           onReview={() => setReviewing(entry)}
+          onWho={() => setAsking(entry)}
+          onSelect={() => setSelectedId(entry.id)}
         />
       ))}
     </div>
@@ -69,7 +80,10 @@ export function EntryList({ entries, label, zone, onUser, onOpen, testId }: Prop
   return (
     <>
       {grid}
-      {reviewing && <TagEditor subject={entrySubject(reviewing, zone, desk.showUser)} zone={zone} onClose={() => setReviewing(null)} />}
+      {reviewing && (
+        <TagEditor subject={entrySubject(reviewing, zone, desk.showUser, desk.showRoom)} zone={zone} onClose={() => setReviewing(null)} />
+      )}
+      {asking && <PresenceDialog entry={asking} zone={zone} onUser={onUser} onClose={() => setAsking(null)} />}
     </>
   );
 }

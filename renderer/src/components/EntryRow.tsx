@@ -1,6 +1,8 @@
 // One timeline entry, a row of a grid: time, room, user (with display name and the invisible
 // flag), and content as plain text, with watchlist terms marked. Joins, leaves and announcements
-// read differently from messages. Its tags and notes show beside it; "review" opens them.
+// read differently from messages. Its tags and notes show beside it; "tag / note" opens them, "who
+// was there" the people in the room at that moment. The row's buttons are for the mouse: the
+// grid is one tab stop, and its keys do what they do (gridKeys.ts).
 import type { EntryRecord } from '../../../shared/entryRecord';
 import type { EntryReview } from '../../../shared/review';
 import { useDesk } from '../data/desk';
@@ -21,11 +23,27 @@ interface Props {
   onUser: (userId: string) => void;
   onOpen?: (() => void) | undefined;
   onReview?: (() => void) | undefined;
+  onWho?: (() => void) | undefined;
+  /** A click on the row selects it. */
+  onSelect?: (() => void) | undefined;
 }
 
 const EVENT_TEXT: Record<string, string> = { join: 'joined', leave: 'left' };
 
-export function EntryRow({ entry, zone, showRoom, selected, focused, unreviewed, review, onUser, onOpen, onReview }: Props) {
+export function EntryRow({
+  entry,
+  zone,
+  showRoom,
+  selected,
+  focused,
+  unreviewed,
+  review,
+  onUser,
+  onOpen,
+  onReview,
+  onWho,
+  onSelect,
+}: Props) {
   const desk = useDesk();
   const isMessage = entry.type === 'msg';
   const kind = isMessage ? 'msg' : entry.type === 'join' || entry.type === 'leave' || entry.type === 'announcement' ? entry.type : 'other';
@@ -36,6 +54,7 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, unreviewed,
       id={`entry-${entry.id}`}
       data-entry-id={entry.id}
       onDoubleClick={onOpen}
+      onMouseDown={onSelect}
       role="row"
       tabIndex={-1}
       aria-selected={selected}
@@ -46,15 +65,21 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, unreviewed,
         </time>
       </span>
       {showRoom && (
-        <span role="gridcell" className="entry-room" title={`${entry.domainId} / ${entry.room}`}>
-          #{entry.room}
+        <span role="gridcell" className="entry-room" title={`${entry.domainId} / ${desk.showRoom(entry.room)}`}>
+          #{desk.showRoom(entry.room)}
         </span>
       )}
       <span role="gridcell" className="entry-who">
         {entry.userId === null ? (
           <span className="entry-system">{entry.type === 'announcement' ? 'announcement' : 'system'}</span>
         ) : (
-          <button type="button" className="entry-user" onClick={() => onUser(entry.userId!)} title={`all activity of ${shownUser}`}>
+          <button
+            type="button"
+            className="entry-user"
+            tabIndex={-1}
+            onClick={() => onUser(entry.userId!)}
+            title={`all activity of ${shownUser} (u)`}
+          >
             {desk.pseudonymise ? shownUser : (entry.displayName ?? entry.userId)}
             {!desk.pseudonymise && entry.displayName && <span className="entry-user-id">{entry.userId}</span>}
           </button>
@@ -85,15 +110,20 @@ export function EntryRow({ entry, zone, showRoom, selected, focused, unreviewed,
           </span>
         )}
       </span>
-      {(onOpen || onReview) && (
+      {(onOpen || onReview || onWho) && (
         <span role="gridcell" className="entry-actions">
+          {onWho && (
+            <button type="button" className="entry-open" tabIndex={-1} onClick={onWho} title="who was in the room at this moment (w)">
+              who was there
+            </button>
+          )}
           {onReview && (
-            <button type="button" className="entry-open" onClick={onReview} title="tags and notes (t)">
+            <button type="button" className="entry-open" tabIndex={-1} onClick={onReview} title="tags and notes (t)">
               tag / note
             </button>
           )}
           {onOpen && (
-            <button type="button" className="entry-open" onClick={onOpen} title="open in context (Enter)">
+            <button type="button" className="entry-open" tabIndex={-1} onClick={onOpen} title="open in context (Enter)">
               context ›
             </button>
           )}

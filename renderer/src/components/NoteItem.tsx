@@ -9,7 +9,7 @@ import { formatTime, type Zone } from '../time';
 import { ConflictNotice } from './ConflictNotice';
 import { ErrorNotice } from './ErrorNotice';
 
-export function NoteItem({ note, zone }: { note: Note; zone: Zone }) {
+export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; mentions: Iterable<string> | null }) {
   const desk = useDesk();
   const action = useAction();
   const [draft, setDraft] = useState<string | null>(null);
@@ -22,7 +22,7 @@ export function NoteItem({ note, zone }: { note: Note; zone: Zone }) {
   return (
     <li data-testid="note">
       {draft === null ? (
-        <p className="note-text">{note.text}</p>
+        <p className="note-text">{desk.showText(note.text, mentions)}</p>
       ) : (
         <label className="field">
           <span>Edit the note</span>

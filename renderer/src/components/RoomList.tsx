@@ -1,7 +1,10 @@
-// The rooms, busiest-recent first, with entry counts and last activity; filterable.
-import { useDeferredValue, useState } from 'react';
+// The rooms, busiest-recent first, with entry counts and last activity (a room a purge emptied
+// says so, and when); filterable. The list is one tab stop: ↑↓, Home and End move among the rooms,
+// Enter or Space opens one (roving focus).
+import { useDeferredValue, useRef, useState } from 'react';
 import { useApi } from '../data/useApi';
-import { relative } from '../time';
+import { useDesk } from '../data/desk';
+import { formatTime, relative } from '../time';
 import { ErrorNotice } from './ErrorNotice';
 
 interface Props {
@@ -10,10 +13,34 @@ interface Props {
 }
 
 export function RoomList({ current, onSelect }: Props) {
+  const desk = useDesk();
   const [filter, setFilter] = useState('');
   const rooms = useApi('rooms', { filter: useDeferredValue(filter) }, { keepPrevious: true });
   const list = rooms.data ?? [];
   const total = list.reduce((sum, room) => sum + room.entries, 0);
+  /** The room the list's tab stop is on: the one chosen, until the arrows move it. */
+  const [stop, setStop] = useState<string | null>(null);
+  const names = ['', ...list.map((room) => room.name)];
+  const at = names.indexOf(stop ?? current ?? '');
+  const tabStop = at >= 0 ? at : 0;
+  const buttons = useRef<Array<HTMLButtonElement | null>>([]);
+
+  const onKeyDown = (event: React.KeyboardEvent) => {
+    const to = {
+      ArrowDown: tabStop + 1,
+      ArrowUp: tabStop - 1,
+      Home: 0,
+      End: names.length - 1,
+      PageDown: tabStop + 10,
+      PageUp: tabStop - 10,
+    }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = Math.max(0, Math.min(names.length - 1, to));
+    setStop(names[next]!);
+    buttons.current[next]?.focus();
+  };
+
   return (
     <nav className="rooms" aria-label="rooms">
       <input
@@ -25,27 +52,50 @@ export function RoomList({ current, onSelect }: Props) {
         aria-label="filter rooms"
       />
       {rooms.error && <ErrorNotice message={`Rooms could not be listed: ${rooms.error}`} />}
-      <ul>
+      <ul aria-label="rooms: arrow keys move, Enter opens" data-testid="room-list">
         <li>
-          <button type="button" className={`room${current === undefined ? ' active' : ''}`} onClick={() => onSelect(undefined)}>
+          <button
+            type="button"
+            ref={(el) => {
+              buttons.current[0] = el;
+            }}
+            tabIndex={tabStop === 0 ? 0 : -1}
+            className={`room${current === undefined ? ' active' : ''}`}
+            aria-current={current === undefined ? 'true' : undefined}
+            onClick={() => onSelect(undefined)}
+            onKeyDown={onKeyDown}
+            onFocus={() => setStop('')}
+          >
             <span className="room-name">All rooms</span>
             <span className="room-count">{total.toLocaleString()}</span>
           </button>
         </li>
-        {list.map((room) => (
+        {list.map((room, i) => (
           <li key={`${room.domainId}/${room.name}`}>
             <button
               type="button"
+              ref={(el) => {
+                buttons.current[i + 1] = el;
+              }}
+              tabIndex={tabStop === i + 1 ? 0 : -1}
               className={`room${current === room.name ? ' active' : ''}`}
               aria-current={current === room.name ? 'true' : undefined}
               onClick={() => onSelect(room.name)}
-              title={`${room.domainId || 'no domain'} / ${room.name}`}
-              data-room={room.name}
+              onKeyDown={onKeyDown}
+              onFocus={() => setStop(room.name)}
+              title={`${room.domainId || 'no domain'} / ${desk.showRoom(room.name)}`}
+              data-room={desk.showRoom(room.name)}
             >
-              <span className="room-name">#{room.name}</span>
+              <span className="room-name">#{desk.showRoom(room.name)}</span>
               <span className="room-count">{room.entries.toLocaleString()}</span>
               <span className="room-last">
-                {relative(room.lastActivity)}
+                {room.entries === 0 && room.purged ? (
+                  <span className="room-purged" data-testid="room-purged">
+                    purged {formatTime(room.purged.at, 'local').slice(0, 10)}
+                  </span>
+                ) : (
+                  relative(room.lastActivity)
+                )}
                 {room.unreviewed > 0 && (
                   <span className="room-unreviewed" data-testid="room-unreviewed">
                     {' '}

@@ -1,10 +1,16 @@
-// Search hits, newest first, highlighted; Enter or a click opens one in its context. A search made
-// inside a room says so, and offers the same search in every room with its count.
-import type { EntryFilter, SearchResult } from '../../../shared/api';
+// Search hits, newest first, highlighted, a page at a time through every hit (not just the newest
+// few hundred), with the exact count, counted apart from the page (shown once known, or why it is
+// not). Enter or a click opens a hit in its context. A search made inside a room says so, and
+// offers the same search in every room with its count; a word that abuse reports' descriptions
+// hold offers those reports. "Tag all" says the exact number first.
+import type { EntryFilter, Keyset } from '../../../shared/api';
 import type { EntryRecord } from '../../../shared/entryRecord';
+import { searchTerms } from '../../../shared/ftsQuery';
 import { useState } from 'react';
 import { useApi } from '../data/useApi';
+import { useRemembered } from '../data/useNavigation';
 import { TagAllDialog } from './TagAllDialog';
+import type { BulkAction } from './BulkNotice';
 import type { Zone } from '../time';
 import { EntryList } from './EntryList';
 import { ErrorNotice } from './ErrorNotice';
@@ -16,48 +22,136 @@ interface Props {
   onOpen: (entry: EntryRecord) => void;
   /** Widen a search made inside one room to all rooms. */
   onAllRooms: () => void;
+  /** Open the abuse reports whose description holds this text. */
+  onReports: (text: string) => void;
+  onTagged: (action: BulkAction) => void;
 }
 
-const hitCount = (result: SearchResult) =>
-  `${result.capped ? 'more than ' : ''}${result.total.toLocaleString()} ${result.total === 1 ? 'hit' : 'hits'}`;
+const PAGE_SIZES = [200, 1000] as const;
+const hits = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'hit' : 'hits'}`;
 
-export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms }: Props) {
-  const search = useApi('search', { filter, limit: 200 }, { keepPrevious: true });
-  const inRoom = filter.room !== undefined;
-  const everywhere = useApi('search', { filter: { ...filter, room: undefined }, limit: 1 }, { enabled: inRoom });
-  const result = search.data;
+/** The one word or phrase a search looks for, if it is one: what report descriptions are searched for. */
+function singleTerm(text: string | undefined): string | null {
+  const terms = text === undefined ? [] : searchTerms(text);
+  return terms.length === 1 && !terms[0]!.negated && terms[0]!.text.length >= 3 ? terms[0]!.text : null;
+}
+
+export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onReports, onTagged }: Props) {
+  const key = JSON.stringify(filter);
+  /** The pages gone through: each page after the first starts below the last hit of the one before. */
+  const [paging, setPaging] = useRemembered<{ before: Keyset[]; size: number }>(`hits:${key}`, { before: [], size: 200 });
+  const page = paging.before.length;
+  const first = useApi('search', { filter, limit: paging.size }, { keepPrevious: true });
+  const later = useApi(
+    'searchPage',
+    { filter, before: paging.before.at(-1)!, limit: paging.size },
+    { enabled: page > 0, keepPrevious: true },
+  );
+  const count = useApi('countEntries', { filter }, { keepPrevious: true });
+  const inRoom = filter.room !== undefined || filter.inRoom !== undefined;
+  const everywhere = useApi('countEntries', { filter: { ...filter, room: undefined, inRoom: undefined } }, { enabled: inRoom });
+  const term = singleTerm(filter.text);
+  const reports = useApi('reports', { text: term ?? '' }, { enabled: term !== null });
   const [tagging, setTagging] = useState(false);
 
-  if (search.error) return <ErrorNotice message={search.error} />;
-  if (!result) return <div className="timeline-empty">Searching…</div>;
+  const shown = page === 0 ? first : later;
+  if (shown.error) return <ErrorNotice message={shown.error} />;
+  if (!shown.data) return <div className="timeline-empty">Searching…</div>;
+  const list = shown.data.hits;
+  // Exact: the count once known; before that, the first page's own count when it is exact.
+  const exact = count.stale ? null : (count.data?.total ?? (first.data && !first.data.capped && page === 0 ? first.data.total : null));
+  const more =
+    page === 0
+      ? exact !== null
+        ? exact > list.length
+        : (first.data?.capped ?? false) || (first.data?.total ?? 0) > list.length
+      : later.data!.more;
+  const start = page * paging.size;
+  const go = (before: Keyset[]) => setPaging({ ...paging, before });
+  const last = list.at(-1);
+
   return (
-    <div className={`results${search.stale ? ' results-stale' : ''}`} aria-busy={search.loading} data-testid="search-results">
-      <div className="results-count" data-testid="result-count" role="status">
-        {hitCount(result)}
-        {inRoom && <> in #{filter.room}</>}
-        {result.hits.length < result.total && <span className="muted"> · newest {result.hits.length} shown</span>}
-        {inRoom && everywhere.data && (
-          <button type="button" className="ghost results-widen" onClick={onAllRooms} data-testid="search-all-rooms">
-            All rooms: {hitCount(everywhere.data)}
+    <div className={`results${shown.stale ? ' results-stale' : ''}`} aria-busy={shown.loading} data-testid="search-results">
+      <div className="results-head">
+        <div className="results-count" role="status">
+          <span data-testid="result-count">
+            {exact !== null ? hits(exact) : count.error ? 'the hits could not be counted' : 'counting the hits…'}
+            {filter.room !== undefined && <> in #{filter.room}</>}
+            {filter.inRoom !== undefined && <> in rooms matching “{filter.inRoom}”</>}
+          </span>
+          {count.error && (
+            <span className="muted" title={count.error}>
+              {' '}
+              ({count.error})
+            </span>
+          )}
+          {list.length > 0 && (
+            <span className="muted" data-testid="hits-shown">
+              {' '}
+              · {(start + 1).toLocaleString()}–{(start + list.length).toLocaleString()} shown
+            </span>
+          )}
+          {inRoom && everywhere.data && (
+            <button type="button" className="ghost results-widen" onClick={onAllRooms} data-testid="search-all-rooms">
+              All rooms: {hits(everywhere.data.total)}
+            </button>
+          )}
+          {term && reports.data && reports.data.length > 0 && (
+            <button type="button" className="ghost results-widen" onClick={() => onReports(term)} data-testid="search-reports">
+              {reports.data.length.toLocaleString()} abuse {reports.data.length === 1 ? 'report mentions' : 'reports mention'} “{term}” ›
+            </button>
+          )}
+          {exact !== null && exact > 0 && (
+            <button type="button" className="ghost results-widen" onClick={() => setTagging(true)} data-testid="tag-all-hits">
+              Tag all {hits(exact)}…
+            </button>
+          )}
+        </div>
+        <nav className="pager" aria-label="pages of hits">
+          <button type="button" onClick={() => go([])} disabled={page === 0} data-testid="hits-newest">
+            « Newest
           </button>
-        )}
-        {result.total > 0 && (
-          <button type="button" className="ghost results-widen" onClick={() => setTagging(true)} data-testid="tag-all-hits">
-            Tag all {hitCount(result)}…
+          <button type="button" onClick={() => go(paging.before.slice(0, -1))} disabled={page === 0} data-testid="hits-newer">
+            ‹ Newer
           </button>
-        )}
+          <span className="muted">page {(page + 1).toLocaleString()}</span>
+          <button
+            type="button"
+            onClick={() => last && go([...paging.before, { timestamp: last.timestamp, id: last.id }])}
+            disabled={!more || !last}
+            data-testid="hits-older"
+          >
+            Older ›
+          </button>
+          <label className="field-inline">
+            <select
+              value={paging.size}
+              onChange={(e) => setPaging({ before: [], size: Number(e.target.value) })}
+              aria-label="hits a page"
+              data-testid="hits-page-size"
+            >
+              {PAGE_SIZES.map((size) => (
+                <option key={size} value={size}>
+                  {size.toLocaleString()} a page
+                </option>
+              ))}
+            </select>
+          </label>
+        </nav>
       </div>
-      {tagging && <TagAllDialog filter={filter} hits={hitCount(result)} onClose={() => setTagging(false)} />}
-      {result.hits.length === 0 ? (
+      {tagging && exact !== null && <TagAllDialog filter={filter} count={exact} onTagged={onTagged} onClose={() => setTagging(false)} />}
+      {list.length === 0 ? (
         <div className="timeline-empty">Nothing matches.</div>
       ) : (
         <EntryList
-          key={JSON.stringify(filter)}
-          entries={result.hits}
+          key={`${key}#${page}`}
+          entries={list}
           label="search hits"
+          memoryKey={`hits:${key}#${page}`}
           zone={zone}
           onUser={onUser}
           onOpen={onOpen}
+          viewFocus
           testId="search-hits"
         />
       )}

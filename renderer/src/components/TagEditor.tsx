@@ -5,7 +5,7 @@ import type { EntryRecord } from '../../../shared/entryRecord';
 import type { ReviewTarget } from '../../../shared/review';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
-import { useDesk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
@@ -20,14 +20,19 @@ export interface ReviewSubject {
   label: ReactNode;
 }
 
-export function entrySubject(entry: EntryRecord, zone: Zone, showUser: (userId: string) => string): ReviewSubject {
+export function entrySubject(
+  entry: EntryRecord,
+  zone: Zone,
+  showUser: (userId: string) => string,
+  showRoom: (name: string) => string = (name) => name,
+): ReviewSubject {
   return {
     target: 'entry',
     id: entry.id,
     label: (
       <>
         <span className="muted">
-          {formatTime(entry.timestamp, zone)} · #{entry.room} ·{' '}
+          {formatTime(entry.timestamp, zone)} · #{showRoom(entry.room)} ·{' '}
         </span>
         {entry.userId === null ? 'system' : showUser(entry.userId)}: {entry.content ?? entry.type}
       </>
@@ -43,6 +48,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
   const action = useAction();
   const [note, setNote] = useState('');
   const applied = new Set(review.data?.[id]?.tags ?? []);
+  const mentions = useMentions(notes.data?.map((n) => n.text) ?? []);
 
   // Taking a tag off names the tag as shown (when it was put on): one taken off or put on again since is a conflict.
   const toggle = (name: string) =>
@@ -83,7 +89,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
         {notes.data?.length === 0 && <p className="muted">No notes yet.</p>}
         <ul className="note-list">
           {notes.data?.map((n) => (
-            <NoteItem key={n.id} note={n} zone={zone} />
+            <NoteItem key={n.id} note={n} zone={zone} mentions={mentions} />
           ))}
         </ul>
         <label className="field">

@@ -44,7 +44,11 @@ export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismis
   const manifest = state.manifest;
   return (
     <div className={`notice${state.error ? ' notice-error' : ''}`} role="status" data-testid="export-panel">
-      {state.error ? `Export stopped: ${state.error}` : state.done ? `Exported ${rows} to CSV.` : `Exporting CSV… ${rows} so far`}
+      {state.error
+        ? `Export stopped: ${state.error}`
+        : state.done
+          ? `Exported ${rows} to CSV${manifest ? (manifest.ids === 'pseudonymous' ? ', users by their pseudonyms' : ', users by their IDs') : ''}.`
+          : `Exporting CSV… ${rows} so far`}
       {manifest && (
         <>
           <span className="muted" title={manifest.sha256} data-testid="export-manifest">

@@ -8,7 +8,7 @@ import type { ApiEvent, PlainMethod } from '../../../shared/api';
 import { transport } from '../transport';
 import { queryClient } from './queryClient';
 
-const COSTLY: ReadonlySet<PlainMethod> = new Set(['histogram', 'search']);
+const COSTLY: ReadonlySet<PlainMethod> = new Set(['histogram', 'search', 'searchPage', 'countEntries']);
 const FAST_MS = 150;
 const SLOW_MS = 5000;
 

@@ -37,12 +37,30 @@ interface WindowState {
 
 const keyOf = (entry: EntryRecord): Keyset => ({ timestamp: entry.timestamp, id: entry.id });
 
-export function useKeysetWindow(filterGiven: EntryFilter, anchorId?: number, { page = 200, limit = 3000 } = {}): KeysetWindow {
+/** Where a window opens: on the newest page, around an entry (the context view), or at a moment (a jump to a date). */
+export type WindowAnchor = { entryId: number } | { time: number } | undefined;
+
+/** The first page around a moment: the entries before it and from it on, focused on the first at or after it. */
+async function aroundTime(filter: EntryFilter, time: number, page: number, signal: AbortSignal) {
+  const at = { timestamp: time, id: 0 };
+  const [before, after] = await Promise.all([
+    api.timeline({ filter, from: at, direction: 'before', limit: Math.ceil(page / 2) }, signal),
+    api.timeline({ filter, from: at, direction: 'after', limit: page }, signal),
+  ]);
+  const focus = after.entries[0] ?? before.entries.at(-1) ?? null;
+  return { entries: [...before.entries, ...after.entries], moreBefore: before.more, moreAfter: after.more, focusId: focus?.id ?? null };
+}
+
+export function useKeysetWindow(filterGiven: EntryFilter, anchor?: WindowAnchor, { page = 200, limit = 3000 } = {}): KeysetWindow {
   const filter = useStableValue(filterGiven);
-  const key = `${JSON.stringify(filter)}#${anchorId ?? 'newest'}`;
+  const anchorId = anchor && 'entryId' in anchor ? anchor.entryId : undefined;
+  const anchorTime = anchor && 'time' in anchor ? anchor.time : undefined;
+  const key = `${JSON.stringify(filter)}#${anchorId ?? (anchorTime === undefined ? 'newest' : `t${anchorTime}`)}`;
   const [state, setState] = useState<WindowState | null>(null);
   const [error, setError] = useState<{ key: string; message: string } | null>(null);
   const busy = useRef(false);
+  /** Entries arrived while a page was loading: look again once it is in. */
+  const missed = useRef(false);
   const current = state?.key === key ? state : null;
 
   useEffect(() => {
@@ -52,9 +70,11 @@ export function useKeysetWindow(filterGiven: EntryFilter, anchorId?: number, { p
         ? api
             .context({ entryId: anchorId, radius: 100 }, controller.signal)
             .then(({ entries, focusId }) => ({ entries, moreBefore: true, moreAfter: true, focusId }))
-        : api
-            .timeline({ filter, direction: 'before', limit: page }, controller.signal)
-            .then(({ entries, more }) => ({ entries, moreBefore: more, moreAfter: false, focusId: null }));
+        : anchorTime !== undefined
+          ? aroundTime(filter, anchorTime, page, controller.signal)
+          : api
+              .timeline({ filter, direction: 'before', limit: page }, controller.signal)
+              .then(({ entries, more }) => ({ entries, moreBefore: more, moreAfter: false, focusId: null }));
     busy.current = true;
     first.then(
       (value) => setState({ key, ...value }),
@@ -62,15 +82,22 @@ export function useKeysetWindow(filterGiven: EntryFilter, anchorId?: number, { p
     );
     void first.finally(() => (busy.current = false)).catch(() => {});
     return () => controller.abort();
-  }, [key, filter, anchorId, page]);
+  }, [key, filter, anchorId, anchorTime, page]);
 
   const extend = useCallback(
     async (direction: Direction) => {
       if (!current || busy.current) return;
       const edge = direction === 'before' ? current.entries[0] : current.entries.at(-1);
-      if (!edge || (direction === 'before' && !current.moreBefore)) return;
+      if (direction === 'before' && (!edge || !current.moreBefore)) return;
       busy.current = true;
       try {
+        if (!edge) {
+          // An empty window (a new database, a room with nothing yet) has no edge to page from:
+          // what has arrived since is its newest page.
+          const newest = await api.timeline({ filter, direction: 'before', limit: page });
+          setState((now) => (now?.key === key ? { ...now, entries: newest.entries, moreBefore: newest.more, moreAfter: false } : now));
+          return;
+        }
         const next = await api.timeline({ filter, from: keyOf(edge), direction, limit: page });
         setState((now) => (now?.key === key ? grown(now, direction, next.entries, next.more, limit) : now));
       } catch (failure) {
@@ -82,9 +109,24 @@ export function useKeysetWindow(filterGiven: EntryFilter, anchorId?: number, { p
     [current, filter, key, page, limit],
   );
 
-  // Live: entries arrived somewhere; fetch those after ours when we hold the newest.
+  // Live: entries arrived somewhere; fetch those after ours when we hold the newest (an empty
+  // window holds the newest too). One that arrives while a page loads is looked for once it is in.
   const holdsNewest = current !== null && !current.moreAfter;
-  useEffect(() => (holdsNewest ? onEntriesChanged(() => void extend('after')) : undefined), [holdsNewest, extend]);
+  useEffect(
+    () =>
+      holdsNewest
+        ? onEntriesChanged(() => {
+            if (busy.current) missed.current = true;
+            else void extend('after');
+          })
+        : undefined,
+    [holdsNewest, extend],
+  );
+  useEffect(() => {
+    if (!holdsNewest || !missed.current || busy.current) return;
+    missed.current = false;
+    void extend('after');
+  });
 
   return {
     entries: current?.entries ?? [],

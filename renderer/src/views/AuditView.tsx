@@ -1,28 +1,119 @@
-// The audit trail: whether its hash chain verifies, and every recorded action, newest first.
+// The audit trail, readable: whether its hash chain verifies, and every recorded action, newest
+// first — what was done, by which moderator, to what, when (in the zone the desk shows), and the
+// rest of its details as named fields (times as times, lists as lists), not raw JSON. With
+// pseudonyms on, every user ID in them is shown as its pseudonym.
+import { useMemo, useState } from 'react';
+import { AUDIT_ACTIONS, type AuditRecord } from '../../../shared/review';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useApi } from '../data/useApi';
-import { useDesk, type Desk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 
-/**
- * A row's details as the desk shows them: with pseudonyms on, a filter's user (an export's, a
- * "tag all hits"'s) and every from:USER in text (a query, a saved search's name) name the pseudonym.
- */
-function shownDetails(value: unknown, desk: Desk, key?: string): unknown {
-  if (!desk.pseudonymise) return value;
-  if (typeof value === 'string') return key === 'user' ? desk.showUser(value) : desk.showQuery(value);
-  if (Array.isArray(value)) return value.map((item) => shownDetails(item, desk));
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, shownDetails(v, desk, k)]));
-  return value;
+/** Details that are moments, in epoch ms: shown as times. */
+const TIME_KEYS = new Set(['at', 'upTo', 'previous', 'undone', 'restored', 'from', 'to', 'since']);
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
+/** Lists longer than this are cut, saying how many more. */
+const LIST_SHOWN = 12;
+
+/** A detail's name as words: newEntries → new entries. */
+const label = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+
+/** What an action was done to, in a few words, and which detail keys that used up. */
+function targetOf(row: AuditRecord): { text: string; used: string[] } {
+  const d = row.details;
+  const s = (key: string) => (d[key] === undefined || d[key] === null ? '' : String(d[key]));
+  switch (row.action) {
+    case 'report status':
+      return { text: `report #${s('report')}`, used: ['report'] };
+    case 'tagged':
+    case 'untagged':
+      return {
+        text: `“${s('tag')}” on ${d['batch'] !== undefined ? `every hit (tagging ${s('batch')})` : `${s('target')} ${Array.isArray(d['ids']) ? (d['ids'] as unknown[]).slice(0, 3).join(', ') + ((d['ids'] as unknown[]).length > 3 ? '…' : '') : ''}`}`,
+        used: ['tag', 'target', 'batch'],
+      };
+    case 'note':
+      return { text: `${s('target')} ${s('id')}`, used: ['target', 'id'] };
+    case 'reviewed':
+    case 'review undone':
+      return { text: `#${s('room')}`, used: ['room'] };
+    case 'tag created':
+    case 'hold set':
+    case 'hold lifted':
+      return { text: `tag “${s('tag')}”`, used: ['tag'] };
+    case 'import':
+      return { text: s('file'), used: ['file'] };
+    case 'export started':
+      return { text: s('to'), used: ['to'] };
+    case 'export':
+      return { text: s('file'), used: ['file'] };
+    case 'search saved':
+    case 'search opened':
+    case 'search deleted':
+      return { text: s('name') || s('query'), used: ['name'] };
+    case 'moderator named':
+      return { text: s('to'), used: ['to'] };
+    case 'purge':
+      return { text: `entries before ${s('before')}`, used: [] };
+    default:
+      return { text: '', used: [] };
+  }
+}
+
+function Value({ name, value, zone, show }: { name: string; value: unknown; zone: Zone; show: (text: string) => string }) {
+  if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
+  if (typeof value === 'number') {
+    return <>{TIME_KEYS.has(name) && value > 1e11 ? formatTime(value, zone) : value.toLocaleString()}</>;
+  }
+  if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
+  if (typeof value === 'string') return <>{ISO.test(value) ? formatTime(Date.parse(value), zone) : show(value)}</>;
+  if (Array.isArray(value)) {
+    const shown = value.slice(0, LIST_SHOWN).map((v) => (typeof v === 'string' ? show(v) : String(v)));
+    return (
+      <>
+        {shown.join(', ')}
+        {value.length > LIST_SHOWN && <span className="muted"> and {(value.length - LIST_SHOWN).toLocaleString()} more</span>}
+      </>
+    );
+  }
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 0) return <span className="muted">none</span>;
+    return (
+      <>
+        {entries.map(([k, v], i) => (
+          <span key={k}>
+            {i > 0 && ', '}
+            {k} <Value name={k} value={v} zone={zone} show={show} />
+          </span>
+        ))}
+      </>
+    );
+  }
+  return <>{String(value)}</>;
+}
+
+/** Every string in the details (to ask which are user IDs). */
+function stringsOf(value: unknown, into: string[]): string[] {
+  if (typeof value === 'string') into.push(value);
+  else if (Array.isArray(value)) for (const v of value) stringsOf(v, into);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) stringsOf(v, into);
+  return into;
 }
 
 export function AuditView({ zone }: { zone: Zone }) {
   const desk = useDesk();
   const audit = useApi('audit', { limit: 1000 });
+  const [action, setAction] = useState<string>('');
+  const rows = useMemo(
+    () => [...(audit.data?.rows ?? [])].reverse().filter((row) => action === '' || row.action === action),
+    [audit.data, action],
+  );
+  const texts = useMemo(() => [...new Set(rows.flatMap((row) => stringsOf(row.details, [])))], [rows]);
+  const mentions = useMentions(texts);
   if (audit.error) return <ErrorNotice message={audit.error} />;
   if (!audit.data) return <div className="timeline-empty">Loading…</div>;
-  const { verdict, rows } = audit.data;
+  const { verdict } = audit.data;
+  const show = (text: string) => desk.showText(text, mentions);
   return (
     <div className="review-view" data-testid="audit-view">
       <p className={`notice${verdict.intact ? ' notice-ok' : ' notice-error'}`} role="status" data-testid="audit-verdict">
@@ -30,6 +121,17 @@ export function AuditView({ zone }: { zone: Zone }) {
           ? `Audit chain intact: ${verdict.rows.toLocaleString()} ${verdict.rows === 1 ? 'row' : 'rows'}, each sealed with the hash of the one before.`
           : `Audit chain broken at row ${verdict.badRow}: ${verdict.why}.`}
       </p>
+      <label className="field-inline audit-filter">
+        Action{' '}
+        <select value={action} onChange={(e) => setAction(e.target.value)} data-testid="audit-action-filter">
+          <option value="">every action</option>
+          {AUDIT_ACTIONS.map((a) => (
+            <option key={a} value={a}>
+              {a}
+            </option>
+          ))}
+        </select>
+      </label>
       <div className="results">
         <table className="audit-table">
           <thead>
@@ -38,21 +140,40 @@ export function AuditView({ zone }: { zone: Zone }) {
               <th scope="col">time</th>
               <th scope="col">moderator</th>
               <th scope="col">action</th>
+              <th scope="col">target</th>
               <th scope="col">details</th>
             </tr>
           </thead>
           <tbody>
-            {[...rows].reverse().map((row) => (
-              <tr key={row.id}>
-                <td>{row.id}</td>
-                <td>{formatTime(row.at, zone)}</td>
-                <td>{row.moderator}</td>
-                <td>{row.action}</td>
-                <td>
-                  <code>{JSON.stringify(shownDetails(row.details, desk))}</code>
-                </td>
-              </tr>
-            ))}
+            {rows.map((row) => {
+              const target = targetOf(row);
+              const rest = Object.entries(row.details).filter(([key]) => !target.used.includes(key));
+              return (
+                <tr key={row.id} data-audit-action={row.action}>
+                  <td>{row.id}</td>
+                  <td className="audit-time">
+                    <time dateTime={new Date(row.at).toISOString()}>{formatTime(row.at, zone)}</time>
+                  </td>
+                  <td>{row.moderator}</td>
+                  <td className="audit-action">{row.action}</td>
+                  <td className="audit-target">{show(target.text)}</td>
+                  <td>
+                    {rest.length > 0 && (
+                      <dl className="audit-details">
+                        {rest.map(([key, value]) => (
+                          <div key={key}>
+                            <dt>{label(key)}</dt>
+                            <dd>
+                              <Value name={key} value={value} zone={zone} show={show} />
+                            </dd>
+                          </div>
+                        ))}
+                      </dl>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
           </tbody>
         </table>
       </div>

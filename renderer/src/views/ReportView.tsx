@@ -1,9 +1,10 @@
 // One abuse report: who reported whom and why, the reported messages, one click into the room
-// around them or the accused user's activity, who holds it and who else has it open, and its
+// around them, the accused user's activity or the reporter's, who holds it and who else has it open, and its
 // status with the moves the workflow allows (a reason is required to decide or reopen), with its
 // history. A decision names the version of the report shown: when someone else changed it first,
 // the conflict is shown (who, what, when), the reason typed is kept, and the report shown is the
-// current one, to decide again on.
+// current one, to decide again on. After a move the focus goes to the report's new status, never
+// to the page's body.
 import { useRef, useState } from 'react';
 import type { EntryRecord } from '../../../shared/entryRecord';
 import { NEXT_STATUSES, needsReason, whyMayNotMove, type ReportStatus } from '../../../shared/review';
@@ -13,7 +14,7 @@ import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
-import { useDesk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { usePresence } from '../data/usePresence';
 import { formatTime, type Zone } from '../time';
 
@@ -33,11 +34,16 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
   const viewers = usePresence(id);
   const [reason, setReason] = useState('');
   const reasonField = useRef<HTMLTextAreaElement>(null);
+  const statusBadge = useRef<HTMLSpanElement>(null);
+  const mentions = useMentions(report?.description ? [report.description] : []);
   if (error) return <ErrorNotice message={error} />;
   if (!report) return <div className="timeline-empty">Loading…</div>;
   const move = async (to: ReportStatus) => {
     // Only a change that went through clears the reason: a refused one (a conflict too) keeps what was typed.
-    if ((await action.run('setReportStatus', { id, status: to, reason, version: report.version })) !== undefined) setReason('');
+    if ((await action.run('setReportStatus', { id, status: to, reason, version: report.version })) === undefined) return;
+    setReason('');
+    // The button pressed may be gone (a decided report offers other moves): focus says where it stands now.
+    requestAnimationFrame(() => statusBadge.current?.focus());
   };
   const session = desk.session;
   // What the store would refuse (403), said before the moderator types a reason for nothing.
@@ -52,7 +58,14 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
   return (
     <div className="review-view report-view" data-testid="report-view">
       <header className="report-head">
-        <span className={`status-badge status-${report.status.replace(' ', '-')}`} data-testid="report-status">
+        <span
+          className={`status-badge status-${report.status.replace(' ', '-')}`}
+          data-testid="report-status"
+          ref={statusBadge}
+          tabIndex={-1}
+          role="status"
+          aria-label={`report status: ${report.status}`}
+        >
           {report.status}
         </span>
         <dl className="report-fields">
@@ -73,20 +86,30 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
           {report.recordingName && (
             <>
               <dt>recording</dt>
-              <dd>{report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}</dd>
+              <dd
+                className="report-recording"
+                title={report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}
+              >
+                {report.recordingUrl ? `${report.recordingName} (${report.recordingUrl})` : report.recordingName}
+              </dd>
             </>
           )}
         </dl>
-        {report.description && <blockquote className="report-description">{report.description}</blockquote>}
+        {report.description && <blockquote className="report-description">{desk.showText(report.description, mentions)}</blockquote>}
         <div className="report-links">
           {first && (
             <button type="button" onClick={() => onContext(first)} data-testid="report-context">
-              #{first.room} around the reported messages ›
+              #{desk.showRoom(first.room)} around the reported messages ›
             </button>
           )}
           {report.accused && (
             <button type="button" onClick={() => onUser(report.accused!)} data-testid="report-accused">
               All activity of {desk.showUser(report.accused)} ›
+            </button>
+          )}
+          {report.reporter && (
+            <button type="button" onClick={() => onUser(report.reporter!)} data-testid="report-reporter">
+              The reporter's activity ({desk.showUser(report.reporter)}) ›
             </button>
           )}
         </div>

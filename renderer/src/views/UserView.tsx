@@ -1,12 +1,16 @@
-// Everything one user did: first and last seen, the rooms they were in, their recent entries.
+// Everything one user did, for a user in a few rooms or in hundreds: a one-line summary, their
+// entries at once (a timeline of them all, paged as it scrolls), and beside it the rooms they were
+// most active in (the top ten, every room on demand) and their record: reports against them and by
+// them with where each stands, the tags and notes on them and on their entries, watchlist matches.
 import type { EntryRecord } from '../../../shared/entryRecord';
-import { EntryList } from '../components/EntryList';
+import type { AbuseReportSummary } from '../../../shared/review';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useState } from 'react';
 import { TagEditor } from '../components/TagEditor';
 import { TagChip } from '../components/TagChip';
+import { Timeline } from '../components/Timeline';
 import { useApi } from '../data/useApi';
-import { useDesk } from '../data/desk';
+import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 
 interface Props {
@@ -15,15 +19,57 @@ interface Props {
   onRoom: (room: string) => void;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
+  onReport: (id: number) => void;
 }
 
-export function UserView({ userId, zone, onRoom, onUser, onOpen }: Props) {
+/** Rooms shown before "all N rooms". */
+const TOP_ROOMS = 10;
+
+function ReportLinks({
+  reports,
+  who,
+  zone,
+  onReport,
+}: {
+  reports: AbuseReportSummary[];
+  who: 'by' | 'against';
+  zone: Zone;
+  onReport: (id: number) => void;
+}) {
+  const desk = useDesk();
+  if (reports.length === 0) return <span className="muted">none</span>;
+  return (
+    <ul className="record-list">
+      {reports.map((r) => (
+        <li key={r.id}>
+          <button type="button" className="linkish" onClick={() => onReport(r.id)} data-testid={`record-report-${r.id}`}>
+            #{r.id} {r.reason ?? 'report'}
+          </button>{' '}
+          <span className={`status-badge status-${r.status.replace(' ', '-')}`}>{r.status}</span>{' '}
+          <span className="muted">
+            {who === 'against'
+              ? `by ${r.reporter ? desk.showUser(r.reporter) : 'unknown'}`
+              : `of ${r.accused ? desk.showUser(r.accused) : 'unknown'}`}{' '}
+            · {formatTime(r.receivedAt, zone)}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Props) {
   const { data: activity, error } = useApi('userActivity', { userId });
+  const record = useApi('userRecord', { userId });
   const desk = useDesk();
   const [reviewing, setReviewing] = useState(false);
+  const [allRooms, setAllRooms] = useState(false);
   const review = useApi('reviews', { target: 'user', ids: activity?.id ? [activity.id] : [] }, { enabled: !!activity?.id });
+  const mentions = useMentions(record.data?.notes.map((n) => n.text) ?? []);
   if (error) return <ErrorNotice message={error} />;
   if (!activity) return <div className="timeline-empty">Loading…</div>;
+  const rooms = allRooms ? activity.rooms : activity.rooms.slice(0, TOP_ROOMS);
+  const data = record.data;
   return (
     <div className="user-view" data-testid="user-view">
       <header className="user-head">
@@ -37,21 +83,16 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen }: Props) {
             </button>
           )}
         </h2>
-        <dl>
-          <dt>entries</dt>
-          <dd>{activity.entries.toLocaleString()}</dd>
-          <dt>first seen</dt>
-          <dd>{activity.firstSeen === null ? '—' : formatTime(activity.firstSeen, zone)}</dd>
-          <dt>last seen</dt>
-          <dd>{activity.lastSeen === null ? '—' : formatTime(activity.lastSeen, zone)}</dd>
-        </dl>
-        <div className="user-rooms">
-          {activity.rooms.map((room) => (
-            <button type="button" key={room.name} className="chip" onClick={() => onRoom(room.name)}>
-              #{room.name} <span className="muted">{room.entries.toLocaleString()}</span>
-            </button>
-          ))}
-        </div>
+        <p className="user-summary" data-testid="user-summary">
+          {activity.entries.toLocaleString()} {activity.entries === 1 ? 'entry' : 'entries'} in {activity.rooms.length.toLocaleString()}{' '}
+          {activity.rooms.length === 1 ? 'room' : 'rooms'}
+          {activity.firstSeen !== null && (
+            <>
+              {' '}
+              · first seen {formatTime(activity.firstSeen, zone)} · last seen {formatTime(activity.lastSeen!, zone)}
+            </>
+          )}
+        </p>
       </header>
       {reviewing && activity.id !== null && (
         <TagEditor
@@ -60,14 +101,119 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen }: Props) {
           onClose={() => setReviewing(false)}
         />
       )}
-      <div className="results">
-        <EntryList
-          entries={[...activity.recent].reverse()}
-          label={`recent entries of ${desk.showUser(activity.userId)}`}
-          zone={zone}
-          onUser={onUser}
-          onOpen={onOpen}
-        />
+      <div className="user-body">
+        <section className="content user-entries" aria-label={`entries of ${desk.showUser(activity.userId)}`}>
+          {activity.entries > 0 ? (
+            <Timeline filter={{ user: userId }} zone={zone} onUser={onUser} onOpen={onOpen} />
+          ) : (
+            <div className="timeline-empty">No entries of this user.</div>
+          )}
+        </section>
+        <aside className="user-side" aria-label="rooms and record">
+          <section aria-labelledby="user-rooms-title" data-testid="user-rooms">
+            <h3 id="user-rooms-title">Most active in</h3>
+            <ol className="user-room-list">
+              {rooms.map((room) => (
+                <li key={room.name}>
+                  <button
+                    type="button"
+                    className="linkish"
+                    onClick={() => onRoom(room.name)}
+                    title={`last here ${formatTime(room.lastSeen, zone)}`}
+                  >
+                    #{desk.showRoom(room.name)}
+                  </button>
+                  <span className="muted">{room.entries.toLocaleString()}</span>
+                </li>
+              ))}
+            </ol>
+            {activity.rooms.length > TOP_ROOMS && (
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => setAllRooms(!allRooms)}
+                aria-expanded={allRooms}
+                data-testid="user-all-rooms"
+              >
+                {allRooms ? `the top ${TOP_ROOMS} only` : `all ${activity.rooms.length.toLocaleString()} rooms`}
+              </button>
+            )}
+          </section>
+          <section aria-labelledby="user-record-title" data-testid="user-record">
+            <h3 id="user-record-title">Record</h3>
+            {record.error && <ErrorNotice message={record.error} />}
+            {!data && !record.error && <p className="muted">Reading…</p>}
+            {data && (
+              <dl className="record">
+                <dt>reports against them</dt>
+                <dd>
+                  <ReportLinks reports={data.reportsAgainst} who="against" zone={zone} onReport={onReport} />
+                </dd>
+                <dt>reports they made</dt>
+                <dd>
+                  <ReportLinks reports={data.reportsBy} who="by" zone={zone} onReport={onReport} />
+                </dd>
+                <dt>tags on them</dt>
+                <dd>
+                  {data.tags.length ? data.tags.map((name) => <TagChip key={name} name={name} />) : <span className="muted">none</span>}
+                </dd>
+                <dt>notes on them</dt>
+                <dd>
+                  {data.notes.length === 0 ? (
+                    <span className="muted">none</span>
+                  ) : (
+                    <ul className="record-list">
+                      {data.notes.map((n) => (
+                        <li key={n.id}>
+                          {desk.showText(n.text, mentions)}{' '}
+                          <span className="muted">
+                            — {n.moderator}, {formatTime(n.at, zone)}
+                          </span>
+                        </li>
+                      ))}
+                    </ul>
+                  )}
+                </dd>
+                <dt>their entries</dt>
+                <dd>
+                  {data.entryTags.length === 0 && data.notedEntries === 0 ? (
+                    <span className="muted">no tags or notes</span>
+                  ) : (
+                    <>
+                      {data.entryTags.map((t) => (
+                        <span key={t.tag} className="record-tag">
+                          <TagChip name={t.tag} /> {t.entries.toLocaleString()}
+                        </span>
+                      ))}
+                      {data.notedEntries > 0 && <span className="muted"> · {data.notedEntries.toLocaleString()} with notes</span>}
+                    </>
+                  )}
+                </dd>
+                <dt>watchlist matches</dt>
+                <dd data-testid="user-watch-matches">
+                  {data.watchMatches === 0 ? (
+                    <span className="muted">none</span>
+                  ) : (
+                    <>
+                      {data.watchMatches.toLocaleString()}:{' '}
+                      {data.recentMatches.slice(0, 5).map((m) => (
+                        <button
+                          key={m.entry.id}
+                          type="button"
+                          className="linkish"
+                          onClick={() => onOpen(m.entry)}
+                          title={formatTime(m.entry.timestamp, zone)}
+                        >
+                          “{m.term}”
+                        </button>
+                      ))}
+                    </>
+                  )}
+                </dd>
+              </dl>
+            )}
+          </section>
+        </aside>
       </div>
     </div>
   );

@@ -1,0 +1,57 @@
+// A user's record, what trust and safety teams look up first: the reports against them and by
+// them with where each stands, the tags and notes on them, the tags and notes on their entries,
+// and the watchlist's matches among what they wrote. Read from narrow indexes: the user's own
+// entries (entries_user_ts), the reports (thousands, read whole), tag links and notes by target.
+import type { Note, UserRecord } from '../../shared/review.js';
+import type { Db } from './db.js';
+import { entryById } from './entryQuery.js';
+import { notesOf } from './notes.js';
+import { listReports } from './reports.js';
+
+/** Matches shown with the record (the count says how many there are in all). */
+const MATCHES_SHOWN = 20;
+
+export function userRecord(db: Db, userId: string): UserRecord {
+  const reports = listReports(db, { user: userId });
+  const ids = db.prepare<[string], number>('SELECT id FROM users WHERE user_id = ?').pluck().all(userId);
+  const tags = new Set<string>();
+  const notes: Note[] = [];
+  for (const id of ids) {
+    for (const name of db
+      .prepare<[number], string>(
+        "SELECT t.name FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE l.target = 'user' AND l.target_id = ? ORDER BY t.name",
+      )
+      .pluck()
+      .all(id))
+      tags.add(name);
+    notes.push(...notesOf(db, 'user', id));
+  }
+  const theirs = `SELECT e.id FROM entries e WHERE e.user_id IN (SELECT value FROM json_each(@users))`;
+  const users = JSON.stringify(ids);
+  const entryTags = db
+    .prepare<{ users: string }, { tag: string; entries: number }>(
+      `SELECT t.name AS tag, count(*) AS entries FROM tag_links l JOIN tags t ON t.id = l.tag_id
+       WHERE l.target = 'entry' AND l.target_id IN (${theirs}) GROUP BY t.id ORDER BY entries DESC, t.name`,
+    )
+    .all({ users });
+  const notedEntries = db
+    .prepare<{ users: string }, number>(`SELECT count(DISTINCT target_id) FROM notes WHERE target = 'entry' AND target_id IN (${theirs})`)
+    .pluck()
+    .get({ users })!;
+  const matchRows = db
+    .prepare<{ users: string }, { entry_id: number; term: string }>(
+      `SELECT m.entry_id, group_concat(w.term, ', ') AS term FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id
+       WHERE m.entry_id IN (${theirs}) GROUP BY m.entry_id ORDER BY m.entry_id DESC`,
+    )
+    .all({ users });
+  return {
+    reportsAgainst: reports.filter((r) => r.accused === userId),
+    reportsBy: reports.filter((r) => r.reporter === userId),
+    tags: [...tags].sort(),
+    notes: notes.sort((a, b) => a.at - b.at),
+    entryTags,
+    notedEntries,
+    watchMatches: matchRows.length,
+    recentMatches: matchRows.slice(0, MATCHES_SHOWN).map((row) => ({ term: row.term, seen: true, entry: entryById(db, row.entry_id)! })),
+  };
+}

@@ -1,0 +1,43 @@
+// The last wide action (a "tag all", a review mark), said under the view's heading with its undo:
+// one action takes it back, and the undo is in the audit trail like the action.
+import { useState } from 'react';
+import { useAction } from '../data/useAction';
+import { formatTime, type Zone } from '../time';
+import { ErrorNotice } from './ErrorNotice';
+
+export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; upTo: number };
+
+export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone: Zone; onDone: () => void }) {
+  const run = useAction();
+  const [undone, setUndone] = useState<string | null>(null);
+  const undo = async () => {
+    if (action.kind === 'tag') {
+      const result = await run.run('undoTagAll', { batch: action.batch });
+      if (result) setUndone(`Undone: ${result.removed.toLocaleString()} entries no longer tagged “${action.tag}”.`);
+    } else {
+      const result = await run.run('undoMarkReviewed', { room: action.room });
+      if (result)
+        setUndone(
+          `Undone: #${action.room} is ${result.reviewedTo === null ? 'not marked reviewed' : `reviewed up to ${formatTime(result.reviewedTo, zone)}`} again.`,
+        );
+    }
+  };
+  const said =
+    action.kind === 'tag'
+      ? `Tagged ${action.count.toLocaleString()} entries “${action.tag}”.`
+      : `#${action.room} marked reviewed up to ${formatTime(action.upTo, zone)}.`;
+  return (
+    <div className="notice" role="status" data-testid="bulk-notice">
+      {run.error && <ErrorNotice message={run.error} onDismiss={run.clearError} />}
+      <span>{undone ?? said}</span>
+      {undone === null && (
+        <button type="button" onClick={() => void undo()} disabled={run.pending} data-testid="bulk-undo">
+          Undo
+        </button>
+      )}
+      <button type="button" className="ghost" onClick={onDone} aria-label="dismiss">
+        ✕
+      </button>
+    </div>
+  );
+}
