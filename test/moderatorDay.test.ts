@@ -171,9 +171,9 @@ test('a review mark is undone to the mark it replaced, then to none; each audite
     chat({ lobby: Array.from({ length: 10 }, (_, i) => ({ ts: 1000 * (i + 1), user: 'u', content: `m${i}` })) }, 'chat'),
   );
   const mark = () => listRooms(db, '').find((r) => r.name === 'lobby')!;
-  assert.equal(markRoomReviewed(db, 'lobby', 'mod-anna', 4000), 4000);
+  assert.equal(markRoomReviewed(db, 'lobby', 'mod-anna', 4000, 0).reviewedTo, 4000);
   assert.equal(mark().unreviewed, 6);
-  assert.equal(markRoomReviewed(db, 'lobby', 'mod-anna'), 10_000, 'up to the newest entry');
+  assert.equal(markRoomReviewed(db, 'lobby', 'mod-anna', undefined, 1).reviewedTo, 10_000, 'up to the newest entry');
   assert.equal(mark().unreviewed, 0);
   assert.deepEqual(undoRoomReview(db, 'lobby', 'mod-ben'), { reviewedTo: 4000, undone: 10_000 });
   assert.deepEqual([mark().reviewedTo, mark().unreviewed], [4000, 6]);

@@ -63,6 +63,9 @@ test('two moderators on two desks work one queue from one receiver, each change 
   const findings: string[] = [];
   const maya = await signedIn(team, 'maya', findings);
   const lee = await signedIn(team, 'lee', null);
+  assert.equal(await maya.page.getByTestId('signed-in').innerText(), 'signed in as maya (moderator) Sign out');
+  // The callback's secret is the admins': a moderator's desk does not show it.
+  assert.match(await maya.page.getByTestId('status-bar').innerText(), /receiving at http:\/\/\S+\/callback\/…/);
 
   // A callback: on both desks, without a reload.
   const said = 'see you at the station at nine';
@@ -96,20 +99,28 @@ test('two moderators on two desks work one queue from one receiver, each change 
     .waitFor();
   findings.push(...(await keep(lee.page, 'team-report-claimed')));
 
-  // lee types a reason; lee's network drops; maya decides meanwhile; lee decides on the version lee saw.
+  // lee, in another tab whose live events do not arrive (a lagging connection), types a reason;
+  // maya decides meanwhile; lee decides on the version that tab saw.
+  const tab = await lee.context.newPage();
+  await tab.route('**/api/events', (route) => route.abort());
+  await tab.goto(`${team.base}/`);
+  await tab.getByTestId('nav-reports').click();
+  await tab.locator('[data-report-id="1"]').click();
+  await tab
+    .getByTestId('claim-state')
+    .filter({ hasText: /Claimed by maya/ })
+    .waitFor();
   const reason = 'a threat: the account is suspended';
-  await lee.page.getByTestId('report-reason').fill(reason);
-  await lee.context.setOffline(true);
+  await tab.getByTestId('report-reason').fill(reason);
   await maya.page.getByTestId('report-reason').fill('banter between friends');
   await maya.page.getByTestId('report-to-dismissed').click();
   await maya.page.getByTestId('report-status').filter({ hasText: 'dismissed' }).waitFor();
-  await lee.context.setOffline(false);
-  await lee.page.getByTestId('report-to-actioned').click();
-  const conflict = lee.page.getByTestId('conflict-notice');
+  await tab.getByTestId('report-to-actioned').click();
+  const conflict = tab.getByTestId('conflict-notice');
   await conflict.waitFor();
-  assert.match(await lee.page.getByTestId('conflict-what').innerText(), /^dismissed by maya/);
-  assert.equal(await lee.page.getByTestId('report-reason').inputValue(), reason, 'what lee typed is kept');
-  findings.push(...(await keep(lee.page, 'team-report-conflict')));
+  assert.match(await tab.getByTestId('conflict-what').innerText(), /^dismissed by maya/);
+  assert.equal(await tab.getByTestId('report-reason').inputValue(), reason, 'what lee typed is kept');
+  findings.push(...(await keep(tab, 'team-report-conflict')));
 
   // The trail names each account for what it did.
   const trail = JSON.parse((await team.call(await team.signIn('lee'), 'audit', { limit: 100 })).body) as {
@@ -119,6 +130,10 @@ test('two moderators on two desks work one queue from one receiver, each change 
   assert.deepEqual(did, ['maya: tagged', 'maya: report claimed', 'maya: report status']);
   assert.ok(trail.value.rows.some((row) => row.moderator === 'lee' && row.action === 'signed in'));
   assert.deepEqual(findings, []);
+  // Signing out ends the session: the desk goes back to the login page, and its API answers 401.
+  await maya.page.getByTestId('sign-out').click();
+  await maya.page.waitForURL(/\/login$/);
+  assert.equal((await maya.page.request.post(`${team.base}/api/rooms`, { data: {} })).status(), 401);
   await maya.context.close();
   await lee.context.close();
 });

@@ -113,12 +113,14 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
     ...reviewWrites(db, reads, (event) => events.emit(event), team),
     reportPresence: async ({ id, desk, open }, actor) => presence.beat(Number(id), actor.name, desk, open !== false),
 
-    async receiverStatus() {
+    async receiverStatus(_args, actor) {
       const startOfDay = new Date();
       startOfDay.setHours(0, 0, 0, 0);
       const counters = await reads('receiverCounters', { since: startOfDay.getTime() });
+      const url = receiver.callbackUrl();
       return {
-        callbackUrl: receiver.callbackUrl(),
+        // The callback's secret is for whoever gives the vendor its URL: on a team server, the admins.
+        callbackUrl: url !== null && team && !can(actor, 'manageUsers') ? url.replace(/\/callback\/[^/?#]+/, '/callback/…') : url,
         problem: receiver.problem(),
         lastDeliveryAt: counters.lastDeliveryAt,
         deliveriesToday: counters.deliveriesSince,

@@ -2,6 +2,7 @@
 // quarantine (click to see it).
 import { useEffect, useState } from 'react';
 import { useApi } from '../data/useApi';
+import { useDesk } from '../data/desk';
 import { formatTime, relative, type Zone } from '../time';
 
 interface Props {
@@ -9,6 +10,25 @@ interface Props {
   onQuarantine: () => void;
   /** Watchlist alerts: open the matches. */
   onAlerts: () => void;
+}
+
+/** On a team server: who is signed in here, and signing out (POST /logout with the page's token). */
+function SignedIn() {
+  const session = useDesk().session;
+  if (!session?.team) return null;
+  const signOut = async () => {
+    const token = document.querySelector<HTMLMetaElement>('meta[name="omv-csrf"]')?.content ?? '';
+    await fetch('/logout', { method: 'POST', headers: { 'x-omv-csrf': token } }).catch(() => undefined);
+    location.assign('/login');
+  };
+  return (
+    <span className="status-item status-account" data-testid="signed-in">
+      signed in as <strong>{session.moderator}</strong> ({session.role}){' '}
+      <button type="button" className="status-button" onClick={() => void signOut()} data-testid="sign-out">
+        Sign out
+      </button>
+    </span>
+  );
 }
 
 export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
@@ -63,6 +83,7 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
       >
         {status.quarantined.toLocaleString()} quarantined
       </button>
+      <SignedIn />
     </footer>
   );
 }
