@@ -50,7 +50,7 @@ async function hourlyHistogram(pool: Pool, filter: EntryFilter, buckets: number)
   if (filter.room !== undefined) {
     const ids = (await pool.query<{ id: number }>('SELECT id FROM rooms WHERE name = $1', [filter.room])).rows.map((r) => r.id);
     room = ids.length ? 'room_id = ANY($1::bigint[])' : NOTHING;
-    roomParams.push(ids);
+    if (ids.length) roomParams.push(ids);
   }
   const next = roomParams.length + 1;
   const range = (
