@@ -227,3 +227,45 @@ test('postgres: a function name holding U+0000 is kept (as U+FFFD), and its repe
   assert.deepEqual(again, { status: 'duplicate', deliveryId: first.deliveryId });
   assert.equal((await engines!.pg.reads.delivery(first.deliveryId))!.function, 'bad\uFFFDfn');
 });
+
+test(
+  'postgres: a group whose session is lost fails every delivery in it, stores none of them, and the next group is stored',
+  { skip },
+  async () => {
+    const xml = messagesXml({ lost: [{ ts: day + 11_000, user: 'u1', content: 'in a lost group' }] });
+    const pgStore = engines!.pg;
+    // One group: a delivery, then a job that holds the transaction open until its session is killed.
+    const stored = pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed);
+    const holding = pgStore.writes.commit.submit((session) => session.query('SELECT pg_sleep(30)'));
+    const admin = openWritePool(engines!.cluster.url);
+    try {
+      for (;;) {
+        const killed = await admin.pool.query(
+          "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'omv writer' AND query LIKE 'SELECT pg_sleep%'",
+        );
+        if (killed.rowCount) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await assert.rejects(stored, /terminat/);
+      await assert.rejects(holding, /terminat/);
+      const sha = delivery(xml).meta.sha256;
+      assert.equal((await admin.pool.query('SELECT count(*)::int AS n FROM deliveries WHERE sha256 = $1', [sha])).rows[0].n, 0);
+      // The vendor sends it again: stored, not taken for a duplicate of what was never acknowledged.
+      const again = await pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed);
+      assert.equal(again.status, 'stored');
+    } finally {
+      await admin.pool.end();
+    }
+  },
+);
+
+test('postgres: an export broken off early gives its session back', { skip, timeout: 20_000 }, async () => {
+  for (let i = 0; i < 8; i++) {
+    for await (const entry of engines!.pg.reads.exportEntries({})) {
+      assert.ok(entry.id > 0);
+      break;
+    }
+  }
+  // Four read sessions in all: a leaked one per export would leave none for this.
+  assert.ok((await engines!.pg.reads.countEntries({ type: 'msg' })) > 0);
+});

@@ -71,11 +71,13 @@ async function freePort(): Promise<number> {
 /** Options for the test cluster's server (postgresql.conf settings as -c name=value). */
 export interface ClusterOptions {
   settings?: Record<string, string | number>;
+  /** A benchmark, outside the test runner, stops the cluster itself (or at exit). */
+  manualStop?: boolean;
 }
 
 /**
  * Starts a cluster for this test file and stops it after the file (registered with node:test's
- * `after`). Each start takes about two seconds.
+ * `after`, unless `manualStop`). Each start takes about a second or two.
  */
 export async function startPostgres(options: ClusterOptions = {}): Promise<PgCluster> {
   const bin = postgresBin();
@@ -89,11 +91,12 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
   }
   const dir = join(root, 'data');
   runAsOwner(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  const { settings: extra } = options;
   const settings = {
     listen_addresses: '127.0.0.1',
     max_connections: 40,
     shared_buffers: '64MB',
-    ...options.settings,
+    ...extra,
   };
   let port = 0;
   let lastError: unknown = null;
@@ -130,7 +133,7 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
       rmSync(root, { recursive: true, force: true });
     },
   };
-  after(() => cluster.stop());
+  if (!options.manualStop) after(() => cluster.stop());
   // A test process that dies before `after` runs still takes its server down.
   process.once('exit', () => cluster.stop());
   runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'omv']);

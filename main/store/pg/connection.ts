@@ -40,31 +40,48 @@ export interface PgPoolOptions {
   readers?: number;
 }
 
+/**
+ * A pool whose lost sessions do not take the process down. node-postgres emits 'error' on a
+ * session whose server went away (killed, a failover, a restart) — and an 'error' nobody listens
+ * for is an uncaught exception: the receiver would die with the primary. What the session was
+ * doing fails on its own (its queries reject, so a group commit's deliveries are answered 503);
+ * the pool drops it and connects afresh for the next.
+ */
+function resilient(pool: pg.Pool): pg.Pool {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 export function openWritePool(url: string): WritePool {
   return {
     kind: 'write',
-    pool: new pg.Pool({
-      connectionString: url,
-      // Group commit holds one session for a transaction at a time; the second serves the audit
-      // chain and migrations without waiting behind a group.
-      max: 2,
-      types: numericTypes,
-      application_name: 'omv writer',
-      options: '-c synchronous_commit=on -c client_encoding=UTF8',
-    }),
+    pool: resilient(
+      new pg.Pool({
+        connectionString: url,
+        // Group commit holds one session for a transaction at a time; the second serves the audit
+        // chain and migrations without waiting behind a group.
+        max: 2,
+        types: numericTypes,
+        application_name: 'omv writer',
+        options: '-c synchronous_commit=on -c client_encoding=UTF8',
+      }),
+    ),
   };
 }
 
 export function openReadPool(url: string, options: PgPoolOptions = {}): ReadPool {
   return {
     kind: 'read',
-    pool: new pg.Pool({
-      connectionString: url,
-      max: options.readers ?? 4,
-      types: numericTypes,
-      application_name: 'omv reader',
-      options: `-c default_transaction_read_only=on -c statement_timeout=${Math.trunc(options.readTimeoutMs ?? 30_000)} -c client_encoding=UTF8`,
-    }),
+    pool: resilient(
+      new pg.Pool({
+        connectionString: url,
+        max: options.readers ?? 4,
+        types: numericTypes,
+        application_name: 'omv reader',
+        options: `-c default_transaction_read_only=on -c statement_timeout=${Math.trunc(options.readTimeoutMs ?? 30_000)} -c client_encoding=UTF8`,
+      }),
+    ),
   };
 }
 
