@@ -110,6 +110,39 @@ for (const [kind, store] of skip ? [] : both()) {
     );
   });
 
+  test(`${kind}: a request's deliveries are stored together, a repeat among them counted as a duplicate`, async () => {
+    const one = messagesXml({ request: [{ ts: day + 13_000, user: 'u1', content: 'first of the request' }] });
+    const two = messagesXml({ request: [{ ts: day + 13_001, user: 'u2', content: 'second of the request' }] });
+    const outcomes = await store.writes.receiveAll([delivery(one), delivery(two), delivery(one)]);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['stored', 'stored', 'duplicate'],
+    );
+    assert.equal(outcomes[2]!.deliveryId, outcomes[0]!.deliveryId);
+    assert.equal(await store.reads.countEntries({ room: 'request' }), 2);
+  });
+
+  test(`${kind}: when one delivery of a request fails, none of the request is stored`, async () => {
+    const good = messagesXml({ atomic: [{ ts: day + 14_000, user: 'u1', content: 'would be stored' }] });
+    const failing = delivery(messagesXml({ atomic: [{ ts: day + 14_001, user: 'u1', content: 'never' }] }));
+    const events = (failing.parsed.ok ? [...failing.parsed.events] : []).slice(0, 3);
+    const broken = {
+      meta: failing.meta,
+      parsed: {
+        ok: true as const,
+        repairs: [],
+        events: (function* () {
+          yield* events;
+          throw new Error('the parser broke half way');
+        })(),
+      },
+    };
+    await assert.rejects(store.writes.receiveAll([delivery(good), broken]), /the parser broke half way/);
+    assert.equal(await store.reads.countEntries({ room: 'atomic' }), 0);
+    const again = await store.writes.receiveAll([delivery(good)]);
+    assert.equal(again[0]!.status, 'stored');
+  });
+
   test(`${kind}: the audit chain appends and verifies`, async () => {
     const before = await store.reads.auditHead();
     const anchor = await store.writes.appendAudit('note', 'maya', { text: 'checked' });

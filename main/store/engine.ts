@@ -47,6 +47,11 @@ export interface StoreWrites {
    * the transaction holding it committed — grouped with the deliveries arriving at the same time.
    */
   receive(meta: DeliveryMeta, parsed: ParsedPayload): Promise<StoreOutcome>;
+  /**
+   * Stores the deliveries of one request (a form with the field repeated) together: all of them
+   * or, when one fails, none (the request is answered 503 and sent again); outcomes in order.
+   */
+  receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]>;
   /** Appends one action of its own to the audit trail, in its own transaction. */
   appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor>;
 }

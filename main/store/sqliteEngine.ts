@@ -44,6 +44,9 @@ function sqliteWrites(db: Db): StoreWrites {
   const commit = new GroupCommit(db);
   return {
     receive: (meta, parsed) => commit.submit((options) => storeDelivery(db, meta, parsed, options)),
+    // As the receiver stores a request's deliveries: one savepoint for all of them inside the group.
+    receiveAll: (deliveries) =>
+      commit.submit((options) => db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))()),
     appendAudit: async (action, moderator, details, at) =>
       db.transaction(() => appendAuditRow(db, action, moderator, details, at)).immediate(),
   };

@@ -42,6 +42,15 @@ export class PgWrites implements StoreWrites {
     return this.commit.submit((session) => receiveDelivery(session, meta, parsed));
   }
 
+  /** One savepoint of the group for all of them: a failure rolls back the request's deliveries together. */
+  receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
+    return this.commit.submit(async (session) => {
+      const outcomes: StoreOutcome[] = [];
+      for (const { meta, parsed } of deliveries) outcomes.push(await receiveDelivery(session, meta, parsed));
+      return outcomes;
+    });
+  }
+
   async appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor> {
     const session = await this.writer.pool.connect();
     let broken: Error | undefined;
