@@ -250,7 +250,7 @@ async function main(): Promise<void> {
   if (values.only !== undefined && !['receiver', 'store'].includes(values.only))
     throw new Error('--only takes receiver (durability, callbacks) or store (import, search, export, start-up, UI)');
   // The desk asks who the moderator is on first start; the bench names one, so nothing waits for an answer.
-  process.env['OMV_MODERATOR'] ??= 'bench';
+  if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
   try {
     if (values.only !== 'store') {
