@@ -3,14 +3,15 @@ import { userInfo } from 'node:os';
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { endOfDay, parseInstant } from '../../shared/instant.js';
 import { defaultDatabasePath } from '../store/paths.js';
+import { writeDirect } from './directOutput.js';
 import { forTerminal } from './terminalText.js';
+import { UsageError } from './usageError.js';
 
-/** A mistake in the command line: printed with the command's usage, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from './usageError.js';
 
 export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions = {}): Db {
   const path = dbFlag ?? defaultDatabasePath();
-  process.stderr.write(`omv: database ${forTerminal(path)}\n`);
+  writeDirect(2, `omv: database ${forTerminal(path)}\n`);
   return openDatabase(path, options);
 }
 

@@ -5,11 +5,6 @@ import { auditImport } from '../store/audit.js';
 import { moderatorName, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv import [--db FILE] [--domain ID] PATH…
-  Import saved XML payloads (any kind); folders are searched for *.xml.
-  --domain  the domainID the files came from (default: empty)
-  Exit status 1 when any file failed; the others are imported all the same.`;
-
 function describe(result: ImportResult): string {
   switch (result.status) {
     case 'new':

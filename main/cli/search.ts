@@ -1,19 +1,21 @@
 // omv search: the newest entries matching a search, one readable line each. The same language as
-// the desk's search box (words, "phrases", prefix*, -excluded, from: in: type: before: after:), run
-// in a query host under a time limit, like the desk's searches.
+// the desk's search box (words, "phrases", prefix*, -excluded, from: in: type: before: after:) and
+// the same query as the desk's, run here, in this process, under a time limit (deadline.ts): a
+// search that runs past it is stopped with the desk's message. Output goes straight to the file
+// descriptors (directOutput.ts): the whole command costs little more than Node's own start.
+import { isatty } from 'node:tty';
 import { parseArgs } from 'node:util';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
-import { QueryPool, QueryTimeoutError } from '../api/queryPool.js';
+import { timeoutMessage } from '../api/queryLimit.js';
+import { searchEntries } from '../store/entrySearch.js';
 import { openDatabaseFor, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { endProcessAfter } from './deadline.js';
+import { writeDirect } from './directOutput.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv search [--db FILE] [--limit N] [--timeout SECONDS] QUERY
-  Full-text search of message content, newest first: words, "phrases", prefix*, -excluded, and
-  the filters from:USER in:ROOM type:TYPE before:DATE after:DATE.
-  --limit    how many hits to show (default 20)
-  --timeout  stop a search that runs longer (default 30)
-  A word starting with one - is part of the query (-word excludes); after --, everything is.`;
+/** The most hits one search shows: as many as a page of the desk's (readCalls.ts). */
+const MOST_HITS = 1000;
 
 const OPTIONS = { db: { type: 'string' }, limit: { type: 'string', default: '20' }, timeout: { type: 'string', default: '30' } } as const;
 
@@ -48,28 +50,33 @@ export async function searchCommand(args: string[]): Promise<number> {
   if (filter.text === undefined) throw new UsageError('add a word to look for (filters alone are what omv export does)');
   const limit = parsePositiveInteger('--limit', values.limit!);
   const timeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
-  const db = openDatabaseFor(values.db, { mustExist: true }); // says which, and migrates it
-  db.close();
-  const pool = new QueryPool({ path: db.name, timeoutMs, hosts: 1 });
+  // Started before the database is opened: opening a damaged or locked one counts too.
+  const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
+  let result;
   try {
-    const { hits, total, capped } = await pool.run('search', { filter, limit });
-    const [open, close] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
-    for (const hit of hits) {
-      const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
-      const invisible = hit.invisible ? ' [invisible]' : '';
-      // The text is made safe before our own highlighting is put in.
-      const text = forTerminal(hit.snippet.replace(/[\r\n]+/g, ' '))
-        .replaceAll(SNIPPET_MARKS[0], open)
-        .replaceAll(SNIPPET_MARKS[1], close);
-      const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
-      process.stdout.write(`${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`);
+    const db = openDatabaseFor(values.db, { mustExist: true }); // says which, and migrates it
+    try {
+      result = searchEntries(db, filter, Math.min(limit, MOST_HITS), SNIPPET_MARKS);
+    } finally {
+      db.close();
     }
-    process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${capped ? 'more than ' : ''}${total} hits shown`}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof QueryTimeoutError) throw new Error(`${error.message} (--timeout sets the limit)`);
-    throw error;
   } finally {
-    await pool.close();
+    deadline.cancel();
   }
+  const { hits, total, capped } = result;
+  const [open, close] = isatty(1) ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
+  let out = '';
+  for (const hit of hits) {
+    const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
+    const invisible = hit.invisible ? ' [invisible]' : '';
+    // The text is made safe before our own highlighting is put in.
+    const text = forTerminal(hit.snippet.replace(/[\r\n]+/g, ' '))
+      .replaceAll(SNIPPET_MARKS[0], open)
+      .replaceAll(SNIPPET_MARKS[1], close);
+    const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
+    out += `${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`;
+  }
+  out += `${total === 0 ? 'no hits' : `${hits.length} of ${capped ? 'more than ' : ''}${total} hits shown`}\n`;
+  writeDirect(1, out);
+  return 0;
 }

@@ -9,20 +9,6 @@ import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from 
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
-  Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
-  --host      address to bind (default 127.0.0.1; any other needs --token)
-  --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --token     secret every domain's callback URL must carry: /callback/SECRET
-  --callback-secret SECRET  the same as --token
-  --callback-secret DOMAIN=SECRET  (repeatable) the secret of the domain whose domainID is DOMAIN,
-              instead of --token's: its URL is /callback/SECRET
-  --max-body  largest request body accepted (default 16M)
-  --quiet     do not log each delivery
-  --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)
-  --query-timeout  how long one of the viewer's searches or pages may run before it is stopped
-              with a message (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})`;
-
 export async function serve(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,

@@ -5,10 +5,10 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { EntryFilter } from '../../shared/api.js';
-import { csvRow } from '../../shared/csv.js';
-import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
+import { csvCell, csvRow } from '../../shared/csv.js';
+import { EXPORT_COLUMNS, exportRecord, exportValues, isoTime, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
-import { allEntries } from '../store/entryQuery.js';
+import { entryDetails, exportPages, type ExportRow } from '../store/entryQuery.js';
 import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
@@ -24,13 +24,10 @@ export interface ExportOptions {
   withReview?: boolean;
   /** Called every few thousand rows with the count so far. */
   onProgress?: (rows: number) => void;
+  /** Called once, before the first row, with how many rows the export will have (counted first: an export of a search takes ~a fifth longer). */
+  onTotal?: (rows: number) => void;
   /** Stop an export that writes nothing for this long (ms): a search too broad to page through. */
   stallTimeoutMs?: number;
-}
-
-/** One entry as a JSON line: the CSV's columns, with numbers, booleans and nulls typed. */
-function jsonLine(entry: EntryRecord): string {
-  return `${JSON.stringify(exportRecord(entry))}\n`;
 }
 
 /** Resolves when `out` wants more, or has closed; leaves no listener behind either way. */
@@ -43,7 +40,71 @@ async function drainedOrClosed(out: Writable): Promise<void> {
   }
 }
 
-export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
+/** Text gathered before it is handed to `out`: a few chunks of this size per second, not a write per row. */
+const CHUNK_CHARS = 1 << 18;
+
+/**
+ * One row's line of CSV, made from the raw row: what a room, user, delivery or type contributes is
+ * made into cells once per distinct value (there are few), so per row only the id, the times, the
+ * display name and the content are formatted. The same bytes as csvRow(exportValues(entry)).
+ */
+function csvLines(details: ReturnType<typeof entryDetails>, neutralise: boolean): (row: ExportRow) => string {
+  const cell = (value: string | null) => csvCell(value, neutralise);
+  const cached = <K>(make: (key: K) => string) => {
+    const made = new Map<K, string>();
+    return (key: K) => {
+      let text = made.get(key);
+      if (text === undefined) {
+        if (made.size >= 100_000) made.clear(); // memory stays flat whatever the number of users
+        made.set(key, (text = make(key)));
+      }
+      return text;
+    };
+  };
+  const roomCells = cached((id: number) => {
+    const room = details.room(id);
+    return `${cell(room.domain_id)},${cell(room.name)}`;
+  });
+  const userCell = cached((id: number) => cell(details.user(id)));
+  const typeCell = cached(cell);
+  const deliveryCells = cached((id: number) => {
+    const delivery = details.delivery(id);
+    return `${cell(delivery.source)},${cell(delivery.call_id)}`;
+  });
+  return ([id, ts, roomId, type, userId, displayName, invisible, content, deliveryId]) =>
+    `${id},${cell(isoTime(ts))},${ts},${roomCells(roomId)},${typeCell(type)},${userId === null ? '' : userCell(userId)},${cell(displayName)},${invisible === null ? '' : invisible === 1 ? 'true' : 'false'},${cell(content)},${deliveryCells(deliveryId)}\r\n`;
+}
+
+/** The record an entry is in the API, from its raw row (JSON Lines and the review's columns take it). */
+function recordOf(details: ReturnType<typeof entryDetails>, row: ExportRow): EntryRecord {
+  const [id, ts, roomId, type, userId, displayName, invisible, content, deliveryId] = row;
+  const room = details.room(roomId);
+  const delivery = details.delivery(deliveryId);
+  return {
+    id,
+    timestamp: ts,
+    domainId: room.domain_id,
+    room: room.name,
+    type,
+    userId: userId === null ? null : details.user(userId),
+    displayName,
+    invisible: invisible === null ? null : invisible === 1,
+    content,
+    source: delivery.source,
+    callId: delivery.call_id,
+  };
+}
+
+export interface WriteOptions extends ExportOptions {
+  /** Where the review's columns are read (a search holds `db` busy while it streams): `db` itself by default. */
+  reviewDb?: Db;
+}
+
+/**
+ * Writes the entries a filter selects to `out`. A search keeps `db` busy until its last row
+ * (exportPages): give it a connection of its own, and a second one as `reviewDb` with --with-review.
+ */
+export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, options: WriteOptions = {}): Promise<number> {
   const jsonl = options.format === 'jsonl';
   const neutralise = options.neutraliseFormulas ?? true;
   let buffered = '';
@@ -54,25 +115,36 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
     // The reader went away (a cancelled download, a closed pipe): stop rather than wait forever.
     if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
   };
-  const review = options.withReview ? reviewColumnsReader(db) : null;
+  const details = entryDetails(db);
+  const review = options.withReview ? reviewColumnsReader(options.reviewDb ?? db) : null;
+  const line = jsonl || review ? null : csvLines(details, neutralise);
   if (!jsonl) buffered += csvRow(review ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false);
-  for (const entry of allEntries(db, filter)) {
-    if (review) {
-      const [tags, notes, status] = review(entry);
-      buffered += jsonl
-        ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
-        : csvRow([...exportValues(entry), tags, notes, status], neutralise);
-    } else buffered += jsonl ? jsonLine(entry) : csvRow(exportValues(entry), neutralise);
-    rows += 1;
-    if (buffered.length > 1 << 16) await flush();
-    if (rows % 10_000 === 0) options.onProgress?.(rows);
+  for (const page of exportPages(db, filter)) {
+    for (const row of page) {
+      if (line) buffered += line(row);
+      else {
+        const entry = recordOf(details, row);
+        if (review) {
+          const [tags, notes, status] = review(entry);
+          buffered += jsonl
+            ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
+            : csvRow([...exportValues(entry), tags, notes, status], neutralise);
+        } else buffered += `${JSON.stringify(exportRecord(entry))}\n`;
+      }
+    }
+    const before = rows;
+    rows += page.length;
+    if (buffered.length > CHUNK_CHARS) await flush();
+    if (Math.floor(rows / 10_000) > Math.floor(before / 10_000)) options.onProgress?.(rows);
   }
   await flush();
   return rows;
 }
 
-export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'stallTimeoutMs'> {
+export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'onTotal' | 'stallTimeoutMs'> {
   path: string;
+  /** Count the rows first and say how many (onTotal). */
+  countFirst: boolean;
   filter: EntryFilter;
   cacheMiB: number;
   /** The slots the worker writes bytes into, `slotBytes` each. */
@@ -81,7 +153,7 @@ export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'st
 }
 
 /** Young-generation heap of the export's thread: its garbage is collected small and often. */
-const EXPORT_YOUNG_GENERATION_MB = 8;
+const EXPORT_YOUNG_GENERATION_MB = 32;
 const SLOT_BYTES = 256 * 1024;
 const SLOTS = 4;
 
@@ -93,9 +165,17 @@ const SLOTS = 4;
  * memory, each reused once `out` has written it, so a slow reader slows the worker down.
  */
 export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
-  const { onProgress, stallTimeoutMs, ...rest } = options;
+  const { onProgress, onTotal, stallTimeoutMs, ...rest } = options;
   const shared = new SharedArrayBuffer(SLOT_BYTES * SLOTS);
-  const data: ExportWorkerData = { path, filter, cacheMiB: EXPORT_CACHE_MIB, shared, slotBytes: SLOT_BYTES, ...rest };
+  const data: ExportWorkerData = {
+    path,
+    filter,
+    cacheMiB: EXPORT_CACHE_MIB,
+    shared,
+    slotBytes: SLOT_BYTES,
+    countFirst: onTotal !== undefined,
+    ...rest,
+  };
   const worker = new Worker(new URL('./exportWorker.js', import.meta.url), {
     workerData: data,
     resourceLimits: { maxYoungGenerationSizeMb: EXPORT_YOUNG_GENERATION_MB },
@@ -103,6 +183,7 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
   type Message =
     | { kind: 'chunk'; slot: number; length: number }
     | { kind: 'progress'; rows: number }
+    | { kind: 'total'; rows: number }
     | { kind: 'done'; rows: number }
     | { kind: 'error'; message: string };
   return new Promise<number>((resolve, reject) => {
@@ -141,7 +222,9 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
         case 'chunk':
           writing += 1;
           watch(); // paused while `out` writes
-          out.write(Buffer.from(shared, message.slot * SLOT_BYTES, message.length), (error) => {
+          // A copy: `out` may hold what it is given past the callback (a Transform passes it on to
+          // a file stream that writes it later), and the slot is the worker's again at the callback.
+          out.write(Buffer.from(new Uint8Array(shared, message.slot * SLOT_BYTES, message.length)), (error) => {
             writing -= 1;
             if (error) return failed(error);
             watch();
@@ -152,6 +235,9 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
         case 'progress':
           watch();
           return onProgress?.(message.rows);
+        case 'total':
+          watch();
+          return onTotal?.(message.rows);
         case 'done':
           finished = message.rows;
           if (writing === 0) settle(finished);

@@ -17,6 +17,7 @@ import {
 import type { Db } from '../../store/db.js';
 import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
 import { GroupCommit } from './groupCommit.js';
 
 export interface ReceiverOptions {
@@ -45,8 +46,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8420;
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
 
 function refuse(res: ServerResponse, log: (line: string) => void, query: URLSearchParams, why: string): void {
   log(`403 ${query.get('function') ?? query.get('action') ?? '-'} ${query.get('domainID') || '-'}: ${why}`);
