@@ -19,6 +19,7 @@ import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
 import { GroupCommit } from './groupCommit.js';
+import { ParserPool } from '../../parser/parserPool.js';
 
 export interface ReceiverOptions {
   db: Db;
@@ -64,8 +65,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   }
   const log = options.log ?? (() => {});
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const parsers = new ParserPool();
   const context = {
     commit: new GroupCommit(options.db),
+    parsers,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     bodyTimeoutMs: requestTimeoutMs,
     log,
@@ -117,7 +120,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The parsers go once the last request has been answered (it may still be parsing).
+        server.close(() => void parsers.close().then(resolve));
         server.closeIdleConnections();
       }),
   };
