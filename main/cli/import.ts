@@ -44,7 +44,7 @@ export async function importCommand(args: string[]): Promise<number> {
   for (const file of files) {
     let result: ImportResult;
     try {
-      result = await importFile(db, file, { domainId: values.domain ?? '', onProgress });
+      result = await importFile(db, file, { domainId: values.domain ?? '', onProgress, bulk: true });
     } catch (error) {
       result = { path: file, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${file}: ${(error as Error).message}` };
     }

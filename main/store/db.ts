@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { finishInterruptedBulkLoad } from './bulkLoad.js';
 import { migrate } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -38,6 +39,8 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
   db.pragma('foreign_keys = ON');
   migrate(db);
+  // A bulk import cut short (its process gone) is finished before anything else uses the database.
+  finishInterruptedBulkLoad(db);
   return db;
 }
 
