@@ -3,16 +3,16 @@
 // the same query as the desk's, run here, in this process, under a time limit (deadline.ts): a
 // search that runs past it is stopped with the desk's message. Output goes straight to the file
 // descriptors (directOutput.ts): the whole command costs little more than Node's own start.
-import { isatty } from 'node:tty';
+import { existsSync, fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { timeoutMessage } from '../api/queryLimit.js';
-import { searchEntries } from '../store/entrySearch.js';
-import { openDatabaseFor, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { parsePositiveInteger, parsePositiveSeconds } from './arguments.js';
 import { endProcessAfter } from './deadline.js';
 import { writeDirect } from './directOutput.js';
 import { forTerminal } from './terminalText.js';
+import { UsageError } from './usageError.js';
 
 /** The most hits one search shows: as many as a page of the desk's (readCalls.ts). */
 const MOST_HITS = 1000;
@@ -50,11 +50,20 @@ export async function searchCommand(args: string[]): Promise<number> {
   if (filter.text === undefined) throw new UsageError('add a word to look for (filters alone are what omv export does)');
   const limit = parsePositiveInteger('--limit', values.limit!);
   const timeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
+  const [{ openReadConnection }, { searchEntries }] = await Promise.all([
+    import('../store/readConnection.js'),
+    import('../store/entrySearch.js'),
+  ]);
   // Started before the database is opened: opening a damaged or locked one counts too.
   const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
   let result;
   try {
-    const db = openDatabaseFor(values.db, { mustExist: true }); // says which, and migrates it
+    const path = values.db ?? (await import('../store/paths.js')).defaultDatabasePath();
+    writeDirect(2, `omv: database ${forTerminal(path)}\n`);
+    if (!existsSync(path)) throw new Error(`no database at ${path}`);
+    // Read as it is when nothing needs doing first; else opened for writing, which migrates it
+    // (or finishes a bulk load cut short), and read then.
+    const db = openReadConnection(path) ?? (await import('../store/db.js')).openDatabase(path, { mustExist: true });
     try {
       result = searchEntries(db, filter, Math.min(limit, MOST_HITS), SNIPPET_MARKS);
     } finally {
@@ -64,7 +73,9 @@ export async function searchCommand(args: string[]): Promise<number> {
     deadline.cancel();
   }
   const { hits, total, capped } = result;
-  const [open, close] = isatty(1) ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
+  // Highlighted on a terminal, bracketed anywhere else. A character device, as node:tty (which
+  // loads node:net, a few ms) would not say: /dev/null gets the colours too, and shows nothing.
+  const [open, close] = fstatSync(1).isCharacterDevice() ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
   let out = '';
   for (const hit of hits) {
     const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;

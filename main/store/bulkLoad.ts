@@ -13,10 +13,18 @@
 // that began it is still running, which finishes it itself. Either way the entries, the indexes
 // and the full-text index end up as an import entry by entry leaves them (test/importPaths.test).
 import { hostname } from 'node:os';
-import type { Db } from './db.js';
-import { getSetting, setSetting } from './settings.js';
+import { prepareCached, type Db } from './db.js';
 
 const MARKER = 'bulk_load';
+
+// The record in `settings`, read by every writable open: its own statements (settings.ts brings
+// node:crypto with it, a few milliseconds of a command's start).
+const readMarker = (db: Db) => prepareCached<[string], string>(db, 'SELECT value FROM settings WHERE key = ?').pluck().get(MARKER) ?? null;
+const writeMarker = (db: Db, value: string) =>
+  prepareCached(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
+    MARKER,
+    value,
+  );
 /** The secondary indexes a bulk load drops and builds again. */
 const SECONDARY_INDEXES = ['entries_ts', 'entries_user_ts'];
 /** FTS5's pending terms while the load's content is indexed (FTS_HASH_BYTES otherwise): fewer, larger segments, a quarter less work. */
@@ -38,7 +46,7 @@ export interface BulkLoad {
 
 /** Whether importing a file of `bytes` is worth a bulk load: the database is empty or much smaller than the file. */
 export function worthBulkLoading(db: Db, bytes: number): boolean {
-  if (getSetting(db, MARKER) !== null) return false; // one at a time
+  if (readMarker(db) !== null) return false; // one at a time
   const entries = db.prepare<[], number>('SELECT coalesce(sum(entry_count), 0) FROM rooms').pluck().get()!;
   return entries * MUCH_LARGER * BYTES_PER_ENTRY < bytes;
 }
@@ -52,7 +60,7 @@ export function beginBulkLoad(db: Db, deliveryId: number): BulkLoad {
       ).filter((sql): sql is string => sql !== null);
       const after = db.prepare<[], number | null>('SELECT max(id) FROM entries').pluck().get() ?? 0;
       const load: BulkLoad = { deliveryId, after, indexes, pid: process.pid, host: hostname() };
-      setSetting(db, MARKER, JSON.stringify(load));
+      writeMarker(db, JSON.stringify(load));
       for (const name of SECONDARY_INDEXES) db.exec(`DROP INDEX IF EXISTS ${name}`);
       running.add(keyOf(load));
       return load;
@@ -105,13 +113,13 @@ function isRunning(load: BulkLoad): boolean {
  * for writing. Nothing to do, nearly always: one lookup.
  */
 export function finishInterruptedBulkLoad(db: Db): boolean {
-  const recorded = getSetting(db, MARKER);
+  const recorded = readMarker(db);
   if (recorded === null) return false;
   const load = JSON.parse(recorded) as BulkLoad;
   if (isRunning(load)) return false;
   db.transaction(() => {
     // Looked at again inside the write lock: another opener may have finished it meanwhile.
-    if (getSetting(db, MARKER) === recorded) finishBulkLoad(db, load);
+    if (readMarker(db) === recorded) finishBulkLoad(db, load);
   }).immediate();
   return true;
 }
