@@ -158,8 +158,8 @@ export type ApiEvent =
   | { type: 'entriesAdded'; count: number; rooms: string[] }
   | { type: 'deliveryReceived'; status: 'stored' | 'duplicate' | 'quarantined'; at: number }
   | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number }
-  /** An export under way (`done: false`, every few thousand rows) and finished (with its manifest), or stopped with `error`. */
-  | { type: 'exportProgress'; rows: number; done: boolean; error?: string; manifest?: ExportManifest }
+  /** An export under way (`done: false`, every few thousand rows; `total`: how many rows it will have, said before the first) and finished (with its manifest), or stopped with `error`. */
+  | { type: 'exportProgress'; rows: number; total?: number; done: boolean; error?: string; manifest?: ExportManifest }
   /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
   | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
   /** Moderators changed what they add to the data (tags, notes, reports, review marks, watchlist, saved searches). */
@@ -182,6 +182,8 @@ export interface OmvApi {
   /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
    * picked, a download); exportProgress events tell how far it is. */
   exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean }): ExportResult;
+  /** Stops the export under way, if any (it ends as failed, its file unfinished, recorded so): whether there was one. */
+  cancelExport(args: Record<string, never>): boolean;
 
   // The review workflow (shared/review.ts).
   session(args: Record<string, never>): DeskSession;
@@ -271,6 +273,7 @@ export const PLAIN_METHODS: readonly PlainMethod[] = [
   'openSavedSearch',
   'deleteSavedSearch',
   'audit',
+  'cancelExport',
 ];
 
 /** What crosses a transport: errors as values, turned back into exceptions in one place. */

@@ -22,20 +22,27 @@ export class EventHub {
  */
 export async function reportedExport(
   events: EventHub,
-  run: (onProgress: (rows: number) => void) => Promise<number>,
+  run: (onProgress: (rows: number) => void, onTotal: (rows: number) => void) => Promise<number>,
   finish: (rows: number) => Promise<ExportManifest> | ExportManifest,
 ): Promise<ExportManifest> {
   let rows = 0;
+  let total: number | undefined;
   try {
-    rows = await run((sofar) => {
-      rows = sofar;
-      events.emit({ type: 'exportProgress', rows, done: false });
-    });
+    rows = await run(
+      (sofar) => {
+        rows = sofar;
+        events.emit({ type: 'exportProgress', rows, total, done: false });
+      },
+      (all) => {
+        total = all;
+        events.emit({ type: 'exportProgress', rows, total, done: false });
+      },
+    );
     const manifest = await finish(rows);
-    events.emit({ type: 'exportProgress', rows, done: true, manifest });
+    events.emit({ type: 'exportProgress', rows, total, done: true, manifest });
     return manifest;
   } catch (error) {
-    events.emit({ type: 'exportProgress', rows, done: true, error: apiErrorMessage(error, 'exportCsv') });
+    events.emit({ type: 'exportProgress', rows, total, done: true, error: apiErrorMessage(error, 'exportCsv') });
     throw error;
   }
 }

@@ -44,6 +44,8 @@ export interface ServiceContext {
 }
 
 export function createService({ reads, db, events, receiver }: ServiceContext): OmvService {
+  /** The exports under way, each stopped by its controller (cancelExport). */
+  const exporting = new Set<AbortController>();
   return {
     rooms: (args) => reads('rooms', args),
     timeline: (args) => reads('timeline', args),
@@ -126,15 +128,19 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       // Recorded before the first byte leaves: an export cut short is in the trail too.
       const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
       const hashed = hashedOutput(out);
+      const cancel = new AbortController();
+      exporting.add(cancel);
       let written = 0;
       try {
         const manifest = await reportedExport(
           events,
           // On a worker thread: the receiver on this thread keeps answering during a long export.
-          (onProgress) =>
+          (onProgress, onTotal) =>
             exportInWorker(db.name, details.filter, hashed.stream, {
               onProgress: (rows) => onProgress((written = rows)),
+              onTotal,
               withReview: details.withReview,
+              signal: cancel.signal,
             }),
           async (rows) => {
             written = rows;
@@ -149,7 +155,14 @@ export function createService({ reads, db, events, receiver }: ServiceContext): 
       } catch (error) {
         recordExportFailure(db, started, written, errorMessage(error), moderator);
         throw error;
+      } finally {
+        exporting.delete(cancel);
       }
+    },
+
+    async cancelExport() {
+      for (const cancel of exporting) cancel.abort();
+      return exporting.size > 0;
     },
   };
 }

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { EntryFilter } from '../../shared/api.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 import { csvCell, csvRow } from '../../shared/csv.js';
 import { EXPORT_COLUMNS, exportRecord, exportValues, isoTime, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
@@ -28,6 +29,8 @@ export interface ExportOptions {
   onTotal?: (rows: number) => void;
   /** Stop an export that writes nothing for this long (ms): a search too broad to page through. */
   stallTimeoutMs?: number;
+  /** Stops the export (exportInWorker): it fails as cancelled. */
+  signal?: AbortSignal;
 }
 
 /** Resolves when `out` wants more, or has closed; leaves no listener behind either way. */
@@ -141,7 +144,7 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   return rows;
 }
 
-export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'onTotal' | 'stallTimeoutMs'> {
+export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'onTotal' | 'stallTimeoutMs' | 'signal'> {
   path: string;
   /** Count the rows first and say how many (onTotal). */
   countFirst: boolean;
@@ -165,7 +168,8 @@ const SLOTS = 4;
  * memory, each reused once `out` has written it, so a slow reader slows the worker down.
  */
 export async function exportInWorker(path: string, filter: EntryFilter, out: Writable, options: ExportOptions = {}): Promise<number> {
-  const { onProgress, onTotal, stallTimeoutMs, ...rest } = options;
+  const { onProgress, onTotal, stallTimeoutMs, signal, ...rest } = options;
+  if (signal?.aborted) throw new Error('the export was cancelled before it began');
   const shared = new SharedArrayBuffer(SLOT_BYTES * SLOTS);
   const data: ExportWorkerData = {
     path,
@@ -208,10 +212,14 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
     let finished: number | null = null;
     const failed = (error: Error) => settle(new Error(`the export was cancelled: ${error.message}`));
     out.on('error', failed); // a closed pipe or a dropped download
+    // Said to the moderator as it is (it is what they did).
+    const cancelled = () => settle(new UserFacingError('the export was cancelled'));
+    signal?.addEventListener('abort', cancelled, { once: true });
     const settle = (outcome: number | Error) => {
       if (settled) return;
       settled = true;
       clearTimeout(stall);
+      signal?.removeEventListener('abort', cancelled);
       if (!(outcome instanceof Error)) out.off('error', failed); // after a failure, later errors are the same failure
       void worker.terminate();
       if (outcome instanceof Error) reject(outcome);
