@@ -16,7 +16,7 @@ import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
 import { openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-import { DEFAULT_TEAM_LISTEN } from './serve.js';
+import { DEFAULT_TEAM_LISTEN } from './usage.js';
 
 function resolveSettings(args: string[]): TeamSettings {
   const { values } = parseArgs({
