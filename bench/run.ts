@@ -1,4 +1,4 @@
-// npm run bench [-- --entries N --deliveries D --only receiver|store]: measures the data path on this machine and prints
+// npm run bench [-- --entries N --deliveries D --only receiver|store|team]: measures the data path on this machine and prints
 // a table. Every figure comes with a baseline measured in the same run, because absolute times
 // on a shared 2-core machine drift; the ratios are what compare across runs.
 import autocannon from 'autocannon';
@@ -20,6 +20,8 @@ import { rareWord, searchBench, startupBench as serveStartupBench } from './stor
 import { cliExportBench, cliSearchBench, pythonImport, startupBench } from './peers.js';
 import { startServe } from './serve.js';
 import { uiBench } from './ui.js';
+import { teamBench } from './team.js';
+import { writerLoadBench } from './writerLoad.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
 const rows: Array<[string, string, string]> = [];
@@ -247,8 +249,10 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' }, only: { type: 'string' } },
   });
-  if (values.only !== undefined && !['receiver', 'store'].includes(values.only))
-    throw new Error('--only takes receiver (durability, callbacks) or store (import, search, export, start-up, UI)');
+  if (values.only !== undefined && !['receiver', 'store', 'team'].includes(values.only))
+    throw new Error(
+      '--only takes receiver (durability, callbacks), store (import, search, export, start-up, UI) or team (desks listening, the writer kept free)',
+    );
   // The desk asks who the moderator is on first start; the bench names one, so nothing waits for an answer.
   if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
@@ -274,6 +278,10 @@ async function main(): Promise<void> {
       await serveStartupBench(db, report);
       const biggest = new SyntheticChat({ entries, rooms: ROOMS });
       await uiBench(db, biggest.roomName(0), biggest.roomSizes()[0]!, entries, report);
+    }
+    if (values.only === undefined || values.only === 'team') {
+      await teamBench(join(dir, 'team'), report);
+      await writerLoadBench(join(dir, 'writer'), Math.min(Number(values.entries), 500_000), report);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -17,7 +17,6 @@ import {
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-
 const cell = (value: string) => forTerminal(value.replace(/[\t\n\r]+/g, ' '));
 
 /** The team server's address from --url or $OMV_TEAM_URL, checked; null when neither is given. */
