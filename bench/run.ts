@@ -257,11 +257,11 @@ async function main(): Promise<void> {
   if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));
   try {
-    if (values.only !== 'store') {
+    if (values.only === undefined || values.only === 'receiver') {
       await durabilityBench(dir);
       await callbackBench(dir, Number(values.deliveries));
     }
-    if (values.only !== 'receiver') {
+    if (values.only === undefined || values.only === 'store') {
       await smallFilesBench(dir);
       const entries = Number(values.entries);
       startupBench(await smallDatabase(dir), report);
