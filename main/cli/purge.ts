@@ -1,9 +1,16 @@
 // omv purge: retention — remove entries older than a date, keeping held entries and open reports.
+import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { purgeBefore } from '../retention/purge.js';
 import { cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
 export async function purgeCommand(args: string[]): Promise<number> {
+  // Maintenance, beside a receiver on the same machine: it takes the processor when the receiver does not want it.
+  try {
+    setPriority(15);
+  } catch {
+    // not allowed here: it runs at the usual priority
+  }
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
