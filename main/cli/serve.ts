@@ -3,11 +3,10 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
-import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
-import { errorMessage } from '../../shared/errorMessage.js';
 import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
+import { checkBeside, untilStopped } from './serving.js';
 
 export async function serve(args: string[]): Promise<number> {
   // The team server is another composition (main/team/): its own flags and settings file.
@@ -68,26 +67,8 @@ export async function serve(args: string[]): Promise<number> {
           : `omv: no viewer: it answers this machine's loopback only, and ${values.host} is not a loopback address (serve on 127.0.0.1 for it)\n`),
   );
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
-  if (!db.memory) {
-    quickCheckInBackground(db.name).then(
-      (check) => {
-        if (check.ok) log('database quick check: ok');
-        else
-          process.stderr.write(
-            `omv: THE DATABASE IS DAMAGED (${forTerminal(check.lines.join('; '))}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
-          );
-      },
-      (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
-    );
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  checkBeside(db, log);
+  await untilStopped();
   await app.close();
   db.close();
   return 0;
