@@ -23,7 +23,7 @@ async function main(): Promise<void> {
     );
   } else if (mode === 'import' && file && dbPath) {
     const db = openDatabase(dbPath, { cacheMiB: IMPORT_CACHE_MIB });
-    entries = (await importFile(db, file)).newEntries;
+    entries = (await importFile(db, file, { bulk: true })).newEntries; // as omv import runs it
     db.close();
   } else if (mode === 'export' && file) {
     const sink = new Writable({ write: (_chunk, _encoding, done) => done() });

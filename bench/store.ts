@@ -24,7 +24,7 @@ function timings(runs: number, fn: () => unknown): { p50: number; p95: number } 
 }
 
 /** The least frequent word that still occurs in a few messages: the "rare word" of the set. */
-function rareWord(db: Db): string {
+export function rareWord(db: Db): string {
   db.exec("CREATE VIRTUAL TABLE IF NOT EXISTS temp.vocab USING fts5vocab(main, 'entries_fts', 'row')");
   return (
     db

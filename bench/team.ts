@@ -2,6 +2,7 @@
 // callbacks arrive at 200/s. Two figures: how long a callback waits for its 200, and how long
 // after the commit the news reaches a desk — beside the same callbacks' answer times with no desk
 // connected (the baseline of the same run).
+import { eventData } from '../shared/eventStream.js';
 import { callbackUrl, postForm } from '../test/support/http.js';
 import { messagesXml } from '../test/support/payloads.js';
 import { startTeam, teamDatabase, type Signed, type TeamServerProcess } from '../test/support/teamServer.js';
@@ -19,18 +20,10 @@ function listen(team: TeamServerProcess, who: Signed, delays: number[]): () => v
   const controller = new AbortController();
   void (async () => {
     const response = await fetch(`${team.base}/api/events`, { headers: { cookie: who.cookie }, signal: controller.signal });
-    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buffered = '';
     try {
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        buffered += read.value;
-        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-          const line = buffered.slice(0, end);
-          buffered = buffered.slice(end + 2);
-          if (!line.startsWith('data: ')) continue;
-          const event = JSON.parse(line.slice(6)) as { type: string; at?: number };
-          if (event.type === 'deliveryReceived' && event.at) delays.push(Date.now() - event.at);
-        }
+      for await (const data of eventData(response.body!)) {
+        const event = JSON.parse(data) as { type: string; at?: number };
+        if (event.type === 'deliveryReceived' && event.at) delays.push(Date.now() - event.at);
       }
     } catch {
       // the bench ended the stream

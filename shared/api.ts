@@ -184,8 +184,8 @@ export type ApiEvent =
   | { type: 'entriesAdded'; count: number; rooms: string[] }
   | { type: 'deliveryReceived'; status: 'stored' | 'duplicate' | 'quarantined'; at: number }
   | { type: 'importProgress'; name: string; bytesRead: number; totalBytes: number; entries: number }
-  /** An export under way (`done: false`, every few thousand rows) and finished (with its manifest), or stopped with `error`. */
-  | { type: 'exportProgress'; rows: number; done: boolean; error?: string; manifest?: ExportManifest }
+  /** An export under way (`done: false`, every few thousand rows; `total`: how many rows it will have, said before the first) and finished (with its manifest), or stopped with `error`. */
+  | { type: 'exportProgress'; rows: number; total?: number; done: boolean; error?: string; manifest?: ExportManifest }
   /** New entries matched the watchlist: how many, which terms, and the alerts now unseen. */
   | { type: 'watchAlert'; found: number; terms: string[]; unseen: number }
   /** A "tag all" (or its undo) under way: how many links of how many are written (removed), and whether it has finished. */
@@ -238,6 +238,8 @@ export interface OmvApi {
   /** The entries a filter selects, as CSV, to where the transport sends them (a file the moderator
    * picked, a download); exportProgress events tell how far it is. */
   exportCsv(args: { filter: EntryFilter; query?: string; withReview?: boolean; pseudonymous?: boolean }): ExportResult;
+  /** Stops this moderator's exports under way, if any (each ends as failed, its file unfinished, recorded so): whether there was one. */
+  cancelExport(args: Record<string, never>): boolean;
 
   // The review workflow (shared/review.ts).
   session(args: Record<string, never>): DeskSession;
@@ -380,6 +382,7 @@ export const CALLS = {
   retryQuarantined: write('import'),
   importFiles: { writes: true, permission: 'import', transport: 'file' },
   exportCsv: { writes: true, permission: 'export', transport: 'file' },
+  cancelExport: write('export'),
   session: read,
   setModerator: write('manageUsers'),
   reports: read,

@@ -7,26 +7,12 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { afterEach, describe, test } from 'node:test';
-import type { Page } from 'playwright-core';
 import { omv } from './support/cli.js';
-import { axe, deskTests, describeViolations, done, endDeskTest, fetchAudit, newDesk, screenshot } from './support/desk.js';
+import { deskTests, done, endDeskTest, fetchAudit, keepInBothThemes, newDesk } from './support/desk.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { ABUSE_CONVERSATION_XML } from './support/payloads.js';
 
 deskTests();
-
-/** The page as it is, light and dark: a screenshot of each, and axe's serious findings. */
-async function keep(page: Page, name: string): Promise<string[]> {
-  const findings: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await screenshot(page, `${name}-${scheme}`);
-    const serious = await axe(page, `${name}-${scheme}`);
-    if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return findings;
-}
 
 describe('claims and conflicts in a browser', () => {
   afterEach(endDeskTest);
@@ -49,7 +35,7 @@ describe('claims and conflicts in a browser', () => {
     await page.getByTestId('claim-state').filter({ hasText: 'Claimed by you just now' }).waitFor();
     assert.equal(await page.getByTestId('claim').count(), 0, 'a claimed report offers no Claim');
     await page.getByTestId('claim-release').waitFor();
-    const findings = await keep(page, 'report-claimed');
+    const findings = await keepInBothThemes(page, 'report-claimed');
 
     // The queue says who holds it.
     await page.locator('.back').click();
@@ -84,7 +70,7 @@ describe('claims and conflicts in a browser', () => {
     // The page now shows the current version, to decide again on.
     await page.getByTestId('report-status').filter({ hasText: 'dismissed' }).waitFor();
     assert.match(await report.locator('.report-history').innerText(), /maya: open → dismissed — “banter between friends”/);
-    findings.push(...(await keep(page, 'report-conflict')));
+    findings.push(...(await keepInBothThemes(page, 'report-conflict')));
 
     await page.getByTestId('conflict-again').click();
     await conflict.waitFor({ state: 'detached' });

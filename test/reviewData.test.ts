@@ -18,7 +18,7 @@ import { markRoomReviewed } from '../main/store/roomReview.js';
 import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/savedSearches.js';
 import { tagAllMatching } from '../main/api/bulkTagging.js';
 import { readsOnThisThread } from '../main/api/readCalls.js';
-import { createTag, listTags, setTagHold, tagTargets } from '../main/store/tags.js';
+import { createTag, listTags, MAX_TAGS, setTagHold, tagTargets } from '../main/store/tags.js';
 import { addWatchTerms, listWatchTerms, watchlistText } from '../main/store/watchlist.js';
 import { checkExistingEntries, matchNewEntries } from '../main/api/watchAlerts.js';
 import { omv } from './support/cli.js';
@@ -272,5 +272,30 @@ test('a hold on a user or a room keeps all their entries from a purge', async ()
   );
   assert.equal(result.held, 4);
   assert.equal(result.removed, 7);
+  db.close();
+});
+
+test('a desk keeps at most 1,000 tags: a flood of them (a script, a mistake) is refused with why, and each answer is the new tag alone', async () => {
+  const { db } = await deskWithChat();
+  const builtin = listTags(db).length;
+  for (let i = builtin; i < MAX_TAGS; i++) {
+    const made = createTag(db, { name: `t${i}`, colour: '#112233' }, 'mod-anna');
+    assert.equal(made.name, `t${i}`);
+  }
+  assert.equal(listTags(db).length, MAX_TAGS);
+  assert.throws(() => createTag(db, { name: 'one-too-many', colour: '#112233' }, 'mod-anna'), /at most 1,000 tags/);
+  assert.equal(listTags(db).length, MAX_TAGS, 'nothing was added');
+  db.close();
+});
+
+test('a tag or note on an id that names nothing is refused, and does not stick to what later gets that id', async () => {
+  const { db } = await deskWithChat();
+  createTag(db, { name: 'legal-hold', colour: '#000000', hold: true }, 'mod-anna');
+  const next = db.prepare<[], number>('SELECT max(id) + 1 FROM entries').pluck().get()!;
+  assert.throws(() => tagTargets(db, 'legal-hold', 'entry', [next, next + 1, next + 2], 'mod-anna'), /there is no entry/);
+  assert.throws(() => addNote(db, 'entry', next, 'keep this', 'mod-anna'), /there is no entry/);
+  await load(db, { lobby: [{ ts: BASE + 40 * DAY, user: 'late', content: 'arrived after' }] }, 'later');
+  assert.equal(db.prepare('SELECT count(*) FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1').pluck().get(), 0);
+  assert.equal(db.prepare('SELECT count(*) FROM notes').pluck().get(), 0);
   db.close();
 });

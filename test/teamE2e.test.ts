@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from './support/chromium.js';
-import { axe, describeViolations, screenshot } from './support/desk.js';
+import { keepInBothThemes } from './support/desk.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
 import { PASSWORD, startTeam, teamDatabase, type TeamServerProcess } from './support/teamServer.js';
@@ -20,19 +20,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** What a page shows, light and dark: a screenshot of each, and axe's serious findings. */
-async function keep(page: Page, name: string): Promise<string[]> {
-  const findings: string[] = [];
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await screenshot(page, `${name}-${scheme}`);
-    const serious = await axe(page, `${name}-${scheme}`);
-    if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  return findings;
-}
 
 /** A moderator's browser: the desk, reached through the login page. */
 async function signedIn(
@@ -46,7 +33,7 @@ async function signedIn(
   page.on('pageerror', (error) => errors.push(error.message));
   await page.goto(`${team.base}/`);
   await page.waitForURL(/\/login$/);
-  if (findings) findings.push(...(await keep(page, 'team-login')));
+  if (findings) findings.push(...(await keepInBothThemes(page, 'team-login')));
   await page.locator('#name').fill(name);
   await page.locator('#password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -97,7 +84,7 @@ test('two moderators on two desks work one queue from one receiver, each change 
     .getByTestId('claim-state')
     .filter({ hasText: /Claimed by maya/ })
     .waitFor();
-  findings.push(...(await keep(lee.page, 'team-report-claimed')));
+  findings.push(...(await keepInBothThemes(lee.page, 'team-report-claimed')));
 
   // lee, in another tab whose live events do not arrive (a lagging connection), types a reason;
   // maya decides meanwhile; lee decides on the version that tab saw.
@@ -120,7 +107,7 @@ test('two moderators on two desks work one queue from one receiver, each change 
   await conflict.waitFor();
   assert.match(await tab.getByTestId('conflict-what').innerText(), /^dismissed by maya/);
   assert.equal(await tab.getByTestId('report-reason').inputValue(), reason, 'what lee typed is kept');
-  findings.push(...(await keep(tab, 'team-report-conflict')));
+  findings.push(...(await keepInBothThemes(tab, 'team-report-conflict')));
 
   // The trail names each account for what it did.
   const trail = JSON.parse((await team.call(await team.signIn('lee'), 'audit', { limit: 100 })).body) as {

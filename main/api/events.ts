@@ -3,16 +3,22 @@ import type { ApiEvent } from '../../shared/api.js';
 import { apiErrorMessage } from './apiError.js';
 import type { ExportManifest } from '../../shared/review.js';
 
-export class EventHub {
-  private readonly listeners = new Set<(event: ApiEvent) => void>();
+/**
+ * Who hears an event: every desk, or (`audience`) the desks of the one moderator it is for — the
+ * progress of their own export, import or tag-all is no one else's business on a team server.
+ */
+export type EventListener = (event: ApiEvent, audience: string | undefined) => void;
 
-  subscribe(listener: (event: ApiEvent) => void): () => void {
+export class EventHub {
+  private readonly listeners = new Set<EventListener>();
+
+  subscribe(listener: EventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: ApiEvent): void {
-    for (const listener of this.listeners) listener(event);
+  emit(event: ApiEvent, audience?: string): void {
+    for (const listener of this.listeners) listener(event, audience);
   }
 }
 
@@ -22,20 +28,29 @@ export class EventHub {
  */
 export async function reportedExport(
   events: EventHub,
-  run: (onProgress: (rows: number) => void) => Promise<number>,
+  /** Whose export it is: only their desks hear of it. */
+  audience: string,
+  run: (onProgress: (rows: number) => void, onTotal: (rows: number) => void) => Promise<number>,
   finish: (rows: number) => Promise<ExportManifest> | ExportManifest,
 ): Promise<ExportManifest> {
   let rows = 0;
+  let total: number | undefined;
   try {
-    rows = await run((sofar) => {
-      rows = sofar;
-      events.emit({ type: 'exportProgress', rows, done: false });
-    });
+    rows = await run(
+      (sofar) => {
+        rows = sofar;
+        events.emit({ type: 'exportProgress', rows, total, done: false }, audience);
+      },
+      (all) => {
+        total = all;
+        events.emit({ type: 'exportProgress', rows, total, done: false }, audience);
+      },
+    );
     const manifest = await finish(rows);
-    events.emit({ type: 'exportProgress', rows, done: true, manifest });
+    events.emit({ type: 'exportProgress', rows, total, done: true, manifest }, audience);
     return manifest;
   } catch (error) {
-    events.emit({ type: 'exportProgress', rows, done: true, error: apiErrorMessage(error, 'exportCsv') });
+    events.emit({ type: 'exportProgress', rows, total, done: true, error: apiErrorMessage(error, 'exportCsv') }, audience);
     throw error;
   }
 }

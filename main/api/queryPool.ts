@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { READY, type QueryAnswer, type QueryHostProcess, type QueryRequest, type StartQueryHost } from './queryProtocol.js';
 import type { ReadArgs, ReadMethod, ReadRunner, ReadValue } from './readCalls.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
+import { timeoutMessage } from './queryLimit.js';
 
 export class QueryTimeoutError extends UserFacingError {}
 
@@ -22,7 +23,7 @@ export interface QueryPoolOptions {
   start?: StartQueryHost;
 }
 
-export const DEFAULT_QUERY_TIMEOUT_MS = 5000;
+export { DEFAULT_QUERY_TIMEOUT_MS, timeoutMessage } from './queryLimit.js';
 export const QUERY_HOST_SCRIPT = fileURLToPath(new URL('./queryHost.js', import.meta.url));
 
 /** A query host as a child process of this Node process. */
@@ -58,20 +59,6 @@ interface Slot {
   ready: boolean;
   job: Job | null;
   timer: NodeJS.Timeout | null;
-}
-
-const WHAT: Partial<Record<ReadMethod, string>> = {
-  search: 'This search',
-  searchPage: 'This search',
-  countEntries: 'Counting these entries',
-  histogram: 'The activity chart',
-  timeline: 'This page of the timeline',
-  userActivity: "This user's activity",
-};
-
-export function timeoutMessage(method: ReadMethod, timeoutMs: number): string {
-  const what = WHAT[method] ?? `The ${method} request`;
-  return `${what} took longer than ${timeoutMs / 1000} s and was stopped. Narrow it: pick a room, a user (from:) or a time range (after:, before:), or use longer words.`;
 }
 
 export class QueryPool {

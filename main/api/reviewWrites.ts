@@ -66,7 +66,7 @@ const reportActor = (actor: Actor): ReportActor => ({ name: actor.name, mayAssig
 export function reviewWrites(
   db: Db,
   reads: ReadRunner,
-  emit: (event: ApiEvent) => void,
+  emit: (event: ApiEvent, audience?: string) => void,
   team: boolean,
 ): { [M in ReviewWriteMethod]: Handler<M> } {
   const changed = () => emit({ type: 'reviewChanged' });
@@ -152,7 +152,10 @@ export function reviewWrites(
         const name = text(tag, 'a tag name');
         if (filter !== undefined && ids === undefined)
           return tagAllMatching(db, reads, name, cleanFilter(filter), actor.name, (batch, finished) =>
-            emit({ type: 'tagProgress', batch: batch.id, tag: batch.tag, done: batch.tagged, of: batch.planned, finished, undo: false }),
+            emit(
+              { type: 'tagProgress', batch: batch.id, tag: batch.tag, done: batch.tagged, of: batch.planned, finished, undo: false },
+              actor.name,
+            ),
           ).then((batch) => ({ changed: batch.tagged, batch: batch.id }));
         return { changed: tagTargets(db, name, cleanTarget(target), cleanIds(ids), actor.name, remove === true, version(linkedAt)) };
       }),
@@ -175,7 +178,7 @@ export function reviewWrites(
       write(async () => {
         const id = Number(batch);
         const { removed } = await undoTagAll(db, id, actor.name, (p) =>
-          emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }),
+          emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }, actor.name),
         );
         return { removed };
       }),

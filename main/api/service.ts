@@ -78,6 +78,8 @@ export interface ServiceContext {
 
 export function createService({ reads, db, events, receiver, team = false }: ServiceContext): OmvService {
   const presence = new Presence((event) => events.emit(event));
+  /** The exports under way, by whose they are, each stopped by its controller (cancelExport). */
+  const exporting = new Map<string, Set<AbortController>>();
   // Desks that fell silent are noticed within a few seconds even when no other desk calls.
   setInterval(() => presence.sweep(), 5000).unref();
   const plain: PlainHandlers = {
@@ -110,7 +112,7 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
     moderators: (args) => reads('moderators', args),
-    ...reviewWrites(db, reads, (event) => events.emit(event), team),
+    ...reviewWrites(db, reads, (event, audience) => events.emit(event, audience), team),
     reportPresence: async ({ id, desk, open }, actor) => presence.beat(Number(id), actor.name, desk, open !== false),
 
     async receiverStatus(_args, actor) {
@@ -138,6 +140,12 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       );
     },
 
+    async cancelExport(_args, actor) {
+      const mine = exporting.get(actor.name);
+      for (const cancel of mine ?? []) cancel.abort();
+      return (mine?.size ?? 0) > 0;
+    },
+
     async purge({ before, dryRun }, actor) {
       if (!Number.isFinite(before)) throw new UserFacingError('a purge needs a date: remove what is older than when?');
       const result = await purgeBefore(db, Number(before), { moderator: actor.name, dryRun: dryRun === true });
@@ -161,7 +169,10 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
         try {
           const r = await importFile(db, path, {
             onProgress: (p) =>
-              events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }),
+              events.emit(
+                { type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries },
+                actor.name,
+              ),
           });
           // The moderator knows the file by its name, not by where main read it (an upload's spool).
           results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
@@ -201,14 +212,21 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
       const hashed = hashedOutput(out);
       let written = 0;
+      // Its own moderator's to cancel (cancelExport): a team's other exports are theirs.
+      const cancel = new AbortController();
+      const mine = exporting.get(actor.name) ?? new Set<AbortController>();
+      exporting.set(actor.name, mine.add(cancel));
       try {
         const manifest = await reportedExport(
           events,
+          actor.name,
           // On a worker thread: the receiver on this thread keeps answering during a long export.
-          (onProgress) =>
+          (onProgress, onTotal) =>
             exportInWorker(db.name, details.filter, hashed.stream, {
               onProgress: (rows) => onProgress((written = rows)),
+              onTotal,
               withReview: details.withReview,
+              signal: cancel.signal,
               ...(details.ids === 'pseudonymous' ? { pseudonymSalt: pseudonymSalt(db) } : {}),
             }),
           async (rows) => {
@@ -224,6 +242,9 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       } catch (error) {
         recordExportFailure(db, started, written, errorMessage(error), moderator);
         throw error;
+      } finally {
+        mine.delete(cancel);
+        if (mine.size === 0) exporting.delete(actor.name);
       }
     },
   };

@@ -6,14 +6,6 @@ import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } fr
 import { openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv audit [--db FILE] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
-  verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1);
-          with --anchor (as omv audit anchor printed it) or --manifest (an export's FILE.manifest.json),
-          also that the trail still holds that row with that hash: a trail cut short, rewritten or
-          rolled back to a backup since then fails (both repeatable)
-  anchor  print the newest row as N:HASH: keep it somewhere else (a ticket, a mail, a notebook)
-  list    every action: id, time, moderator, action, details`;
-
 /** The anchor an export manifest carries: its audit row and that row's hash. */
 function manifestAnchor(path: string): SourcedAnchor {
   let manifest: { auditRow?: unknown; auditHash?: unknown };

@@ -10,10 +10,6 @@ import { recordAction } from '../store/audit.js';
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv backup [--db FILE] BACKUP-FILE
-  Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
-  copy. An existing BACKUP-FILE is never overwritten. Recorded in the audit trail.`;
-
 export async function backupCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const [target, ...rest] = positionals;

@@ -4,10 +4,6 @@ import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
 import { openDatabaseFor } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv check [--db FILE]
-  Check the database: every page and index (SQLite's integrity_check), the full-text index
-  against the entries, and the rooms' counts and hourly activity. Exit 1 when anything is wrong.`;
-
 export async function checkCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' } } });
   let db;

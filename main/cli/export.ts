@@ -8,22 +8,8 @@ import { exportInWorker } from '../export/entryExport.js';
 import { hashedOutput, recordExport, recordExportFailure, recordExportStart, writeExportManifest } from '../export/manifest.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { cliActor, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
-import { terminalStream } from './terminalText.js';
+import { terminalStream } from './terminalStream.js';
 import { pseudonymSalt } from '../store/settings.js';
-
-export const usage = `omv export [--db FILE] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
-  Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
-  --format     csv (default) or jsonl: one JSON object a line, the same fields
-  --with-review  add the columns tags,notes,review_status after the twelve fixed ones
-  --pseudonymous  users by their pseudonyms (as the desk shows them), not their IDs: user_id,
-               display_name and the IDs in room names; the manifest says "ids": "pseudonymous"
-  With --out FILE, FILE.manifest.json is written too (query, rows, times, SHA-256, audit row)
-  --force      replace FILE and FILE.manifest.json if they exist (without it, an existing one is refused)
-  --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
-  --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
-               from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
-  --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')
-  --timeout    stop when no entry has been found for this long (default 30; a slow reader is no stall)`;
 
 /**
  * The --out file, opened before any work: an existing file (and its manifest) may be evidence
@@ -128,7 +114,8 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (progress) process.stderr.write('\r\x1b[K');
   process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
   if (values.out) {
-    const manifest = await writeExportManifest(db, values.out, { ...details, rows }, started);
+    // The digest of the bytes as they went into the file: reading 100 MB back would add a second to a 1M-row export.
+    const manifest = await writeExportManifest(db, values.out, { ...details, rows }, started, out.sha256());
     process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
   } else {
     const recorded = recordExport(db, destination, out.sha256(), { ...details, rows }, started);

@@ -5,11 +5,6 @@ import { auditImport } from '../store/audit.js';
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv import [--db FILE] [--domain ID] PATH…
-  Import saved XML payloads (any kind); folders are searched for *.xml.
-  --domain  the domainID the files came from (default: empty)
-  Exit status 1 when any file failed; the others are imported all the same.`;
-
 function describe(result: ImportResult): string {
   switch (result.status) {
     case 'new':
@@ -49,7 +44,7 @@ export async function importCommand(args: string[]): Promise<number> {
   for (const file of files) {
     let result: ImportResult;
     try {
-      result = await importFile(db, file, { domainId: values.domain ?? '', onProgress });
+      result = await importFile(db, file, { domainId: values.domain ?? '', onProgress, bulk: true });
     } catch (error) {
       result = { path: file, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${file}: ${(error as Error).message}` };
     }

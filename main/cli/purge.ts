@@ -1,16 +1,16 @@
 // omv purge: retention — remove entries older than a date, keeping held entries and open reports.
+import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { purgeBefore } from '../retention/purge.js';
 import { cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
 
-export const usage = `omv purge [--db FILE] --before DATE [--dry-run]
-  remove entries older than DATE (epoch ms or ISO 8601, UTC), except those under a hold and those
-  quoted by reports still open or in review; --dry-run only counts; recorded in the audit trail.
-  What is removed is forgotten: cut out of the raw payloads kept as proof (dropped when nothing of
-  one is left), out of the full-text index and the file's free pages, with its notes; payloads kept
-  in quarantine that arrived before DATE are dropped. Runs in short batches beside omv serve.`;
-
 export async function purgeCommand(args: string[]): Promise<number> {
+  // Maintenance, beside a receiver on the same machine: it takes the processor when the receiver does not want it.
+  try {
+    setPriority(15);
+  } catch {
+    // not allowed here: it runs at the usual priority
+  }
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,

@@ -5,11 +5,6 @@ import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/de
 import { cliActor, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv quarantine [--db FILE] list | show ID | retry [ID]
-  list   the kept payloads that could not be read, with the reason
-  show   one of them: its details, then the raw payload bytes
-  retry  parse them again (after an upgrade); those that now parse are stored`;
-
 export async function quarantineCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
   const [action, idText, ...rest] = positionals;

@@ -5,11 +5,6 @@ import { listReports, ReportChangeError } from '../store/reports.js';
 import { cliActor, cliService, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv reports [--db FILE] list [--status S] | set ID STATUS --reason TEXT
-  list   a line per report, newest first: id, status, received, reporter, accused, reason, room
-  set    move a report: ${REPORT_STATUSES.join(', ')} (a reason is required to decide one or reopen it);
-         recorded in the audit trail as $OMV_MODERATOR, else your user name`;
-
 const cell = (value: string | null) => (value === null || value === '' ? '-' : forTerminal(value.replace(/[\t\n\r]+/g, ' ')));
 
 export async function reportsCommand(args: string[]): Promise<number> {

@@ -1,20 +1,23 @@
-// omv search: the newest entries matching a search, one readable line each. The same language as
-// the desk's search box (words, "phrases", prefix*, -excluded, from: in: type: before: after:), run
-// in a query host under a time limit, like the desk's searches.
+// omv search: the newest entries matching a search, one readable line each, and exactly how many
+// there are. The same language as the desk's search box (words, "phrases", prefix*, -excluded,
+// from: in: type: before: after:; a filter alone lists its entries) and the same queries as the
+// desk's (every hit a page at a time, then the exact count), run here, in this process, under a
+// time limit (deadline.ts): a search that runs past it is stopped with the desk's message. Output
+// goes straight to the file descriptors (directOutput.ts): the whole command costs little more
+// than Node's own start.
+import { existsSync, fstatSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SNIPPET_MARKS, type Keyset, type SearchHit } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
-import { QueryPool, QueryTimeoutError } from '../api/queryPool.js';
-import { openDatabaseFor, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { timeoutMessage } from '../api/queryLimit.js';
+import { parsePositiveInteger, parsePositiveSeconds } from './arguments.js';
+import { endProcessAfter } from './deadline.js';
+import { writeDirect } from './directOutput.js';
 import { forTerminal } from './terminalText.js';
+import { UsageError } from './usageError.js';
 
-export const usage = `omv search [--db FILE] [--limit N] [--timeout SECONDS] QUERY
-  Full-text search of message content, newest first: words, "phrases", prefix*, -excluded, and
-  the filters from:USER in:ROOM type:TYPE before:DATE after:DATE (a filter alone lists its entries,
-  -word alone every entry without it). The last line says how many there are, exactly.
-  --limit    how many hits to show (default 20; any number, read a page at a time)
-  --timeout  stop a search that runs longer (default 30)
-  A word starting with one - is part of the query (-word excludes); after --, everything is.`;
+/** Hits read at a time: a page of the desk's (readCalls.ts). */
+const PAGE = 1000;
 
 const OPTIONS = { db: { type: 'string' }, limit: { type: 'string', default: '20' }, timeout: { type: 'string', default: '30' } } as const;
 
@@ -44,42 +47,57 @@ export async function searchCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args: split.options, options: OPTIONS });
   const query = split.query.join(' ');
   if (query.trim() === '') throw new UsageError('say what to search for');
-  // A query with a part that cannot be read runs not at all: half a query is another query.
   const { filter, errors } = parseSearch(query);
   if (errors.length > 0) throw new UsageError(errors.join('; '));
+  // (A query with a part that cannot be read runs not at all, above: half a query is another query.)
   const limit = parsePositiveInteger('--limit', values.limit!);
   const timeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
-  const db = openDatabaseFor(values.db, { mustExist: true }); // says which, and migrates it
-  db.close();
-  const pool = new QueryPool({ path: db.name, timeoutMs, hosts: 1 });
+  const [{ openReadConnection }, { countEntries, searchPage }] = await Promise.all([
+    import('../store/readConnection.js'),
+    import('../store/searchPages.js'),
+  ]);
+  // Started before the database is opened: opening a damaged or locked one counts too.
+  const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
+  const hits: SearchHit[] = [];
+  let total = 0;
   try {
-    // Every hit up to --limit, page by page (a page is at most 1,000), then exactly how many there are.
-    const hits: SearchHit[] = [];
-    for (let before: Keyset | undefined; hits.length < limit;) {
-      const page = await pool.run('searchPage', { filter, before, limit: Math.min(1000, limit - hits.length) });
-      hits.push(...page.hits);
-      const last = page.hits.at(-1);
-      if (!page.more || !last) break;
-      before = { timestamp: last.timestamp, id: last.id };
+    const path = values.db ?? (await import('../store/paths.js')).defaultDatabasePath();
+    writeDirect(2, `omv: database ${forTerminal(path)}\n`);
+    if (!existsSync(path)) throw new Error(`no database at ${path}`);
+    // Read as it is when nothing needs doing first; else opened for writing, which migrates it
+    // (or finishes a bulk load cut short), and read then.
+    const db = openReadConnection(path) ?? (await import('../store/db.js')).openDatabase(path, { mustExist: true });
+    try {
+      // Every hit up to --limit, page by page, then exactly how many there are.
+      for (let before: Keyset | undefined; hits.length < limit;) {
+        const page = searchPage(db, filter, Math.min(PAGE, limit - hits.length), before, SNIPPET_MARKS);
+        hits.push(...page.hits);
+        const last = page.hits.at(-1);
+        if (!page.more || !last) break;
+        before = { timestamp: last.timestamp, id: last.id };
+      }
+      total = countEntries(db, filter);
+    } finally {
+      db.close();
     }
-    const { total } = await pool.run('countEntries', { filter });
-    const [open, close] = process.stdout.isTTY ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
-    for (const hit of hits) {
-      const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
-      const invisible = hit.invisible ? ' [invisible]' : '';
-      // The text is made safe before our own highlighting is put in.
-      const text = forTerminal(hit.snippet.replace(/[\r\n]+/g, ' '))
-        .replaceAll(SNIPPET_MARKS[0], open)
-        .replaceAll(SNIPPET_MARKS[1], close);
-      const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
-      process.stdout.write(`${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`);
-    }
-    process.stdout.write(`${total === 0 ? 'no hits' : `${hits.length} of ${total} hits shown`}\n`);
-    return 0;
-  } catch (error) {
-    if (error instanceof QueryTimeoutError) throw new Error(`${error.message} (--timeout sets the limit)`);
-    throw error;
   } finally {
-    await pool.close();
+    deadline.cancel();
   }
+  // Highlighted on a terminal, bracketed anywhere else. A character device, as node:tty (which
+  // loads node:net, a few ms) would not say: /dev/null gets the colours too, and shows nothing.
+  const [open, close] = fstatSync(1).isCharacterDevice() ? ['\x1b[1;33m', '\x1b[0m'] : ['[', ']'];
+  let out = '';
+  for (const hit of hits) {
+    const who = hit.userId === null ? '(no user)' : hit.displayName ? `${hit.userId} (${hit.displayName})` : hit.userId;
+    const invisible = hit.invisible ? ' [invisible]' : '';
+    // The text is made safe before our own highlighting is put in.
+    const text = forTerminal(hit.snippet.replace(/[\r\n]+/g, ' '))
+      .replaceAll(SNIPPET_MARKS[0], open)
+      .replaceAll(SNIPPET_MARKS[1], close);
+    const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
+    out += `${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`;
+  }
+  out += `${total === 0 ? 'no hits' : `${hits.length} of ${total} hits shown`}\n`;
+  writeDirect(1, out);
+  return 0;
 }

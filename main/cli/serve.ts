@@ -3,45 +3,10 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
-import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
-import { errorMessage } from '../../shared/errorMessage.js';
 import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
-
-export const DEFAULT_TEAM_LISTEN = '127.0.0.1:8420';
-
-const teamUsage = `omv serve --team [--config FILE] [--db FILE] [--listen ADDR:PORT] [--callback-listen ADDR:PORT]
-         [--tls-cert FILE --tls-key FILE] [--trusted-proxy ADDR]… [--public-url URL]
-         [--callback-secret [DOMAIN=]SECRET]… [--callback-allow ADDR|CIDR]… [--max-body SIZE] [--query-timeout S] [--quiet]
-  The team server: the vendor's callbacks and one desk for every moderator, each signed in with an
-  account (omv users add NAME --role moderator|lead|admin prints their enrolment link).
-  --config          settings in a file (omv.toml, or .json): every flag without its dashes as a key; flags win
-  --listen          where the desk listens (default ${DEFAULT_TEAM_LISTEN}); off loopback it needs TLS: --tls-cert
-                    and --tls-key, or a TLS proxy in front (--trusted-proxy)
-  --callback-listen a port of the receiver's own for the vendor (default: /callback on the desk's listener)
-  --tls-cert/--tls-key  serve HTTPS with this certificate chain and key (PEM)
-  --trusted-proxy   a reverse proxy's address (repeatable): its X-Forwarded-For and X-Forwarded-Proto are believed
-  --public-url      the address moderators open (https://omv.example.org): printed links use it, and the
-                    Origin of every request must be it
-  --callback-secret required: SECRET for every domain, or DOMAIN=SECRET (repeatable); the vendor calls /callback/SECRET
-  --callback-allow  take callbacks only from these addresses or CIDR blocks (repeatable; default: any)`;
-
-export const usage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
-  Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
-  --host      address to bind (default 127.0.0.1; any other needs --token)
-  --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
-  --token     secret every domain's callback URL must carry: /callback/SECRET
-  --callback-secret SECRET  the same as --token
-  --callback-secret DOMAIN=SECRET  (repeatable) the secret of the domain whose domainID is DOMAIN,
-              instead of --token's: its URL is /callback/SECRET
-  --max-body  largest request body accepted (default 16M)
-  --quiet     do not log each delivery
-  --no-viewer receive only: do not serve the browser viewer (it answers 127.0.0.1 only, with a key)
-  --query-timeout  how long one of the viewer's searches or pages may run before it is stopped
-              with a message (default ${DEFAULT_QUERY_TIMEOUT_MS / 1000})
-
-${teamUsage}`;
+import { checkBeside, untilStopped } from './serving.js';
 
 export async function serve(args: string[]): Promise<number> {
   // The team server is another composition (main/team/): its own flags and settings file.
@@ -102,26 +67,8 @@ export async function serve(args: string[]): Promise<number> {
           : `omv: no viewer: it answers this machine's loopback only, and ${values.host} is not a loopback address (serve on 127.0.0.1 for it)\n`),
   );
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
-  if (!db.memory) {
-    quickCheckInBackground(db.name).then(
-      (check) => {
-        if (check.ok) log('database quick check: ok');
-        else
-          process.stderr.write(
-            `omv: THE DATABASE IS DAMAGED (${forTerminal(check.lines.join('; '))}). ${RESTORE_ADVICE} Run omv check for the details.\n`,
-          );
-      },
-      (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
-    );
-  }
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  checkBeside(db, log);
+  await untilStopped();
   await app.close();
   db.close();
   return 0;

@@ -8,15 +8,15 @@ import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../intake/receiver/server.js';
 import { isLoopbackHost } from '../net/access.js';
 import { CallbackSecretError, parseCallbackSecrets } from '../net/callbackSecrets.js';
-import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import { parseListen, readTeamSettings, TeamConfigError, withFlags, type TeamSettings } from '../team/config.js';
 import { addressList, requestContext, startTeamServer, type TeamAuth } from '../team/server.js';
 import { Sessions } from '../team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
 import { openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
+import { checkBeside, untilStopped } from './serving.js';
 
-import { DEFAULT_TEAM_LISTEN } from './serve.js';
+import { DEFAULT_TEAM_LISTEN } from './usage.js';
 
 function resolveSettings(args: string[]): TeamSettings {
   const { values } = parseArgs({
@@ -137,22 +137,8 @@ export async function serveTeam(args: string[]): Promise<number> {
         .join('') +
       'omv: give the vendor its URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n',
   );
-  if (!db.memory)
-    quickCheckInBackground(db.name).then(
-      (check) =>
-        check.ok
-          ? log('database quick check: ok')
-          : process.stderr.write(`omv: THE DATABASE IS DAMAGED (${check.lines.join('; ')}). ${RESTORE_ADVICE}\n`),
-      (error: unknown) => process.stderr.write(`omv: the database could not be checked: ${errorMessage(error)}\n`),
-    );
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-  });
+  checkBeside(db, log);
+  await untilStopped();
   await server.close();
   stopWatching();
   sessions.close();

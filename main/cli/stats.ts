@@ -4,9 +4,6 @@ import { storeStats } from '../store/stats.js';
 import { openDatabaseFor } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-export const usage = `omv stats [--db FILE]
-  Counts of rooms, users, entries by type, deliveries, duplicates and quarantined payloads.`;
-
 function breakdown(counts: Record<string, number>): string {
   const parts = Object.entries(counts).map(([key, n]) => `${forTerminal(key)} ${n}`);
   return parts.length ? `  (${parts.join(', ')})` : '';

@@ -2,9 +2,8 @@
 // carry ESC[2J (clear the screen), OSC 52 (write the clipboard), a C1 CSI, a carriage return that
 // overwrites the line before it, or a bidi override that shows text in another order than it is.
 // Everything the CLI prints that came from outside goes through forTerminal: such characters are
-// shown as escapes (\x1b, \x9b, \u202e) rather than acted on by the terminal.
-import { StringDecoder } from 'node:string_decoder';
-import { Transform } from 'node:stream';
+// shown as escapes (\x1b, \x9b, \u202e) rather than acted on by the terminal. (Plain functions only:
+// every command loads this; the stream for an export is in terminalStream.ts.)
 
 // C0 controls, DEL, C1 controls; the bidi embeddings, overrides, isolates and marks; the line and
 // paragraph separators.
@@ -27,23 +26,4 @@ function escape(char: string): string {
  */
 export function forTerminal(text: string, { keepLines = false }: { keepLines?: boolean } = {}): string {
   return text.replace(keepLines ? UNSAFE_KEEPING_LINES : UNSAFE, escape);
-}
-
-/** A stream of UTF-8 text (an export) on its way to a terminal, passed through forTerminal with its lines kept. */
-export function terminalStream(): Transform {
-  const decoder = new StringDecoder('utf8');
-  let heldCr = ''; // a CR at the end of a chunk: whether it ends a line, the next chunk says
-  const show = (text: string, last: boolean) => {
-    const whole = heldCr + text;
-    heldCr = !last && whole.endsWith('\r') ? '\r' : '';
-    return forTerminal(heldCr ? whole.slice(0, -1) : whole, { keepLines: true });
-  };
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      done(null, show(decoder.write(chunk), false));
-    },
-    flush(done) {
-      done(null, show(decoder.end(), true));
-    },
-  });
 }

@@ -17,17 +17,6 @@ import {
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
 import { forTerminal } from './terminalText.js';
 
-const ROLE_LIST = ROLES.join('|');
-
-export const usage = `omv users [--db FILE] add NAME --role ${ROLE_LIST} [--url BASE] | list | disable NAME | enable NAME | reset NAME [--url BASE] | role NAME ${ROLE_LIST}
-  add      a team server account; prints the one-time link that sets its password (valid 72 hours)
-  list     a line per account: name, role, state (active, awaiting enrolment, locked, disabled), last sign-in
-  disable  no more sign-ins; its sessions end at once
-  enable   lets a disabled account sign in again
-  reset    clears the password, ends its sessions, prints a new link
-  role     gives the account another role
-  The link starts with --url BASE, else $OMV_TEAM_URL (the team server's address, e.g. https://omv.example.org)`;
-
 const cell = (value: string) => forTerminal(value.replace(/[\t\n\r]+/g, ' '));
 
 /** The team server's address from --url or $OMV_TEAM_URL, checked; null when neither is given. */

@@ -21,7 +21,7 @@ import { openDatabase } from '../store/db.js';
 import { apiErrorMessage } from '../api/apiError.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
 import { APP_URL, isAppUrl, registerAppProtocol, serveAppProtocol } from './appProtocol.js';
-import { hardenSessions, hardenWebContents } from './windowSecurity.js';
+import { hardenSessions, hardenWebContents, SAFE_PAGE } from './windowSecurity.js';
 import { readConnection, sameServer } from './connection.js';
 import { chooseConnection, openTeamDesk } from './teamClient.js';
 
@@ -103,15 +103,7 @@ function createWindow(): BrowserWindow {
     minHeight: 560,
     title: PRODUCT_NAME,
     show: false,
-    webPreferences: {
-      preload: PRELOAD,
-      contextIsolation: true,
-      sandbox: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      webviewTag: false,
-      spellcheck: false,
-    },
+    webPreferences: { ...SAFE_PAGE, preload: PRELOAD },
   });
   win.once('ready-to-show', () => {
     win.show();

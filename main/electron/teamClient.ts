@@ -5,6 +5,7 @@
 // which server it shows; it may go nowhere else.
 import { BrowserWindow, dialog, ipcMain, session } from 'electron';
 import { APP_URL, isAppUrl } from './appProtocol.js';
+import { SAFE_PAGE } from './windowSecurity.js';
 import {
   certificateAccepted,
   ConnectionError,
@@ -17,14 +18,6 @@ import {
 } from './connection.js';
 
 const WINDOW = { width: 1360, height: 880, minWidth: 900, minHeight: 560, show: false } as const;
-const SAFE = {
-  contextIsolation: true,
-  sandbox: true,
-  nodeIntegration: false,
-  nodeIntegrationInWorker: false,
-  webviewTag: false,
-  spellcheck: false,
-};
 
 /** Asks where the desk is (connect.html), pins a self-signed certificate only when the moderator says so, and keeps the answer. */
 export function chooseConnection(file: string, preload: string, title: string): Promise<DeskConnection> {
@@ -36,7 +29,7 @@ export function chooseConnection(file: string, preload: string, title: string): 
       minWidth: 480,
       minHeight: 420,
       title,
-      webPreferences: { ...SAFE, preload },
+      webPreferences: { ...SAFE_PAGE, preload },
     });
     win.once('ready-to-show', () => win.show());
     ipcMain.handle('omv:connect', async (event, choice: { kind?: unknown; url?: unknown }) => {
@@ -87,7 +80,7 @@ export function openTeamDesk(connection: Extract<DeskConnection, { kind: 'team' 
     const trusted = request.verificationResult === 'net::OK';
     callback(certificateAccepted(connection, { trusted, fingerprint: fingerprintOfPem(request.certificate.data) }) ? 0 : -2);
   });
-  const win = new BrowserWindow({ ...WINDOW, title: `${title} — team server ${new URL(connection.url).host}`, webPreferences: SAFE });
+  const win = new BrowserWindow({ ...WINDOW, title: `${title} — team server ${new URL(connection.url).host}`, webPreferences: SAFE_PAGE });
   // The page's own title would replace the one that says which server this is.
   win.on('page-title-updated', (event) => event.preventDefault());
   win.webContents.on('will-navigate', (event, url) => {

@@ -4,6 +4,16 @@
 import { BrowserWindow, dialog, shell, type App, type Session, type WebContents } from 'electron';
 import { isAppUrl } from './appProtocol.js';
 
+/** Every window's page: isolated from the preload, sandboxed, no Node, no webviews. */
+export const SAFE_PAGE = {
+  contextIsolation: true,
+  sandbox: true,
+  nodeIntegration: false,
+  nodeIntegrationInWorker: false,
+  webviewTag: false,
+  spellcheck: false,
+} as const;
+
 export function hardenSessions(session: Session): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);

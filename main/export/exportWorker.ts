@@ -6,9 +6,10 @@ import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import { writeEntries, type ExportWorkerData } from './entryExport.js';
 import { openDatabase } from '../store/db.js';
+import { countEntries } from '../store/entryQuery.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 
-const { path, filter, cacheMiB, shared, slotBytes, ...options } = workerData as ExportWorkerData;
+const { path, filter, cacheMiB, shared, slotBytes, countFirst, ...options } = workerData as ExportWorkerData;
 const port = parentPort!;
 const memory = new Uint8Array(shared);
 const free = Array.from({ length: shared.byteLength / slotBytes }, (_, slot) => slot);
@@ -32,17 +33,25 @@ async function send(chunk: Buffer): Promise<void> {
 }
 
 const toMain = new Writable({
+  // As much as the slots hold: a full chunk is accepted without a wait for the one before.
+  highWaterMark: shared.byteLength,
   write(chunk: Buffer, _encoding, done) {
     send(chunk).then(() => done(), done);
   },
 });
 
 const db = openDatabase(path, { readOnly: true, cacheMiB });
-writeEntries(db, filter, toMain, { ...options, onProgress: (rows) => port.postMessage({ kind: 'progress', rows }) })
+// A search holds its connection until its last row: the review's columns are read on another.
+const reviewDb = options.withReview ? openDatabase(path, { readOnly: true, cacheMiB }) : undefined;
+if (countFirst) port.postMessage({ kind: 'total', rows: countEntries(db, filter) });
+writeEntries(db, filter, toMain, { ...options, reviewDb, onProgress: (rows) => port.postMessage({ kind: 'progress', rows }) })
   .then(async (rows) => {
     toMain.end();
     await once(toMain, 'finish'); // every chunk handed over
     port.postMessage({ kind: 'done', rows });
   })
   .catch((error: unknown) => port.postMessage({ kind: 'error', message: errorMessage(error) }))
-  .finally(() => db.close());
+  .finally(() => {
+    db.close();
+    reviewDb?.close();
+  });

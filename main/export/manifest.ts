@@ -122,9 +122,18 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
 
 export const manifestJson = (manifest: ExportManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
 
-/** An export written to `path`: recorded, and its manifest written to `path`.manifest.json. */
-export async function writeExportManifest(db: Db, path: string, details: ExportDetails, started?: number): Promise<ExportManifest> {
-  const manifest = recordExport(db, basename(path), await sha256Of(path), details, started);
+/**
+ * An export written to `path`: recorded, and its manifest written to `path`.manifest.json. `sha256`
+ * is the digest of the bytes as they were written (hashedOutput); without it the file is read again.
+ */
+export async function writeExportManifest(
+  db: Db,
+  path: string,
+  details: ExportDetails,
+  started?: number,
+  sha256?: string,
+): Promise<ExportManifest> {
+  const manifest = recordExport(db, basename(path), sha256 ?? (await sha256Of(path)), details, started);
   await writeFile(`${path}.manifest.json`, manifestJson(manifest));
   return manifest;
 }

@@ -24,6 +24,7 @@ import {
   quarantineDelivery,
   reopenQuarantined,
 } from '../store/deliveries.js';
+import { beginBulkLoad, endBulkLoad, finishBulkLoad, worthBulkLoading, type BulkLoad } from '../store/bulkLoad.js';
 import { PayloadWriter } from '../store/payloadWriter.js';
 
 export type ImportStatus = 'new' | 'duplicate' | 'failed';
@@ -54,6 +55,12 @@ export interface ImportOptions {
   batchSize?: number;
   /** Where standard input comes from (`-`); tests hand in their own stream. */
   stdin?: Readable;
+  /**
+   * May a large file be bulk loaded into an empty or much smaller database (store/bulkLoad.ts)?
+   * `omv import` lets it; the desk does not (its receiver shares the connection, and its searches
+   * would miss the file's entries until the end).
+   */
+  bulk?: boolean;
 }
 
 /**
@@ -70,6 +77,8 @@ const KEEP_PAYLOAD_BYTES = 16 * 1024 * 1024;
 /** Files up to this size are read once and parsed on this thread. */
 const IN_PROCESS_BYTES = 4 * 1024 * 1024;
 const CHUNK_BYTES = 1 << 20;
+/** Events a bulk load writes per transaction (a batch is cut at 8 MB of the file before that). */
+const BULK_BATCH_EVENTS = 100_000;
 
 /**
  * The XML files a list of paths names: files as given, folders searched for *.xml (symbolic
@@ -201,7 +210,40 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
       },
       'importing',
     );
-  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now() });
+  // Only a file parsed in batches is large enough to be worth it.
+  const load = options.bulk && !small && worthBulkLoading(db, size) ? beginBulkLoad(db, deliveryId) : null;
+  try {
+    return await importInto(db, path, file, handle, options, { size, small, spooled, deliveryId, domainId }, load);
+  } finally {
+    if (load) endBulkLoad(load);
+  }
+}
+
+interface Started {
+  size: number;
+  small: Buffer | null;
+  spooled: boolean;
+  deliveryId: number;
+  domainId: string;
+}
+
+async function importInto(
+  db: Db,
+  path: string,
+  file: string,
+  handle: FileHandle,
+  options: ImportOptions,
+  { size, small, spooled, deliveryId, domainId }: Started,
+  load: BulkLoad | null,
+): Promise<ImportResult> {
+  // A bulk load indexes its entries' content when it finishes, not batch by batch.
+  const writer = new PayloadWriter(db, { deliveryId, domainId, receivedAt: Date.now(), deferIndexing: load !== null });
+  /** The end of the import, in the transaction that records its outcome: a bulk load's indexes are built there. */
+  const finishing = (record: () => void) =>
+    db.transaction(() => {
+      if (load) finishBulkLoad(db, load);
+      record();
+    })();
   const writeBatch = db.transaction((events: Iterable<PayloadEvent>) => {
     for (const event of events) writer.apply(event);
     writer.flush();
@@ -219,7 +261,11 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
         writeBatch(events); // what came before a malformed part is well-formed and ours to keep
       }
     } else {
-      repairs = await importInBatches({ path: file, fd: handle.fd }, size, path, writer, writeBatch, options);
+      repairs = await importInBatches({ path: file, fd: handle.fd }, size, path, writer, writeBatch, {
+        ...options,
+        // A bulk load commits less often: a commit is a sync of everything written since the last.
+        batchSize: options.batchSize ?? (load ? BULK_BATCH_EVENTS : undefined),
+      });
     }
   } catch (error) {
     const failed = (message: string) =>
@@ -233,7 +279,7 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
       }) as const;
     if (error instanceof PayloadError) {
       await keepBytes();
-      quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`);
+      finishing(() => quarantineDelivery(db, deliveryId, `malformed payload at ${error.message}`));
       return failed(`${path}:${error.message}`);
     }
     // The store failed (a full disk, a lock): the delivery stays unfinished, and importing the
@@ -243,11 +289,11 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
     // listed and `omv quarantine retry` can take it up again.
     const reason = `could not be read to the end: ${errorMessage(error)}`;
     if (spooled) await keepBytes().catch(() => {});
-    quarantineDelivery(db, deliveryId, reason);
+    finishing(() => quarantineDelivery(db, deliveryId, reason));
     return failed(`${path}: ${reason}`);
   }
   if (spooled) await keepBytes();
-  db.transaction(() => finishDelivery(db, deliveryId, writer, repairs))();
+  finishing(() => finishDelivery(db, deliveryId, writer, repairs));
   const status: ImportStatus = writer.counts.newEntries > 0 || writer.counts.entries === 0 ? 'new' : 'duplicate';
   return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, repairs };
 }

@@ -11,7 +11,7 @@ import { PayloadError, type ParseInfo } from './parse.js';
  * (1M-entry import: peak RSS 315 → 280 MB, no slower). It holds one batch at a time: at most
  * 20,000 events or about 8 MB of text, and no field is longer than 1M characters.
  */
-const PARSER_HEAP = { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 };
+const PARSER_HEAP = { maxYoungGenerationSizeMb: 16, maxOldGenerationSizeMb: 64 };
 
 export interface FileParseData {
   /**

@@ -2,6 +2,7 @@
 import Database from 'better-sqlite3';
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { finishInterruptedBulkLoad } from './bulkLoad.js';
 import { migrate } from './migrations/index.js';
 
 export type Db = Database.Database;
@@ -29,18 +30,20 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     db.pragma('query_only = ON');
     return db;
   }
-  db.pragma('journal_mode = WAL');
+  // In one call (each db.pragma() is a statement prepared and run: a command's start pays for each).
   // FULL: a commit is on disk before we answer 200, power loss included. Group commit
   // (intake/receiver/groupCommit.ts) spreads the cost of the sync over the deliveries arriving together.
-  db.pragma('synchronous = FULL');
-  // After a checkpoint the WAL is cut back to this size: a burst (or a full disk that left it
-  // long) does not keep the file large for good.
-  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-  db.pragma('foreign_keys = ON');
-  // Space a write frees inside the pages it writes anyway is zeroed (FAST: no extra I/O). Without it,
-  // a page split by the receiver left old rows' bytes in the page it emptied, out of a purge's reach.
-  db.pragma('secure_delete = FAST');
+  // journal_size_limit: after a checkpoint the WAL is cut back to this size, so a burst (or a full
+  // disk that left it long) does not keep the file large for good.
+  db.exec(
+    `PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA journal_size_limit = ${64 * 1024 * 1024}; PRAGMA foreign_keys = ON; PRAGMA secure_delete = FAST;`,
+  );
+  // secure_delete = FAST: space a write frees inside the pages it writes anyway is zeroed (no
+  // extra I/O). Without it, a page split by the receiver left old rows' bytes in the page it
+  // emptied, out of a purge's reach.
   migrate(db);
+  // A bulk import cut short (its process gone) is finished before anything else uses the database.
+  finishInterruptedBulkLoad(db);
   return db;
 }
 

@@ -159,9 +159,10 @@ export class PayloadWriter {
 
   private writeEntry(entry: ChatEntry): void {
     const key = entryKey(entry);
-    this.span = this.span
-      ? { first: Math.min(this.span.first, entry.timestamp), last: Math.max(this.span.last, entry.timestamp) }
-      : { first: entry.timestamp, last: entry.timestamp };
+    // Widened in place: an object per entry is a million allocations in a large import.
+    if (this.span === null) this.span = { first: entry.timestamp, last: entry.timestamp };
+    else if (entry.timestamp < this.span.first) this.span.first = entry.timestamp;
+    else if (entry.timestamp > this.span.last) this.span.last = entry.timestamp;
     const roomId = this.roomId(entry.room);
     const inserted = this.sql.entry.run(
       roomId,

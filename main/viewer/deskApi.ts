@@ -119,10 +119,12 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
     sendJson(res, 200, result);
   }
 
-  function streamEvents(req: IncomingMessage, res: ServerResponse, stream: string): void {
+  function streamEvents(req: IncomingMessage, res: ServerResponse, stream: string, actor: Actor): void {
     res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/event-stream; charset=utf-8', connection: 'keep-alive' });
     res.write(`data: ${JSON.stringify({ type: 'connected' } satisfies ApiEvent)}\n\n`);
-    const unsubscribe = events.subscribe((event) => res.write(`data: ${JSON.stringify(event)}\n\n`));
+    const unsubscribe = events.subscribe((event, audience) => {
+      if (audience === undefined || audience === actor.name) res.write(`data: ${JSON.stringify(event)}\n\n`);
+    });
     const keepAlive = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
     req.socket.setTimeout(0);
     const open = streams.get(stream) ?? new Set<ServerResponse>();
@@ -198,7 +200,7 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
   return {
     serveStatic,
     async api(req, res, url, actor, stream = 'local') {
-      if (url.pathname === '/api/events') return streamEvents(req, res, stream);
+      if (url.pathname === '/api/events') return streamEvents(req, res, stream, actor);
       for (const [method, path] of Object.entries(FILE_ROUTES))
         if (url.pathname === path) return fileRoutes[method as keyof typeof FILE_ROUTES](req, res, url, actor);
       return callApi(req, res, url.pathname.slice('/api/'.length), actor);

@@ -12,6 +12,7 @@ import {
   type PlainMethod,
 } from '../../shared/api';
 import { ConflictError } from '../../shared/conflict';
+import { eventData } from '../../shared/eventStream';
 import { download } from './download';
 
 declare global {
@@ -108,21 +109,7 @@ async function readEvents(key: Promise<string | null>, deliver: (event: ApiEvent
     try {
       const response = await fetch('api/events', { headers: await authHeaders(key) });
       if (response.status === 401 || response.status === 403) return;
-      const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-      let buffered = '';
-      for (let read = await reader.read(); !read.done; read = await reader.read()) {
-        buffered += read.value;
-        for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-          const data = buffered
-            .slice(0, end)
-            .split('\n')
-            .filter((line) => line.startsWith('data: '))
-            .map((line) => line.slice('data: '.length))
-            .join('\n');
-          buffered = buffered.slice(end + 2);
-          if (data !== '') deliver(JSON.parse(data) as ApiEvent);
-        }
-      }
+      for await (const data of eventData(response.body!)) deliver(JSON.parse(data) as ApiEvent);
     } catch {
       // The server went away (stopped, restarted): try again below.
     }

@@ -1,8 +1,6 @@
 // Team server accounts for tests: a database of its own, a clock the test moves, accounts made
 // the way an admin makes them (omv users add, then the enrolment link), and the sign-in routes
 // on a real node:http (or node:https) server on 127.0.0.1.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +12,7 @@ import { addAccount } from '../../main/team/accounts.js';
 import { checkCsrf } from '../../main/team/csrf.js';
 import { Sessions, type SessionPolicy } from '../../main/team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../../main/team/signInRoutes.js';
+import { testCertificate } from './tls.js';
 import { tempDir } from './tmp.js';
 
 /** Who adds accounts in tests: the operator at the command line. */
@@ -76,36 +75,6 @@ function deskApi(store: TeamStore) {
   };
 }
 
-let tlsFiles: { key: string; cert: string } | undefined;
-function selfSignedCertificate(): { key: string; cert: string } {
-  if (tlsFiles) return tlsFiles;
-  const dir = tempDir('omv-tls-');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return (tlsFiles = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') });
-}
-
 export async function teamServer({ tls = false }: { tls?: boolean } = {}): Promise<Team> {
   const store = teamStore();
   const routes = createSignInRoutes({ sessions: store.sessions, secure: tls });
@@ -121,7 +90,7 @@ export async function teamServer({ tls = false }: { tls?: boolean } = {}): Promi
       (error: unknown) => res.writeHead(500).end(String(error)),
     );
   };
-  const certificate = tls ? selfSignedCertificate() : undefined;
+  const certificate = tls ? testCertificate() : undefined;
   const server = certificate ? https.createServer(certificate, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   after(() => server.close());

@@ -133,6 +133,19 @@ export async function axe(page: Page, name: string): Promise<AxeViolation[]> {
 export const describeViolations = (violations: AxeViolation[]) =>
   violations.map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`).join('\n');
 
+/** The page as it is, in the light and the dark theme: a screenshot of each, and axe's serious findings of either, described. */
+export async function keepInBothThemes(page: Page, name: string): Promise<string[]> {
+  const findings: string[] = [];
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    await screenshot(page, `${name}-${scheme}`);
+    const serious = await axe(page, `${name}-${scheme}`);
+    if (serious.length) findings.push(`${name} (${scheme}):\n${describeViolations(serious)}`);
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  return findings;
+}
+
 /** A test that failed leaves its page open: keep what it showed in test-results/failures/, then close it. */
 async function keepFailedPages(context: { name: string }): Promise<void> {
   const pages = browser.contexts().flatMap((c) => c.pages());

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { isRole } from '../../shared/access.js';
+import { eventData } from '../../shared/eventStream.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { addAccount } from '../../main/team/accounts.js';
 import { startTeamServer, type TeamServer } from '../../main/team/server.js';
@@ -142,20 +143,8 @@ export async function startTeamApi(): Promise<TeamApi> {
           else waiting.push(w);
       };
       void (async () => {
-        let buffered = '';
         try {
-          const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-          for (let read = await reader.read(); !read.done; read = await reader.read()) {
-            buffered += read.value;
-            for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-              const data = buffered
-                .slice(0, end)
-                .split('\n')
-                .find((line) => line.startsWith('data: '));
-              buffered = buffered.slice(end + 2);
-              if (data) seen(JSON.parse(data.slice('data: '.length)) as Record<string, unknown>);
-            }
-          }
+          for await (const data of eventData(response.body!)) seen(JSON.parse(data) as Record<string, unknown>);
         } catch {
           // closed by close()
         }

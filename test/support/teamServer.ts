@@ -1,8 +1,6 @@
 // A real `omv serve --team` for tests: a database with accounts that enrolled (as an admin makes
 // them, then their enrolment links), the server as a child process, and moderators signing in
 // through its /login form over HTTP(S), as a browser does.
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
@@ -12,7 +10,10 @@ import { addAccount } from '../../main/team/accounts.js';
 import { Sessions } from '../../main/team/sessions.js';
 import { OPERATOR, PASSWORD } from './accounts.js';
 import { omvServe, type ServeProcess } from './cli.js';
+import { testCertificate } from './tls.js';
 import { tempDir } from './tmp.js';
+
+export { testCertificate };
 
 export { PASSWORD };
 
@@ -74,33 +75,6 @@ export interface TeamServerProcess {
   signIn(name: string, password?: string): Promise<Signed>;
   /** A desk API call as the page makes it (its cookie, its token, its origin). */
   call(who: Signed | null, method: string, args?: object, headers?: Record<string, string>): Promise<Answer>;
-}
-
-let certificate: { key: string; cert: string; dir: string } | undefined;
-/** A self-signed certificate for 127.0.0.1 and the test's second address. */
-export function testCertificate(addresses: string[] = ['127.0.0.1']): { key: string; cert: string; dir: string } {
-  if (certificate && addresses.length === 1) return certificate;
-  const dir = tempDir('omv-tls-');
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-    ].concat(['-days', '1', '-subj', `/CN=${addresses[0]}`, '-addext', `subjectAltName=${addresses.map((a) => `IP:${a}`).join(',')}`]),
-    { stdio: 'ignore' },
-  );
-  const made = { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8'), dir };
-  if (addresses.length === 1) certificate = made;
-  return made;
 }
 
 /** Accounts that enrolled with PASSWORD, in a fresh database. */

@@ -122,6 +122,8 @@ export class WriterLoad {
 
   /** The phases of issue #16: idle, then each heavy piece of a moderator's work. */
   async moderatorsDay(): Promise<PhaseFigures[]> {
+    // The server's first seconds (query hosts starting, code warming up) are no baseline: not counted.
+    await this.phase('warm-up', async () => {}, 3000);
     const figures = [await this.phase('idle', async () => {}, 8000)];
     const terms = Array.from({ length: 10_000 }, (_, i) => `watchword${i}`).join('\n');
     figures.push(

@@ -7,13 +7,16 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../shared/errorMessage.js';
 import { NOTIFICATION_FUNCTIONS, type ParsedPayload } from '../../../shared/payload.js';
-import { parseDelivery, parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
+import { parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
+import type { ParserPool } from '../../parser/parserPool.js';
 import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
 import { FormError, readFormField, type FormFieldValue } from './formField.js';
 import type { GroupCommit } from './groupCommit.js';
 
 export interface CallbackContext {
   commit: GroupCommit;
+  /** Where payloads are parsed (threads of their own: this one answers callbacks and writes them). */
+  parsers: ParserPool;
   maxBodyBytes: number;
   /** The whole body must arrive within this time. */
   bodyTimeoutMs: number;
@@ -81,6 +84,24 @@ export async function handleCallback(
   }
 
   const receivedAt = Date.now();
+  // From here on this delivery is on its way to the store: the group being formed waits for it.
+  const submitted = context.commit.expect();
+  try {
+    return await parseAndStore(res, query, context, fn, values, receivedAt, submitted);
+  } finally {
+    submitted(); // a second call does nothing
+  }
+}
+
+async function parseAndStore(
+  res: ServerResponse,
+  query: URLSearchParams,
+  context: CallbackContext,
+  fn: string | null,
+  values: FormFieldValue[],
+  receivedAt: number,
+  submitted: () => void,
+): Promise<void> {
   const deliveries: { meta: DeliveryMeta; parsed: ParsedPayload }[] = [];
   for (const { bytes: payload, notes } of documentsOf(values, 'xmlData')) {
     const meta: DeliveryMeta = {
@@ -96,17 +117,21 @@ export async function handleCallback(
       payloadSize: payload.length,
       sha256: createHash('sha256').update(payload).digest('hex'),
     };
-    // A large payload is parsed on a worker thread: the other callbacks are answered meanwhile.
-    const parsed = payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : parseDelivery(fn, payload);
+    // Parsed on another thread: this one answers the other callbacks and writes meanwhile. A large
+    // payload gets a thread of its own that hands its events over in batches.
+    const parsed =
+      payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : await context.parsers.parse(fn, payload);
     deliveries.push({ meta, parsed: withIntakeNotes(parsed, notes) });
   }
   const { db } = context.commit;
   let outcomes: StoreOutcome[];
   try {
     // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
-    outcomes = await context.commit.submit((options) =>
+    const stored = context.commit.submit((options) =>
       db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))(),
     );
+    submitted();
+    outcomes = await stored;
   } catch (error) {
     const reason = describeStoreFailure(error);
     const { meta } = deliveries[0]!;

@@ -4,11 +4,22 @@
 // handed the store options that leave indexing to the group). Every job's promise settles only
 // after the COMMIT has returned — or failed, in which case every job of the group fails and the
 // receiver answers 503 so the vendor retries.
+//
+// A group is sized by what is waiting, not by a timer: a delivery whose body has arrived is
+// announced (expect()) before it is parsed on a parser thread, and a group is committed once every
+// announced delivery has been submitted — or at once when nothing more is on its way. So the
+// deliveries of a burst share one commit, while a lone delivery is committed without a wait. A
+// parse that takes long (a large payload) holds a group back by at most MAX_WAIT_MS.
 import type { Db } from '../../store/db.js';
 import { indexContentAfter, newestEntryId } from '../../store/payloadWriter.js';
 
 /** What a job is told: store with these options (the group indexes the content itself). */
 export const IN_GROUP = { deferIndexing: true } as const;
+
+/** The longest a submitted delivery waits for the others announced with it (ms). */
+const MAX_WAIT_MS = 10;
+/** The most deliveries in one commit: a group's answers wait for all of its writes. */
+const MAX_GROUP = 200;
 
 interface Job<T> {
   run: (options: typeof IN_GROUP) => T;
@@ -19,23 +30,57 @@ interface Job<T> {
 export class GroupCommit {
   private queue: Job<unknown>[] = [];
   private scheduled = false;
+  private timer: NodeJS.Timeout | null = null;
+  /** Deliveries announced and not yet submitted (or given up). */
+  private expected = 0;
 
   constructor(readonly db: Db) {}
+
+  /**
+   * A delivery is on its way (its body has arrived; it is being parsed): the next group waits for
+   * it. Call the returned function once, when it has been submitted or will not be.
+   */
+  expect(): () => void {
+    this.expected += 1;
+    let settled = false;
+    return () => {
+      if (settled) return;
+      settled = true;
+      this.expected -= 1;
+      if (this.queue.length > 0) this.schedule();
+    };
+  }
 
   submit<T>(run: (options: typeof IN_GROUP) => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, resolve, reject } as Job<unknown>);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.schedule();
     });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    // Everything announced is here (or the group is full): commit on the next turn, which lets the
+    // deliveries submitted in this one join. Otherwise wait for the rest, a little at most.
+    if (this.expected <= 0 || this.queue.length >= MAX_GROUP) {
+      this.scheduled = true;
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      setImmediate(() => this.flush());
+    } else this.timer ??= setTimeout(() => ((this.timer = null), this.flushNow()), MAX_WAIT_MS);
+  }
+
+  private flushNow(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    this.flush();
   }
 
   private flush(): void {
     this.scheduled = false;
-    const jobs = this.queue;
-    this.queue = [];
+    const jobs = this.queue.splice(0, MAX_GROUP);
+    if (this.queue.length > 0) this.schedule();
+    if (jobs.length === 0) return;
     let settled: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>;
     try {
       settled = this.db

@@ -18,7 +18,9 @@ import {
 import type { Db } from '../../store/db.js';
 import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
 import { GroupCommit } from './groupCommit.js';
+import { ParserPool } from '../../parser/parserPool.js';
 
 export interface ReceiverOptions {
   db: Db;
@@ -52,8 +54,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-export const DEFAULT_PORT = 8420;
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
 
 function refuse(res: ServerResponse, log: (line: string) => void, query: URLSearchParams, why: string): void {
   log(`403 ${query.get('function') ?? query.get('action') ?? '-'} ${query.get('domainID') || '-'}: ${why}`);
@@ -73,8 +74,10 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   }
   const log = options.log ?? (() => {});
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const parsers = new ParserPool();
   const context = {
     commit: new GroupCommit(options.db),
+    parsers,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     bodyTimeoutMs: requestTimeoutMs,
     log,
@@ -137,7 +140,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     port,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // The parsers go once the last request has been answered (it may still be parsing).
+        server.close(() => void parsers.close().then(resolve));
         server.closeIdleConnections();
       }),
   };

@@ -64,6 +64,8 @@ export class UrlencodedFieldReader {
     this.out = Buffer.allocUnsafe(chunk.length + 2); // decoding never grows, but for a pending escape
     this.used = 0;
     for (let i = 0; i < chunk.length; i++) {
+      if (this.mode === 'encoded' && this.nameMatches && this.escape.length === 0) i = this.decodeRun(chunk, i);
+      if (i >= chunk.length) break;
       const byte = chunk[i]!;
       if (this.inValue && this.nameMatches && this.mode === 'undecided' && !isWhiteSpace(byte)) {
         if (startsRawXml(byte)) {
@@ -101,6 +103,31 @@ export class UrlencodedFieldReader {
       else this.emit(byte === PLUS ? 0x20 : byte);
     }
     this.keepChunk();
+  }
+
+  /**
+   * Inside the wanted value, the common case at a byte a time without a call per byte (a 20 KB
+   * payload is ~10,000 escapes): whole escapes, `+` and plain bytes, up to the first byte that
+   * needs the general loop (the `&` ending the value, an escape cut by the chunk's end or not
+   * one). Returns where that byte is.
+   */
+  private decodeRun(chunk: Uint8Array, from: number): number {
+    const out = this.out;
+    let used = this.used;
+    let i = from;
+    for (const end = chunk.length; i < end; i++) {
+      const byte = chunk[i]!;
+      if (byte === PERCENT) {
+        const high = i + 2 < end ? hexValue(chunk[i + 1]!) : -1;
+        const low = high >= 0 ? hexValue(chunk[i + 2]!) : -1;
+        if (low < 0) break;
+        out[used++] = high * 16 + low;
+        i += 2;
+      } else if (byte === AMPERSAND) break;
+      else out[used++] = byte === PLUS ? 0x20 : byte;
+    }
+    this.used = used;
+    return i;
   }
 
   /** Every value the field had, in the order they came (none when it was not there). */

@@ -1,5 +1,5 @@
 // How an import or an export is going, and how it ended.
-import type { ExportState } from '../data/useExport';
+import { cancelExport, type ExportState } from '../data/useExport';
 import { downloadText } from '../download';
 import type { ImportState } from '../data/useImport';
 
@@ -42,13 +42,23 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
 export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismiss: () => void }) {
   const rows = `${state.rows.toLocaleString()} ${state.rows === 1 ? 'entry' : 'entries'}`;
   const manifest = state.manifest;
+  const total = state.total;
+  const sofar = total === undefined ? `${rows} so far` : `${state.rows.toLocaleString()} of ${total.toLocaleString()} entries`;
   return (
     <div className={`notice${state.error ? ' notice-error' : ''}`} role="status" data-testid="export-panel">
       {state.error
         ? `Export stopped: ${state.error}`
         : state.done
           ? `Exported ${rows} to CSV${manifest ? (manifest.ids === 'pseudonymous' ? ', users by their pseudonyms' : ', users by their IDs') : ''}.`
-          : `Exporting CSV… ${rows} so far`}
+          : `Exporting CSV… ${sofar}`}
+      {!state.done && total !== undefined && (
+        <progress max={Math.max(total, 1)} value={state.rows} aria-label="export progress" data-testid="export-progress" />
+      )}
+      {!state.done && (
+        <button type="button" className="ghost" onClick={() => void cancelExport()} data-testid="cancel-export">
+          Cancel
+        </button>
+      )}
       {manifest && (
         <>
           <span className="muted" title={manifest.sha256} data-testid="export-manifest">

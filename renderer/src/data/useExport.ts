@@ -7,6 +7,8 @@ import { transport, type ExportArgs } from '../transport';
 
 export interface ExportState {
   rows: number;
+  /** How many rows the export will have, once main has counted them. */
+  total?: number | undefined;
   done: boolean;
   error?: string | undefined;
   manifest?: ExportManifest | undefined;
@@ -17,7 +19,8 @@ export function useExport() {
   useEffect(
     () =>
       transport.onEvent((event) => {
-        if (event.type === 'exportProgress') setState({ rows: event.rows, done: event.done, error: event.error, manifest: event.manifest });
+        if (event.type === 'exportProgress')
+          setState({ rows: event.rows, total: event.total, done: event.done, error: event.error, manifest: event.manifest });
       }),
     [],
   );
@@ -25,3 +28,6 @@ export function useExport() {
     transport.exportCsv(args).catch((error: unknown) => setState({ rows: 0, done: true, error: errorMessage(error) }));
   return { state, start, dismiss: () => setState(null) };
 }
+
+/** Stops the export under way: it ends as failed (an exportProgress event says so), its file unfinished. */
+export const cancelExport = () => transport.api.cancelExport({}).then(() => undefined);
