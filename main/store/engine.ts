@@ -1,7 +1,7 @@
 // The store seam: what the data path asks of a store, as one interface two engines implement —
 // SQLite (sqliteEngine.ts: today's synchronous functions, answered as promises) and PostgreSQL
-// (pg/). Reads and writes are typed apart: a StoreReads is made over connections that cannot
-// write (SQLite's query_only, PostgreSQL's read-only transactions), and holds no write method.
+// (pg/). Reads and writes are typed apart: a StoreReads holds no write method, and is made over
+// connections that refuse plain writes (SQLite's query_only, PostgreSQL's read-only default).
 //
 // The callers of the data path (receiver, API, CLI) still use the SQLite functions directly; this
 // interface is what they move onto, one at a time, as the PostgreSQL engine grows (issue #19).

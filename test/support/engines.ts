@@ -21,14 +21,18 @@ export interface Engines {
 }
 
 export async function openEngines(options: ClusterOptions = {}): Promise<Engines> {
-  const cluster = await startPostgres(options);
+  // The cluster is stopped by this file's own hook, after the engines have closed their sessions.
+  const cluster = await startPostgres({ ...options, manualStop: true });
   const sqlitePath = join(tempDir(), 'omv.sqlite');
   const sqlite = openSqliteEngine(sqlitePath);
   const pg = await openPgEngine(cluster.url);
-  // Closed before the cluster stops (after() hooks run last-registered first).
   after(async () => {
-    await pg.close();
-    await sqlite.close();
+    try {
+      await pg.close();
+      await sqlite.close();
+    } finally {
+      cluster.stop();
+    }
   });
   return { sqlite, pg, cluster, sqlitePath };
 }

@@ -111,7 +111,10 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
       lastError = error;
     }
   }
-  if (port === 0) throw new Error(`PostgreSQL would not start: ${String(lastError)}`);
+  if (port === 0) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`PostgreSQL would not start: ${String(lastError)}`);
+  }
   let stopped = false;
   const cluster: PgCluster = {
     url: `postgres://postgres@127.0.0.1:${port}/omv`,
@@ -134,8 +137,15 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
     },
   };
   if (!options.manualStop) after(() => cluster.stop());
-  // A test process that dies before `after` runs still takes its server down.
+  // A test process that ends before `after` runs still takes its server down (an exit, or the
+  // runner's SIGTERM on a cancelled run; a SIGKILL leaves it to the machine's next clean-up).
   process.once('exit', () => cluster.stop());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      cluster.stop();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
   runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'omv']);
   return cluster;
 }

@@ -1,9 +1,12 @@
 // The PostgreSQL store's two pools, typed apart. The writer's sessions commit synchronously
-// (synchronous_commit=on: a COMMIT returns once the WAL is flushed — and, with a synchronous
-// standby configured, once the standby has it), so a delivery answered 200 after its commit is
-// on disk. The readers' sessions are read-only at the server (default_transaction_read_only): a
-// read connection cannot write, whatever a caller sends, and a statement that runs too long is
-// cancelled by the server (statement_timeout) where SQLite needs a query host to kill.
+// (synchronous_commit=on: a COMMIT returns once the WAL is flushed), so a delivery answered 200
+// after its commit is on disk. (A synchronous standby is not handled yet: PostgreSQL answers a
+// COMMIT whose wait for the standby was cancelled with a warning, which this code would have to
+// treat as a failure.) The readers' sessions are read-only by default at the server
+// (default_transaction_read_only: a plain write is refused; a session that asks for a read-write
+// transaction could still get one, so the guarantee is the type, which has no write method), and
+// a statement that runs too long is cancelled by the server (statement_timeout) where SQLite
+// needs a query host to kill.
 import pg from 'pg';
 
 /** int8 (ids, epoch ms, counts) as a JS number: every value this store writes is below 2^53. */

@@ -58,12 +58,15 @@ export class PgGroupCommit {
       await session.query('BEGIN');
       for (const job of jobs) {
         await session.query('SAVEPOINT delivery');
+        // A job's outcome is kept once its savepoint is released or rolled back (a session that
+        // fails to do either fails the whole group, below).
         try {
-          outcomes.push({ ok: true, value: await job.run(session) });
+          const value = await job.run(session);
           await session.query('RELEASE SAVEPOINT delivery');
+          outcomes.push({ ok: true, value });
         } catch (error) {
-          outcomes.push({ ok: false, error });
           await session.query('ROLLBACK TO SAVEPOINT delivery');
+          outcomes.push({ ok: false, error });
         }
       }
       await session.query('COMMIT');

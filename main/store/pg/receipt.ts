@@ -3,8 +3,9 @@
 // through the same function for the same domain (and members) are a duplicate of the earlier
 // delivery, counted on it; a payload that could not be parsed is kept raw in quarantine with the
 // reason; an entry is one entry however many deliveries carry it (room, timestamp, entryKey).
-// Ids are handed out as SQLite hands them out (a sequence, taken only for rows really written),
-// so one writer fed the same deliveries makes the same ids in both stores. The caller owns the
+// Ids are handed out in order as SQLite hands them out (a sequence), so one writer fed the same
+// deliveries makes the same ids in both stores; writers racing for the same row can leave a gap
+// (an id drawn for a row ON CONFLICT then found written), as SQLite never does. The caller owns the
 // transaction (the group commit's savepoint).
 import type pg from 'pg';
 import { entryKey } from '../../../shared/entryKey.js';
