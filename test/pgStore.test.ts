@@ -27,6 +27,8 @@ const both = (): Array<[string, StoreEngine]> => [
 
 const day = Date.UTC(2024, 2, 1);
 
+// Without PostgreSQL the suite on both engines is one skipped test that says why (CI fails instead).
+if (skip) test('the store seam on both engines', { skip }, () => undefined);
 for (const [kind, store] of skip ? [] : both()) {
   test(`${kind}: a delivery is stored with its raw bytes; the same bytes again count as a duplicate of it`, async () => {
     const xml = messagesXml({ lobby: [{ ts: day + 1, user: 'u1', content: 'hello there' }] }, { callID: 'c1' });
