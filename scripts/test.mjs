@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-const UNIT = ['exportFormat', 'histogram', 'migrations', 'nodeVersion', 'parser', 'search', 'storePaths'];
+const UNIT = ['exportFormat', 'histogram', 'migrations', 'nodeVersion', 'parser', 'search', 'storePaths', 'tokenize'];
 const suite = process.argv[2] ?? 'all';
 const folder = suite === 'stress' ? 'dist/test/stress' : 'dist/test';
 if (suite === 'stress') rmSync('test-results/stress', { recursive: true, force: true }); // this run's figures only

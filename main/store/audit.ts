@@ -18,7 +18,7 @@ import { prepareCached, type Db } from './db.js';
 
 export const GENESIS = '0'.repeat(64);
 
-interface AuditRow {
+export interface AuditRow {
   id: number;
   at: number;
   moderator: string;
@@ -31,7 +31,7 @@ interface AuditRow {
   redacted_at: number | null;
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+export const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The first form: the details themselves in the hash. */
 function rowHashV1(previous: string, row: Pick<AuditRow, 'id' | 'at' | 'moderator' | 'action' | 'details'>): string {
@@ -39,7 +39,10 @@ function rowHashV1(previous: string, row: Pick<AuditRow, 'id' | 'at' | 'moderato
 }
 
 /** The second form: the details' SHA-256 in the hash, so their text can be redacted and the chain kept. */
-function rowHashV2(previous: string, row: Pick<AuditRow, 'id' | 'at' | 'moderator' | 'action'> & { details_sha256: string }): string {
+export function rowHashV2(
+  previous: string,
+  row: Pick<AuditRow, 'id' | 'at' | 'moderator' | 'action'> & { details_sha256: string },
+): string {
   return sha256(`${previous}\nv2\n${JSON.stringify([row.id, row.at, row.moderator, row.action, row.details_sha256])}`);
 }
 
@@ -121,66 +124,93 @@ function highestReference(db: Db): { row: number; where: string } | null {
 }
 
 /**
- * Walks the chain from the first row; answers the first row that does not verify, and why. With
- * anchors, the trail must also still hold each anchored row with its hash: truncation, a rewrite
- * or a rollback made after an anchor shows.
+ * The chain's check, row by row, apart from where the rows come from (this file's SQLite reads
+ * them; the PostgreSQL store reads them its own way): feed every row in id order to `row()`,
+ * which answers a verdict at the first that does not verify, then ask `end()`.
  */
-export function verifyAudit(db: Db, anchors: readonly SourcedAnchor[] = []): AuditVerdict {
-  const wanted = new Map<number, SourcedAnchor[]>();
-  for (const anchor of anchors) wanted.set(anchor.row, [...(wanted.get(anchor.row) ?? []), anchor]);
-  let previous = GENESIS;
-  let expectedId = 1;
-  let rows = 0;
-  let redacted = 0;
-  let secondForm = false;
-  let lastAt = -Infinity;
-  for (const row of db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY id').iterate()) {
-    const fail = (why: string): AuditVerdict => ({ intact: false, rows, badRow: row.id, why });
-    if (row.id !== expectedId) return fail(`row ${expectedId} is missing (the next is ${row.id})`);
+export class AuditChainWalk {
+  private readonly wanted = new Map<number, SourcedAnchor[]>();
+  private previous = GENESIS;
+  private expectedId = 1;
+  private rows = 0;
+  private redacted = 0;
+  private secondForm = false;
+  private lastAt = -Infinity;
+
+  constructor(private readonly anchors: readonly SourcedAnchor[] = []) {
+    for (const anchor of anchors) this.wanted.set(anchor.row, [...(this.wanted.get(anchor.row) ?? []), anchor]);
+  }
+
+  /** Checks the next row; a verdict when it does not verify, null when it does. */
+  row(row: AuditRow): AuditVerdict | null {
+    const fail = (why: string): AuditVerdict => ({ intact: false, rows: this.rows, badRow: row.id, why });
+    const previous = this.previous;
+    if (row.id !== this.expectedId) return fail(`row ${this.expectedId} is missing (the next is ${row.id})`);
     if (row.prev_hash !== previous) return fail('it does not follow the row before it (a row was removed, changed or moved)');
-    if (row.details_sha256 === null && secondForm) return fail('it is written in the old form after rows of the new one (a rewrite)');
-    secondForm ||= row.details_sha256 !== null;
+    if (row.details_sha256 === null && this.secondForm) return fail('it is written in the old form after rows of the new one (a rewrite)');
+    this.secondForm ||= row.details_sha256 !== null;
     if (row.details_sha256 !== null && row.redacted_at === null && sha256(row.details) !== row.details_sha256)
       return fail('its content was changed after it was written');
     if (chainHash(previous, row) !== row.hash) return fail('its content was changed after it was written');
     // Appended rows carry the time they were written: one dated well before the row it follows
     // was put there later (a clock set back by more than an hour would show here too).
-    if (lastAt - row.at > BACKDATED_MS)
+    if (this.lastAt - row.at > BACKDATED_MS)
       return fail(
-        `it is dated ${new Date(row.at).toISOString()}, before row ${row.id - 1} (${new Date(lastAt).toISOString()}): back-dated`,
+        `it is dated ${new Date(row.at).toISOString()}, before row ${row.id - 1} (${new Date(this.lastAt).toISOString()}): back-dated`,
       );
-    lastAt = Math.max(lastAt, row.at);
-    for (const anchor of wanted.get(row.id) ?? []) {
+    this.lastAt = Math.max(this.lastAt, row.at);
+    for (const anchor of this.wanted.get(row.id) ?? []) {
       if (anchor.hash !== row.hash)
         return fail(`it is not the row ${anchor.source} names (${anchor.row}:${anchor.hash.slice(0, 12)}…): the trail was rewritten`);
     }
-    if (row.redacted_at !== null) redacted += 1;
-    previous = row.hash;
-    expectedId += 1;
-    rows += 1;
+    if (row.redacted_at !== null) this.redacted += 1;
+    this.previous = row.hash;
+    this.expectedId += 1;
+    this.rows += 1;
+    return null;
   }
-  const head = auditHead(db);
-  if (head.row !== rows || head.hash !== previous) {
-    return { intact: false, rows, badRow: rows + 1, why: `the trail held ${head.row} rows; rows after ${rows} were removed` };
-  }
-  for (const anchor of anchors) {
-    if (anchor.row > rows)
+
+  /**
+   * The verdict once every row was checked: `head` is the chain's kept head, `reference` the
+   * highest row another table names (null for none).
+   */
+  end(head: AuditAnchor, reference: { row: number; where: string } | null): AuditVerdict {
+    const rows = this.rows;
+    if (head.row !== rows || head.hash !== this.previous) {
+      return { intact: false, rows, badRow: rows + 1, why: `the trail held ${head.row} rows; rows after ${rows} were removed` };
+    }
+    for (const anchor of this.anchors) {
+      if (anchor.row > rows)
+        return {
+          intact: false,
+          rows,
+          badRow: anchor.row,
+          why: `${anchor.source} names row ${anchor.row}, but the trail holds ${rows}: it was cut short or rolled back`,
+        };
+    }
+    if (reference && reference.row > rows)
       return {
         intact: false,
         rows,
-        badRow: anchor.row,
-        why: `${anchor.source} names row ${anchor.row}, but the trail holds ${rows}: it was cut short or rolled back`,
+        badRow: reference.row,
+        why: `${reference.where} names row ${reference.row}, but the trail holds ${rows}: it was cut short`,
       };
+    return this.redacted > 0 ? { intact: true, rows, redacted: this.redacted } : { intact: true, rows };
   }
-  const reference = highestReference(db);
-  if (reference && reference.row > rows)
-    return {
-      intact: false,
-      rows,
-      badRow: reference.row,
-      why: `${reference.where} names row ${reference.row}, but the trail holds ${rows}: it was cut short`,
-    };
-  return redacted > 0 ? { intact: true, rows, redacted } : { intact: true, rows };
+}
+
+/**
+ * Walks the chain from the first row; answers the first row that does not verify, and why. With
+ * anchors, the trail must also still hold each anchored row with its hash: truncation, a rewrite
+ * or a rollback made after an anchor shows.
+ */
+export function verifyAudit(db: Db, anchors: readonly SourcedAnchor[] = []): AuditVerdict {
+  const walk = new AuditChainWalk(anchors);
+  for (const row of db.prepare<[], AuditRow>('SELECT * FROM audit_log ORDER BY id').iterate()) {
+    const verdict = walk.row(row);
+    if (verdict) return verdict;
+  }
+  return walk.end(auditHead(db), highestReference(db));
 }
 
 export function listAudit(db: Db, options: { limit?: number } = {}): AuditRecord[] {

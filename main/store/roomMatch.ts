@@ -13,7 +13,7 @@ const words = (text: string) =>
     .split(/[^\p{L}\p{N}]+/u)
     .filter(Boolean);
 
-interface RoomName {
+export interface RoomName {
   id: number;
   name: string;
   entries: number;
@@ -41,10 +41,15 @@ const STEPS: readonly Step[] = ['exact', 'case', 'prefix', 'words'];
 
 /** in:TEXT's rooms: those of the first step that finds any (see above). */
 export function roomIdsMatching(db: Db, text: string): number[] {
+  return roomIdsAmong(allRooms(db), text);
+}
+
+/** in:TEXT's rooms among `rooms` (another store reads its rooms its own way). */
+export function roomIdsAmong(rooms: Iterable<RoomName>, text: string): number[] {
   const prefixOnly = text.length > 1 && text.endsWith('*');
   const wanted = prefixOnly ? text.slice(0, -1) : text;
   const found = new Map<Step, number[]>();
-  for (const room of allRooms(db)) {
+  for (const room of rooms) {
     const step = stepOf(room, wanted, prefixOnly);
     if (step) (found.get(step) ?? found.set(step, []).get(step)!).push(room.id);
   }

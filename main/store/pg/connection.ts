@@ -1,0 +1,104 @@
+// The PostgreSQL store's two pools, typed apart. The writer's sessions commit synchronously
+// (synchronous_commit=on: a COMMIT returns once the WAL is flushed), so a delivery answered 200
+// after its commit is on disk. (A synchronous standby is not handled yet: PostgreSQL answers a
+// COMMIT whose wait for the standby was cancelled with a warning, which this code would have to
+// treat as a failure.) The readers' sessions are read-only by default at the server
+// (default_transaction_read_only: a plain write is refused; a session that asks for a read-write
+// transaction could still get one, so the guarantee is the type, which has no write method), and
+// a statement that runs too long is cancelled by the server (statement_timeout) where SQLite
+// needs a query host to kill.
+import pg from 'pg';
+
+/** int8 (ids, epoch ms, counts) as a JS number: every value this store writes is below 2^53. */
+const INT8 = 20;
+const numericTypes: pg.CustomTypesConfig = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+    if (oid === INT8 && format !== 'binary') return (text: string) => safeNumber(text);
+    return pg.types.getTypeParser(oid, format as 'text');
+  }) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+function safeNumber(text: string): number {
+  const value = Number(text);
+  if (!Number.isSafeInteger(value)) throw new Error(`a bigint beyond 2^53 came back from PostgreSQL: ${text}`);
+  return value;
+}
+
+/** A pool whose sessions may write: the store's writer (group commit, migrations, the audit chain). */
+export interface WritePool {
+  readonly kind: 'write';
+  readonly pool: pg.Pool;
+}
+
+/** A pool whose sessions cannot write (read-only transactions, enforced by the server). */
+export interface ReadPool {
+  readonly kind: 'read';
+  readonly pool: pg.Pool;
+}
+
+export interface PgPoolOptions {
+  /** Cancel a read that runs longer than this (ms). */
+  readTimeoutMs?: number;
+  /** Read sessions at once (the writer has its own). */
+  readers?: number;
+}
+
+/**
+ * A pool whose lost sessions do not take the process down. node-postgres emits 'error' on a
+ * session whose server went away (killed, a failover, a restart) — and an 'error' nobody listens
+ * for is an uncaught exception: the receiver would die with the primary. What the session was
+ * doing fails on its own (its queries reject, so a group commit's deliveries are answered 503);
+ * the pool drops it and connects afresh for the next.
+ */
+function resilient(pool: pg.Pool): pg.Pool {
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+export function openWritePool(url: string): WritePool {
+  return {
+    kind: 'write',
+    pool: resilient(
+      new pg.Pool({
+        connectionString: url,
+        // Group commit holds one session for a transaction at a time; the second serves the audit
+        // chain and migrations without waiting behind a group.
+        max: 2,
+        types: numericTypes,
+        application_name: 'omv writer',
+        options: '-c synchronous_commit=on -c client_encoding=UTF8',
+      }),
+    ),
+  };
+}
+
+export function openReadPool(url: string, options: PgPoolOptions = {}): ReadPool {
+  return {
+    kind: 'read',
+    pool: resilient(
+      new pg.Pool({
+        connectionString: url,
+        max: options.readers ?? 4,
+        types: numericTypes,
+        application_name: 'omv reader',
+        options: `-c default_transaction_read_only=on -c statement_timeout=${Math.trunc(options.readTimeoutMs ?? 30_000)} -c client_encoding=UTF8`,
+      }),
+    ),
+  };
+}
+
+/** A parameter list for a statement built in parts: `add(value)` answers its placeholder ($n). */
+export class Params {
+  readonly values: unknown[] = [];
+
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+}
+
+/** PostgreSQL's text cannot hold U+0000: it becomes U+FFFD (SQLite keeps it; only URL-given fields can carry one). */
+export function pgText<T extends string | null | undefined>(text: T): T {
+  return (typeof text === 'string' && text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text) as T;
+}

@@ -1,0 +1,40 @@
+// The PostgreSQL store behind the seam (../engine.ts): `postgres://…` → a migrated database, a
+// writer pool and a read-only pool. PostgreSQL 15 or later (the schema uses SQL-standard function
+// bodies, ON CONFLICT on partitioned tables).
+import type { StoreEngine } from '../engine.js';
+import { openReadPool, openWritePool, type PgPoolOptions } from './connection.js';
+import { migratePg } from './migrations/index.js';
+import { PgReads } from './reads.js';
+import { PgWrites } from './writes.js';
+
+export interface PgEngine extends StoreEngine {
+  readonly kind: 'postgres';
+  readonly writes: PgWrites;
+  readonly reads: PgReads;
+}
+
+/** Whether a --store value names a PostgreSQL database rather than a SQLite file. */
+export const isPostgresUrl = (store: string) => /^postgres(ql)?:\/\//i.test(store);
+
+export async function openPgEngine(url: string, options: PgPoolOptions = {}): Promise<PgEngine> {
+  const writer = openWritePool(url);
+  try {
+    const server = await writer.pool.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
+    if (server.rows[0]!.version < 150000) throw new Error(`PostgreSQL 15 or later is needed (this server is ${server.rows[0]!.version})`);
+    await migratePg(writer);
+  } catch (error) {
+    await writer.pool.end();
+    throw error;
+  }
+  const reader = openReadPool(url, options);
+  const writes = new PgWrites(writer);
+  return {
+    kind: 'postgres',
+    reads: new PgReads(reader),
+    writes,
+    async close() {
+      await writes.commit.idle();
+      await Promise.all([reader.pool.end(), writer.pool.end()]);
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// Group commit on PostgreSQL, as intake/receiver/groupCommit.ts does it on SQLite: the deliveries
+// that arrive while a group is being written wait and go together into the next transaction, each
+// in its own savepoint (one that fails is rolled back alone and rejected), and every job's promise
+// settles only after the COMMIT returned — synchronous_commit=on (connection.ts), so the WAL is on
+// disk (and on a synchronous standby, when one is configured). A COMMIT that fails, or a session
+// lost on the way (the primary went away), fails every job of the group: the receiver answers 503
+// and the vendor sends again; nothing was acknowledged that is not stored.
+import type { WritePool } from './connection.js';
+import type { WriteSession } from './receipt.js';
+
+interface Job<T> {
+  run: (session: WriteSession) => Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+}
+
+export class PgGroupCommit {
+  private queue: Job<unknown>[] = [];
+  private writing: Promise<void> | null = null;
+
+  constructor(private readonly writer: WritePool) {}
+
+  /** Runs `run` in the next group's transaction; resolves with its value once that transaction committed. */
+  submit<T>(run: (session: WriteSession) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve, reject } as Job<unknown>);
+      this.writing ??= this.drain();
+    });
+  }
+
+  /** Resolves once everything submitted so far has settled. */
+  async idle(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async drain(): Promise<void> {
+    // Let the deliveries arriving in the same turn of the event loop join the first group.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length) {
+      const jobs = this.queue;
+      this.queue = [];
+      await this.write(jobs);
+    }
+    this.writing = null;
+  }
+
+  private async write(jobs: Job<unknown>[]): Promise<void> {
+    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+    let session;
+    try {
+      session = await this.writer.pool.connect();
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    let broken: unknown = null;
+    try {
+      await session.query('BEGIN');
+      for (const job of jobs) {
+        await session.query('SAVEPOINT delivery');
+        // A job's outcome is kept once its savepoint is released or rolled back (a session that
+        // fails to do either fails the whole group, below).
+        try {
+          const value = await job.run(session);
+          await session.query('RELEASE SAVEPOINT delivery');
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          await session.query('ROLLBACK TO SAVEPOINT delivery');
+          outcomes.push({ ok: false, error });
+        }
+      }
+      await session.query('COMMIT');
+    } catch (error) {
+      broken = error;
+      await session.query('ROLLBACK').catch(() => undefined);
+    } finally {
+      // A session that failed mid-transaction is not given back to the pool for reuse.
+      session.release(broken instanceof Error ? broken : undefined);
+    }
+    if (broken !== null) {
+      for (const job of jobs) job.reject(broken);
+      return;
+    }
+    outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i]!.resolve(outcome.value) : jobs[i]!.reject(outcome.error)));
+  }
+}

@@ -1,0 +1,102 @@
+// The search text as PostgreSQL asks it, meaning what FTS5 means by it (shared/ftsQuery.ts makes
+// the FTS5 expression from the same terms):
+// - every term is a phrase: its text's tokens (shared/tokenize.ts), consecutive in the entry; a
+//   prefix term's last token is a prefix; a term with no tokens at all ("&&") is dropped, as FTS5
+//   drops an empty phrase;
+// - the entry holds every wanted phrase and none of the excluded ones (nothing matches when no
+//   wanted phrase is left); text that only excludes selects every entry without any of them.
+// An entry's `words` (its tokens between spaces) decides a match exactly, with LIKE; its
+// `lexemes` (a tsvector of its distinct tokens, GIN-indexed) finds the candidates first. A token
+// is a lexeme up to LEXEME_CHARS code points (a tsvector cannot hold a lexeme of 2 KiB); a longer
+// one is kept as its start, which a prefix of the query's finds.
+import { searchTerms } from '../../../shared/ftsQuery.js';
+import { tokenize } from '../../../shared/tokenize.js';
+import type { Params } from './connection.js';
+
+/** One term of the search text as tokens: consecutive, the last one a prefix with `prefix`. */
+export interface Phrase {
+  tokens: string[];
+  prefix: boolean;
+}
+
+export type TextQuery =
+  /** Entries with every wanted phrase and no excluded one (no wanted phrase left: nothing). */
+  | { kind: 'match'; wanted: Phrase[]; excluded: Phrase[] }
+  /** Every entry without any of these phrases (none left: every entry). */
+  | { kind: 'exclude'; excluded: Phrase[] };
+
+/** A lexeme holds at most this many code points of its token (4 bytes each stays below a tsvector's 2 KiB). */
+export const LEXEME_CHARS = 500;
+
+/** How a search text is asked of the index, or null when there is nothing to search for (as ftsParts). */
+export function textQuery(text: string): TextQuery | null {
+  const terms = searchTerms(text);
+  if (terms.length === 0) return null;
+  const phrase = (term: (typeof terms)[number]): Phrase => ({ tokens: tokenize(term.text), prefix: term.prefix });
+  const nonEmpty = (phrases: Phrase[]) => phrases.filter((p) => p.tokens.length > 0);
+  const excluded = nonEmpty(terms.filter((t) => t.negated).map(phrase));
+  if (terms.some((t) => !t.negated)) return { kind: 'match', wanted: nonEmpty(terms.filter((t) => !t.negated).map(phrase)), excluded };
+  return { kind: 'exclude', excluded };
+}
+
+/** A token as the tsvector holds it: its first LEXEME_CHARS code points. */
+export function lexemeOf(token: string): string {
+  if (token.length <= LEXEME_CHARS) return token;
+  const codes = Array.from(token);
+  return codes.length <= LEXEME_CHARS ? token : codes.slice(0, LEXEME_CHARS).join('');
+}
+
+const codePoints = (text: string) => (text.length <= LEXEME_CHARS ? text.length : Array.from(text).length);
+
+/** A tsvector's input limit (1 MiB of lexemes): an entry with more distinct tokens keeps no lexemes, only words. */
+const LEXEMES_MAX_BYTES = 1_000_000;
+
+/** An entry's index columns from its tokens: `words` and the lexemes (space-separated, null when too many). */
+export function indexColumns(tokens: readonly string[]): { words: string; lexemes: string | null } {
+  const words = tokens.length ? ` ${tokens.join(' ')} ` : ' ';
+  const distinct = new Set(tokens.map(lexemeOf));
+  let bytes = 0;
+  for (const lexeme of distinct) bytes += Buffer.byteLength(lexeme) + 8;
+  return { words, lexemes: bytes > LEXEMES_MAX_BYTES ? null : [...distinct].join(' ') };
+}
+
+/** A LIKE pattern's literal text (tokens hold no LIKE characters, but a pattern never trusts its input). */
+const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** The LIKE pattern over `words` that holds exactly when the phrase is in the entry. */
+export function phrasePattern(phrase: Phrase): string {
+  return `% ${likeLiteral(phrase.tokens.join(' '))}${phrase.prefix ? '%' : ' %'}`;
+}
+
+/** One lexeme of a tsquery: quoted, with :* for a prefix (a token cut to a lexeme is matched by its start). */
+function tsqueryLexeme(token: string, prefix: boolean): string {
+  const lexeme = lexemeOf(token);
+  const quoted = `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+  return prefix || lexeme !== token ? `${quoted}:*` : quoted;
+}
+
+/** Whether the tsvector alone decides this phrase (one token, short enough never to be a cut lexeme's equal). */
+const lexemeDecides = (phrase: Phrase) => phrase.tokens.length === 1 && codePoints(phrase.tokens[0]!) < LEXEME_CHARS;
+
+/**
+ * The clause selecting the entries a match query selects (`e` is entries). Null for a query
+ * no entry matches (no wanted phrase).
+ */
+export function matchClause(query: Extract<TextQuery, { kind: 'match' }>, params: Params): string | null {
+  if (query.wanted.length === 0) return null;
+  const lexemes = query.wanted.flatMap((p) => p.tokens.map((token, i) => tsqueryLexeme(token, p.prefix && i === p.tokens.length - 1)));
+  const tsquery = `${params.add(lexemes.join(' & '))}::tsquery`;
+  const like = (p: Phrase) => `e.words LIKE ${params.add(phrasePattern(p))}`;
+  const residual = query.wanted.filter((p) => !lexemeDecides(p)).map(like);
+  const every = query.wanted.map(like);
+  const indexed = [`e.lexemes @@ ${tsquery}`, ...residual].join(' AND ');
+  const clauses = [`((${indexed}) OR (e.lexemes IS NULL AND ${every.join(' AND ')}))`];
+  for (const p of query.excluded) clauses.push(`e.words NOT LIKE ${params.add(phrasePattern(p))}`);
+  return clauses.join(' AND ');
+}
+
+/** The clause leaving out the entries holding any of the excluded phrases (null: none to leave out). */
+export function excludeClause(query: Extract<TextQuery, { kind: 'exclude' }>, params: Params): string | null {
+  if (query.excluded.length === 0) return null;
+  return query.excluded.map((p) => `e.words NOT LIKE ${params.add(phrasePattern(p))}`).join(' AND ');
+}

@@ -1,0 +1,70 @@
+// The PostgreSQL store's writes (engine.ts's StoreWrites), over the write pool: deliveries through
+// group commit, and the audit chain, whose head row is locked by the appending transaction — the
+// one place writers of the trail wait for each other.
+import type { ParsedPayload } from '../../../shared/payload.js';
+import type { AuditAction, AuditAnchor } from '../../../shared/review.js';
+import { rowHashV2, sha256 } from '../audit.js';
+import type { DeliveryMeta, StoreOutcome } from '../deliveries.js';
+import type { StoreWrites } from '../engine.js';
+import { pgText, type WritePool } from './connection.js';
+import { PgGroupCommit } from './groupCommit.js';
+import { receiveDelivery, type WriteSession } from './receipt.js';
+
+/** audit.ts's appendAuditRow in the caller's transaction: the head is locked until it commits. */
+export async function appendAuditRow(
+  session: WriteSession,
+  action: AuditAction,
+  moderator: string,
+  details: Record<string, unknown>,
+  at = Date.now(),
+): Promise<AuditAnchor> {
+  const head = (await session.query<{ rows: number; hash: string }>('SELECT rows, hash FROM audit_head WHERE one = 1 FOR UPDATE')).rows[0]!;
+  const last = (await session.query<{ id: number }>('SELECT id FROM audit_log ORDER BY id DESC LIMIT 1')).rows[0];
+  const text = pgText(JSON.stringify(details));
+  const row = { id: (last?.id ?? 0) + 1, at, moderator: pgText(moderator), action, details_sha256: sha256(text) };
+  const hash = rowHashV2(head.hash, row);
+  await session.query(
+    'INSERT INTO audit_log (id, at, moderator, action, details, details_sha256, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+    [row.id, row.at, row.moderator, row.action, text, row.details_sha256, head.hash, hash],
+  );
+  await session.query('UPDATE audit_head SET rows = $1, hash = $2 WHERE one = 1', [head.rows + 1, hash]);
+  return { row: row.id, hash };
+}
+
+export class PgWrites implements StoreWrites {
+  readonly commit: PgGroupCommit;
+
+  constructor(private readonly writer: WritePool) {
+    this.commit = new PgGroupCommit(writer);
+  }
+
+  receive(meta: DeliveryMeta, parsed: ParsedPayload): Promise<StoreOutcome> {
+    return this.commit.submit((session) => receiveDelivery(session, meta, parsed));
+  }
+
+  /** One savepoint of the group for all of them: a failure rolls back the request's deliveries together. */
+  receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
+    return this.commit.submit(async (session) => {
+      const outcomes: StoreOutcome[] = [];
+      for (const { meta, parsed } of deliveries) outcomes.push(await receiveDelivery(session, meta, parsed));
+      return outcomes;
+    });
+  }
+
+  async appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor> {
+    const session = await this.writer.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await session.query('BEGIN');
+      const anchor = await appendAuditRow(session, action, moderator, details, at);
+      await session.query('COMMIT');
+      return anchor;
+    } catch (error) {
+      broken = error instanceof Error ? error : undefined;
+      await session.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      session.release(broken);
+    }
+  }
+}

@@ -1,0 +1,151 @@
+// A throwaway PostgreSQL cluster per test file: initdb into a temp folder, pg_ctl start on a free
+// loopback port, one database, and an immediate stop and removal when the file's tests are done.
+// Debian's PostgreSQL (the `postgresql` package) puts its server binaries in
+// /usr/lib/postgresql/VERSION/bin, off PATH; OMV_PG_BIN names another folder. initdb refuses to
+// run as root, so as root the cluster runs as the `postgres` user, in a folder it owns.
+//
+// Without the binaries a test is skipped with the reason, on a developer's machine only: in CI
+// (process.env.CI set) a missing PostgreSQL is a failure, so the PostgreSQL suites cannot
+// silently stop running there.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { after } from 'node:test';
+
+const DEBIAN_ROOT = '/usr/lib/postgresql';
+
+/** The folder holding initdb and pg_ctl, or null when there is none. */
+export function postgresBin(): string | null {
+  const chosen = process.env['OMV_PG_BIN'];
+  if (chosen) return existsSync(join(chosen, 'initdb')) ? chosen : null;
+  if (!existsSync(DEBIAN_ROOT)) return null;
+  const versions = readdirSync(DEBIAN_ROOT)
+    .filter((name) => /^\d+$/.test(name) && Number(name) >= 15 && existsSync(join(DEBIAN_ROOT, name, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a));
+  return versions.length ? join(DEBIAN_ROOT, versions[0]!, 'bin') : null;
+}
+
+/**
+ * Why PostgreSQL tests cannot run here (for `test(name, { skip })`), or undefined when they can.
+ * Throws in CI: there, PostgreSQL is installed by .ci/run and its absence is a broken run.
+ */
+export function postgresSkipReason(): string | undefined {
+  if (postgresBin() !== null) return undefined;
+  const why = `PostgreSQL 15+ is not installed (no initdb in ${DEBIAN_ROOT}/*/bin or $OMV_PG_BIN): apt-get install postgresql`;
+  if (process.env['CI']) throw new Error(`CI: ${why}`);
+  return why;
+}
+
+export interface PgCluster {
+  /** postgres://… of the cluster's one database. */
+  url: string;
+  port: number;
+  dir: string;
+  bin: string;
+  /** Runs one of the cluster's binaries (psql, pg_dump, …) as the cluster's owner. */
+  run(tool: string, args: string[]): string;
+  stop(): void;
+}
+
+const asRoot = () => userInfo().uid === 0;
+
+function runAsOwner(bin: string, tool: string, args: string[]): string {
+  const [command, argv] = asRoot() ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+  return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Options for the test cluster's server (postgresql.conf settings as -c name=value). */
+export interface ClusterOptions {
+  settings?: Record<string, string | number>;
+  /** A benchmark, outside the test runner, stops the cluster itself (or at exit). */
+  manualStop?: boolean;
+}
+
+/**
+ * Starts a cluster for this test file and stops it after the file (registered with node:test's
+ * `after`, unless `manualStop`). Each start takes about a second or two.
+ */
+export async function startPostgres(options: ClusterOptions = {}): Promise<PgCluster> {
+  const bin = postgresBin();
+  if (bin === null) throw new Error(postgresSkipReason() ?? 'PostgreSQL is not installed');
+  const root = mkdtempSync(join(tmpdir(), 'omv-pg-'));
+  // The data folder and the socket live in `root`, which the server's user must own.
+  if (asRoot()) {
+    const owner = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
+    const group = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
+    chownSync(root, Number(owner), Number(group));
+  }
+  const dir = join(root, 'data');
+  runAsOwner(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  const { settings: extra } = options;
+  const settings = {
+    listen_addresses: '127.0.0.1',
+    max_connections: 40,
+    shared_buffers: '64MB',
+    ...extra,
+  };
+  let port = 0;
+  let lastError: unknown = null;
+  // A free port can be taken between finding it and the server binding it: try a few.
+  for (let attempt = 0; attempt < 5 && port === 0; attempt++) {
+    const candidate = await freePort();
+    const serverOptions = [`-p ${candidate}`, `-k ${root}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
+    try {
+      runAsOwner(bin, 'pg_ctl', ['-D', dir, '-o', serverOptions, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start']);
+      port = candidate;
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  if (port === 0) {
+    rmSync(root, { recursive: true, force: true });
+    throw new Error(`PostgreSQL would not start: ${String(lastError)}`);
+  }
+  let stopped = false;
+  const cluster: PgCluster = {
+    url: `postgres://postgres@127.0.0.1:${port}/omv`,
+    port,
+    dir,
+    bin,
+    run: (tool, args) => runAsOwner(bin, tool, args),
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      spawnSync(asRoot() ? 'runuser' : join(bin, 'pg_ctl'), [
+        ...(asRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []),
+        '-D',
+        dir,
+        '-m',
+        'immediate',
+        'stop',
+      ]);
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+  if (!options.manualStop) after(() => cluster.stop());
+  // A test process that ends before `after` runs still takes its server down (an exit, or the
+  // runner's SIGTERM on a cancelled run; a SIGKILL leaves it to the machine's next clean-up).
+  process.once('exit', () => cluster.stop());
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      cluster.stop();
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+  runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'omv']);
+  return cluster;
+}
