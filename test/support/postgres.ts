@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { systemCommand } from './systemCommand.js';
 
 const DEBIAN_ROOT = '/usr/lib/postgresql';
 
@@ -52,7 +53,9 @@ export interface PgCluster {
 const asRoot = () => userInfo().uid === 0;
 
 function runAsOwner(bin: string, tool: string, args: string[]): string {
-  const [command, argv] = asRoot() ? ['runuser', ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+  const [command, argv] = asRoot()
+    ? [systemCommand('runuser'), ['-u', 'postgres', '--', join(bin, tool), ...args]]
+    : [join(bin, tool), args];
   return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
@@ -125,7 +128,7 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
     stop() {
       if (stopped) return;
       stopped = true;
-      spawnSync(asRoot() ? 'runuser' : join(bin, 'pg_ctl'), [
+      spawnSync(asRoot() ? systemCommand('runuser') : join(bin, 'pg_ctl'), [
         ...(asRoot() ? ['-u', 'postgres', '--', join(bin, 'pg_ctl')] : []),
         '-D',
         dir,

@@ -65,7 +65,9 @@ export class PgGroupCommit {
           await session.query('RELEASE SAVEPOINT delivery');
           outcomes.push({ ok: true, value });
         } catch (error) {
-          await session.query('ROLLBACK TO SAVEPOINT delivery');
+          // A session that cannot roll back is gone (the server ended it): the group fails with
+          // what ended it, not with the later "not queryable" of the rollback.
+          await session.query('ROLLBACK TO SAVEPOINT delivery').catch(() => Promise.reject(error));
           outcomes.push({ ok: false, error });
         }
       }
