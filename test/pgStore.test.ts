@@ -290,6 +290,9 @@ test(
     // One group: a delivery, then a job that holds the transaction open until its session is killed.
     const stored = pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed);
     const holding = pgStore.writes.commit.submit((session) => session.query('SELECT pg_sleep(30)'));
+    // Heard from now on: both fail while the loop below is still waiting for its own answer.
+    const storedFails = assert.rejects(stored, /terminat/);
+    const holdingFails = assert.rejects(holding, /terminat/);
     const admin = openWritePool(engines!.cluster.url);
     try {
       // The holding job is running once its statement shows in pg_stat_activity (it was submitted
@@ -301,8 +304,8 @@ test(
         if (killed.rowCount) break;
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      await assert.rejects(stored, /terminat/);
-      await assert.rejects(holding, /terminat/);
+      await storedFails;
+      await holdingFails;
       const sha = delivery(xml).meta.sha256;
       assert.equal((await admin.pool.query('SELECT count(*)::int AS n FROM deliveries WHERE sha256 = $1', [sha])).rows[0].n, 0);
       // The vendor sends it again: stored, not taken for a duplicate of what was never acknowledged.
