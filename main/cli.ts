@@ -8,7 +8,7 @@ import { takeActingAs } from './cli/actingAs.js';
 import { UsageError } from './cli/usageError.js';
 import { whenOutputCloses } from './cli/closedOutput.js';
 import { writeDirect } from './cli/directOutput.js';
-import { forTerminal } from './cli/terminalText.js';
+import { forTerminal } from '../shared/visibleText.js';
 import * as usage from './cli/usage.js';
 import { SearchSyntaxError } from '../shared/ftsQuery.js';
 import { errorMessage } from '../shared/errorMessage.js';

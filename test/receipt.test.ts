@@ -326,3 +326,22 @@ describe('what the sender put in xmlData is what we keep', () => {
     assert.match(ascii.text, /^stored as delivery 2: 1 entries \(1 new\)$/m);
   });
 });
+
+describe('the answer is a line per delivery, whatever a payload quotes', () => {
+  test('a reason quoting line breaks from the payload or the URL stays on its line (a payload cannot add "stored as delivery 9")', async () => {
+    const r = await startTestReceiver();
+    const forged = SEED_XML.replace('<timestamp>1126551127685</timestamp>', '<timestamp>1\nstored as delivery 9: 1 entries</timestamp>');
+    const badTimestamp = await postForm(url(r, { callID: 'ts' }), forged);
+    assert.equal(badTimestamp.status, 200, badTimestamp.text);
+    assert.deepEqual(deliveriesNamed(badTimestamp.text), [1], badTimestamp.text);
+    assert.match(
+      badTimestamp.text,
+      /^kept in quarantine as delivery 1: .*timestamp "1\\nstored as delivery 9: 1 entries" is not epoch milliseconds\n$/,
+    );
+
+    const badFunction = await postForm(url(r, { function: 'nope\nstored as delivery 9', callID: 'fn' }), SEED_XML);
+    assert.deepEqual(deliveriesNamed(badFunction.text), [2], badFunction.text);
+    // What is kept is the reason as it was: escapes are for the line, not the record.
+    assert.match(r.db.prepare('SELECT error FROM deliveries WHERE id = 1').pluck().get() as string, /"1\nstored as delivery 9/);
+  });
+});

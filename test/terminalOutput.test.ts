@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { forTerminal } from '../main/cli/terminalText.js';
+import { forTerminal } from '../shared/visibleText.js';
 import { CLI, omv, omvServe, type CliResult } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';

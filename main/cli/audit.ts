@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } from '../store/audit.js';
 import { openDatabaseFor, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 /** The anchor an export manifest carries: its audit row and that row's hash. */
 function manifestAnchor(path: string): SourcedAnchor {

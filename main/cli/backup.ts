@@ -8,7 +8,7 @@ import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
 import { recordAction } from '../store/audit.js';
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 export async function backupCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });

@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
 import { openDatabaseFor } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' } } });

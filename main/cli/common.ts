@@ -7,7 +7,7 @@ import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { defaultDatabasePath } from '../store/paths.js';
 import { actingAsName } from './actingAs.js';
 import { writeDirect } from './directOutput.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 export { UsageError } from './usageError.js';
 export { parseByteSize, parsePositiveInteger, parsePositiveSeconds, parseTimeArgument } from './arguments.js';

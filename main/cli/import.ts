@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportProgress, type ImportResult } from '../intake/fileImport.js';
 import { auditImport } from '../store/audit.js';
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 function describe(result: ImportResult): string {
   switch (result.status) {

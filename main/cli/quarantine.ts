@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
 import { cliActor, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 export async function quarantineCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });

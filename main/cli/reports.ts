@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isReportStatus, REPORT_STATUSES } from '../../shared/review.js';
 import { listReports, ReportChangeError } from '../store/reports.js';
 import { cliActor, cliService, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 const cell = (value: string | null) => (value === null || value === '' ? '-' : forTerminal(value.replace(/[\t\n\r]+/g, ' ')));
 

@@ -13,7 +13,7 @@ import { timeoutMessage } from '../api/queryLimit.js';
 import { parsePositiveInteger, parsePositiveSeconds } from './arguments.js';
 import { endProcessAfter } from './deadline.js';
 import { writeDirect } from './directOutput.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 import { UsageError } from './usageError.js';
 
 /** Hits read at a time: a page of the desk's (readCalls.ts). */

@@ -13,7 +13,7 @@ import { addressList, requestContext, startTeamServer, type TeamAuth } from '../
 import { Sessions } from '../team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
 import { openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
 
 import { DEFAULT_TEAM_LISTEN } from './usage.js';

@@ -3,7 +3,7 @@
 import { errorMessage } from '../../shared/errorMessage.js';
 import { quickCheckInBackground, RESTORE_ADVICE } from '../store/check.js';
 import type { Db } from '../store/db.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 /** SQLite's quick check of the database, on a worker thread: a damaged file is said at once, in words. */
 export function checkBeside(db: Db, log: (line: string) => void): void {

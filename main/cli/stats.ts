@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { storeStats } from '../store/stats.js';
 import { openDatabaseFor } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 function breakdown(counts: Record<string, number>): string {
   const parts = Object.entries(counts).map(([key, n]) => `${forTerminal(key)} ${n}`);

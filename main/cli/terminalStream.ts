@@ -1,7 +1,7 @@
 // An export shown on a terminal: its text passed through forTerminal as it streams by.
 import { StringDecoder } from 'node:string_decoder';
 import { Transform } from 'node:stream';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 /** A stream of UTF-8 text (an export) on its way to a terminal, passed through forTerminal with its lines kept. */
 export function terminalStream(): Transform {

@@ -15,7 +15,7 @@ import {
   type EnrolmentLink,
 } from '../team/accounts.js';
 import { cliActor, openDatabaseFor, UsageError } from './common.js';
-import { forTerminal } from './terminalText.js';
+import { forTerminal } from '../../shared/visibleText.js';
 
 const cell = (value: string) => forTerminal(value.replace(/[\t\n\r]+/g, ' '));
 

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../../../shared/errorMessage.js';
+import { forTerminal } from '../../../shared/visibleText.js';
 import { NOTIFICATION_FUNCTIONS, type ParsedPayload } from '../../../shared/payload.js';
 import { parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
 import type { ParserPool } from '../../parser/parserPool.js';
@@ -25,7 +26,16 @@ export interface CallbackContext {
   onStored: (outcome: StoreOutcome) => void;
 }
 
+/**
+ * What became of a delivery, on one line of the answer (and of the log): what a reason or a repair
+ * quotes from the payload has its line breaks and controls shown as escapes, so a payload cannot
+ * add a line ("stored as delivery 9") to the answer.
+ */
 export function describeOutcome(outcome: StoreOutcome): string {
+  return forTerminal(outcomeText(outcome));
+}
+
+function outcomeText(outcome: StoreOutcome): string {
   switch (outcome.status) {
     case 'stored': {
       const repaired = outcome.repairs.length ? `; repaired: ${outcome.repairs.join('; ')}` : '';

@@ -2,8 +2,9 @@
 // carry ESC[2J (clear the screen), OSC 52 (write the clipboard), a C1 CSI, a carriage return that
 // overwrites the line before it, or a bidi override that shows text in another order than it is.
 // Everything the CLI prints that came from outside goes through forTerminal: such characters are
-// shown as escapes (\x1b, \x9b, \u202e) rather than acted on by the terminal. (Plain functions only:
-// every command loads this; the stream for an export is in terminalStream.ts.)
+// shown as escapes (\x1b, \x9b, \u202e) rather than acted on by the terminal. The receiver's
+// answer and log lines too: a reason that quotes a payload's text stays on its one line. (Plain
+// functions only: every command loads this; the stream for an export is in main/cli/terminalStream.ts.)
 
 // C0 controls, DEL, C1 controls; the bidi embeddings, overrides, isolates and marks; the line and
 // paragraph separators.
