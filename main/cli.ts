@@ -4,6 +4,7 @@
 // what it needs (the SQLite binding, the server, the parser).
 // First, before anything else: is this a Node omv runs on?
 import './cli/nodeVersion.js';
+import './cli/compileCache.js';
 import { takeActingAs } from './cli/actingAs.js';
 import { UsageError } from './cli/usageError.js';
 import { whenOutputCloses } from './cli/closedOutput.js';

@@ -10,7 +10,11 @@
 // announced delivery has been submitted — or at once when nothing more is on its way. So the
 // deliveries of a burst share one commit, while a lone delivery is committed without a wait. A
 // parse that takes long (a large payload) holds a group back by at most MAX_WAIT_MS.
+//
+// Between groups, when nothing is waiting, the full-text index is merged a bounded step at a time
+// (store/indexMerging.ts), so that no delivery's commit is the one that rewrites the whole index.
 import type { Db } from '../../store/db.js';
+import { leaveMergingToSteps, mergeStep } from '../../store/indexMerging.js';
 import { indexContentAfter, newestEntryId } from '../../store/payloadWriter.js';
 
 /** What a job is told: store with these options (the group indexes the content itself). */
@@ -20,6 +24,8 @@ export const IN_GROUP = { deferIndexing: true } as const;
 const MAX_WAIT_MS = 10;
 /** The most deliveries in one commit: a group's answers wait for all of its writes. */
 const MAX_GROUP = 200;
+/** The pause between merge steps of the full-text index (ms): the writer is free most of that time. */
+const MERGE_PAUSE_MS = 50;
 
 interface Job<T> {
   run: (options: typeof IN_GROUP) => T;
@@ -33,8 +39,15 @@ export class GroupCommit {
   private timer: NodeJS.Timeout | null = null;
   /** Deliveries announced and not yet submitted (or given up). */
   private expected = 0;
+  private mergeTimer: NodeJS.Timeout | null = null;
 
-  constructor(readonly db: Db) {}
+  constructor(readonly db: Db) {
+    try {
+      leaveMergingToSteps(db);
+    } catch {
+      // A database that cannot be written now (a full disk): FTS5 merges as it would; the receiver still starts.
+    }
+  }
 
   /**
    * A delivery is on its way (its body has arrived; it is being parsed): the next group waits for
@@ -103,5 +116,23 @@ export class GroupCommit {
       return;
     }
     settled.forEach((outcome, i) => (outcome.ok ? jobs[i]!.resolve(outcome.value) : jobs[i]!.reject(outcome.error)));
+    this.mergeSoon();
+  }
+
+  /** A step of merging the index after a pause, and more while there is more (the group just written added a segment). */
+  private mergeSoon(): void {
+    this.mergeTimer ??= setTimeout(() => {
+      this.mergeTimer = null;
+      if (!this.db.open) return;
+      // Deliveries first: the step waits for a moment when none is waiting.
+      if (this.queue.length > 0 || this.scheduled || this.expected > 0) return this.mergeSoon();
+      let more: boolean;
+      try {
+        more = mergeStep(this.db);
+      } catch {
+        more = false; // (a full disk, say: the deliveries say so; merging resumes after the next group)
+      }
+      if (more) this.mergeSoon();
+    }, MERGE_PAUSE_MS).unref();
   }
 }

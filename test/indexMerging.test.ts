@@ -1,0 +1,62 @@
+// No callback pays for merging the whole full-text index. FTS5 adds a segment for every commit and,
+// left to itself, merges a whole level at once when it holds 16: sooner or later the level holding
+// the bulk of the index, in the commit of whichever delivery came then (it held every callback
+// behind it: 0.4 s at 500,000 entries, and growing with the index). The receiver merges between
+// groups instead, a bounded step at a time. A real receiver, a real bulk-imported index, the WAL
+// file as the measure of what each callback's commit wrote.
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Db } from '../main/store/db.js';
+import { omv } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml } from './support/payloads.js';
+import { startTestReceiver } from './support/receiver.js';
+import { writeSyntheticFile } from './support/syntheticFile.js';
+import { tempDir } from './support/tmp.js';
+
+const segments = (db: Db) => db.prepare<[], number>('SELECT count(DISTINCT segid) FROM entries_fts_idx').pluck().get()!;
+
+test('a callback never pays for merging the whole full-text index: it is merged a bounded step at a time between groups', async () => {
+  const r = await startTestReceiver();
+  // The bulk of the index: two archives imported beside the running receiver, as an operator would
+  // load them (the first in bulk, the second entry by entry): large segments at the lowest level.
+  for (const [name, seed] of [
+    ['january.xml', 7],
+    ['february.xml', 8],
+  ] as const) {
+    const file = join(tempDir(), name);
+    await writeSyntheticFile(file, { entries: 60_000, rooms: 20, seed, start: Date.UTC(2024, seed - 7, 1) });
+    const imported = await omv(['import', '--db', r.dbPath, file]);
+    assert.equal(imported.code, 0, imported.stderr);
+  }
+  const indexPages = r.db.prepare<[], number>('SELECT count(*) FROM entries_fts_data').pluck().get()!;
+
+  // The WAL emptied before each callback and not copied back meanwhile: what it holds after is what
+  // that callback's commit wrote (and a merge step, when one ran in between).
+  r.db.pragma('wal_autocheckpoint = 0');
+  const frameBytes = (r.db.pragma('page_size', { simple: true }) as number) + 24;
+  const walFrames = () => Math.round(statSync(`${r.dbPath}-wal`).size / frameBytes);
+  const written: number[] = [];
+  for (let i = 0; i < 40; i++) {
+    r.db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = walFrames();
+    const answer = await postForm(
+      callbackUrl(r.callbackUrl, { function: 'sendOfflineMessages', domainID: 'm', callID: `m${i}` }),
+      messagesXml({ live: [{ ts: Date.UTC(2025, 0, 1) + i, user: `u${i % 3}`, content: `live message ${i} about the weather` }] }),
+    );
+    assert.equal(answer.status, 200, answer.text);
+    written.push(walFrames() - before);
+  }
+  const most = Math.max(...written);
+  console.log(`pages written per callback: at most ${most}, of an index of ${indexPages}`);
+  assert.ok(most < indexPages / 4, `one callback wrote ${most} pages, the whole index is ${indexPages}: ${written.join(' ')}`);
+
+  // And the segments the callbacks added are merged, with the bulk of the index, between them.
+  const added = segments(r.db);
+  for (let waited = 0; segments(r.db) > 3 && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(segments(r.db) <= 3, `${segments(r.db)} segments left of ${added}`);
+  // (FTS5's own check of the index against the entries: it throws on a difference.)
+  r.db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+});
