@@ -124,8 +124,9 @@ export class GroupCommit {
     this.mergeTimer ??= setTimeout(() => {
       this.mergeTimer = null;
       if (!this.db.open) return;
-      // Deliveries first: the step waits for a moment when none is waiting.
-      if (this.queue.length > 0 || this.scheduled || this.expected > 0) return this.mergeSoon();
+      // Deliveries first: the step waits for a moment when none is waiting (and is never taken
+      // inside another's transaction, whose rollback would take it along).
+      if (this.queue.length > 0 || this.scheduled || this.expected > 0 || this.db.inTransaction) return this.mergeSoon();
       let more: boolean;
       try {
         more = mergeStep(this.db);
