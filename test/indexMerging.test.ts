@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { Db } from '../main/store/db.js';
+import { startReceiver } from '../main/intake/receiver/server.js';
+import { openDatabase, type Db } from '../main/store/db.js';
 import { omv } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
@@ -37,21 +38,28 @@ function transactionsInWal(path: string, pageSize: number): number[] {
   return sizes;
 }
 
-const segments = (db: Db) => db.prepare<[], number>('SELECT count(DISTINCT segid) FROM entries_fts_idx').pluck().get()!;
-
-test('a callback never pays for merging the whole full-text index: it is merged a bounded step at a time between groups', async () => {
-  const r = await startTestReceiver();
-  // The bulk of the index: two archives imported beside the running receiver, as an operator would
-  // load them (the first in bulk, the second entry by entry): large segments at the lowest level.
+/**
+ * The bulk of an index: two archives imported as an operator would load them (the first in bulk,
+ * the second entry by entry), which leaves large segments on the lowest level.
+ */
+async function importTwoArchives(dbPath: string): Promise<void> {
   for (const [name, seed] of [
     ['january.xml', 7],
     ['february.xml', 8],
   ] as const) {
     const file = join(tempDir(), name);
     await writeSyntheticFile(file, { entries: 60_000, rooms: 20, seed, start: Date.UTC(2024, seed - 7, 1) });
-    const imported = await omv(['import', '--db', r.dbPath, file]);
+    const imported = await omv(['import', '--db', dbPath, file]);
     assert.equal(imported.code, 0, imported.stderr);
   }
+}
+
+const segments = (db: Db) => db.prepare<[], number>('SELECT count(DISTINCT segid) FROM entries_fts_idx').pluck().get()!;
+
+test('a callback never pays for merging the whole full-text index: it is merged a bounded step at a time between groups', async () => {
+  const r = await startTestReceiver();
+  // Imported beside the running receiver.
+  await importTwoArchives(r.dbPath);
   const indexPages = r.db.prepare<[], number>('SELECT count(*) FROM entries_fts_data').pluck().get()!;
 
   // The WAL emptied before each callback and not copied back meanwhile: what it holds after are the
@@ -78,4 +86,20 @@ test('a callback never pays for merging the whole full-text index: it is merged 
   assert.ok(segments(r.db) <= 3, `${segments(r.db)} segments left of ${added}`);
   // (FTS5's own check of the index against the entries: it throws on a difference.)
   r.db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+});
+
+test('a receiver started on an index an import left in segments merges them before any delivery comes', async () => {
+  const dbPath = join(tempDir(), 'omv.sqlite');
+  await importTwoArchives(dbPath);
+  const db = openDatabase(dbPath);
+  const left = segments(db);
+  assert.ok(left > 3, `the imports left ${left} segments`);
+  const receiver = await startReceiver({ port: 0, db });
+  try {
+    for (let waited = 0; segments(db) > 3 && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.ok(segments(db) <= 3, `${segments(db)} segments left of ${left}`);
+  } finally {
+    await receiver.close();
+    db.close();
+  }
 });

@@ -47,6 +47,8 @@ export class GroupCommit {
     } catch {
       // A database that cannot be written now (a full disk): FTS5 merges as it would; the receiver still starts.
     }
+    // What an import left to merge (it merges as it writes, but leaves the rest to the next writer) is merged from the start.
+    this.mergeSoon();
   }
 
   /**
