@@ -6,17 +6,22 @@ export async function* eventData(body: ReadableStream<Uint8Array>): AsyncGenerat
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffered = '';
-  for (let read = await reader.read(); !read.done; read = await reader.read()) {
-    buffered += decoder.decode(read.value, { stream: true });
-    for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
-      const data = buffered
-        .slice(0, end)
-        .split('\n')
-        .filter((line) => line.startsWith('data: '))
-        .map((line) => line.slice('data: '.length))
-        .join('\n');
-      buffered = buffered.slice(end + 2);
-      if (data !== '') yield data;
+  try {
+    for (let read = await reader.read(); !read.done; read = await reader.read()) {
+      buffered += decoder.decode(read.value, { stream: true });
+      for (let end = buffered.indexOf('\n\n'); end !== -1; end = buffered.indexOf('\n\n')) {
+        const data = buffered
+          .slice(0, end)
+          .split('\n')
+          .filter((line) => line.startsWith('data: '))
+          .map((line) => line.slice('data: '.length))
+          .join('\n');
+        buffered = buffered.slice(end + 2);
+        if (data !== '') yield data;
+      }
     }
+  } finally {
+    // A reader that stops early (a break, a throw in its loop) lets the connection go.
+    await reader.cancel().catch(() => undefined);
   }
 }

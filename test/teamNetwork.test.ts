@@ -21,9 +21,10 @@ function noNamespaces(): string | null {
   try {
     ip('netns', 'list');
     return null;
-  } catch {
+  } catch (error) {
     // In CI (.ci/run installs iproute2) a missing second host is a failure, not a quiet skip.
-    if (process.env['CI']) throw new Error('CI: iproute2 (ip netns) is needed for the second host: apt-get install iproute2');
+    if (process.env['CI'])
+      throw new Error(`CI: ip netns, for the second host, failed (iproute2: apt-get install iproute2): ${String(error)}`);
     return 'iproute2 (ip netns) is not here';
   }
 }

@@ -40,15 +40,20 @@ export class GroupCommit {
   /** Deliveries announced and not yet submitted (or given up). */
   private expected = 0;
   private mergeTimer: NodeJS.Timeout | null = null;
+  /** Whether FTS5's merge-at-once is left to a backlog yet (set with the first step that gets the writer). */
+  private mergingLeftToSteps = false;
+  private stopped = false;
 
   constructor(readonly db: Db) {
-    try {
-      leaveMergingToSteps(db);
-    } catch {
-      // A database that cannot be written now (a full disk): FTS5 merges as it would; the receiver still starts.
-    }
     // What an import left to merge (it merges as it writes, but leaves the rest to the next writer) is merged from the start.
     this.mergeSoon();
+  }
+
+  /** No more merge steps (the receiver is closing; its deliveries are answered already). */
+  stop(): void {
+    this.stopped = true;
+    if (this.mergeTimer) clearTimeout(this.mergeTimer);
+    this.mergeTimer = null;
   }
 
   /**
@@ -123,6 +128,7 @@ export class GroupCommit {
 
   /** A step of merging the index after a pause, and more while there is more (the group just written added a segment). */
   private mergeSoon(): void {
+    if (this.stopped) return;
     this.mergeTimer ??= setTimeout(() => {
       this.mergeTimer = null;
       if (!this.db.open) return;
@@ -131,7 +137,8 @@ export class GroupCommit {
       if (this.queue.length > 0 || this.scheduled || this.expected > 0 || this.db.inTransaction) return this.mergeSoon();
       let more: boolean;
       try {
-        more = mergeStep(this.db);
+        this.mergingLeftToSteps ||= leaveMergingToSteps(this.db);
+        more = mergeStep(this.db) || !this.mergingLeftToSteps;
       } catch {
         more = false; // (a full disk, say: the deliveries say so; merging resumes after the next group)
       }

@@ -142,6 +142,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       new Promise<void>((resolve) => {
         // The parsers go once the last request has been answered (it may still be parsing).
         server.close(() => void parsers.close().then(resolve));
+        context.commit.stop();
         server.closeIdleConnections();
       }),
   };
