@@ -2,7 +2,7 @@
 // left to itself, merges a whole level at once when it holds 16: sooner or later the level holding
 // the bulk of the index, in the commit of whichever delivery came then (it held every callback
 // behind it: 0.4 s at 500,000 entries, and growing with the index). Now such a merge waits for a
-// backlog of 64 segments on one level, which the receiver's own merge steps between groups keep
+// backlog of 256 segments on one level, which the receiver's own merge steps between groups keep
 // from forming (and they merge what an import left). A real receiver, a real imported index, the
 // WAL's frames as the measure of what each transaction wrote.
 import assert from 'node:assert/strict';

@@ -11,8 +11,14 @@ import type { Db } from './db.js';
 
 /** Leaf pages written by one merge step: a few milliseconds of the writer's time. */
 export const MERGE_STEP_PAGES = 64;
-/** Segments on one level before FTS5 merges that level at once, whatever its size. */
-export const CRISIS_SEGMENTS = 64;
+/**
+ * Segments on one level before FTS5 merges that level at once, whatever its size. Room for the
+ * receiver's segments while the steps merge a large level (an import's bulk: at 500,000 entries
+ * ~60 steps, a callback committed after each): at 64 the backlog came first, and a commit merged
+ * what was left of the bulk at once (120 ms, a stall of 314 ms at the receiver's start); a few
+ * hundred small segments cost a search next to nothing. An index many times larger still outgrows it.
+ */
+export const CRISIS_SEGMENTS = 256;
 
 /** The connection's busy timeout set to 0 while `run` runs: another writer's lock is a reason to come back later, not to wait. */
 function withoutWaiting<T>(db: Db, run: () => T): T {
