@@ -118,7 +118,8 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
           <button
             type="button"
             onClick={() => last && go([...paging.before, { timestamp: last.timestamp, id: last.id }])}
-            disabled={!more || !last}
+            // While a page is on its way the list still shows the one before: its last hit is not where the next page starts.
+            disabled={!more || !last || shown.stale}
             data-testid="hits-older"
           >
             Older ›
