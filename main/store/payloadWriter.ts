@@ -1,9 +1,9 @@
 // Writes one delivery's payload events into rooms, users, entries, abuse reports and roster
 // snapshots. The caller owns the transaction. An entry already stored — same domain, room, type,
 // timestamp, user and content, from any callback or file — is not stored again.
+import { addGrowth, type Growth } from './roomGrowth.js';
 import type { AbuseReport, ChatEntry, PayloadEvent, PayloadKind } from '../../shared/payload.js';
 import { assertNever } from '../../shared/assertNever.js';
-import { HOUR_MS } from '../../shared/instant.js';
 import { entryKey } from '../../shared/entryKey.js';
 import { perConnection, type Db } from './db.js';
 
@@ -98,7 +98,7 @@ export class PayloadWriter {
   private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
   private readonly abuseEntryIds: number[] = [];
   /** New entries per room since the last flush: room id → count and latest timestamp. */
-  private readonly roomGrowth = new Map<number, { added: number; lastTs: number; hours: Map<number, number> }>();
+  private readonly roomGrowth = new Map<number, Growth>();
   /** Names of the rooms that got new entries. */
   readonly grownRooms = new Set<string>();
   private snapshotId: number | null = null;
@@ -191,16 +191,7 @@ export class PayloadWriter {
   }
 
   private grow(roomId: number, entry: ChatEntry): void {
-    let growth = this.roomGrowth.get(roomId);
-    if (!growth) {
-      growth = { added: 0, lastTs: entry.timestamp, hours: new Map() };
-      this.roomGrowth.set(roomId, growth);
-      this.grownRooms.add(entry.room);
-    }
-    growth.added += 1;
-    growth.lastTs = Math.max(growth.lastTs, entry.timestamp);
-    const hour = Math.floor(entry.timestamp / HOUR_MS);
-    growth.hours.set(hour, (growth.hours.get(hour) ?? 0) + 1);
+    addGrowth(this.roomGrowth, this.grownRooms, roomId, entry);
   }
 
   /**

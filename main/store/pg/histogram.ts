@@ -1,30 +1,13 @@
 // Counts per time bucket on PostgreSQL, the same chart store/entryQuery.ts's entryHistogram draws
 // from SQLite: the timeline's own filter (rooms and time) from the hourly activity table, with far
-// outliers set apart; anything else counted from the entries. (Its bulkOf is repeated here, not
-// shared: entryQuery.ts is being changed on another branch; they become one once both land.)
+// outliers set apart (chartBulk.ts, as SQLite's); anything else counted from the entries.
 import type { EntryFilter, Histogram } from '../../../shared/api.js';
 import { HOUR_MS } from '../../../shared/instant.js';
+import { bulkOf } from '../chartBulk.js';
 import { Params, type ReadPool } from './connection.js';
 import { NOTHING, whereClauses, whereSql } from './filter.js';
 
 const EMPTY: Histogram = { from: 0, to: 0, bucketMs: 1, counts: [] };
-
-/** entryQuery.ts's bulkOf: the hours holding the bulk of the entries, when a few far away would squeeze the chart. */
-function bulkOf(perHour: Map<number, number>): { first: number; last: number } | null {
-  const hours = [...perHour.keys()].sort((a, b) => a - b);
-  const total = hours.reduce((sum, hour) => sum + perHour.get(hour)!, 0);
-  const quantile = (share: number) => {
-    let seen = 0;
-    for (const hour of hours) if ((seen += perHour.get(hour)!) >= share * total) return hour;
-    return hours.at(-1)!;
-  };
-  const share = Math.max(0.001, Math.min(0.05, 3 / total));
-  const [low, high] = [quantile(share), quantile(1 - share)];
-  const margin = Math.max(24, (high - low) / 2);
-  const first = hours.find((hour) => hour >= low - margin)!;
-  const last = hours.findLast((hour) => hour <= high + margin)!;
-  return hours.at(-1)! - hours[0]! > 3 * (last - first + 1) ? { first, last } : null;
-}
 
 export async function entryHistogram({ pool }: ReadPool, filter: EntryFilter, buckets: number): Promise<Histogram> {
   const byRoomAndTime =

@@ -7,9 +7,9 @@
 // deliveries makes the same ids in both stores; writers racing for the same row can leave a gap
 // (an id drawn for a row ON CONFLICT then found written), as SQLite never does. The caller owns the
 // transaction (the group commit's savepoint).
+import { addGrowth, type Growth } from '../roomGrowth.js';
 import type pg from 'pg';
 import { entryKey } from '../../../shared/entryKey.js';
-import { HOUR_MS } from '../../../shared/instant.js';
 import type { AbuseReport, ChatEntry, ParsedPayload, PayloadEvent, PayloadKind } from '../../../shared/payload.js';
 import { assertNever } from '../../../shared/assertNever.js';
 import { tokenize } from '../../../shared/tokenize.js';
@@ -130,7 +130,7 @@ export class PgPayloadWriter {
   private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
   private pending: Pending[] = [];
   private readonly abuseEntryIds: number[] = [];
-  private readonly roomGrowth = new Map<number, { added: number; lastTs: number; hours: Map<number, number> }>();
+  private readonly roomGrowth = new Map<number, Growth>();
   private snapshotId: number | null = null;
   private imSnapshotId: number | null = null;
 
@@ -342,16 +342,7 @@ export class PgPayloadWriter {
   }
 
   private grow(roomId: number, entry: ChatEntry): void {
-    let growth = this.roomGrowth.get(roomId);
-    if (!growth) {
-      growth = { added: 0, lastTs: entry.timestamp, hours: new Map() };
-      this.roomGrowth.set(roomId, growth);
-      this.grownRooms.add(entry.room);
-    }
-    growth.added += 1;
-    growth.lastTs = Math.max(growth.lastTs, entry.timestamp);
-    const hour = Math.floor(entry.timestamp / HOUR_MS);
-    growth.hours.set(hour, (growth.hours.get(hour) ?? 0) + 1);
+    addGrowth(this.roomGrowth, this.grownRooms, roomId, entry);
   }
 
   /** Writes what is queued and the rooms' counters and activity; call before the transaction commits. */
