@@ -7,6 +7,7 @@ import type { StartQueryHost } from './api/queryProtocol.js';
 import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
 import { watchNewEntries } from './api/watchAlerts.js';
+import { GroupCommit } from './intake/receiver/groupCommit.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
 import type { Db } from './store/db.js';
 import type { StoreOutcome } from './store/deliveries.js';
@@ -33,7 +34,8 @@ export function announce(events: EventHub, outcome: StoreOutcome): void {
   }
 }
 
-export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRoutes'> {
+export interface AppOptions extends Omit<ReceiverOptions, 'onStored' | 'otherRoutes' | 'deliveries'> {
+  db: Db;
   viewer: boolean;
   staticDir?: string;
   /** How long one of the UI's read calls may run before it is stopped (ms). */
@@ -109,7 +111,12 @@ export async function startApp(options: AppOptions): Promise<App> {
       })
     : undefined;
   try {
-    receiver = await startReceiver({ ...options, onStored: (outcome) => announce(events, outcome), otherRoutes: viewer });
+    receiver = await startReceiver({
+      ...options,
+      deliveries: new GroupCommit(options.db),
+      onStored: (outcome) => announce(events, outcome),
+      otherRoutes: viewer,
+    });
   } catch (error) {
     const portInUse = options.portInUse ?? 'fail';
     if ((error as { code?: string }).code !== 'EADDRINUSE' || portInUse === 'fail') {

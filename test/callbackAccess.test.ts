@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import { GroupCommit } from '../main/intake/receiver/groupCommit.js';
 import { startReceiver } from '../main/intake/receiver/server.js';
 import { openDatabase } from '../main/store/db.js';
 import { launchChromium } from './support/chromium.js';
@@ -156,7 +157,12 @@ describe('callback secrets, one for every domain or one per domain', () => {
   test('off loopback, every domain needs a secret: secrets for some domains are not enough', async () => {
     const db = openDatabase(join(tempDir(), 'omv.sqlite'));
     await assert.rejects(
-      startReceiver({ db, host: '0.0.0.0', port: 0, callbackSecrets: { everyDomain: null, byDomain: new Map([['a.example', 's']]) } }),
+      startReceiver({
+        deliveries: new GroupCommit(db),
+        host: '0.0.0.0',
+        port: 0,
+        callbackSecrets: { everyDomain: null, byDomain: new Map([['a.example', 's']]) },
+      }),
       /refusing to listen on 0\.0\.0\.0 without --token/,
     );
     db.close();

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { GroupCommit } from '../main/intake/receiver/groupCommit.js';
 import { startReceiver } from '../main/intake/receiver/server.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { omv } from './support/cli.js';
@@ -91,7 +92,7 @@ test('a receiver started on an index an import left in segments merges them befo
   const db = openDatabase(dbPath);
   const left = segments(db);
   assert.ok(left > 3, `the imports left ${left} segments`);
-  const receiver = await startReceiver({ port: 0, db });
+  const receiver = await startReceiver({ port: 0, deliveries: new GroupCommit(db) });
   try {
     for (let waited = 0; segments(db) > 3 && waited < 30_000; waited += 100) await new Promise((resolve) => setTimeout(resolve, 100));
     assert.ok(segments(db) <= 3, `${segments(db)} segments left of ${left}`);

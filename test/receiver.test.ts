@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { describe, test } from 'node:test';
 import Database from 'better-sqlite3';
+import { GroupCommit } from '../main/intake/receiver/groupCommit.js';
 import { startReceiver } from '../main/intake/receiver/server.js';
 import { openDatabase } from '../main/store/db.js';
 import { callbackUrl, postForm, postMultipart, urlencodedBody } from './support/http.js';
@@ -252,7 +253,10 @@ describe('access', () => {
 
   test('refuses a non-loopback address without a token', async () => {
     const db = openDatabase(`${tempDir()}/omv.sqlite`);
-    await assert.rejects(startReceiver({ db, host: '0.0.0.0', port: 0 }), /refusing to listen on 0\.0\.0\.0 without --token/);
+    await assert.rejects(
+      startReceiver({ deliveries: new GroupCommit(db), host: '0.0.0.0', port: 0 }),
+      /refusing to listen on 0\.0\.0\.0 without --token/,
+    );
     db.close();
   });
 

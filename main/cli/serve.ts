@@ -7,6 +7,14 @@ import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from 
 import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
+import { announceReceiver } from './receiving.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
+
+/** Where the data is: --store (a SQLite file or postgres://…), --db FILE, else $OMV_STORE, else $OMV_DB or the default file. */
+function chosenStore(storeFlag: string | undefined, dbFlag: string | undefined): string | undefined {
+  if (storeFlag !== undefined && dbFlag !== undefined) throw new UsageError('give --store or --db, not both');
+  return storeFlag ?? dbFlag ?? (process.env['OMV_STORE'] || undefined);
+}
 
 export async function serve(args: string[]): Promise<number> {
   // The team server is another composition (main/team/): its own flags and settings file.
@@ -15,6 +23,7 @@ export async function serve(args: string[]): Promise<number> {
     args,
     options: {
       db: { type: 'string' },
+      store: { type: 'string' },
       host: { type: 'string', default: '127.0.0.1' },
       port: { type: 'string', default: String(DEFAULT_PORT) },
       token: { type: 'string' },
@@ -36,9 +45,16 @@ export async function serve(args: string[]): Promise<number> {
   } catch (error) {
     throw error instanceof CallbackSecretError ? new UsageError(error.message) : error;
   }
-  const db = openDatabaseFor(values.db, { busyTimeoutMs: 2000 });
   // A delivery's log line quotes what the vendor sent (function, domainID, callID): shown, never acted on.
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
+  const store = chosenStore(values.store, values.db);
+  if (store !== undefined && isPostgresUrl(store)) {
+    if (!values['no-viewer'])
+      throw new UsageError('on PostgreSQL, omv serve receives only for now (the desk and the viewer read SQLite): add --no-viewer');
+    const { servePostgres } = await import('./servePostgres.js');
+    return servePostgres(store, { host: values.host!, port, callbackSecrets, maxBodyBytes, log });
+  }
+  const db = openDatabaseFor(store, { busyTimeoutMs: 2000 });
   const app = await startApp({
     db,
     host: values.host!,
@@ -55,11 +71,8 @@ export async function serve(args: string[]): Promise<number> {
     throw error;
   });
   const receiver = app.receiver!;
-  const domainUrls = receiver.domainCallbackUrls;
   process.stdout.write(
-    `omv: receiving callbacks at ${receiver.callbackUrl}${domainUrls.length ? ' (every domain not named below)' : ''}\n` +
-      domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`).join('') +
-      `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n` +
+    announceReceiver(receiver) +
       (app.viewerUrl
         ? `omv: viewer at ${app.viewerUrl}\n`
         : values['no-viewer']

@@ -23,8 +23,10 @@ const teamUsage = `omv serve --team [--config FILE] [--db FILE] [--listen ADDR:P
   --callback-secret required: SECRET for every domain, or DOMAIN=SECRET (repeatable); the vendor calls /callback/SECRET
   --callback-allow  take callbacks only from these addresses or CIDR blocks (repeatable; default: any)`;
 
-export const serveUsage = `omv serve [--db FILE] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
+export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
+  --store     the store: a SQLite file (as --db), or a PostgreSQL database postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+              (else $OMV_STORE); on PostgreSQL it receives only, with --no-viewer (the desk reads SQLite for now)
   --host      address to bind (default 127.0.0.1; any other needs --token)
   --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
   --token     secret every domain's callback URL must carry: /callback/SECRET

@@ -45,8 +45,7 @@ function sqliteWrites(db: Db): StoreWrites {
   return {
     receive: (meta, parsed) => commit.submit((options) => storeDelivery(db, meta, parsed, options)),
     // As the receiver stores a request's deliveries: one savepoint for all of them inside the group.
-    receiveAll: (deliveries) =>
-      commit.submit((options) => db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))()),
+    receiveAll: (deliveries) => commit.receiveAll(deliveries),
     appendAudit: async (action, moderator, details, at) =>
       db.transaction(() => appendAuditRow(db, action, moderator, details, at)).immediate(),
   };

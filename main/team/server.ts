@@ -20,6 +20,7 @@ import type { OmvService } from '../api/service.js';
 import type { EventHub } from '../api/events.js';
 import { browserCrossSiteSignal } from '../net/access.js';
 import type { CallbackSecrets } from '../net/callbackSecrets.js';
+import { GroupCommit } from '../intake/receiver/groupCommit.js';
 import { startReceiver, type Receiver } from '../intake/receiver/server.js';
 import type { Db } from '../store/db.js';
 import { createDeskApi, SECURITY_HEADERS, send, sendJson } from '../viewer/deskApi.js';
@@ -196,7 +197,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   };
 
   const common = {
-    db: options.db,
+    deliveries: new GroupCommit(options.db),
     callbackSecrets: options.callbackSecrets,
     requireSecrets: true,
     maxBodyBytes: options.maxBodyBytes,

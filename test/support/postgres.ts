@@ -8,7 +8,7 @@
 // (process.env.CI set) a missing PostgreSQL is a failure, so the PostgreSQL suites cannot
 // silently stop running there.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -47,7 +47,10 @@ export interface PgCluster {
   bin: string;
   /** Runs one of the cluster's binaries (psql, pg_dump, …) as the cluster's owner. */
   run(tool: string, args: string[]): string;
+  /** pg_ctl stop -m immediate, and the folder removed. */
   stop(): void;
+  /** kill -9 of the server and all its processes (the folder stays: stop() removes it). */
+  kill(): void;
 }
 
 const asRoot = () => userInfo().uid === 0;
@@ -85,15 +88,68 @@ export interface ClusterOptions {
 export async function startPostgres(options: ClusterOptions = {}): Promise<PgCluster> {
   const bin = postgresBin();
   if (bin === null) throw new Error(postgresSkipReason() ?? 'PostgreSQL is not installed');
+  const root = ownedTempDir();
+  const dir = join(root, 'data');
+  runAsOwner(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  const cluster = await startServer(bin, root, dir, options);
+  runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', 'omv']);
+  return cluster;
+}
+
+/**
+ * A streaming standby of `primary` (pg_basebackup -R: a copy of its data folder that follows its
+ * WAL), on a port of its own. It is a synchronous standby once the primary's
+ * synchronous_standby_names names it ('*' names any).
+ */
+export async function startStandby(primary: PgCluster, options: ClusterOptions = {}): Promise<PgCluster> {
+  const root = ownedTempDir();
+  const dir = join(root, 'data');
+  runAsOwner(primary.bin, 'pg_basebackup', [
+    '-h',
+    '127.0.0.1',
+    '-p',
+    String(primary.port),
+    '-U',
+    'postgres',
+    '-D',
+    dir,
+    '-R',
+    '-X',
+    'stream',
+    '--checkpoint=fast',
+    '--no-sync',
+  ]);
+  return startServer(primary.bin, root, dir, options);
+}
+
+/** A folder the server's user owns (it holds the data folder and the socket). */
+function ownedTempDir(): string {
   const root = mkdtempSync(join(tmpdir(), 'omv-pg-'));
-  // The data folder and the socket live in `root`, which the server's user must own.
   if (asRoot()) {
     const owner = execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim();
     const group = execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim();
     chownSync(root, Number(owner), Number(group));
   }
-  const dir = join(root, 'data');
-  runAsOwner(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  return root;
+}
+
+/** The processes whose parent is `pid` (from /proc: no procps needed). */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // stat: "PID (COMMAND) STATE PPID …"; COMMAND may hold spaces and parentheses, so read after the last ")".
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(name));
+    } catch {
+      // it ended meanwhile
+    }
+  }
+  return children;
+}
+
+async function startServer(bin: string, root: string, dir: string, options: ClusterOptions): Promise<PgCluster> {
   const { settings: extra } = options;
   const settings = {
     listen_addresses: '127.0.0.1',
@@ -138,6 +194,17 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
       ]);
       rmSync(root, { recursive: true, force: true });
     },
+    kill() {
+      // The machine is gone: the postmaster and every process it started, at once, with no chance to finish anything.
+      const postmaster = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      for (const pid of [postmaster, ...childrenOf(postmaster)]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    },
   };
   if (!options.manualStop) after(() => cluster.stop());
   // A test process that ends before `after` runs still takes its server down (an exit, or the
@@ -149,6 +216,5 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
-  runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', 'omv']);
   return cluster;
 }

@@ -10,12 +10,12 @@ import { forTerminal } from '../../../shared/visibleText.js';
 import { NOTIFICATION_FUNCTIONS, type ParsedPayload } from '../../../shared/payload.js';
 import { parseDeliveryInWorker, WORKER_PARSE_BYTES } from '../../parser/deliveryPayload.js';
 import type { ParserPool } from '../../parser/parserPool.js';
-import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
+import type { DeliveryMeta, StoreOutcome } from '../../store/deliveries.js';
+import type { DeliveryStore } from './deliveryStore.js';
 import { FormError, readFormField, type FormFieldValue } from './formField.js';
-import type { GroupCommit } from './groupCommit.js';
 
 export interface CallbackContext {
-  commit: GroupCommit;
+  store: DeliveryStore;
   /** Where payloads are parsed (threads of their own: this one answers callbacks and writes them). */
   parsers: ParserPool;
   maxBodyBytes: number;
@@ -95,7 +95,7 @@ export async function handleCallback(
 
   const receivedAt = Date.now();
   // From here on this delivery is on its way to the store: the group being formed waits for it.
-  const submitted = context.commit.expect();
+  const submitted = context.store.expect?.() ?? (() => {});
   try {
     return await parseAndStore(res, query, context, fn, values, receivedAt, submitted);
   } finally {
@@ -133,13 +133,10 @@ async function parseAndStore(
       payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : await context.parsers.parse(fn, payload);
     deliveries.push({ meta, parsed: withIntakeNotes(parsed, notes) });
   }
-  const { db } = context.commit;
   let outcomes: StoreOutcome[];
   try {
     // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
-    const stored = context.commit.submit((options) =>
-      db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))(),
-    );
+    const stored = context.store.receiveAll(deliveries);
     submitted();
     outcomes = await stored;
   } catch (error) {

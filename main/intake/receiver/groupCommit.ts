@@ -13,9 +13,12 @@
 //
 // Between groups, when nothing is waiting, the full-text index is merged a bounded step at a time
 // (store/indexMerging.ts), so that no delivery's commit is the one that rewrites the whole index.
+import type { ParsedPayload } from '../../../shared/payload.js';
 import type { Db } from '../../store/db.js';
+import { storeDelivery, type DeliveryMeta, type StoreOutcome } from '../../store/deliveries.js';
 import { leaveMergingToSteps, mergeStep } from '../../store/indexMerging.js';
 import { indexContentAfter, newestEntryId } from '../../store/payloadWriter.js';
+import type { DeliveryStore } from './deliveryStore.js';
 
 /** What a job is told: store with these options (the group indexes the content itself). */
 export const IN_GROUP = { deferIndexing: true } as const;
@@ -33,7 +36,7 @@ interface Job<T> {
   reject: (error: unknown) => void;
 }
 
-export class GroupCommit {
+export class GroupCommit implements DeliveryStore {
   private queue: Job<unknown>[] = [];
   private scheduled = false;
   private timer: NodeJS.Timeout | null = null;
@@ -69,6 +72,12 @@ export class GroupCommit {
       this.expected -= 1;
       if (this.queue.length > 0) this.schedule();
     };
+  }
+
+  /** A request's deliveries in one savepoint of the next group: all of them stored, or none. */
+  receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
+    const { db } = this;
+    return this.submit((options) => db.transaction(() => deliveries.map(({ meta, parsed }) => storeDelivery(db, meta, parsed, options)))());
   }
 
   submit<T>(run: (options: typeof IN_GROUP) => T): Promise<T> {

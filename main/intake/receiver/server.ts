@@ -15,15 +15,15 @@ import {
   withSecretForEveryDomain,
   type CallbackSecrets,
 } from '../../net/callbackSecrets.js';
-import type { Db } from '../../store/db.js';
 import type { StoreOutcome } from '../../store/deliveries.js';
 import { handleCallback } from './callback.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from './defaults.js';
-import { GroupCommit } from './groupCommit.js';
+import type { DeliveryStore } from './deliveryStore.js';
 import { ParserPool } from '../../parser/parserPool.js';
 
 export interface ReceiverOptions {
-  db: Db;
+  /** Where deliveries are committed: SQLite's `new GroupCommit(db)`, or a PostgreSQL store's writes. */
+  deliveries: DeliveryStore;
   host?: string;
   port?: number;
   /** A secret every domain's callbacks must carry (the same as `callbackSecrets.everyDomain`). */
@@ -76,7 +76,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
   const parsers = new ParserPool();
   const context = {
-    commit: new GroupCommit(options.db),
+    store: options.deliveries,
     parsers,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     bodyTimeoutMs: requestTimeoutMs,
@@ -142,7 +142,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
       new Promise<void>((resolve) => {
         // The parsers go once the last request has been answered (it may still be parsing).
         server.close(() => void parsers.close().then(resolve));
-        context.commit.stop();
+        context.store.stop?.();
         server.closeIdleConnections();
       }),
   };

@@ -1,8 +1,7 @@
 // The PostgreSQL store's two pools, typed apart. The writer's sessions commit synchronously
 // (synchronous_commit=on: a COMMIT returns once the WAL is flushed), so a delivery answered 200
-// after its commit is on disk. (A synchronous standby is not handled yet: PostgreSQL answers a
-// COMMIT whose wait for the standby was cancelled with a warning, which this code would have to
-// treat as a failure.) The readers' sessions are read-only by default at the server
+// after its commit is on disk — and, with a synchronous standby configured on the server
+// (synchronous_standby_names), on the standby too: see commitConfirmed. The readers' sessions are read-only by default at the server
 // (default_transaction_read_only: a plain write is refused; a session that asks for a read-write
 // transaction could still get one, so the guarantee is the type, which has no write method), and
 // a statement that runs too long is cancelled by the server (statement_timeout) where SQLite
@@ -101,4 +100,37 @@ export class Params {
 /** PostgreSQL's text cannot hold U+0000: it becomes U+FFFD (SQLite keeps it; only URL-given fields can carry one). */
 export function pgText<T extends string | null | undefined>(text: T): T {
   return (typeof text === 'string' && text.includes('\u0000') ? text.replace(/\u0000/g, '\uFFFD') : text) as T;
+}
+
+/**
+ * COMMIT, and throw unless the server confirmed it fully. With a synchronous standby, a COMMIT
+ * waits for the standby; a wait that is cancelled (pg_cancel_backend, a statement timeout) ends
+ * the COMMIT as a success with only a WARNING that the transaction "has already committed locally,
+ * but might not have been replicated to the standby". Taken as a success, a 200 would go out for a
+ * delivery the standby may not have, and a failover would lose it. So that WARNING fails the
+ * commit: the delivery is answered 503, and the vendor's retry finds it (a duplicate, whose own
+ * commit waits for the standby again). Known by the server's routine name, which no translation
+ * of its messages changes.
+ */
+/** The fields of a server's NOTICE/WARNING this code reads. */
+interface ServerNotice {
+  routine?: string;
+  message?: string;
+  detail?: string;
+}
+
+export async function commitConfirmed(session: pg.ClientBase): Promise<void> {
+  const warnings: ServerNotice[] = [];
+  const listen = (notice: ServerNotice) => warnings.push(notice);
+  session.on('notice', listen);
+  try {
+    await session.query('COMMIT');
+  } finally {
+    session.off('notice', listen);
+  }
+  const unconfirmed = warnings.find((notice) => notice.routine === 'SyncRepWaitForLSN');
+  if (unconfirmed)
+    throw new Error(
+      `the synchronous standby did not confirm the commit (PostgreSQL: ${unconfirmed.message ?? 'WARNING'}${unconfirmed.detail ? `; ${unconfirmed.detail}` : ''})`,
+    );
 }

@@ -4,6 +4,7 @@
 import type { StoreEngine } from '../engine.js';
 import { openReadPool, openWritePool, type PgPoolOptions } from './connection.js';
 import { migratePg } from './migrations/index.js';
+import { monthsAhead, monthsAround } from './partitions.js';
 import { PgReads } from './reads.js';
 import { PgWrites } from './writes.js';
 
@@ -13,15 +14,13 @@ export interface PgEngine extends StoreEngine {
   readonly reads: PgReads;
 }
 
-/** Whether a --store value names a PostgreSQL database rather than a SQLite file. */
-export const isPostgresUrl = (store: string) => /^postgres(ql)?:\/\//i.test(store);
-
 export async function openPgEngine(url: string, options: PgPoolOptions = {}): Promise<PgEngine> {
   const writer = openWritePool(url);
   try {
     const server = await writer.pool.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
     if (server.rows[0]!.version < 150000) throw new Error(`PostgreSQL 15 or later is needed (this server is ${server.rows[0]!.version})`);
     await migratePg(writer);
+    await monthsAhead(writer.pool, monthsAround(Date.now())); // the months a receiver's deliveries are most likely in
   } catch (error) {
     await writer.pool.end();
     throw error;

@@ -2,14 +2,17 @@
 // that arrive while a group is being written wait and go together into the next transaction, each
 // in its own savepoint (one that fails is rolled back alone and rejected), and every job's promise
 // settles only after the COMMIT returned — synchronous_commit=on (connection.ts), so the WAL is on
-// disk (and on a synchronous standby, when one is configured). A COMMIT that fails, or a session
+// disk (and on a synchronous standby, when one is configured: connection.ts). A COMMIT that fails, or a session
 // lost on the way (the primary went away), fails every job of the group: the receiver answers 503
 // and the vendor sends again; nothing was acknowledged that is not stored.
-import type { WritePool } from './connection.js';
+import { commitConfirmed, type WritePool } from './connection.js';
+import { monthsAhead } from './partitions.js';
 import type { WriteSession } from './receipt.js';
 
 interface Job<T> {
   run: (session: WriteSession) => Promise<T>;
+  /** The timestamps of the entries it writes: their months' partitions are made before the group's transaction. */
+  timestamps: readonly number[];
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
@@ -20,10 +23,13 @@ export class PgGroupCommit {
 
   constructor(private readonly writer: WritePool) {}
 
-  /** Runs `run` in the next group's transaction; resolves with its value once that transaction committed. */
-  submit<T>(run: (session: WriteSession) => Promise<T>): Promise<T> {
+  /**
+   * Runs `run` in the next group's transaction; resolves with its value once that transaction
+   * committed. The partitions of the months of `timestamps` are made first, outside it (partitions.ts).
+   */
+  submit<T>(run: (session: WriteSession) => Promise<T>, timestamps: readonly number[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve, reject } as Job<unknown>);
+      this.queue.push({ run, timestamps, resolve, reject } as Job<unknown>);
       this.writing ??= this.drain();
     });
   }
@@ -48,6 +54,10 @@ export class PgGroupCommit {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
     let session;
     try {
+      await monthsAhead(
+        this.writer.pool,
+        jobs.flatMap((job) => job.timestamps),
+      );
       session = await this.writer.pool.connect();
     } catch (error) {
       for (const job of jobs) job.reject(error);
@@ -71,7 +81,7 @@ export class PgGroupCommit {
           outcomes.push({ ok: false, error });
         }
       }
-      await session.query('COMMIT');
+      await commitConfirmed(session);
     } catch (error) {
       broken = error;
       await session.query('ROLLBACK').catch(() => undefined);

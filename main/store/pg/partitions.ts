@@ -1,14 +1,13 @@
-// Entries are partitioned by the month (UTC) of their timestamp: a month's partition is made the
-// first time an entry of that month arrives, inside the writer's transaction (so a group that
-// rolls back takes its new partition with it), and purging a month can one day drop a table
-// instead of deleting millions of rows. Only months from 2000 to 2099 get a partition of their
-// own: a hostile payload with a timestamp in every month of 275,000 years would otherwise make
-// millions of tables. The rest land in the default partition (entries_elsewhen); it never holds
-// a month that gets a partition, because those months always get theirs before any entry.
-// Not yet right for a busy server: CREATE TABLE … PARTITION OF takes an ACCESS EXCLUSIVE lock on
-// entries until the group commits, so a month's first delivery waits for any open read (an export's
-// cursor) and holds up every new one meanwhile. Before PostgreSQL receives for real, months are to
-// be made ahead of time, outside the receiver's transaction (issue #19).
+// Entries are partitioned by the month (UTC) of their timestamp. A month's partition is made
+// before the first entry of that month is written, outside the transaction that writes it
+// (monthsAhead, run by the writer before each group and at the receiver's start for the months
+// around now): CREATE TABLE … PARTITION OF locks the parent table, and inside a group's
+// transaction that lock would be held until the group commits, every reader of entries (an
+// export's cursor) waiting behind it. ensureMonths in the writing transaction stays as the
+// guarantee (it finds the months present and takes no lock). Only months from 2000 to 2099 get a
+// partition of their own: a hostile payload with a timestamp in every month of 275,000 years would
+// otherwise make millions of tables. The rest land in the default partition (entries_elsewhen); it
+// never holds a month that gets a partition, because those months always get theirs before any entry.
 import type pg from 'pg';
 
 const FIRST_YEAR = 2000;
@@ -37,8 +36,8 @@ export function monthOf(ts: number): Month | null {
 const PARTITION_LOCK = 0x6f6d7602;
 
 /**
- * Makes the partitions these timestamps need that do not exist yet. Run in the transaction that
- * then writes the entries.
+ * Makes the partitions these timestamps need that do not exist yet, in the caller's transaction
+ * (the writing one, as the last guard: it finds them made ahead, and locks nothing).
  */
 export async function ensureMonths(client: pg.ClientBase, timestamps: Iterable<number>): Promise<void> {
   const months = new Map<string, Month>();
@@ -72,4 +71,52 @@ export async function listMonths(client: pg.ClientBase | pg.Pool): Promise<strin
      WHERE i.inhparent = 'entries'::regclass AND c.relname <> 'entries_elsewhen' ORDER BY c.relname`,
   );
   return rows.rows.map((row) => row.name);
+}
+
+/** How long making a month ahead may wait for the parent table's lock before trying with the next group (ms). */
+const AHEAD_LOCK_TIMEOUT_MS = 2_000;
+
+/**
+ * Makes the months these timestamps need, each in a short transaction of its own, before the
+ * transaction that writes their entries. One that cannot get its lock in time (a long read holds
+ * entries) is left to the writing transaction's ensureMonths.
+ */
+export async function monthsAhead(pool: pg.Pool, timestamps: Iterable<number>): Promise<void> {
+  const names = new Set<string>();
+  for (const ts of timestamps) {
+    const month = monthOf(ts);
+    if (month) names.add(month.name);
+  }
+  if (names.size === 0) return;
+  const missing = (
+    await pool.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [[...names]])
+  ).rows;
+  if (missing.length === 0) return;
+  const session = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await session.query('BEGIN');
+    await session.query(`SET LOCAL lock_timeout = ${AHEAD_LOCK_TIMEOUT_MS}`);
+    await ensureMonths(
+      session,
+      missing.map(({ name }) => monthStart(name)),
+    );
+    await session.query('COMMIT');
+  } catch (error) {
+    broken = error instanceof Error && (error as { code?: string }).code !== '55P03' ? error : undefined; // 55P03: lock_not_available
+    await session.query('ROLLBACK').catch(() => undefined);
+  } finally {
+    session.release(broken);
+  }
+}
+
+/** The months around `now` (the last one, this one and the next two): made at a writer's start. */
+export function monthsAround(now: number): number[] {
+  const at = new Date(now);
+  return [-1, 0, 1, 2].map((offset) => Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + offset, 1));
+}
+
+function monthStart(name: string): number {
+  const [, year, month] = /^entries_(\d{4})_(\d{2})$/.exec(name)!;
+  return Date.UTC(Number(year), Number(month) - 1, 1);
 }

@@ -6,7 +6,7 @@ import type { AuditAction, AuditAnchor } from '../../../shared/review.js';
 import { rowHashV2, sha256 } from '../audit.js';
 import type { DeliveryMeta, StoreOutcome } from '../deliveries.js';
 import type { StoreWrites } from '../engine.js';
-import { pgText, type WritePool } from './connection.js';
+import { commitConfirmed, pgText, type WritePool } from './connection.js';
 import { PgGroupCommit } from './groupCommit.js';
 import { receiveDelivery, type WriteSession } from './receipt.js';
 
@@ -38,17 +38,31 @@ export class PgWrites implements StoreWrites {
     this.commit = new PgGroupCommit(writer);
   }
 
-  receive(meta: DeliveryMeta, parsed: ParsedPayload): Promise<StoreOutcome> {
-    return this.commit.submit((session) => receiveDelivery(session, meta, parsed));
+  async receive(meta: DeliveryMeta, parsed: ParsedPayload): Promise<StoreOutcome> {
+    const { events, timestamps } = listed(parsed);
+    return this.commit.submit((session) => receiveDelivery(session, meta, events), timestamps);
   }
 
   /** One savepoint of the group for all of them: a failure rolls back the request's deliveries together. */
-  receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
-    return this.commit.submit(async (session) => {
-      const outcomes: StoreOutcome[] = [];
-      for (const { meta, parsed } of deliveries) outcomes.push(await receiveDelivery(session, meta, parsed));
-      return outcomes;
-    });
+  async receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
+    const all = deliveries.map(({ meta, parsed }) => ({ meta, ...listed(parsed) }));
+    return this.commit.submit(
+      async (session) => {
+        const outcomes: StoreOutcome[] = [];
+        for (const { meta, events } of all) outcomes.push(await receiveDelivery(session, meta, events));
+        return outcomes;
+      },
+      all.flatMap(({ timestamps }) => timestamps),
+    );
+  }
+
+  /** The server's settings of these names (as pg_settings has them): what the operator is told at the start. */
+  async settings(names: string[]): Promise<Record<string, string>> {
+    const rows = await this.writer.pool.query<{ name: string; setting: string }>(
+      'SELECT name, setting FROM pg_settings WHERE name = ANY($1)',
+      [names],
+    );
+    return Object.fromEntries(rows.rows.map((row) => [row.name, row.setting]));
   }
 
   async appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor> {
@@ -57,7 +71,7 @@ export class PgWrites implements StoreWrites {
     try {
       await session.query('BEGIN');
       const anchor = await appendAuditRow(session, action, moderator, details, at);
-      await session.query('COMMIT');
+      await commitConfirmed(session);
       return anchor;
     } catch (error) {
       broken = error instanceof Error ? error : undefined;
@@ -67,4 +81,17 @@ export class PgWrites implements StoreWrites {
       session.release(broken);
     }
   }
+}
+
+/**
+ * A delivery's events as a list, and the timestamps of its entries (their months' partitions are
+ * made before the group writes them): a parser thread's events come as a one-pass iterable.
+ */
+function listed(parsed: ParsedPayload): { events: ParsedPayload; timestamps: number[] } {
+  if (!parsed.ok) return { events: parsed, timestamps: [] };
+  const events = [...parsed.events];
+  return {
+    events: { ...parsed, events },
+    timestamps: events.flatMap((event) => (event.kind === 'entry' ? [event.entry.timestamp] : [])),
+  };
 }
