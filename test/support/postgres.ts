@@ -51,6 +51,12 @@ export interface PgCluster {
   stop(): void;
   /** kill -9 of the server and all its processes (the folder stays: stop() removes it). */
   kill(): void;
+  /**
+   * A primary stops sending its WAL to its standbys (its walsenders are stopped with SIGSTOP: a
+   * network that drops, a standby that falls behind) until the returned function is called. (Stopping
+   * the standby's walreceiver would not do: what was sent waits in its socket, and is taken after.)
+   */
+  holdReplication(): () => void;
 }
 
 const asRoot = () => userInfo().uid === 0;
@@ -133,6 +139,19 @@ function ownedTempDir(): string {
   return root;
 }
 
+function postmasterOf(dir: string): number {
+  return Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+}
+
+/** What a process shows as its command line (a PostgreSQL process shows its role: "postgres: walreceiver streaming …"). */
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** The processes whose parent is `pid` (from /proc: no procps needed). */
 function childrenOf(pid: number): number[] {
   const children: number[] = [];
@@ -196,7 +215,7 @@ async function startServer(bin: string, root: string, dir: string, options: Clus
     },
     kill() {
       // The machine is gone: the postmaster and every process it started, at once, with no chance to finish anything.
-      const postmaster = Number(readFileSync(join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      const postmaster = postmasterOf(dir);
       for (const pid of [postmaster, ...childrenOf(postmaster)]) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -205,16 +224,31 @@ async function startServer(bin: string, root: string, dir: string, options: Clus
         }
       }
     },
+    holdReplication() {
+      const senders = childrenOf(postmasterOf(dir)).filter((pid) => commandOf(pid).includes('walsender'));
+      if (senders.length === 0) throw new Error('this cluster sends no WAL: it has no standby streaming from it');
+      for (const pid of senders) process.kill(pid, 'SIGSTOP');
+      return () => senders.forEach((pid) => process.kill(pid, 'SIGCONT'));
+    },
   };
   if (!options.manualStop) after(() => cluster.stop());
   // A test process that ends before `after` runs still takes its server down (an exit, or the
   // runner's SIGTERM on a cancelled run; a SIGKILL leaves it to the machine's next clean-up).
-  process.once('exit', () => cluster.stop());
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-    process.once(signal, () => {
-      cluster.stop();
-      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
-    });
-  }
+  const onExit = () => cluster.stop();
+  const onSignal = (signal: NodeJS.Signals) => {
+    cluster.stop();
+    process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+  };
+  process.once('exit', onExit);
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  // A test that goes through many clusters (failover rounds) leaves no listeners of the stopped ones behind.
+  const stopOnce = cluster.stop;
+  cluster.stop = () => {
+    process.off('exit', onExit);
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    stopOnce();
+  };
   return cluster;
 }
