@@ -142,3 +142,15 @@ test('an export through its thread says its total before its rows, when asked', 
   const rows = await exportInWorker(dbPath, parseSearch('hello').filter, collector(), { onTotal: (total) => totals.push(total) });
   assert.deepEqual(totals, [rows]);
 });
+
+test('an export names each entry’s user as the users table does, however many users there are (they are read a block of ids at a time)', () => {
+  const users = db.prepare<[], number>('SELECT count(*) FROM users').pluck().get()!;
+  assert.ok(users > 2 * 256, `users spanning blocks of 256 ids: ${users}`);
+  const expected = db
+    .prepare<[], [number, string | null]>('SELECT e.id, u.user_id FROM entries e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.ts, e.id')
+    .raw(true)
+    .all();
+  const exported = [...allEntries(db, {})].map((entry): [number, string | null] => [entry.id, entry.userId]);
+  assert.equal(exported.length, expected.length);
+  assert.deepEqual(exported, expected);
+});
