@@ -22,7 +22,7 @@ const SHOWN_NULL = Buffer.from(',,');
 const SHOWN_TRUE = Buffer.from(',true,');
 const SHOWN_FALSE = Buffer.from(',false,');
 
-/** Small byte strings are copied by hand: TypedArray#set costs more than the copy for a few bytes. */
+/** Small byte strings are copied by hand (TypedArray#set measured no faster for the few bytes of a cell). */
 function copy(bytes: Uint8Array, into: Buffer, at: number): number {
   for (let i = 0; i < bytes.length; i++) into[at + i] = bytes[i]!;
   return at + bytes.length;
