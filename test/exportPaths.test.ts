@@ -12,6 +12,7 @@ import { EXPORT_COLUMNS, exportValues } from '../shared/entryRecord.js';
 import { parseSearch } from '../shared/searchQuery.js';
 import { SNIPPET_MARKS } from '../shared/api.js';
 import { exportInWorker, writeEntries } from '../main/export/entryExport.js';
+import { recordExport } from '../main/export/manifest.js';
 import { importFile } from '../main/intake/fileImport.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { allEntries, countEntries, where, whereSql } from '../main/store/entryQuery.js';
@@ -141,4 +142,32 @@ test('an export through its thread says its total before its rows, when asked', 
   const totals: number[] = [];
   const rows = await exportInWorker(dbPath, parseSearch('hello').filter, collector(), { onTotal: (total) => totals.push(total) });
   assert.deepEqual(totals, [rows]);
+});
+
+test('an export names each entry’s user as the users table does, however many users there are (they are read a block of ids at a time)', () => {
+  const users = db.prepare<[], number>('SELECT count(*) FROM users').pluck().get()!;
+  assert.ok(users > 2 * 256, `users spanning blocks of 256 ids: ${users}`);
+  const expected = db
+    .prepare<[], [number, string | null]>('SELECT e.id, u.user_id FROM entries e LEFT JOIN users u ON u.id = e.user_id ORDER BY e.ts, e.id')
+    .raw(true)
+    .all();
+  const exported = [...allEntries(db, {})].map((entry): [number, string | null] => [entry.id, entry.userId]);
+  assert.equal(exported.length, expected.length);
+  assert.deepEqual(exported, expected);
+});
+
+test('an export’s manifest names the times of its first and last entries, with a filter and without', () => {
+  const details = { format: 'csv', query: null, withReview: false, moderator: 'test', ids: 'real', rows: 1 } as const;
+  for (const filter of [{}, { room: 'lobby' }, { type: 'join', to: Date.UTC(2024, 0, 1) }]) {
+    const { clauses, params } = where(db, filter);
+    const [first, last] = db
+      .prepare<Record<string, unknown>, number>(`SELECT e.ts FROM entries e ${whereSql(clauses)} ORDER BY e.ts`)
+      .pluck()
+      .all(params)
+      .filter((_, i, all) => i === 0 || i === all.length - 1);
+    assert.ok(first !== undefined && last !== undefined && first < last, JSON.stringify(filter));
+    const manifest = recordExport(db, 'entries.csv', '0'.repeat(64), { ...details, filter });
+    assert.equal(manifest.firstEntryTime, new Date(first!).toISOString(), JSON.stringify(filter));
+    assert.equal(manifest.lastEntryTime, new Date(last!).toISOString(), JSON.stringify(filter));
+  }
 });

@@ -6,12 +6,14 @@ import type { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { EntryFilter } from '../../shared/api.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
-import { csvCell, csvRow } from '../../shared/csv.js';
-import { EXPORT_COLUMNS, exportRecord, exportValues, isoTime, type EntryRecord } from '../../shared/entryRecord.js';
+import { csvRow } from '../../shared/csv.js';
+import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
 import { entryDetails, exportPages, type ExportRow } from '../store/entryQuery.js';
 import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
 import { pseudonymousEntries } from './pseudonymousEntries.js';
+import { ByteChunks } from './byteChunks.js';
+import { csvRowBytes } from './csvRowBytes.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -46,56 +48,6 @@ async function drainedOrClosed(out: Writable): Promise<void> {
   }
 }
 
-/** Text gathered before it is handed to `out`: a few chunks of this size per second, not a write per row. */
-const CHUNK_CHARS = 1 << 18;
-
-/** What a spreadsheet would run, or what must be quoted (csv.ts): most cells have neither. */
-const SPECIAL = /^[=+\-@\t\r]|[",\r\n]/;
-/** Cells kept for users before the cache starts over: memory stays flat whatever their number. */
-const MOST_USER_CELLS = 100_000;
-
-/**
- * One row's line of CSV, made from the raw row: what a room, user, delivery or type contributes is
- * made into cells once per distinct value (there are few), kept in arrays by id, so per row only
- * the id, the times, the display name and the content are formatted, joined with `+` (a template
- * with twelve parts costs a quarter more here). The same bytes as csvRow(exportValues(entry)).
- */
-function csvLines(details: ReturnType<typeof entryDetails>, neutralise: boolean): (row: ExportRow) => string {
-  const cell = (value: string | null) => (value === null ? '' : SPECIAL.test(value) ? csvCell(value, neutralise) : value);
-  const rooms: string[] = []; // `,domain,room,`
-  const deliveries: string[] = []; // `,source,call_id\r\n`
-  const types = new Map<string, string>();
-  let users: string[] = [];
-  let userCells = 0;
-  return (row) => {
-    const [id, ts, roomId, type, userId, displayName, invisible, content, deliveryId] = row;
-    let room = rooms[roomId];
-    if (room === undefined) {
-      const { domain_id, name } = details.room(roomId);
-      rooms[roomId] = room = `,${cell(domain_id)},${cell(name)},`;
-    }
-    let delivery = deliveries[deliveryId];
-    if (delivery === undefined) {
-      const { source, call_id } = details.delivery(deliveryId);
-      deliveries[deliveryId] = delivery = `,${cell(source)},${cell(call_id)}\r\n`;
-    }
-    let typeCell = types.get(type);
-    if (typeCell === undefined) types.set(type, (typeCell = cell(type)));
-    let user = '';
-    if (userId !== null) {
-      user = users[userId]!;
-      if (user === undefined) {
-        if (++userCells > MOST_USER_CELLS) [users, userCells] = [[], 1];
-        users[userId] = user = cell(details.user(userId));
-      }
-    }
-    const shown = invisible === null ? ',,' : invisible === 1 ? ',true,' : ',false,';
-    return (
-      id + ',' + cell(isoTime(ts)) + ',' + ts + room + typeCell + ',' + user + ',' + cell(displayName) + shown + cell(content) + delivery
-    );
-  };
-}
-
 /** The record an entry is in the API, from its raw row (JSON Lines and the review's columns take it). */
 function recordOf(details: ReturnType<typeof entryDetails>, row: ExportRow): EntryRecord {
   const [id, ts, roomId, type, userId, displayName, invisible, content, deliveryId] = row;
@@ -128,11 +80,11 @@ export interface WriteOptions extends ExportOptions {
 export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, options: WriteOptions = {}): Promise<number> {
   const jsonl = options.format === 'jsonl';
   const neutralise = options.neutraliseFormulas ?? true;
-  let buffered = '';
+  // Each full chunk is written at once; `out` is waited for between pages, when it asks to be.
+  const bytes = new ByteChunks((chunk) => out.write(chunk));
   let rows = 0;
   const flush = async () => {
-    if (buffered && !out.write(buffered)) await drainedOrClosed(out);
-    buffered = '';
+    if (out.writableNeedDrain) await drainedOrClosed(out);
     // The reader went away (a cancelled download, a closed pipe): stop rather than wait forever.
     if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
   };
@@ -140,27 +92,30 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   const review = options.withReview ? reviewColumnsReader(options.reviewDb ?? db) : null;
   const shown = options.pseudonymSalt ? pseudonymousEntries(db, options.pseudonymSalt) : null;
   // The plain CSV is made straight from the rows; anything else (JSON, the review's columns, pseudonyms) from each entry's record.
-  const line = jsonl || review || shown ? null : csvLines(details, neutralise);
-  if (!jsonl) buffered += csvRow(review ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false);
+  const line = jsonl || review || shown ? null : csvRowBytes(details, neutralise);
+  if (!jsonl) bytes.add(csvRow(review ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false));
   for (const page of exportPages(db, filter)) {
     for (const row of page) {
-      if (line) buffered += line(row);
+      if (line) line(row, bytes);
       else {
         const stored = recordOf(details, row);
         const entry = shown ? shown(stored) : stored;
         if (review) {
           const [tags, notes, status] = review(entry);
-          buffered += jsonl
-            ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
-            : csvRow([...exportValues(entry), tags, notes, status], neutralise);
-        } else buffered += jsonl ? `${JSON.stringify(exportRecord(entry))}\n` : csvRow(exportValues(entry), neutralise);
+          bytes.add(
+            jsonl
+              ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
+              : csvRow([...exportValues(entry), tags, notes, status], neutralise),
+          );
+        } else bytes.add(jsonl ? `${JSON.stringify(exportRecord(entry))}\n` : csvRow(exportValues(entry), neutralise));
       }
     }
     const before = rows;
     rows += page.length;
-    if (buffered.length > CHUNK_CHARS) await flush();
+    if (out.writableNeedDrain || out.destroyed) await flush();
     if (Math.floor(rows / 10_000) > Math.floor(before / 10_000)) options.onProgress?.(rows);
   }
+  bytes.handOff();
   await flush();
   return rows;
 }

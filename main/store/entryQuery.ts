@@ -277,11 +277,33 @@ export function entryDetails(db: Db) {
   const deliveryStatement = db.prepare<[number], { source: 'callback' | 'import'; call_id: string | null }>(
     'SELECT source, call_id FROM deliveries WHERE id = ?',
   );
-  const userStatement = db.prepare<[number], string>('SELECT user_id FROM users WHERE id = ?').pluck();
   return {
     room: remembered((id) => roomStatement.get(id)!),
-    user: remembered((id) => userStatement.get(id)!, 100_000),
+    user: usersByBlock(db),
     delivery: remembered((id) => deliveryStatement.get(id)!),
+  };
+}
+
+/** Users read together: their ids are handed out in the order they first spoke, so neighbours turn up together. */
+const USER_BLOCK = 256;
+
+/**
+ * A user's ID by row id, read a block of ids at a time: a statement costs ~4 µs whatever it reads,
+ * and an export of a million entries by 20,000 users spent a tenth of its time on one per user.
+ * A bounded number kept, so memory stays flat.
+ */
+function usersByBlock(db: Db, capacity = 100_000): (id: number) => string {
+  const block = db.prepare<[number, number], [number, string]>('SELECT id, user_id FROM users WHERE id >= ? AND id < ?').raw(true);
+  const known = new Map<number, string>();
+  return (id) => {
+    let value = known.get(id);
+    if (value === undefined) {
+      if (known.size >= capacity) known.clear();
+      const start = id - (id % USER_BLOCK);
+      for (const [userId, name] of block.all(start, start + USER_BLOCK)) known.set(userId, name);
+      value = known.get(id)!;
+    }
+    return value;
   };
 }
 
