@@ -77,6 +77,50 @@ test('omv search reads in its own process: the binding and the query, no query h
   assert.deepEqual(anyOf(search.modules, /queryPool|queryHost|node:child_process$|\/migrations\//), []);
 });
 
+/**
+ * Runs the CLI and answers which of Node's own modules it loaded (process.moduleLoadList, read as
+ * the process exits by a hook that loads nothing of Node's itself).
+ */
+async function nodeModulesLoaded(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; modules: string[] }> {
+  const log = join(dir, `node-modules-${Math.random().toString(36).slice(2)}.txt`);
+  const hook = join(dir, 'node-modules-hook.mjs');
+  writeFileSync(
+    hook,
+    `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(log)}, process.moduleLoadList.join('\\n')));`,
+  );
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', pathToFileURL(hook).href, CLI, ...args], (error, stdout, stderr) =>
+      resolve({
+        code: error ? ((error as { code?: number }).code ?? null) : 0,
+        stdout,
+        stderr,
+        modules: readFileSync(log, 'utf8').split('\n'),
+      }),
+    );
+  });
+}
+
+test("omv search sets up no output stream (nor Node's net module for one) and loads of node:util only its parseArgs", async () => {
+  const path = join(dir, 'streams.sqlite');
+  const db = openDatabase(path);
+  const file = join(dir, 'streams.xml');
+  writeFileSync(file, messagesXml({ lobby: [{ ts: 1, user: 'u1', content: 'hello there' }] }));
+  await importFile(db, file);
+  db.close();
+  // Standard output and error are pipes here, as under a script: process.stdout or process.stderr,
+  // once touched (by the command, or by its watchdog thread's output piped to them), would be a
+  // socket of node:net's.
+  const search = await nodeModulesLoaded(['search', '--db', path, 'hello']);
+  assert.equal(search.code, 0, search.stderr);
+  assert.match(search.stdout, /1 of 1 hits shown/);
+  assert.ok(search.modules.includes('NativeModule worker_threads'), 'the watchdog thread was started');
+  assert.ok(search.modules.includes('NativeModule internal/util/parse_args/parse_args'), 'the hook saw parseArgs load');
+  assert.deepEqual(
+    search.modules.filter((name) => /^NativeModule (net|tty|internal\/fs\/sync_write_stream|internal\/util\/(diff|colors))$/.test(name)),
+    [],
+  );
+});
+
 test('omv search migrates a database at an older schema before it reads it', async () => {
   assert.equal(
     CURRENT_SCHEMA,

@@ -6,7 +6,6 @@
 // goes straight to the file descriptors (directOutput.ts): the whole command costs little more
 // than Node's own start.
 import { existsSync, fstatSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SNIPPET_MARKS, type Keyset, type SearchHit } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { timeoutMessage } from '../api/queryLimit.js';
@@ -15,6 +14,10 @@ import { endProcessAfter } from './deadline.js';
 import { writeDirect } from './directOutput.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { UsageError } from './usageError.js';
+
+// Node's own module, not an ES import: node:util's ES facade reads every export it has, which loads
+// its text decoders, colours and diffing, for a command that uses parseArgs alone.
+const { parseArgs } = process.getBuiltinModule('node:util');
 
 /** Hits read at a time: a page of the desk's (readCalls.ts). */
 const PAGE = 1000;
