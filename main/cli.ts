@@ -29,6 +29,10 @@ const COMMANDS: Record<string, { load: () => Promise<Run>; usage: string; direct
   purge: { load: async () => (await import('./cli/purge.js')).purgeCommand, usage: usage.purgeUsage },
   check: { load: async () => (await import('./cli/check.js')).checkCommand, usage: usage.checkUsage },
   backup: { load: async () => (await import('./cli/backup.js')).backupCommand, usage: usage.backupUsage },
+  'migrate-store': {
+    load: async () => (await import('./cli/migrateStore.js')).migrateStoreCommand,
+    usage: usage.migrateStoreUsage,
+  },
   users: { load: async () => (await import('./cli/users.js')).usersCommand, usage: usage.usersUsage },
 };
 

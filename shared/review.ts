@@ -225,6 +225,8 @@ export const AUDIT_ACTIONS = [
   'search opened',
   'search deleted',
   'purge',
+  // The data moved to another store (omv migrate-store): said in both, the file's trail and the new store's.
+  'store migrated',
   // A team server's accounts (main/team/): who may sign in, and every sign-in.
   'account added',
   'account disabled',

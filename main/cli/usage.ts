@@ -114,3 +114,10 @@ export const usersUsage = `omv users [--db FILE] add NAME --role ${ROLE_LIST} [-
   reset    clears the password, ends its sessions, prints a new link
   role     gives the account another role
   The link starts with --url BASE, else $OMV_TEAM_URL (the team server's address, e.g. https://omv.example.org)`;
+
+export const migrateStoreUsage = `omv migrate-store --from FILE --to postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+  Copy a desk's SQLite database into a new PostgreSQL database (15 or later): entries, deliveries with
+  their raw payloads and quarantine, rooms, users, the review data, accounts and the audit chain, with
+  the same ids. Then check it: every table's rows counted on both sides, the audit chain verified on
+  PostgreSQL and ending where the file's ended; the move is recorded in both trails. The file is kept.
+  Exit status 1 when the check fails (nothing is kept in PostgreSQL when the copy itself fails).`;

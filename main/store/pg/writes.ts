@@ -8,6 +8,8 @@ import type { DeliveryMeta, StoreOutcome } from '../deliveries.js';
 import type { StoreWrites } from '../engine.js';
 import { commitConfirmed, pgText, type WritePool } from './connection.js';
 import { PgGroupCommit } from './groupCommit.js';
+import type { Db } from '../db.js';
+import { copySqliteToPg, type StoreCopy } from './storeCopy.js';
 import { receiveDelivery, type WriteSession } from './receipt.js';
 
 /** audit.ts's appendAuditRow in the caller's transaction: the head is locked until it commits. */
@@ -54,6 +56,11 @@ export class PgWrites implements StoreWrites {
       },
       all.flatMap(({ timestamps }) => timestamps),
     );
+  }
+
+  /** Copies a desk's SQLite database into this one, which must hold no data yet (storeCopy.ts). */
+  copyFromSqlite(db: Db, log: (line: string) => void): Promise<StoreCopy> {
+    return copySqliteToPg(db, this.writer, log);
   }
 
   /** The server's settings of these names (as pg_settings has them): what the operator is told at the start. */
