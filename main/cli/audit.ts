@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } from '../store/audit.js';
-import { openDatabaseFor, UsageError } from './common.js';
+import { chosenStore, openDatabaseFor, UsageError } from './common.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 /** The anchor an export manifest carries: its audit row and that row's hash. */
@@ -25,6 +26,7 @@ export async function auditCommand(args: string[]): Promise<number> {
     allowPositionals: true,
     options: {
       db: { type: 'string' },
+      store: { type: 'string' },
       anchor: { type: 'string', multiple: true, default: [] },
       manifest: { type: 'string', multiple: true, default: [] },
     },
@@ -43,7 +45,9 @@ export async function auditCommand(args: string[]): Promise<number> {
     }),
     ...values.manifest!.map(manifestAnchor),
   ];
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const store = chosenStore(values.store, values.db);
+  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).auditPg(store, action, anchors);
+  const db = openDatabaseFor(store, { mustExist: true });
   try {
     if (action === 'list') {
       for (const row of listAudit(db)) {

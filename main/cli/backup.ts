@@ -7,15 +7,22 @@ import { parseArgs } from 'node:util';
 import { checkDatabase } from '../store/check.js';
 import { openDatabase } from '../store/db.js';
 import { recordAction } from '../store/audit.js';
-import { cliActor, openDatabaseFor, UsageError } from './common.js';
+import { chosenStore, cliActor, openDatabaseFor, UsageError } from './common.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 export async function backupCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, store: { type: 'string' } },
+  });
   const [target, ...rest] = positionals;
   if (!target || rest.length > 0) throw new UsageError('name one file to write the backup to');
   if (existsSync(target)) throw new UsageError(`${target} exists already: name a new file`);
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const store = chosenStore(values.store, values.db);
+  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).backupPg(store, target);
+  const db = openDatabaseFor(store, { mustExist: true });
   try {
     const started = performance.now();
     const progress = process.stderr.isTTY

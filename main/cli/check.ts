@@ -1,14 +1,17 @@
 // omv check: is the database whole (pages, indexes, the full-text index, the kept counters)?
 import { parseArgs } from 'node:util';
 import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
-import { openDatabaseFor } from './common.js';
+import { chosenStore, openDatabaseFor } from './common.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' } } });
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, store: { type: 'string' } } });
+  const store = chosenStore(values.store, values.db);
+  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).checkPgStore(store);
   let db;
   try {
-    db = openDatabaseFor(values.db, { mustExist: true }); // FTS5's check is a write statement, though it writes nothing
+    db = openDatabaseFor(store, { mustExist: true }); // FTS5's check is a write statement, though it writes nothing
   } catch (error) {
     if ((error as { code?: string }).code !== 'SQLITE_CORRUPT' && (error as { code?: string }).code !== 'SQLITE_NOTADB') throw error;
     process.stdout.write(

@@ -8,9 +8,19 @@ import { defaultDatabasePath } from '../store/paths.js';
 import { actingAsName } from './actingAs.js';
 import { writeDirect } from './directOutput.js';
 import { forTerminal } from '../../shared/visibleText.js';
+import { UsageError } from './usageError.js';
 
-export { UsageError } from './usageError.js';
+export { UsageError };
 export { parseByteSize, parsePositiveInteger, parsePositiveSeconds, parseTimeArgument } from './arguments.js';
+
+/**
+ * Where the data is: --store (a SQLite file, or a PostgreSQL database postgres://…) or --db FILE,
+ * else $OMV_STORE; undefined leaves it to openDatabaseFor ($OMV_DB, else the default file).
+ */
+export function chosenStore(storeFlag: string | undefined, dbFlag: string | undefined): string | undefined {
+  if (storeFlag !== undefined && dbFlag !== undefined) throw new UsageError('give --store or --db, not both');
+  return storeFlag ?? dbFlag ?? (process.env['OMV_STORE'] || undefined);
+}
 
 export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions = {}): Db {
   const path = dbFlag ?? defaultDatabasePath();

@@ -4,17 +4,11 @@ import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
 import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
-import { openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
 import { announceReceiver } from './receiving.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
-
-/** Where the data is: --store (a SQLite file or postgres://…), --db FILE, else $OMV_STORE, else $OMV_DB or the default file. */
-function chosenStore(storeFlag: string | undefined, dbFlag: string | undefined): string | undefined {
-  if (storeFlag !== undefined && dbFlag !== undefined) throw new UsageError('give --store or --db, not both');
-  return storeFlag ?? dbFlag ?? (process.env['OMV_STORE'] || undefined);
-}
 
 export async function serve(args: string[]): Promise<number> {
   // The team server is another composition (main/team/): its own flags and settings file.

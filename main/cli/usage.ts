@@ -81,7 +81,7 @@ export const reportsUsage = `omv reports [--db FILE] list [--status S] | set ID 
   set    move a report: ${REPORT_STATUSES.join(', ')} (a reason is required to decide one or reopen it);
          recorded in the audit trail as $OMV_MODERATOR, else your user name`;
 
-export const auditUsage = `omv audit [--db FILE] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
+export const auditUsage = `omv audit [--db FILE | --store postgres://…] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
   verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1);
           with --anchor (as omv audit anchor printed it) or --manifest (an export's FILE.manifest.json),
           also that the trail still holds that row with that hash: a trail cut short, rewritten or
@@ -96,13 +96,17 @@ export const purgeUsage = `omv purge [--db FILE] --before DATE [--dry-run]
   one is left), out of the full-text index and the file's free pages, with its notes; payloads kept
   in quarantine that arrived before DATE are dropped. Runs in short batches beside omv serve.`;
 
-export const checkUsage = `omv check [--db FILE]
+export const checkUsage = `omv check [--db FILE | --store postgres://…]
   Check the database: every page and index (SQLite's integrity_check), the full-text index
-  against the entries, and the rooms' counts and hourly activity. Exit 1 when anything is wrong.`;
+  against the entries, and the rooms' counts and hourly activity. Exit 1 when anything is wrong.
+  On PostgreSQL: the full-text columns against the entries, the counts and activity, the month
+  partitions and the audit chain (pages are PostgreSQL's: it says whether data checksums are on).`;
 
-export const backupUsage = `omv backup [--db FILE] BACKUP-FILE
+export const backupUsage = `omv backup [--db FILE | --store postgres://…] BACKUP-FILE
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
-  copy. An existing BACKUP-FILE is never overwritten. Recorded in the audit trail.`;
+  copy. An existing BACKUP-FILE is never overwritten. Recorded in the audit trail.
+  On PostgreSQL: pg_dump's custom format, read back whole with pg_restore --list
+  (restore: createdb NEW && pg_restore --dbname NEW BACKUP-FILE).`;
 
 const ROLE_LIST = ROLES.join('|');
 

@@ -5,7 +5,10 @@
 // keyset pages on (ts, id), the GIN index for words, the planner for the rest.
 import type { EntryFilter, Keyset, SearchHit } from '../../../shared/api.js';
 import type { EntryRecord } from '../../../shared/entryRecord.js';
+import type { AuditAction, AuditRecord } from '../../../shared/review.js';
 import { AuditChainWalk, GENESIS, type AuditRow } from '../audit.js';
+import type { CheckResult } from '../check.js';
+import { checkPg } from './check.js';
 import type { DeliveryRow, QuarantineRow } from '../deliveries.js';
 import type { StoreReads } from '../engine.js';
 import { toRecord, type EntryRow } from '../entryQuery.js';
@@ -189,5 +192,22 @@ export class PgReads implements StoreReads {
       await session.query('ROLLBACK').catch(() => undefined);
       session.release();
     }
+  }
+
+  /** Every row of the trail, oldest first (omv audit list). */
+  async listAudit(): Promise<AuditRecord[]> {
+    const rows = (await this.pool.query<AuditRow>('SELECT * FROM audit_log ORDER BY id')).rows;
+    return rows.map((row) => ({
+      id: row.id,
+      at: row.at,
+      moderator: row.moderator,
+      action: row.action as AuditAction,
+      details: JSON.parse(row.details) as Record<string, unknown>,
+    }));
+  }
+
+  /** omv check's questions, asked of this database (check.ts). */
+  check(): Promise<CheckResult> {
+    return checkPg(this.reader, this);
   }
 }

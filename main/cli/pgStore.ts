@@ -1,0 +1,122 @@
+// The commands that look after a store (audit, check, backup) when it is a PostgreSQL database:
+// the same questions and the same answers as on a SQLite file, asked through the PostgreSQL engine.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { errorMessage } from '../../shared/errorMessage.js';
+import { forTerminal } from '../../shared/visibleText.js';
+import type { SourcedAnchor } from '../store/audit.js';
+import { RESTORE_ADVICE } from '../store/check.js';
+import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
+import { actingAsName } from './actingAs.js';
+import { shownStoreUrl } from './servePostgres.js';
+
+async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
+  process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
+  let engine: PgEngine;
+  try {
+    engine = await openPgEngine(url);
+  } catch (error) {
+    throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
+  }
+  try {
+    return await use(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Who the trail records when a command acts on PostgreSQL: --as NAME, else $OMV_MODERATOR, else the OS user. */
+const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || userInfo().username);
+
+export function auditPg(url: string, action: 'verify' | 'anchor' | 'list', anchors: SourcedAnchor[]): Promise<number> {
+  return withEngine(url, async (engine) => {
+    if (action === 'list') {
+      for (const row of await engine.reads.listAudit())
+        process.stdout.write(
+          `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}\n`,
+        );
+      return 0;
+    }
+    if (action === 'anchor') {
+      const head = await engine.reads.auditHead();
+      process.stdout.write(`${head.row}:${head.hash}\n`);
+      return 0;
+    }
+    const verdict = await engine.reads.verifyAudit(anchors);
+    if (verdict.intact) {
+      process.stdout.write(`audit chain intact: ${verdict.rows} rows\n`);
+      if (anchors.length > 0) process.stdout.write(`anchors: ${anchors.length} held (${anchors.map((a) => a.source).join('; ')})\n`);
+      if (verdict.redacted)
+        process.stdout.write(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)\n`);
+      return 0;
+    }
+    process.stdout.write(
+      `audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)\n`,
+    );
+    return 1;
+  });
+}
+
+export function checkPgStore(url: string): Promise<number> {
+  return withEngine(url, async (engine) => {
+    const started = performance.now();
+    const { ok, lines } = await engine.reads.check();
+    for (const line of lines) process.stdout.write(`${forTerminal(line)}\n`);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(ok ? `database ok (checked in ${seconds} s)\n` : `database damaged. ${RESTORE_ADVICE}\n`);
+    return ok ? 0 : 1;
+  });
+}
+
+/** pg_dump and pg_restore: on PATH, else the newest of Debian's PostgreSQL folders. */
+function pgTool(tool: string): string {
+  const onPath = spawnSync(tool, ['--version'], { encoding: 'utf8' });
+  if (onPath.status === 0) return tool;
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => existsSync(join(root, name, 'bin', tool)))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  if (versions.length === 0) throw new Error(`${tool} is not installed (Debian: apt-get install postgresql-client)`);
+  return join(root, versions[0]!, 'bin', tool);
+}
+
+/**
+ * The connection for PostgreSQL's own tools: the URL without its password, which goes in their
+ * environment (PGPASSWORD) rather than their command line, where any user of the machine sees it.
+ */
+function toolConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
+  const parsed = new URL(url);
+  const password = decodeURIComponent(parsed.password);
+  parsed.password = '';
+  return { dbname: parsed.toString(), env: password ? { ...process.env, PGPASSWORD: password } : process.env };
+}
+
+/**
+ * omv backup on PostgreSQL: pg_dump's custom format (one consistent snapshot, taken while omv
+ * receives), then read back whole by pg_restore --list; recorded in the trail.
+ */
+export function backupPg(url: string, target: string): Promise<number> {
+  return withEngine(url, async (engine) => {
+    const { dbname, env } = toolConnection(url);
+    const started = performance.now();
+    const dump = spawnSync(pgTool('pg_dump'), ['--format=custom', '--file', target, '--dbname', dbname], { encoding: 'utf8', env });
+    if (dump.status !== 0) throw new Error(`pg_dump failed: ${(dump.stderr || dump.error?.message || '').trim()}`);
+    const listing = spawnSync(pgTool('pg_restore'), ['--list', target], { encoding: 'utf8', maxBuffer: 64 << 20 });
+    const whole =
+      listing.status === 0 && /TABLE DATA \S+ deliveries /.test(listing.stdout) && /TABLE DATA \S+ audit_log /.test(listing.stdout);
+    const bytes = statSync(target).size;
+    await engine.writes.appendAudit('backup', actingName(), { to: resolve(target), bytes, format: 'pg_dump custom', checked: whole });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    process.stdout.write(
+      `omv: backed up ${shownStoreUrl(url)} with pg_dump to ${target} (${(bytes / 1e6).toFixed(1)} MB) in ${seconds} s; ` +
+        (whole
+          ? 'pg_restore reads it whole (restore: createdb NEW && pg_restore --dbname NEW FILE)\n'
+          : `pg_restore cannot read it: ${forTerminal(listing.stderr.trim())}\n`),
+    );
+    return whole ? 0 : 1;
+  });
+}

@@ -1,0 +1,98 @@
+// omv check on PostgreSQL: what SQLite's check (store/check.ts) proves of a file, asked of the
+// database — the full-text columns against the entries' content (recomputed as the writer makes
+// them), the rooms' kept counts and hourly activity against the entries, every entry of a month
+// in that month's partition, and the audit chain. Pages and indexes are PostgreSQL's to keep:
+// with data checksums on (initdb --data-checksums) it finds a damaged page when it reads one, and
+// this says whether they are on.
+import { errorMessage } from '../../../shared/errorMessage.js';
+import { tokenize } from '../../../shared/tokenize.js';
+import type { CheckResult } from '../check.js';
+import type { ReadPool } from './connection.js';
+import type { PgReads } from './reads.js';
+import { indexColumns } from './textMatch.js';
+
+const MAX_REPORTED = 20;
+const PAGE = 5_000;
+
+async function fullTextProblems(reader: ReadPool): Promise<string[]> {
+  const problems: string[] = [];
+  for (let after = -1; ;) {
+    const page = (
+      await reader.pool.query<{ id: number; content: string | null }>(
+        'SELECT id, content FROM entries WHERE id > $1 ORDER BY id LIMIT $2',
+        [after, PAGE],
+      )
+    ).rows;
+    if (page.length === 0) return problems;
+    const made = page.map((row) => indexColumns(tokenize(row.content ?? '')));
+    const wrong = await reader.pool.query<{ id: number }>(
+      `SELECT e.id FROM entries e JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS v (id, words, lexemes) ON v.id = e.id
+       WHERE e.words <> v.words
+          OR e.lexemes IS DISTINCT FROM (CASE WHEN v.lexemes IS NULL THEN NULL ELSE array_to_tsvector(string_to_array(v.lexemes, ' ')) END)
+       ORDER BY e.id`,
+      [page.map((row) => row.id), made.map((m) => m.words), made.map((m) => m.lexemes)],
+    );
+    for (const { id } of wrong.rows) problems.push(`entry ${id}: its full-text columns are not what its content makes`);
+    after = page.at(-1)!.id;
+  }
+}
+
+export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckResult> {
+  const lines: string[] = [];
+  let ok = true;
+  const check = async (what: string, find: () => Promise<string[]>) => {
+    let problems: string[];
+    try {
+      problems = await find();
+    } catch (error) {
+      problems = [`PostgreSQL could not finish it: ${errorMessage(error)}`];
+    }
+    if (problems.length === 0) lines.push(`${what}: ok`);
+    else {
+      ok = false;
+      lines.push(
+        `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+        ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`),
+      );
+    }
+  };
+  const checksums = (await reader.pool.query<{ data_checksums: string }>('SHOW data_checksums')).rows[0]!.data_checksums;
+  lines.push(
+    checksums === 'on'
+      ? "pages: PostgreSQL's data checksums are on (a damaged page is found when it is read)"
+      : "pages: PostgreSQL's data checksums are off (initdb --data-checksums turns them on for a new cluster)",
+  );
+  await check('full-text columns against the entries', () => fullTextProblems(reader));
+  await check('room entry counts', async () =>
+    (
+      await reader.pool.query<{ name: string; kept: number; counted: number }>(
+        `SELECT r.name, r.entry_count AS kept, coalesce(c.n, 0) AS counted FROM rooms r
+         LEFT JOIN (SELECT room_id, count(*) AS n FROM entries GROUP BY room_id) c ON c.room_id = r.id
+         WHERE r.entry_count <> coalesce(c.n, 0)`,
+      )
+    ).rows.map((r) => `#${r.name}: ${r.kept} kept, ${r.counted} entries`),
+  );
+  await check('hourly activity', async () =>
+    (
+      await reader.pool.query<{ room: number; kept: number; counted: number }>(
+        `SELECT a.room_id AS room, a.kept, coalesce(c.n, 0) AS counted FROM (SELECT room_id, sum(entries) AS kept FROM activity GROUP BY room_id) a
+         LEFT JOIN (SELECT room_id, count(*) AS n FROM entries GROUP BY room_id) c ON c.room_id = a.room_id
+         WHERE a.kept <> coalesce(c.n, 0)`,
+      )
+    ).rows.map((h) => `room ${h.room}: ${h.kept} in the activity table, ${h.counted} entries`),
+  );
+  await check('month partitions', async () =>
+    (
+      await reader.pool.query<{ n: number }>(
+        `SELECT count(*) AS n FROM entries_elsewhen WHERE ts >= ${Date.UTC(2000, 0, 1)} AND ts < ${Date.UTC(2100, 0, 1)}`,
+      )
+    ).rows
+      .filter((row) => row.n > 0)
+      .map((row) => `${row.n} entries of months 2000–2099 are in the default partition`),
+  );
+  await check('audit chain', async () => {
+    const verdict = await reads.verifyAudit();
+    return verdict.intact ? [] : [`broken at row ${verdict.badRow}: ${verdict.why}`];
+  });
+  return { ok, lines };
+}
