@@ -120,3 +120,25 @@ export function backupPg(url: string, target: string): Promise<number> {
     return whole ? 0 : 1;
   });
 }
+
+/** omv purge on PostgreSQL: whole months dropped, the rest deleted in batches (store/pg/purge.ts). */
+export function purgePgStore(url: string, before: number, dryRun: boolean): Promise<number> {
+  return withEngine(url, async (engine) => {
+    const result = await engine.writes.purge(before, { moderator: actingName(), dryRun });
+    const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
+    const date = new Date(before).toISOString();
+    if (dryRun) {
+      process.stdout.write(`would remove ${result.removed} entries older than ${date}; ${kept}\n`);
+      return 0;
+    }
+    process.stdout.write(
+      `removed ${result.removed} entries older than ${date}; ${kept}${result.auditId ? ` (audit row ${result.auditId})` : ''}\n`,
+    );
+    if (result.auditId !== null)
+      process.stdout.write(
+        `forgotten: ${result.monthsDropped} whole months dropped, ${result.payloadsRewritten} payloads rewritten without them, ${result.payloadsDropped} dropped, ` +
+          `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)\n`,
+      );
+    return 0;
+  });
+}

@@ -2,7 +2,8 @@
 import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { purgeBefore } from '../retention/purge.js';
-import { cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
+import { chosenStore, cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 
 export async function purgeCommand(args: string[]): Promise<number> {
   // Maintenance, beside a receiver on the same machine: it takes the processor when the receiver does not want it.
@@ -14,12 +15,19 @@ export async function purgeCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, before: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+    options: {
+      db: { type: 'string' },
+      store: { type: 'string' },
+      before: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+    },
   });
   if (positionals.length > 0) throw new UsageError(`unexpected arguments: ${positionals.join(' ')}`);
   if (values.before === undefined) throw new UsageError('--before DATE is required');
   const before = parseTimeArgument('--before', values.before, 'start');
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const store = chosenStore(values.store, values.db);
+  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).purgePgStore(store, before, values['dry-run']!);
+  const db = openDatabaseFor(store, { mustExist: true });
   try {
     const progress = process.stderr.isTTY
       ? (removed: number, planned: number) =>

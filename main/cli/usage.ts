@@ -89,12 +89,14 @@ export const auditUsage = `omv audit [--db FILE | --store postgres://…] verify
   anchor  print the newest row as N:HASH: keep it somewhere else (a ticket, a mail, a notebook)
   list    every action: id, time, moderator, action, details`;
 
-export const purgeUsage = `omv purge [--db FILE] --before DATE [--dry-run]
+export const purgeUsage = `omv purge [--db FILE | --store postgres://…] --before DATE [--dry-run]
   remove entries older than DATE (epoch ms or ISO 8601, UTC), except those under a hold and those
   quoted by reports still open or in review; --dry-run only counts; recorded in the audit trail.
   What is removed is forgotten: cut out of the raw payloads kept as proof (dropped when nothing of
   one is left), out of the full-text index and the file's free pages, with its notes; payloads kept
-  in quarantine that arrived before DATE are dropped. Runs in short batches beside omv serve.`;
+  in quarantine that arrived before DATE are dropped. Runs in short batches beside omv serve.
+  On PostgreSQL a whole month with nothing to keep is dropped as a table (its files gone at once);
+  rows deleted from a month that stays keep their bytes in its pages until VACUUM reuses the space.`;
 
 export const checkUsage = `omv check [--db FILE | --store postgres://…]
   Check the database: every page and index (SQLite's integrity_check), the full-text index

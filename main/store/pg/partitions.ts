@@ -117,6 +117,11 @@ export function monthsAround(now: number): number[] {
 }
 
 function monthStart(name: string): number {
+  return monthRange(name).from;
+}
+
+/** The timestamps a month's partition holds, from its name: [from, to). */
+export function monthRange(name: string): { from: number; to: number } {
   const [, year, month] = /^entries_(\d{4})_(\d{2})$/.exec(name)!;
-  return Date.UTC(Number(year), Number(month) - 1, 1);
+  return { from: Date.UTC(Number(year), Number(month) - 1, 1), to: Date.UTC(Number(year), Number(month), 1) };
 }

@@ -9,6 +9,7 @@ import type { StoreWrites } from '../engine.js';
 import { commitConfirmed, pgText, type WritePool } from './connection.js';
 import { PgGroupCommit } from './groupCommit.js';
 import type { Db } from '../db.js';
+import { purgePg, type PgPurgeResult } from './purge.js';
 import { copySqliteToPg, type StoreCopy } from './storeCopy.js';
 import { receiveDelivery, type WriteSession } from './receipt.js';
 
@@ -61,6 +62,11 @@ export class PgWrites implements StoreWrites {
   /** Copies a desk's SQLite database into this one, which must hold no data yet (storeCopy.ts). */
   copyFromSqlite(db: Db, log: (line: string) => void): Promise<StoreCopy> {
     return copySqliteToPg(db, this.writer, log);
+  }
+
+  /** omv purge on this database (purge.ts). */
+  purge(before: number, options: { moderator: string; dryRun?: boolean }): Promise<PgPurgeResult> {
+    return purgePg(this.writer, before, options);
   }
 
   /** The server's settings of these names (as pg_settings has them): what the operator is told at the start. */
