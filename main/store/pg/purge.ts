@@ -83,7 +83,7 @@ async function forgetEntries(session: WriteSession, ids: number[], before: numbe
     [ids],
   );
   const rooms = new Map<number, number>();
-  for (const { room_id, hour, n } of byHour.rows) rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
+  for (const { room_id, n } of byHour.rows) rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
   await session.query(
     `UPDATE activity a SET entries = a.entries - v.n FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v (room_id, hour, n)
      WHERE a.room_id = v.room_id AND a.hour = v.hour`,
