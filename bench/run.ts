@@ -21,6 +21,7 @@ import { cliExportBench, cliSearchBench, pythonImport, startupBench } from './pe
 import { startServe } from './serve.js';
 import { uiBench } from './ui.js';
 import { teamBench } from './team.js';
+import { enginesBench } from './engines.js';
 import { writerLoadBench } from './writerLoad.js';
 
 const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -249,9 +250,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' }, only: { type: 'string' } },
   });
-  if (values.only !== undefined && !['receiver', 'store', 'team'].includes(values.only))
+  if (values.only !== undefined && !['receiver', 'store', 'team', 'engines'].includes(values.only))
     throw new Error(
-      '--only takes receiver (durability, callbacks), store (import, search, export, start-up, UI) or team (desks listening, the writer kept free)',
+      '--only takes receiver (durability, callbacks), store (import, search, export, start-up, UI), team (desks listening, the writer kept free) or engines (SQLite and PostgreSQL side by side)',
     );
   // The desk asks who the moderator is on first start; the bench names one, so nothing waits for an answer.
   if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
       await teamBench(join(dir, 'team'), report);
       await writerLoadBench(join(dir, 'writer'), Math.min(Number(values.entries), 500_000), report);
     }
+    if (values.only === undefined || values.only === 'engines') await enginesBench(dir, Number(values.entries), report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
