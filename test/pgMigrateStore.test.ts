@@ -87,7 +87,7 @@ test(
     db.close();
 
     const target = newDatabase(cluster, 'team');
-    const run = await omv(['migrate-store', '--from', file, '--to', target.replace('postgres@', 'postgres:s3cret@'), '--as', 'maya']);
+    const run = await omv(['migrate-store', '--from', file, '--to', `${target}?password=s3cret`, '--as', 'maya']);
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.match(run.stdout, /copied \d+ entries, 5 deliveries and \d+ tables in [\d.]+ s; every table's rows counted alike on both sides/);
     assert.match(
@@ -150,6 +150,19 @@ test(
         assert.equal(b.total, a.total, text);
       }
       assert.deepEqual(await moved.reads.verifyAudit(), { intact: true, rows: fileHead.rows + 1 });
+      // What arrives next follows the file's ids (the sequences were moved past them).
+      const next = delivery(messagesXml({ lobby: [{ ts: day + 9, user: 'u9', content: 'after the move' }] }));
+      const outcome = await moved.writes.receive(next.meta, next.parsed);
+      assert.equal(outcome.deliveryId, deliveries().length + 1);
+      const [newest] = await query<{ id: number; user_id: number }>(
+        target,
+        "SELECT id::int, user_id::int FROM entries WHERE content = 'after the move'",
+      );
+      const [maxima] = await query<{ entries: number; users: number }>(
+        target.replace(/\/team$/, '/direct'),
+        'SELECT (SELECT max(id) FROM entries)::int AS entries, (SELECT max(id) FROM users)::int AS users',
+      );
+      assert.deepEqual(newest, { id: maxima!.entries + 1, user_id: maxima!.users + 1 });
     } finally {
       await moved.close();
       await fromFile.close();

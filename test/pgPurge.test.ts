@@ -9,9 +9,10 @@ import pg from 'pg';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { listMonths } from '../main/store/pg/partitions.js';
 import { appendAuditRow } from '../main/store/pg/writes.js';
-import { omv } from './support/cli.js';
+import { omv, omvServe } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
 import { delivery } from './support/engines.js';
-import { messagesXml } from './support/payloads.js';
+import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
 import { postgresSkipReason, startPostgres } from './support/postgres.js';
 
 const skip = postgresSkipReason();
@@ -129,6 +130,56 @@ test(
     } finally {
       await client.end();
       await engine.close();
+    }
+  },
+);
+
+test(
+  'a report that arrives while a purge runs keeps the message it quotes: stored before the purge decides, or stored again after it',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const server = await omvServe(['--store', cluster.url, '--no-viewer', '--quiet']);
+    const post = (fn: string, xml: string) => postForm(callbackUrl(server.callbackUrl, { function: fn, domainID: 'd1' }), xml);
+    // The message the report will quote, stored months before the purge's date (September 2005, as the report's copy of it).
+    const quoted = { ts: 1126551127685, user: '1', displayName: 'tom', content: 'this is my message' };
+    assert.equal((await post('sendOfflineMessages', messagesXml({ asfd: [quoted] }))).status, 200);
+    const client = new pg.Client(cluster.url);
+    await client.connect();
+    try {
+      // The purge is held half way: it has decided what goes and waits for a room's row this test locks.
+      await client.query('BEGIN');
+      await client.query("SELECT 1 FROM rooms WHERE name = 'asfd' FOR UPDATE");
+      const purging = omv(['purge', '--store', cluster.url, '--before', '2006-01-01']);
+      for (let waiting = false; !waiting;) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        const rows = cluster.run('psql', [
+          '-h',
+          '127.0.0.1',
+          '-p',
+          String(cluster.port),
+          '-U',
+          'postgres',
+          '-d',
+          'omv',
+          '-Atc',
+          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'",
+        ]);
+        waiting = rows.trim() !== '0';
+      }
+      // Meanwhile the vendor delivers a report quoting that message.
+      const reporting = post('reportAbuse', ABUSE_CONVERSATION_XML);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      await client.query('COMMIT');
+      const [purged, reported] = await Promise.all([purging, reporting]);
+      assert.equal(purged.code, 0, purged.stderr);
+      assert.equal(reported.status, 200, reported.text);
+      const evidence = await client.query<{ status: string; content: string }>(
+        `SELECT a.status, e.content FROM abuse_reports a JOIN abuse_report_entries l ON l.report_id = a.id JOIN entries e ON e.id = l.entry_id`,
+      );
+      assert.deepEqual(evidence.rows, [{ status: 'open', content: 'this is my message' }], 'the open report still quotes its message');
+    } finally {
+      await client.end();
     }
   },
 );

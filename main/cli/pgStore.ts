@@ -1,7 +1,7 @@
 // The commands that look after a store (audit, check, backup) when it is a PostgreSQL database:
 // the same questions and the same answers as on a SQLite file, asked through the PostgreSQL engine.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errorMessage } from '../../shared/errorMessage.js';
@@ -90,8 +90,9 @@ function pgTool(tool: string): string {
  */
 function toolConnection(url: string): { dbname: string; env: NodeJS.ProcessEnv } {
   const parsed = new URL(url);
-  const password = decodeURIComponent(parsed.password);
+  const password = parsed.searchParams.get('password') ?? decodeURIComponent(parsed.password);
   parsed.password = '';
+  parsed.searchParams.delete('password');
   return { dbname: parsed.toString(), env: password ? { ...process.env, PGPASSWORD: password } : process.env };
 }
 
@@ -104,7 +105,10 @@ export function backupPg(url: string, target: string): Promise<number> {
     const { dbname, env } = toolConnection(url);
     const started = performance.now();
     const dump = spawnSync(pgTool('pg_dump'), ['--format=custom', '--file', target, '--dbname', dbname], { encoding: 'utf8', env });
-    if (dump.status !== 0) throw new Error(`pg_dump failed: ${(dump.stderr || dump.error?.message || '').trim()}`);
+    if (dump.status !== 0) {
+      rmSync(target, { force: true }); // what it wrote is no backup, and would block the next try
+      throw new Error(`pg_dump failed: ${(dump.stderr || dump.error?.message || '').trim()}`);
+    }
     const listing = spawnSync(pgTool('pg_restore'), ['--list', target], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const whole =
       listing.status === 0 && /TABLE DATA \S+ deliveries /.test(listing.stdout) && /TABLE DATA \S+ audit_log /.test(listing.stdout);

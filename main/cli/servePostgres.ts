@@ -9,11 +9,12 @@ import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { announceReceiver } from './receiving.js';
 import { untilStopped } from './serving.js';
 
-/** The URL without its password, to be shown. */
+/** The URL without its password (given before the host, or as ?password=), to be shown. */
 export function shownStoreUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
     return parsed.toString();
   } catch {
     return 'postgres://(a URL that does not parse)';

@@ -6,6 +6,7 @@
 // lost on the way (the primary went away), fails every job of the group: the receiver answers 503
 // and the vendor sends again; nothing was acknowledged that is not stored.
 import { commitConfirmed, type WritePool } from './connection.js';
+import { PURGE_LOCK } from './locks.js';
 import { monthsAhead } from './partitions.js';
 import type { WriteSession } from './receipt.js';
 
@@ -66,6 +67,8 @@ export class PgGroupCommit {
     let broken: unknown = null;
     try {
       await session.query('BEGIN');
+      // A purge's transaction does not run while a group is being written, nor a group while it does (locks.ts).
+      await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
       for (const job of jobs) {
         await session.query('SAVEPOINT delivery');
         // A job's outcome is kept once its savepoint is released or rolled back (a session that

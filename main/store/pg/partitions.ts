@@ -57,11 +57,18 @@ export async function ensureMonths(client: pg.ClientBase, timestamps: Iterable<n
   if (present.size === months.size) return;
   await client.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
   present = await exists();
-  for (const month of months.values()) {
-    if (present.has(month.name)) continue;
+  const missing = [...months.values()].filter((month) => !present.has(month.name));
+  if (missing.length === 0) return;
+  // Made here only when monthsAhead could not (a long read held entries): waited for as long as
+  // monthsAhead waits, no longer — past that the delivery fails (503, and the vendor sends it again)
+  // rather than hold up every delivery behind the read.
+  const previous = (await client.query<{ timeout: string }>("SELECT current_setting('lock_timeout') AS timeout")).rows[0]!.timeout;
+  await client.query("SELECT set_config('lock_timeout', $1, true)", [String(AHEAD_LOCK_TIMEOUT_MS)]);
+  for (const month of missing) {
     // Names and bounds are made here from numbers, never from input.
     await client.query(`CREATE TABLE ${month.name} PARTITION OF entries FOR VALUES FROM (${month.from}) TO (${month.to})`);
   }
+  await client.query("SELECT set_config('lock_timeout', $1, true)", [previous]);
 }
 
 /** The month partitions there are, oldest first (the default partition left out). */
@@ -117,11 +124,13 @@ export function monthsAround(now: number): number[] {
 }
 
 function monthStart(name: string): number {
-  return monthRange(name).from;
+  return monthRange(name)!.from;
 }
 
-/** The timestamps a month's partition holds, from its name: [from, to). */
-export function monthRange(name: string): { from: number; to: number } {
-  const [, year, month] = /^entries_(\d{4})_(\d{2})$/.exec(name)!;
-  return { from: Date.UTC(Number(year), Number(month) - 1, 1), to: Date.UTC(Number(year), Number(month), 1) };
+/** The timestamps a month's partition holds, from its name: [from, to); null for a name that is no month's. */
+export function monthRange(name: string): { from: number; to: number } | null {
+  const found = /^entries_(\d{4})_(\d{2})$/.exec(name);
+  if (!found) return null;
+  const [year, month] = [Number(found[1]), Number(found[2])];
+  return { from: Date.UTC(year, month - 1, 1), to: Date.UTC(year, month, 1) };
 }

@@ -14,6 +14,7 @@ import { HOUR_MS } from '../../../shared/instant.js';
 import { cutPurgedEntries } from '../../parser/entryCut.js';
 import type { PurgeCounts, PurgeRecord } from '../purge.js';
 import { type WritePool } from './connection.js';
+import { PURGE_LOCK } from './locks.js';
 import { listMonths, monthRange } from './partitions.js';
 import type { WriteSession } from './receipt.js';
 import { appendAuditRow } from './writes.js';
@@ -103,9 +104,12 @@ async function forgetEntries(session: WriteSession, ids: number[], before: numbe
   return { notes: notes.length, redacted };
 }
 
-/** The rooms' last activity, once their entries went. */
-async function refreshLastTs(session: WriteSession): Promise<void> {
-  await session.query('UPDATE rooms r SET last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = r.id) WHERE r.last_ts IS NOT NULL');
+/** The rooms' last activity, once their entries went (or without a month about to be dropped). */
+async function refreshLastTs(session: WriteSession, without?: { from: number; to: number }): Promise<void> {
+  const left = without ? `AND NOT (e.ts >= ${without.from} AND e.ts < ${without.to})` : '';
+  await session.query(
+    `UPDATE rooms r SET last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = r.id ${left}) WHERE r.last_ts IS NOT NULL`,
+  );
 }
 
 export async function purgePg(writer: WritePool, before: number, options: { moderator: string; dryRun?: boolean }): Promise<PgPurgeResult> {
@@ -135,51 +139,57 @@ export async function purgePg(writer: WritePool, before: number, options: { mode
   // Whole months before the date with nothing to keep: dropped as tables.
   for (const month of await listMonths(writer.pool)) {
     const range = monthRange(month);
-    if (range.to > before) continue;
+    if (range === null || range.to > before) continue;
     const dropped = await inTransaction(writer, async (session) => {
       await session.query(`SET LOCAL lock_timeout = ${DROP_LOCK_TIMEOUT_MS}`);
-      // Locked first, so a delivery cannot add an entry (or a moderator a hold) to it meanwhile.
-      await session.query(`LOCK TABLE ${month} IN SHARE MODE`);
+      // No delivery is written meanwhile (a report quoting the month, say): see locks.ts.
+      await session.query('SELECT pg_advisory_xact_lock($1)', [PURGE_LOCK]);
       const keeps = (await session.query(`SELECT 1 FROM ${month} e WHERE ${HELD} OR ${REPORTED} LIMIT 1`)).rowCount;
       if (keeps) return null;
       const ids = (await session.query<{ id: number }>(`SELECT id FROM ${month}`)).rows.map((row) => row.id);
+      const forgotten = { notes: 0, redacted: 0 };
       for (let i = 0; i < ids.length; i += BATCH) {
-        const forgotten = await forgetEntries(session, ids.slice(i, i + BATCH), before);
-        record.notes += forgotten.notes;
-        record.redactedAuditRows += forgotten.redacted;
+        const batch = await forgetEntries(session, ids.slice(i, i + BATCH), before);
+        forgotten.notes += batch.notes;
+        forgotten.redacted += batch.redacted;
       }
+      // The rooms' last activity without the month, before the drop: the drop's lock on entries is held to the commit.
+      await refreshLastTs(session, range);
       await session.query(`DROP TABLE ${month}`);
-      await refreshLastTs(session);
-      return ids.length;
+      return { removed: ids.length, ...forgotten };
     }).catch((error: unknown) => {
       if ((error as { code?: string }).code === '55P03') return null; // lock_not_available: deleted in batches below instead
       throw error;
     });
+    // Counted once committed (a month that could not be dropped is counted by the batches below).
     if (dropped !== null) {
-      record.removed += dropped;
+      record.removed += dropped.removed;
+      record.notes += dropped.notes;
+      record.redactedAuditRows += dropped.redacted;
       record.monthsDropped += 1;
     }
   }
 
   // The rest, in batches: each a short transaction, a receiver's commits between them.
   for (;;) {
-    const removed = await inTransaction(writer, async (session) => {
+    const batch = await inTransaction(writer, async (session) => {
+      await session.query('SELECT pg_advisory_xact_lock($1)', [PURGE_LOCK]);
       const ids = (
         await session.query<{ id: number }>(
           `SELECT e.id FROM entries e WHERE e.ts < $1 AND NOT ${HELD} AND NOT ${REPORTED} ORDER BY e.id LIMIT ${BATCH} FOR UPDATE`,
           [before],
         )
       ).rows.map((row) => row.id);
-      if (ids.length === 0) return 0;
+      if (ids.length === 0) return null;
       const forgotten = await forgetEntries(session, ids, before);
-      record.notes += forgotten.notes;
-      record.redactedAuditRows += forgotten.redacted;
       await session.query('DELETE FROM entries WHERE id = ANY($1)', [ids]);
       await refreshLastTs(session);
-      return ids.length;
+      return { removed: ids.length, ...forgotten };
     });
-    if (removed === 0) break;
-    record.removed += removed;
+    if (batch === null) break;
+    record.removed += batch.removed;
+    record.notes += batch.notes;
+    record.redactedAuditRows += batch.redacted;
   }
 
   Object.assign(record, await forgetPayloads(writer, before));

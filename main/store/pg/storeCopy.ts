@@ -155,8 +155,15 @@ export async function copySqliteToPg(db: Db, writer: WritePool, log: (line: stri
     if (Number(held) > 0)
       throw new Error('the PostgreSQL database already holds deliveries, accounts or an audit trail: migrate into a new, empty database');
     const tables = await dataTables(client);
-    // One snapshot of the file: a receiver still writing to it would not tear the copy.
-    db.exec('BEGIN');
+    // One snapshot of the file, and its write lock held until the copy is done: a receiver still
+    // running on it answers 503 meanwhile (the vendor sends again) instead of acknowledging a
+    // delivery the copy no longer takes.
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      if (!String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
+      throw new Error('the SQLite file is being written (is omv serve or the desk running on it?): stop it, then migrate');
+    }
     try {
       await client.query('BEGIN');
       // What the migrations wrote (the default tags, the chain's head, settings) gives way to the file's.

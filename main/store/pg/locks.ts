@@ -1,0 +1,10 @@
+// Advisory lock keys the PostgreSQL store's writers share (pg_advisory_xact_lock: held until the
+// transaction ends).
+
+/**
+ * A purge against the receiver: each of a purge's transactions holds it exclusively while it
+ * decides what to keep and removes the rest; a receiver's group holds it shared. So a report (or a
+ * hold) either lands before the purge decides — and its entries are kept — or after the purge's
+ * transaction — and the entries it quotes are stored again from its own payload. Never between.
+ */
+export const PURGE_LOCK = 0x6f6d7603;
