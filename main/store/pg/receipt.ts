@@ -106,6 +106,7 @@ interface Context {
 interface Pending {
   entry: ChatEntry;
   roomId: number;
+  /** Its user's row, found or made for the whole batch at once (resolveUsers). */
   userId: number | null;
   key: number;
   /** Filled in by the flush: the entry's id, new or found. */
@@ -127,7 +128,8 @@ export class PgPayloadWriter {
   span: { first: number; last: number } | null = null;
   readonly grownRooms = new Set<string>();
   private readonly roomIds = new Map<string, number>();
-  private readonly userIds = new Map<string, { id: number; displayName: string | null }>();
+  /** Users by their ID: `fresh` until a display name of theirs was set in this delivery (the stored one is not known). */
+  private readonly userIds = new Map<string, { id: number; displayName: string | null; fresh?: boolean }>();
   private pending: Pending[] = [];
   private readonly abuseEntryIds: number[] = [];
   private readonly roomGrowth = new Map<number, Growth>();
@@ -208,13 +210,62 @@ export class PgPayloadWriter {
     return id;
   }
 
+  /**
+   * The users of a batch's entries, as userId() finds or makes them one at a time, in three
+   * statements for the batch: the known ones found, the new ones made in the order they first
+   * speak (so their ids are the ones SQLite gives them), and the display names they bring set
+   * (each user's last one in the batch, which is where one by one ends too).
+   */
+  private async resolveUsers(batch: Pending[]): Promise<void> {
+    const unknown: string[] = [];
+    for (const { entry } of batch)
+      if (entry.userId !== null && !this.userIds.has(entry.userId) && !unknown.includes(entry.userId)) unknown.push(entry.userId);
+    if (unknown.length) {
+      const domain = this.context.domainId;
+      const find = async (names: string[]) =>
+        (
+          await this.client.query<{ id: number; user_id: string }>(
+            'SELECT id, user_id FROM users WHERE domain_id = $1 AND user_id = ANY($2)',
+            [domain, names.map((name) => pgText(name))],
+          )
+        ).rows;
+      const found = new Map((await find(unknown)).map((row) => [row.user_id, row.id]));
+      const missing = unknown.filter((name) => !found.has(pgText(name)));
+      if (missing.length) {
+        const made = await this.client.query<{ id: number; user_id: string }>(
+          `INSERT INTO users (domain_id, user_id) SELECT $1, name FROM unnest($2::text[]) WITH ORDINALITY AS m (name, n) ORDER BY n
+           ON CONFLICT DO NOTHING RETURNING id, user_id`,
+          [domain, missing.map((name) => pgText(name))],
+        );
+        for (const row of made.rows) found.set(row.user_id, row.id);
+        // Another writer made some in between: they are there now.
+        const raced = missing.filter((name) => !found.has(pgText(name)));
+        if (raced.length) for (const row of await find(raced)) found.set(row.user_id, row.id);
+      }
+      for (const name of unknown) this.userIds.set(name, { id: found.get(pgText(name))!, displayName: null, fresh: true });
+    }
+    const named = new Map<number, string>();
+    for (const p of batch) {
+      if (p.entry.userId === null) continue;
+      const known = this.userIds.get(p.entry.userId)!;
+      p.userId = known.id;
+      const name = p.entry.displayName;
+      if (name !== null && (known.fresh || name !== known.displayName)) named.set(known.id, name);
+      if (name !== null) this.userIds.set(p.entry.userId, { id: known.id, displayName: name, fresh: false });
+    }
+    if (named.size)
+      await this.client.query(
+        'UPDATE users u SET display_name = v.name FROM unnest($1::bigint[], $2::text[]) AS v (id, name) WHERE u.id = v.id',
+        [[...named.keys()], [...named.values()].map((name) => pgText(name))],
+      );
+  }
+
   private async queueEntry(entry: ChatEntry): Promise<void> {
     this.span = this.span
       ? { first: Math.min(this.span.first, entry.timestamp), last: Math.max(this.span.last, entry.timestamp) }
       : { first: entry.timestamp, last: entry.timestamp };
     const roomId = await this.roomId(entry.room);
-    const userId = entry.userId === null ? null : await this.userId(entry.userId, entry.displayName);
-    this.pending.push({ entry, roomId, userId, key: entryKey(entry) });
+    this.pending.push({ entry, roomId, userId: null, key: entryKey(entry) });
     this.counts.entries += 1;
     if (this.pending.length >= BATCH) await this.writeEntries();
   }
@@ -227,6 +278,7 @@ export class PgPayloadWriter {
     const batch = this.pending;
     if (batch.length === 0) return;
     this.pending = [];
+    await this.resolveUsers(batch);
     const identity = (p: { roomId: number; entry: { timestamp: number }; key: number }) => `${p.roomId}:${p.entry.timestamp}:${p.key}`;
     // Repeats within the batch are the first one's (SQLite's insert finds the row the first wrote).
     const first = new Map<string, Pending>();
