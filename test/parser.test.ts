@@ -409,6 +409,35 @@ describe('parsing a file on a worker thread', () => {
     assert.equal(builder.size, 0);
   });
 
+  test('buffers handed back after a batch is unpacked are packed into again, and both batches read back whole', () => {
+    const entry = (i: number): PayloadEvent => ({
+      kind: 'entry',
+      entry: {
+        room: 'r',
+        type: 'msg',
+        timestamp: i,
+        timestampRaw: String(i),
+        userId: `u${i}`,
+        invisible: true,
+        displayName: null,
+        content: `text ${i} ${'é'.repeat(i)}`,
+      },
+    });
+    const first = Array.from({ length: 40 }, (_, i) => entry(i));
+    const second = Array.from({ length: 30 }, (_, i) => entry(100 + i));
+    const builder = new EventBatchBuilder(64);
+    for (const event of first) builder.add(event);
+    const one = builder.take();
+    const readBack = [...unpackEvents(one)];
+    builder.recycle(transferables(one));
+    for (const event of second) builder.add(event);
+    const two = builder.take();
+    assert.deepEqual(readBack, first);
+    assert.deepEqual([...unpackEvents(two)], second);
+    const reused = transferables(one).filter((buffer) => transferables(two).includes(buffer));
+    assert.equal(reused.length, 4, 'every buffer of the second batch is one the first handed back');
+  });
+
   async function fromWorker(
     bytes: Uint8Array,
     batchSize: number,

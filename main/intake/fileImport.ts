@@ -123,7 +123,7 @@ export async function collectXmlFiles(paths: string[]): Promise<string[]> {
 async function sha256Of(file: FileHandle): Promise<string> {
   const hash = createHash('sha256');
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  for (let position = 0; ; ) {
+  for (let position = 0; ;) {
     const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position);
     if (bytesRead === 0) return hash.digest('hex');
     position += bytesRead;

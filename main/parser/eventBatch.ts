@@ -21,6 +21,8 @@ export interface EventBatch {
 }
 
 const ENTRY_FIELDS = 6;
+/** Buffers a builder keeps for reuse: a batch's four, for the batches in flight and one more. */
+const POOL_BUFFERS = 16;
 const [ROOM, TYPE, USER, DISPLAY_NAME, INVISIBLE, TIMESTAMP_RAW] = [0, 1, 2, 3, 4, 5];
 /** An absent raw timestamp is the timestamp's own decimal form, by far the usual case. */
 const SAME_AS_NUMBER = -1;
@@ -39,20 +41,46 @@ export class EventBatchBuilder {
   // up without the map.
   private readonly lastName: (string | null)[] = [null, null, null, null, null, null];
   private readonly lastIndex: number[] = [-1, -1, -1, -1, -1, -1];
-  private fields: Int32Array;
-  private timestamps: Float64Array;
-  private contentEnds: Int32Array;
-  private content: Uint8Array;
+  // Empty until the batch's first entry (growEntries, growContent).
+  private fields = new Int32Array(0);
+  private timestamps = new Float64Array(0);
+  private contentEnds = new Int32Array(0);
+  private content = new Uint8Array(0);
   private entries = 0;
   private events = 0;
   private contentLength = 0;
   private readonly encoder = new TextEncoder();
+  /**
+   * Buffers of batches the other thread has unpacked and handed back (recycle()), to pack the next
+   * ones into. A new buffer of several MB for every batch left freed ones behind that the C
+   * allocator kept (its threshold for giving such blocks back to the system rises as they are
+   * freed): the import's memory grew with the file (3M entries: ~60 MB more).
+   */
+  private readonly pool: ArrayBuffer[] = [];
+
+  /** The size of the buffers the next batch starts with. */
+  private nextEntries: number;
+  private nextContentBytes: number;
 
   constructor(private readonly expectedEntries = 1024) {
-    this.fields = new Int32Array(expectedEntries * ENTRY_FIELDS);
-    this.timestamps = new Float64Array(expectedEntries);
-    this.contentEnds = new Int32Array(expectedEntries);
-    this.content = new Uint8Array(expectedEntries * 128);
+    this.nextEntries = expectedEntries;
+    this.nextContentBytes = expectedEntries * 128;
+  }
+
+  /** Buffers a batch moved away and the other side gave back, for later batches. */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    for (const buffer of buffers) if (buffer.byteLength > 0 && this.pool.length < POOL_BUFFERS) this.pool.push(buffer);
+  }
+
+  /** A buffer of at least `bytes` (its view is cut to what is asked for: the rest stays unused). */
+  private buffer(bytes: number): ArrayBuffer {
+    let best = -1;
+    for (let i = 0; i < this.pool.length; i++) {
+      const size = this.pool[i]!.byteLength;
+      if (size >= bytes && (best < 0 || size < this.pool[best]!.byteLength)) best = i;
+    }
+    if (best < 0) return new ArrayBuffer(bytes);
+    return this.pool.splice(best, 1)[0]!;
   }
 
   /** Events added since the last take(). */
@@ -98,18 +126,19 @@ export class EventBatchBuilder {
       content: this.content.subarray(0, this.contentLength),
       contentEnds: this.contentEnds.subarray(0, n),
     };
-    // New buffers: the batch's are moved to another thread. Sized for a batch like this one.
-    const expected = Math.max(this.expectedEntries, n);
-    const contentBytes = Math.max(this.expectedEntries * 128, this.contentLength + (this.contentLength >> 3));
+    // Buffers for the next batch are taken when its first entry comes (buffers handed back by then
+    // are used), sized for a batch like this one.
+    this.nextEntries = Math.max(this.expectedEntries, n);
+    this.nextContentBytes = Math.max(this.expectedEntries * 128, this.contentLength + (this.contentLength >> 3));
     this.others = [];
     this.names = [];
     this.nameIndex = new Map();
     this.lastName.fill(null);
     this.lastIndex.fill(-1);
-    this.fields = new Int32Array(expected * ENTRY_FIELDS);
-    this.timestamps = new Float64Array(expected);
-    this.contentEnds = new Int32Array(expected);
-    this.content = new Uint8Array(contentBytes);
+    this.fields = new Int32Array(0);
+    this.timestamps = new Float64Array(0);
+    this.contentEnds = new Int32Array(0);
+    this.content = new Uint8Array(0);
     this.entries = 0;
     this.events = 0;
     this.contentLength = 0;
@@ -127,21 +156,24 @@ export class EventBatchBuilder {
   }
 
   private growEntries(): void {
-    const size = this.timestamps.length * 2;
-    const fields = new Int32Array(size * ENTRY_FIELDS);
+    const size = Math.max(this.nextEntries, this.timestamps.length * 2);
+    const fields = new Int32Array(this.buffer(size * ENTRY_FIELDS * 4), 0, size * ENTRY_FIELDS);
     fields.set(this.fields);
-    this.fields = fields;
-    const timestamps = new Float64Array(size);
+    const timestamps = new Float64Array(this.buffer(size * 8), 0, size);
     timestamps.set(this.timestamps);
-    this.timestamps = timestamps;
-    const contentEnds = new Int32Array(size);
+    const contentEnds = new Int32Array(this.buffer(size * 4), 0, size);
     contentEnds.set(this.contentEnds);
+    this.recycle([this.fields.buffer, this.timestamps.buffer, this.contentEnds.buffer] as ArrayBuffer[]);
+    this.fields = fields;
+    this.timestamps = timestamps;
     this.contentEnds = contentEnds;
   }
 
   private growContent(atLeast: number): void {
-    const content = new Uint8Array(Math.max(this.content.length * 2, this.contentLength + atLeast));
+    const size = Math.max(this.nextContentBytes, this.content.length * 2, this.contentLength + atLeast);
+    const content = new Uint8Array(this.buffer(size), 0, size);
     content.set(this.content.subarray(0, this.contentLength));
+    this.recycle([this.content.buffer as ArrayBuffer]);
     this.content = content;
   }
 }

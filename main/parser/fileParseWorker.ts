@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { EventBatchBuilder, transferables } from './eventBatch.js';
 import { parseStream, PayloadError } from './parse.js';
-import type { FileParseData, FromFileParser } from './parseFile.js';
+import type { FileParseData, FromFileParser, ToFileParser } from './parseFile.js';
 
 const { source, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -17,7 +17,8 @@ const post = (message: FromFileParser, transfer: ArrayBuffer[] = []) => port.pos
 
 let credit = initialCredit;
 let wake: (() => void) | null = null;
-port.on('message', () => {
+port.on('message', (message: ToFileParser) => {
+  if (message !== 'more') return pending.recycle(message.recycled);
   credit += 1;
   wake?.();
   wake = null;
