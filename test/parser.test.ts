@@ -3,7 +3,7 @@ import { describe, test } from 'node:test';
 import type { ChatEntry, PayloadEvent } from '../shared/payload.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packEvents, transferables, unpackEvents } from '../main/parser/eventBatch.js';
+import { EventBatchBuilder, packEvents, transferables, unpackEvents } from '../main/parser/eventBatch.js';
 import { parseBytes, parseStream, PayloadError } from '../main/parser/parse.js';
 import { parseInWorker, type FileParseStep } from '../main/parser/parseFile.js';
 import { tempDir } from './support/tmp.js';
@@ -378,6 +378,64 @@ describe('parsing a file on a worker thread', () => {
       assert.equal(packed.timestamps.length, 0, `${name}: the typed arrays were moved, not copied`);
       assert.deepEqual([...unpackEvents(moved)], original, name);
     }
+  });
+
+  test('a batch packed as its events come grows past its first size and starts afresh after each take', () => {
+    // Long contents (more than the 128 bytes an entry is first given), many entries (more than the
+    // first allocation), another event in between, then a second batch from the same builder.
+    const entry = (i: number, content: string | null): PayloadEvent => ({
+      kind: 'entry',
+      entry: {
+        room: `r${i % 3}`,
+        type: 'msg',
+        timestamp: i,
+        timestampRaw: String(i),
+        userId: `u${i % 7}`,
+        invisible: null,
+        displayName: null,
+        content,
+      },
+    });
+    const first: PayloadEvent[] = [{ kind: 'room', name: 'r0' }];
+    for (let i = 0; i < 50; i++) first.push(entry(i, i % 5 === 0 ? null : `${'ü😀x'.repeat(i * 20)} ${i}`));
+    const second: PayloadEvent[] = [entry(1000, 'short'), { kind: 'room', name: 'r9' }, entry(1001, 'z'.repeat(5000))];
+    const builder = new EventBatchBuilder(4);
+    for (const event of first) builder.add(event);
+    const one = builder.take();
+    for (const event of second) builder.add(event);
+    const two = builder.take();
+    assert.deepEqual([...unpackEvents(structuredClone(one, { transfer: transferables(one) }))], first);
+    assert.deepEqual([...unpackEvents(structuredClone(two, { transfer: transferables(two) }))], second);
+    assert.equal(builder.size, 0);
+  });
+
+  test('buffers handed back after a batch is unpacked are packed into again, and both batches read back whole', () => {
+    const entry = (i: number): PayloadEvent => ({
+      kind: 'entry',
+      entry: {
+        room: 'r',
+        type: 'msg',
+        timestamp: i,
+        timestampRaw: String(i),
+        userId: `u${i}`,
+        invisible: true,
+        displayName: null,
+        content: `text ${i} ${'é'.repeat(i)}`,
+      },
+    });
+    const first = Array.from({ length: 40 }, (_, i) => entry(i));
+    const second = Array.from({ length: 30 }, (_, i) => entry(100 + i));
+    const builder = new EventBatchBuilder(64);
+    for (const event of first) builder.add(event);
+    const one = builder.take();
+    const readBack = [...unpackEvents(one)];
+    builder.recycle(transferables(one));
+    for (const event of second) builder.add(event);
+    const two = builder.take();
+    assert.deepEqual(readBack, first);
+    assert.deepEqual([...unpackEvents(two)], second);
+    const reused = transferables(one).filter((buffer) => transferables(two).includes(buffer));
+    assert.equal(reused.length, 4, 'every buffer of the second batch is one the first handed back');
   });
 
   async function fromWorker(

@@ -5,10 +5,9 @@ import { createReadStream, read as readCallback } from 'node:fs';
 import { promisify } from 'node:util';
 import { parentPort, workerData } from 'node:worker_threads';
 import { errorMessage } from '../../shared/errorMessage.js';
-import type { PayloadEvent } from '../../shared/payload.js';
-import { packEvents, transferables } from './eventBatch.js';
+import { EventBatchBuilder, transferables } from './eventBatch.js';
 import { parseStream, PayloadError } from './parse.js';
-import type { FileParseData, FromFileParser } from './parseFile.js';
+import type { FileParseData, FromFileParser, ToFileParser } from './parseFile.js';
 
 const { source, batchSize, chunkBytes, credit: initialCredit } = workerData as FileParseData;
 const MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -18,13 +17,15 @@ const post = (message: FromFileParser, transfer: ArrayBuffer[] = []) => port.pos
 
 let credit = initialCredit;
 let wake: (() => void) | null = null;
-port.on('message', () => {
+port.on('message', (message: ToFileParser) => {
+  if (message !== 'more') return pending.recycle(message.recycled);
   credit += 1;
   wake?.();
   wake = null;
 });
 
-let pending: PayloadEvent[] = [];
+/** The batch being read, packed as it is read. */
+let pending = new EventBatchBuilder(Math.min(batchSize, 16_384));
 /** Bytes read since the last batch went: a batch is also sent when the file runs to long
  * contents, so no batch holds more than about MAX_BATCH_BYTES of text. */
 let pendingBytes = 0;
@@ -32,8 +33,7 @@ let bytesRead = 0;
 async function send(): Promise<void> {
   while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
   credit -= 1;
-  const batch = packEvents(pending);
-  pending = [];
+  const batch = pending.take();
   pendingBytes = 0;
   post({ kind: 'events', batch, bytesRead }, transferables(batch));
 }
@@ -67,16 +67,16 @@ async function* chunks(): AsyncGenerator<Uint8Array> {
     yield chunk;
     bytesRead += chunk.length;
     pendingBytes += chunk.length;
-    if (pending.length >= batchSize || pendingBytes >= MAX_BATCH_BYTES) await send();
+    if (pending.size >= batchSize || pendingBytes >= MAX_BATCH_BYTES) await send();
   }
 }
 
 try {
   const info = await parseStream(
     chunks,
-    (event) => pending.push(event),
+    (event) => pending.add(event),
     () => {
-      pending = [];
+      pending = new EventBatchBuilder(Math.min(batchSize, 16_384));
       pendingBytes = 0;
       post({ kind: 'restart' });
     },
@@ -85,7 +85,7 @@ try {
   post({ kind: 'done', info });
 } catch (error) {
   // What came before a malformed part is well-formed: it goes first.
-  if (pending.length > 0) await send();
+  if (pending.size > 0) await send();
   if (error instanceof PayloadError) post({ kind: 'malformed', line: error.line, column: error.column, reason: error.reason });
   else post({ kind: 'failed', message: errorMessage(error) });
 }

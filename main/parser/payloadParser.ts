@@ -46,7 +46,7 @@ const ABUSE_FIELDS: Readonly<Record<string, keyof AbuseReport>> = {
  * `<conversation>` (the reported messages).
  */
 const ROOM_ELEMENTS = new Set(['room', 'conversation']);
-const ENTRY_FIELDS = new Set(['timestamp', 'userID', 'displayName', 'content']);
+const ENTRY_FIELDS: ReadonlySet<string> = new Set<EntryField>(['timestamp', 'userID', 'displayName', 'content']);
 const TIMESTAMP = /^\d{1,16}$/;
 /** The latest instant a JavaScript Date can hold (year 275760). */
 const MAX_TIMESTAMP = 8.64e15;
@@ -54,17 +54,25 @@ const MAX_TIMESTAMP = 8.64e15;
 interface Capture {
   element: string;
   depth: number;
-  parts: string[];
-  cdata: boolean[];
+  /** The first piece of text, then (a field in more than one piece: rare) every piece in `parts`. */
+  first: string | null;
+  firstCdata: boolean;
+  parts: string[] | null;
+  cdata: boolean[] | null;
   chars: number;
   truncated: boolean;
 }
 
+/** An entry's fields as read so far (undefined: not there). Plain fields, not a Map: one fewer object per entry. */
 interface EntryDraft {
   type: string | null;
-  fields: Map<string, string>;
+  timestamp: string | undefined;
+  userID: string | undefined;
+  displayName: string | undefined;
+  content: string | undefined;
   invisible: boolean | null;
 }
+type EntryField = 'timestamp' | 'userID' | 'displayName' | 'content';
 
 function isPayloadKind(name: string): name is PayloadKind {
   return (PAYLOAD_KINDS as readonly string[]).includes(name);
@@ -85,8 +93,14 @@ function parseBoolean(value: string | undefined): boolean | null {
 
 /** CDATA is kept exactly (pieces of a split `]]>` join up); plain text is trimmed. */
 function captured(capture: Capture): string {
-  if (!capture.cdata.includes(true)) return capture.parts.join('').trim();
-  return capture.parts.filter((part, i) => capture.cdata[i] || part.trim() !== '').join('');
+  const { parts, cdata } = capture;
+  if (parts === null || cdata === null) {
+    // Nearly every field: one piece of text or CDATA, or none.
+    if (capture.first === null) return '';
+    return capture.firstCdata ? capture.first : capture.first.trim();
+  }
+  if (!cdata.includes(true)) return parts.join('').trim();
+  return parts.filter((part, i) => cdata[i] || part.trim() !== '').join('');
 }
 
 export class PayloadParser {
@@ -167,7 +181,14 @@ export class PayloadParser {
       this.startCapture(name);
     } else if (parent === 'messages' && name === 'entry' && this.root !== 'rooms') {
       if (this.room?.name == null) this.fail('an <entry> comes before its room has a <name>');
-      this.entry = { type: attributes['type'] ?? null, fields: new Map(), invisible: null };
+      this.entry = {
+        type: attributes['type'] ?? null,
+        timestamp: undefined,
+        userID: undefined,
+        displayName: undefined,
+        content: undefined,
+        invisible: null,
+      };
     } else if (this.entry && parent === 'entry' && ENTRY_FIELDS.has(name)) {
       if (name === 'userID') this.entry.invisible = parseBoolean(attributes['invisible']);
       this.startCapture(name);
@@ -194,7 +215,16 @@ export class PayloadParser {
   }
 
   private startCapture(element: string): void {
-    this.capture = { element, depth: this.stack.length, parts: [], cdata: [], chars: 0, truncated: false };
+    this.capture = {
+      element,
+      depth: this.stack.length,
+      first: null,
+      firstCdata: false,
+      parts: null,
+      cdata: null,
+      chars: 0,
+      truncated: false,
+    };
   }
 
   private text(text: string, isCdata: boolean): void {
@@ -210,8 +240,15 @@ export class PayloadParser {
       );
     }
     capture.chars += text.length;
-    capture.parts.push(text);
-    capture.cdata.push(isCdata);
+    if (capture.first === null) {
+      capture.first = text;
+      capture.firstCdata = isCdata;
+    } else {
+      capture.parts ??= [capture.first];
+      capture.cdata ??= [capture.firstCdata];
+      capture.parts.push(text);
+      capture.cdata.push(isCdata);
+    }
   }
 
   private closeElement(name: string): void {
@@ -231,7 +268,7 @@ export class PayloadParser {
 
   private store(element: string, value: string): void {
     if (this.entry && ENTRY_FIELDS.has(element) && this.stack.at(-1) === 'entry') {
-      this.entry.fields.set(element, value);
+      this.entry[element as EntryField] = value;
     } else if (element === 'name' && this.room && ROOM_ELEMENTS.has(this.stack.at(-1)!)) {
       this.room.name = value;
       if (this.root !== 'rooms') this.emit({ kind: 'room', name: value });
@@ -251,12 +288,12 @@ export class PayloadParser {
     this.entryCount += 1;
     const which = `entry ${this.entryCount}`;
     if (draft.type === null || draft.type.trim() === '') this.fail(`${which} has no type`);
-    const timestampRaw = draft.fields.get('timestamp');
+    const timestampRaw = draft.timestamp;
     if (timestampRaw === undefined) this.fail(`${which} has no <timestamp>`);
     if (!TIMESTAMP.test(timestampRaw) || Number(timestampRaw) > MAX_TIMESTAMP) {
       this.fail(`${which}: timestamp "${timestampRaw.slice(0, 40)}" is not epoch milliseconds`);
     }
-    const userId = draft.fields.get('userID');
+    const userId = draft.userID;
     this.emit({
       kind: 'entry',
       entry: {
@@ -266,8 +303,8 @@ export class PayloadParser {
         timestampRaw,
         userId: userId === undefined || userId === '' ? null : userId,
         invisible: draft.invisible,
-        displayName: draft.fields.get('displayName') || null,
-        content: draft.fields.get('content') ?? null,
+        displayName: draft.displayName || null,
+        content: draft.content ?? null,
       },
     });
     this.onEntrySpan?.(this.entryOpenedAt, this.sax.position);
