@@ -12,11 +12,15 @@ import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
 
+/**
+ * The engine for one command. Its reads have no statement timeout: a check or a verification reads
+ * every row, and a desk's timeout would cut it short and call a whole database damaged.
+ */
 async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
   process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
   let engine: PgEngine;
   try {
-    engine = await openPgEngine(url);
+    engine = await openPgEngine(url, { readTimeoutMs: 0 });
   } catch (error) {
     throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
   }
