@@ -91,6 +91,11 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
     estimateSize: () => ESTIMATED_ROW,
     overscan: 12,
     getItemKey: (index) => entries[index]?.id ?? index,
+    // Off until the first page is in, so that it starts where the timeline opens: a timeline
+    // opening on the newest entries draws its last rows first, not its first rows and then, once
+    // scrolled to the end, its last (two renders and their layouts before the first frame).
+    enabled: entries.length > 0,
+    initialOffset: () => (stickToEnd.current ? entries.length * ESTIMATED_ROW : 0),
   });
 
   useLayoutEffect(() => {
