@@ -5,7 +5,6 @@ import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import type { View } from '../data/useNavigation';
-import { formatCount } from '../numbers';
 
 interface Props {
   current: View['kind'];
@@ -27,7 +26,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
         data-testid={`nav-${kind}`}
       >
         <span className="room-name">{label}</span>
-        {count !== undefined && count > 0 && <span className={`room-count${warn ? ' count-alert' : ''}`}>{formatCount(count)}</span>}
+        {count !== undefined && count > 0 && <span className={`room-count${warn ? ' count-alert' : ''}`}>{count.toLocaleString()}</span>}
       </button>
     </li>
   );
@@ -59,7 +58,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
                   <span className="room-name">{desk.showQuery(s.name)}</span>
                   {s.newMatches > 0 && (
                     <span className="room-count count-alert" title="new matches since you last opened it">
-                      +{formatCount(s.newMatches)}
+                      +{s.newMatches.toLocaleString()}
                       {s.newMatches >= 1000 ? '+' : ''}
                     </span>
                   )}

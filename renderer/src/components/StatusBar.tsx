@@ -4,7 +4,6 @@ import { useEffect, useState } from 'react';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, relative, type Zone } from '../time';
-import { formatCount } from '../numbers';
 
 interface Props {
   zone: Zone;
@@ -64,9 +63,9 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         last delivery {relative(status.lastDeliveryAt)}
       </span>
       <span className="status-item" data-testid="deliveries-today">
-        {formatCount(status.deliveriesToday)} today
+        {status.deliveriesToday.toLocaleString()} today
       </span>
-      <span className="status-item">{formatCount(status.entries)} entries</span>
+      <span className="status-item">{status.entries.toLocaleString()} entries</span>
       <button
         type="button"
         className={`status-item status-button${status.alerts ? ' warn' : ''}`}
@@ -74,7 +73,7 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         data-testid="alerts-button"
         title="watchlist matches nobody has looked at"
       >
-        {formatCount(status.alerts)} {status.alerts === 1 ? 'alert' : 'alerts'}
+        {status.alerts.toLocaleString()} {status.alerts === 1 ? 'alert' : 'alerts'}
       </button>
       <button
         type="button"
@@ -82,7 +81,7 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         onClick={onQuarantine}
         data-testid="quarantine-button"
       >
-        {formatCount(status.quarantined)} quarantined
+        {status.quarantined.toLocaleString()} quarantined
       </button>
       <SignedIn />
     </footer>

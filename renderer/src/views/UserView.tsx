@@ -12,7 +12,6 @@ import { Timeline } from '../components/Timeline';
 import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
-import { formatCount } from '../numbers';
 
 interface Props {
   userId: string;
@@ -85,7 +84,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
           )}
         </h2>
         <p className="user-summary" data-testid="user-summary">
-          {formatCount(activity.entries)} {activity.entries === 1 ? 'entry' : 'entries'} in {formatCount(activity.rooms.length)}{' '}
+          {activity.entries.toLocaleString()} {activity.entries === 1 ? 'entry' : 'entries'} in {activity.rooms.length.toLocaleString()}{' '}
           {activity.rooms.length === 1 ? 'room' : 'rooms'}
           {activity.firstSeen !== null && (
             <>
@@ -124,7 +123,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                   >
                     #{desk.showRoom(room.name)}
                   </button>
-                  <span className="muted">{formatCount(room.entries)}</span>
+                  <span className="muted">{room.entries.toLocaleString()}</span>
                 </li>
               ))}
             </ol>
@@ -136,7 +135,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                 aria-expanded={allRooms}
                 data-testid="user-all-rooms"
               >
-                {allRooms ? `the top ${TOP_ROOMS} only` : `all ${formatCount(activity.rooms.length)} rooms`}
+                {allRooms ? `the top ${TOP_ROOMS} only` : `all ${activity.rooms.length.toLocaleString()} rooms`}
               </button>
             )}
           </section>
@@ -183,10 +182,10 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     <>
                       {data.entryTags.map((t) => (
                         <span key={t.tag} className="record-tag">
-                          <TagChip name={t.tag} /> {formatCount(t.entries)}
+                          <TagChip name={t.tag} /> {t.entries.toLocaleString()}
                         </span>
                       ))}
-                      {data.notedEntries > 0 && <span className="muted"> · {formatCount(data.notedEntries)} with notes</span>}
+                      {data.notedEntries > 0 && <span className="muted"> · {data.notedEntries.toLocaleString()} with notes</span>}
                     </>
                   )}
                 </dd>
@@ -196,7 +195,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     <span className="muted">none</span>
                   ) : (
                     <>
-                      {formatCount(data.watchMatches)}:{' '}
+                      {data.watchMatches.toLocaleString()}:{' '}
                       {data.recentMatches.slice(0, 5).map((m) => (
                         <button
                           key={m.entry.id}
