@@ -16,6 +16,7 @@ import { HOUR_MS } from '../../shared/instant.js';
 import { appendAudit, redactAuditDetails } from './audit.js';
 import type { Db } from './db.js';
 import type { DeliveryRow } from './deliveries.js';
+import { HELD, REPORTED } from './purgeKeeps.js';
 
 export interface PurgeCounts {
   /** Entries removed (with dryRun: that would be). */
@@ -25,13 +26,6 @@ export interface PurgeCounts {
   /** Older entries kept because a report still open or in review quotes them. */
   reported: number;
 }
-
-const HELD = `(
-  e.id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'entry')
-  OR e.user_id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'user')
-  OR e.room_id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'room'))`;
-const REPORTED = `e.id IN (SELECT l.entry_id FROM abuse_report_entries l JOIN abuse_reports a ON a.id = l.report_id
-  WHERE a.status IN ('open', 'in review'))`;
 
 /**
  * What a purge before `before` would remove, and keep; the entries to remove are listed in

@@ -29,6 +29,37 @@ export interface WritePool {
   readonly pool: pg.Pool;
 }
 
+/** A session of the writer's, in a transaction: what a step that writes is handed. */
+export type WriteSession = pg.ClientBase;
+
+/**
+ * Runs `work` in one transaction on a session of `pool` (the writer's): COMMIT after it — with
+ * `confirmed`, one a synchronous standby must confirm (commitConfirmed) — or ROLLBACK when anything
+ * throws, and the error thrown on. A session that failed mid-transaction is not handed to the next
+ * caller: the pool drops it and connects afresh.
+ */
+export async function inWriteTransaction<T>(
+  pool: pg.Pool,
+  work: (session: WriteSession) => Promise<T>,
+  { confirmed = false }: { confirmed?: boolean } = {},
+): Promise<T> {
+  const session = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    await session.query('BEGIN');
+    const value = await work(session);
+    if (confirmed) await commitConfirmed(session);
+    else await session.query('COMMIT');
+    return value;
+  } catch (error) {
+    broken = error instanceof Error ? error : new Error(String(error));
+    await session.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    session.release(broken);
+  }
+}
+
 /** A pool whose sessions cannot write (read-only transactions, enforced by the server). */
 export interface ReadPool {
   readonly kind: 'read';

@@ -5,10 +5,9 @@
 // disk (and on a synchronous standby, when one is configured: connection.ts). A COMMIT that fails, or a session
 // lost on the way (the primary went away), fails every job of the group: the receiver answers 503
 // and the vendor sends again; nothing was acknowledged that is not stored.
-import { commitConfirmed, type WritePool } from './connection.js';
+import { inWriteTransaction, type WritePool, type WriteSession } from './connection.js';
 import { PURGE_LOCK } from './locks.js';
 import { monthsAhead } from './partitions.js';
-import type { WriteSession } from './receipt.js';
 
 interface Job<T> {
   run: (session: WriteSession) => Promise<T>;
@@ -17,6 +16,8 @@ interface Job<T> {
   resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class PgGroupCommit {
   private queue: Job<unknown>[] = [];
@@ -52,50 +53,38 @@ export class PgGroupCommit {
   }
 
   private async write(jobs: Job<unknown>[]): Promise<void> {
-    const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
-    let session;
+    let outcomes: Outcome[];
     try {
       await monthsAhead(
         this.writer.pool,
         jobs.flatMap((job) => job.timestamps),
       );
-      session = await this.writer.pool.connect();
+      outcomes = await inWriteTransaction(this.writer.pool, (session) => this.writeJobs(session, jobs), { confirmed: true });
     } catch (error) {
       for (const job of jobs) job.reject(error);
       return;
     }
-    let broken: unknown = null;
-    try {
-      await session.query('BEGIN');
-      // A purge's transaction does not run while a group is being written, nor a group while it does (locks.ts).
-      await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
-      for (const job of jobs) {
-        await session.query('SAVEPOINT delivery');
-        // A job's outcome is kept once its savepoint is released or rolled back (a session that
-        // fails to do either fails the whole group, below).
-        try {
-          const value = await job.run(session);
-          await session.query('RELEASE SAVEPOINT delivery');
-          outcomes.push({ ok: true, value });
-        } catch (error) {
-          // A session that cannot roll back is gone (the server ended it): the group fails with
-          // what ended it, not with the later "not queryable" of the rollback.
-          await session.query('ROLLBACK TO SAVEPOINT delivery').catch(() => Promise.reject(error));
-          outcomes.push({ ok: false, error });
-        }
-      }
-      await commitConfirmed(session);
-    } catch (error) {
-      broken = error;
-      await session.query('ROLLBACK').catch(() => undefined);
-    } finally {
-      // A session that failed mid-transaction is not given back to the pool for reuse.
-      session.release(broken instanceof Error ? broken : undefined);
-    }
-    if (broken !== null) {
-      for (const job of jobs) job.reject(broken);
-      return;
-    }
     outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i]!.resolve(outcome.value) : jobs[i]!.reject(outcome.error)));
+  }
+
+  /** Each job in a savepoint of its own: one that fails is rolled back alone, and its error kept as its outcome. */
+  private async writeJobs(session: WriteSession, jobs: Job<unknown>[]): Promise<Outcome[]> {
+    // A purge's transaction does not run while a group is being written, nor a group while it does (locks.ts).
+    await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
+    const outcomes: Outcome[] = [];
+    for (const job of jobs) {
+      await session.query('SAVEPOINT delivery');
+      try {
+        const value = await job.run(session);
+        await session.query('RELEASE SAVEPOINT delivery');
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        // A session that cannot roll back is gone (the server ended it): the group fails with
+        // what ended it, not with the later "not queryable" of the rollback.
+        await session.query('ROLLBACK TO SAVEPOINT delivery').catch(() => Promise.reject(error));
+        outcomes.push({ ok: false, error });
+      }
+    }
+    return outcomes;
   }
 }

@@ -9,6 +9,7 @@
 // otherwise make millions of tables. The rest land in the default partition (entries_elsewhen); it
 // never holds a month that gets a partition, because those months always get theirs before any entry.
 import type pg from 'pg';
+import { inWriteTransaction } from './connection.js';
 
 const FIRST_YEAR = 2000;
 const END_YEAR = 2100;
@@ -99,22 +100,14 @@ export async function monthsAhead(pool: pg.Pool, timestamps: Iterable<number>): 
     await pool.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [[...names]])
   ).rows;
   if (missing.length === 0) return;
-  const session = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await session.query('BEGIN');
+  // One that fails (its lock not had in time, most likely) is left to the writing transaction's ensureMonths.
+  await inWriteTransaction(pool, async (session) => {
     await session.query(`SET LOCAL lock_timeout = ${AHEAD_LOCK_TIMEOUT_MS}`);
     await ensureMonths(
       session,
       missing.map(({ name }) => monthStart(name)),
     );
-    await session.query('COMMIT');
-  } catch (error) {
-    broken = error instanceof Error && (error as { code?: string }).code !== '55P03' ? error : undefined; // 55P03: lock_not_available
-    await session.query('ROLLBACK').catch(() => undefined);
-  } finally {
-    session.release(broken);
-  }
+  }).catch(() => undefined);
 }
 
 /** The months around `now` (the last one, this one and the next two): made at a writer's start. */

@@ -13,11 +13,11 @@
 import { HOUR_MS } from '../../../shared/instant.js';
 import { cutPurgedEntries } from '../../parser/entryCut.js';
 import type { PurgeCounts, PurgeRecord } from '../purge.js';
-import { type WritePool } from './connection.js';
+import { inWriteTransaction, type WritePool, type WriteSession } from './connection.js';
 import { PURGE_LOCK } from './locks.js';
 import { listMonths, monthRange } from './partitions.js';
-import type { WriteSession } from './receipt.js';
 import { appendAuditRow } from './writes.js';
+import { HELD, REPORTED } from '../purgeKeeps.js';
 
 export interface PgPurgeResult extends PurgeRecord {
   /** Whole months dropped as tables. */
@@ -25,33 +25,10 @@ export interface PgPurgeResult extends PurgeRecord {
   auditId: number | null;
 }
 
-const HELD = `(
-  e.id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'entry')
-  OR e.user_id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'user')
-  OR e.room_id IN (SELECT l.target_id FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE t.hold = 1 AND l.target = 'room'))`;
-const REPORTED = `e.id IN (SELECT l.entry_id FROM abuse_report_entries l JOIN abuse_reports a ON a.id = l.report_id
-  WHERE a.status IN ('open', 'in review'))`;
 /** Entries per batch transaction, and per statement inside a month's. */
 const BATCH = 5_000;
 /** How long dropping a month may wait for the lock on entries (readers hold it) before trying again. */
 const DROP_LOCK_TIMEOUT_MS = 2_000;
-
-async function inTransaction<T>(writer: WritePool, work: (session: WriteSession) => Promise<T>): Promise<T> {
-  const session = await writer.pool.connect();
-  let broken: Error | undefined;
-  try {
-    await session.query('BEGIN');
-    const value = await work(session);
-    await session.query('COMMIT');
-    return value;
-  } catch (error) {
-    broken = error instanceof Error ? error : undefined;
-    await session.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    session.release(broken);
-  }
-}
 
 /**
  * What goes with these entries before they go: their tags, notes (the audit rows quoting a note
@@ -140,7 +117,7 @@ export async function purgePg(writer: WritePool, before: number, options: { mode
   for (const month of await listMonths(writer.pool)) {
     const range = monthRange(month);
     if (range === null || range.to > before) continue;
-    const dropped = await inTransaction(writer, async (session) => {
+    const dropped = await inWriteTransaction(writer.pool, async (session) => {
       await session.query(`SET LOCAL lock_timeout = ${DROP_LOCK_TIMEOUT_MS}`);
       // No delivery is written meanwhile (a report quoting the month, say): see locks.ts.
       await session.query('SELECT pg_advisory_xact_lock($1)', [PURGE_LOCK]);
@@ -172,7 +149,7 @@ export async function purgePg(writer: WritePool, before: number, options: { mode
 
   // The rest, in batches: each a short transaction, a receiver's commits between them.
   for (;;) {
-    const batch = await inTransaction(writer, async (session) => {
+    const batch = await inWriteTransaction(writer.pool, async (session) => {
       await session.query('SELECT pg_advisory_xact_lock($1)', [PURGE_LOCK]);
       const ids = (
         await session.query<{ id: number }>(
@@ -201,7 +178,7 @@ export async function purgePg(writer: WritePool, before: number, options: { mode
       )
     ).rowCount ?? 0;
   if (record.removed === 0 && record.quarantineDropped === 0) return record;
-  const anchor = await inTransaction(writer, (session) =>
+  const anchor = await inWriteTransaction(writer.pool, (session) =>
     appendAuditRow(session, 'purge', options.moderator, {
       before: new Date(before).toISOString(),
       removed: record.removed,

@@ -8,19 +8,15 @@
 // (an id drawn for a row ON CONFLICT then found written), as SQLite never does. The caller owns the
 // transaction (the group commit's savepoint).
 import { addGrowth, type Growth } from '../roomGrowth.js';
-import type pg from 'pg';
 import { entryKey } from '../../../shared/entryKey.js';
 import type { AbuseReport, ChatEntry, ParsedPayload, PayloadEvent, PayloadKind } from '../../../shared/payload.js';
 import { assertNever } from '../../../shared/assertNever.js';
 import { tokenize } from '../../../shared/tokenize.js';
 import type { DeliveryMeta, StoreOutcome } from '../deliveries.js';
 import type { WriteCounts } from '../payloadWriter.js';
-import { pgText } from './connection.js';
+import { pgText, type WriteSession } from './connection.js';
 import { ensureMonths } from './partitions.js';
 import { indexColumns } from './textMatch.js';
-
-/** The session of the writer's transaction: only the writer holds one. */
-export type WriteSession = pg.ClientBase;
 
 /** Lock key space for deliveries' content: two writers receiving the same bytes decide one after the other. */
 const DELIVERY_LOCK = 0x6f6d76;

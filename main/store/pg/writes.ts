@@ -6,12 +6,12 @@ import type { AuditAction, AuditAnchor } from '../../../shared/review.js';
 import { rowHashV2, sha256 } from '../audit.js';
 import type { DeliveryMeta, StoreOutcome } from '../deliveries.js';
 import type { StoreWrites } from '../engine.js';
-import { commitConfirmed, pgText, type WritePool } from './connection.js';
+import { inWriteTransaction, pgText, type WritePool, type WriteSession } from './connection.js';
 import { PgGroupCommit } from './groupCommit.js';
 import type { Db } from '../db.js';
 import { purgePg, type PgPurgeResult } from './purge.js';
 import { copySqliteToPg, type StoreCopy } from './storeCopy.js';
-import { receiveDelivery, type WriteSession } from './receipt.js';
+import { receiveDelivery } from './receipt.js';
 
 /** audit.ts's appendAuditRow in the caller's transaction: the head is locked until it commits. */
 export async function appendAuditRow(
@@ -79,20 +79,7 @@ export class PgWrites implements StoreWrites {
   }
 
   async appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor> {
-    const session = await this.writer.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await session.query('BEGIN');
-      const anchor = await appendAuditRow(session, action, moderator, details, at);
-      await commitConfirmed(session);
-      return anchor;
-    } catch (error) {
-      broken = error instanceof Error ? error : undefined;
-      await session.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      session.release(broken);
-    }
+    return inWriteTransaction(this.writer.pool, (session) => appendAuditRow(session, action, moderator, details, at), { confirmed: true });
   }
 }
 
