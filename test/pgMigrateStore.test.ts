@@ -7,7 +7,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import pg from 'pg';
 import { operatorActor } from '../main/api/actors.js';
 import { cliService } from '../main/cli/common.js';
 import { openDatabase } from '../main/store/db.js';
@@ -17,20 +16,10 @@ import { parseSearch } from '../shared/searchQuery.js';
 import { omv } from './support/cli.js';
 import { delivery, type TestDelivery } from './support/engines.js';
 import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
-import { postgresSkipReason, startPostgres, type PgCluster } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres, type PgCluster } from './support/postgres.js';
 import { tempDir } from './support/tmp.js';
 
 const skip = postgresSkipReason();
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 function newDatabase(cluster: PgCluster, name: string): string {
   cluster.run('createdb', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', name]);

@@ -7,25 +7,9 @@ import pg from 'pg';
 import { omv, omvServe, stop } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason, startPostgres, startStandby, type PgCluster } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres, startStandby, synchronousStandby, type PgCluster } from './support/postgres.js';
 
 const skip = postgresSkipReason();
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text, values)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** From now on the primary's commits wait for a standby ('*': whichever is connected). */
-async function synchronousStandby(primary: PgCluster): Promise<void> {
-  await query(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
-  await query(primary.url, 'SELECT pg_reload_conf()');
-}
 
 const withPassword = (cluster: PgCluster) => cluster.url.replace('postgres@', 'postgres:hunter2-not-shown@');
 const now = Date.now();

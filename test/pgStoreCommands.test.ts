@@ -4,25 +4,14 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import pg from 'pg';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { omv } from './support/cli.js';
 import { delivery } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason, startPostgres } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
 import { tempDir } from './support/tmp.js';
 
 const skip = postgresSkipReason();
-
-async function sql(url: string, text: string): Promise<pg.QueryResultRow[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
 
 const day = Date.UTC(2025, 6, 1);
 
@@ -58,8 +47,8 @@ test(
       whole.stdout,
       /full-text columns against the entries: ok\nroom entry counts: ok\nhourly activity: ok\nmonth partitions: ok\naudit chain: ok\ndatabase ok \(checked in [\d.]+ s\)\n$/,
     );
-    await sql(cluster.url, "UPDATE entries SET words = ' the cafe opens at ten ' WHERE content = 'the café opens at nine'");
-    await sql(cluster.url, "UPDATE rooms SET entry_count = entry_count + 1 WHERE name = 'kitchen'");
+    await query(cluster.url, "UPDATE entries SET words = ' the cafe opens at ten ' WHERE content = 'the café opens at nine'");
+    await query(cluster.url, "UPDATE rooms SET entry_count = entry_count + 1 WHERE name = 'kitchen'");
     const damaged = await omv(['check', '--store', cluster.url]);
     assert.equal(damaged.code, 1);
     assert.match(
@@ -86,7 +75,7 @@ test(
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     assert.match(verified.stdout, /^audit chain intact: 2 rows\nanchors: 1 held/);
 
-    await sql(cluster.url, `UPDATE audit_log SET details = '{"text":"nothing to see"}' WHERE id = 1`);
+    await query(cluster.url, `UPDATE audit_log SET details = '{"text":"nothing to see"}' WHERE id = 1`);
     const broken = await omv(['audit', 'verify', '--store', cluster.url]);
     assert.equal(broken.code, 1);
     assert.match(broken.stdout, /^audit chain broken at row 1: /);
@@ -108,7 +97,7 @@ test(
       /^omv: backed up postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:\d+\/omv with pg_dump to .*team\.dump \([\d.]+ MB\) in [\d.]+ s; pg_restore reads it whole/,
     );
     assert.doesNotMatch(backup.stdout + backup.stderr, /not-on-the-command-line/);
-    const [last] = await sql(cluster.url, 'SELECT action, moderator FROM audit_log ORDER BY id DESC LIMIT 1');
+    const [last] = await query(cluster.url, 'SELECT action, moderator FROM audit_log ORDER BY id DESC LIMIT 1');
     assert.deepEqual(last, { action: 'backup', moderator: 'ops' });
     assert.equal((await omv(['backup', '--store', cluster.url, file])).code, 2, 'an existing file is never overwritten');
 
@@ -127,8 +116,8 @@ test(
     ]);
     const restored = cluster.url.replace(/\/omv$/, '/restored');
     assert.deepEqual(
-      await sql(restored, 'SELECT content FROM entries ORDER BY ts'),
-      await sql(cluster.url, 'SELECT content FROM entries ORDER BY ts'),
+      await query(restored, 'SELECT content FROM entries ORDER BY ts'),
+      await query(cluster.url, 'SELECT content FROM entries ORDER BY ts'),
     );
     const verified = await omv(['audit', 'verify', '--store', restored]);
     assert.equal(verified.code, 0, verified.stdout);

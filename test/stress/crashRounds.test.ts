@@ -13,6 +13,7 @@ import { openDatabase } from '../../main/store/db.js';
 import { omvServe } from '../support/cli.js';
 import { callbackUrl, postForm } from '../support/http.js';
 import { messagesXml } from '../support/payloads.js';
+import { lossRound } from '../support/lossRound.js';
 import { recordStress, setting } from '../support/stressReport.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -47,47 +48,28 @@ test(
     for (let round = 0; round < ROUNDS; round++) {
       const server = await omvServe(['--db', dbPath, '--quiet'], { killAfterTest: false });
       const queue = [...unanswered, ...Array.from({ length: 400 }, () => nextNew++)];
-      unanswered = [];
-      let killed = false;
-      let inFlight = 0;
-      let roundAcks = 0;
       const target = 5 + Math.floor(next() * 35);
       awaited += target;
-      const kill = () => {
-        if (killed) return;
-        killed = true;
-        cutInFlight += inFlight;
-        server.child.kill('SIGKILL');
-      };
-      const stuck = setTimeout(kill, 60_000);
-      const sender = async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-          if (killed) {
-            unanswered.push(n);
-            continue;
-          }
-          sent += 1;
-          inFlight += 1;
-          try {
-            const answer = await postForm(
+      const outcome = await lossRound({
+        queue,
+        senders: SENDERS,
+        target,
+        send: async (n) =>
+          (
+            await postForm(
               callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'crash', callID: `d${n}` }),
               payload(n),
-            );
-            if (answer.status === 200) {
-              acknowledged.add(n);
-              // The kill comes while the other senders' deliveries are on their way.
-              if (++roundAcks >= target) setImmediate(kill);
-            } else unanswered.push(n);
-          } catch {
-            unanswered.push(n); // cut off by the kill: the vendor sends it again
-          } finally {
-            inFlight -= 1;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: SENDERS }, sender));
-      kill(); // a round whose queue ran dry before its target
-      clearTimeout(stuck);
+            )
+          ).status,
+        lose: (lost) => {
+          lost();
+          server.child.kill('SIGKILL');
+        },
+      });
+      for (const n of outcome.acknowledged) acknowledged.add(n);
+      unanswered = outcome.unanswered;
+      sent += outcome.sent;
+      cutInFlight += outcome.cutInFlight;
       if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');
     }
 

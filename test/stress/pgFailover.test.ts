@@ -8,11 +8,11 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { after, test } from 'node:test';
-import pg from 'pg';
 import { omvServe } from '../support/cli.js';
 import { callbackUrl, postForm } from '../support/http.js';
 import { messagesXml } from '../support/payloads.js';
-import { postgresSkipReason, startPostgres, startStandby, type PgCluster } from '../support/postgres.js';
+import { postgresSkipReason, query, startPostgres, startStandby, synchronousStandby } from '../support/postgres.js';
+import { lossRound } from '../support/lossRound.js';
 import { recordStress, setting } from '../support/stressReport.js';
 import { random } from '../support/synthetic.js';
 
@@ -32,22 +32,6 @@ const payload = (n: number) =>
     },
     { callID: `f${n}` },
   );
-
-async function query<T extends pg.QueryResultRow>(url: string, text: string): Promise<T[]> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** The primary's commits wait for its standby from now on ('*': whichever standby is connected). */
-async function synchronousStandby(primary: PgCluster): Promise<void> {
-  await query(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
-  await query(primary.url, 'SELECT pg_reload_conf()');
-}
 
 test(
   `${ROUNDS} failovers under concurrent deliveries (kill -9 of the primary, the synchronous standby promoted): every 200 stored exactly once and whole`,
@@ -71,57 +55,35 @@ test(
     for (let round = 0; round < ROUNDS; round++) {
       const server = await omvServe(['--store', primary.url, '--no-viewer', '--quiet'], { killAfterTest: false });
       const queue = [...unanswered, ...Array.from({ length: 100 }, () => nextNew++)];
-      unanswered = [];
-      let killed = false;
-      let inFlight = 0;
-      let roundAcks = 0;
       const target = 5 + Math.floor(next() * 35);
       awaited += target;
-      // The primary is lost while its standby lags behind (sent no WAL for a random moment, as over
-      // a network that drops): what the primary acknowledged meanwhile would be lost with it, were
-      // a 200 not held back until the standby has the delivery.
-      let losing: Promise<void> | null = null;
-      const lose = () =>
-        (losing ??= (async () => {
-          const resume = primary.holdReplication();
-          await new Promise((resolve) => setTimeout(resolve, 20 + next() * 300));
-          killed = true;
-          cutInFlight += inFlight;
-          primary.kill();
-          resume();
-        })());
-      const stuck = setTimeout(() => void lose(), 60_000);
-      const sender = async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-          if (killed) {
-            unanswered.push(n);
-            continue;
-          }
-          sent += 1;
-          inFlight += 1;
-          try {
-            const answer = await postForm(
+      const outcome = await lossRound({
+        queue,
+        senders: SENDERS,
+        target,
+        send: async (n) =>
+          (
+            await postForm(
               callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'failover', callID: `f${n}` }),
               payload(n),
-            );
-            if (answer.status === 200) {
-              acknowledged.add(n);
-              // The primary is lost while the other senders' deliveries are on their way.
-              if (++roundAcks >= target) void lose();
-            } else {
-              if (killed) refusedAfterKill += 1;
-              unanswered.push(n);
-            }
-          } catch {
-            unanswered.push(n);
-          } finally {
-            inFlight -= 1;
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: SENDERS }, sender));
-      await lose(); // a round whose queue ran dry before its target
-      clearTimeout(stuck);
+            )
+          ).status,
+        // The primary is lost while its standby lags behind (sent no WAL for a random moment, as over
+        // a network that drops): what the primary acknowledged meanwhile would be lost with it, were
+        // a 200 not held back until the standby has the delivery.
+        lose: async (lost) => {
+          const resume = primary.holdReplication();
+          await new Promise((resolve) => setTimeout(resolve, 20 + next() * 300));
+          lost();
+          primary.kill();
+          resume();
+        },
+      });
+      for (const n of outcome.acknowledged) acknowledged.add(n);
+      unanswered = outcome.unanswered;
+      sent += outcome.sent;
+      cutInFlight += outcome.cutInFlight;
+      refusedAfterKill += outcome.refusedAfterLoss;
       // The standby takes over; omv is pointed at it (a new process, as an operator would restart it).
       server.child.kill('SIGKILL');
       if (server.child.exitCode === null && server.child.signalCode === null) await once(server.child, 'exit');

@@ -7,12 +7,14 @@
 // Without the binaries a test is skipped with the reason, on a developer's machine only: in CI
 // (process.env.CI set) a missing PostgreSQL is a failure, so the PostgreSQL suites cannot
 // silently stop running there.
-import { execFileSync, spawnSync } from 'node:child_process';
+import pg from 'pg';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { after } from 'node:test';
+import { promisify } from 'node:util';
 import { systemCommand } from './systemCommand.js';
 
 const DEBIAN_ROOT = '/usr/lib/postgresql';
@@ -59,13 +61,27 @@ export interface PgCluster {
   holdReplication(): () => void;
 }
 
+const execFileAsync = promisify(execFile);
 const asRoot = () => userInfo().uid === 0;
 
+function ownerCommand(bin: string, tool: string, args: string[]): [string, string[]] {
+  return asRoot() ? [systemCommand('runuser'), ['-u', 'postgres', '--', join(bin, tool), ...args]] : [join(bin, tool), args];
+}
+
 function runAsOwner(bin: string, tool: string, args: string[]): string {
-  const [command, argv] = asRoot()
-    ? [systemCommand('runuser'), ['-u', 'postgres', '--', join(bin, tool), ...args]]
-    : [join(bin, tool), args];
+  const [command, argv] = ownerCommand(bin, tool, args);
   return execFileSync(command, argv, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * As runAsOwner, with the test's event loop running meanwhile: what happens while a cluster is made
+ * (a server closing an idle keep-alive connection, say) is seen as it happens. Blocked for the
+ * seconds of a pg_basebackup, a test's next request could reuse a connection the server had
+ * already closed ("other side closed").
+ */
+async function runAsOwnerAsync(bin: string, tool: string, args: string[]): Promise<void> {
+  const [command, argv] = ownerCommand(bin, tool, args);
+  await execFileAsync(command, argv, { encoding: 'utf8' });
 }
 
 async function freePort(): Promise<number> {
@@ -96,9 +112,9 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
   if (bin === null) throw new Error(postgresSkipReason() ?? 'PostgreSQL is not installed');
   const root = ownedTempDir();
   const dir = join(root, 'data');
-  runAsOwner(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
+  await runAsOwnerAsync(bin, 'initdb', ['-D', dir, '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync']);
   const cluster = await startServer(bin, root, dir, options);
-  runAsOwner(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', 'omv']);
+  await runAsOwnerAsync(bin, 'createdb', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', 'omv']);
   return cluster;
 }
 
@@ -110,7 +126,7 @@ export async function startPostgres(options: ClusterOptions = {}): Promise<PgClu
 export async function startStandby(primary: PgCluster, options: ClusterOptions = {}): Promise<PgCluster> {
   const root = ownedTempDir();
   const dir = join(root, 'data');
-  runAsOwner(primary.bin, 'pg_basebackup', [
+  await runAsOwnerAsync(primary.bin, 'pg_basebackup', [
     '-h',
     '127.0.0.1',
     '-p',
@@ -183,7 +199,7 @@ async function startServer(bin: string, root: string, dir: string, options: Clus
     const candidate = await freePort();
     const serverOptions = [`-p ${candidate}`, `-k ${root}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
     try {
-      runAsOwner(bin, 'pg_ctl', ['-D', dir, '-o', serverOptions, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start']);
+      await runAsOwnerAsync(bin, 'pg_ctl', ['-D', dir, '-o', serverOptions, '-l', join(root, 'server.log'), '-w', '-t', '60', 'start']);
       port = candidate;
     } catch (error) {
       lastError = error;
@@ -251,4 +267,21 @@ async function startServer(bin: string, root: string, dir: string, options: Clus
     stopOnce();
   };
   return cluster;
+}
+
+/** One statement on a connection of its own: what a test asks of a cluster beside omv. */
+export async function query<T extends pg.QueryResultRow>(url: string, text: string, values: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client(url);
+  await client.connect();
+  try {
+    return (await client.query<T>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+/** From now on the primary's commits wait for a standby ('*': whichever is connected). */
+export async function synchronousStandby(primary: PgCluster): Promise<void> {
+  await query(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
+  await query(primary.url, 'SELECT pg_reload_conf()');
 }
