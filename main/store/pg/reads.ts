@@ -19,6 +19,8 @@ import { markPhrases } from './snippet.js';
 import { textQuery, type Phrase } from './textMatch.js';
 
 const ENTRY_COLUMNS = `e.id, e.ts, r.domain_id, r.name AS room, e.type, u.user_id, e.display_name, e.invisible, e.content, d.source, d.call_id`;
+/** Rows per FETCH of an export's cursor. */
+const EXPORT_PAGE = 5000;
 const ENTRY_JOINS = `JOIN rooms r ON r.id = e.room_id LEFT JOIN users u ON u.id = e.user_id JOIN deliveries d ON d.id = e.delivery_id`;
 
 /** The phrases a filter's text looks for (what snippets mark). */
@@ -121,10 +123,19 @@ export class PgReads implements StoreReads {
             `DECLARE export_rows NO SCROLL CURSOR FOR SELECT ${ENTRY_COLUMNS} FROM entries e ${ENTRY_JOINS} ${whereSql(clauses)} ORDER BY e.ts, e.id`,
             params.values,
           );
-          for (;;) {
-            const page = await session.query<EntryRow>('FETCH 1000 FROM export_rows');
+          // The next page is asked for before this one is handed on: the server reads it while
+          // this process turns rows into records and the consumer writes them.
+          const fetchPage = () => {
+            const page = session.query<EntryRow>(`FETCH ${EXPORT_PAGE} FROM export_rows`);
+            page.catch(() => undefined); // a page asked for when the consumer broke off is not awaited: its failure is no one's
+            return page;
+          };
+          for (let next = fetchPage(); ;) {
+            const page = await next;
+            const last = page.rows.length < EXPORT_PAGE;
+            if (!last) next = fetchPage();
             for (const row of page.rows) yield toRecord(row);
-            if (page.rows.length < 1000) break;
+            if (last) break;
           }
           await session.query('COMMIT');
         } catch (error) {
