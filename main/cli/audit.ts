@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { auditHead, listAudit, parseAnchor, verifyAudit, type SourcedAnchor } from '../store/audit.js';
 import { chosenStore, openDatabaseFor, UsageError } from './common.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
-import { forTerminal } from '../../shared/visibleText.js';
+import { printAuditAnchor, printAuditRows, printAuditVerdict } from './storeAnswers.js';
 
 /** The anchor an export manifest carries: its audit row and that row's hash. */
 function manifestAnchor(path: string): SourcedAnchor {
@@ -49,31 +49,10 @@ export async function auditCommand(args: string[]): Promise<number> {
   if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).auditPg(store, action, anchors);
   const db = openDatabaseFor(store, { mustExist: true });
   try {
-    if (action === 'list') {
-      for (const row of listAudit(db)) {
-        process.stdout.write(
-          `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}\n`,
-        );
-      }
-      return 0;
-    }
-    if (action === 'anchor') {
-      const head = auditHead(db);
-      process.stdout.write(`${head.row}:${head.hash}\n`);
-      return 0;
-    }
-    const verdict = verifyAudit(db, anchors);
-    if (verdict.intact) {
-      process.stdout.write(`audit chain intact: ${verdict.rows} rows\n`);
-      if (anchors.length > 0) process.stdout.write(`anchors: ${anchors.length} held (${anchors.map((a) => a.source).join('; ')})\n`);
-      if (verdict.redacted)
-        process.stdout.write(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)\n`);
-      return 0;
-    }
-    process.stdout.write(
-      `audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)\n`,
-    );
-    return 1;
+    if (action === 'list') printAuditRows(listAudit(db));
+    else if (action === 'anchor') printAuditAnchor(auditHead(db));
+    else return printAuditVerdict(verifyAudit(db, anchors), anchors);
+    return 0;
   } finally {
     db.close();
   }

@@ -4,6 +4,7 @@ import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
 import { chosenStore, openDatabaseFor } from './common.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
+import { printCheck } from './storeAnswers.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' }, store: { type: 'string' } } });
@@ -21,11 +22,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   }
   try {
     const started = performance.now();
-    const { ok, lines } = checkDatabase(db);
-    for (const line of lines) process.stdout.write(`${forTerminal(line)}\n`);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(ok ? `database ok (checked in ${seconds} s)\n` : `database damaged. ${RESTORE_ADVICE}\n`);
-    return ok ? 0 : 1;
+    return printCheck(checkDatabase(db), started);
   } finally {
     db.close();
   }

@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import type { SourcedAnchor } from '../store/audit.js';
-import { RESTORE_ADVICE } from '../store/check.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
+import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printPurge } from './storeAnswers.js';
 
 /**
  * The engine for one command. Its reads have no statement timeout: a check or a verification reads
@@ -36,41 +36,17 @@ const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || user
 
 export function auditPg(url: string, action: 'verify' | 'anchor' | 'list', anchors: SourcedAnchor[]): Promise<number> {
   return withEngine(url, async (engine) => {
-    if (action === 'list') {
-      for (const row of await engine.reads.listAudit())
-        process.stdout.write(
-          `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}\n`,
-        );
-      return 0;
-    }
-    if (action === 'anchor') {
-      const head = await engine.reads.auditHead();
-      process.stdout.write(`${head.row}:${head.hash}\n`);
-      return 0;
-    }
-    const verdict = await engine.reads.verifyAudit(anchors);
-    if (verdict.intact) {
-      process.stdout.write(`audit chain intact: ${verdict.rows} rows\n`);
-      if (anchors.length > 0) process.stdout.write(`anchors: ${anchors.length} held (${anchors.map((a) => a.source).join('; ')})\n`);
-      if (verdict.redacted)
-        process.stdout.write(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)\n`);
-      return 0;
-    }
-    process.stdout.write(
-      `audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)\n`,
-    );
-    return 1;
+    if (action === 'list') printAuditRows(await engine.reads.listAudit());
+    else if (action === 'anchor') printAuditAnchor(await engine.reads.auditHead());
+    else return printAuditVerdict(await engine.reads.verifyAudit(anchors), anchors);
+    return 0;
   });
 }
 
 export function checkPgStore(url: string): Promise<number> {
   return withEngine(url, async (engine) => {
     const started = performance.now();
-    const { ok, lines } = await engine.reads.check();
-    for (const line of lines) process.stdout.write(`${forTerminal(line)}\n`);
-    const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    process.stdout.write(ok ? `database ok (checked in ${seconds} s)\n` : `database damaged. ${RESTORE_ADVICE}\n`);
-    return ok ? 0 : 1;
+    return printCheck(await engine.reads.check(), started);
   });
 }
 
@@ -132,21 +108,7 @@ export function backupPg(url: string, target: string): Promise<number> {
 /** omv purge on PostgreSQL: whole months dropped, the rest deleted in batches (store/pg/purge.ts). */
 export function purgePgStore(url: string, before: number, dryRun: boolean): Promise<number> {
   return withEngine(url, async (engine) => {
-    const result = await engine.writes.purge(before, { moderator: actingName(), dryRun });
-    const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
-    const date = new Date(before).toISOString();
-    if (dryRun) {
-      process.stdout.write(`would remove ${result.removed} entries older than ${date}; ${kept}\n`);
-      return 0;
-    }
-    process.stdout.write(
-      `removed ${result.removed} entries older than ${date}; ${kept}${result.auditId ? ` (audit row ${result.auditId})` : ''}\n`,
-    );
-    if (result.auditId !== null)
-      process.stdout.write(
-        `forgotten: ${result.monthsDropped} whole months dropped, ${result.payloadsRewritten} payloads rewritten without them, ${result.payloadsDropped} dropped, ` +
-          `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)\n`,
-      );
+    printPurge(await engine.writes.purge(before, { moderator: actingName(), dryRun }), dryRun);
     return 0;
   });
 }

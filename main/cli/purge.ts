@@ -3,6 +3,7 @@ import { setPriority } from 'node:os';
 import { parseArgs } from 'node:util';
 import { purgeBefore } from '../retention/purge.js';
 import { chosenStore, cliActor, openDatabaseFor, parseTimeArgument, UsageError } from './common.js';
+import { printPurge } from './storeAnswers.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 
 export async function purgeCommand(args: string[]): Promise<number> {
@@ -35,17 +36,8 @@ export async function purgeCommand(args: string[]): Promise<number> {
       : undefined;
     const result = await purgeBefore(db, before, { dryRun: values['dry-run'], moderator: cliActor(db).name, onProgress: progress });
     if (progress) process.stderr.write('\r\x1b[K');
-    const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
-    process.stdout.write(
-      values['dry-run']
-        ? `would remove ${result.removed} entries older than ${new Date(before).toISOString()}; ${kept}\n`
-        : `removed ${result.removed} entries older than ${new Date(before).toISOString()}; ${kept}${result.auditId ? ` (audit row ${result.auditId})` : ''}\n`,
-    );
+    printPurge(result, values['dry-run']!);
     if (!values['dry-run'] && result.auditId !== null) {
-      process.stdout.write(
-        `forgotten: ${result.payloadsRewritten} payloads rewritten without them, ${result.payloadsDropped} dropped, ` +
-          `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)\n`,
-      );
       if (!result.walTruncated)
         process.stdout.write(
           'omv: the write-ahead log is in use by a reader; it is cleared at the next checkpoint (or run omv purge again)\n',

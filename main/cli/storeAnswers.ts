@@ -1,0 +1,61 @@
+// What omv audit, check and purge print, whichever engine answered: the lines are a contract
+// scripts read (README), so both engines' commands print them from here.
+import type { AuditAnchor, AuditRecord, AuditVerdict } from '../../shared/review.js';
+import { forTerminal } from '../../shared/visibleText.js';
+import type { SourcedAnchor } from '../store/audit.js';
+import { RESTORE_ADVICE, type CheckResult } from '../store/check.js';
+import type { PurgeRecord } from '../store/purge.js';
+
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+/** omv audit list: one row a line, tab-separated, whatever a moderator's name or a detail holds shown as text. */
+export function printAuditRows(rows: Iterable<AuditRecord>): void {
+  for (const row of rows)
+    print(
+      `${row.id}\t${new Date(row.at).toISOString()}\t${forTerminal(row.moderator)}\t${forTerminal(row.action)}\t${forTerminal(JSON.stringify(row.details))}`,
+    );
+}
+
+/** omv audit anchor: the head to keep elsewhere. */
+export function printAuditAnchor(head: AuditAnchor): void {
+  print(`${head.row}:${head.hash}`);
+}
+
+/** omv audit verify's verdict; answers the exit code. */
+export function printAuditVerdict(verdict: AuditVerdict, anchors: readonly SourcedAnchor[]): number {
+  if (!verdict.intact) {
+    print(`audit chain broken at row ${verdict.badRow}: ${forTerminal(verdict.why)} (${verdict.rows} rows before it verify)`);
+    return 1;
+  }
+  print(`audit chain intact: ${verdict.rows} rows`);
+  if (anchors.length > 0) print(`anchors: ${anchors.length} held (${anchors.map((a) => a.source).join('; ')})`);
+  if (verdict.redacted) print(`redacted: ${verdict.redacted} rows' details were removed by a purge (their facts still verify)`);
+  return 0;
+}
+
+/** omv check's findings and verdict (`started`: performance.now() when the check began); answers the exit code. */
+export function printCheck({ ok, lines }: CheckResult, started: number): number {
+  for (const line of lines) print(forTerminal(line));
+  print(ok ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)` : `database damaged. ${RESTORE_ADVICE}`);
+  return ok ? 0 : 1;
+}
+
+/**
+ * omv purge's account: what it removed (or would), what it kept and why, and — once done — what
+ * it made the store forget. `monthsDropped`: PostgreSQL's whole months dropped as tables.
+ */
+export function printPurge(result: PurgeRecord & { auditId: number | null; monthsDropped?: number }, dryRun: boolean): void {
+  const kept = `kept ${result.held} under a hold, ${result.reported} quoted by open reports`;
+  const older = `entries older than ${new Date(result.before).toISOString()}`;
+  if (dryRun) {
+    print(`would remove ${result.removed} ${older}; ${kept}`);
+    return;
+  }
+  print(`removed ${result.removed} ${older}; ${kept}${result.auditId ? ` (audit row ${result.auditId})` : ''}`);
+  if (result.auditId === null) return;
+  const months = result.monthsDropped === undefined ? '' : `${result.monthsDropped} whole months dropped, `;
+  print(
+    `forgotten: ${months}${result.payloadsRewritten} payloads rewritten without them, ${result.payloadsDropped} dropped, ` +
+      `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)`,
+  );
+}
