@@ -11,28 +11,55 @@ export interface CheckResult {
   lines: string[];
 }
 
-const MAX_REPORTED = 10;
+/**
+ * A check's findings, one line per question asked: "what: ok", or how many problems and the first
+ * few of them. Both engines' checks (this file, pg/check.ts) report through it, so they read alike.
+ */
+export class CheckFindings {
+  private ok = true;
+  private readonly lines: string[] = [];
+
+  /** `engine` names who could not finish a question; `shown`: problems listed per question. */
+  constructor(
+    private readonly engine: string,
+    private readonly shown: number,
+  ) {}
+
+  add(what: string, problems: string[]): void {
+    if (problems.length === 0) return void this.lines.push(`${what}: ok`);
+    this.ok = false;
+    this.lines.push(
+      `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
+      ...problems.slice(0, this.shown).map((p) => `  ${p}`),
+    );
+  }
+
+  /** A question the engine could not even finish (a page it cannot read) is a problem too. */
+  unfinished(error: unknown): string[] {
+    return [`${this.engine} could not finish it: ${errorMessage(error)}`];
+  }
+
+  /** A line that is no question (what the check could not look at, and why). */
+  note(line: string): void {
+    this.lines.push(line);
+  }
+
+  result(): CheckResult {
+    return { ok: this.ok, lines: this.lines };
+  }
+}
 
 /** `quick`: SQLite's quick_check alone (no index contents, no FTS, no counters): for a start-up check. */
 export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
-  const lines: string[] = [];
-  let ok = true;
-  /** Runs one check; a check SQLite cannot even finish (a page it cannot read) is a problem too. */
+  const findings = new CheckFindings('SQLite', 10);
   const check = (what: string, find: () => string[]) => {
     let problems: string[];
     try {
       problems = find();
     } catch (error) {
-      problems = [`SQLite could not finish it: ${errorMessage(error)}`];
+      problems = findings.unfinished(error);
     }
-    if (problems.length === 0) lines.push(`${what}: ok`);
-    else {
-      ok = false;
-      lines.push(
-        `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-        ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`),
-      );
-    }
+    findings.add(what, problems);
   };
   check(quick ? 'pages and structure (quick check)' : 'pages, structure and indexes', () =>
     db
@@ -41,7 +68,7 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
       .all()
       .filter((line) => line !== 'ok'),
   );
-  if (quick) return { ok, lines };
+  if (quick) return findings.result();
   check('full-text index against the entries', () => {
     db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
     return [];
@@ -62,7 +89,7 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
       .all()
       .map((h) => `room ${h.room}: ${h.kept} in the activity table, ${h.counted} entries`),
   );
-  return { ok, lines };
+  return findings.result();
 }
 
 /** What to do about a damaged database, for the people who run omv. */

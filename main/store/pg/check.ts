@@ -4,9 +4,8 @@
 // in that month's partition, and the audit chain. Pages and indexes are PostgreSQL's to keep:
 // with data checksums on (initdb --data-checksums) it finds a damaged page when it reads one, and
 // this says whether they are on.
-import { errorMessage } from '../../../shared/errorMessage.js';
 import { tokenize } from '../../../shared/tokenize.js';
-import type { CheckResult } from '../check.js';
+import { CheckFindings, type CheckResult } from '../check.js';
 import type { ReadPool } from './connection.js';
 import type { PgReads } from './reads.js';
 import { indexColumns } from './textMatch.js';
@@ -38,26 +37,18 @@ async function fullTextProblems(reader: ReadPool): Promise<string[]> {
 }
 
 export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckResult> {
-  const lines: string[] = [];
-  let ok = true;
+  const findings = new CheckFindings('PostgreSQL', MAX_REPORTED);
   const check = async (what: string, find: () => Promise<string[]>) => {
     let problems: string[];
     try {
       problems = await find();
     } catch (error) {
-      problems = [`PostgreSQL could not finish it: ${errorMessage(error)}`];
+      problems = findings.unfinished(error);
     }
-    if (problems.length === 0) lines.push(`${what}: ok`);
-    else {
-      ok = false;
-      lines.push(
-        `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
-        ...problems.slice(0, MAX_REPORTED).map((p) => `  ${p}`),
-      );
-    }
+    findings.add(what, problems);
   };
   const checksums = (await reader.pool.query<{ data_checksums: string }>('SHOW data_checksums')).rows[0]!.data_checksums;
-  lines.push(
+  findings.note(
     checksums === 'on'
       ? "pages: PostgreSQL's data checksums are on (a damaged page is found when it is read)"
       : "pages: PostgreSQL's data checksums are off (initdb --data-checksums turns them on for a new cluster)",
@@ -94,5 +85,5 @@ export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckRe
     const verdict = await reads.verifyAudit();
     return verdict.intact ? [] : [`broken at row ${verdict.badRow}: ${verdict.why}`];
   });
-  return { ok, lines };
+  return findings.result();
 }
