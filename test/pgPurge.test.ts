@@ -13,7 +13,7 @@ import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { delivery } from './support/engines.js';
 import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
-import { postgresSkipReason, startPostgres } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
 
 const skip = postgresSkipReason();
 const jan = Date.UTC(2024, 0, 10);
@@ -134,6 +134,14 @@ test(
   },
 );
 
+/** Waits until `sql` finds a row (a session of the cluster is in the state the test waits for), a minute at most. */
+async function waitUntil(url: string, sql: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; (await query(url, sql)).length === 0;) {
+    assert.ok(Date.now() < deadline, `no session came to this in a minute: ${sql}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 test(
   'a report that arrives while a purge runs keeps the message it quotes: stored before the purge decides, or stored again after it',
   { skip },
@@ -151,25 +159,14 @@ test(
       await client.query('BEGIN');
       await client.query("SELECT 1 FROM rooms WHERE name = 'asfd' FOR UPDATE");
       const purging = omv(['purge', '--store', cluster.url, '--before', '2006-01-01']);
-      for (let waiting = false; !waiting;) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const rows = cluster.run('psql', [
-          '-h',
-          '127.0.0.1',
-          '-p',
-          String(cluster.port),
-          '-U',
-          'postgres',
-          '-d',
-          'omv',
-          '-Atc',
-          "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'",
-        ]);
-        waiting = rows.trim() !== '0';
-      }
+      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
       // Meanwhile the vendor delivers a report quoting that message.
       const reporting = post('reportAbuse', ABUSE_CONVERSATION_XML);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      // It reaches the writer, whose group waits for the purge's transaction (the advisory lock, locks.ts).
+      await waitUntil(
+        cluster.url,
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = 'omv writer' AND wait_event_type = 'Lock' AND wait_event = 'advisory'",
+      );
       await client.query('COMMIT');
       const [purged, reported] = await Promise.all([purging, reporting]);
       assert.equal(purged.code, 0, purged.stderr);
