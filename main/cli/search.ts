@@ -6,7 +6,7 @@
 // goes straight to the file descriptors (directOutput.ts): the whole command costs little more
 // than Node's own start.
 import { existsSync, fstatSync } from 'node:fs';
-import { SNIPPET_MARKS, type Keyset, type SearchHit } from '../../shared/api.js';
+import { SNIPPET_MARKS, type EntryFilter, type Keyset, type SearchHit } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { timeoutMessage } from '../api/queryLimit.js';
 import { parsePositiveInteger, parsePositiveSeconds } from './arguments.js';
@@ -22,7 +22,12 @@ const { parseArgs } = process.getBuiltinModule('node:util');
 /** Hits read at a time: a page of the desk's (readCalls.ts). */
 const PAGE = 1000;
 
-const OPTIONS = { db: { type: 'string' }, limit: { type: 'string', default: '20' }, timeout: { type: 'string', default: '30' } } as const;
+const OPTIONS = {
+  db: { type: 'string' },
+  store: { type: 'string' },
+  limit: { type: 'string', default: '20' },
+  timeout: { type: 'string', default: '30' },
+} as const;
 
 /**
  * The command line split into options and the query. `-word` is the query language's exclusion,
@@ -45,6 +50,43 @@ function splitQuery(args: string[]): { options: string[]; query: string[] } {
   return { options, query };
 }
 
+/** SQLite's readers, loaded before the time limit starts (as PostgreSQL's driver is). */
+async function sqliteReads() {
+  const [{ openReadConnection }, { countEntries, searchPage }] = await Promise.all([
+    import('../store/readConnection.js'),
+    import('../store/searchPages.js'),
+  ]);
+  return { openReadConnection, countEntries, searchPage };
+}
+
+/** Every hit up to `limit` in the SQLite file at `path` (or the default one), a page at a time, then exactly how many there are. */
+async function searchSqlite(
+  sqlite: Awaited<ReturnType<typeof sqliteReads>>,
+  path: string | undefined,
+  filter: EntryFilter,
+  limit: number,
+): Promise<{ hits: SearchHit[]; total: number }> {
+  path ??= (await import('../store/paths.js')).defaultDatabasePath();
+  writeDirect(2, `omv: database ${forTerminal(path)}\n`);
+  if (!existsSync(path)) throw new Error(`no database at ${path}`);
+  // Read as it is when nothing needs doing first; else opened for writing, which migrates it
+  // (or finishes a bulk load cut short), and read then.
+  const db = sqlite.openReadConnection(path) ?? (await import('../store/db.js')).openDatabase(path, { mustExist: true });
+  try {
+    const hits: SearchHit[] = [];
+    for (let before: Keyset | undefined; hits.length < limit;) {
+      const page = sqlite.searchPage(db, filter, Math.min(PAGE, limit - hits.length), before, SNIPPET_MARKS);
+      hits.push(...page.hits);
+      const last = page.hits.at(-1);
+      if (!page.more || !last) break;
+      before = { timestamp: last.timestamp, id: last.id };
+    }
+    return { hits, total: sqlite.countEntries(db, filter) };
+  } finally {
+    db.close();
+  }
+}
+
 export async function searchCommand(args: string[]): Promise<number> {
   const split = splitQuery(args);
   const { values } = parseArgs({ args: split.options, options: OPTIONS });
@@ -55,34 +97,19 @@ export async function searchCommand(args: string[]): Promise<number> {
   // (A query with a part that cannot be read runs not at all, above: half a query is another query.)
   const limit = parsePositiveInteger('--limit', values.limit!);
   const timeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
-  const [{ openReadConnection }, { countEntries, searchPage }] = await Promise.all([
-    import('../store/readConnection.js'),
-    import('../store/searchPages.js'),
-  ]);
+  if (values.store !== undefined && values.db !== undefined) throw new UsageError('give --store or --db, not both');
+  const store = values.store ?? values.db ?? (process.env['OMV_STORE'] || undefined);
+  const onPostgres = store !== undefined && (await import('../store/pg/storeUrl.js')).isPostgresUrl(store);
+  const sqlite = onPostgres ? null : await sqliteReads();
   // Started before the database is opened: opening a damaged or locked one counts too.
   const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
-  const hits: SearchHit[] = [];
-  let total = 0;
+  let hits: SearchHit[];
+  let total: number;
   try {
-    const path = values.db ?? (await import('../store/paths.js')).defaultDatabasePath();
-    writeDirect(2, `omv: database ${forTerminal(path)}\n`);
-    if (!existsSync(path)) throw new Error(`no database at ${path}`);
-    // Read as it is when nothing needs doing first; else opened for writing, which migrates it
-    // (or finishes a bulk load cut short), and read then.
-    const db = openReadConnection(path) ?? (await import('../store/db.js')).openDatabase(path, { mustExist: true });
-    try {
-      // Every hit up to --limit, page by page, then exactly how many there are.
-      for (let before: Keyset | undefined; hits.length < limit;) {
-        const page = searchPage(db, filter, Math.min(PAGE, limit - hits.length), before, SNIPPET_MARKS);
-        hits.push(...page.hits);
-        const last = page.hits.at(-1);
-        if (!page.more || !last) break;
-        before = { timestamp: last.timestamp, id: last.id };
-      }
-      total = countEntries(db, filter);
-    } finally {
-      db.close();
-    }
+    if (sqlite === null) {
+      writeDirect(2, `omv: store ${(await import('./servePostgres.js')).shownStoreUrl(store!)}\n`);
+      ({ hits, total } = await (await import('./pgSearch.js')).searchPg(store!, filter, limit, PAGE, timeoutMs));
+    } else ({ hits, total } = await searchSqlite(sqlite, store, filter, limit));
   } finally {
     deadline.cancel();
   }

@@ -60,7 +60,7 @@ export const exportUsage = `omv export [--db FILE] [--out FILE [--force]] [--roo
   --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')
   --timeout    stop when no entry has been found for this long (default 30; a slow reader is no stall)`;
 
-export const searchUsage = `omv search [--db FILE] [--limit N] [--timeout SECONDS] QUERY
+export const searchUsage = `omv search [--db FILE | --store postgres://…] [--limit N] [--timeout SECONDS] QUERY
   Full-text search of message content, newest first: words, "phrases", prefix*, -excluded, and
   the filters from:USER in:ROOM type:TYPE before:DATE after:DATE (a filter alone lists its entries,
   -word alone every entry without it). The last line says how many there are, exactly.
