@@ -65,7 +65,11 @@ async function dump(engines: Engines): Promise<{ sqlite: unknown; pg: unknown }>
 
 /** Hands every delivery to the store in the same turn (one group), each request's in order. */
 const together = (store: StoreEngine, requests: TestDelivery[][]) =>
-  Promise.all(requests.map((request) => (request.length === 1 ? store.writes.receive(request[0]!.meta, request[0]!.parsed).then((o) => [o]) : store.writes.receiveAll(request))));
+  Promise.all(
+    requests.map((request) =>
+      request.length === 1 ? store.writes.receive(request[0]!.meta, request[0]!.parsed).then((o) => [o]) : store.writes.receiveAll(request),
+    ),
+  );
 
 test(
   'a group of deliveries leaves the same rows, ids and outcomes in PostgreSQL as SQLite writing them one after the other',
@@ -116,7 +120,12 @@ test(
         ),
         delivery('not xml <', at(9)),
       ],
-      [delivery(messagesXml({ lobby: [{ ts: day + 6, user: 'u9', displayName: 'Nine', content: 'other domain' }] }), { domain: 'd2', ...at(10) })],
+      [
+        delivery(messagesXml({ lobby: [{ ts: day + 6, user: 'u9', displayName: 'Nine', content: 'other domain' }] }), {
+          domain: 'd2',
+          ...at(10),
+        }),
+      ],
     ];
     const outcomes = [await together(engines!.sqlite, requests()), await together(engines!.pg, requests())];
     // A second group: repeats of what the first stored.
@@ -140,7 +149,8 @@ test(
     assert.deepEqual(outcomes[1], outcomes[0]);
     assert.deepEqual(outcomes[3], outcomes[2]);
     const { sqlite, pg: pgRows } = await dump(engines!);
-    for (const [table] of TABLES) assert.deepEqual((pgRows as Record<string, unknown>)[table], (sqlite as Record<string, unknown>)[table], table);
+    for (const [table] of TABLES)
+      assert.deepEqual((pgRows as Record<string, unknown>)[table], (sqlite as Record<string, unknown>)[table], table);
     // The group held what this test means it to: duplicates, a quarantine, fills, abuse links.
     const rows = sqlite as Record<string, Array<Record<string, unknown>>>;
     assert.deepEqual(
@@ -161,7 +171,9 @@ test(
     assert.equal(rows['entries']!.find((e) => e['content'] === 'twice')!['display_name'], 'Dee');
     assert.equal(rows['entries']!.find((e) => e['content'] === 'side talk')!['display_name'], 'Cee');
     assert.equal(rows['users']!.find((u) => u['user_id'] === 'u1')!['display_name'], 'Albert');
-    assert.ok(rows['abuse_report_entries']!.length > 0 && rows['connection_snapshot_users']!.length > 0 && rows['im_connections']!.length === 2);
+    assert.ok(
+      rows['abuse_report_entries']!.length > 0 && rows['connection_snapshot_users']!.length > 0 && rows['im_connections']!.length === 2,
+    );
   },
 );
 
@@ -178,7 +190,9 @@ test('a delivery that fails in a group is rolled back and rejected alone; the ot
     const bad = messagesXml({ failing: [{ ts: day + 101, user: 'f2', content: 'explode' }] });
     const good2 = messagesXml({ failing: [{ ts: day + 102, user: 'f3', content: 'second good' }] });
     const pgStore = engines!.pg;
-    const results = await Promise.allSettled([good1, bad, good2, good1].map((xml) => pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed)));
+    const results = await Promise.allSettled(
+      [good1, bad, good2, good1].map((xml) => pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed)),
+    );
     assert.deepEqual(
       results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason))),
       ['stored', 'error: refused: explode', 'stored', 'duplicate'],

@@ -95,7 +95,7 @@ export class PgGroupCommit {
     // A purge's transaction does not run while a group is being written, nor a group while it does (locks.ts).
     await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
     const outcomes: Outcome[] = [];
-    for (let i = 0; i < jobs.length; ) {
+    for (let i = 0; i < jobs.length;) {
       let end = i + 1;
       if (jobs[i]!.deliveries) while (end < jobs.length && jobs[end]!.deliveries) end += 1;
       const run = jobs.slice(i, end);

@@ -116,13 +116,19 @@ export class PayloadRows {
 
   private room(name: string): string {
     const text = pgText(name);
-    if (!this.seenRooms.has(text)) this.seenRooms.add(text), this.rooms.push(text);
+    if (!this.seenRooms.has(text)) {
+      this.seenRooms.add(text);
+      this.rooms.push(text);
+    }
     return text;
   }
 
   private user(id: string): string {
     const text = pgText(id);
-    if (!this.seenUsers.has(text)) this.seenUsers.add(text), this.users.push(text);
+    if (!this.seenUsers.has(text)) {
+      this.seenUsers.add(text);
+      this.users.push(text);
+    }
     return text;
   }
 }

@@ -96,8 +96,18 @@ export async function writePayloads(session: WriteSession, jobs: readonly Payloa
     },
     grownRooms: new Set(),
   }));
-  const rooms = await resolveNamed(session, 'rooms', 'name', distinctPairs(jobs, (rows) => rows.rooms));
-  const users = await resolveNamed(session, 'users', 'user_id', distinctPairs(jobs, (rows) => rows.users));
+  const rooms = await resolveNamed(
+    session,
+    'rooms',
+    'name',
+    distinctPairs(jobs, (rows) => rows.rooms),
+  );
+  const users = await resolveNamed(
+    session,
+    'users',
+    'user_id',
+    distinctPairs(jobs, (rows) => rows.users),
+  );
   const roomId = (job: PayloadJob, name: string) => rooms.get(pairKey(job.domainId, name))!;
   const userId = (job: PayloadJob, id: string | null) => (id === null ? null : users.get(pairKey(job.domainId, id))!);
   await nameUsers(session, jobs, userId);
@@ -114,16 +124,23 @@ function distinctPairs(jobs: readonly PayloadJob[], names: (rows: PayloadRows) =
   for (const job of jobs)
     for (const name of names(job.rows)) {
       const key = pairKey(job.domainId, name);
-      if (!seen.has(key)) seen.add(key), pairs.push([job.domainId, name]);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      pairs.push([job.domainId, name]);
     }
   return pairs;
 }
 
 /** Each user named by an entry gets the last display name the payloads give it (SQLite's coalesce, entry after entry). */
-async function nameUsers(session: WriteSession, jobs: readonly PayloadJob[], userId: (job: PayloadJob, id: string | null) => number | null) {
+async function nameUsers(
+  session: WriteSession,
+  jobs: readonly PayloadJob[],
+  userId: (job: PayloadJob, id: string | null) => number | null,
+) {
   const named = new Map<number, string>();
   for (const job of jobs)
-    for (const entry of job.rows.entries) if (entry.userId !== null && entry.displayName !== null) named.set(userId(job, entry.userId)!, entry.displayName);
+    for (const entry of job.rows.entries)
+      if (entry.userId !== null && entry.displayName !== null) named.set(userId(job, entry.userId)!, entry.displayName);
   if (named.size === 0) return;
   await session.query(
     `UPDATE users u SET display_name = v.name FROM unnest($1::bigint[], $2::text[]) AS v (id, name)
@@ -155,7 +172,10 @@ async function writeEntries(
   if (keys.size) {
     const wanted = [...keys.values()];
     let [first, last] = [Infinity, -Infinity];
-    for (const { ts } of wanted) (first = Math.min(first, ts)), (last = Math.max(last, ts));
+    for (const { ts } of wanted) {
+      first = Math.min(first, ts);
+      last = Math.max(last, ts);
+    }
     // The span of their times lets the server look in their months' partitions only.
     const found = await session.query<{ id: number; room_id: number; ts: number; dedup_key: number; display_name: string | null }>(
       `SELECT e.id, e.room_id, e.ts, e.dedup_key, e.display_name FROM entries e
@@ -178,7 +198,12 @@ async function writeEntries(
       if (!state) {
         const row = stored.get(id);
         if (!row) {
-          state = { id: null, ts: entry.ts, name: entry.displayName, fresh: { row: entry, roomId: room, userId: userId(job, entry.userId), payload } };
+          state = {
+            id: null,
+            ts: entry.ts,
+            name: entry.displayName,
+            fresh: { row: entry, roomId: room, userId: userId(job, entry.userId), payload },
+          };
           fresh.push(state);
           group.set(id, state);
           return state;
@@ -283,8 +308,10 @@ async function writeGrowth(session: WriteSession, byPayload: Array<Map<number, G
   for (const growth of byPayload)
     for (const [room, { added, lastTs, hours: perHour }] of growth) {
       const total = rooms.get(room);
-      if (total) (total.added += added), (total.lastTs = Math.max(total.lastTs, lastTs));
-      else rooms.set(room, { added, lastTs });
+      if (total) {
+        total.added += added;
+        total.lastTs = Math.max(total.lastTs, lastTs);
+      } else rooms.set(room, { added, lastTs });
       for (const [hour, n] of perHour) {
         const at = hours.get(`${room}:${hour}`);
         if (at) at.n += n;

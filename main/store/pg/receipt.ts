@@ -69,6 +69,7 @@ async function insertDeliveries(
   client: WriteSession,
   rows: ReadonlyArray<{ meta: DeliveryMeta; status: 'importing' | 'quarantined'; error: string | null }>,
 ): Promise<number[]> {
+  if (rows.length === 0) return [];
   const column = <T>(pick: (meta: DeliveryMeta) => T) => rows.map(({ meta }) => pick(meta));
   const made = await client.query<{ id: number }>(
     `INSERT INTO deliveries (source, function, domain_id, type, call_id, received_at, payload, payload_size, sha256, file_path, status, error,
@@ -138,8 +139,10 @@ export async function receiveDeliveries(client: WriteSession, deliveries: readon
     const of = duplicateOf[i];
     if (of === null || of === undefined) return;
     const count = counted.get(of);
-    if (count) (count.n += 1), (count.at = meta.receivedAt);
-    else counted.set(of, { n: 1, at: meta.receivedAt });
+    if (count) {
+      count.n += 1;
+      count.at = meta.receivedAt;
+    } else counted.set(of, { n: 1, at: meta.receivedAt });
   });
   if (counted.size) {
     const ofIds = [...counted.keys()].sort((a, b) => a - b);
