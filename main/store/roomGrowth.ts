@@ -11,7 +11,12 @@ export interface Growth {
 }
 
 /** Counts `entry` into its room's growth; a room grown for the first time is named in `grownRooms`. */
-export function addGrowth(byRoom: Map<number, Growth>, grownRooms: Set<string>, roomId: number, entry: ChatEntry): void {
+export function addGrowth(
+  byRoom: Map<number, Growth>,
+  grownRooms: Set<string>,
+  roomId: number,
+  entry: Pick<ChatEntry, 'room' | 'timestamp'>,
+): void {
   let growth = byRoom.get(roomId);
   if (!growth) {
     growth = { added: 0, lastTs: entry.timestamp, hours: new Map() };

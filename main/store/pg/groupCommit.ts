@@ -1,16 +1,23 @@
 // Group commit on PostgreSQL, as intake/receiver/groupCommit.ts does it on SQLite: the deliveries
-// that arrive while a group is being written wait and go together into the next transaction, each
-// in its own savepoint (one that fails is rolled back alone and rejected), and every job's promise
-// settles only after the COMMIT returned — synchronous_commit=on (connection.ts), so the WAL is on
+// that arrive while a group is being written wait and go together into the next transaction, and
+// every job's promise settles only after the COMMIT returned — synchronous_commit=on (connection.ts), so the WAL is on
 // disk (and on a synchronous standby, when one is configured: connection.ts). A COMMIT that fails, or a session
 // lost on the way (the primary went away), fails every job of the group: the receiver answers 503
 // and the vendor sends again; nothing was acknowledged that is not stored.
+// A group's deliveries are written together (receipt.ts: a statement or two per table for all of
+// them) in one savepoint. Should that fail, it is rolled back and each job (a request's deliveries)
+// is written again in a savepoint of its own: the one that fails is rolled back alone and rejected,
+// the others are stored as if the group had been written one job after the other.
+import type { StoreOutcome } from '../deliveries.js';
 import { inWriteTransaction, type WritePool, type WriteSession } from './connection.js';
 import { PURGE_LOCK } from './locks.js';
 import { monthsAhead } from './partitions.js';
+import { receiveDeliveries, type PreparedDelivery } from './receipt.js';
 
 interface Job<T> {
   run: (session: WriteSession) => Promise<T>;
+  /** A request's deliveries: written together with the other jobs' of its group (run is the job written alone). */
+  deliveries?: readonly PreparedDelivery[];
   /** The timestamps of the entries it writes: their months' partitions are made before the group's transaction. */
   timestamps: readonly number[];
   resolve: (value: T) => void;
@@ -32,6 +39,19 @@ export class PgGroupCommit {
   submit<T>(run: (session: WriteSession) => Promise<T>, timestamps: readonly number[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, timestamps, resolve, reject } as Job<unknown>);
+      this.writing ??= this.drain();
+    });
+  }
+
+  /**
+   * Stores a request's deliveries (all of them or none) in the next group; resolves with their
+   * outcomes once that group's transaction committed.
+   */
+  submitDeliveries(deliveries: readonly PreparedDelivery[]): Promise<StoreOutcome[]> {
+    return new Promise<StoreOutcome[]>((resolve, reject) => {
+      const run = (session: WriteSession) => receiveDeliveries(session, deliveries);
+      const timestamps = deliveries.flatMap(({ payload }) => (payload.ok ? payload.rows.entries.map((entry) => entry.ts) : []));
+      this.queue.push({ run, deliveries, timestamps, resolve, reject } as Job<unknown>);
       this.writing ??= this.drain();
     });
   }
@@ -67,10 +87,45 @@ export class PgGroupCommit {
     outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i]!.resolve(outcome.value) : jobs[i]!.reject(outcome.error)));
   }
 
-  /** Each job in a savepoint of its own: one that fails is rolled back alone, and its error kept as its outcome. */
+  /**
+   * The jobs in their order: each run of delivery jobs written together in one savepoint (jobs
+   * written one by one, each in a savepoint of its own, when that fails); any other job alone.
+   */
   private async writeJobs(session: WriteSession, jobs: Job<unknown>[]): Promise<Outcome[]> {
     // A purge's transaction does not run while a group is being written, nor a group while it does (locks.ts).
     await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
+    const outcomes: Outcome[] = [];
+    for (let i = 0; i < jobs.length;) {
+      let end = i + 1;
+      if (jobs[i]!.deliveries) while (end < jobs.length && jobs[end]!.deliveries) end += 1;
+      const run = jobs.slice(i, end);
+      if (run.length > 1) outcomes.push(...((await this.writeTogether(session, run)) ?? (await this.writeEach(session, run))));
+      else outcomes.push(...(await this.writeEach(session, run)));
+      i = end;
+    }
+    return outcomes;
+  }
+
+  /** The delivery jobs' deliveries in one savepoint: their outcomes, or null when it failed (rolled back). */
+  private async writeTogether(session: WriteSession, jobs: Job<unknown>[]): Promise<Outcome[] | null> {
+    await session.query('SAVEPOINT deliveries');
+    let stored: StoreOutcome[];
+    try {
+      stored = await receiveDeliveries(
+        session,
+        jobs.flatMap((job) => job.deliveries!),
+      );
+      await session.query('RELEASE SAVEPOINT deliveries');
+    } catch (error) {
+      await session.query('ROLLBACK TO SAVEPOINT deliveries').catch(() => Promise.reject(error));
+      return null;
+    }
+    let next = 0;
+    return jobs.map((job) => ({ ok: true, value: stored.slice(next, (next += job.deliveries!.length)) }));
+  }
+
+  /** Each job in a savepoint of its own: one that fails is rolled back alone, and its error kept as its outcome. */
+  private async writeEach(session: WriteSession, jobs: Job<unknown>[]): Promise<Outcome[]> {
     const outcomes: Outcome[] = [];
     for (const job of jobs) {
       await session.query('SAVEPOINT delivery');

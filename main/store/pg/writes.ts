@@ -11,7 +11,7 @@ import { PgGroupCommit } from './groupCommit.js';
 import type { Db } from '../db.js';
 import { purgePg, type PgPurgeResult } from './purge.js';
 import { copySqliteToPg, type StoreCopy } from './storeCopy.js';
-import { receiveDelivery } from './receipt.js';
+import { prepareDelivery } from './receipt.js';
 
 /** audit.ts's appendAuditRow in the caller's transaction: the head is locked until it commits. */
 export async function appendAuditRow(
@@ -42,21 +42,13 @@ export class PgWrites implements StoreWrites {
   }
 
   async receive(meta: DeliveryMeta, parsed: ParsedPayload): Promise<StoreOutcome> {
-    const { events, timestamps } = listed(parsed);
-    return this.commit.submit((session) => receiveDelivery(session, meta, events), timestamps);
+    return (await this.commit.submitDeliveries([prepareDelivery(meta, parsed)]))[0]!;
   }
 
-  /** One savepoint of the group for all of them: a failure rolls back the request's deliveries together. */
+  /** Together in the group's transaction, all of them or none: a failure rolls back the request's deliveries together. */
   async receiveAll(deliveries: ReadonlyArray<{ meta: DeliveryMeta; parsed: ParsedPayload }>): Promise<StoreOutcome[]> {
-    const all = deliveries.map(({ meta, parsed }) => ({ meta, ...listed(parsed) }));
-    return this.commit.submit(
-      async (session) => {
-        const outcomes: StoreOutcome[] = [];
-        for (const { meta, events } of all) outcomes.push(await receiveDelivery(session, meta, events));
-        return outcomes;
-      },
-      all.flatMap(({ timestamps }) => timestamps),
-    );
+    // Their rows are made here, before they queue: the tokenizing runs while the group before them is on the server.
+    return this.commit.submitDeliveries(deliveries.map(({ meta, parsed }) => prepareDelivery(meta, parsed)));
   }
 
   /** Copies a desk's SQLite database into this one, which must hold no data yet (storeCopy.ts). */
@@ -81,17 +73,4 @@ export class PgWrites implements StoreWrites {
   async appendAudit(action: AuditAction, moderator: string, details: Record<string, unknown>, at?: number): Promise<AuditAnchor> {
     return inWriteTransaction(this.writer.pool, (session) => appendAuditRow(session, action, moderator, details, at), { confirmed: true });
   }
-}
-
-/**
- * A delivery's events as a list, and the timestamps of its entries (their months' partitions are
- * made before the group writes them): a parser thread's events come as a one-pass iterable.
- */
-function listed(parsed: ParsedPayload): { events: ParsedPayload; timestamps: number[] } {
-  if (!parsed.ok) return { events: parsed, timestamps: [] };
-  const events = [...parsed.events];
-  return {
-    events: { ...parsed, events },
-    timestamps: events.flatMap((event) => (event.kind === 'entry' ? [event.entry.timestamp] : [])),
-  };
 }
