@@ -21,13 +21,19 @@ test('an import killed midway leaves a consistent database, and running it again
   const dbPath = join(dir, 'omv.sqlite');
   await writeSyntheticFile(file, { entries: 400_000, rooms: 8, seed: 3 });
 
-  const child = spawn(process.execPath, [CLI, 'import', '--db', dbPath, file], { stdio: 'ignore' });
-  // Kill it once some batches are committed but well before the end.
+  // Made (and migrated) before the import starts: the import does not wait on this connection's first writes.
   const db = openDatabase(dbPath);
   const count = db.prepare('SELECT count(*) FROM entries').pluck();
-  for (let waited = 0; (count.get() as number) < 60_000 && waited < 60_000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+  const child = spawn(process.execPath, [CLI, 'import', '--db', dbPath, file], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = once(child, 'exit');
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Kill it once some batches are committed but well before the end.
+  for (let waited = 0; (count.get() as number) < 60_000 && child.exitCode === null && waited < 60_000; waited += 20)
+    await new Promise((r) => setTimeout(r, 20));
+  assert.equal(child.exitCode, null, `the import ended before it could be killed midway: ${stderr}`);
   child.kill('SIGKILL');
-  await once(child, 'exit');
+  await exited;
   assert.equal(child.signalCode, 'SIGKILL');
 
   assert.equal(db.pragma('integrity_check', { simple: true }), 'ok');

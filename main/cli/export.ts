@@ -1,13 +1,24 @@
 // omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
 import { createWriteStream, existsSync, openSync } from 'node:fs';
+import { basename } from 'node:path';
+import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import type { EntryFilter } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { exportInWorker } from '../export/entryExport.js';
-import { hashedOutput, recordExport, recordExportFailure, recordExportStart, writeExportManifest } from '../export/manifest.js';
+import {
+  hashedOutput,
+  recordExport,
+  recordExportFailure,
+  recordExportStart,
+  writeManifestFile,
+  type ExportDetails,
+} from '../export/manifest.js';
+import type { ExportManifest } from '../../shared/review.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { errorMessage } from '../../shared/errorMessage.js';
-import { cliActor, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
+import { chosenStore, cliActor, openDatabaseFor, parsePositiveSeconds, parseTimeArgument, UsageError } from './common.js';
 import { terminalStream } from './terminalStream.js';
 import { pseudonymSalt } from '../store/settings.js';
 
@@ -26,11 +37,57 @@ function openOutput(path: string, force: boolean | undefined): number {
   }
 }
 
+/** What an export's rows come from and where it is recorded: a SQLite file, or a PostgreSQL database (pgExportSource.ts). */
+export interface ExportSource {
+  /** Who the trail records (--as, $OMV_MODERATOR, the desk's moderator, the OS user). */
+  moderator: string;
+  /** Records that the export begins; answers its audit row. */
+  start(destination: string, details: Omit<ExportDetails, 'rows'>): Promise<number>;
+  /** Writes the rows to `out`; answers how many. */
+  write(out: Writable, onProgress: (rows: number) => void): Promise<number>;
+  failed(started: number, rows: number, error: string): Promise<void>;
+  /** Records the export done; answers its manifest. */
+  recorded(file: string, sha256: string, details: ExportDetails, started: number): Promise<ExportManifest>;
+  close(): Promise<void>;
+}
+
+export interface ExportSourceOptions {
+  format: 'csv' | 'jsonl';
+  neutraliseFormulas: boolean;
+  withReview: boolean;
+  pseudonymous: boolean;
+  stallTimeoutMs: number;
+}
+
+function sqliteExportSource(path: string | undefined, filter: EntryFilter, options: ExportSourceOptions): ExportSource {
+  const db = openDatabaseFor(path, { mustExist: true }); // migrates it and says which; the worker reads it
+  const moderator = cliActor(db).name;
+  return {
+    moderator,
+    start: async (destination, details) => recordExportStart(db, destination, details),
+    write: (out, onProgress) =>
+      exportInWorker(db.name, filter, out, {
+        format: options.format,
+        neutraliseFormulas: options.neutraliseFormulas,
+        withReview: options.withReview,
+        ...(options.pseudonymous ? { pseudonymSalt: pseudonymSalt(db) } : {}),
+        onProgress,
+        stallTimeoutMs: options.stallTimeoutMs,
+      }),
+    failed: async (started, rows, error) => void recordExportFailure(db, started, rows, error, moderator),
+    recorded: async (file, sha256, details, started) => recordExport(db, file, sha256, details, started),
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
 export async function exportCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
     options: {
       db: { type: 'string' },
+      store: { type: 'string' },
       out: { type: 'string' },
       room: { type: 'string' },
       user: { type: 'string' },
@@ -64,25 +121,40 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...searched.filter,
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   };
-  const db = openDatabaseFor(values.db, { mustExist: true }); // migrates it and says which; the worker reads it
+  const store = chosenStore(values.store, values.db);
+  const onPostgres = store !== undefined && isPostgresUrl(store);
+  if (onPostgres && (values['with-review'] || values.pseudonymous))
+    throw new UsageError(
+      `--${values['with-review'] ? 'with-review' : 'pseudonymous'} is not on PostgreSQL yet (the review's data and pseudonyms are read from a SQLite file)`,
+    );
+  const options = {
+    format,
+    neutraliseFormulas: !values.raw,
+    withReview: values['with-review']!,
+    pseudonymous: values.pseudonymous!,
+    stallTimeoutMs,
+  };
+  const source = onPostgres
+    ? await (await import('./pgExportSource.js')).pgExportSource(store!, filter, options)
+    : sqliteExportSource(store, filter, options);
   let outFd: number | null;
   try {
     outFd = values.out === undefined ? null : openOutput(values.out, values.force);
   } catch (error) {
-    db.close();
+    await source.close();
     throw error;
   }
   const details = {
     format,
     query: values.query ?? null,
     filter,
-    withReview: values['with-review'],
-    moderator: cliActor(db).name,
+    withReview: values['with-review']!,
+    moderator: source.moderator,
     ids: values.pseudonymous ? ('pseudonymous' as const) : ('real' as const),
   };
   const destination = values.out ?? '(standard output)';
   // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
-  const started = recordExportStart(db, destination, details);
+  const started = await source.start(destination, details);
   // On a terminal, entries are shown with their control characters escaped; a file or pipe gets the exact text.
   const onTerminal = outFd === null && process.stdout.isTTY ? terminalStream() : null;
   const shown = onTerminal ? pipeline(onTerminal, process.stdout, { end: false }) : null;
@@ -95,34 +167,29 @@ export async function exportCommand(args: string[]): Promise<number> {
   let written = 0;
   let rows: number;
   try {
-    rows = await exportInWorker(db.name, filter, out.stream, {
-      format,
-      neutraliseFormulas: !values.raw,
-      withReview: values['with-review'],
-      ...(values.pseudonymous ? { pseudonymSalt: pseudonymSalt(db) } : {}),
-      onProgress: (sofar) => progress?.((written = sofar)),
-      stallTimeoutMs,
-    });
+    rows = await source.write(out.stream, (sofar) => progress?.((written = sofar)));
     out.stream.end();
     await finished(out.stream);
     // The pipe ends the file (or the terminal's stream) once the export's stream ends.
     if (file !== process.stdout) await (shown ?? finished(file));
   } catch (error) {
-    recordExportFailure(db, started, written, errorMessage(error), details.moderator);
+    await source.failed(started, written, errorMessage(error));
+    await source.close();
     throw error;
   }
   if (progress) process.stderr.write('\r\x1b[K');
   process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
   if (values.out) {
     // The digest of the bytes as they went into the file: reading 100 MB back would add a second to a 1M-row export.
-    const manifest = await writeExportManifest(db, values.out, { ...details, rows }, started, out.sha256());
+    const manifest = await source.recorded(basename(values.out), out.sha256(), { ...details, rows }, started);
+    await writeManifestFile(values.out, manifest);
     process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
   } else {
-    const recorded = recordExport(db, destination, out.sha256(), { ...details, rows }, started);
+    const recorded = await source.recorded(destination, out.sha256(), { ...details, rows }, started);
     process.stderr.write(
       `omv: no manifest for standard output (use --out FILE to get FILE.manifest.json); recorded as audit row ${recorded.auditRow} (sha256 ${recorded.sha256})\n`,
     );
   }
-  db.close();
+  await source.close();
   return 0;
 }

@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import type { SourcedAnchor } from '../store/audit.js';
+import type { PgPoolOptions } from '../store/pg/connection.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
@@ -17,13 +18,7 @@ import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printP
  * every row, and a desk's timeout would cut it short and call a whole database damaged.
  */
 async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
-  process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
-  let engine: PgEngine;
-  try {
-    engine = await openPgEngine(url, { readTimeoutMs: 0 });
-  } catch (error) {
-    throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
-  }
+  const engine = await openStoreEngine(url, { readTimeoutMs: 0 });
   try {
     return await use(engine);
   } finally {
@@ -31,8 +26,18 @@ async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>)
   }
 }
 
+/** Opens the engine of the store at `url`, saying which (never its password), and why it could not be. */
+export async function openStoreEngine(url: string, options: PgPoolOptions): Promise<PgEngine> {
+  process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
+  try {
+    return await openPgEngine(url, options);
+  } catch (error) {
+    throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
+  }
+}
+
 /** Who the trail records when a command acts on PostgreSQL: --as NAME, else $OMV_MODERATOR, else the OS user. */
-const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || userInfo().username);
+export const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || userInfo().username);
 
 export function auditPg(url: string, action: 'verify' | 'anchor' | 'list', anchors: SourcedAnchor[]): Promise<number> {
   return withEngine(url, async (engine) => {

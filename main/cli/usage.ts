@@ -46,7 +46,7 @@ export const importUsage = `omv import [--db FILE] [--domain ID] PATH…
   --domain  the domainID the files came from (default: empty)
   Exit status 1 when any file failed; the others are imported all the same.`;
 
-export const exportUsage = `omv export [--db FILE] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
+export const exportUsage = `omv export [--db FILE | --store postgres://…] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --with-review  add the columns tags,notes,review_status after the twelve fixed ones

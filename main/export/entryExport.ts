@@ -38,6 +38,10 @@ export interface ExportOptions {
   pseudonymSalt?: string;
 }
 
+/** Why an export that found nothing to write for `ms` was stopped (both engines say it alike). */
+export const stalledMessage = (ms: number) =>
+  `the export wrote nothing for ${ms / 1000} s and was stopped: narrow the search (a room, a user, a time range, longer words)`;
+
 /** Resolves when `out` wants more, or has closed; leaves no listener behind either way. */
 async function drainedOrClosed(out: Writable): Promise<void> {
   const stop = new AbortController();
@@ -174,15 +178,7 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
     const watch = () => {
       clearTimeout(stall);
       if (stallTimeoutMs === undefined || writing > 0) return;
-      stall = setTimeout(
-        () =>
-          settle(
-            new Error(
-              `the export wrote nothing for ${stallTimeoutMs / 1000} s and was stopped: narrow the search (a room, a user, a time range, longer words)`,
-            ),
-          ),
-        stallTimeoutMs,
-      );
+      stall = setTimeout(() => settle(new Error(stalledMessage(stallTimeoutMs))), stallTimeoutMs);
     };
     watch();
     let finished: number | null = null;

@@ -60,18 +60,7 @@ export interface ExportDetails {
  * cancelled, a pipe closed) is in the trail too. Answers the audit row.
  */
 export function recordExportStart(db: Db, destination: string, details: Omit<ExportDetails, 'rows'>): number {
-  return db
-    .transaction(() =>
-      appendAudit(db, 'export started', details.moderator, {
-        to: destination,
-        format: details.format,
-        query: details.query,
-        filter: details.filter,
-        withReview: details.withReview,
-        ids: details.ids,
-      }),
-    )
-    .immediate();
+  return db.transaction(() => appendAudit(db, 'export started', details.moderator, exportStartDetails(destination, details))).immediate();
 }
 
 /** Records an export that did not finish: how far it got and why. */
@@ -88,20 +77,21 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
       ? 'SELECT (SELECT min(ts) FROM entries) AS first, (SELECT max(ts) FROM entries) AS last'
       : `SELECT min(e.ts) AS first, max(e.ts) AS last FROM entries e ${whereSql(clauses)}`;
   const span = db.prepare<Record<string, unknown>, { first: number | null; last: number | null }>(sql).get(params)!;
-  const iso = (ms: number | null) => (ms === null || details.rows === 0 ? null : new Date(ms).toISOString());
   const audit = db
-    .transaction(() =>
-      appendAuditRow(db, 'export', details.moderator, {
-        file,
-        query: details.query,
-        filter: details.filter,
-        rows: details.rows,
-        sha256,
-        ids: details.ids,
-        ...(started === undefined ? {} : { started }),
-      }),
-    )
+    .transaction(() => appendAuditRow(db, 'export', details.moderator, exportDoneDetails(file, sha256, details, started)))
     .immediate();
+  return exportManifest(file, sha256, details, span, audit);
+}
+
+/** An export's manifest: what was asked, what came out (rows, the span of their times, the file's digest), by whom, with which omv, and the audit row that recorded it. */
+export function exportManifest(
+  file: string,
+  sha256: string,
+  details: ExportDetails,
+  span: { first: number | null; last: number | null },
+  audit: { row: number; hash: string },
+): ExportManifest {
+  const iso = (ms: number | null) => (ms === null || details.rows === 0 ? null : new Date(ms).toISOString());
   return {
     file,
     format: details.format,
@@ -121,6 +111,31 @@ export function recordExport(db: Db, file: string, sha256: string, details: Expo
   };
 }
 
+/** What the trail's 'export started' row says (both engines write the same). */
+export function exportStartDetails(destination: string, details: Omit<ExportDetails, 'rows'>): Record<string, unknown> {
+  return {
+    to: destination,
+    format: details.format,
+    query: details.query,
+    filter: details.filter,
+    withReview: details.withReview,
+    ids: details.ids,
+  };
+}
+
+/** What the trail's 'export' row says. */
+export function exportDoneDetails(file: string, sha256: string, details: ExportDetails, started?: number): Record<string, unknown> {
+  return {
+    file,
+    query: details.query,
+    filter: details.filter,
+    rows: details.rows,
+    sha256,
+    ids: details.ids,
+    ...(started === undefined ? {} : { started }),
+  };
+}
+
 export const manifestJson = (manifest: ExportManifest) => `${JSON.stringify(manifest, null, 2)}\n`;
 
 /**
@@ -135,6 +150,11 @@ export async function writeExportManifest(
   sha256?: string,
 ): Promise<ExportManifest> {
   const manifest = recordExport(db, basename(path), sha256 ?? (await sha256Of(path)), details, started);
-  await writeFile(`${path}.manifest.json`, manifestJson(manifest));
+  await writeManifestFile(path, manifest);
   return manifest;
+}
+
+/** The manifest of the export written to `path`, beside it: `path`.manifest.json. */
+export async function writeManifestFile(path: string, manifest: ExportManifest): Promise<void> {
+  await writeFile(`${path}.manifest.json`, manifestJson(manifest));
 }

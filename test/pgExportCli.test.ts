@@ -1,0 +1,84 @@
+// omv export on a PostgreSQL store, through the built CLI: the same deliveries in a SQLite file and
+// in PostgreSQL export to the same bytes (CSV with the formula guard, --raw, JSON Lines, a search),
+// and the export is recorded in PostgreSQL's audit trail, its manifest naming that row.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { omv } from './support/cli.js';
+import { delivery, openEngines } from './support/engines.js';
+import { messagesXml } from './support/payloads.js';
+import { postgresSkipReason } from './support/postgres.js';
+import { tempDir } from './support/tmp.js';
+
+const skip = postgresSkipReason();
+const day = Date.UTC(2025, 6, 1);
+
+test(
+  'omv export --store postgres://… writes the bytes omv export writes from a SQLite file holding the same deliveries, and records them in its trail',
+  { skip },
+  async () => {
+    const engines = await openEngines();
+    const xml = messagesXml({
+      lobby: [
+        { ts: day + 1, user: 'u1', content: '=HYPERLINK("http://evil.example","click") hello' },
+        { ts: day + 2, user: 'u2', displayName: 'Zoë "the" Admin', content: 'comma, quote " and\nnew line 🙂 hello' },
+        { ts: day + 3, user: 'u3', content: '+1 -1 @all' },
+      ],
+      kitchen: Array.from({ length: 12_000 }, (_, i) => ({
+        ts: day + 1_000 + i,
+        user: `u${i % 9}`,
+        content: `line ${i} ${i % 3 ? 'hello' : 'bye'}`,
+      })),
+    });
+    for (const engine of [engines.sqlite, engines.pg]) {
+      const { meta, parsed } = delivery(xml);
+      await engine.writes.receive(meta, parsed);
+    }
+    const dir = tempDir();
+    const variants: string[][] = [
+      [],
+      ['--raw'],
+      ['--format', 'jsonl'],
+      ['--query', 'hello in:lobby'],
+      ['--query', 'bye', '--from', '2025-07-01T00:00:05Z'],
+    ];
+    for (const [n, flags] of variants.entries()) {
+      const onFile = join(dir, `sqlite-${n}`);
+      const onPostgres = join(dir, `postgres-${n}`);
+      const a = await omv(['export', '--db', engines.sqlitePath, '--out', onFile, ...flags]);
+      const b = await omv(['export', '--store', engines.cluster.url, '--out', onPostgres, ...flags]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      assert.ok(readFileSync(onPostgres).equals(readFileSync(onFile)), `omv export ${flags.join(' ')}: the bytes differ`);
+      const manifestOf = (path: string) => JSON.parse(readFileSync(`${path}.manifest.json`, 'utf8')) as Record<string, unknown>;
+      const [sqliteManifest, pgManifest] = [manifestOf(onFile), manifestOf(onPostgres)];
+      for (const field of ['format', 'query', 'filter', 'rows', 'firstEntryTime', 'lastEntryTime', 'sha256'])
+        assert.deepEqual(pgManifest[field], sqliteManifest[field], `${field} of the manifest (${flags.join(' ')})`);
+      assert.equal(pgManifest['sha256'], createHash('sha256').update(readFileSync(onPostgres)).digest('hex'));
+      assert.match(
+        b.stderr,
+        new RegExp(
+          `omv: manifest .*postgres-${n}\\.manifest\\.json \\(sha256 [0-9a-f]{64}, audit row ${String(pgManifest['auditRow'])}\\)`,
+        ),
+      );
+    }
+    const csv = readFileSync(join(dir, 'postgres-0'), 'utf8');
+    assert.match(csv, /,"'=HYPERLINK\(""http:\/\/evil\.example"",""click""\) hello",callback,/, 'the formula is neutralised');
+    assert.equal(csv.split('\r\n').length - 2, 12_003, 'every entry, over several pages of the cursor');
+
+    // Standard output gets the same bytes; the trail records each export, and still verifies.
+    const piped = await omv(['export', '--store', engines.cluster.url, '--query', 'hello in:lobby']);
+    assert.equal(piped.stdout, readFileSync(join(dir, 'sqlite-3'), 'utf8'));
+    const trail = await omv(['audit', '--store', engines.cluster.url, 'list']);
+    assert.equal(trail.stdout.match(/\texport started\t/g)?.length, variants.length + 1);
+    assert.equal(trail.stdout.match(/\texport\t/g)?.length, variants.length + 1);
+    assert.match((await omv(['audit', '--store', engines.cluster.url, 'verify'])).stdout, /^audit chain intact: \d+ rows\n$/);
+
+    // What the PostgreSQL export cannot do yet is refused before any work, not done differently.
+    const review = await omv(['export', '--store', engines.cluster.url, '--with-review']);
+    assert.equal(review.code, 2);
+    assert.match(review.stderr, /--with-review is not on PostgreSQL yet/);
+  },
+);
