@@ -285,6 +285,8 @@ describe('the desk in a browser', () => {
     const desk = await lobbyDesk();
     const page = await desk.open();
     await page.getByTestId('timeline').waitFor();
+    // The rows come first and the room list after them: the room to click is listed before omv stops.
+    await page.locator('[data-room=games]').waitFor();
     desk.stop();
     await page.locator('[data-room=games]').click();
     await page.getByTestId('error-notice').first().waitFor();

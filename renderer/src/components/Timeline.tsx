@@ -41,6 +41,8 @@ interface Props {
   onVisibleRange?: (range: { from: number; to: number } | null) => void;
 }
 
+/** A row's height before it is measured (px). */
+const ESTIMATED_ROW = 40;
 /** How close to an end of the window (in rows) the next page is fetched. */
 const PREFETCH_ROWS = 15;
 
@@ -86,9 +88,14 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
   const virtualizer = useVirtualizer({
     count: entries.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 40,
+    estimateSize: () => ESTIMATED_ROW,
     overscan: 12,
     getItemKey: (index) => entries[index]?.id ?? index,
+    // Off until the first page is in, so that it starts where the timeline opens: a timeline
+    // opening on the newest entries draws its last rows first, not its first rows and then, once
+    // scrolled to the end, its last (two renders and their layouts before the first frame).
+    enabled: entries.length > 0,
+    initialOffset: () => (stickToEnd.current ? entries.length * ESTIMATED_ROW : 0),
   });
 
   useLayoutEffect(() => {
