@@ -1,4 +1,4 @@
-// npm run bench [-- --entries N --deliveries D --only receiver|store|team]: measures the data path on this machine and prints
+// npm run bench [-- --entries N --deliveries D --only receiver|store|team | --only ui --db FILE]: measures the data path on this machine and prints
 // a table. Every figure comes with a baseline measured in the same run, because absolute times
 // on a shared 2-core machine drift; the ratios are what compare across runs.
 import autocannon from 'autocannon';
@@ -248,12 +248,30 @@ async function callbackBench(dir: string, deliveries: number): Promise<void> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { entries: { type: 'string', default: '1000000' }, deliveries: { type: 'string', default: '2000' }, only: { type: 'string' } },
+    options: {
+      entries: { type: 'string', default: '1000000' },
+      deliveries: { type: 'string', default: '2000' },
+      only: { type: 'string' },
+      db: { type: 'string' },
+    },
   });
-  if (values.only !== undefined && !['receiver', 'store', 'team', 'engines'].includes(values.only))
+  if (values.only !== undefined && !['receiver', 'store', 'team', 'engines', 'ui'].includes(values.only))
     throw new Error(
-      '--only takes receiver (durability, callbacks), store (import, search, export, start-up, UI), team (desks listening, the writer kept free) or engines (SQLite and PostgreSQL side by side)',
+      '--only takes receiver (durability, callbacks), store (import, search, export, start-up, UI), team (desks listening, the writer kept free), engines (SQLite and PostgreSQL side by side) or ui (the desk alone, on --db FILE)',
     );
+  if (values.only === 'ui') {
+    if (!values.db) throw new Error('--only ui measures the desk on a database made before: give it --db FILE');
+    if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
+    const probe = openDatabase(values.db);
+    const total = probe.prepare<[], number>('SELECT count(*) FROM entries').pluck().get()!;
+    const biggest = probe
+      .prepare<[], { room: string; n: number }>('SELECT name AS room, entry_count AS n FROM rooms ORDER BY entry_count DESC LIMIT 1')
+      .get()!;
+    probe.close();
+    await uiBench(values.db, biggest.room, biggest.n, total, report);
+    for (const [what, figure, baseline] of rows) process.stdout.write(`${what}  ${figure}\n${baseline ? `  ↳ ${baseline}\n` : ''}`);
+    return;
+  }
   // The desk asks who the moderator is on first start; the bench names one, so nothing waits for an answer.
   if (!process.env['OMV_MODERATOR']?.trim()) process.env['OMV_MODERATOR'] = 'bench';
   const dir = mkdtempSync(join(tmpdir(), 'omv-bench-'));

@@ -31,15 +31,39 @@ export async function uiBench(db: string, room: string, entries: number, total: 
       if (at !== undefined) calls.push({ name: new URL(request.url()).pathname.replace(/^.*\/api\//, ''), ms: performance.now() - at });
     });
 
-    // Open the desk: navigation → the newest entries of every room on screen (the first load, then reloads).
+    // When the page itself saw the first rows (and the first hits) arrive, and the frame that drew
+    // them: read in the page, since Playwright's waitFor polls at 0, 20, 50, 100, 100, 500 ms… and
+    // would round a figure near 300 ms up to 770 ms.
+    await page.addInitScript(() => {
+      const w = window as unknown as { __omvBench: Record<string, number>; __omvWatch: (name: string, selector: string) => void };
+      w.__omvBench = {};
+      w.__omvWatch = (name, selector) => {
+        delete w.__omvBench[name];
+        const observer = new MutationObserver(() => {
+          if (!document.querySelector(selector)) return;
+          observer.disconnect();
+          w.__omvBench[`${name}Inserted`] = performance.now();
+          requestAnimationFrame(() => (w.__omvBench[name] = performance.now()));
+        });
+        observer.observe(document, { childList: true, subtree: true });
+      };
+      document.addEventListener('input', () => (w.__omvBench['typed'] = performance.now()), true);
+      w.__omvWatch('rows', '.timeline .entry');
+    });
+    const marks = () => page.evaluate(() => (window as unknown as { __omvBench: Record<string, number> }).__omvBench);
+    const drawn = (name: string) =>
+      page.waitForFunction((mark) => (window as unknown as { __omvBench: Record<string, number> }).__omvBench[mark] !== undefined, name, {
+        polling: 'raf',
+      });
+
+    // Open the desk: navigation start → the frame that draws the newest entries (the first load, then reloads).
     const deskOpens: number[] = [];
     let slowestAtOpen = '';
     for (let i = 0; i < 5; i++) {
       calls.length = 0;
-      const started = performance.now();
       await (i === 0 ? page.goto(viewerUrl) : page.reload());
-      await page.locator('.timeline .entry').first().waitFor();
-      deskOpens.push(performance.now() - started);
+      await drawn('rows');
+      deskOpens.push((await marks())['rows']!);
       await page.locator('.rooms .room').nth(1).waitFor();
       await page.waitForTimeout(1500); // the calls that follow the first rows (the chart, the counts) answer too
       if (i === 4)
@@ -50,28 +74,37 @@ export async function uiBench(db: string, room: string, entries: number, total: 
           .join(', ');
     }
     report(
-      `UI: open the desk at ${total.toLocaleString('en-US')} entries (load → newest entries shown)`,
+      `UI: open the desk at ${total.toLocaleString('en-US')} entries (navigation → newest entries drawn)`,
       `p50 ${percentile(deskOpens, 50).toFixed(0)} ms, worst ${Math.max(...deskOpens).toFixed(0)} ms (goal ≤ 500 ms)`,
-      `5 loads, browser mode; slowest calls of the last: ${slowestAtOpen}`,
+      `5 loads (the first, then reloads), browser mode, timed in the page; slowest calls of the last: ${slowestAtOpen}`,
     );
 
-    // A common word typed into the search box → its first page of hits on screen (the desk waits
-    // 150 ms for the typing to settle before it asks: that is counted too).
+    // A common word typed into the search box → the frame that draws its first page of hits (the
+    // desk waits 150 ms for the typing to settle before it asks: that is counted too). A new word
+    // each time: a word searched before is answered from the desk's cache.
     const searches: number[] = [];
-    for (let i = 0; i < 6; i++) {
+    const words = ['the', 'to', 'and', 'you', 'is', 'hello'];
+    for (const word of words) {
       const box = page.getByTestId('search');
       await box.fill('');
       await page.locator('.timeline .entry').first().waitFor();
-      const started = performance.now();
-      await box.fill(i % 2 ? 'the' : 'hello');
-      await page.locator('[data-testid=search-hits] .entry').first().waitFor();
-      searches.push(performance.now() - started);
+      await page.waitForTimeout(1000); // the timeline's own calls done
+      await page.evaluate(() =>
+        (window as unknown as { __omvWatch: (name: string, selector: string) => void }).__omvWatch(
+          'hits',
+          '[data-testid=search-hits] .entry',
+        ),
+      );
+      await box.fill(word);
+      await drawn('hits');
+      const at = await marks();
+      searches.push(at['hits']! - at['typed']!);
     }
     await page.getByTestId('search').fill('');
     report(
-      'UI: search a common word (typed → first page of hits shown)',
+      'UI: search a common word (typed → first page of hits drawn)',
       `p50 ${percentile(searches, 50).toFixed(0)} ms, worst ${Math.max(...searches).toFixed(0)} ms (goal ≤ 300 ms)`,
-      '6 searches of "the" and "hello", browser mode, including the desk\'s 150 ms wait for typing to settle',
+      `${words.map((word) => `"${word}"`).join(', ')}: each new to the desk, browser mode, timed in the page, including the desk's 150 ms wait for typing to settle`,
     );
 
     // Open the big room: click → its newest entries on screen.

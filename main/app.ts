@@ -75,6 +75,8 @@ export function startCore(options: {
         timeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
         start: options.startQueryHost,
       });
+  // The desk's first calls find the query hosts started.
+  queries?.warm();
   const reads = queries?.run ?? readsOnThisThread(options.db);
   const service = createService({
     reads,

@@ -242,9 +242,13 @@ describe("a moderator's day, view by view", () => {
     await page.locator('[data-room=room-25]').click();
     const rows = page.locator('.timeline .entry');
     await rows.nth(5).waitFor();
-    const picked = rows.nth(3);
-    await picked.click();
-    const pickedTs = Date.parse((await picked.locator('time').getAttribute('datetime'))!);
+    // The entry is picked by its time, read before the click: the timeline draws only the rows near
+    // the screen, so once it scrolls to the row clicked or takes a page above it, "the 4th row drawn"
+    // is another entry (read after the click, it named an entry 20 rows earlier than the one marked).
+    const pickedTime = (await rows.nth(3).locator('time').getAttribute('datetime'))!;
+    await rows.filter({ has: page.locator(`time[datetime="${pickedTime}"]`) }).click();
+    await page.locator(`.timeline .entry.selected time[datetime="${pickedTime}"]`).waitFor();
+    const pickedTs = Date.parse(pickedTime);
     await page.getByTestId('mark-reviewed').click();
     await page.getByTestId('mark-upto-selected').check();
     await screenshot(page, 'mark-reviewed-light');

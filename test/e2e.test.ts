@@ -179,6 +179,40 @@ describe('the desk in a browser', () => {
     await done(page);
   });
 
+  test('a row pressed right after the timeline is moved up from its newest entries stays under the pointer, and its user opens', async () => {
+    const desk = await lobbyDesk();
+    /** The lobby on a page of its own, opened on its newest entries and stuck to them. */
+    const lobbyAtItsEnd = async () => {
+      const page = await desk.open();
+      await page.locator('[data-room=lobby]').click();
+      await page.locator('.timeline .entry', { hasText: 'onerror' }).waitFor();
+      await page.waitForFunction(() => {
+        const timeline = document.querySelector<HTMLElement>('.timeline')!;
+        return timeline.scrollTop > 0 && timeline.scrollTop + timeline.clientHeight >= timeline.scrollHeight - 1;
+      });
+      return page;
+    };
+    // A row drawn above the screen is scrolled into view and pressed before the scroll's event
+    // (which comes on the next frame), as a click on a row not yet on screen does.
+    const page = await lobbyAtItsEnd();
+    const moved = await page.evaluate(async () => {
+      const timeline = document.querySelector<HTMLElement>('.timeline')!;
+      const user = document.querySelector<HTMLElement>('.timeline .entry-user')!;
+      user.scrollIntoView({ block: 'center' });
+      const before = { scrollTop: timeline.scrollTop, top: user.getBoundingClientRect().top };
+      user.dispatchEvent(new MouseEvent('mousedown', { bubbles: true, button: 0 }));
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+      return { before, after: { scrollTop: timeline.scrollTop, top: user.isConnected ? user.getBoundingClientRect().top : null } };
+    });
+    assert.deepEqual(moved.after, moved.before, 'the row pressed left from under the pointer');
+    await done(page);
+    // The same through a click on a user drawn above the screen: it opens the user.
+    const clicked = await lobbyAtItsEnd();
+    await clicked.locator('.timeline .entry-user', { hasText: 'user3' }).first().click();
+    await clicked.getByTestId('user-view').waitFor();
+    await done(clicked);
+  });
+
   test('import through the UI shows progress and results, and the new room appears', async () => {
     const desk = await lobbyDesk();
     const page = await desk.open('dark');
@@ -285,6 +319,8 @@ describe('the desk in a browser', () => {
     const desk = await lobbyDesk();
     const page = await desk.open();
     await page.getByTestId('timeline').waitFor();
+    // The rows come first and the room list after them: the room to click is listed before omv stops.
+    await page.locator('[data-room=games]').waitFor();
     desk.stop();
     await page.locator('[data-room=games]').click();
     await page.getByTestId('error-notice').first().waitFor();

@@ -61,6 +61,13 @@ interface Slot {
   timer: NodeJS.Timeout | null;
 }
 
+/**
+ * Calls that bring the rows the moderator is waiting to see (the timeline's pages, a search's
+ * page of hits, an entry in its context): queued ahead of the charts, counts and lists asked for
+ * at the same moment, which can follow.
+ */
+const ROWS_FIRST: ReadonlySet<ReadMethod> = new Set<ReadMethod>(['timeline', 'search', 'searchPage', 'context']);
+
 export class QueryPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
@@ -73,9 +80,23 @@ export class QueryPool {
   readonly run: ReadRunner = <M extends ReadMethod>(method: M, args: ReadArgs<M>) =>
     new Promise<ReadValue<M>>((resolve, reject) => {
       if (this.closed) return reject(new Error('omv is shutting down'));
-      this.queue.push({ request: { id: this.nextId++, method, args }, resolve: resolve as (value: unknown) => void, reject });
+      const job: Job = { request: { id: this.nextId++, method, args }, resolve: resolve as (value: unknown) => void, reject };
+      // Rows first: after the rows already waiting, before everything else (in the order asked).
+      const at = ROWS_FIRST.has(method) ? this.queue.findIndex((queued) => !ROWS_FIRST.has(queued.request.method)) : -1;
+      this.queue.splice(at === -1 ? this.queue.length : at, 0, job);
       this.dispatch();
     });
+
+  /**
+   * Starts the hosts now, before any call: the desk's first calls then find connections open
+   * rather than wait for processes to start (a Node process and its modules: 100 ms and more on a
+   * busy machine). Idle hosts do not keep this process alive.
+   */
+  warm(): void {
+    if (this.closed) return;
+    while (this.slots.length < (this.options.hosts ?? 2)) this.slots.push(this.startSlot());
+    this.dispatch();
+  }
 
   async close(): Promise<void> {
     this.closed = true;

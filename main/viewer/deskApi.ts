@@ -17,7 +17,7 @@ import { CONTENT_SECURITY_POLICY } from '../../shared/contentSecurityPolicy.js';
 import { apiErrorMessage, type ErrorLog } from '../api/apiError.js';
 import type { EventHub } from '../api/events.js';
 import { authorise, ForbiddenError, type OmvService } from '../api/service.js';
-import { contentType, rendererFile } from './rendererFiles.js';
+import { cacheControl, contentType, rendererFile } from './rendererFiles.js';
 
 export const SECURITY_HEADERS = {
   'content-security-policy': CONTENT_SECURITY_POLICY,
@@ -91,7 +91,7 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
       if (pathname === '/') return send(res, 503, 'The viewer is not built: run `npm run build`.\n');
       return send(res, 404, 'not found\n');
     }
-    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': contentType(file), ...headers });
+    res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': contentType(file), 'cache-control': cacheControl(pathname), ...headers });
     res.end(await readFile(file));
   }
 

@@ -5,7 +5,7 @@
 // zoom out is one step back), a moment to jump to, the stack of views, and the last wide action
 // (a "tag all", a review mark) with its undo. Skip links lead to the search, the list and the
 // chart; every move between views puts focus on the new view (focusView.ts).
-import { useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EntryFilter } from '../../shared/api';
 import type { EntryRecord } from '../../shared/entryRecord';
 import { parseSearch } from '../../shared/searchQuery';
@@ -39,6 +39,7 @@ import { ReportView } from './views/ReportView';
 import { SnapshotsView, SnapshotView } from './views/SnapshotsView';
 import { UserView } from './views/UserView';
 import { WatchlistView } from './views/WatchlistView';
+import { formatCount } from './numbers';
 
 const SEARCH_SETTLE_MS = 150;
 
@@ -159,13 +160,17 @@ export function App() {
   };
   /** A query from elsewhere (a saved search, a link): shown as the desk shows it. */
   const setSearch = (text: string) => newSearch(showQuery(text));
-  const selectRoom = (name: string | undefined) => {
-    setRoom(name);
-    setRanges([]);
-    setJump(null);
-    setSelected(null);
-    homeAndFocus();
-  };
+  // Stable, so the room list (memoised) is not drawn again on every key typed.
+  const selectRoom = useCallback(
+    (name: string | undefined) => {
+      setRoom(name);
+      setRanges([]);
+      setJump(null);
+      setSelected(null);
+      homeAndFocus();
+    },
+    [homeAndFocus],
+  );
   const onOpen = (entry: EntryRecord) => open({ kind: 'context', entry });
   const onUser = (userId: string) => open({ kind: 'user', userId });
 
@@ -339,7 +344,7 @@ export function App() {
           {view.kind === 'browse' && roomSummary && (
             <span className="review-mark">
               <span className="muted" data-testid="unreviewed-count">
-                {roomSummary.unreviewed.toLocaleString()} unreviewed
+                {formatCount(roomSummary.unreviewed)} unreviewed
                 {roomSummary.reviewedTo !== null && ` · reviewed up to ${formatTime(roomSummary.reviewedTo, zone)}`}
               </span>
               <button type="button" className="ghost" onClick={() => setReviewingRoom(true)} data-testid="room-review">

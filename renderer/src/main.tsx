@@ -5,8 +5,11 @@ import { App } from './App';
 import { DeskBoundary } from './components/PartBoundary';
 import { DeskProvider } from './data/desk';
 import { queryClient } from './data/queryClient';
+import { askNewestEarly } from './data/useKeysetWindow';
 import './styles.css';
 
+// The desk opens on the newest entries: asked for before anything is drawn.
+askNewestEarly();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <DeskBoundary>

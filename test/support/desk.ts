@@ -31,7 +31,8 @@ export interface Desk {
   deliver(rooms: Parameters<typeof messagesXml>[0], callID: string): ReturnType<typeof postForm>;
   /** A callback of any function with any payload, as the vendor sends it. */
   call(fn: string, payload: string | Uint8Array, callID: string): ReturnType<typeof postForm>;
-  open(colorScheme?: 'light' | 'dark', viewport?: { width: number; height: number }): Promise<Page>;
+  /** A page on the desk; `beforeLoad` is given it before it loads (to listen to what it asks). */
+  open(colorScheme?: 'light' | 'dark', viewport?: { width: number; height: number }, beforeLoad?: (page: Page) => void): Promise<Page>;
   stop(): void;
 }
 
@@ -61,9 +62,10 @@ export async function newDesk(
         messagesXml(rooms, { callID }),
       ),
     call: (fn, payload, callID) => postForm(callbackUrl(server.callbackUrl, { function: fn, domainID: 'example.com', callID }), payload),
-    async open(colorScheme = 'light', viewport = { width: 1360, height: 860 }) {
+    async open(colorScheme = 'light', viewport = { width: 1360, height: 860 }, beforeLoad) {
       const page = await browser.newPage({ viewport, colorScheme, acceptDownloads: true });
       page.on('pageerror', (error) => pageErrors.push(error.message));
+      beforeLoad?.(page);
       await page.goto(desk.viewerUrl);
       await page.getByTestId('status-bar').waitFor();
       return page;

@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useAction } from '../data/useAction';
 import { formatTime, type Zone } from '../time';
 import { ErrorNotice } from './ErrorNotice';
+import { formatCount } from '../numbers';
 
 export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; upTo: number };
 
@@ -13,7 +14,7 @@ export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone:
   const undo = async () => {
     if (action.kind === 'tag') {
       const result = await run.run('undoTagAll', { batch: action.batch });
-      if (result) setUndone(`Undone: ${result.removed.toLocaleString()} entries no longer tagged “${action.tag}”.`);
+      if (result) setUndone(`Undone: ${formatCount(result.removed)} entries no longer tagged “${action.tag}”.`);
     } else {
       const result = await run.run('undoMarkReviewed', { room: action.room });
       if (result)
@@ -24,7 +25,7 @@ export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone:
   };
   const said =
     action.kind === 'tag'
-      ? `Tagged ${action.count.toLocaleString()} entries “${action.tag}”.`
+      ? `Tagged ${formatCount(action.count)} entries “${action.tag}”.`
       : `#${action.room} marked reviewed up to ${formatTime(action.upTo, zone)}.`;
   return (
     <div className="notice" role="status" data-testid="bulk-notice">

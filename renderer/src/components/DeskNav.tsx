@@ -5,6 +5,7 @@ import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import type { View } from '../data/useNavigation';
+import { formatCount } from '../numbers';
 
 interface Props {
   current: View['kind'];
@@ -26,7 +27,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
         data-testid={`nav-${kind}`}
       >
         <span className="room-name">{label}</span>
-        {count !== undefined && count > 0 && <span className={`room-count${warn ? ' count-alert' : ''}`}>{count.toLocaleString()}</span>}
+        {count !== undefined && count > 0 && <span className={`room-count${warn ? ' count-alert' : ''}`}>{formatCount(count)}</span>}
       </button>
     </li>
   );
@@ -58,7 +59,7 @@ export function DeskNav({ current, onOpen, onSearch }: Props) {
                   <span className="room-name">{desk.showQuery(s.name)}</span>
                   {s.newMatches > 0 && (
                     <span className="room-count count-alert" title="new matches since you last opened it">
-                      +{s.newMatches.toLocaleString()}
+                      +{formatCount(s.newMatches)}
                       {s.newMatches >= 1000 ? '+' : ''}
                     </span>
                   )}

@@ -7,6 +7,7 @@ import { useRef, useState } from 'react';
 import type { EntryFilter, Histogram as HistogramData } from '../../../shared/api';
 import { useApi } from '../data/useApi';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 interface Props {
   filter: EntryFilter;
@@ -84,7 +85,7 @@ function Chart({
   const selection = picked && { lo: Math.min(picked.start, picked.end), hi: Math.max(picked.start, picked.end) };
   const at = cursor?.at ?? n - 1;
   const describe = (i: number) =>
-    `${formatTime(bucketStart(i), zone)}: ${data.counts[i]!.toLocaleString()} ${what === 'hits' ? 'hits' : 'entries'}`;
+    `${formatTime(bucketStart(i), zone)}: ${formatCount(data.counts[i]!)} ${what === 'hits' ? 'hits' : 'entries'}`;
 
   const onKeyDown = (event: React.KeyboardEvent) => {
     const steps: Record<string, number> = {
@@ -194,7 +195,7 @@ function Chart({
               title={`left out of the chart, far from the rest; the earliest at ${formatTime(outliers.earliest!, zone)}`}
               data-testid="outliers-before"
             >
-              +{outliers.before.toLocaleString()} earlier ·{' '}
+              +{formatCount(outliers.before)} earlier ·{' '}
             </span>
           )}
           {formatTime(data.from, zone)}
@@ -209,7 +210,7 @@ function Chart({
               data-testid="outliers-after"
             >
               {' '}
-              · +{outliers.after.toLocaleString()} later
+              · +{formatCount(outliers.after)} later
             </span>
           )}
         </span>

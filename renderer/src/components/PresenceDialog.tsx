@@ -9,6 +9,7 @@ import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
+import { formatCount } from '../numbers';
 
 const HOW: Record<PresentPerson['how'], string> = { roster: 'on the roster', joined: 'joined', spoke: 'wrote' };
 
@@ -24,12 +25,12 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
         <>
           <p className="muted" data-testid="presence-source">
             {data.roster
-              ? `From the room's roster of ${formatTime(data.roster.takenAt, zone)} (${data.roster.listed.toLocaleString()} listed), then ${data.eventsRead.toLocaleString()} joins, leaves and messages up to this moment.`
-              : `No roster of this room before this moment: from its ${data.eventsRead.toLocaleString()} joins, leaves and messages since its first entry.`}{' '}
+              ? `From the room's roster of ${formatTime(data.roster.takenAt, zone)} (${formatCount(data.roster.listed)} listed), then ${formatCount(data.eventsRead)} joins, leaves and messages up to this moment.`
+              : `No roster of this room before this moment: from its ${formatCount(data.eventsRead)} joins, leaves and messages since its first entry.`}{' '}
             Someone who left without a leave being sent still shows.
           </p>
           <h3>
-            {data.people.length.toLocaleString()} {data.people.length === 1 ? 'person' : 'people'}
+            {formatCount(data.people.length)} {data.people.length === 1 ? 'person' : 'people'}
           </h3>
           <ul className="presence-list" data-testid="presence-people">
             {data.people.map((person) => (

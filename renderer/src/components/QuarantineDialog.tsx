@@ -8,6 +8,7 @@ import { api } from '../transport';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
+import { formatCount } from '../numbers';
 
 interface Props {
   zone: Zone;
@@ -63,7 +64,7 @@ function QuarantineDialogBody({ zone, onClose }: Props) {
               onClick={() => setOpenId(openId === row.id ? null : row.id)}
             >
               <span className="muted">#{row.id}</span> {formatTime(row.receivedAt, zone)} ·{' '}
-              {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} · {row.size.toLocaleString()} bytes
+              {row.source === 'import' ? row.filePath : `${row.function ?? '?'} ${row.domainId}`} · {formatCount(row.size)} bytes
               <span className="quarantine-reason">{row.reason}</span>
             </button>
             {openId === row.id && (

@@ -1,18 +1,23 @@
 // The rooms, busiest-recent first, with entry counts and last activity (a room a purge emptied
 // says so, and when); filterable. The list is one tab stop: ↑↓, Home and End move among the rooms,
 // Enter or Space opens one (roving focus).
-import { useDeferredValue, useRef, useState } from 'react';
+import { memo, useDeferredValue, useRef, useState } from 'react';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, relative } from '../time';
 import { ErrorNotice } from './ErrorNotice';
+import { formatCount } from '../numbers';
 
 interface Props {
   current: string | undefined;
   onSelect: (room: string | undefined) => void;
 }
 
-export function RoomList({ current, onSelect }: Props) {
+/**
+ * Drawn again only when its own props or data change: the desk redraws on every key typed in the
+ * search box, and a list of 500 rooms is the dearest part of the desk to draw (App passes a stable onSelect).
+ */
+export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
   const desk = useDesk();
   const [filter, setFilter] = useState('');
   const rooms = useApi('rooms', { filter: useDeferredValue(filter) }, { keepPrevious: true });
@@ -67,7 +72,7 @@ export function RoomList({ current, onSelect }: Props) {
             onFocus={() => setStop('')}
           >
             <span className="room-name">All rooms</span>
-            <span className="room-count">{total.toLocaleString()}</span>
+            <span className="room-count">{formatCount(total)}</span>
           </button>
         </li>
         {list.map((room, i) => (
@@ -87,7 +92,7 @@ export function RoomList({ current, onSelect }: Props) {
               data-room={desk.showRoom(room.name)}
             >
               <span className="room-name">#{desk.showRoom(room.name)}</span>
-              <span className="room-count">{room.entries.toLocaleString()}</span>
+              <span className="room-count">{formatCount(room.entries)}</span>
               <span className="room-last">
                 {room.entries === 0 && room.purged ? (
                   <span className="room-purged" data-testid="room-purged">
@@ -99,12 +104,12 @@ export function RoomList({ current, onSelect }: Props) {
                 {room.unreviewed > 0 && (
                   <span className="room-unreviewed" data-testid="room-unreviewed">
                     {' '}
-                    · {room.unreviewed.toLocaleString()} unreviewed
+                    · {formatCount(room.unreviewed)} unreviewed
                   </span>
                 )}
                 {room.alerts > 0 && (
                   <span className="badge badge-alert" data-testid="room-alerts" title="watchlist matches nobody has looked at">
-                    {room.alerts.toLocaleString()} {room.alerts === 1 ? 'alert' : 'alerts'}
+                    {formatCount(room.alerts)} {room.alerts === 1 ? 'alert' : 'alerts'}
                   </span>
                 )}
               </span>
@@ -114,4 +119,4 @@ export function RoomList({ current, onSelect }: Props) {
       </ul>
     </nav>
   );
-}
+});

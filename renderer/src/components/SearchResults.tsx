@@ -14,6 +14,7 @@ import type { BulkAction } from './BulkNotice';
 import type { Zone } from '../time';
 import { EntryList } from './EntryList';
 import { ErrorNotice } from './ErrorNotice';
+import { formatCount } from '../numbers';
 
 interface Props {
   filter: EntryFilter;
@@ -28,7 +29,7 @@ interface Props {
 }
 
 const PAGE_SIZES = [200, 1000] as const;
-const hits = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'hit' : 'hits'}`;
+const hits = (n: number) => `${formatCount(n)} ${n === 1 ? 'hit' : 'hits'}`;
 
 /** The one word or phrase a search looks for, if it is one: what report descriptions are searched for. */
 function singleTerm(text: string | undefined): string | null {
@@ -88,7 +89,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
           {list.length > 0 && (
             <span className="muted" data-testid="hits-shown">
               {' '}
-              · {(start + 1).toLocaleString()}–{(start + list.length).toLocaleString()} shown
+              · {formatCount(start + 1)}–{formatCount(start + list.length)} shown
             </span>
           )}
           {inRoom && everywhere.data && (
@@ -98,7 +99,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
           )}
           {term && reports.data && reports.data.length > 0 && (
             <button type="button" className="ghost results-widen" onClick={() => onReports(term)} data-testid="search-reports">
-              {reports.data.length.toLocaleString()} abuse {reports.data.length === 1 ? 'report mentions' : 'reports mention'} “{term}” ›
+              {formatCount(reports.data.length)} abuse {reports.data.length === 1 ? 'report mentions' : 'reports mention'} “{term}” ›
             </button>
           )}
           {exact !== null && exact > 0 && (
@@ -114,7 +115,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
           <button type="button" onClick={() => go(paging.before.slice(0, -1))} disabled={page === 0} data-testid="hits-newer">
             ‹ Newer
           </button>
-          <span className="muted">page {(page + 1).toLocaleString()}</span>
+          <span className="muted">page {formatCount(page + 1)}</span>
           <button
             type="button"
             onClick={() => last && go([...paging.before, { timestamp: last.timestamp, id: last.id }])}
@@ -133,7 +134,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
             >
               {PAGE_SIZES.map((size) => (
                 <option key={size} value={size}>
-                  {size.toLocaleString()} a page
+                  {formatCount(size)} a page
                 </option>
               ))}
             </select>

@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, relative, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 interface Props {
   zone: Zone;
@@ -63,9 +64,9 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         last delivery {relative(status.lastDeliveryAt)}
       </span>
       <span className="status-item" data-testid="deliveries-today">
-        {status.deliveriesToday.toLocaleString()} today
+        {formatCount(status.deliveriesToday)} today
       </span>
-      <span className="status-item">{status.entries.toLocaleString()} entries</span>
+      <span className="status-item">{formatCount(status.entries)} entries</span>
       <button
         type="button"
         className={`status-item status-button${status.alerts ? ' warn' : ''}`}
@@ -73,7 +74,7 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         data-testid="alerts-button"
         title="watchlist matches nobody has looked at"
       >
-        {status.alerts.toLocaleString()} {status.alerts === 1 ? 'alert' : 'alerts'}
+        {formatCount(status.alerts)} {status.alerts === 1 ? 'alert' : 'alerts'}
       </button>
       <button
         type="button"
@@ -81,7 +82,7 @@ export function StatusBar({ zone, onQuarantine, onAlerts }: Props) {
         onClick={onQuarantine}
         data-testid="quarantine-button"
       >
-        {status.quarantined.toLocaleString()} quarantined
+        {formatCount(status.quarantined)} quarantined
       </button>
       <SignedIn />
     </footer>

@@ -9,6 +9,7 @@ import type { BulkAction } from './BulkNotice';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
+import { formatCount } from '../numbers';
 
 interface Props {
   filter: EntryFilter;
@@ -39,7 +40,7 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
   const [undone, setUndone] = useState<number | null>(null);
   const progress = useTagProgress(false);
   const undoProgress = useTagProgress(true);
-  const entries = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'entry' : 'entries'}`;
+  const entries = (n: number) => `${formatCount(n)} ${n === 1 ? 'entry' : 'entries'}`;
   const apply = async () => {
     const result = await action.run('tag', { tag, target: 'entry', filter });
     if (result?.batch === undefined) return;
@@ -53,7 +54,7 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
   };
   const running = action.pending && done === null;
   return (
-    <Dialog title={`Tag all ${count.toLocaleString()} hits`} onClose={onClose} testId="tag-all">
+    <Dialog title={`Tag all ${formatCount(count)} hits`} onClose={onClose} testId="tag-all">
       {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
       <p>
         This puts a tag on <strong data-testid="tag-all-count">{entries(count)}</strong>: every hit of this search. It can be undone in one
@@ -74,7 +75,7 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
         <p role="status">
           Tagging… <progress max={progress?.of ?? count} value={progress?.done ?? 0} aria-label="tagged so far" />{' '}
           <span data-testid="tag-all-progress">
-            {(progress?.done ?? 0).toLocaleString()} of {(progress?.of ?? count).toLocaleString()}
+            {formatCount(progress?.done ?? 0)} of {formatCount(progress?.of ?? count)}
           </span>
         </p>
       )}
@@ -89,11 +90,11 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
               Tagged {entries(done.changed)} “{tag}”{done.changed < count ? ` (${entries(count - done.changed)} had it already)` : ''}.
             </span>
             <button type="button" onClick={() => void undo()} disabled={action.pending} data-testid="tag-all-undo">
-              Undo: take these {done.changed.toLocaleString()} tags off
+              Undo: take these {formatCount(done.changed)} tags off
             </button>
             {action.pending && undoProgress && (
               <span className="muted">
-                {undoProgress.done.toLocaleString()} of {undoProgress.of.toLocaleString()} taken off
+                {formatCount(undoProgress.done)} of {formatCount(undoProgress.of)} taken off
               </span>
             )}
           </>

@@ -41,6 +41,8 @@ interface Props {
   onVisibleRange?: (range: { from: number; to: number } | null) => void;
 }
 
+/** A row's height before it is measured (px). */
+const ESTIMATED_ROW = 40;
 /** How close to an end of the window (in rows) the next page is fetched. */
 const PREFETCH_ROWS = 15;
 
@@ -77,6 +79,8 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
   /** The focus (an anchor's entry): kept centred as rows are measured, until the moderator moves. */
   const centreOn = useRef(anchor !== undefined);
   const lastScrollTop = useRef(0);
+  /** Where the timeline last put its scroll position to stick to the newest entry. */
+  const pinnedAt = useRef(0);
   const showRoom = filter.room === undefined;
   const selected = selectedId ?? keyset.focusId;
   const selectedIndex = selected === null ? -1 : entries.findIndex((entry) => entry.id === selected);
@@ -86,17 +90,31 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
   const virtualizer = useVirtualizer({
     count: entries.length,
     getScrollElement: () => scroller.current,
-    estimateSize: () => 40,
+    estimateSize: () => ESTIMATED_ROW,
     overscan: 12,
     getItemKey: (index) => entries[index]?.id ?? index,
+    // Off until the first page is in, so that it starts where the timeline opens: a timeline
+    // opening on the newest entries draws its last rows first, not its first rows and then, once
+    // scrolled to the end, its last (two renders and their layouts before the first frame).
+    enabled: entries.length > 0,
+    initialOffset: () => (stickToEnd.current ? entries.length * ESTIMATED_ROW : 0),
   });
 
   useLayoutEffect(() => {
     const el = scroller.current;
     if (!el || entries.length === 0) return;
     let settle: (() => void) | null = null;
+    // Moved up since it was pinned, and not by rows shrinking (which leave it at the bottom): the
+    // moderator, or the browser for them (a row scrolled into view to be clicked), moved it, and
+    // the scroll's event, which comes on the next frame, is not in yet. A press on a row selects
+    // it, so renders, in the same frame: pinned again here, the row would leave from under the
+    // pointer before its click (a click on a user scrolled to opened nothing).
+    if (stickToEnd.current && el.scrollTop < pinnedAt.current - 2 && el.scrollTop < el.scrollHeight - el.clientHeight - 2) {
+      stickToEnd.current = false;
+    }
     if (stickToEnd.current) {
       el.scrollTop = el.scrollHeight;
+      pinnedAt.current = el.scrollTop;
     } else if (centreOn.current && (selected ?? keyset.focusId) !== null) {
       const index = entries.findIndex((entry) => entry.id === (selected ?? keyset.focusId));
       const offset = index >= 0 ? virtualizer.getOffsetForIndex(index, 'center')?.[0] : undefined;
@@ -158,7 +176,10 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
     // Only the moderator scrolling up unsticks; rows growing as they are measured do not.
     const top = scroller.current?.scrollTop ?? 0;
     if (top < lastScrollTop.current - 2) stickToEnd.current = false;
-    else if (!keyset.moreAfter && atEnd()) stickToEnd.current = true;
+    else if (!keyset.moreAfter && atEnd()) {
+      stickToEnd.current = true;
+      pinnedAt.current = top;
+    }
     lastScrollTop.current = top;
     measureVisible();
   };

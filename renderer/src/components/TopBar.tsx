@@ -9,6 +9,7 @@ import { useDebounced } from '../data/useDebounced';
 import { useDesk } from '../data/desk';
 import type { Zone } from '../time';
 import { transport } from '../transport';
+import { formatCount } from '../numbers';
 
 interface Props {
   query: string;
@@ -143,12 +144,12 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
               }}
             >
               <span className="suggestion-name">#{desk.showRoom(room.name)}</span>
-              <span className="muted">{room.entries.toLocaleString()}</span>
+              <span className="muted">{formatCount(room.entries)}</span>
             </li>
           ))}
           {suggestions.data && suggestions.data.total > offered.length && open && (
             <li className="suggestion muted" role="presentation">
-              {(suggestions.data.total - offered.length).toLocaleString()} more: type more of the name
+              {formatCount(suggestions.data.total - offered.length)} more: type more of the name
             </li>
           )}
         </ul>

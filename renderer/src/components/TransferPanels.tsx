@@ -2,6 +2,7 @@
 import { cancelExport, type ExportState } from '../data/useExport';
 import { downloadText } from '../download';
 import type { ImportState } from '../data/useImport';
+import { formatCount } from '../numbers';
 
 function Dismiss({ onClick }: { onClick: () => void }) {
   return (
@@ -15,7 +16,7 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
   if (state.phase === 'running') {
     return (
       <div className="notice" role="status" data-testid="import-panel">
-        Importing {state.name}… {state.entries ? `${state.entries.toLocaleString()} entries` : ''}
+        Importing {state.name}… {state.entries ? `${formatCount(state.entries)} entries` : ''}
         <progress max={1} value={state.fraction} aria-label={`importing ${state.name}`} />
       </div>
     );
@@ -29,7 +30,7 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
           {state.results.map((r) => (
             <li key={r.name} className={`import-${r.status}`}>
               <strong>{r.status}</strong> {r.name}
-              {r.status === 'failed' ? `: ${r.error}` : ` — ${r.entries.toLocaleString()} entries, ${r.newEntries.toLocaleString()} new`}
+              {r.status === 'failed' ? `: ${r.error}` : ` — ${formatCount(r.entries)} entries, ${formatCount(r.newEntries)} new`}
             </li>
           ))}
         </ul>
@@ -40,10 +41,10 @@ export function ImportPanel({ state, onDismiss }: { state: ImportState; onDismis
 }
 
 export function ExportPanel({ state, onDismiss }: { state: ExportState; onDismiss: () => void }) {
-  const rows = `${state.rows.toLocaleString()} ${state.rows === 1 ? 'entry' : 'entries'}`;
+  const rows = `${formatCount(state.rows)} ${state.rows === 1 ? 'entry' : 'entries'}`;
   const manifest = state.manifest;
   const total = state.total;
-  const sofar = total === undefined ? `${rows} so far` : `${state.rows.toLocaleString()} of ${total.toLocaleString()} entries`;
+  const sofar = total === undefined ? `${rows} so far` : `${formatCount(state.rows)} of ${formatCount(total)} entries`;
   return (
     <div className={`notice${state.error ? ' notice-error' : ''}`} role="status" data-testid="export-panel">
       {state.error

@@ -51,7 +51,33 @@ async function aroundTime(filter: EntryFilter, time: number, page: number, signa
   return { entries: [...before.entries, ...after.entries], moreBefore: before.more, moreAfter: after.more, focusId: focus?.id ?? null };
 }
 
-export function useKeysetWindow(filterGiven: EntryFilter, anchor?: WindowAnchor, { page = 200, limit = 3000 } = {}): KeysetWindow {
+/** A timeline's page: entries fetched a page at a time. */
+const PAGE = 200;
+
+type NewestPage = ReturnType<typeof api.timeline>;
+
+/** The newest page of every entry, asked for before the desk is drawn (see askNewestEarly). */
+let early: NewestPage | null = null;
+
+/**
+ * Asks for the newest page of every entry now — when the page's code starts, before React has
+ * drawn anything — rather than when the desk's first render gets to its timeline: the desk opens
+ * on those rows, and its first render, its other calls and their answers are no longer in front
+ * of them. The first timeline to open takes it if it opens on exactly that page.
+ */
+export function askNewestEarly(): void {
+  early = api.timeline({ filter: {}, direction: 'before', limit: PAGE });
+  early.catch(() => {}); // a failure is shown by the timeline that takes it
+}
+
+/** The early page, if `filter` and `page` ask for it; given once (anything later is asked anew). */
+function takeEarly(filter: EntryFilter, page: number): NewestPage | null {
+  const taken = early;
+  early = null;
+  return taken && page === PAGE && JSON.stringify(filter) === '{}' ? taken : null;
+}
+
+export function useKeysetWindow(filterGiven: EntryFilter, anchor?: WindowAnchor, { page = PAGE, limit = 3000 } = {}): KeysetWindow {
   const filter = useStableValue(filterGiven);
   const anchorId = anchor && 'entryId' in anchor ? anchor.entryId : undefined;
   const anchorTime = anchor && 'time' in anchor ? anchor.time : undefined;
@@ -72,9 +98,9 @@ export function useKeysetWindow(filterGiven: EntryFilter, anchor?: WindowAnchor,
             .then(({ entries, focusId }) => ({ entries, moreBefore: true, moreAfter: true, focusId }))
         : anchorTime !== undefined
           ? aroundTime(filter, anchorTime, page, controller.signal)
-          : api
-              .timeline({ filter, direction: 'before', limit: page }, controller.signal)
-              .then(({ entries, more }) => ({ entries, moreBefore: more, moreAfter: false, focusId: null }));
+          : (takeEarly(filter, page) ?? api.timeline({ filter, direction: 'before', limit: page }, controller.signal)).then(
+              ({ entries, more }) => ({ entries, moreBefore: more, moreAfter: false, focusId: null }),
+            );
     busy.current = true;
     first.then(
       (value) => setState({ key, ...value }),

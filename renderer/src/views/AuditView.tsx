@@ -8,6 +8,7 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 /** Details that are moments, in epoch ms: shown as times. */
 const TIME_KEYS = new Set(['at', 'upTo', 'previous', 'undone', 'restored', 'from', 'to', 'since']);
@@ -62,7 +63,7 @@ function targetOf(row: AuditRecord): { text: string; used: string[] } {
 function Value({ name, value, zone, show }: { name: string; value: unknown; zone: Zone; show: (text: string) => string }) {
   if (value === null || value === undefined || value === '') return <span className="muted">—</span>;
   if (typeof value === 'number') {
-    return <>{TIME_KEYS.has(name) && value > 1e11 ? formatTime(value, zone) : value.toLocaleString()}</>;
+    return <>{TIME_KEYS.has(name) && value > 1e11 ? formatTime(value, zone) : formatCount(value)}</>;
   }
   if (typeof value === 'boolean') return <>{value ? 'yes' : 'no'}</>;
   if (typeof value === 'string') return <>{ISO.test(value) ? formatTime(Date.parse(value), zone) : show(value)}</>;
@@ -71,7 +72,7 @@ function Value({ name, value, zone, show }: { name: string; value: unknown; zone
     return (
       <>
         {shown.join(', ')}
-        {value.length > LIST_SHOWN && <span className="muted"> and {(value.length - LIST_SHOWN).toLocaleString()} more</span>}
+        {value.length > LIST_SHOWN && <span className="muted"> and {formatCount(value.length - LIST_SHOWN)} more</span>}
       </>
     );
   }
@@ -118,7 +119,7 @@ export function AuditView({ zone }: { zone: Zone }) {
     <div className="review-view" data-testid="audit-view">
       <p className={`notice${verdict.intact ? ' notice-ok' : ' notice-error'}`} role="status" data-testid="audit-verdict">
         {verdict.intact
-          ? `Audit chain intact: ${verdict.rows.toLocaleString()} ${verdict.rows === 1 ? 'row' : 'rows'}, each sealed with the hash of the one before.`
+          ? `Audit chain intact: ${formatCount(verdict.rows)} ${verdict.rows === 1 ? 'row' : 'rows'}, each sealed with the hash of the one before.`
           : `Audit chain broken at row ${verdict.badRow}: ${verdict.why}.`}
       </p>
       <label className="field-inline audit-filter">

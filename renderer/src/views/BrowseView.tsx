@@ -11,6 +11,7 @@ import { SearchResults } from '../components/SearchResults';
 import { Timeline } from '../components/Timeline';
 import { useApi } from '../data/useApi';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 interface Props {
   filter: EntryFilter;
@@ -85,7 +86,7 @@ function FilterCount({ filter }: { filter: EntryFilter }) {
       {count.error
         ? `the entries could not be counted: ${count.error}`
         : count.data && !count.stale
-          ? `${count.data.total.toLocaleString()} ${count.data.total === 1 ? 'entry' : 'entries'}`
+          ? `${formatCount(count.data.total)} ${count.data.total === 1 ? 'entry' : 'entries'}`
           : 'counting…'}
     </div>
   );

@@ -11,6 +11,7 @@ import { useDebounced } from '../data/useDebounced';
 import { useRemembered } from '../data/useNavigation';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 const TABS = [...REPORT_STATUSES, 'all' as const];
 
@@ -111,7 +112,7 @@ export function ReportsView({ zone, initialText, onOpen }: { zone: Zone; initial
               onKeyDown={onTabKey}
               data-testid={`reports-tab-${s.replace(' ', '-')}`}
             >
-              {s} <span className="tab-count">{(s === 'all' ? total : (counts.data?.[s] ?? 0)).toLocaleString()}</span>
+              {s} <span className="tab-count">{formatCount(s === 'all' ? total : (counts.data?.[s] ?? 0))}</span>
             </button>
           ))}
         </div>

@@ -7,14 +7,15 @@ import { ErrorNotice } from '../components/ErrorNotice';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 export function SnapshotsView({ zone, onOpen }: { zone: Zone; onOpen: (kind: 'rooms' | 'connections', id: number) => void }) {
   const [before, setBefore] = useState<number[]>([]);
   const list = useApi('connectionSnapshots', { ...(before.length ? { before: before.at(-1)! } : {}), limit: 100 }, { keepPrevious: true });
   const describe = (s: ConnectionSnapshotSummary) =>
     s.kind === 'rooms'
-      ? `room roster: ${s.rooms.toLocaleString()} ${s.rooms === 1 ? 'room' : 'rooms'}, ${s.users.toLocaleString()} ${s.users === 1 ? 'person' : 'people'}`
-      : `connection list${s.server ? ` from ${s.server}` : ''}: ${s.connections.toLocaleString()} ${s.connections === 1 ? 'connection' : 'connections'}`;
+      ? `room roster: ${formatCount(s.rooms)} ${s.rooms === 1 ? 'room' : 'rooms'}, ${formatCount(s.users)} ${s.users === 1 ? 'person' : 'people'}`
+      : `connection list${s.server ? ` from ${s.server}` : ''}: ${formatCount(s.connections)} ${s.connections === 1 ? 'connection' : 'connections'}`;
   return (
     <div className="review-view" data-testid="snapshots-view">
       <p className="muted">
@@ -95,7 +96,7 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
                       #{desk.showRoom(room.name)}
                     </button>
                   </td>
-                  <td>{room.userCount.toLocaleString()}</td>
+                  <td>{formatCount(room.userCount)}</td>
                   <td>
                     <div className="snapshot-people">
                       {room.users.length ? room.users.map(person) : <span className="muted">nobody</span>}

@@ -12,6 +12,7 @@ import { Timeline } from '../components/Timeline';
 import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
+import { formatCount } from '../numbers';
 
 interface Props {
   userId: string;
@@ -84,7 +85,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
           )}
         </h2>
         <p className="user-summary" data-testid="user-summary">
-          {activity.entries.toLocaleString()} {activity.entries === 1 ? 'entry' : 'entries'} in {activity.rooms.length.toLocaleString()}{' '}
+          {formatCount(activity.entries)} {activity.entries === 1 ? 'entry' : 'entries'} in {formatCount(activity.rooms.length)}{' '}
           {activity.rooms.length === 1 ? 'room' : 'rooms'}
           {activity.firstSeen !== null && (
             <>
@@ -123,7 +124,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                   >
                     #{desk.showRoom(room.name)}
                   </button>
-                  <span className="muted">{room.entries.toLocaleString()}</span>
+                  <span className="muted">{formatCount(room.entries)}</span>
                 </li>
               ))}
             </ol>
@@ -135,7 +136,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                 aria-expanded={allRooms}
                 data-testid="user-all-rooms"
               >
-                {allRooms ? `the top ${TOP_ROOMS} only` : `all ${activity.rooms.length.toLocaleString()} rooms`}
+                {allRooms ? `the top ${TOP_ROOMS} only` : `all ${formatCount(activity.rooms.length)} rooms`}
               </button>
             )}
           </section>
@@ -182,10 +183,10 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     <>
                       {data.entryTags.map((t) => (
                         <span key={t.tag} className="record-tag">
-                          <TagChip name={t.tag} /> {t.entries.toLocaleString()}
+                          <TagChip name={t.tag} /> {formatCount(t.entries)}
                         </span>
                       ))}
-                      {data.notedEntries > 0 && <span className="muted"> · {data.notedEntries.toLocaleString()} with notes</span>}
+                      {data.notedEntries > 0 && <span className="muted"> · {formatCount(data.notedEntries)} with notes</span>}
                     </>
                   )}
                 </dd>
@@ -195,7 +196,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     <span className="muted">none</span>
                   ) : (
                     <>
-                      {data.watchMatches.toLocaleString()}:{' '}
+                      {formatCount(data.watchMatches)}:{' '}
                       {data.recentMatches.slice(0, 5).map((m) => (
                         <button
                           key={m.entry.id}

@@ -12,6 +12,7 @@ import { useApi } from '../data/useApi';
 import type { Zone } from '../time';
 import { downloadText } from '../download';
 import { api } from '../transport';
+import { formatCount } from '../numbers';
 
 interface Props {
   zone: Zone;
@@ -73,7 +74,7 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
                 <li key={t.id} className="term">
                   <code>{t.term}</code>
                   <span className="muted">
-                    {t.matches.toLocaleString()} {t.matches === 1 ? 'match' : 'matches'}
+                    {formatCount(t.matches)} {t.matches === 1 ? 'match' : 'matches'}
                   </span>
                   {!reading.ok && (
                     <span className="term-refused" data-testid="term-refused">
@@ -117,7 +118,7 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
               className="ghost"
               onClick={() =>
                 void run('checkWatchExisting', {}).then(
-                  (r) => r && setMessage(`Checked existing entries: ${r.found.toLocaleString()} new matches.`),
+                  (r) => r && setMessage(`Checked existing entries: ${formatCount(r.found)} new matches.`),
                 )
               }
               disabled={!terms.data?.length || action.pending}
