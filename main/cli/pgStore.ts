@@ -16,7 +16,7 @@ import { shownStoreUrl } from './servePostgres.js';
  * The engine for one command. Its reads have no statement timeout: a check or a verification reads
  * every row, and a desk's timeout would cut it short and call a whole database damaged.
  */
-async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
   process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
   let engine: PgEngine;
   try {
@@ -32,7 +32,7 @@ async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>)
 }
 
 /** Who the trail records when a command acts on PostgreSQL: --as NAME, else $OMV_MODERATOR, else the OS user. */
-const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || userInfo().username);
+export const actingName = () => actingAsName() ?? (process.env['OMV_MODERATOR'] || userInfo().username);
 
 export function auditPg(url: string, action: 'verify' | 'anchor' | 'list', anchors: SourcedAnchor[]): Promise<number> {
   return withEngine(url, async (engine) => {
