@@ -14,7 +14,8 @@ export async function importCommand(args: string[]): Promise<number> {
   });
   if (positionals.length === 0) throw new UsageError('name at least one file or folder to import');
   const store = chosenStore(values.store, values.db);
-  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgImport.js')).importToPg(store, positionals, values.domain ?? '');
+  if (store !== undefined && isPostgresUrl(store))
+    return (await import('./pgImport.js')).importToPg(store, positionals, values.domain ?? '');
   const db = openDatabaseFor(store, { cacheMiB: IMPORT_CACHE_MIB });
   const files = await collectXmlFiles(positionals);
   const onProgress = progressPrinter();

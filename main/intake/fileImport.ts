@@ -12,15 +12,7 @@ import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
-import {
-  CHUNK_BYTES,
-  IN_PROCESS_BYTES,
-  KEEP_PAYLOAD_BYTES,
-  readAll,
-  sha256Of,
-  spool,
-  STDIN,
-} from './importFiles.js';
+import { CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, spool, STDIN } from './importFiles.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import type { Db } from '../store/db.js';

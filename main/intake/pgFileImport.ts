@@ -110,7 +110,13 @@ async function* batchesOf(
   }
 }
 
-async function importOpenFile(pool: pg.Pool, path: string, file: string, handle: FileHandle, options: ImportOptions): Promise<ImportResult> {
+async function importOpenFile(
+  pool: pg.Pool,
+  path: string,
+  file: string,
+  handle: FileHandle,
+  options: ImportOptions,
+): Promise<ImportResult> {
   const domainId = options.domainId ?? '';
   const { size } = await handle.stat();
   const small = size <= IN_PROCESS_BYTES ? await handle.readFile() : null;
@@ -180,7 +186,8 @@ async function importOpenFile(pool: pg.Pool, path: string, file: string, handle:
       newEntries: counts.newEntries,
       error: message,
     });
-    const reason = error instanceof PayloadError ? `malformed payload at ${error.message}` : `could not be read to the end: ${errorMessage(error)}`;
+    const reason =
+      error instanceof PayloadError ? `malformed payload at ${error.message}` : `could not be read to the end: ${errorMessage(error)}`;
     if (error instanceof PayloadError) await keepBytes();
     else if (spooled) await keepBytes().catch(() => {});
     if (others) await stored(monthsAhead(pool, timestampsOf(others)));

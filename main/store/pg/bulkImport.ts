@@ -213,10 +213,10 @@ async function findOrMake(
   const values = keys.map((key) => pgText(key));
   const find = async (wanted: string[]) =>
     (
-      await session.query<{ id: number; key: string }>(`SELECT id, ${column} AS key FROM ${table} WHERE domain_id = $1 AND ${column} = ANY($2)`, [
-        domainId,
-        wanted,
-      ])
+      await session.query<{ id: number; key: string }>(
+        `SELECT id, ${column} AS key FROM ${table} WHERE domain_id = $1 AND ${column} = ANY($2)`,
+        [domainId, wanted],
+      )
     ).rows;
   const ids = new Map((await find(values)).map((row) => [row.key, row.id]));
   const missing = values.filter((key) => !ids.has(key));

@@ -26,7 +26,10 @@ export function startImport(pool: pg.Pool, meta: DeliveryMeta): Promise<ImportSt
     await session.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [DELIVERY_LOCK, meta.sha256]);
     const done = await byContent(session, meta.sha256, meta.domainId, 'stored');
     if (done !== null) {
-      await session.query('UPDATE deliveries SET duplicates = duplicates + 1, last_duplicate_at = $1 WHERE id = $2', [meta.receivedAt, done]);
+      await session.query('UPDATE deliveries SET duplicates = duplicates + 1, last_duplicate_at = $1 WHERE id = $2', [
+        meta.receivedAt,
+        done,
+      ]);
       return { status: 'duplicate', deliveryId: done };
     }
     const unfinished = await byContent(session, meta.sha256, meta.domainId, 'importing');
@@ -47,7 +50,10 @@ export function startImport(pool: pg.Pool, meta: DeliveryMeta): Promise<ImportSt
 
 /** Keeps a copy of the raw bytes with a delivery (a file that could not be read, or a pipe's). */
 export async function keepPayload(pool: pg.Pool, deliveryId: number, payload: Uint8Array): Promise<void> {
-  await pool.query('UPDATE deliveries SET payload = $1 WHERE id = $2', [Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), deliveryId]);
+  await pool.query('UPDATE deliveries SET payload = $1 WHERE id = $2', [
+    Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength),
+    deliveryId,
+  ]);
 }
 
 export async function quarantineImport(session: WriteSession, deliveryId: number, reason: string): Promise<void> {
