@@ -109,11 +109,11 @@ function writeFiles(): Files {
     'messageArchive',
   );
   // Large enough to be parsed on the parser thread, in more than two batches; its last part repeats its first across batches.
-  const first = entries(70_000, Date.UTC(2024, 3, 1), 4);
+  const first = entries(60_000, Date.UTC(2024, 3, 1), 4);
   const big = messageFile([
     ['lobby', first],
-    ['hall', entries(40_000, Date.UTC(2024, 4, 10), 5)],
-    ['lobby', [...repeats(first.slice(0, 40_000)), ...entries(20_000, Date.UTC(2024, 6, 1), 6)]],
+    ['hall', entries(25_000, Date.UTC(2024, 4, 10), 5)],
+    ['lobby', [...repeats(first.slice(0, 20_000)), ...entries(15_000, Date.UTC(2024, 6, 1), 6)]],
   ]);
   const badPrefixEntries = entries(30, Date.UTC(2024, 5, 1), 7);
   const badPrefix = messageFile([['lobby', badPrefixEntries]]);
@@ -141,7 +141,7 @@ function writeFiles(): Files {
     },
     badPrefix,
     big: join(dir, 'big.xml'),
-    bigEntries: 70_000 + 40_000 + 20_000 + 20_000,
+    bigEntries: 60_000 + 25_000 + 10_000 + 15_000,
   };
 }
 
@@ -220,7 +220,7 @@ test(
     // What the lines say, beyond their being alike.
     const lines = intoPg.stdout.split('\n');
     assert.match(lines[0]!, /^new {8}.*a\.xml: 601 entries \(601 new\)$/);
-    assert.match(lines[2]!, new RegExp(`^new {8}.*big\\.xml: ${files.bigEntries} entries \\(${files.bigEntries - 20_000} new\\)$`));
+    assert.match(lines[2]!, new RegExp(`^new {8}.*big\\.xml: ${files.bigEntries} entries \\(${files.bigEntries - 10_000} new\\)$`));
     assert.match(
       lines[5]!,
       /^failed {5}.*bad\.xml:\d+:\d+: unexpected close tag \(kept in quarantine as delivery 6; 30 new entries before the error were stored\)$/,
@@ -346,14 +346,14 @@ test(
     const cut = await pgRows(cluster.url, 'SELECT status FROM deliveries');
     assert.deepEqual(cut, [{ status: 'importing' }]);
     const kept = Number((await pgRows(cluster.url, 'SELECT count(*) AS n FROM entries'))[0]!['n']);
-    assert.ok(kept > 0 && kept < files.bigEntries - 20_000, `${kept} entries after the kill`);
+    assert.ok(kept > 0 && kept < files.bigEntries - 10_000, `${kept} entries after the kill`);
     assert.equal(Number((await pgRows(cluster.url, 'SELECT sum(entry_count) AS n FROM rooms'))[0]!['n']), kept);
 
     const rerun = await omv(['import', '--store', cluster.url, files.big]);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.match(
       rerun.stdout,
-      new RegExp(`^new {8}.*big\\.xml: ${files.bigEntries} entries \\(${files.bigEntries - 20_000 - kept} new\\)\\n1 files: 1 new`),
+      new RegExp(`^new {8}.*big\\.xml: ${files.bigEntries} entries \\(${files.bigEntries - 10_000 - kept} new\\)\\n1 files: 1 new`),
     );
     // The same entries in the same order as one import into SQLite (ids drawn by the killed batch are not reused).
     const content = (rows: Record<string, unknown>[]) => rows.map(({ id: _id, ...rest }) => rest);

@@ -48,10 +48,15 @@ async function stored<T>(work: Promise<T>): Promise<T> {
 /** A write in a transaction of the writer's that a purge does not run beside (locks.ts, as group commit takes it). */
 async function written<T>(pool: pg.Pool, work: (session: WriteSession) => Promise<T>): Promise<T> {
   try {
-    return await inWriteTransaction(pool, async (session) => {
-      await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
-      return work(session);
-    });
+    // Confirmed as a delivery's commit is: with a synchronous standby, what the import reports stored is on it too.
+    return await inWriteTransaction(
+      pool,
+      async (session) => {
+        await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
+        return work(session);
+      },
+      { confirmed: true },
+    );
   } catch (error) {
     throw new StoreFailure(error);
   }

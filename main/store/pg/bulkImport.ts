@@ -118,6 +118,8 @@ export class PgEntryImport {
       entries.map((entry) => entry.timestamp),
     );
     await session.query(STAGING);
+    // The merge sorts the batch twice: in memory rather than in temporary files.
+    await session.query("SET LOCAL work_mem = '64MB'");
     await pipeline(Readable.from(this.csv(entries)), session.query(copyFrom('COPY omv_import_batch FROM STDIN WITH (FORMAT csv)')));
     const merged = await session.query<{ added: number }>(MERGE, [this.context.deliveryId, this.context.receivedAt]);
     this.counts.entries += entries.length;
