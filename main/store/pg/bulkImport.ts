@@ -120,7 +120,11 @@ export class PgEntryImport {
     await session.query(STAGING);
     // The merge sorts the batch twice: in memory rather than in temporary files.
     await session.query("SET LOCAL work_mem = '64MB'");
-    await pipeline(Readable.from(this.csv(entries)), session.query(copyFrom('COPY omv_import_batch FROM STDIN WITH (FORMAT csv)')));
+    // One piece made ahead of the one being sent, not sixteen (Readable.from's default): memory is what a batch holds, no more.
+    await pipeline(
+      Readable.from(this.csv(entries), { highWaterMark: 1 }),
+      session.query(copyFrom('COPY omv_import_batch FROM STDIN WITH (FORMAT csv)')),
+    );
     const merged = await session.query<{ added: number }>(MERGE, [this.context.deliveryId, this.context.receivedAt]);
     this.counts.entries += entries.length;
     this.counts.newEntries += merged.rows[0]!.added;
