@@ -1,13 +1,15 @@
 // SQLite and PostgreSQL side by side on the same generated entries, in one run (issue #19): how
 // fast each stores them through the seam, the copy of the SQLite file into PostgreSQL (omv
-// migrate-store, COPY), callbacks through `omv serve` on each (20 senders, 100-entry payloads),
+// migrate-store, COPY), `omv import` of one generated file into each (in turns, each into an empty
+// store: entries/s and peak RSS), callbacks through `omv serve` on each (20 senders, 100-entry payloads),
 // search per query kind (the first page with its count, as the desk asks it, and the exact
 // count: p50 and p95), export rows/s, and the purge of a month. Figures, not a test: they depend
 // on the machine. PostgreSQL runs as a throwaway cluster (test/support/postgres.ts); without its
 // server binaries this part of the bench is said and skipped.
 //   npm run bench -- --only engines [--entries N]
 import autocannon from 'autocannon';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +23,7 @@ import { openSqliteEngine } from '../main/store/sqliteEngine.js';
 import { parseSearch } from '../shared/searchQuery.js';
 import { postgresBin, startPostgres, type PgCluster } from '../test/support/postgres.js';
 import { syntheticPayload } from '../test/support/synthetic.js';
+import { writeSyntheticFile } from '../test/support/syntheticFile.js';
 import type { Report } from './ui.js';
 
 const CLI = fileURLToPath(new URL('../main/cli.js', import.meta.url));
@@ -155,6 +158,48 @@ async function callbacks(store: string): Promise<{ rate: number; p50: number; p9
   };
 }
 
+/** The generated file `omv import` takes in turns into each store: at most this many entries (the rest of the bench's scale says nothing more of it). */
+const IMPORT_ENTRIES = 1_000_000;
+const IMPORT_ROUNDS = 2;
+
+/** One `omv import` of `file`, in its own process (under /usr/bin/time -v, when there is one, for its peak RSS). */
+function importOnce(target: string[], file: string): { seconds: number; rssMb: number | null } {
+  const timed = existsSync('/usr/bin/time');
+  const command = [CLI, 'import', ...target, file];
+  const started = performance.now();
+  const run = timed
+    ? spawnSync('/usr/bin/time', ['-v', process.execPath, ...command], { encoding: 'utf8', maxBuffer: 16 << 20 })
+    : spawnSync(process.execPath, command, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  const seconds = (performance.now() - started) / 1000;
+  if (run.status !== 0) throw new Error(`omv import ${target.join(' ')} failed: ${run.stdout}${run.stderr}`);
+  const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(run.stderr ?? '');
+  return { seconds, rssMb: rss ? Number(rss[1]) / 1024 : null };
+}
+
+/** omv import of the same file into an empty SQLite file and an empty PostgreSQL database, in turns. */
+async function importBoth(dir: string, cluster: PgCluster, entries: number, report: Report): Promise<void> {
+  const count = Math.min(entries, IMPORT_ENTRIES);
+  const file = join(dir, 'engines-import.xml');
+  await writeSyntheticFile(file, { entries: count, rooms: 500, seed: 1 });
+  const runs: Array<{ sqlite: ReturnType<typeof importOnce>; pg: ReturnType<typeof importOnce> }> = [];
+  for (let round = 0; round < IMPORT_ROUNDS; round++) {
+    const sqlite = importOnce(['--db', join(dir, `engines-import-${round}.sqlite`)], file);
+    cluster.run('createdb', ['-h', '127.0.0.1', '-p', String(cluster.port), '-U', 'postgres', `imported${round}`]);
+    const pgRun = importOnce(['--store', cluster.url.replace(/\/omv$/, `/imported${round}`)], file);
+    runs.push({ sqlite, pg: pgRun });
+  }
+  const rate = (r: { seconds: number }) => fmt(count / r.seconds);
+  const rss = (r: { rssMb: number | null }) => (r.rssMb === null ? '' : `, peak RSS ${fmt(r.rssMb)} MB`);
+  const best = (which: 'sqlite' | 'pg') => runs.map((r) => r[which]).sort((a, b) => a.seconds - b.seconds)[0]!;
+  report(
+    `engines: omv import of one ${fmt(count)}-entry file into an empty store, ${IMPORT_ROUNDS} turns each`,
+    runs
+      .map((r, i) => `turn ${i + 1}: SQLite ${rate(r.sqlite)} entries/s${rss(r.sqlite)}; PostgreSQL ${rate(r.pg)} entries/s${rss(r.pg)}`)
+      .join('; '),
+    `PostgreSQL (COPY, a transaction per 50,000 events) = ${fmt(best('sqlite').seconds / best('pg').seconds, 2)}× SQLite's rate (bulk load), best turns`,
+  );
+}
+
 async function exportRate(store: StoreEngine): Promise<number> {
   const started = performance.now();
   let rows = 0;
@@ -198,6 +243,8 @@ export async function enginesBench(dir: string, entries: number, report: Report)
       `engines: omv migrate-store of the SQLite file into PostgreSQL (COPY)`,
       `${fmt(entries / copySeconds)} entries/s (${fmt(copySeconds, 1)} s)`,
     );
+
+    await importBoth(dir, cluster, entries, report);
 
     const analyze = new pg.Client(cluster.url);
     await analyze.connect();

@@ -17,7 +17,7 @@ import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printP
  * The engine for one command. Its reads have no statement timeout: a check or a verification reads
  * every row, and a desk's timeout would cut it short and call a whole database damaged.
  */
-async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
+export async function withEngine<T>(url: string, use: (engine: PgEngine) => Promise<T>): Promise<T> {
   const engine = await openStoreEngine(url, { readTimeoutMs: 0 });
   try {
     return await use(engine);

@@ -41,8 +41,10 @@ export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--hos
 
 ${teamUsage}`;
 
-export const importUsage = `omv import [--db FILE] [--domain ID] PATH…
+export const importUsage = `omv import [--db FILE | --store postgres://…] [--domain ID] PATH…
   Import saved XML payloads (any kind); folders are searched for *.xml.
+  --store   the store: a SQLite file (as --db), or a PostgreSQL database postgres://USER[:PASSWORD]@HOST[:PORT]/DB
+            (entries a batch per transaction, by COPY; a file cut short is completed by importing it again)
   --domain  the domainID the files came from (default: empty)
   Exit status 1 when any file failed; the others are imported all the same.`;
 

@@ -4,14 +4,15 @@
 // Small files, by far the most common, are read once and parsed here (a parser thread costs more
 // to start than they take to parse); pipes and standard input are read once, into a spool file.
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdtemp, open, readdir, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
+import { CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, spool, STDIN } from './importFiles.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import type { Db } from '../store/db.js';
@@ -26,6 +27,8 @@ import {
 } from '../store/deliveries.js';
 import { beginBulkLoad, endBulkLoad, finishBulkLoad, worthBulkLoading, type BulkLoad } from '../store/bulkLoad.js';
 import { PayloadWriter } from '../store/payloadWriter.js';
+
+export { collectXmlFiles, STDIN } from './importFiles.js';
 
 export type ImportStatus = 'new' | 'duplicate' | 'failed';
 
@@ -70,94 +73,8 @@ export interface ImportOptions {
  */
 export const IMPORT_CACHE_MIB = 16;
 
-/** Standard input, as a path on the command line. */
-export const STDIN = '-';
-/** Raw bytes of files up to this size are kept with a failed import, so quarantine retry works. */
-const KEEP_PAYLOAD_BYTES = 16 * 1024 * 1024;
-/** Files up to this size are read once and parsed on this thread. */
-const IN_PROCESS_BYTES = 4 * 1024 * 1024;
-const CHUNK_BYTES = 1 << 20;
 /** Events a bulk load writes per transaction (a batch is cut at 8 MB of the file before that). */
 const BULK_BATCH_EVENTS = 100_000;
-
-/**
- * The XML files a list of paths names: files as given, folders searched for *.xml (symbolic
- * links followed, each folder once). `-` is standard input.
- */
-export async function collectXmlFiles(paths: string[]): Promise<string[]> {
-  const files: string[] = [];
-  const seen = new Set<string>();
-  const walk = async (folder: string): Promise<void> => {
-    const real = await realpath(folder);
-    if (seen.has(real)) return; // a link back up the tree
-    seen.add(real);
-    const found: string[] = [];
-    const subfolders: string[] = [];
-    for (const entry of await readdir(folder, { withFileTypes: true })) {
-      const path = join(folder, entry.name);
-      const target = entry.isSymbolicLink() ? await stat(path).catch(() => null) : entry;
-      if (target?.isDirectory()) subfolders.push(path);
-      else if (target?.isFile() && entry.name.toLowerCase().endsWith('.xml')) found.push(path);
-    }
-    files.push(...found.sort());
-    for (const subfolder of subfolders.sort()) await walk(subfolder);
-  };
-  for (const path of paths) {
-    // A path that cannot be read is passed on as a file, to fail on its own line.
-    const isFolder =
-      path !== STDIN &&
-      (await stat(path).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ));
-    if (isFolder) await walk(path);
-    else files.push(path);
-  }
-  return files;
-}
-
-/**
- * The file's SHA-256, read through one buffer: a read stream's new buffer for every chunk left
- * ~70 MB of them (177 MB file) for the garbage collector to find, and the import's peak memory began there.
- */
-async function sha256Of(file: FileHandle): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  for (let position = 0; ;) {
-    const { bytesRead } = await file.read(buffer, 0, CHUNK_BYTES, position);
-    if (bytesRead === 0) return hash.digest('hex');
-    position += bytesRead;
-    hash.update(buffer.subarray(0, bytesRead));
-  }
-}
-
-/**
- * Reads a pipe, FIFO, device or standard input once, into a spool file. What cannot be an XML
- * document (its first byte is neither `<`, white space nor a byte-order mark) is refused at once,
- * rather than read forever (`/dev/zero`).
- */
-async function spool(source: Readable, into: string): Promise<void> {
-  const out = createWriteStream(into);
-  let checked = false;
-  try {
-    for await (const chunk of source) {
-      const bytes = chunk as Buffer;
-      if (!checked) {
-        const first = bytes.find((byte) => byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d);
-        if (first !== undefined) {
-          checked = true;
-          if (first !== 0x3c && first !== 0xef && first !== 0xfe && first !== 0xff) {
-            throw new Error(`not an XML document: it starts with the byte 0x${first.toString(16).padStart(2, '0')}`);
-          }
-        }
-      }
-      if (!out.write(bytes)) await new Promise<void>((resolveDrain) => out.once('drain', () => resolveDrain()));
-    }
-  } finally {
-    source.destroy();
-    await new Promise<void>((resolveEnd) => out.end(resolveEnd));
-  }
-}
 
 export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
   // /dev/stdin is read as the stream it is: opening it again fails when it is a socket.
@@ -305,14 +222,6 @@ async function importInto(
   finishing(() => finishDelivery(db, deliveryId, writer, repairs));
   const status: ImportStatus = writer.counts.newEntries > 0 || writer.counts.entries === 0 ? 'new' : 'duplicate';
   return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, repairs };
-}
-
-/** The whole of an open file, from its start. */
-async function readAll(handle: FileHandle): Promise<Buffer> {
-  const { size } = await handle.stat();
-  const bytes = Buffer.alloc(size);
-  await handle.read(bytes, 0, size, 0);
-  return bytes;
 }
 
 /** A large file: parsed on a worker thread, written a batch per transaction. Returns its repairs. */

@@ -37,7 +37,8 @@ export async function appendAuditRow(
 export class PgWrites implements StoreWrites {
   readonly commit: PgGroupCommit;
 
-  constructor(private readonly writer: WritePool) {
+  /** The writer's pool: omv import writes its batches through it (intake/pgFileImport.ts). */
+  constructor(readonly writer: WritePool) {
     this.commit = new PgGroupCommit(writer);
   }
 

@@ -1,0 +1,55 @@
+// What omv import says, whichever store it writes to: a line per file, the progress on a terminal,
+// and the totals at the end.
+import type { ImportProgress, ImportResult } from '../intake/fileImport.js';
+import { forTerminal } from '../../shared/visibleText.js';
+
+export function describe(result: ImportResult): string {
+  switch (result.status) {
+    case 'new':
+      return `new        ${result.path}: ${result.entries} entries (${result.newEntries} new)`;
+    case 'duplicate':
+      return `duplicate  ${result.path}: nothing new`;
+    case 'failed':
+      if (result.deliveryId === null) return `failed     ${result.error}`;
+      return `failed     ${result.error} (kept in quarantine as delivery ${result.deliveryId}; ${result.newEntries} new entries before the error were stored)`;
+  }
+}
+
+export function progressPrinter(): (progress: ImportProgress) => void {
+  if (!process.stderr.isTTY) return () => {};
+  let last = 0;
+  return (p) => {
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    const percent = p.totalBytes ? Math.floor((100 * p.bytesRead) / p.totalBytes) : 100;
+    process.stderr.write(`\r\x1b[K${forTerminal(p.path)}: ${percent}% (${p.entries} entries)`);
+  };
+}
+
+/** The files' results added up, for the last line. */
+export class ImportTotals {
+  readonly counts = { new: 0, duplicate: 0, failed: 0, entries: 0, newEntries: 0 };
+
+  add(result: ImportResult): void {
+    this.counts[result.status] += 1;
+    this.counts.entries += result.entries;
+    this.counts.newEntries += result.newEntries;
+  }
+
+  /** The line for one file (printed as it is done). */
+  line(result: ImportResult): string {
+    if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+    return `${forTerminal(describe(result))}\n`;
+  }
+
+  summary(files: number): string {
+    const t = this.counts;
+    return `${files} files: ${t.new} new, ${t.duplicate} duplicate, ${t.failed} failed; ${t.entries} entries read, ${t.newEntries} new\n`;
+  }
+
+  /** Exit status 1 when any file failed. */
+  get status(): number {
+    return this.counts.failed > 0 ? 1 : 0;
+  }
+}
