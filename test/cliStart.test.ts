@@ -49,7 +49,7 @@ const anyOf = (modules: string[], pattern: RegExp) => modules.filter((url) => pa
 test('omv --help loads no command: neither the SQLite binding, nor the server, nor the parser', async () => {
   const help = await loaded(['--help']);
   assert.equal(help.code, 0, help.stderr);
-  assert.match(help.stdout, /omv search \[--db FILE\]/);
+  assert.match(help.stdout, /omv search \[--db FILE \| --store postgres:\/\/…\]/);
   assert.ok(
     help.modules.some((url) => url.endsWith('/main/cli/usage.js')),
     'the hook saw the CLI load',

@@ -2,11 +2,13 @@
 // in PostgreSQL export to the same bytes (CSV with the formula guard, --raw, JSON Lines, a search),
 // and the export is recorded in PostgreSQL's audit trail, its manifest naming that row.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { omv } from './support/cli.js';
+import { CLI, omv } from './support/cli.js';
 import { delivery, openEngines } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
 import { postgresSkipReason } from './support/postgres.js';
@@ -75,6 +77,15 @@ test(
     assert.equal(trail.stdout.match(/\texport started\t/g)?.length, variants.length + 1);
     assert.equal(trail.stdout.match(/\texport\t/g)?.length, variants.length + 1);
     assert.match((await omv(['audit', '--store', engines.cluster.url, 'verify'])).stdout, /^audit chain intact: \d+ rows\n$/);
+
+    // `omv export --store … | head -1`: the reader leaves after the first rows; the export stops quietly, as on SQLite.
+    const child = spawn(process.execPath, [CLI, 'export', '--store', engines.cluster.url], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.once('data', () => child.stdout.destroy());
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    assert.equal(code, 141, stderr);
+    assert.doesNotMatch(stderr, /EPIPE|Error|\n\s+at /);
 
     // What the PostgreSQL export cannot do yet is refused before any work, not done differently.
     const review = await omv(['export', '--store', engines.cluster.url, '--with-review']);

@@ -127,6 +127,7 @@ test(
         }),
       ],
     ];
+    const written = { ...engines!.pg.writes.commit.written };
     const outcomes = [await together(engines!.sqlite, requests()), await together(engines!.pg, requests())];
     // A second group: repeats of what the first stored.
     const later = (): TestDelivery[][] => [
@@ -148,6 +149,9 @@ test(
     outcomes.push(await together(engines!.sqlite, later()), await together(engines!.pg, later()));
     assert.deepEqual(outcomes[1], outcomes[0]);
     assert.deepEqual(outcomes[3], outcomes[2]);
+    // Written as groups, not one delivery after another after a failed attempt (which would answer alike).
+    const { together: groups, oneByOne } = engines!.pg.writes.commit.written;
+    assert.deepEqual({ together: groups - written.together, oneByOne: oneByOne - written.oneByOne }, { together: 2, oneByOne: 0 });
     const { sqlite, pg: pgRows } = await dump(engines!);
     for (const [table] of TABLES)
       assert.deepEqual((pgRows as Record<string, unknown>)[table], (sqlite as Record<string, unknown>)[table], table);
@@ -190,6 +194,7 @@ test('a delivery that fails in a group is rolled back and rejected alone; the ot
     const bad = messagesXml({ failing: [{ ts: day + 101, user: 'f2', content: 'explode' }] });
     const good2 = messagesXml({ failing: [{ ts: day + 102, user: 'f3', content: 'second good' }] });
     const pgStore = engines!.pg;
+    const rewritten = pgStore.writes.commit.written.oneByOne;
     const results = await Promise.allSettled(
       [good1, bad, good2, good1].map((xml) => pgStore.writes.receive(delivery(xml).meta, delivery(xml).parsed)),
     );
@@ -197,6 +202,7 @@ test('a delivery that fails in a group is rolled back and rejected alone; the ot
       results.map((r) => (r.status === 'fulfilled' ? r.value.status : String(r.reason))),
       ['stored', 'error: refused: explode', 'stored', 'duplicate'],
     );
+    assert.equal(pgStore.writes.commit.written.oneByOne, rewritten + 1, 'the group was tried together, then written one job at a time');
     const [one, , two, again] = results.map((r) => (r.status === 'fulfilled' ? r.value : null));
     assert.equal(again!.deliveryId, one!.deliveryId);
     const rows = await client.query<{ content: string; delivery_id: string }>(

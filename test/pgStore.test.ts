@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { LATEST_VERSION } from '../main/store/migrations/index.js';
-import { openReadPool, openWritePool } from '../main/store/pg/connection.js';
+import { inWriteTransaction, openReadPool, openWritePool } from '../main/store/pg/connection.js';
 import { migratePg, PG_LATEST_VERSION } from '../main/store/pg/migrations/index.js';
 import { listMonths } from '../main/store/pg/partitions.js';
 import { openPgEngine } from '../main/store/pg/engine.js';
@@ -185,6 +185,28 @@ test('postgres: a read session refuses plain writes (its transactions are read-o
     await reader.pool.end();
   }
 });
+
+test(
+  'postgres: a transaction that a failed statement aborted is not taken as committed, though its COMMIT succeeds',
+  { skip },
+  async () => {
+    const writer = openWritePool(engines!.cluster.url);
+    try {
+      const written = inWriteTransaction(
+        writer.pool,
+        async (session) => {
+          await session.query("INSERT INTO settings (key, value) VALUES ('aborted-commit', 'y')");
+          await session.query('SELECT 1 / 0').catch(() => undefined); // a failure someone swallowed: the transaction is aborted
+        },
+        { confirmed: true },
+      );
+      await assert.rejects(written, /rolled back, not committed \(PostgreSQL answered ROLLBACK\)/);
+      assert.equal((await writer.pool.query("SELECT count(*)::int AS n FROM settings WHERE key = 'aborted-commit'")).rows[0].n, 0);
+    } finally {
+      await writer.pool.end();
+    }
+  },
+);
 
 test('postgres: the writer commits synchronously though the server defaults to asynchronous commit', { skip }, async () => {
   const writer = openWritePool(engines!.cluster.url);

@@ -137,59 +137,58 @@ export async function exportCommand(args: string[]): Promise<number> {
   const source = onPostgres
     ? await (await import('./pgExportSource.js')).pgExportSource(store!, filter, options)
     : sqliteExportSource(store, filter, options);
-  let outFd: number | null;
   try {
-    outFd = values.out === undefined ? null : openOutput(values.out, values.force);
-  } catch (error) {
+    const outFd = values.out === undefined ? null : openOutput(values.out, values.force);
+    const details = {
+      format,
+      query: values.query ?? null,
+      filter,
+      withReview: values['with-review']!,
+      moderator: source.moderator,
+      ids: values.pseudonymous ? ('pseudonymous' as const) : ('real' as const),
+    };
+    const destination = values.out ?? '(standard output)';
+    // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
+    const started = await source.start(destination, details);
+    // On a terminal, entries are shown with their control characters escaped; a file or pipe gets the exact text.
+    const onTerminal = outFd === null && process.stdout.isTTY ? terminalStream() : null;
+    const shown = onTerminal ? pipeline(onTerminal, process.stdout, { end: false }) : null;
+    const file = outFd !== null ? createWriteStream(values.out!, { fd: outFd }) : (onTerminal ?? process.stdout);
+    // Hashed as exported (before any escaping for a terminal): the trail names the bytes of the data.
+    const out = hashedOutput(file);
+    const progress = process.stderr.isTTY
+      ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`)
+      : undefined;
+    let written = 0;
+    let rows: number;
+    try {
+      rows = await source.write(out.stream, (sofar) => progress?.((written = sofar)));
+      out.stream.end();
+      await finished(out.stream);
+      // The pipe ends the file (or the terminal's stream) once the export's stream ends.
+      if (file !== process.stdout) await (shown ?? finished(file));
+    } catch (error) {
+      // Said beside the export's own error, which is what the user needs to see.
+      await source.failed(started, written, errorMessage(error)).catch((recording: unknown) => {
+        process.stderr.write(`omv: the export's failure could not be recorded in the trail: ${errorMessage(recording)}\n`);
+      });
+      throw error;
+    }
+    if (progress) process.stderr.write('\r\x1b[K');
+    process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
+    if (values.out) {
+      // The digest of the bytes as they went into the file: reading 100 MB back would add a second to a 1M-row export.
+      const manifest = await source.recorded(basename(values.out), out.sha256(), { ...details, rows }, started);
+      await writeManifestFile(values.out, manifest);
+      process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
+    } else {
+      const recorded = await source.recorded(destination, out.sha256(), { ...details, rows }, started);
+      process.stderr.write(
+        `omv: no manifest for standard output (use --out FILE to get FILE.manifest.json); recorded as audit row ${recorded.auditRow} (sha256 ${recorded.sha256})\n`,
+      );
+    }
+    return 0;
+  } finally {
     await source.close();
-    throw error;
   }
-  const details = {
-    format,
-    query: values.query ?? null,
-    filter,
-    withReview: values['with-review']!,
-    moderator: source.moderator,
-    ids: values.pseudonymous ? ('pseudonymous' as const) : ('real' as const),
-  };
-  const destination = values.out ?? '(standard output)';
-  // Recorded before the first byte leaves: an export cut short (a closed pipe) is in the trail too.
-  const started = await source.start(destination, details);
-  // On a terminal, entries are shown with their control characters escaped; a file or pipe gets the exact text.
-  const onTerminal = outFd === null && process.stdout.isTTY ? terminalStream() : null;
-  const shown = onTerminal ? pipeline(onTerminal, process.stdout, { end: false }) : null;
-  const file = outFd !== null ? createWriteStream(values.out!, { fd: outFd }) : (onTerminal ?? process.stdout);
-  // Hashed as exported (before any escaping for a terminal): the trail names the bytes of the data.
-  const out = hashedOutput(file);
-  const progress = process.stderr.isTTY
-    ? (rows: number) => process.stderr.write(`\r\x1b[Komv: ${rows.toLocaleString('en-US')} entries exported…`)
-    : undefined;
-  let written = 0;
-  let rows: number;
-  try {
-    rows = await source.write(out.stream, (sofar) => progress?.((written = sofar)));
-    out.stream.end();
-    await finished(out.stream);
-    // The pipe ends the file (or the terminal's stream) once the export's stream ends.
-    if (file !== process.stdout) await (shown ?? finished(file));
-  } catch (error) {
-    await source.failed(started, written, errorMessage(error));
-    await source.close();
-    throw error;
-  }
-  if (progress) process.stderr.write('\r\x1b[K');
-  process.stderr.write(`omv: exported ${rows} entries${values.out ? ` to ${values.out}` : ''}\n`);
-  if (values.out) {
-    // The digest of the bytes as they went into the file: reading 100 MB back would add a second to a 1M-row export.
-    const manifest = await source.recorded(basename(values.out), out.sha256(), { ...details, rows }, started);
-    await writeManifestFile(values.out, manifest);
-    process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
-  } else {
-    const recorded = await source.recorded(destination, out.sha256(), { ...details, rows }, started);
-    process.stderr.write(
-      `omv: no manifest for standard output (use --out FILE to get FILE.manifest.json); recorded as audit row ${recorded.auditRow} (sha256 ${recorded.sha256})\n`,
-    );
-  }
-  await source.close();
-  return 0;
 }

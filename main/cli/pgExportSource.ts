@@ -6,7 +6,7 @@ import { actingName, openStoreEngine } from './pgStore.js';
 
 export async function pgExportSource(url: string, filter: EntryFilter, options: ExportSourceOptions): Promise<ExportSource> {
   // A page of a search that finds nothing for --timeout is stopped by the server (statement_timeout), as SQLite's export stops.
-  const engine = await openStoreEngine(url, { readTimeoutMs: options.stallTimeoutMs, readers: 1 });
+  const engine = await openStoreEngine(url, { readTimeoutMs: options.stallTimeoutMs, readers: 1, monthsAhead: false });
   const moderator = actingName();
   const rows = new PgExport(engine, filter, options.stallTimeoutMs);
   return {

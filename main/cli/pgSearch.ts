@@ -13,7 +13,7 @@ export async function searchPg(
   page: number,
   timeoutMs: number,
 ): Promise<{ hits: SearchHit[]; total: number }> {
-  const engine = await openPgEngine(url, { readTimeoutMs: timeoutMs + 1_000, readers: 1 });
+  const engine = await openPgEngine(url, { readTimeoutMs: timeoutMs + 1_000, readers: 1, monthsAhead: false });
   try {
     const hits: SearchHit[] = [];
     for (let before: Keyset | undefined; hits.length < limit;) {

@@ -7,8 +7,7 @@ import { join, resolve } from 'node:path';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import type { SourcedAnchor } from '../store/audit.js';
-import type { PgPoolOptions } from '../store/pg/connection.js';
-import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
+import { openPgEngine, type PgEngine, type PgEngineOptions } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
 import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printPurge } from './storeAnswers.js';
@@ -27,7 +26,7 @@ export async function withEngine<T>(url: string, use: (engine: PgEngine) => Prom
 }
 
 /** Opens the engine of the store at `url`, saying which (never its password), and why it could not be. */
-export async function openStoreEngine(url: string, options: PgPoolOptions): Promise<PgEngine> {
+export async function openStoreEngine(url: string, options: PgEngineOptions): Promise<PgEngine> {
   process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
   try {
     return await openPgEngine(url, options);

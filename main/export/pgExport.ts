@@ -52,6 +52,7 @@ export class PgExport {
         this.span.last = entry.timestamp;
         rows += 1;
         if (rows % 10_000 === 0) onProgress?.(rows);
+        if (out.destroyed) throw cancelled(rows); // the file or pipe failed: stop reading, not format every row into nothing
         if (out.writableNeedDrain) await drained(out, rows);
       }
     } catch (error) {
@@ -82,5 +83,7 @@ async function drained(out: Writable, rows: number): Promise<void> {
   } finally {
     stop.abort();
   }
-  if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
+  if (out.destroyed) throw cancelled(rows);
 }
+
+const cancelled = (rows: number) => new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);

@@ -154,11 +154,15 @@ export async function commitConfirmed(session: pg.ClientBase): Promise<void> {
   const warnings: ServerNotice[] = [];
   const listen = (notice: ServerNotice) => warnings.push(notice);
   session.on('notice', listen);
+  let answer: pg.QueryResult;
   try {
-    await session.query('COMMIT');
+    answer = await session.query('COMMIT');
   } finally {
     session.off('notice', listen);
   }
+  // A COMMIT of a transaction a failed statement aborted "succeeds", and answers ROLLBACK: nothing was stored.
+  if (answer.command !== 'COMMIT')
+    throw new Error(`the transaction was rolled back, not committed (PostgreSQL answered ${answer.command})`);
   const unconfirmed = warnings.find((notice) => notice.routine === 'SyncRepWaitForLSN');
   if (unconfirmed)
     throw new Error(

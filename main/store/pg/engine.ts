@@ -14,13 +14,18 @@ export interface PgEngine extends StoreEngine {
   readonly reads: PgReads;
 }
 
-export async function openPgEngine(url: string, options: PgPoolOptions = {}): Promise<PgEngine> {
+export interface PgEngineOptions extends PgPoolOptions {
+  /** Make the months around now (a receiver's deliveries are most likely in them) at the start: a command that only reads makes none. */
+  monthsAhead?: boolean;
+}
+
+export async function openPgEngine(url: string, options: PgEngineOptions = {}): Promise<PgEngine> {
   const writer = openWritePool(url);
   try {
     const server = await writer.pool.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
     if (server.rows[0]!.version < 150000) throw new Error(`PostgreSQL 15 or later is needed (this server is ${server.rows[0]!.version})`);
     await migratePg(writer);
-    await monthsAhead(writer.pool, monthsAround(Date.now())); // the months a receiver's deliveries are most likely in
+    if (options.monthsAhead ?? true) await monthsAhead(writer.pool, monthsAround(Date.now()));
   } catch (error) {
     await writer.pool.end();
     throw error;

@@ -24,9 +24,20 @@ interface Job<T> {
   reject: (error: unknown) => void;
 }
 
+/** Raw payload bytes a group holds before the next delivery waits for the next group. */
+export const GROUP_BYTES = 16 << 20;
+
+const payloadBytes = (job: Job<unknown>) => job.deliveries?.reduce((sum, { meta }) => sum + (meta.payload?.byteLength ?? 0), 0) ?? 0;
+
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class PgGroupCommit {
+  /**
+   * Runs of deliveries written together, and runs written again one job at a time because writing
+   * them together failed (a delivery that fails alone; each such attempt drew ids from the
+   * sequences, so the ids after it have a gap SQLite's have not).
+   */
+  readonly written = { together: 0, oneByOne: 0 };
   private queue: Job<unknown>[] = [];
   private writing: Promise<void> | null = null;
 
@@ -64,12 +75,20 @@ export class PgGroupCommit {
   private async drain(): Promise<void> {
     // Let the deliveries arriving in the same turn of the event loop join the first group.
     await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length) {
-      const jobs = this.queue;
-      this.queue = [];
-      await this.write(jobs);
-    }
+    while (this.queue.length) await this.write(this.nextGroup());
     this.writing = null;
+  }
+
+  /**
+   * The jobs waiting, up to GROUP_BYTES of raw payloads (at least one job): a group's payloads go to
+   * the server as one array, in text (hex, twice their size), so a backlog of large bodies arriving
+   * at once is written as several groups rather than one that no string could hold.
+   */
+  private nextGroup(): Job<unknown>[] {
+    let bytes = 0;
+    let taken = 0;
+    while (taken < this.queue.length && (taken === 0 || bytes < GROUP_BYTES)) bytes += payloadBytes(this.queue[taken++]!);
+    return this.queue.splice(0, taken);
   }
 
   private async write(jobs: Job<unknown>[]): Promise<void> {
@@ -99,8 +118,10 @@ export class PgGroupCommit {
       let end = i + 1;
       if (jobs[i]!.deliveries) while (end < jobs.length && jobs[end]!.deliveries) end += 1;
       const run = jobs.slice(i, end);
-      if (run.length > 1) outcomes.push(...((await this.writeTogether(session, run)) ?? (await this.writeEach(session, run))));
-      else outcomes.push(...(await this.writeEach(session, run)));
+      const together = run.length > 1 ? await this.writeTogether(session, run) : null;
+      if (together) this.written.together += 1;
+      else if (run.length > 1) this.written.oneByOne += 1;
+      outcomes.push(...(together ?? (await this.writeEach(session, run))));
       i = end;
     }
     return outcomes;

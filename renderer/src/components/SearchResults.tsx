@@ -89,7 +89,8 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
           {list.length > 0 && (
             <span className="muted" data-testid="hits-shown">
               {' '}
-              · {formatCount(start + 1)}–{formatCount(start + list.length)} shown
+              {/* While a page is on its way the list still shows the one before: the range is said once it is in. */}·{' '}
+              {shown.stale ? 'the page is on its way…' : `${formatCount(start + 1)}–${formatCount(start + list.length)} shown`}
             </span>
           )}
           {inRoom && everywhere.data && (

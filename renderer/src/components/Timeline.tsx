@@ -79,8 +79,8 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
   /** The focus (an anchor's entry): kept centred as rows are measured, until the moderator moves. */
   const centreOn = useRef(anchor !== undefined);
   const lastScrollTop = useRef(0);
-  /** Where the timeline last put its scroll position to stick to the newest entry. */
-  const pinnedAt = useRef(0);
+  /** Where the timeline last put its scroll position to stick to the newest entry, and in which scroller (a new one, drawn after "Loading…", starts at the top: no move of the moderator's). */
+  const pinnedAt = useRef<{ el: HTMLElement | null; top: number }>({ el: null, top: 0 });
   const showRoom = filter.room === undefined;
   const selected = selectedId ?? keyset.focusId;
   const selectedIndex = selected === null ? -1 : entries.findIndex((entry) => entry.id === selected);
@@ -93,11 +93,6 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
     estimateSize: () => ESTIMATED_ROW,
     overscan: 12,
     getItemKey: (index) => entries[index]?.id ?? index,
-    // Off until the first page is in, so that it starts where the timeline opens: a timeline
-    // opening on the newest entries draws its last rows first, not its first rows and then, once
-    // scrolled to the end, its last (two renders and their layouts before the first frame).
-    enabled: entries.length > 0,
-    initialOffset: () => (stickToEnd.current ? entries.length * ESTIMATED_ROW : 0),
   });
 
   useLayoutEffect(() => {
@@ -109,12 +104,13 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
     // the scroll's event, which comes on the next frame, is not in yet. A press on a row selects
     // it, so renders, in the same frame: pinned again here, the row would leave from under the
     // pointer before its click (a click on a user scrolled to opened nothing).
-    if (stickToEnd.current && el.scrollTop < pinnedAt.current - 2 && el.scrollTop < el.scrollHeight - el.clientHeight - 2) {
+    const pinned = pinnedAt.current;
+    if (stickToEnd.current && pinned.el === el && el.scrollTop < pinned.top - 2 && el.scrollTop < el.scrollHeight - el.clientHeight - 2) {
       stickToEnd.current = false;
     }
     if (stickToEnd.current) {
       el.scrollTop = el.scrollHeight;
-      pinnedAt.current = el.scrollTop;
+      pinnedAt.current = { el, top: el.scrollTop };
     } else if (centreOn.current && (selected ?? keyset.focusId) !== null) {
       const index = entries.findIndex((entry) => entry.id === (selected ?? keyset.focusId));
       const offset = index >= 0 ? virtualizer.getOffsetForIndex(index, 'center')?.[0] : undefined;
@@ -178,7 +174,7 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
     if (top < lastScrollTop.current - 2) stickToEnd.current = false;
     else if (!keyset.moreAfter && atEnd()) {
       stickToEnd.current = true;
-      pinnedAt.current = top;
+      pinnedAt.current = { el: scroller.current, top };
     }
     lastScrollTop.current = top;
     measureVisible();
