@@ -5,10 +5,17 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../main/store/db.js';
-import { omvServe } from './support/cli.js';
+import { omvServe, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
+
+/** The server's log says `pattern`: its line may reach this process a moment after the answer (another pipe), so it is waited for, 10 s at most. */
+async function logged(server: ServeProcess, pattern: RegExp): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !pattern.test(server.output()) && Date.now() < deadline;)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.match(server.output(), pattern);
+}
 
 async function viewer(db: string) {
   const server = await omvServe(['--db', db], { env: { ...process.env, OMV_MODERATOR: 'mod-errors' } });
@@ -43,10 +50,7 @@ test("SQLite's own error messages stay in the server's log; the page gets a plai
     assert.doesNotMatch(error, /SQLITE|no such table|saved_searches/i, `${method} told the page: ${error}`);
     const id = /^omv could not do that \(logged as #([0-9a-f]{8})\)$/.exec(error)?.[1];
     assert.ok(id, `${method} answered: ${error}`);
-    assert.match(
-      server.output(),
-      new RegExp(`omv: #${id}: ${method} failed: SqliteError: no such table: (main\\.)?saved_searches\n {4}at `),
-    );
+    await logged(server, new RegExp(`omv: #${id}: ${method} failed: SqliteError: no such table: (main\\.)?saved_searches\n {4}at `));
   }
 });
 
