@@ -1,10 +1,10 @@
 // omv import: saved payload files or folders of them → the database, one line per file.
 import { parseArgs } from 'node:util';
-import { collectXmlFiles, IMPORT_CACHE_MIB, importFile, type ImportResult } from '../intake/fileImport.js';
+import { collectXmlFiles, IMPORT_CACHE_MIB, importFile } from '../intake/fileImport.js';
 import { auditImport } from '../store/audit.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { chosenStore, cliActor, openDatabaseFor, UsageError } from './common.js';
-import { ImportTotals, progressPrinter } from './importLines.js';
+import { importEach, progressPrinter } from './importLines.js';
 
 export async function importCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -19,26 +19,14 @@ export async function importCommand(args: string[]): Promise<number> {
   const db = openDatabaseFor(store, { cacheMiB: IMPORT_CACHE_MIB });
   const files = await collectXmlFiles(positionals);
   const onProgress = progressPrinter();
-  const totals = new ImportTotals();
   const moderator = cliActor(db).name;
-  for (const file of files) {
-    let result: ImportResult;
-    try {
-      result = await importFile(db, file, { domainId: values.domain ?? '', onProgress, bulk: true });
-    } catch (error) {
-      result = { path: file, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${file}: ${(error as Error).message}` };
-    }
-    process.stdout.write(totals.line(result));
-    auditImport(db, moderator, {
-      file: result.path,
-      status: result.status,
-      entries: result.entries,
-      newEntries: result.newEntries,
-      deliveryId: result.deliveryId,
-    });
-    totals.add(result);
+  try {
+    return await importEach(
+      files,
+      (file) => importFile(db, file, { domainId: values.domain ?? '', onProgress, bulk: true }),
+      (details) => void auditImport(db, moderator, details),
+    );
+  } finally {
+    db.close();
   }
-  process.stdout.write(totals.summary(files.length));
-  db.close();
-  return totals.status;
 }

@@ -1,6 +1,7 @@
 // What omv import says, whichever store it writes to: a line per file, the progress on a terminal,
 // and the totals at the end.
 import type { ImportProgress, ImportResult } from '../intake/fileImport.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 export function describe(result: ImportResult): string {
@@ -52,4 +53,34 @@ export class ImportTotals {
   get status(): number {
     return this.counts.failed > 0 ? 1 : 0;
   }
+}
+
+/** What the trail's 'import' row says of a file. */
+export type ImportAudit = Pick<ImportResult, 'status' | 'entries' | 'newEntries' | 'deliveryId'> & { file: string };
+
+/**
+ * Imports the files one after the other with `importOne` (a file that throws is a failed file, not
+ * the end of the command), prints each one's line and records it with `audit` as it is done, then
+ * the totals; answers the exit status.
+ */
+export async function importEach(
+  files: string[],
+  importOne: (file: string) => Promise<ImportResult>,
+  audit: (details: ImportAudit) => void | Promise<unknown>,
+): Promise<number> {
+  const totals = new ImportTotals();
+  for (const file of files) {
+    let result: ImportResult;
+    try {
+      result = await importOne(file);
+    } catch (error) {
+      result = { path: file, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${file}: ${errorMessage(error)}` };
+    }
+    process.stdout.write(totals.line(result));
+    const { path, status, entries, newEntries, deliveryId } = result;
+    await audit({ file: path, status, entries, newEntries, deliveryId });
+    totals.add(result);
+  }
+  process.stdout.write(totals.summary(files.length));
+  return totals.status;
 }

@@ -4,15 +4,13 @@
 // Small files, by far the most common, are read once and parsed here (a parser thread costs more
 // to start than they take to parse); pipes and standard input are read once, into a spool file.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
-import { CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, spool, STDIN } from './importFiles.js';
+import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of } from './importFiles.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import type { Db } from '../store/db.js';
@@ -77,18 +75,7 @@ export const IMPORT_CACHE_MIB = 16;
 const BULK_BATCH_EVENTS = 100_000;
 
 export async function importFile(db: Db, path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  // /dev/stdin is read as the stream it is: opening it again fails when it is a socket.
-  const fromStdin = path === STDIN || path === '/dev/stdin';
-  if (!fromStdin && (await stat(path)).isFile()) return importRegularFile(db, path, resolve(path), options);
-  // Standard input, a pipe, a FIFO, a device: read once, then imported from the copy.
-  const dir = await mkdtemp(join(tmpdir(), 'omv-import-'));
-  try {
-    const copy = join(dir, 'spooled.xml');
-    await spool(fromStdin ? (options.stdin ?? process.stdin) : createReadStream(path), copy);
-    return await importRegularFile(db, path === STDIN ? '(standard input)' : path, copy, options);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return asRegularFile(path, options.stdin, (shownAs, file) => importRegularFile(db, shownAs, file, options));
 }
 
 /**

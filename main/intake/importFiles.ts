@@ -1,9 +1,10 @@
 // The files an import reads, whatever store it writes to: folders walked for XML files, a file
 // hashed through one buffer, a pipe or standard input spooled to a file first, a file read whole.
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 
 /** Standard input, as a path on the command line. */
@@ -62,6 +63,29 @@ export async function sha256Of(file: FileHandle): Promise<string> {
     if (bytesRead === 0) return hash.digest('hex');
     position += bytesRead;
     hash.update(buffer.subarray(0, bytesRead));
+  }
+}
+
+/**
+ * Hands `use` a regular file holding what `path` names, and the name to report it by: the file
+ * itself, or — for standard input (`-`), a pipe, a FIFO, a device — a copy read once into a
+ * temporary folder (removed after). /dev/stdin is read as the stream it is: opening it again fails
+ * when it is a socket.
+ */
+export async function asRegularFile<T>(
+  path: string,
+  stdin: Readable | undefined,
+  use: (shownAs: string, file: string) => Promise<T>,
+): Promise<T> {
+  const fromStdin = path === STDIN || path === '/dev/stdin';
+  if (!fromStdin && (await stat(path)).isFile()) return use(path, resolve(path));
+  const dir = await mkdtemp(join(tmpdir(), 'omv-import-'));
+  try {
+    const copy = join(dir, 'spooled.xml');
+    await spool(fromStdin ? (stdin ?? process.stdin) : createReadStream(path), copy);
+    return await use(path === STDIN ? '(standard input)' : path, copy);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

@@ -7,10 +7,8 @@
 // and importing the file again takes it up, adding only what is missing. Any other payload (an abuse
 // report, a connection list: small) is written whole in one transaction by the receiver's writer.
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { mkdtemp, open, rm, stat, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { open, type FileHandle } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import type pg from 'pg';
 import { errorMessage } from '../../shared/errorMessage.js';
@@ -24,7 +22,7 @@ import { PURGE_LOCK } from '../store/pg/locks.js';
 import { monthsAhead } from '../store/pg/partitions.js';
 import { PgPayloadWriter } from '../store/pg/receipt.js';
 import type { ImportOptions, ImportResult, ImportStatus } from './fileImport.js';
-import { CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, spool, STDIN } from './importFiles.js';
+import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of } from './importFiles.js';
 
 /** Events per batch, and so per transaction: a batch's entries are held in memory while it is written. */
 const BATCH_EVENTS = 50_000;
@@ -63,17 +61,8 @@ async function written<T>(pool: pg.Pool, work: (session: WriteSession) => Promis
 }
 
 export async function importFileToPg(pool: pg.Pool, path: string, options: ImportOptions = {}): Promise<ImportResult> {
-  const fromStdin = path === STDIN || path === '/dev/stdin';
   try {
-    if (!fromStdin && (await stat(path)).isFile()) return await importRegularFile(pool, path, resolve(path), options);
-    const dir = await mkdtemp(join(tmpdir(), 'omv-import-'));
-    try {
-      const copy = join(dir, 'spooled.xml');
-      await spool(fromStdin ? (options.stdin ?? process.stdin) : createReadStream(path), copy);
-      return await importRegularFile(pool, path === STDIN ? '(standard input)' : path, copy, options);
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    return await asRegularFile(path, options.stdin, (shownAs, file) => importRegularFile(pool, shownAs, file, options));
   } catch (error) {
     throw error instanceof StoreFailure ? error.failure : error;
   }
