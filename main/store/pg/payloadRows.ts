@@ -52,17 +52,15 @@ export class PayloadRows {
   /** The earliest and latest entry time (new entries or not): what a purge can reach in it. */
   span: { first: number; last: number } | null = null;
   /** Room names in the order the payload first names them (room, entry or roster). */
-  readonly rooms: string[] = [];
+  readonly rooms = new Set<string>();
   /** User IDs in the order the payload first names them (entry or roster). */
-  readonly users: string[] = [];
+  readonly users = new Set<string>();
   readonly entries: EntryRow[] = [];
   readonly abuse: AbuseRow[] = [];
   readonly roster: RosterRow[] = [];
   readonly connections: ConnectionRow[] = [];
   /** A `rooms` document makes its connection snapshot even when it lists no room. */
   snapshot = false;
-  private readonly seenRooms = new Set<string>();
-  private readonly seenUsers = new Set<string>();
 
   add(event: PayloadEvent): void {
     switch (event.kind) {
@@ -114,21 +112,16 @@ export class PayloadRows {
     }
   }
 
+  /** A Set keeps the order of first insertion: the order the payload first names them. */
   private room(name: string): string {
     const text = pgText(name);
-    if (!this.seenRooms.has(text)) {
-      this.seenRooms.add(text);
-      this.rooms.push(text);
-    }
+    this.rooms.add(text);
     return text;
   }
 
   private user(id: string): string {
     const text = pgText(id);
-    if (!this.seenUsers.has(text)) {
-      this.seenUsers.add(text);
-      this.users.push(text);
-    }
+    this.users.add(text);
     return text;
   }
 }

@@ -89,7 +89,7 @@ export async function writePayloads(session: WriteSession, jobs: readonly Payloa
     counts: {
       entries: rows.entries.length,
       newEntries: 0,
-      rooms: rows.rooms.length,
+      rooms: rows.rooms.size,
       abuseReports: rows.abuse.length,
       rosterRooms: rows.roster.length,
       connections: rows.connections.length,
@@ -118,7 +118,7 @@ export async function writePayloads(session: WriteSession, jobs: readonly Payloa
   return outcomes;
 }
 
-function distinctPairs(jobs: readonly PayloadJob[], names: (rows: PayloadRows) => string[]): Array<[string, string]> {
+function distinctPairs(jobs: readonly PayloadJob[], names: (rows: PayloadRows) => Iterable<string>): Array<[string, string]> {
   const seen = new Set<string>();
   const pairs: Array<[string, string]> = [];
   for (const job of jobs)
