@@ -242,10 +242,17 @@ describe("a moderator's day, view by view", () => {
     await page.locator('[data-room=room-25]').click();
     const rows = page.locator('.timeline .entry');
     await rows.nth(5).waitFor();
+    // The timeline opens on its newest entries: picked once it is there (before, its first rows
+    // drawn at the top are gone from the page when it has scrolled to its end).
+    await page.waitForFunction(() => {
+      const timeline = document.querySelector<HTMLElement>('.timeline');
+      return timeline !== null && timeline.scrollTop > 0 && timeline.scrollTop + timeline.clientHeight >= timeline.scrollHeight - 1;
+    });
     // The entry is picked by its time, read before the click: the timeline draws only the rows near
     // the screen, so once it scrolls to the row clicked or takes a page above it, "the 4th row drawn"
     // is another entry (read after the click, it named an entry 20 rows earlier than the one marked).
-    const pickedTime = (await rows.nth(3).locator('time').getAttribute('datetime'))!;
+    // The 4th from the last drawn: on screen, near its end.
+    const pickedTime = (await rows.nth(-4).locator('time').getAttribute('datetime'))!;
     await rows.filter({ has: page.locator(`time[datetime="${pickedTime}"]`) }).click();
     await page.locator(`.timeline .entry.selected time[datetime="${pickedTime}"]`).waitFor();
     const pickedTs = Date.parse(pickedTime);
