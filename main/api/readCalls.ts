@@ -30,8 +30,13 @@ import { UserFacingError } from '../../shared/userFacingError.js';
 
 const MAX_PAGE = 1000;
 
-function clampLimit(limit: number): number {
+export function clampLimit(limit: number): number {
   return Math.max(1, Math.min(MAX_PAGE, Math.trunc(Number(limit) || 50)));
+}
+
+/** A chart's bars: 1 to 500, 100 when the UI sends nothing usable. */
+export function histogramBuckets(buckets: number): number {
+  return Math.max(1, Math.min(500, Math.trunc(buckets) || 100));
 }
 
 /** Entry ids from the UI: whole positive numbers only, at most a page's worth. */
@@ -113,7 +118,7 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     timeline({ filter, from, direction, limit }) {
-      return entryPage(db, cleanFilter(filter), clampLimit(limit), from, direction === 'before' ? 'before' : 'after');
+      return entryPage(db, cleanFilter(filter), clampLimit(limit), cleanKeyset(from), direction === 'before' ? 'before' : 'after');
     },
 
     search({ filter, limit }) {
@@ -182,7 +187,7 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     histogram({ filter, buckets }) {
-      return entryHistogram(db, cleanFilter(filter), Math.max(1, Math.min(500, Math.trunc(buckets) || 100)));
+      return entryHistogram(db, cleanFilter(filter), histogramBuckets(buckets));
     },
 
     quarantine() {

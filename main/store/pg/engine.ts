@@ -2,7 +2,7 @@
 // writer pool and a read-only pool. PostgreSQL 15 or later (the schema uses SQL-standard function
 // bodies, ON CONFLICT on partitioned tables).
 import type { StoreEngine } from '../engine.js';
-import { openReadPool, openWritePool, type PgPoolOptions } from './connection.js';
+import { openReadPool, openWritePool, type PgPoolOptions, type ReadPool } from './connection.js';
 import { migratePg } from './migrations/index.js';
 import { monthsAhead, monthsAround } from './partitions.js';
 import { PgReads } from './reads.js';
@@ -12,6 +12,8 @@ export interface PgEngine extends StoreEngine {
   readonly kind: 'postgres';
   readonly writes: PgWrites;
   readonly reads: PgReads;
+  /** The read-only pool the reads run on: the desk's reads beyond the seam's (api/pgReadCalls.ts) query it too. */
+  readonly reader: ReadPool;
 }
 
 export interface PgEngineOptions extends PgPoolOptions {
@@ -35,6 +37,7 @@ export async function openPgEngine(url: string, options: PgEngineOptions = {}): 
   return {
     kind: 'postgres',
     reads: new PgReads(reader),
+    reader,
     writes,
     async close() {
       await writes.commit.idle();

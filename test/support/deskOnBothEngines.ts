@@ -1,0 +1,170 @@
+// One desk's data in both engines, for asking the desk's read calls the same question of each: a
+// SQLite file filled as a desk fills it (deliveries through the store — messages in rooms of two
+// domains over several days, joins and leaves, display names, an invisible user, hostile text,
+// abuse reports, connection lists, a quarantined payload — then review work through the API as a
+// moderator does it: tags, notes, a saved search, watch terms, a review mark, a report decided and
+// another claimed), then copied into a fresh PostgreSQL database as `omv migrate-store` copies it.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { operatorActor } from '../../main/api/actors.js';
+import { pgReadRunner } from '../../main/api/pgReadCalls.js';
+import { readsOnThisThread, type ReadArgs, type ReadMethod, type ReadRunner } from '../../main/api/readCalls.js';
+import { cliService } from '../../main/cli/common.js';
+import { openDatabase, type Db } from '../../main/store/db.js';
+import { openPgEngine, type PgEngine } from '../../main/store/pg/engine.js';
+import { openSqliteEngine } from '../../main/store/sqliteEngine.js';
+import { delivery, type TestDelivery } from './engines.js';
+import { ABUSE_CONVERSATION_XML, ABUSE_XML, messagesXml, ROOMS_XML } from './payloads.js';
+import { startPostgres, type PgCluster } from './postgres.js';
+import { tempDir } from './tmp.js';
+
+export const DAY = Date.UTC(2025, 4, 2);
+const HOUR = 3_600_000;
+
+const CONNECTION_LIST = `<?xml version="1.0" encoding="utf-8"?>
+<connectionList>
+  <server>im1.example.com</server>
+  <c><f type="m">alice_42</f><t>bob</t></c>
+  <c><f type="s">9f2c0e7a</f><t>carol</t></c>
+</connectionList>`;
+
+/** The deliveries of the desk, in the order they arrive. */
+export function deskDeliveries(): TestDelivery[] {
+  const at = (n: number) => ({ receivedAt: DAY + n * HOUR });
+  return [
+    delivery(
+      messagesXml({
+        'lobby "main"': [
+          { type: 'join', ts: DAY + 1, user: 'u1', displayName: 'Ann' },
+          { ts: DAY + 2, user: 'u1', displayName: 'Ann', content: 'Héllo Wörld, the café is open' },
+          { ts: DAY + 3, user: 'u2', displayName: 'Bob', content: 'it\'s "quoted", with a comma\nand a line, hello u1' },
+          { type: 'join', ts: DAY + 4, user: 'u3' },
+          { ts: DAY + 5, user: 'u3', content: 'spam spam wonderful spam' },
+          { type: 'leave', ts: DAY + 6, user: 'u2' },
+          { ts: DAY + 7, user: 'u9', invisible: 'true', content: 'an invisible hello' },
+        ],
+        kitchen: [
+          { ts: DAY + 10, user: 'u1', content: '=HYPERLINK("http://x") click' },
+          { ts: DAY + 11, user: 'u4', displayName: '<b>Dora</b>', content: '<script>alert(1)</script> cooking' },
+        ],
+      }),
+      at(1),
+    ),
+    delivery(
+      messagesXml({
+        lobby: [
+          { ts: DAY + 86_400_000 + 1, user: 'u4', content: 'ünïcödé ＦＵＬＬＷＩＤＴＨ 漢字 emoji 🎉 ok' },
+          { ts: DAY + 86_400_000 + 2, user: 'u1', content: 'pimp my ride, u4' },
+        ],
+      }),
+      { domain: 'd2', ...at(30) },
+    ),
+    delivery(
+      messagesXml({
+        'lobby "main"': Array.from({ length: 120 }, (_, i) => ({
+          ts: DAY + 2 * 86_400_000 + i * 60_000,
+          user: `u${(i % 7) + 1}`,
+          content: `message ${i} about the café${i % 10 === 0 ? ' spam' : ''}`,
+        })),
+        garden: [{ ts: DAY + 3 * 86_400_000, user: 'u5', content: 'flowers' }],
+      }),
+      at(60),
+    ),
+    delivery(ABUSE_CONVERSATION_XML, { fn: 'reportAbuse', ...at(61) }),
+    delivery(ABUSE_XML, { fn: 'reportAbuse', ...at(62) }),
+    delivery(ROOMS_XML, { fn: 'sendConnectionList', ...at(63) }),
+    delivery(CONNECTION_LIST, { fn: 'sendConnectionList', ...at(64) }),
+    delivery('<messageOffline><room><name>broken', at(65)),
+    delivery(messagesXml({ kitchen: [{ ts: DAY + 4 * 86_400_000, user: 'u2', content: 'later, after the review mark' }] }), at(90)),
+  ];
+}
+
+export interface DeskOnBothEngines {
+  /** The desk's reads over the SQLite file, as browser mode runs them (on this thread here). */
+  sqlite: ReadRunner;
+  /** The same calls over the PostgreSQL copy. */
+  pg: ReadRunner;
+  db: Db;
+  engine: PgEngine;
+  cluster: PgCluster;
+  /** Closes both stores and stops the cluster: the test file's `after`. */
+  close(): Promise<void>;
+}
+
+/** Makes the desk and copies it; `close` ends both. */
+export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
+  const cluster = await startPostgres({ manualStop: true });
+  const file = join(tempDir(), 'desk.sqlite');
+  const store = openSqliteEngine(file);
+  const all = deskDeliveries();
+  // The last delivery comes after the review mark: it is what "unreviewed" finds.
+  for (const { meta, parsed } of all.slice(0, -1)) await store.writes.receive(meta, parsed);
+  await store.close();
+
+  const db = openDatabase(file);
+  const service = await cliService(db);
+  const actor = operatorActor(db, 'maya');
+  const entryWith = (text: string) => db.prepare<[string], number>('SELECT id FROM entries WHERE content LIKE ?').pluck().get(`%${text}%`)!;
+  await service.call(actor, 'createTag', { name: 'evidence', colour: '#aa3300', hold: true });
+  await service.call(actor, 'createTag', { name: 'Follow-up', colour: '#0055aa', hold: false });
+  await service.call(actor, 'tag', { tag: 'evidence', target: 'entry', ids: [entryWith('HYPERLINK'), entryWith('script')] });
+  await service.call(actor, 'tag', {
+    tag: 'Follow-up',
+    target: 'user',
+    ids: [db.prepare("SELECT id FROM users WHERE user_id = 'u4'").pluck().get() as number],
+  });
+  await service.call(actor, 'addNote', { target: 'entry', targetId: entryWith('HYPERLINK'), text: 'a note, "quoted"\nover two lines' });
+  await service.call(actor, 'addNote', {
+    target: 'room',
+    targetId: db.prepare("SELECT id FROM rooms WHERE name = 'kitchen'").pluck().get() as number,
+    text: 'watch this room',
+  });
+  await service.call(actor, 'saveSearch', { name: 'cafés', query: 'café -spam' });
+  await service.call(actor, 'saveSearch', { name: 'from u1', query: 'from:u1' });
+  await service.call(actor, 'addWatchTerms', { text: 'spam\nwörld\npimp' });
+  await service.call(actor, 'checkWatchExisting', {});
+  await service.call(actor, 'markReviewed', { room: 'kitchen' });
+  const [first, second] = db.prepare<[], number>('SELECT id FROM abuse_reports ORDER BY id').pluck().all();
+  await service.call(actor, 'setReportStatus', { id: first!, status: 'actioned', reason: 'warned the user' });
+  await service.call(operatorActor(db, 'bob'), 'claimReport', { id: second! });
+  db.close();
+  // After the review mark: unreviewed in kitchen, and a match of nothing watched.
+  const late = openSqliteEngine(file);
+  await late.writes.receive(all.at(-1)!.meta, all.at(-1)!.parsed);
+  await late.close();
+
+  const desk = openDatabase(file);
+  const engine = await openPgEngine(cluster.url);
+  await engine.writes.copyFromSqlite(desk, () => undefined);
+  return {
+    sqlite: readsOnThisThread(desk),
+    pg: pgReadRunner(engine),
+    db: desk,
+    engine,
+    cluster,
+    async close() {
+      try {
+        desk.close();
+        await engine.close();
+      } finally {
+        cluster.stop();
+      }
+    },
+  };
+}
+
+/** What a call answered, or the message it failed with: a refusal must be the same refusal. */
+async function answer<M extends ReadMethod>(run: ReadRunner, method: M, args: ReadArgs<M>): Promise<unknown> {
+  try {
+    return { answered: await run(method, args) };
+  } catch (error) {
+    return { failed: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error) };
+  }
+}
+
+/** Asks both engines `method(args)` and asserts the same answer, value for value; returns it. */
+export async function sameAnswer<M extends ReadMethod>(desk: DeskOnBothEngines, method: M, args: ReadArgs<M>): Promise<unknown> {
+  const [fromFile, fromPg] = await Promise.all([answer(desk.sqlite, method, args), answer(desk.pg, method, args)]);
+  assert.deepEqual(fromPg, fromFile, `${method}(${JSON.stringify(args)})`);
+  return fromFile;
+}
