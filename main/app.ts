@@ -6,6 +6,7 @@ import { DEFAULT_QUERY_TIMEOUT_MS, QueryPool } from './api/queryPool.js';
 import type { StartQueryHost } from './api/queryProtocol.js';
 import { readsOnThisThread } from './api/readCalls.js';
 import { createService, type OmvService } from './api/service.js';
+import { sqliteWriter } from './api/sqliteWriter.js';
 import { watchNewEntries } from './api/watchAlerts.js';
 import { GroupCommit } from './intake/receiver/groupCommit.js';
 import { startReceiver, type Receiver, type ReceiverOptions } from './intake/receiver/server.js';
@@ -80,7 +81,7 @@ export function startCore(options: {
   const reads = queries?.run ?? readsOnThisThread(options.db);
   const service = createService({
     reads,
-    db: options.db,
+    writer: sqliteWriter({ db: options.db, reads, events, team: options.team }),
     events,
     team: options.team,
     receiver: { callbackUrl: () => options.receiver().callbackUrl, problem: () => options.receiver().problem },
@@ -97,9 +98,32 @@ export function startCore(options: {
 }
 
 export async function startApp(options: AppOptions): Promise<App> {
+  const port = new PortState();
+  const core = startCore({ ...options, receiver: port.status });
+  return serveCore(core, new GroupCommit(options.db), options, port);
+}
+
+/** The receiver once it listens, or why it does not (its port was taken): what receiverStatus tells the desks. */
+export class PortState {
+  receiver: Receiver | null = null;
+  problem: string | null = null;
+  readonly status = () => ({ callbackUrl: this.receiver?.callbackUrl ?? null, problem: this.problem });
+}
+
+/** What serving a core needs beside it: where deliveries are stored, and how the viewer and the port are chosen. */
+export type ServeOptions = Omit<AppOptions, 'db' | 'queryTimeoutMs' | 'startQueryHost'>;
+
+/**
+ * Serves a core (one machine's SQLite, or a PostgreSQL store): the receiver on its port storing
+ * into `deliveries`, telling the desks what each delivery brought, and the viewer on the same port.
+ */
+export async function serveCore(
+  core: Core,
+  deliveries: ReceiverOptions['deliveries'],
+  options: ServeOptions,
+  port: PortState,
+): Promise<App> {
   let receiver: Receiver | null = null;
-  let problem: string | null = null;
-  const core = startCore({ ...options, receiver: () => ({ callbackUrl: receiver?.callbackUrl ?? null, problem }) });
   const { events, service } = core;
   const secret = randomBytes(24).toString('base64url');
   const address = () => (receiver ? viewerAddress(options.host ?? '127.0.0.1', receiver.port) : null);
@@ -115,17 +139,18 @@ export async function startApp(options: AppOptions): Promise<App> {
   try {
     receiver = await startReceiver({
       ...options,
-      deliveries: new GroupCommit(options.db),
+      deliveries,
       onStored: (outcome) => announce(events, outcome),
       otherRoutes: viewer,
     });
+    port.receiver = receiver;
   } catch (error) {
     const portInUse = options.portInUse ?? 'fail';
     if ((error as { code?: string }).code !== 'EADDRINUSE' || portInUse === 'fail') {
       await core.stop();
       throw error;
     }
-    problem = portInUse.carryOn(options.port ?? 0);
+    port.problem = portInUse.carryOn(options.port ?? 0);
   }
   const origin = viewer ? address()?.origin : undefined;
   const viewerUrl = origin ? `${origin}/?key=${secret}` : null;

@@ -60,7 +60,7 @@ test(
   },
 );
 
-test('$OMV_STORE names the PostgreSQL store; without --no-viewer omv serve says the desk reads SQLite and exits 2', { skip }, async () => {
+test('$OMV_STORE names the PostgreSQL store; without --no-viewer omv serve serves the desk over it too', { skip }, async () => {
   const cluster = await startPostgres();
   const server = await omvServe(['--no-viewer'], { env: { ...process.env, OMV_STORE: cluster.url } });
   const answer = await postForm(
@@ -70,9 +70,9 @@ test('$OMV_STORE names the PostgreSQL store; without --no-viewer omv serve says 
   assert.equal(answer.status, 200);
   assert.deepEqual(await query(cluster.url, 'SELECT content FROM entries'), [{ content: 'via the environment' }]);
 
-  const refused = await omv(['serve', '--port', '0', '--store', cluster.url]);
-  assert.equal(refused.code, 2);
-  assert.match(refused.stderr, /on PostgreSQL, omv serve receives only for now \(the desk and the viewer read SQLite\): add --no-viewer/);
+  assert.doesNotMatch(server.output(), /viewer at/);
+  const withDesk = await omvServe([], { env: { ...process.env, OMV_STORE: cluster.url } });
+  assert.match(withDesk.output(), /omv: viewer at http:\/\/127\.0\.0\.1:\d+\/\?key=\S+\n/);
   const unreachable = await omv(['serve', '--port', '0', '--no-viewer', '--store', 'postgres://postgres:pw@127.0.0.1:1/omv']);
   assert.equal(unreachable.code, 1);
   assert.match(unreachable.stderr, /PostgreSQL at postgres:\/\/postgres:\*\*\*@127\.0\.0\.1:1\/omv could not be opened: .*ECONNREFUSED/);

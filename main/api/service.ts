@@ -1,11 +1,10 @@
 // The API, implemented once, for every caller: the desktop app's IPC, browser mode's and the team
 // server's HTTP, the command line. Each call is made by an actor and checked against the
 // permission the contract names for it (shared/api.ts CALLS). Reads go to a ReadRunner (in the
-// app: query hosts with a time limit, see queryPool.ts); the calls that write run here. The two
-// calls that carry files take what their transport brings: paths main can read, a stream to write to.
-import { writeFile } from 'node:fs/promises';
+// app: query hosts with a time limit, see queryPool.ts); the calls that write go to the store's
+// writer (ServiceWriter: sqliteWriter.ts). The two calls that carry files take what their
+// transport brings: paths main can read, a stream to write to.
 import type { Writable } from 'node:stream';
-import { finished } from 'node:stream/promises';
 import { can, ForbiddenError, type Actor } from '../../shared/access.js';
 import {
   CALLS,
@@ -15,23 +14,11 @@ import {
   type ExportResult,
   type ImportFileResult,
   type PlainMethod,
+  PLAIN_METHODS,
 } from '../../shared/api.js';
-import { UserFacingError } from '../../shared/userFacingError.js';
-import { purgeBefore } from '../retention/purge.js';
-import { localActor } from './actors.js';
-import { errorMessage } from '../../shared/errorMessage.js';
-import { apiErrorMessage } from './apiError.js';
-import { exportInWorker } from '../export/entryExport.js';
-import { hashedOutput, manifestJson, recordExport, recordExportFailure, recordExportStart } from '../export/manifest.js';
-import { importFile } from '../intake/fileImport.js';
-import { retryQuarantined } from '../intake/quarantineRetry.js';
-import { auditImport } from '../store/audit.js';
-import type { Db } from '../store/db.js';
-import { reportedExport, type EventHub } from './events.js';
+import type { EventHub } from './events.js';
 import { Presence } from './presence.js';
-import { cleanFilter, type ReadRunner } from './readCalls.js';
-import { reviewWrites } from './reviewWrites.js';
-import { pseudonymSalt } from '../store/settings.js';
+import type { ReadRunner } from './readCalls.js';
 
 /** Where an export goes: a file main writes (and its manifest beside it), or a download. */
 export interface ExportTarget {
@@ -39,7 +26,7 @@ export interface ExportTarget {
   name: string;
 }
 
-type Handler<M extends ApiMethod> = (args: ApiArgs<M>, actor: Actor) => Promise<ApiValue<M>>;
+export type Handler<M extends ApiMethod> = (args: ApiArgs<M>, actor: Actor) => Promise<ApiValue<M>>;
 /** One implementation for every plain call: a call without one does not compile. */
 type PlainHandlers = { [M in PlainMethod]: Handler<M> };
 
@@ -57,6 +44,28 @@ export interface OmvService {
   localActor(): Actor;
 }
 
+/** The plain calls the store's writer answers: every call that writes (but cancelExport, which stops one), and `session`, which says who the desk's moderator is. */
+export type WriterMethod =
+  Exclude<{ [M in PlainMethod]: (typeof CALLS)[M]['writes'] extends true ? M : never }[PlainMethod], 'cancelExport'> | 'session';
+
+/** The writer's plain calls, as a list. */
+export const WRITER_METHODS = [
+  ...PLAIN_METHODS.filter((method) => CALLS[method].writes && method !== 'cancelExport'),
+  'session',
+] as WriterMethod[];
+
+/**
+ * What writes, for the service: the calls that change the store, this machine's moderator, and
+ * the two calls that carry files (authorised by the service before they come here).
+ */
+export interface ServiceWriter {
+  readonly handlers: { [M in WriterMethod]: Handler<M> };
+  localActor(): Actor;
+  importFiles(actor: Actor, args: ApiArgs<'importFiles'>): Promise<ImportFileResult[]>;
+  /** Streams the CSV into `out` until done or `signal` is aborted (cancelExport). */
+  exportCsv(actor: Actor, args: ApiArgs<'exportCsv'>, out: Writable, target: ExportTarget, signal: AbortSignal): Promise<ExportResult>;
+}
+
 // A call the actor's role does not allow (shared, since the store refuses moves within a call too: deciding another's claim).
 export { ForbiddenError };
 
@@ -68,15 +77,15 @@ export function authorise(actor: Actor, method: ApiMethod): void {
 
 export interface ServiceContext {
   reads: ReadRunner;
-  /** The writer's connection (the receiver's): imports and quarantine retries write through it. */
-  db: Db;
+  /** What changes the store: the writer's SQLite connection (sqliteWriter.ts), or PostgreSQL's. */
+  writer: ServiceWriter;
   events: EventHub;
   receiver: { callbackUrl: () => string | null; problem: () => string | null };
   /** A team server: accounts sign in, and names are theirs. */
   team?: boolean;
 }
 
-export function createService({ reads, db, events, receiver, team = false }: ServiceContext): OmvService {
+export function createService({ reads, writer, events, receiver, team = false }: ServiceContext): OmvService {
   const presence = new Presence((event) => events.emit(event));
   /** The exports under way, by whose they are, each stopped by its controller (cancelExport). */
   const exporting = new Map<string, Set<AbortController>>();
@@ -112,7 +121,7 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
     savedSearches: (args) => reads('savedSearches', args),
     audit: (args) => reads('audit', args),
     moderators: (args) => reads('moderators', args),
-    ...reviewWrites(db, reads, (event, audience) => events.emit(event, audience), team),
+    ...writer.handlers,
     reportPresence: async ({ id, desk, open }, actor) => presence.beat(Number(id), actor.name, desk, open !== false),
 
     async receiverStatus(_args, actor) {
@@ -133,24 +142,10 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       };
     },
 
-    async retryQuarantined({ id }, actor) {
-      const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), actor.name);
-      return results.map((r) =>
-        r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
-      );
-    },
-
     async cancelExport(_args, actor) {
       const mine = exporting.get(actor.name);
       for (const cancel of mine ?? []) cancel.abort();
       return (mine?.size ?? 0) > 0;
-    },
-
-    async purge({ before, dryRun }, actor) {
-      if (!Number.isFinite(before)) throw new UserFacingError('a purge needs a date: remove what is older than when?');
-      const result = await purgeBefore(db, Number(before), { moderator: actor.name, dryRun: dryRun === true });
-      if (!dryRun && result.removed > 0) events.emit({ type: 'reviewChanged' });
-      return result;
     },
   };
 
@@ -160,88 +155,21 @@ export function createService({ reads, db, events, receiver, team = false }: Ser
       const handler = plain[method] as unknown as Handler<M>;
       return handler(args, actor);
     },
-    localActor: () => localActor(db),
+    localActor: () => writer.localActor(),
 
-    async importFiles(actor, { files }) {
+    importFiles(actor, args) {
       authorise(actor, 'importFiles');
-      const results: ImportFileResult[] = [];
-      for (const { path, name } of files) {
-        try {
-          const r = await importFile(db, path, {
-            onProgress: (p) =>
-              events.emit(
-                { type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries },
-                actor.name,
-              ),
-          });
-          // The moderator knows the file by its name, not by where main read it (an upload's spool).
-          results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
-          auditImport(db, actor.name, {
-            file: name,
-            status: r.status,
-            entries: r.entries,
-            newEntries: r.newEntries,
-            deliveryId: r.deliveryId,
-          });
-        } catch (error) {
-          results.push({
-            name,
-            status: 'failed',
-            entries: 0,
-            newEntries: 0,
-            error: apiErrorMessage(error, 'importFiles').replace(path, name),
-          });
-        }
-      }
-      const added = results.reduce((n, r) => n + r.newEntries, 0);
-      if (added > 0) events.emit({ type: 'entriesAdded', count: added, rooms: [] });
-      return results;
+      return writer.importFiles(actor, args);
     },
 
-    async exportCsv(actor, { filter, query, withReview, pseudonymous }, out, target) {
+    async exportCsv(actor, args, out, target) {
       authorise(actor, 'exportCsv');
-      const details = {
-        format: 'csv' as const,
-        query: query ?? null,
-        filter: cleanFilter(filter),
-        withReview: withReview === true,
-        ids: pseudonymous === true ? ('pseudonymous' as const) : ('real' as const),
-      };
-      const moderator = actor.name;
-      // Recorded before the first byte leaves: an export cut short is in the trail too.
-      const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
-      const hashed = hashedOutput(out);
-      let written = 0;
       // Its own moderator's to cancel (cancelExport): a team's other exports are theirs.
       const cancel = new AbortController();
       const mine = exporting.get(actor.name) ?? new Set<AbortController>();
       exporting.set(actor.name, mine.add(cancel));
       try {
-        const manifest = await reportedExport(
-          events,
-          actor.name,
-          // On a worker thread: the receiver on this thread keeps answering during a long export.
-          (onProgress, onTotal) =>
-            exportInWorker(db.name, details.filter, hashed.stream, {
-              onProgress: (rows) => onProgress((written = rows)),
-              onTotal,
-              withReview: details.withReview,
-              signal: cancel.signal,
-              ...(details.ids === 'pseudonymous' ? { pseudonymSalt: pseudonymSalt(db) } : {}),
-            }),
-          async (rows) => {
-            written = rows;
-            hashed.stream.end();
-            await finished(hashed.stream);
-            const made = recordExport(db, target.name, hashed.sha256(), { ...details, rows, moderator }, started);
-            if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
-            return made;
-          },
-        );
-        return { rows: manifest.rows, destination: target.path, manifest };
-      } catch (error) {
-        recordExportFailure(db, started, written, errorMessage(error), moderator);
-        throw error;
+        return await writer.exportCsv(actor, args, out, target, cancel.signal);
       } finally {
         mine.delete(cancel);
         if (mine.size === 0) exporting.delete(actor.name);

@@ -35,15 +35,18 @@ export function cliActor(db: Db): Actor {
 
 /** The API, as the desk has it, for a command that changes what moderators see (the CLI goes through it too). */
 export async function cliService(db: Db): Promise<OmvService> {
-  const [{ createService }, { readsOnThisThread }, { EventHub }] = await Promise.all([
+  const [{ createService }, { sqliteWriter }, { readsOnThisThread }, { EventHub }] = await Promise.all([
     import('../api/service.js'),
+    import('../api/sqliteWriter.js'),
     import('../api/readCalls.js'),
     import('../api/events.js'),
   ]);
+  const reads = readsOnThisThread(db);
+  const events = new EventHub();
   return createService({
-    reads: readsOnThisThread(db),
-    db,
-    events: new EventHub(),
+    reads,
+    writer: sqliteWriter({ db, reads, events }),
+    events,
     receiver: { callbackUrl: () => null, problem: () => null },
   });
 }

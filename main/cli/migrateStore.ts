@@ -67,7 +67,7 @@ export async function migrateStoreCommand(args: string[]): Promise<number> {
     say(
       `the audit chain verifies on PostgreSQL: ${copy.audit.row.toLocaleString('en-US')} rows, ending in the file's head ${copy.audit.hash} (the move is its next row, in both trails)`,
     );
-    say('receive into it: omv serve --store URL --no-viewer, with the URL given to --to (the file is kept as it was)');
+    say('receive into it: omv serve --store URL, with the URL given to --to (the file is kept as it was)');
     return 0;
   } finally {
     await engine.close();

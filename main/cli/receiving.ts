@@ -1,4 +1,5 @@
-// What omv serve prints once the receiver listens: the URL (or a URL per domain) to give the vendor.
+// What omv serve prints once the receiver listens: the URL (or a URL per domain) to give the vendor,
+// and where the viewer is.
 import { forTerminal } from '../../shared/visibleText.js';
 import type { Receiver } from '../intake/receiver/server.js';
 
@@ -9,4 +10,12 @@ export function announceReceiver(receiver: Receiver): string {
     domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`).join('') +
     `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n`
   );
+}
+
+/** The viewer's line: its URL, or why there is none although it was wanted (nothing when --no-viewer). */
+export function announceViewer(viewerUrl: string | null, wanted: boolean, host: string): string {
+  if (viewerUrl) return `omv: viewer at ${viewerUrl}\n`;
+  return wanted
+    ? `omv: no viewer: it answers this machine's loopback only, and ${host} is not a loopback address (serve on 127.0.0.1 for it)\n`
+    : '';
 }

@@ -7,7 +7,7 @@ import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from 
 import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
-import { announceReceiver } from './receiving.js';
+import { announceReceiver, announceViewer } from './receiving.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 
 export async function serve(args: string[]): Promise<number> {
@@ -43,10 +43,12 @@ export async function serve(args: string[]): Promise<number> {
   const log = values.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
   const store = chosenStore(values.store, values.db);
   if (store !== undefined && isPostgresUrl(store)) {
-    if (!values['no-viewer'])
-      throw new UsageError('on PostgreSQL, omv serve receives only for now (the desk and the viewer read SQLite): add --no-viewer');
     const { servePostgres } = await import('./servePostgres.js');
-    return servePostgres(store, { host: values.host!, port, callbackSecrets, maxBodyBytes, log });
+    return servePostgres(
+      store,
+      { host: values.host!, port, callbackSecrets, maxBodyBytes, log, viewer: !values['no-viewer'] },
+      queryTimeoutMs,
+    );
   }
   const db = openDatabaseFor(store, { busyTimeoutMs: 2000 });
   const app = await startApp({
@@ -65,14 +67,7 @@ export async function serve(args: string[]): Promise<number> {
     throw error;
   });
   const receiver = app.receiver!;
-  process.stdout.write(
-    announceReceiver(receiver) +
-      (app.viewerUrl
-        ? `omv: viewer at ${app.viewerUrl}\n`
-        : values['no-viewer']
-          ? ''
-          : `omv: no viewer: it answers this machine's loopback only, and ${values.host} is not a loopback address (serve on 127.0.0.1 for it)\n`),
-  );
+  process.stdout.write(announceReceiver(receiver) + announceViewer(app.viewerUrl, !values['no-viewer'], values.host!));
   // A quick check of the database, beside the receiver: a damaged file is said plainly, at once.
   checkBeside(db, log);
   await untilStopped();

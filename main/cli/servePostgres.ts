@@ -1,12 +1,17 @@
-// omv serve --store postgres://…: the receiver over a PostgreSQL store. Receive only, for now: the
-// desk, the viewer and the team server read SQLite (issue #19 moves them onto the store seam), so
-// serving PostgreSQL needs --no-viewer, and says so. What the operator is told at the start: the
-// server and whether a commit (and so a 200) waits for a synchronous standby.
+// omv serve --store postgres://…: the receiver over a PostgreSQL store, and the viewer on the same
+// port, whose desk reads the store (api/pgReadCalls.ts) and changes nothing in it yet
+// (api/pgDeskWriter.ts: issue #19 moves the review workflow's writes onto it next). What the
+// operator is told at the start: the server and whether a commit (and so a 200) waits for a
+// synchronous standby.
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
-import { startReceiver, type ReceiverOptions } from '../intake/receiver/server.js';
+import { EventHub } from '../api/events.js';
+import { pgDeskWriter } from '../api/pgDeskWriter.js';
+import { pgReadRunner } from '../api/pgReadCalls.js';
+import { createService } from '../api/service.js';
+import { PortState, serveCore, type Core, type ServeOptions } from '../app.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
-import { announceReceiver } from './receiving.js';
+import { announceReceiver, announceViewer } from './receiving.js';
 import { untilStopped } from './serving.js';
 
 /** The URL without its password (given before the host, or as ?password=), to be shown. */
@@ -29,19 +34,36 @@ async function standbyLine(engine: PgEngine): Promise<string> {
     : `omv: PostgreSQL ${settings['server_version']}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
 }
 
-export async function servePostgres(url: string, receiverOptions: Omit<ReceiverOptions, 'deliveries'>): Promise<number> {
+/** The desk over a PostgreSQL store: its reads answered there, its writes refused for now (pgDeskWriter.ts). */
+async function pgCore(engine: PgEngine, receiver: () => { callbackUrl: string | null; problem: string | null }): Promise<Core> {
+  const events = new EventHub();
+  const service = createService({
+    reads: pgReadRunner(engine),
+    writer: await pgDeskWriter(engine),
+    events,
+    receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
+  });
+  return { events, service, stop: async () => undefined };
+}
+
+export async function servePostgres(url: string, options: ServeOptions, queryTimeoutMs: number): Promise<number> {
   process.stderr.write(`omv: store ${shownStoreUrl(url)}\n`);
   let engine: PgEngine;
   try {
-    engine = await openPgEngine(url);
+    engine = await openPgEngine(url, { readTimeoutMs: queryTimeoutMs });
   } catch (error) {
     throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
   }
   try {
-    const receiver = await startReceiver({ ...receiverOptions, deliveries: engine.writes });
-    process.stdout.write((await standbyLine(engine)) + announceReceiver(receiver));
+    const port = new PortState();
+    const app = await serveCore(await pgCore(engine, port.status), engine.writes, options, port);
+    process.stdout.write(
+      (await standbyLine(engine)) +
+        announceReceiver(app.receiver!) +
+        announceViewer(app.viewerUrl, options.viewer, options.host ?? '127.0.0.1'),
+    );
     await untilStopped();
-    await receiver.close();
+    await app.close();
   } finally {
     await engine.close();
   }

@@ -26,7 +26,7 @@ const teamUsage = `omv serve --team [--config FILE] [--db FILE] [--listen ADDR:P
 export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
   --store     the store: a SQLite file (as --db), or a PostgreSQL database postgres://USER[:PASSWORD]@HOST[:PORT]/DB
-              (else $OMV_STORE); on PostgreSQL it receives only, with --no-viewer (the desk reads SQLite for now)
+              (else $OMV_STORE); on PostgreSQL the viewer's desk reads the store and changes nothing in it yet
   --host      address to bind (default 127.0.0.1; any other needs --token)
   --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
   --token     secret every domain's callback URL must carry: /callback/SECRET

@@ -38,16 +38,17 @@ export interface Desk {
 
 /**
  * A desk on a database of its own. `prepare` gets the database file first, before omv serve opens
- * it: to leave in it what an older omv (or a damaged file) would have.
+ * it: to leave in it what an older omv (or a damaged file) would have. `store` serves a PostgreSQL
+ * store (postgres://…) instead of a file.
  */
 export async function newDesk(
   moderator = 'mod-e2e',
-  { prepare }: { prepare?: (dbPath: string) => void | Promise<void> } = {},
+  { prepare, store }: { prepare?: (dbPath: string) => void | Promise<void>; store?: string } = {},
 ): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
   await prepare?.(join(dataDir, 'omv.sqlite'));
   // The moderator is named by the operator, so the first-start question does not come up (its own test asks it).
-  const server = await omvServe(['--db', join(dataDir, 'omv.sqlite')], {
+  const server = await omvServe(store ? ['--store', store] : ['--db', join(dataDir, 'omv.sqlite')], {
     killAfterTest: false,
     env: { ...process.env, OMV_MODERATOR: moderator },
   });
@@ -76,8 +77,8 @@ export async function newDesk(
 }
 
 /** A lobby of 60 messages and a join, a games room, and one hostile message two hours later. */
-export async function lobbyDesk(): Promise<Desk> {
-  const desk = await newDesk();
+export async function lobbyDesk(options: Parameters<typeof newDesk>[1] = {}): Promise<Desk> {
+  const desk = await newDesk(undefined, options);
   const lobby: EntrySpec[] = Array.from({ length: 60 }, (_, i) => ({
     ts: BASE + i * 60_000,
     user: `user${i % 6}`,
@@ -193,15 +194,25 @@ export async function screenshotPlace(desk: Desk, place: string, shown: string, 
   await done(page);
 }
 
-/** A call to the viewer's API, as the page makes it (with the key). */
-export async function callViewer<T>(desk: Desk, method: string, args: object = {}): Promise<T> {
+/** A call to the viewer's API, as the page makes it (with the key): its status, and its value or error. */
+export async function callViewerAnswer(
+  desk: Desk,
+  method: string,
+  args: object = {},
+): Promise<{ status: number; ok: boolean; value?: unknown; error?: string }> {
   const key = new URL(desk.viewerUrl).searchParams.get('key')!;
   const response = await fetch(`${new URL(desk.viewerUrl).origin}/api/${method}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-omv-key': key },
     body: JSON.stringify(args),
   });
-  return ((await response.json()) as { value: T }).value;
+  const body = (await response.json()) as { ok: boolean; value?: unknown; error?: string };
+  return { status: response.status, ...body };
+}
+
+/** A call to the viewer's API, as the page makes it (with the key). */
+export async function callViewer<T>(desk: Desk, method: string, args: object = {}): Promise<T> {
+  return (await callViewerAnswer(desk, method, args)).value as T;
 }
 
 export const fetchAudit = async (desk: Desk) =>
