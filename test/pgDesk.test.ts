@@ -1,13 +1,17 @@
 // The desk over a PostgreSQL store, end to end: `omv serve --store postgres://…` with its viewer,
 // real callbacks into a throwaway cluster, Debian's Chromium. The desk reads what PostgreSQL holds
 // (rooms, the timeline, live arrivals, search with its highlights and count, an entry in context),
-// hostile text stays text, and a change from the desk is refused with the reason, nothing written.
+// hostile text stays text; what the desk does not do on PostgreSQL yet is refused with the reason.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { READ_ONLY_ON_POSTGRES } from '../main/api/pgDeskWriter.js';
 import { pgReadRunner } from '../main/api/pgReadCalls.js';
 import { createService } from '../main/api/service.js';
-import { pgDeskWriter } from '../main/api/pgDeskWriter.js';
+import { NOT_FROM_THE_DESK_ON_POSTGRES, pgDeskWriter } from '../main/api/pgDeskWriter.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { messagesXml } from './support/payloads.js';
+import { tempDir } from './support/tmp.js';
 import { EventHub } from '../main/api/events.js';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { callViewerAnswer, deskTests, done, endDeskTest, lobbyDesk, screenshot } from './support/desk.js';
@@ -50,45 +54,42 @@ describe('the desk on PostgreSQL', { skip }, () => {
     assert.equal(await page.getByTestId('part-failed').count(), 0);
     await screenshot(page, 'pg-desk-light');
     await done(page);
-    // A change through the viewer's API is refused with the reason.
-    assert.deepEqual(await callViewerAnswer(desk, 'createTag', { name: 'evidence', colour: '#aa3300', hold: false }), {
+    // A purge through the viewer's API is refused with the reason.
+    assert.deepEqual(await callViewerAnswer(desk, 'purge', { before: Date.UTC(2030, 0, 1) }), {
       status: 200,
       ok: false,
-      error: READ_ONLY_ON_POSTGRES,
+      error: NOT_FROM_THE_DESK_ON_POSTGRES,
     });
     assert.deepEqual(await query(cluster.url, "SELECT count(*)::int AS n FROM entries WHERE content LIKE '%chatter%'"), [{ n: 60 }]);
   });
 
-  test('a change from the desk is refused, saying why, and nothing is written: tags, notes, the watchlist, imports', async () => {
+  test('imports, exports, purges and quarantine retries from the desk are refused on PostgreSQL, saying why, nothing written; the session does not offer them', async () => {
     const cluster = await startPostgres();
     const engine = await openPgEngine(cluster.url);
     try {
       const events = new EventHub();
+      const reads = pgReadRunner(engine);
       const service = createService({
-        reads: pgReadRunner(engine),
-        writer: await pgDeskWriter(engine),
+        reads,
+        writer: await pgDeskWriter(engine, { reads, events }),
         events,
         receiver: { callbackUrl: () => null, problem: () => null },
       });
       const actor = service.localActor();
       const session = await service.call(actor, 'session', {});
-      assert.deepEqual(session.permissions, ['read']);
+      assert.deepEqual(session.permissions, ['read', 'annotate', 'decide', 'assign', 'watchlist', 'manageUsers']);
       const counts = () =>
-        query(
-          cluster.url,
-          `SELECT (SELECT count(*) FROM tags)::int AS tags, (SELECT count(*) FROM watch_terms)::int AS terms,
-                  (SELECT count(*) FROM saved_searches)::int AS searches, (SELECT count(*) FROM audit_log)::int AS trail,
-                  (SELECT count(*) FROM settings WHERE key = 'moderator')::int AS moderator`,
-        );
+        query(cluster.url, `SELECT (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT count(*) FROM audit_log)::int AS trail`);
       const before = await counts();
+      const file = join(tempDir(), 'a.xml');
+      writeFileSync(file, messagesXml({ lobby: [{ ts: Date.UTC(2025, 0, 1), user: 'u1', content: 'imported?' }] }));
       for (const attempt of [
-        () => service.call(actor, 'createTag', { name: 'evidence', colour: '#aa3300', hold: false }),
-        () => service.call(actor, 'addWatchTerms', { text: 'spam' }),
-        () => service.call(actor, 'saveSearch', { name: 'x', query: 'spam' }),
-        () => service.call(actor, 'setModerator', { name: 'eve' }),
-        () => service.importFiles(actor, { files: [{ path: '/nonexistent', name: 'a.xml' }] }),
+        () => service.importFiles(actor, { files: [{ path: file, name: 'a.xml' }] }),
+        () => service.exportCsv(actor, { filter: {} }, new PassThrough(), { path: null, name: 'x.csv' }),
+        () => service.call(actor, 'purge', { before: Date.UTC(2030, 0, 1) }),
+        () => service.call(actor, 'retryQuarantined', {}),
       ])
-        await assert.rejects(attempt, { message: READ_ONLY_ON_POSTGRES });
+        await assert.rejects(attempt, { message: NOT_FROM_THE_DESK_ON_POSTGRES });
       assert.deepEqual(await counts(), before);
     } finally {
       await engine.close();

@@ -19,6 +19,7 @@ import { localActor } from './actors.js';
 import { apiErrorMessage } from './apiError.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter, type ReadRunner } from './readCalls.js';
+import { sqliteReviewStore } from './reviewStore.js';
 import { reviewWrites } from './reviewWrites.js';
 import type { ServiceWriter } from './service.js';
 
@@ -35,7 +36,7 @@ export function sqliteWriter({
 }): ServiceWriter {
   return {
     handlers: {
-      ...reviewWrites(db, reads, (event, audience) => events.emit(event, audience), team),
+      ...reviewWrites(sqliteReviewStore(db), reads, (event, audience) => events.emit(event, audience), team),
 
       async retryQuarantined({ id }, actor) {
         const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), actor.name);

@@ -1,8 +1,7 @@
 // omv serve --store postgres://…: the receiver over a PostgreSQL store, and the viewer on the same
-// port, whose desk reads the store (api/pgReadCalls.ts) and changes nothing in it yet
-// (api/pgDeskWriter.ts: issue #19 moves the review workflow's writes onto it next). What the
-// operator is told at the start: the server and whether a commit (and so a 200) waits for a
-// synchronous standby.
+// port, whose desk reads the store (api/pgReadCalls.ts) and makes the review workflow's changes in
+// it (api/pgDeskWriter.ts). What the operator is told at the start: the server and whether a
+// commit (and so a 200) waits for a synchronous standby.
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { EventHub } from '../api/events.js';
@@ -34,12 +33,13 @@ async function standbyLine(engine: PgEngine): Promise<string> {
     : `omv: PostgreSQL ${settings['server_version']}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
 }
 
-/** The desk over a PostgreSQL store: its reads answered there, its writes refused for now (pgDeskWriter.ts). */
+/** The desk over a PostgreSQL store: its reads and the review workflow's changes answered there (pgReadCalls.ts, pgDeskWriter.ts). */
 async function pgCore(engine: PgEngine, receiver: () => { callbackUrl: string | null; problem: string | null }): Promise<Core> {
   const events = new EventHub();
+  const reads = pgReadRunner(engine);
   const service = createService({
-    reads: pgReadRunner(engine),
-    writer: await pgDeskWriter(engine),
+    reads,
+    writer: await pgDeskWriter(engine, { reads, events }),
     events,
     receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
   });

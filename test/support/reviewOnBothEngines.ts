@@ -1,0 +1,134 @@
+// The review workflow's changes made alike on both engines: the desk of deskOnBothEngines.ts, with
+// the API's service over each (SQLite's writer on the file, PostgreSQL's over the copy), and
+// `sameChange`, which makes one change on both and asserts the same outcome: the same answer (or
+// the same refusal, a conflict's fields included), the same audit rows appended, the same events
+// told to the desks. Times a change stamps (its `at`) differ by the moment each engine made it:
+// they are compared as "a time within the change", not as numbers.
+import assert from 'node:assert/strict';
+import type { Actor } from '../../shared/access.js';
+import type { ApiArgs, ApiEvent, PlainMethod } from '../../shared/api.js';
+import { EventHub } from '../../main/api/events.js';
+import { pgDeskWriter } from '../../main/api/pgDeskWriter.js';
+import { createService, type OmvService } from '../../main/api/service.js';
+import { sqliteWriter } from '../../main/api/sqliteWriter.js';
+import { deskOnBothEngines, type DeskOnBothEngines } from './deskOnBothEngines.js';
+import { query } from './postgres.js';
+
+export interface ReviewOnBothEngines extends DeskOnBothEngines {
+  services: { sqlite: OmvService; pg: OmvService };
+  events: { sqlite: ApiEvent[]; pg: ApiEvent[] };
+}
+
+const receiver = { callbackUrl: () => null, problem: () => null };
+
+export async function reviewOnBothEngines(): Promise<ReviewOnBothEngines> {
+  const desk = await deskOnBothEngines();
+  const hubs = { sqlite: new EventHub(), pg: new EventHub() };
+  const events = { sqlite: [] as ApiEvent[], pg: [] as ApiEvent[] };
+  hubs.sqlite.subscribe((event) => events.sqlite.push(event));
+  hubs.pg.subscribe((event) => events.pg.push(event));
+  return {
+    ...desk,
+    events,
+    services: {
+      sqlite: createService({
+        reads: desk.sqlite,
+        writer: sqliteWriter({ db: desk.db, reads: desk.sqlite, events: hubs.sqlite }),
+        events: hubs.sqlite,
+        receiver,
+      }),
+      pg: createService({
+        reads: desk.pg,
+        writer: await pgDeskWriter(desk.engine, { reads: desk.pg, events: hubs.pg }),
+        events: hubs.pg,
+        receiver,
+      }),
+    },
+  };
+}
+
+/** Moderators of each role, as a team server's accounts make their calls. */
+export const ACTORS = {
+  admin: { name: 'maya', role: 'admin', via: 'operator' },
+  lead: { name: 'lena', role: 'lead', via: 'account', accountId: 2 },
+  moderator: { name: 'bob', role: 'moderator', via: 'account', accountId: 3 },
+  other: { name: 'cleo', role: 'moderator', via: 'account', accountId: 4 },
+} as const satisfies Record<string, Actor>;
+
+/** `value` with every number in [from, to] (a time the change stamped) as 'a time of the change'. */
+function timesOfTheChange(value: unknown, from: number, to: number): unknown {
+  if (typeof value === 'number') return value >= from && value <= to ? 'a time of the change' : value;
+  if (Array.isArray(value)) return value.map((item) => timesOfTheChange(item, from, to));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, timesOfTheChange(item, from, to)]));
+  return value;
+}
+
+interface AuditTail {
+  action: string;
+  moderator: string;
+  details: unknown;
+}
+
+async function trailAfter(desk: ReviewOnBothEngines, engine: 'sqlite' | 'pg', after: number): Promise<AuditTail[]> {
+  const rows =
+    engine === 'sqlite'
+      ? desk.db
+          .prepare<[number], { action: string; moderator: string; details: string }>(
+            'SELECT action, moderator, details FROM audit_log WHERE id > ? ORDER BY id',
+          )
+          .all(after)
+      : await query<{ action: string; moderator: string; details: string }>(
+          desk.cluster.url,
+          'SELECT action, moderator, details FROM audit_log WHERE id > $1 ORDER BY id',
+          [after],
+        );
+  return rows.map((row) => ({ action: row.action, moderator: row.moderator, details: JSON.parse(row.details) as unknown }));
+}
+
+async function trailLength(desk: ReviewOnBothEngines): Promise<{ sqlite: number; pg: number }> {
+  const sqlite = desk.db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get()!;
+  const [{ n }] = (await query<{ n: number }>(desk.cluster.url, 'SELECT coalesce(max(id), 0)::int AS n FROM audit_log')) as [{ n: number }];
+  return { sqlite, pg: n };
+}
+
+async function outcome<M extends PlainMethod>(service: OmvService, actor: Actor, method: M, args: ApiArgs<M>): Promise<unknown> {
+  try {
+    return { answered: await service.call(actor, method, args) };
+  } catch (error) {
+    const conflict = (error as { conflict?: unknown }).conflict;
+    return {
+      failed: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error),
+      ...(conflict === undefined ? {} : { conflict }),
+    };
+  }
+}
+
+/**
+ * Makes `method(args)` as `actor` on SQLite, then on PostgreSQL, and asserts the same outcome, the
+ * same audit rows and the same events. Returns SQLite's outcome ({ answered } or { failed }).
+ */
+export async function sameChange<M extends PlainMethod>(
+  desk: ReviewOnBothEngines,
+  actor: Actor,
+  method: M,
+  args: ApiArgs<M>,
+): Promise<{ answered?: unknown; failed?: string; conflict?: unknown }> {
+  const label = `${actor.name}: ${method}(${JSON.stringify(args)})`;
+  const trail = await trailLength(desk);
+  desk.events.sqlite.splice(0);
+  desk.events.pg.splice(0);
+  const from = Date.now();
+  const fromFile = await outcome(desk.services.sqlite, actor, method, args);
+  const fromPg = await outcome(desk.services.pg, actor, method, args);
+  const to = Date.now();
+  const same = (value: unknown) => timesOfTheChange(value, from, to);
+  assert.deepEqual(same(fromPg), same(fromFile), label);
+  assert.deepEqual(
+    same(await trailAfter(desk, 'pg', trail.pg)),
+    same(await trailAfter(desk, 'sqlite', trail.sqlite)),
+    `${label}: its audit rows`,
+  );
+  assert.deepEqual(same(desk.events.pg), same(desk.events.sqlite), `${label}: the events the desks are told`);
+  return fromFile as { answered?: unknown; failed?: string; conflict?: unknown };
+}
