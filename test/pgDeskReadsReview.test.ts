@@ -78,6 +78,11 @@ describe('the desk’s review reads on PostgreSQL', { skip }, () => {
       longest = Math.max(longest, answered.length);
     }
     assert.equal(longest, 2, 'an entry with two notes, in order');
+    const { answered: edited } = (await sameAnswer(desk, 'notes', { target: 'entry', targetId: noted[0]!.target_id })) as Answered<Note[]>;
+    assert.ok(
+      edited.some((n) => n.editedBy === 'maya' && n.version === 2 && typeof n.editedAt === 'number'),
+      'an edited note',
+    );
     const entry = noted.find((n) => n.target === 'entry')!.target_id;
     for (const targetId of [String(entry), `${entry}.0`, entry + 0.5, Number.NaN, Number.POSITIVE_INFINITY, -1, 'x', null, 2 ** 60])
       await sameAnswer(desk, 'notes', { target: 'entry', targetId: targetId as number });
@@ -90,7 +95,7 @@ describe('the desk’s review reads on PostgreSQL', { skip }, () => {
     const { answered: terms } = (await sameAnswer(desk, 'watchTerms', {})) as Answered<WatchTerm[]>;
     assert.deepEqual(
       terms.map((t) => t.term),
-      ['"the café"', 'Flowers', 'hello -invisible', 'pimp', 'spam', 'wörld', 'zebra*', 'Ärger'],
+      ['"the café"', '*a', 'Flowers', 'hello -invisible', 'pimp', 'spam', 'wörld', 'zebra*', 'Ärger'],
     );
     assert.ok(terms.find((t) => t.term === 'Flowers')!.matches > 0, 'a term added later matched what was there');
     const { answered: file } = (await sameAnswer(desk, 'watchlistText', {})) as Answered<string>;
@@ -103,6 +108,7 @@ describe('the desk’s review reads on PostgreSQL', { skip }, () => {
       answered.map((s) => [s.name, s.newMatches]),
       [
         ['Later', 1],
+        ['an old query', 0],
         ['cafés', 0],
         ['from u1', 0],
         ['zz no spam', 1],

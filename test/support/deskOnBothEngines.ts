@@ -132,7 +132,12 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
   await service.call(actor, 'createTag', { name: 'Zorn', colour: '#112233' });
   await service.call(actor, 'createTag', { name: 'ärger', colour: '#445566' });
   for (const tag of ['Zorn', 'evidence', 'ärger']) await service.call(actor, 'tag', { tag, target: 'room', ids: [kitchen] });
-  await service.call(actor, 'addNote', { target: 'entry', targetId: entryWith('HYPERLINK'), text: 'a second note on it' });
+  const secondNote = await service.call(actor, 'addNote', {
+    target: 'entry',
+    targetId: entryWith('HYPERLINK'),
+    text: 'a second note on it',
+  });
+  await service.call(actor, 'editNote', { id: secondNote.id, text: 'a second note on it, edited', version: 1 });
   await service.call(actor, 'addNote', {
     target: 'user',
     targetId: db.prepare("SELECT id FROM users WHERE user_id = 'u4'").pluck().get() as number,
@@ -143,6 +148,11 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
   await service.call(actor, 'saveSearch', { name: 'zz no spam', query: '-spam' });
   await service.call(actor, 'addWatchTerms', { text: 'Flowers\nzebra*\n"the café"\nÄrger\nhello -invisible' });
   await service.call(actor, 'checkWatchExisting', {});
+  // What an older omv kept and this one no longer accepts: a query that does not read, a term that is refused.
+  db.prepare(
+    "INSERT INTO saved_searches (name, query, created_at, opened_at, seen_entry_id) VALUES ('an old query', 'before:notadate', 1, 1, 0)",
+  ).run();
+  db.prepare("INSERT INTO watch_terms (term, added_at, after_entry_id) VALUES ('*a', 1, 0)").run();
   db.close();
   // After the review mark: unreviewed in kitchen, and a match of nothing watched.
   const late = openSqliteEngine(file);
