@@ -1,6 +1,7 @@
 // Saved searches: a name for a query in the search language, listed with how many matches arrived
 // since each was last opened.
 import { parseSearch } from '../../shared/searchQuery.js';
+import type { EntryFilter } from '../../shared/api.js';
 import type { SavedSearch } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
@@ -8,9 +9,10 @@ import { where, whereSql } from './entryQuery.js';
 import { newestEntryId } from './payloadWriter.js';
 import { ReviewError } from './tags.js';
 
-const NEW_CAP = 1000;
+/** New matches are counted up to this many ("1000+" is all a list needs to say). */
+export const NEW_CAP = 1000;
 
-interface SavedRow {
+export interface SavedRow {
   id: number;
   name: string;
   query: string;
@@ -19,9 +21,24 @@ interface SavedRow {
   seen_entry_id: number;
 }
 
-function newMatches(db: Db, query: string, seenEntryId: number): number {
+/** The filter a saved search's query makes, or null when it no longer reads (it then has no new matches). */
+export function savedFilter(query: string): EntryFilter | null {
   const { filter, errors } = parseSearch(query);
-  if (errors.length) return 0;
+  return errors.length ? null : filter;
+}
+
+export const toSavedSearch = (row: SavedRow, newMatches: number): SavedSearch => ({
+  id: row.id,
+  name: row.name,
+  query: row.query,
+  createdAt: row.created_at,
+  openedAt: row.opened_at,
+  newMatches,
+});
+
+function newMatches(db: Db, query: string, seenEntryId: number): number {
+  const filter = savedFilter(query);
+  if (filter === null) return 0;
   const { clauses, params } = where(db, filter, false, { afterId: seenEntryId });
   return db
     .prepare<Record<string, unknown>, number>(`SELECT count(*) FROM (SELECT 1 FROM entries e ${whereSql(clauses)} LIMIT ${NEW_CAP})`)
@@ -33,14 +50,7 @@ export function listSavedSearches(db: Db): SavedSearch[] {
   return db
     .prepare<[], SavedRow>('SELECT * FROM saved_searches ORDER BY name')
     .all()
-    .map((row) => ({
-      id: row.id,
-      name: row.name,
-      query: row.query,
-      createdAt: row.created_at,
-      openedAt: row.opened_at,
-      newMatches: newMatches(db, row.query, row.seen_entry_id),
-    }));
+    .map((row) => toSavedSearch(row, newMatches(db, row.query, row.seen_entry_id)));
 }
 
 export function saveSearch(db: Db, name: string, query: string, moderator: string): SavedSearch {
@@ -56,8 +66,7 @@ export function saveSearch(db: Db, name: string, query: string, moderator: strin
     ).run(label, query, now, now, newestEntryId(db));
     appendAudit(db, 'search saved', moderator, { name: label, query });
     // Just saved: nothing is new to it yet. Counting every saved search's matches is a read, not the writer's work.
-    const row = db.prepare<[string], SavedRow>('SELECT * FROM saved_searches WHERE name = ?').get(label)!;
-    return { id: row.id, name: row.name, query: row.query, createdAt: row.created_at, openedAt: row.opened_at, newMatches: 0 };
+    return toSavedSearch(db.prepare<[string], SavedRow>('SELECT * FROM saved_searches WHERE name = ?').get(label)!, 0);
   })();
 }
 

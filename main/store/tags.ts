@@ -13,7 +13,7 @@ export class ReviewError extends UserFacingError {}
 
 const COLOUR = /^#[0-9a-f]{6}$/i;
 
-interface TagRow {
+export interface TagRow {
   id: number;
   name: string;
   colour: string;
@@ -29,7 +29,7 @@ interface TagRow {
  */
 export const MAX_TAGS = 1000;
 
-const toTag = (row: TagRow): Tag => ({
+export const toTag = (row: TagRow): Tag => ({
   id: row.id,
   name: row.name,
   colour: row.colour,
@@ -212,25 +212,43 @@ export function tagBatchPart(db: Db, batch: TagBatch, ids: readonly number[], la
 
 /** Tags and note counts of the given entries, users or rooms (those with neither are left out). */
 export function reviewsOf(db: Db, target: ReviewTarget, ids: number[]): Record<number, EntryReview> {
-  const result: Record<number, EntryReview> = {};
-  if (ids.length === 0) return result;
+  if (ids.length === 0) return {};
   const list = JSON.stringify(ids);
-  for (const row of db
-    .prepare<[string, string], { id: number; name: string; at: number }>(
+  const tagged = db
+    .prepare<[string, string], ReviewTagRow>(
       `SELECT l.target_id AS id, t.name, l.at FROM tag_links l JOIN tags t ON t.id = l.tag_id
        WHERE l.target = ? AND l.target_id IN (SELECT value FROM json_each(?)) ORDER BY t.name`,
     )
-    .all(target, list)) {
+    .all(target, list);
+  const noted = db
+    .prepare<[string, string], ReviewNoteRow>(
+      `SELECT target_id AS id, count(*) AS n FROM notes WHERE target = ? AND target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id`,
+    )
+    .all(target, list);
+  return reviewsFromRows(tagged, noted);
+}
+
+/** A tag on a target, in the order of the tags' names (NOCASE): reviewsOf's first question. */
+export interface ReviewTagRow {
+  id: number;
+  name: string;
+  at: number;
+}
+
+/** How many notes a target has: reviewsOf's second question. */
+export interface ReviewNoteRow {
+  id: number;
+  n: number;
+}
+
+/** The reviews of targets from their tags (in name order) and note counts: one answer whichever engine asked. */
+export function reviewsFromRows(tagged: readonly ReviewTagRow[], noted: readonly ReviewNoteRow[]): Record<number, EntryReview> {
+  const result: Record<number, EntryReview> = {};
+  for (const row of tagged) {
     const review = (result[row.id] ??= { tags: [], notes: 0, linkedAt: {} });
     review.tags.push(row.name);
     review.linkedAt[row.name] = row.at;
   }
-  for (const row of db
-    .prepare<[string, string], { id: number; n: number }>(
-      `SELECT target_id AS id, count(*) AS n FROM notes WHERE target = ? AND target_id IN (SELECT value FROM json_each(?)) GROUP BY target_id`,
-    )
-    .all(target, list)) {
-    (result[row.id] ??= { tags: [], notes: 0, linkedAt: {} }).notes = row.n;
-  }
+  for (const row of noted) (result[row.id] ??= { tags: [], notes: 0, linkedAt: {} }).notes = row.n;
   return result;
 }

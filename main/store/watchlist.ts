@@ -12,13 +12,23 @@ import { newestEntryId } from './payloadWriter.js';
 import { getSetting, setSetting } from './settings.js';
 import { ReviewError } from './tags.js';
 
+/** A watch_terms row with its count of matches, as both engines read it. */
+export interface WatchTermRow {
+  id: number;
+  term: string;
+  added_at: number;
+  matches: number;
+}
+
+export const toWatchTerm = (row: WatchTermRow): WatchTerm => ({ id: row.id, term: row.term, addedAt: row.added_at, matches: row.matches });
+
 export function listWatchTerms(db: Db): WatchTerm[] {
   return db
-    .prepare<[], { id: number; term: string; added_at: number; matches: number }>(
+    .prepare<[], WatchTermRow>(
       'SELECT w.id, w.term, w.added_at, (SELECT count(*) FROM watch_matches m WHERE m.term_id = w.id) AS matches FROM watch_terms w ORDER BY w.term',
     )
     .all()
-    .map((row) => ({ id: row.id, term: row.term, addedAt: row.added_at, matches: row.matches }));
+    .map(toWatchTerm);
 }
 
 /** Adds terms (one a line, as a watchlist file holds them); blank lines and # comments are skipped. Answers the terms added. */
@@ -57,10 +67,11 @@ export function removeWatchTerm(db: Db, id: number, moderator: string): void {
 
 /** The watchlist as a file: one term a line. */
 export function watchlistText(db: Db): string {
-  return listWatchTerms(db)
-    .map((t) => `${t.term}\n`)
-    .join('');
+  return watchlistFile(listWatchTerms(db));
 }
+
+/** Terms as a watchlist file holds them: one a line, each line ended. */
+export const watchlistFile = (terms: readonly WatchTerm[]): string => terms.map((t) => `${t.term}\n`).join('');
 
 export interface TermToMatch {
   id: number;
@@ -84,29 +95,67 @@ export function termsToMatch(db: Db, termId?: number): TermToMatch[] {
 /** New entries up to this many are matched in an index of their own; more, through the full-text index. */
 const SCRATCH_LIMIT = 20_000;
 
+/** One term's search: its text, its FTS5 expression, over the entries after `from` up to the range's end. */
+export interface WatchSearch {
+  termId: number;
+  term: string;
+  query: string;
+  from: bigint;
+}
+
+/**
+ * What findWatchHits searches, whichever engine answers: each term the watchlist can read, from
+ * its own starting point on (from the range's start, for `everything`), up to `upTo`; null when
+ * there is nothing to search. `fresh`: few new entries, indexed apart (their range starts after
+ * `after`). Rowid bounds are integers: one that is none throws here, for every engine alike.
+ */
+export function watchSearches(
+  terms: readonly TermToMatch[],
+  after: number,
+  upTo: number,
+  everything: boolean,
+): { searches: WatchSearch[]; upTo: bigint; fresh: { after: bigint } | null } | null {
+  const searches = terms.flatMap((t) => {
+    // A term an older omv stored that the watchlist now refuses (`*a`) matches nothing, here as in the desk.
+    const query = readWatchTerm(t.term).ok ? toFtsQuery(t.term) : null;
+    return query === null ? [] : [{ termId: t.id, term: t.term, query, from: everything ? after : Math.max(after, t.after_entry_id) }];
+  });
+  if (searches.length === 0 || upTo <= after) return null;
+  const upper = rowidBound(upTo);
+  const fresh = upTo - after > SCRATCH_LIMIT || everything ? null : { after: rowidBound(after) };
+  return { searches: searches.map((s) => ({ ...s, from: rowidBound(s.from) })), upTo: upper, fresh };
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** A rowid bound as the index takes it: a whole number of 64 bits (BigInt throws a RangeError for a number that is none). */
+function rowidBound(value: number): bigint {
+  const bound = BigInt(value);
+  if (bound < INT64_MIN || bound > INT64_MAX) throw new RangeError(`an entry id bound of more than 64 bits: ${value}`);
+  return bound;
+}
+
 /**
  * The entries in (after, upTo] each term matches (from its own starting point on). A read, for a
  * connection apart from the writer's. A few new entries are indexed on their own in memory (the
  * same tokenizer), so ten thousand terms cost ten thousand lookups in a tiny index; many new
  * entries (an import), or `everything` ("check existing entries"), go through the full index.
+ * Hits come term by term in the order given, each term's entries in id order.
  */
 export function findWatchHits(db: Db, terms: readonly TermToMatch[], after: number, upTo: number, everything = false): WatchHit[] {
   const hits: WatchHit[] = [];
-  const queries = terms.flatMap((t) => {
-    // A term an older omv stored that the watchlist now refuses (`*a`) matches nothing, here as in the desk.
-    const query = readWatchTerm(t.term).ok ? toFtsQuery(t.term) : null;
-    return query === null ? [] : [{ id: t.id, query, from: everything ? after : Math.max(after, t.after_entry_id) }];
-  });
-  if (queries.length === 0 || upTo <= after) return hits;
+  const plan = watchSearches(terms, after, upTo, everything);
+  if (plan === null) return hits;
   // Rowids bound as BigInt: FTS5 ignores a rowid constraint bound as a REAL.
-  const upper = BigInt(upTo);
-  if (upTo - after > SCRATCH_LIMIT || everything) {
+  if (plan.fresh === null) {
     const find = db
       .prepare<[string, bigint, bigint], number>('SELECT rowid FROM entries_fts WHERE entries_fts MATCH ? AND rowid > ? AND rowid <= ?')
       .pluck();
-    for (const q of queries) for (const entryId of find.all(q.query, BigInt(q.from), upper)) hits.push([q.id, entryId]);
+    for (const q of plan.searches) for (const entryId of find.all(q.query, q.from, plan.upTo)) hits.push([q.termId, entryId]);
     return hits;
   }
+  const fresh = plan.fresh;
   const scratch = new Database(':memory:');
   try {
     scratch.exec(`CREATE VIRTUAL TABLE fresh USING fts5 (content, tokenize = 'unicode61 remove_diacritics 2')`);
@@ -116,11 +165,11 @@ export function findWatchHits(db: Db, terms: readonly TermToMatch[], after: numb
         .prepare<[bigint, bigint], { id: number; content: string }>(
           'SELECT id, content FROM entries WHERE id > ? AND id <= ? AND content IS NOT NULL',
         )
-        .iterate(BigInt(after), upper))
+        .iterate(fresh.after, plan.upTo))
         insert.run(row.id, row.content);
     })();
     const find = scratch.prepare<[string, bigint], number>('SELECT rowid FROM fresh WHERE fresh MATCH ? AND rowid > ?').pluck();
-    for (const q of queries) for (const entryId of find.all(q.query, BigInt(q.from))) hits.push([q.id, entryId]);
+    for (const q of plan.searches) for (const entryId of find.all(q.query, q.from)) hits.push([q.termId, entryId]);
     return hits;
   } finally {
     scratch.close();
