@@ -153,6 +153,8 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
     "INSERT INTO saved_searches (name, query, created_at, opened_at, seen_entry_id) VALUES ('an old query', 'before:notadate', 1, 1, 0)",
   ).run();
   db.prepare("INSERT INTO watch_terms (term, added_at, after_entry_id) VALUES ('*a', 1, 0)").run();
+  // A desk has opened on it: its pseudonym salt is made (on first use), so both engines have the same one.
+  await service.call(actor, 'session', {});
   db.close();
   // After the review mark: unreviewed in kitchen, and a match of nothing watched.
   const late = openSqliteEngine(file);
