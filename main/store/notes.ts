@@ -9,7 +9,7 @@ import type { ReportActor } from './claims.js';
 import type { Db } from './db.js';
 import { assertTargetsExist, ReviewError } from './tags.js';
 
-interface NoteRow {
+export interface NoteRow {
   id: number;
   target: ReviewTarget;
   target_id: number;
@@ -21,7 +21,7 @@ interface NoteRow {
   edited_at: number | null;
 }
 
-const toNote = (row: NoteRow): Note => ({
+export const toNote = (row: NoteRow): Note => ({
   id: row.id,
   target: row.target,
   targetId: row.target_id,
