@@ -65,7 +65,26 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
       'unseen watch matches are counted',
     );
     assert.deepEqual(all.answered.find((r) => r.name === 'u2 ↔ u1')!.nameUsers, ['u1', 'u2']);
-    for (const filter of ['', 'LOB', 'lobby', 'CAF', 'caf', 'É', 'CAFÉ', 'été', 'ÉTÉ', '"', '↔', 'u1', '%', '_', 'nothing-such'])
+    const gardens = all.answered.filter((r) => r.name === 'garden');
+    assert.ok(gardens.length === 2 && gardens[0]!.lastActivity === gardens[1]!.lastActivity, 'two rooms alike in time and name');
+    for (const filter of [
+      '',
+      'LOB',
+      'lobby',
+      'CAF',
+      'caf',
+      'É',
+      'CAFÉ',
+      'été',
+      'ÉTÉ',
+      '"',
+      '↔',
+      'u1',
+      '%',
+      '_',
+      'nothing-such',
+      'a\u0000b',
+    ])
       await sameAnswer(desk, 'rooms', { filter });
     // SQLite's lower() leaves É as it is: 'CAFÉ' is not in 'ÉTÉ Café' (PostgreSQL's lower() would say it is).
     assert.deepEqual(await sameAnswer(desk, 'rooms', { filter: 'CAFÉ' }), { answered: [] });
@@ -98,7 +117,8 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
     for (const texts of [[], ['nobody here'], 'u1', null, [1, null, ['u7'], 'u7 u5'], Array.from({ length: 6000 }, (_, i) => `u${i}`)])
       await sameAnswer(desk, 'mentionedUsers', untrusted({ texts }));
 
-    const salt = desk.db.prepare<[], string>("SELECT value FROM settings WHERE key = 'pseudonym_salt'").pluck().get() ?? '';
+    const salt = desk.db.prepare<[], string>("SELECT value FROM settings WHERE key = 'pseudonym_salt'").pluck().get()!;
+    assert.ok(salt, 'the desk has its salt');
     const names = ['u1', 'u4', '1'].map((id) => pseudonymOf(id, salt));
     const found = (await sameAnswer(desk, 'resolvePseudonyms', { names: [...names, 'user-zzzzzz', 'not a pseudonym'] })) as {
       answered: Record<string, string>;
@@ -108,7 +128,7 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
   });
 
   test('a user’s activity: summary, rooms, recent entries; a user of two domains; nobody', async () => {
-    for (const userId of ['u1', 'u4', 'u9', 'u2', '1', 'nobody', '']) {
+    for (const userId of ['u1', 'u4', 'u9', 'u2', '1', 'nobody', '', 'u1\u0000']) {
       const activity = (await sameAnswer(desk, 'userActivity', { userId })) as { answered: UserActivity };
       if (userId === 'u1') assert.ok(activity.answered.rooms.length >= 3 && activity.answered.recent.length > 10, 'u1 has activity');
     }
@@ -132,7 +152,7 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
       u3.answered.recentMatches.some((m) => m.term === 'spam, wonderful'),
       'an entry two terms match names both, in the order they were added',
     );
-    for (const userId of ['u4', 'u2', 'nobody', '']) await sameAnswer(desk, 'userRecord', { userId });
+    for (const userId of ['u4', 'u2', 'nobody', '', 'u1\u0000']) await sameAnswer(desk, 'userRecord', { userId });
     for (const userId of [12345, null, ['u1']]) await sameAnswer(desk, 'userRecord', untrusted({ userId }));
   });
 

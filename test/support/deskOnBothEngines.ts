@@ -83,7 +83,8 @@ export function deskDeliveries(): TestDelivery[] {
  * Deliveries received after deskDeliveries' last (added for the overview's reads): a roster of
  * `lobby "main"` and the instant messenger's connection list of the time (more connections of u1
  * than presence lists), then joins, leaves and messages in that room after them; a room whose
- * name has capitals beyond ASCII, and a 1:1 room named after its two users.
+ * name has capitals beyond ASCII, a 1:1 room named after its two users, and a room of d2 named
+ * as one of d1 whose last entry is at the same moment.
  */
 export function overviewDeliveries(): TestDelivery[] {
   const at = DAY + 100 * HOUR;
@@ -113,6 +114,8 @@ export function overviewDeliveries(): TestDelivery[] {
       }),
       { receivedAt: at + 2 },
     ),
+    // A room of another domain with the same name and the same last moment as one of d1.
+    delivery(messagesXml({ garden: [{ ts: DAY + 3 * 86_400_000, user: 'u5', content: 'weeds' }] }), { domain: 'd2', receivedAt: at + 3 }),
   ];
 }
 
@@ -171,6 +174,7 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
   await service.call(actor, 'tag', { tag: 'Follow-up', target: 'entry', ids: [entryWith('HYPERLINK')] });
   await service.call(actor, 'addWatchTerms', { text: 'wonderful' });
   await service.call(actor, 'checkWatchExisting', {});
+  await service.call(actor, 'session', {}); // the desk's first session makes the pseudonyms' salt
   db.close();
   // After the review mark: unreviewed in kitchen, and a match of nothing watched.
   const late = openSqliteEngine(file);
