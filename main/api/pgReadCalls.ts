@@ -10,6 +10,7 @@ import { UserFacingError } from '../../shared/userFacingError.js';
 import type { ReadArgs, ReadMethod, ReadRunner, ReadValue } from './readCalls.js';
 import { entryReads } from './pgReads/entries.js';
 import { reviewReads } from './pgReads/review.js';
+import { overviewReads } from './pgReads/overview.js';
 
 /** A read call answered by a promise: what each read of readCalls.ts is over PostgreSQL. */
 export type AsyncReadCalls = { [M in ReadMethod]: (args: ReadArgs<M>) => Promise<ReadValue<M>> };
@@ -24,6 +25,7 @@ export function createPgReadCalls(context: PgReadContext): Partial<AsyncReadCall
   return {
     ...entryReads(context),
     ...reviewReads(context),
+    ...overviewReads(context),
   };
 }
 

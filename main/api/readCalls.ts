@@ -68,6 +68,19 @@ export function cleanKeyset(position: Keyset | undefined): Keyset | undefined {
   return { timestamp: position.timestamp, id: position.id };
 }
 
+/** Texts to find user IDs in: strings only, at most 5,000 of them. */
+export function cleanTexts(texts: unknown): string[] {
+  return Array.isArray(texts) ? texts.filter((t): t is string => typeof t === 'string').slice(0, 5000) : [];
+}
+
+/** Pseudonyms to read back: strings that look like one, at most 100 of them. */
+export function cleanPseudonyms(names: unknown): string[] {
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && PSEUDONYM.test(n)).slice(0, 100) : [];
+}
+
+/** A text argument the UI may send as anything: a string, or nothing (''). */
+export const textOr = (text: unknown): string => (typeof text === 'string' ? text : '');
+
 type ApiCall<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]>;
 
 export interface ReadCalls {
@@ -114,7 +127,7 @@ export type ReadValue<M extends ReadMethod> = ReturnType<ReadCalls[M]>;
 export function createReadCalls(db: Db): ReadCalls {
   return {
     rooms({ filter }) {
-      return listRooms(db, typeof filter === 'string' ? filter : '');
+      return listRooms(db, textOr(filter));
     },
 
     timeline({ filter, from, direction, limit }) {
@@ -140,12 +153,11 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     mentionedUsers({ texts }) {
-      return userIdsIn(db, Array.isArray(texts) ? texts.filter((t): t is string => typeof t === 'string').slice(0, 5000) : []);
+      return userIdsIn(db, cleanTexts(texts));
     },
 
     resolvePseudonyms({ names }) {
-      const wanted = Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string' && PSEUDONYM.test(n)).slice(0, 100) : [];
-      return usersForPseudonyms(db, wanted, getSetting(db, 'pseudonym_salt') ?? '');
+      return usersForPseudonyms(db, cleanPseudonyms(names), getSetting(db, 'pseudonym_salt') ?? '');
     },
 
     timeBounds({ filter }) {
@@ -153,7 +165,7 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     roomSuggestions({ text }) {
-      return roomSuggestions(db, typeof text === 'string' ? text : '');
+      return roomSuggestions(db, textOr(text));
     },
 
     context({ entryId, radius }) {

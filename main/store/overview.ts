@@ -4,30 +4,30 @@ import type { RoomSummary, UserActivity } from '../../shared/api.js';
 import { prepareCached, type Db } from './db.js';
 import { entryPage } from './entryQuery.js';
 
+/** A room's row as the room list reads it (both engines). */
+export interface RoomRow {
+  id: number;
+  name: string;
+  domain_id: string;
+  entry_count: number;
+  last_ts: number | null;
+  reviewed_to: number | null;
+  review_version: number | null;
+  unreviewed: number;
+  purged_at: number | null;
+  purged_before: number | null;
+}
+
 export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSummary[] {
   const rows = db
-    .prepare<
-      [string],
-      {
-        id: number;
-        name: string;
-        domain_id: string;
-        entry_count: number;
-        last_ts: number | null;
-        reviewed_to: number | null;
-        review_version: number | null;
-        unreviewed: number;
-        purged_at: number | null;
-        purged_before: number | null;
-      }
-    >(
+    .prepare<[string], RoomRow>(
       `SELECT r.id, r.name, r.domain_id, r.entry_count, r.last_ts, rr.reviewed_to, rr.version AS review_version,
          CASE WHEN rr.reviewed_to IS NULL THEN r.entry_count
               ELSE (SELECT count(*) FROM entries e WHERE e.room_id = r.id AND e.ts > rr.reviewed_to) END AS unreviewed,
          rp.at AS purged_at, rp.before AS purged_before
        FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id LEFT JOIN room_purges rp ON rp.room_id = r.id
        WHERE instr(lower(r.name), lower(?)) > 0
-       ORDER BY r.last_ts DESC NULLS LAST, r.name LIMIT ${Math.trunc(limit)}`,
+       ORDER BY r.last_ts DESC NULLS LAST, r.name, r.id LIMIT ${Math.trunc(limit)}`,
     )
     .all(nameContains);
   // Unseen watchlist matches, by room: few at a time, counted once for all rooms.
@@ -39,6 +39,11 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
       .raw()
       .all(),
   );
+  return roomSummaries(rows, alerts, (r) => usersNamedIn(db, r.domain_id, r.name));
+}
+
+/** The room list's entries from its rows, the unseen watch matches by room and the user IDs each name holds. */
+export function roomSummaries(rows: RoomRow[], alerts: ReadonlyMap<number, number>, nameUsers: (row: RoomRow) => string[]): RoomSummary[] {
   // A review mark is a name's (roomReview.ts): its version is the newest among the rooms of that name.
   const markVersions = new Map<string, number>();
   for (const r of rows) markVersions.set(r.name, Math.max(markVersions.get(r.name) ?? 0, r.review_version ?? 0));
@@ -53,21 +58,24 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
     unreviewed: r.unreviewed,
     alerts: alerts.get(r.id) ?? 0,
     purged: r.purged_at === null || r.purged_before === null ? null : { at: r.purged_at, before: r.purged_before },
-    nameUsers: usersNamedIn(db, r.domain_id, r.name),
+    nameUsers: nameUsers(r),
   }));
 }
 
+/** The words of a room's name that may be user IDs: runs of letters, digits and _, as user IDs are written. */
+export const roomNameWords = (name: string): string[] => [...new Set(name.split(/[^\p{L}\p{N}_]+/u).filter(Boolean))];
+
 /**
- * The user IDs a room's name holds: its words (runs of letters, digits and _, as user IDs are
- * written) that are users of its domain. A 1:1 room is named after both people in it; with
- * pseudonyms on, the desk shows those words as the users' pseudonyms.
+ * The user IDs a room's name holds: its words that are users of its domain, in the order of
+ * their IDs. A 1:1 room is named after both people in it; with pseudonyms on, the desk shows
+ * those words as the users' pseudonyms.
  */
 export function usersNamedIn(db: Db, domainId: string, name: string): string[] {
-  const words = [...new Set(name.split(/[^\p{L}\p{N}_]+/u).filter(Boolean))];
+  const words = roomNameWords(name);
   if (words.length === 0) return [];
   return prepareCached<[string, string], string>(
     db,
-    'SELECT user_id FROM users WHERE domain_id = ? AND user_id IN (SELECT value FROM json_each(?))',
+    'SELECT user_id FROM users WHERE domain_id = ? AND user_id IN (SELECT value FROM json_each(?)) ORDER BY user_id',
   )
     .pluck()
     .all(domainId, JSON.stringify(words));
@@ -87,7 +95,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     .get(user.id)!;
   const rooms = db
     .prepare<[number], { name: string; n: number; last: number }>(
-      'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY n DESC, last DESC',
+      'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY n DESC, last DESC, r.id',
     )
     .all(user.id);
   return {

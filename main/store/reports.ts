@@ -20,7 +20,8 @@ import { entryById } from './entryQuery.js';
 
 export { ReportChangeError };
 
-interface ReportRow extends ClaimColumns {
+/** A report's row as the queue reads it (SUMMARY's columns). */
+export interface ReportRow extends ClaimColumns {
   id: number;
   status: ReportStatus;
   received_at: number;
@@ -40,7 +41,7 @@ const SUMMARY = `
     (SELECT count(*) FROM abuse_report_entries l WHERE l.report_id = a.id) AS entries
   FROM abuse_reports a`;
 
-const toSummary = (row: ReportRow): AbuseReportSummary => ({
+export const toSummary = (row: ReportRow): AbuseReportSummary => ({
   id: row.id,
   status: row.status,
   receivedAt: row.received_at,

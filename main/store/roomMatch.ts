@@ -66,9 +66,14 @@ export interface RoomSuggestion {
 
 /** Rooms to offer while in:TEXT is typed: every step's, the closer ones and the busier ones first. */
 export function roomSuggestions(db: Db, text: string, limit = 12): { rooms: RoomSuggestion[]; total: number } {
+  return roomSuggestionsAmong(allRooms(db), text, limit);
+}
+
+/** roomSuggestions among `rooms` (another store reads its rooms its own way; ties keep their order). */
+export function roomSuggestionsAmong(rooms: readonly RoomName[], text: string, limit = 12): { rooms: RoomSuggestion[]; total: number } {
   const prefixOnly = text.length > 1 && text.endsWith('*');
   const wanted = prefixOnly ? text.slice(0, -1) : text;
-  const matched = allRooms(db)
+  const matched = rooms
     .map((room) => ({ room, step: wanted === '' ? ('words' as Step) : stepOf(room, wanted, prefixOnly) }))
     .filter((m): m is { room: RoomName; step: Step } => m.step !== null);
   const first = Math.min(...matched.map((m) => STEPS.indexOf(m.step)));

@@ -79,6 +79,46 @@ export function deskDeliveries(): TestDelivery[] {
   ];
 }
 
+/**
+ * Deliveries received after deskDeliveries' last (added for the overview's reads): a roster of
+ * `lobby "main"` and the instant messenger's connection list of the time (more connections of u1
+ * than presence lists), then joins, leaves and messages in that room after them; a room whose
+ * name has capitals beyond ASCII, a 1:1 room named after its two users, and a room of d2 named
+ * as one of d1 whose last entry is at the same moment.
+ */
+export function overviewDeliveries(): TestDelivery[] {
+  const at = DAY + 100 * HOUR;
+  const friends = Array.from({ length: 205 }, (_, i) => `<c><f type="m">u1</f><t>friend${i}</t></c>`).join('');
+  return [
+    delivery(
+      `<rooms><room><name><![CDATA[lobby "main"]]></name><users><user id="u1"/><user id="u2"/><user id="u6"/></users></room></rooms>`,
+      { fn: 'sendConnectionList', receivedAt: at },
+    ),
+    delivery(
+      `<connectionList><server>im2.example.com</server><c><f type="s">5e11</f><t>u3</t></c>${friends}<c><f type="m">zed</f><t>yan</t></c></connectionList>`,
+      { fn: 'sendConnectionList', receivedAt: at + 1 },
+    ),
+    delivery(
+      messagesXml({
+        'lobby "main"': [
+          { type: 'join', ts: at + 60_000, user: 'u3', displayName: 'Cy' },
+          { ts: at + 120_000, user: 'u1', content: 'back again' },
+          { type: 'leave', ts: at + 180_000, user: 'u2' },
+          { ts: at + 240_000, user: 'u8', content: 'hello, I never joined' },
+          { type: 'leave', ts: at + 300_000, user: 'u6' },
+          { type: 'join', ts: at + 360_000, user: 'u6' },
+          { ts: at + 420_000, user: 'u2', content: 'spoke after leaving' },
+        ],
+        'ÉTÉ Café': [{ ts: at + 100_000, user: 'u1', content: 'summer' }],
+        'u2 ↔ u1': [{ ts: at + 110_000, user: 'u2', content: 'just us, wonderful spam' }],
+      }),
+      { receivedAt: at + 2 },
+    ),
+    // A room of another domain with the same name and the same last moment as one of d1.
+    delivery(messagesXml({ garden: [{ ts: DAY + 3 * 86_400_000, user: 'u5', content: 'weeds' }] }), { domain: 'd2', receivedAt: at + 3 }),
+  ];
+}
+
 export interface DeskOnBothEngines {
   /** The desk's reads over the SQLite file, as browser mode runs them (on this thread here). */
   sqlite: ReadRunner;
@@ -153,12 +193,20 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
     "INSERT INTO saved_searches (name, query, created_at, opened_at, seen_entry_id) VALUES ('an old query', 'before:notadate', 1, 1, 0)",
   ).run();
   db.prepare("INSERT INTO watch_terms (term, added_at, after_entry_id) VALUES ('*a', 1, 0)").run();
+  // Notes and a tag on a user of both domains, two tags alike on one entry, an entry two watch terms match (added for the overview's reads).
+  const u1 = db.prepare<[], number>("SELECT id FROM users WHERE user_id = 'u1' ORDER BY id").pluck().all();
+  for (const id of u1) await service.call(actor, 'addNote', { target: 'user', targetId: id, text: `u1 of user row ${id}` });
+  await service.call(actor, 'tag', { tag: 'evidence', target: 'user', ids: u1 });
+  await service.call(actor, 'tag', { tag: 'Follow-up', target: 'entry', ids: [entryWith('HYPERLINK')] });
+  await service.call(actor, 'addWatchTerms', { text: 'wonderful' });
+  await service.call(actor, 'checkWatchExisting', {});
   // A desk has opened on it: its pseudonym salt is made (on first use), so both engines have the same one.
   await service.call(actor, 'session', {});
   db.close();
   // After the review mark: unreviewed in kitchen, and a match of nothing watched.
   const late = openSqliteEngine(file);
   await late.writes.receive(all.at(-1)!.meta, all.at(-1)!.parsed);
+  for (const { meta, parsed } of overviewDeliveries()) await late.writes.receive(meta, parsed);
   await late.close();
 
   const desk = openDatabase(file);
