@@ -12,6 +12,7 @@ import { CHROMIUM, launchChromium } from './chromium.js';
 import { omvServe, stop, type ServeProcess } from './cli.js';
 import { callbackUrl, postForm } from './http.js';
 import { messagesXml, type EntrySpec } from './payloads.js';
+import { postgresSkipReason, startPostgres } from './postgres.js';
 
 const SCREENSHOTS = join(process.cwd(), 'test-results', 'screenshots');
 const AXE_RESULTS = join(process.cwd(), 'test-results', 'axe');
@@ -23,11 +24,20 @@ let browser: Browser;
 const pageErrors: string[] = [];
 const running: Array<{ server: ServeProcess; dataDir: string }> = [];
 
+/** The engines a desk runs on; a suite run on both names them (postgres only where PostgreSQL is installed). */
+export type DeskEngine = 'sqlite' | 'postgres';
+export const DESK_ENGINES: ReadonlyArray<{ engine: DeskEngine; skip?: string }> = [
+  { engine: 'sqlite' },
+  { engine: 'postgres', ...(postgresSkipReason() ? { skip: postgresSkipReason() } : {}) },
+];
+
 /** One omv serve on a database of its own, and what a test does with it. */
 export interface Desk {
   viewerUrl: string;
   callbackUrl: string;
   dataDir: string;
+  /** Where the desk keeps its data, as the CLI takes it: --db FILE, or --store postgres://…. */
+  storeArgs: string[];
   deliver(rooms: Parameters<typeof messagesXml>[0], callID: string): ReturnType<typeof postForm>;
   /** A callback of any function with any payload, as the vendor sends it. */
   call(fn: string, payload: string | Uint8Array, callID: string): ReturnType<typeof postForm>;
@@ -39,16 +49,19 @@ export interface Desk {
 /**
  * A desk on a database of its own. `prepare` gets the database file first, before omv serve opens
  * it: to leave in it what an older omv (or a damaged file) would have. `store` serves a PostgreSQL
- * store (postgres://…) instead of a file.
+ * store (postgres://…) instead of a file; `engine: 'postgres'` makes one for the test.
  */
 export async function newDesk(
   moderator = 'mod-e2e',
-  { prepare, store }: { prepare?: (dbPath: string) => void | Promise<void>; store?: string } = {},
+  { prepare, store, engine = 'sqlite' }: { prepare?: (dbPath: string) => void | Promise<void>; store?: string; engine?: DeskEngine } = {},
 ): Promise<Desk> {
   const dataDir = mkdtempSync(join(tmpdir(), 'omv-e2e-'));
   await prepare?.(join(dataDir, 'omv.sqlite'));
+  // A desk on PostgreSQL: a cluster of its own for the test, stopped after it.
+  if (engine === 'postgres' && store === undefined) store = (await startPostgres()).url;
   // The moderator is named by the operator, so the first-start question does not come up (its own test asks it).
-  const server = await omvServe(store ? ['--store', store] : ['--db', join(dataDir, 'omv.sqlite')], {
+  const storeArgs = store ? ['--store', store] : ['--db', join(dataDir, 'omv.sqlite')];
+  const server = await omvServe(storeArgs, {
     killAfterTest: false,
     env: { ...process.env, OMV_MODERATOR: moderator },
   });
@@ -57,6 +70,7 @@ export async function newDesk(
     viewerUrl: /viewer at (\S+)/.exec(server.output())![1]!,
     callbackUrl: server.callbackUrl,
     dataDir,
+    storeArgs,
     deliver: (rooms, callID) =>
       postForm(
         callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', type: 'chat', callID }),
