@@ -9,6 +9,7 @@ import type { PgReads } from '../store/pg/reads.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 import type { ReadArgs, ReadMethod, ReadRunner, ReadValue } from './readCalls.js';
 import { entryReads } from './pgReads/entries.js';
+import { reportReads } from './pgReads/reports.js';
 
 /** A read call answered by a promise: what each read of readCalls.ts is over PostgreSQL. */
 export type AsyncReadCalls = { [M in ReadMethod]: (args: ReadArgs<M>) => Promise<ReadValue<M>> };
@@ -20,7 +21,10 @@ export interface PgReadContext {
 }
 
 export function createPgReadCalls(context: PgReadContext): Partial<AsyncReadCalls> {
-  return { ...entryReads(context) };
+  return {
+    ...entryReads(context),
+    ...reportReads(context),
+  };
 }
 
 /** The ReadRunner the service takes, over PostgreSQL. A call not yet built there says so. */
