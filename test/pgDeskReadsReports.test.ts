@@ -18,6 +18,9 @@ import type {
 import { listReports } from '../main/store/reports.js';
 import { listReports as pgListReports } from '../main/store/pg/desk/reports.js';
 import { openWritePool } from '../main/store/pg/connection.js';
+import { openPgEngine } from '../main/store/pg/engine.js';
+import { pgReadRunner } from '../main/api/pgReadCalls.js';
+import type { ReadArgs, ReadMethod } from '../main/api/readCalls.js';
 import { deskOnBothEngines, sameAnswer, type DeskOnBothEngines } from './support/deskOnBothEngines.js';
 import { postgresSkipReason } from './support/postgres.js';
 
@@ -187,6 +190,35 @@ describe('the desk’s review reads on PostgreSQL', { skip }, () => {
       failed: 'UserFacingError: delivery 1 is not in quarantine',
     });
     for (const id of [999, ...NOT_NUMBERS, [held[0]!.id]] as unknown as number[]) await sameAnswer(desk, 'quarantinePayload', { id });
+  });
+
+  test('on a database that sorts text by a language’s rules (ICU en-US), names, rooms and IDs still come in SQLite’s byte order', async () => {
+    const admin = openWritePool(desk.cluster.url);
+    try {
+      await admin.pool.query(
+        `CREATE DATABASE omv_icu TEMPLATE template0 ENCODING 'UTF8' LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'`,
+      );
+    } finally {
+      await admin.pool.end();
+    }
+    const url = new URL(desk.cluster.url);
+    url.pathname = '/omv_icu';
+    const engine = await openPgEngine(url.toString());
+    try {
+      await engine.writes.copyFromSqlite(desk.db, () => undefined);
+      const icu = pgReadRunner(engine);
+      const { snapshots } = await desk.sqlite('connectionSnapshots', {});
+      const questions: Array<[ReadMethod, ReadArgs<ReadMethod>]> = [
+        ['moderators', {}],
+        ['reports', {}],
+        ['reports', { text: 'école' }],
+        ...snapshots.map(({ kind, id }): [ReadMethod, ReadArgs<ReadMethod>] => ['connectionSnapshot', { kind, id }]),
+      ];
+      for (const [method, args] of questions)
+        assert.deepEqual(await icu(method, args), await desk.sqlite(method, args), `${method}(${JSON.stringify(args)})`);
+    } finally {
+      await engine.close();
+    }
   });
 
   test('the audit trail’s newest rows, oldest of them first, with the verdict on the chain: whole, then broken at the same row', async () => {
