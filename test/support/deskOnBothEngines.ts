@@ -84,7 +84,7 @@ export function deskDeliveries(): TestDelivery[] {
  * More for the report reads (test/pgDeskReadsReports.test.ts), stored during the review work: two
  * reports whose text holds LIKE's own characters and letters whose case SQLite folds (ASCII) and
  * does not (É), in a room of their own, received at the same instant; a roster whose rooms tie on
- * their counts and a connection list taken at the same instant as it; quarantined payloads that
+ * their counts (someone in two of them) and three connection lists taken at the same instant as it; quarantined payloads that
  * are not UTF-8, name no function omv knows, or stayed a file.
  */
 export function reviewDeliveries(): TestDelivery[] {
@@ -114,7 +114,7 @@ export function reviewDeliveries(): TestDelivery[] {
     }),
     delivery(
       `<rooms><room><name><![CDATA[Zeta]]></name><users><user id="Bob"/><user id="_x"/></users></room>` +
-        `<room><name><![CDATA[alpha]]></name><users><user id="émile"/><user id="Amy"/></users></room>` +
+        `<room><name><![CDATA[alpha]]></name><users><user id="émile"/><user id="Amy"/><user id="Bob"/></users></room>` +
         `<room><name><![CDATA[Éclair]]></name><users><user id="zed"/><user id="Zed"/></users></room>` +
         `<room><name><![CDATA[big]]></name><users><user id="u1"/><user id="u2"/><user id="u3"/></users></room></rooms>`,
       { fn: 'sendConnectionList', ...at(71) },
@@ -124,6 +124,14 @@ export function reviewDeliveries(): TestDelivery[] {
         `<c><f type="s">9f2c0e7a</f><t>carol</t></c><c><f type="m">émile</f><t>Zoë</t></c><c><f type="m">_x</f><t>a</t></c></connectionList>`,
       { fn: 'sendConnectionList', ...at(71) },
     ),
+    delivery(`<connectionList><server>im3.example.com</server><c><f type="m">b</f><t>a</t></c></connectionList>`, {
+      fn: 'sendConnectionList',
+      ...at(71),
+    }),
+    delivery(`<connectionList><server>im4.example.com</server><c><f type="s">c</f><t>b</t></c></connectionList>`, {
+      fn: 'sendConnectionList',
+      ...at(71),
+    }),
     delivery(Buffer.concat([Buffer.from('\ufeff<messageOffline><room><name>caf'), Buffer.from([0xe9]), Buffer.from('</x>')]), at(72)),
     delivery('<nothing/>', { fn: 'sendNothingKnown', ...at(72) }),
     { meta: { ...file.meta, source: 'import', payload: null, filePath: '/srv/chat/in "quotes".xml' }, parsed: file.parsed },
