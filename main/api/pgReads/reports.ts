@@ -4,7 +4,7 @@
 // same functions); the SQL is PostgreSQL's own (store/pg/desk/).
 import type { AsyncReadCalls, PgReadContext } from '../pgReadCalls.js';
 import { auditLimit, quarantinedDelivery, quarantinedPayload, reportListOptions, snapshotKind, snapshotListOptions } from '../readCalls.js';
-import { listAudit } from '../../store/pg/desk/audit.js';
+import { auditPage } from '../../store/pg/desk/audit.js';
 import { connectionSnapshot, listConnectionSnapshots } from '../../store/pg/desk/connectionSnapshots.js';
 import { knownModerators, listReports, reportCounts, reportDetail } from '../../store/pg/desk/reports.js';
 
@@ -42,9 +42,6 @@ export function reportReads({ reader, reads }: PgReadContext): Pick<AsyncReadCal
       return quarantinedPayload(id, Number.isSafeInteger(wanted) ? await reads.delivery(wanted) : undefined);
     },
 
-    async audit({ limit }) {
-      const [rows, verdict] = await Promise.all([listAudit(pool, auditLimit(limit)), reads.verifyAudit()]);
-      return { rows, verdict };
-    },
+    audit: ({ limit }) => auditPage(pool, auditLimit(limit)),
   };
 }

@@ -9,6 +9,7 @@ import { CLAIM_COLUMNS, ReportChangeError } from '../../claims.js';
 import { ENTRY_COLUMNS, ENTRY_JOINS, toRecord, type EntryRow } from '../../entryQuery.js';
 import { reportTextPattern, toSummary, type ReportRow } from '../../reports.js';
 import { Params } from '../connection.js';
+import { inOneSnapshot } from './snapshot.js';
 
 type Queryable = Pick<pg.ClientBase, 'query'>;
 
@@ -84,23 +85,6 @@ export async function reportDetail(pool: pg.Pool, id: number): Promise<ReportDet
       history: history.rows.map((h) => ({ at: h.at, moderator: h.moderator, from: h.from_status, to: h.to_status, reason: h.reason })),
     };
   });
-}
-
-/** Runs `work` in one read-only snapshot on a session of its own; a session that failed is not handed on. */
-async function inOneSnapshot<T>(pool: pg.Pool, work: (session: pg.PoolClient) => Promise<T>): Promise<T> {
-  const session = await pool.connect();
-  let broken: Error | undefined;
-  try {
-    await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    return await work(session);
-  } catch (error) {
-    // A refusal of ours (no such report) leaves the session as good as it was.
-    if (!(error instanceof ReportChangeError)) broken = error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    await session.query('ROLLBACK').catch(() => undefined);
-    session.release(broken);
-  }
 }
 
 /**
