@@ -84,8 +84,8 @@ export function deskDeliveries(): TestDelivery[] {
  * More for the report reads (test/pgDeskReadsReports.test.ts), stored during the review work: two
  * reports whose text holds LIKE's own characters and letters whose case SQLite folds (ASCII) and
  * does not (É), in a room of their own, received at the same instant; a roster whose rooms tie on
- * their counts (someone in two of them) and three connection lists taken at the same instant as it; quarantined payloads that
- * are not UTF-8, name no function omv knows, or stayed a file.
+ * their counts (someone in two of them) and three connection lists taken at the same instant as
+ * it; quarantined payloads that are not UTF-8, name no function omv knows, or stayed a file.
  */
 export function reviewDeliveries(): TestDelivery[] {
   const at = (n: number) => ({ receivedAt: DAY + n * HOUR });
