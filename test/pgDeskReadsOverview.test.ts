@@ -175,7 +175,7 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
     for (const since of [0, DAY + 30 * HOUR, DAY + 62 * HOUR, DAY + 62.5 * HOUR, DAY + 200 * HOUR]) {
       const counters = (await sameAnswer(desk, 'receiverCounters', { since })) as { answered: ReceiverCounters };
       if (since === 0)
-        assert.ok(counters.answered.deliveriesSince > 5 && counters.answered.quarantined === 1 && counters.answered.alerts > 0);
+        assert.ok(counters.answered.deliveriesSince > 5 && counters.answered.quarantined > 1 && counters.answered.alerts > 0);
     }
     for (const since of ['junk', Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, null, '1e300', -1e300])
       await sameAnswer(desk, 'receiverCounters', untrusted({ since }));

@@ -5,7 +5,7 @@ import type { EntryFilter, Keyset, OmvApi, QuarantinedDelivery } from '../../sha
 import { ftsParts } from '../../shared/ftsQuery.js';
 import { SNIPPET_MARKS } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
-import { getDelivery, listQuarantined } from '../store/deliveries.js';
+import { getDelivery, listQuarantined, type DeliveryRow, type QuarantineRow } from '../store/deliveries.js';
 import { entryById, entryHistogram, entryPage, matchingIds } from '../store/entryQuery.js';
 import { searchEntries } from '../store/entrySearch.js';
 import { roomSuggestions } from '../store/roomMatch.js';
@@ -24,7 +24,7 @@ import { connectionSnapshot, listConnectionSnapshots } from '../store/connection
 import { listSavedSearches } from '../store/savedSearches.js';
 import { listTags, reviewsOf } from '../store/tags.js';
 import { findWatchHits, listWatchTerms, watchlistText, type TermToMatch, type WatchHit } from '../store/watchlist.js';
-import { isReportStatus, REVIEW_TARGETS, type ReviewTarget } from '../../shared/review.js';
+import { isReportStatus, REVIEW_TARGETS, type ReportStatus, type ReviewTarget } from '../../shared/review.js';
 import { listRooms, receiverCounters, userActivity, type ReceiverCounters } from '../store/overview.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 
@@ -80,6 +80,46 @@ export function cleanPseudonyms(names: unknown): string[] {
 
 /** A text argument the UI may send as anything: a string, or nothing (''). */
 export const textOr = (text: unknown): string => (typeof text === 'string' ? text : '');
+
+/** The report queue's options from the UI: a status it knows, a text that is text. */
+export function reportListOptions({ status, text }: { status?: unknown; text?: unknown }): { status?: ReportStatus; text?: string } {
+  return {
+    ...(typeof status === 'string' && isReportStatus(status) ? { status } : {}),
+    ...(typeof text === 'string' ? { text } : {}),
+  };
+}
+
+/** A page of connection lists from the UI: a finite instant to go back from, how many (100 when nothing usable). */
+export function snapshotListOptions({ before, limit }: { before?: unknown; limit?: unknown }): { before?: number; limit: number } {
+  return { ...(typeof before === 'number' && Number.isFinite(before) ? { before } : {}), limit: Number(limit) || 100 };
+}
+
+/** A snapshot's kind from the UI: a connection list when it says so, else a room roster. */
+export const snapshotKind = (kind: unknown): 'rooms' | 'connections' => (kind === 'connections' ? 'connections' : 'rooms');
+
+/** How many of the audit trail's newest rows: 1 to 10,000, 500 when the UI sends nothing usable. */
+export const auditLimit = (limit: unknown): number => Math.max(1, Math.min(10_000, Math.trunc(Number(limit)) || 500));
+
+/** A quarantined delivery as the desk lists it. */
+export function quarantinedDelivery(row: QuarantineRow): QuarantinedDelivery {
+  return {
+    id: row.id,
+    receivedAt: row.received_at,
+    source: row.source,
+    function: row.function,
+    domainId: row.domain_id,
+    callId: row.call_id,
+    filePath: row.file_path,
+    size: row.payload_size,
+    reason: row.error,
+  };
+}
+
+/** A quarantined delivery's payload as text (or where its file is); `id` is what the UI asked for. Anything else is refused. */
+export function quarantinedPayload(id: unknown, row: DeliveryRow | undefined): string {
+  if (!row || row.status !== 'quarantined') throw new UserFacingError(`delivery ${String(id)} is not in quarantine`);
+  return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
+}
 
 type ApiCall<M extends keyof OmvApi> = (args: Parameters<OmvApi[M]>[0]) => ReturnType<OmvApi[M]>;
 
@@ -191,11 +231,11 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     connectionSnapshots({ before, limit }) {
-      return listConnectionSnapshots(db, { ...(Number.isFinite(before) ? { before } : {}), limit: Number(limit) || 100 });
+      return listConnectionSnapshots(db, snapshotListOptions({ before, limit }));
     },
 
     connectionSnapshot({ kind, id }) {
-      return connectionSnapshot(db, kind === 'connections' ? 'connections' : 'rooms', Number(id));
+      return connectionSnapshot(db, snapshotKind(kind), Number(id));
     },
 
     histogram({ filter, buckets }) {
@@ -203,30 +243,15 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     quarantine() {
-      return listQuarantined(db).map((row): QuarantinedDelivery => ({
-        id: row.id,
-        receivedAt: row.received_at,
-        source: row.source,
-        function: row.function,
-        domainId: row.domain_id,
-        callId: row.call_id,
-        filePath: row.file_path,
-        size: row.payload_size,
-        reason: row.error,
-      }));
+      return listQuarantined(db).map(quarantinedDelivery);
     },
 
     quarantinePayload({ id }) {
-      const row = getDelivery(db, Number(id));
-      if (!row || row.status !== 'quarantined') throw new UserFacingError(`delivery ${id} is not in quarantine`);
-      return row.payload ? new TextDecoder('utf-8').decode(row.payload) : `(the payload is the file ${row.file_path})`;
+      return quarantinedPayload(id, getDelivery(db, Number(id)));
     },
 
     reports({ status, text }) {
-      return listReports(db, {
-        ...(typeof status === 'string' && isReportStatus(status) ? { status } : {}),
-        ...(typeof text === 'string' ? { text } : {}),
-      });
+      return listReports(db, reportListOptions({ status, text }));
     },
 
     reportCounts() {
@@ -266,7 +291,7 @@ export function createReadCalls(db: Db): ReadCalls {
     },
 
     audit({ limit }) {
-      return { rows: listAudit(db, { limit: Math.max(1, Math.min(10_000, Math.trunc(Number(limit)) || 500)) }), verdict: verifyAudit(db) };
+      return { rows: listAudit(db, { limit: auditLimit(limit) }), verdict: verifyAudit(db) };
     },
 
     receiverCounters({ since }) {

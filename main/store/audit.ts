@@ -213,18 +213,21 @@ export function verifyAudit(db: Db, anchors: readonly SourcedAnchor[] = []): Aud
   return walk.end(auditHead(db), highestReference(db));
 }
 
+/** A row of the trail as the desk reads it (both engines). */
+export const toAuditRecord = (row: AuditRow): AuditRecord => ({
+  id: row.id,
+  at: row.at,
+  moderator: row.moderator,
+  action: row.action as AuditAction,
+  details: JSON.parse(row.details) as Record<string, unknown>,
+});
+
 export function listAudit(db: Db, options: { limit?: number } = {}): AuditRecord[] {
   return db
     .prepare<[number], AuditRow>('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?')
     .all(options.limit ?? -1)
     .reverse()
-    .map((row) => ({
-      id: row.id,
-      at: row.at,
-      moderator: row.moderator,
-      action: row.action as AuditAction,
-      details: JSON.parse(row.details) as Record<string, unknown>,
-    }));
+    .map(toAuditRecord);
 }
 
 /** An import, as the audit trail records it. */

@@ -17,10 +17,11 @@ import {
 } from './claims.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
+import { UserFacingError } from '../../shared/userFacingError.js';
 
 export { ReportChangeError };
 
-/** A report's row as the queue reads it (SUMMARY's columns). */
+/** A report's row as SUMMARY reads it (the PostgreSQL store reads the same columns: pg/desk/reports.ts). */
 export interface ReportRow extends ClaimColumns {
   id: number;
   status: ReportStatus;
@@ -57,8 +58,22 @@ export const toSummary = (row: ReportRow): AbuseReportSummary => ({
   lastChange: stampOf(row),
 });
 
-/** LIKE's own characters in `text`, escaped with \\: the text is looked for as it is. */
-const likeText = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+/** The longest text the queue is searched for: SQLite refuses a LIKE pattern over 50,000 bytes, and a UTF-16 unit is at most 3 bytes of UTF-8. */
+export const REPORT_TEXT_LIMIT = 10_000;
+
+/**
+ * The LIKE pattern that looks for `text` as it is: LIKE's own characters escaped with \\. A NUL is
+ * looked for as U+FFFD, what the store keeps for one (SQLite would read the pattern only up to the
+ * NUL, and PostgreSQL's text cannot hold one); a text past REPORT_TEXT_LIMIT is refused, clearly,
+ * where SQLite would fail with "LIKE or GLOB pattern too complex".
+ */
+export function reportTextPattern(text: string): string {
+  if (text.length > REPORT_TEXT_LIMIT)
+    throw new UserFacingError(
+      `reports are searched for at most ${REPORT_TEXT_LIMIT.toLocaleString('en')} characters of text (this is ${text.length.toLocaleString('en')})`,
+    );
+  return `%${text.replaceAll('\u0000', '\uFFFD').replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
 
 /**
  * Reports, newest first; with `status`, only those; with `text`, those whose description, reason,
@@ -76,7 +91,7 @@ export function listReports(db: Db, options: { status?: ReportStatus; text?: str
     clauses.push(
       `(a.description LIKE @text ESCAPE '\\' OR a.reason LIKE @text ESCAPE '\\' OR a.reporting_user_id LIKE @text ESCAPE '\\' OR a.abuser_user_id LIKE @text ESCAPE '\\')`,
     );
-    params['text'] = likeText(options.text.trim());
+    params['text'] = reportTextPattern(options.text.trim());
   }
   if (options.user !== undefined) {
     clauses.push('(a.reporting_user_id = @user OR a.abuser_user_id = @user)');

@@ -11,6 +11,7 @@ import { pgReadRunner } from '../../main/api/pgReadCalls.js';
 import { readsOnThisThread, type ReadArgs, type ReadMethod, type ReadRunner } from '../../main/api/readCalls.js';
 import { cliService } from '../../main/cli/common.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
+import { storeDelivery } from '../../main/store/deliveries.js';
 import { openPgEngine, type PgEngine } from '../../main/store/pg/engine.js';
 import { openSqliteEngine } from '../../main/store/sqliteEngine.js';
 import { delivery, type TestDelivery } from './engines.js';
@@ -119,6 +120,64 @@ export function overviewDeliveries(): TestDelivery[] {
   ];
 }
 
+/**
+ * More for the report reads (test/pgDeskReadsReports.test.ts), stored during the review work: two
+ * reports whose text holds LIKE's own characters and letters whose case SQLite folds (ASCII) and
+ * does not (É), in a room of their own, received at the same instant; a roster whose rooms tie on
+ * their counts (someone in two of them) and three connection lists taken at the same instant as
+ * it; quarantined payloads that are not UTF-8, name no function omv knows, or stayed a file.
+ */
+export function reviewDeliveries(): TestDelivery[] {
+  const at = (n: number) => ({ receivedAt: DAY + n * HOUR });
+  const abuse = (reporter: string, accused: string, reason: string | null, description: string, messages: string) =>
+    `<?xml version='1.0' encoding='utf-8'?>\n<abuse><reportingUserID>${reporter}</reportingUserID><abuserUserID>${accused}</abuserUserID>` +
+    `${reason === null ? '' : `<reason>${reason}</reason>`}<description><![CDATA[${description}]]></description>` +
+    `<conversation><name><![CDATA[back room ✨]]></name><messages>${messages}</messages></conversation></abuse>`;
+  const message = (ts: number, user: string, content: string) =>
+    `<entry type="msg"><timestamp>${ts}</timestamp><userID invisible="false">${user}</userID><content><![CDATA[${content}]]></content></entry>`;
+  const later = DAY + 5 * 86_400_000;
+  const file = delivery('<messageOffline><room><name>a file cut short', at(72));
+  return [
+    delivery(
+      abuse(
+        'Alice_42',
+        'u4',
+        'Spam_Bot 100%',
+        'ÉCOLE spam in C:\\chat "x" — Café',
+        message(later + 2, 'u4', 'buy now') + message(later + 1, 'u4', 'hi'),
+      ),
+      { fn: 'reportAbuse', ...at(70) },
+    ),
+    delivery(abuse('u2', 'Alice_42', null, 'école, then Ünïcode and 50% off', message(later, 'Alice_42', 'first')), {
+      fn: 'reportAbuse',
+      ...at(70),
+    }),
+    delivery(
+      `<rooms><room><name><![CDATA[Zeta]]></name><users><user id="Bob"/><user id="_x"/></users></room>` +
+        `<room><name><![CDATA[alpha]]></name><users><user id="émile"/><user id="Amy"/><user id="Bob"/></users></room>` +
+        `<room><name><![CDATA[Éclair]]></name><users><user id="zed"/><user id="Zed"/></users></room>` +
+        `<room><name><![CDATA[big]]></name><users><user id="u1"/><user id="u2"/><user id="u3"/></users></room></rooms>`,
+      { fn: 'sendConnectionList', ...at(71) },
+    ),
+    delivery(
+      `<connectionList><server>im2.example.com</server><c><f type="m">zed</f><t>amy</t></c><c><f type="m">Amy</f><t>bob</t></c>` +
+        `<c><f type="s">9f2c0e7a</f><t>carol</t></c><c><f type="m">émile</f><t>Zoë</t></c><c><f type="m">_x</f><t>a</t></c></connectionList>`,
+      { fn: 'sendConnectionList', ...at(71) },
+    ),
+    delivery(`<connectionList><server>im3.example.com</server><c><f type="m">b</f><t>a</t></c></connectionList>`, {
+      fn: 'sendConnectionList',
+      ...at(71),
+    }),
+    delivery(`<connectionList><server>im4.example.com</server><c><f type="s">c</f><t>b</t></c></connectionList>`, {
+      fn: 'sendConnectionList',
+      ...at(71),
+    }),
+    delivery(Buffer.concat([Buffer.from('\ufeff<messageOffline><room><name>caf'), Buffer.from([0xe9]), Buffer.from('</x>')]), at(72)),
+    delivery('<nothing/>', { fn: 'sendNothingKnown', ...at(72) }),
+    { meta: { ...file.meta, source: 'import', payload: null, filePath: '/srv/chat/in "quotes".xml' }, parsed: file.parsed },
+  ];
+}
+
 export interface DeskOnBothEngines {
   /** The desk's reads over the SQLite file, as browser mode runs them (on this thread here). */
   sqlite: ReadRunner;
@@ -200,6 +259,14 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
   await service.call(actor, 'tag', { tag: 'Follow-up', target: 'entry', ids: [entryWith('HYPERLINK')] });
   await service.call(actor, 'addWatchTerms', { text: 'wonderful' });
   await service.call(actor, 'checkWatchExisting', {});
+  // The report reads' own (reviewDeliveries): moderators whose names differ only in case, a report reopened.
+  for (const extra of reviewDeliveries()) storeDelivery(db, extra.meta, extra.parsed);
+  const [, , third, fourth] = db.prepare<[], number>('SELECT id FROM abuse_reports ORDER BY id').pluck().all();
+  await service.call(operatorActor(db, 'Maya'), 'setReportStatus', { id: third!, status: 'in review' });
+  await service.call(operatorActor(db, 'élodie'), 'setReportStatus', { id: third!, status: 'dismissed', reason: 'nothing in it' });
+  await service.call(operatorActor(db, 'MAYA'), 'assignReport', { id: fourth!, to: 'Élodie' });
+  await service.call(operatorActor(db, 'zoë'), 'setReportStatus', { id: first!, status: 'open', reason: 'reopened: more came in' });
+  await service.call(operatorActor(db, 'bob'), 'setReportStatus', { id: second!, status: 'in review' });
   // A desk has opened on it: its pseudonym salt is made (on first use), so both engines have the same one.
   await service.call(actor, 'session', {});
   db.close();

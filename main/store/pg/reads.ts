@@ -5,13 +5,14 @@
 // keyset pages on (ts, id), the GIN index for words, the planner for the rest.
 import type { EntryFilter, Keyset, SearchHit } from '../../../shared/api.js';
 import type { EntryRecord } from '../../../shared/entryRecord.js';
-import type { AuditAction, AuditRecord } from '../../../shared/review.js';
+import type { AuditAction, AuditRecord, AuditVerdict } from '../../../shared/review.js';
 import { AuditChainWalk, GENESIS, type AuditRow } from '../audit.js';
 import type { CheckResult } from '../check.js';
 import { checkPg } from './check.js';
 import type { DeliveryRow, QuarantineRow } from '../deliveries.js';
 import type { StoreReads } from '../engine.js';
 import { toRecord, type EntryRow } from '../entryQuery.js';
+import type pg from 'pg';
 import { Params, type ReadPool } from './connection.js';
 import { NOTHING, whereClauses, whereSql } from './filter.js';
 import { entryHistogram } from './histogram.js';
@@ -182,23 +183,7 @@ export class PgReads implements StoreReads {
     const session = await this.pool.connect();
     try {
       await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const walk = new AuditChainWalk(anchors);
-      for (let after = 0; ;) {
-        const page = await session.query<AuditRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000', [after]);
-        for (const row of page.rows) {
-          const verdict = walk.row(row);
-          if (verdict) return verdict;
-        }
-        if (page.rows.length < 5000) break;
-        after = page.rows.at(-1)!.id;
-      }
-      const head = (await session.query<{ rows: number; hash: string }>('SELECT rows, hash FROM audit_head WHERE one = 1')).rows[0];
-      const reference = (await session.query<{ row: number | null }>('SELECT max(audit_id) AS row FROM report_status_changes')).rows[0]!
-        .row;
-      return walk.end(
-        { row: head?.rows ?? 0, hash: head?.hash ?? GENESIS },
-        reference === null ? null : { row: reference, where: "a report's status change" },
-      );
+      return await verifyAuditIn(session, anchors);
     } finally {
       await session.query('ROLLBACK').catch(() => undefined);
       session.release();
@@ -221,4 +206,28 @@ export class PgReads implements StoreReads {
   check(): Promise<CheckResult> {
     return checkPg(this.reader, this);
   }
+}
+
+/**
+ * The chain's check over the rows of `session`'s transaction, a page at a time: run it in a
+ * REPEATABLE READ transaction, so the rows, the head and the references are of one moment (the
+ * desk reads its page of the trail in the same one).
+ */
+export async function verifyAuditIn(session: pg.ClientBase, anchors: Parameters<StoreReads['verifyAudit']>[0] = []): Promise<AuditVerdict> {
+  const walk = new AuditChainWalk(anchors);
+  for (let after = 0; ;) {
+    const page = await session.query<AuditRow>('SELECT * FROM audit_log WHERE id > $1 ORDER BY id LIMIT 5000', [after]);
+    for (const row of page.rows) {
+      const verdict = walk.row(row);
+      if (verdict) return verdict;
+    }
+    if (page.rows.length < 5000) break;
+    after = page.rows.at(-1)!.id;
+  }
+  const head = (await session.query<{ rows: number; hash: string }>('SELECT rows, hash FROM audit_head WHERE one = 1')).rows[0];
+  const reference = (await session.query<{ row: number | null }>('SELECT max(audit_id) AS row FROM report_status_changes')).rows[0]!.row;
+  return walk.end(
+    { row: head?.rows ?? 0, hash: head?.hash ?? GENESIS },
+    reference === null ? null : { row: reference, where: "a report's status change" },
+  );
 }
