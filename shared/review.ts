@@ -227,6 +227,8 @@ export const AUDIT_ACTIONS = [
   'purge',
   // The data moved to another store (omv migrate-store): said in both, the file's trail and the new store's.
   'store migrated',
+  // omv check --repair: the full-text index (SQLite) or columns (PostgreSQL) made again from the entries' content.
+  'full-text repaired',
   // A team server's accounts (main/team/): who may sign in, and every sign-in.
   'account added',
   'account disabled',

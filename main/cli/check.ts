@@ -1,15 +1,19 @@
-// omv check: is the database whole (pages, indexes, the full-text index, the kept counters)?
+// omv check: is the database whole (pages, indexes, the full-text index, the kept counters)? With
+// --repair, the full-text index is first made again from the entries where it is not what they hold.
 import { parseArgs } from 'node:util';
-import { checkDatabase, RESTORE_ADVICE } from '../store/check.js';
-import { chosenStore, openDatabaseFor } from './common.js';
+import { checkDatabase, repairFullTextIndex, RESTORE_ADVICE } from '../store/check.js';
+import { chosenStore, cliActor, openDatabaseFor } from './common.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
-import { printCheck } from './storeAnswers.js';
+import { printCheck, printRepair } from './storeAnswers.js';
 
 export async function checkCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' }, store: { type: 'string' } } });
+  const { values } = parseArgs({
+    args,
+    options: { db: { type: 'string' }, store: { type: 'string' }, repair: { type: 'boolean', default: false } },
+  });
   const store = chosenStore(values.store, values.db);
-  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).checkPgStore(store);
+  if (store !== undefined && isPostgresUrl(store)) return (await import('./pgStore.js')).checkPgStore(store, { repair: values.repair! });
   let db;
   try {
     db = openDatabaseFor(store, { mustExist: true }); // FTS5's check is a write statement, though it writes nothing
@@ -22,6 +26,7 @@ export async function checkCommand(args: string[]): Promise<number> {
   }
   try {
     const started = performance.now();
+    if (values.repair) printRepair(repairFullTextIndex(db, cliActor(db).name) ? 'the full-text index rebuilt from the entries' : null);
     return printCheck(checkDatabase(db), started);
   } finally {
     db.close();

@@ -10,7 +10,8 @@ import type { SourcedAnchor } from '../store/audit.js';
 import { openPgEngine, type PgEngine, type PgEngineOptions } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
-import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printPurge } from './storeAnswers.js';
+import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printPurge, printRepair } from './storeAnswers.js';
+import { repairFullText } from '../store/pg/check.js';
 
 /**
  * The engine for one command. Its reads have no statement timeout: a check or a verification reads
@@ -47,9 +48,18 @@ export function auditPg(url: string, action: 'verify' | 'anchor' | 'list', ancho
   });
 }
 
-export function checkPgStore(url: string): Promise<number> {
+export function checkPgStore(url: string, { repair = false } = {}): Promise<number> {
   return withEngine(url, async (engine) => {
     const started = performance.now();
+    if (repair) {
+      const repaired = await repairFullText(engine.reader, engine.writes.writer);
+      if (repaired > 0) await engine.writes.appendAudit('full-text repaired', actingName(), { entries: repaired });
+      printRepair(
+        repaired > 0
+          ? `the full-text columns of ${repaired.toLocaleString('en-US')} ${repaired === 1 ? 'entry' : 'entries'} made again from their content`
+          : null,
+      );
+    }
     return printCheck(await engine.reads.check(), started);
   });
 }

@@ -34,6 +34,13 @@ export function printAuditVerdict(verdict: AuditVerdict, anchors: readonly Sourc
 }
 
 /** omv check's findings and verdict (`started`: performance.now() when the check began); answers the exit code. */
+/** omv check --repair's line: what was made again (recorded in the audit trail), or that nothing needed it. */
+export function printRepair(repaired: string | null): void {
+  print(
+    repaired ? `repaired: ${repaired} (recorded in the audit trail)` : 'repaired: nothing, the full-text index was what the entries hold',
+  );
+}
+
 export function printCheck({ ok, lines }: CheckResult, started: number): number {
   for (const line of lines) print(forTerminal(line));
   print(ok ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)` : `database damaged. ${RESTORE_ADVICE}`);

@@ -100,11 +100,14 @@ export const purgeUsage = `omv purge [--db FILE | --store postgres://…] --befo
   On PostgreSQL a whole month with nothing to keep is dropped as a table (its files gone at once);
   rows deleted from a month that stays keep their bytes in its pages until VACUUM reuses the space.`;
 
-export const checkUsage = `omv check [--db FILE | --store postgres://…]
+export const checkUsage = `omv check [--db FILE | --store postgres://…] [--repair]
   Check the database: every page and index (SQLite's integrity_check), the full-text index
   against the entries, and the rooms' counts and hourly activity. Exit 1 when anything is wrong.
   On PostgreSQL: the full-text columns against the entries, the counts and activity, the month
-  partitions and the audit chain (pages are PostgreSQL's: it says whether data checksums are on).`;
+  partitions and the audit chain (pages are PostgreSQL's: it says whether data checksums are on).
+  --repair   first make the full-text index (PostgreSQL: each entry's full-text columns) again from
+             the entries where it is not what they hold, recorded in the audit trail; beside omv serve.
+             Damaged pages are not repaired: restore a backup.`;
 
 export const backupUsage = `omv backup [--db FILE | --store postgres://…] BACKUP-FILE
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the

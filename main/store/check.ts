@@ -3,6 +3,7 @@
 // hourly activity) against the entries they count.
 import { Worker } from 'node:worker_threads';
 import type { Db } from './db.js';
+import { appendAudit } from './audit.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 
 export interface CheckResult {
@@ -90,6 +91,27 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
       .map((h) => `room ${h.room}: ${h.kept} in the activity table, ${h.counted} entries`),
   );
   return findings.result();
+}
+
+/**
+ * omv check --repair: when FTS5 finds the full-text index is not what the entries hold, it is
+ * rebuilt from them (the entries are the truth it derives from), in one transaction, and the
+ * trail says so. Answers whether it was rebuilt. Pages and indexes SQLite finds damaged are not
+ * mended here: that is a backup's to restore.
+ */
+export function repairFullTextIndex(db: Db, moderator: string): boolean {
+  try {
+    db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+    return false;
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    if (code !== 'SQLITE_CORRUPT_VTAB' && code !== 'SQLITE_CORRUPT') throw error;
+    db.transaction(() => {
+      db.prepare("INSERT INTO entries_fts (entries_fts) VALUES ('rebuild')").run();
+      appendAudit(db, 'full-text repaired', moderator, { rebuilt: 'the full-text index' });
+    })();
+    return true;
+  }
 }
 
 /** What to do about a damaged database, for the people who run omv. */

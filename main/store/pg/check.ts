@@ -6,15 +6,15 @@
 // this says whether they are on.
 import { tokenize } from '../../../shared/tokenize.js';
 import { CheckFindings, type CheckResult } from '../check.js';
-import type { ReadPool } from './connection.js';
+import { inWriteTransaction, type ReadPool, type WritePool } from './connection.js';
 import type { PgReads } from './reads.js';
 import { indexColumns } from './textMatch.js';
 
 const MAX_REPORTED = 20;
 const PAGE = 5_000;
 
-async function fullTextProblems(reader: ReadPool): Promise<string[]> {
-  const problems: string[] = [];
+/** The entries' full-text columns as the writer makes them from their content, a page at a time in id order. */
+async function* madeColumns(reader: ReadPool): AsyncGenerator<unknown[]> {
   for (let after = -1; ;) {
     const page = (
       await reader.pool.query<{ id: number; content: string | null }>(
@@ -22,18 +22,51 @@ async function fullTextProblems(reader: ReadPool): Promise<string[]> {
         [after, PAGE],
       )
     ).rows;
-    if (page.length === 0) return problems;
+    if (page.length === 0) return;
     const made = page.map((row) => indexColumns(tokenize(row.content ?? '')));
-    const wrong = await reader.pool.query<{ id: number }>(
-      `SELECT e.id FROM entries e JOIN unnest($1::bigint[], $2::text[], $3::text[]) AS v (id, words, lexemes) ON v.id = e.id
-       WHERE e.words <> v.words
-          OR e.lexemes IS DISTINCT FROM (CASE WHEN v.lexemes IS NULL THEN NULL ELSE array_to_tsvector(string_to_array(v.lexemes, ' ')) END)
-       ORDER BY e.id`,
-      [page.map((row) => row.id), made.map((m) => m.words), made.map((m) => m.lexemes)],
-    );
-    for (const { id } of wrong.rows) problems.push(`entry ${id}: its full-text columns are not what its content makes`);
+    yield [page.map((row) => row.id), made.map((m) => m.words), made.map((m) => m.lexemes)];
     after = page.at(-1)!.id;
   }
+}
+
+/** The made columns ($1 ids, $2 words, $3 lexemes) as a relation `v`, and the entries `e` whose columns differ from them. */
+const MADE = `unnest($1::bigint[], $2::text[], $3::text[]) AS v (id, words, lexemes)`;
+const MADE_LEXEMES = `CASE WHEN v.lexemes IS NULL THEN NULL ELSE array_to_tsvector(string_to_array(v.lexemes, ' ')) END`;
+const DIFFERS = `(e.words <> v.words OR e.lexemes IS DISTINCT FROM ${MADE_LEXEMES})`;
+
+async function fullTextProblems(reader: ReadPool): Promise<string[]> {
+  const problems: string[] = [];
+  for await (const made of madeColumns(reader)) {
+    const wrong = await reader.pool.query<{ id: number }>(
+      `SELECT e.id FROM entries e JOIN ${MADE} ON v.id = e.id WHERE ${DIFFERS} ORDER BY e.id`,
+      made,
+    );
+    for (const { id } of wrong.rows) problems.push(`entry ${id}: its full-text columns are not what its content makes`);
+  }
+  return problems;
+}
+
+/**
+ * omv check --repair: the full-text columns of every entry whose columns are not what its content
+ * makes, made again as the writer makes them (a page of entries per transaction, beside a running
+ * receiver: a stored entry's content never changes, so what was read is what is repaired). Answers
+ * how many entries were repaired. Nothing else is touched: the content is what they derive from.
+ */
+export async function repairFullText(reader: ReadPool, writer: WritePool): Promise<number> {
+  let repaired = 0;
+  for await (const made of madeColumns(reader))
+    repaired += await inWriteTransaction(
+      writer.pool,
+      async (session) =>
+        (
+          await session.query(
+            `UPDATE entries e SET words = v.words, lexemes = ${MADE_LEXEMES} FROM ${MADE} WHERE v.id = e.id AND ${DIFFERS}`,
+            made,
+          )
+        ).rowCount ?? 0,
+      { confirmed: true },
+    );
+  return repaired;
 }
 
 export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckResult> {
