@@ -8,8 +8,8 @@ import { startUntagBatch, untagBatchPart } from '../store/tagBatches.js';
 import { startTagBatch, tagBatchPart, type TagBatch } from '../store/tags.js';
 import type { ReadRunner } from './readCalls.js';
 
-/** Links written per transaction: a few milliseconds of the writer's time each. */
-const PART = 2000;
+/** Links written (or removed) per transaction, on either engine: a few milliseconds of the writer's time each. */
+export const PART = 2000;
 
 const breathe = () => new Promise((resolve) => setImmediate(resolve));
 

@@ -9,6 +9,7 @@ import { DEFAULT_CLAIMS_MODE, isClaimsMode } from '../../shared/review.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 import { inWriteTransaction } from '../store/pg/connection.js';
 import type { PgEngine } from '../store/pg/engine.js';
+import { tagsChanges } from '../store/pg/review/tags.js';
 import { appendAuditRow } from '../store/pg/writes.js';
 import type { ReviewStore } from './reviewStore.js';
 
@@ -47,13 +48,6 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
     releaseReport: notBuilt,
     assignReport: notBuilt,
     setClaimsMode: notBuilt,
-    createTag: notBuilt,
-    setTagHold: notBuilt,
-    tagTargets: notBuilt,
-    tagAllMatching: notBuilt,
-    undoTagAll: notBuilt,
-    addNote: notBuilt,
-    editNote: notBuilt,
     markRoomReviewed: notBuilt,
     undoRoomReview: notBuilt,
     addWatchTerms: notBuilt,
@@ -63,6 +57,7 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
     saveSearch: notBuilt,
     openSavedSearch: notBuilt,
     deleteSavedSearch: notBuilt,
+    ...tagsChanges(engine),
 
     localActor: (): Actor => ({ name: given ?? userInfo().username, role: 'admin', via: 'local' }),
 

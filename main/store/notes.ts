@@ -33,7 +33,8 @@ export const toNote = (row: NoteRow): Note => ({
   editedAt: row.edited_at,
 });
 
-function noteText(text: string): string {
+/** A note's text as it is kept (trimmed), refused when empty or too long. */
+export function noteText(text: string): string {
   const body = text.trim();
   if (body === '') throw new ReviewError('a note needs some text');
   if (body.length > 10_000) throw new ReviewError('a note is at most 10,000 characters');
@@ -64,18 +65,8 @@ export function editNote(db: Db, edit: { id: number; text: string; version: numb
   return db.transaction((): Note => {
     const row = db.prepare<[number], NoteRow>('SELECT * FROM notes WHERE id = ?').get(edit.id);
     if (!row) throw new ReviewError(`no note ${edit.id}`);
-    if (row.version !== edit.version) {
-      const change =
-        row.edited_by === null
-          ? { change: 'written', by: row.moderator, at: row.at }
-          : { change: 'edited', by: row.edited_by, at: row.edited_at };
-      throw new ConflictError(
-        `note ${row.id} changed since this desk saw it: ${change.change} by ${change.by}${change.at === null ? '' : ` at ${new Date(change.at).toISOString()}`}. Nothing was changed: read it again and edit the current version (${row.version}).`,
-        { subject: 'note', id: row.id, version: row.version, ...change, current: { text: row.text } },
-      );
-    }
-    if (row.moderator !== edit.actor.name && !edit.actor.mayAssign)
-      throw new ForbiddenError(`note ${row.id} is ${row.moderator}'s: only they, or someone with the "assign" permission, may edit it`);
+    if (row.version !== edit.version) throw staleNote(row);
+    if (row.moderator !== edit.actor.name && !edit.actor.mayAssign) throw notTheirNote(row);
     if (row.text === body) return toNote(row);
     const at = edit.at ?? Date.now();
     // The same details as a new note's row, so a purge that removes the note redacts this row's text too.
@@ -89,6 +80,22 @@ export function editNote(db: Db, edit: { id: number; text: string; version: numb
     return toNote(db.prepare<[number], NoteRow>('SELECT * FROM notes WHERE id = ?').get(row.id)!);
   })();
 }
+
+/** The refusal of an edit made on another version than `row`'s (the note as it is now). */
+export function staleNote(row: NoteRow): ConflictError {
+  const change =
+    row.edited_by === null
+      ? { change: 'written', by: row.moderator, at: row.at }
+      : { change: 'edited', by: row.edited_by, at: row.edited_at };
+  return new ConflictError(
+    `note ${row.id} changed since this desk saw it: ${change.change} by ${change.by}${change.at === null ? '' : ` at ${new Date(change.at).toISOString()}`}. Nothing was changed: read it again and edit the current version (${row.version}).`,
+    { subject: 'note', id: row.id, version: row.version, ...change, current: { text: row.text } },
+  );
+}
+
+/** The refusal of an edit of someone else's note by someone without "assign". */
+export const notTheirNote = (row: NoteRow) =>
+  new ForbiddenError(`note ${row.id} is ${row.moderator}'s: only they, or someone with the "assign" permission, may edit it`);
 
 export function notesOf(db: Db, target: ReviewTarget, targetId: number): Note[] {
   return db

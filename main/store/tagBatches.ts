@@ -21,14 +21,22 @@ export function startUntagBatch(db: Db, id: number, moderator: string): BatchToU
           'SELECT t.name AS tag, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = ?',
         )
         .get(id);
-      if (!batch) throw new ReviewError(`there is no tagging ${id} to undo`);
-      if (batch.undone_at !== null) throw new ReviewError(`tagging ${id} was undone already`);
-      if (batch.finished_at === null) throw new ReviewError(`tagging ${id} is still under way: undo it once it has finished`);
+      assertUndoable(id, batch);
       const links = db.prepare<[number], number>('SELECT count(*) FROM tag_links WHERE batch_id = ?').pluck().get(id)!;
       appendAudit(db, 'untagged', moderator, { tag: batch.tag, target: 'entry', batch: id, undo: true, links });
       return { id, tag: batch.tag, links };
     })
     .immediate();
+}
+
+/** Refuses to undo batch `id` (as it is now, if there is one) when there is none, it was undone, or it is still tagging. */
+export function assertUndoable<B extends { finished_at: number | null; undone_at: number | null }>(
+  id: number,
+  batch: B | undefined,
+): asserts batch is B {
+  if (!batch) throw new ReviewError(`there is no tagging ${id} to undo`);
+  if (batch.undone_at !== null) throw new ReviewError(`tagging ${id} was undone already`);
+  if (batch.finished_at === null) throw new ReviewError(`tagging ${id} is still under way: undo it once it has finished`);
 }
 
 /** Removes up to `size` of the batch's links; the last part marks it undone. Answers how many went. */

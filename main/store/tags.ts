@@ -47,20 +47,33 @@ export function listTags(db: Db): Tag[] {
     .map(toTag);
 }
 
+/** The refusal of a tag name no tag has (names compare as NOCASE does). */
+export const noSuchTag = (name: string) => new ReviewError(`no tag "${name}"`);
+
 function tagId(db: Db, name: string): number {
   const id = db.prepare<[string], number>('SELECT id FROM tags WHERE name = ?').pluck().get(name);
-  if (id === undefined) throw new ReviewError(`no tag "${name}"`);
+  if (id === undefined) throw noSuchTag(name);
   return id;
 }
 
-export function createTag(db: Db, tag: { name: string; colour: string; hold?: boolean }, moderator: string): Tag {
+/** A new tag's name as it is kept (trimmed), its name and colour checked: the refusals before any query. */
+export function newTagName(tag: { name: string; colour: string }): string {
   const name = tag.name.trim();
   if (!/^[\p{L}\p{N}_-]{1,40}$/u.test(name)) throw new ReviewError('a tag name is 1 to 40 letters, digits, - or _');
   if (!COLOUR.test(tag.colour)) throw new ReviewError(`a tag colour is #rrggbb, not "${tag.colour}"`);
+  return name;
+}
+
+export const tagExists = (name: string) => new ReviewError(`there is a tag "${name}" already`);
+
+export const tooManyTags = () =>
+  new ReviewError(`a desk keeps at most ${MAX_TAGS.toLocaleString('en-US')} tags: use one of those there are`);
+
+export function createTag(db: Db, tag: { name: string; colour: string; hold?: boolean }, moderator: string): Tag {
+  const name = newTagName(tag);
   return db.transaction(() => {
-    if (db.prepare('SELECT 1 FROM tags WHERE name = ?').get(name)) throw new ReviewError(`there is a tag "${name}" already`);
-    if (db.prepare<[], number>('SELECT count(*) FROM tags').pluck().get()! >= MAX_TAGS)
-      throw new ReviewError(`a desk keeps at most ${MAX_TAGS.toLocaleString('en-US')} tags: use one of those there are`);
+    if (db.prepare('SELECT 1 FROM tags WHERE name = ?').get(name)) throw tagExists(name);
+    if (db.prepare<[], number>('SELECT count(*) FROM tags').pluck().get()! >= MAX_TAGS) throw tooManyTags();
     const id = db
       .prepare('INSERT INTO tags (name, colour, hold, created_at) VALUES (?, ?, ?, ?)')
       .run(name, tag.colour, tag.hold ? 1 : 0, Date.now()).lastInsertRowid;
@@ -78,7 +91,7 @@ export function setTagHold(db: Db, name: string, hold: boolean, moderator: strin
   })();
 }
 
-const TARGET_TABLES: Readonly<Record<ReviewTarget, string>> = { entry: 'entries', user: 'users', room: 'rooms' };
+export const TARGET_TABLES: Readonly<Record<ReviewTarget, string>> = { entry: 'entries', user: 'users', room: 'rooms' };
 
 /**
  * Refuses ids that name nothing: a tag or note on an id not (yet) stored would stick to whatever
@@ -92,8 +105,12 @@ export function assertTargetsExist(db: Db, target: ReviewTarget, ids: readonly n
     )
     .pluck()
     .all(JSON.stringify(ids));
-  if (missing.length > 0) throw new ReviewError(`there is no ${target} ${missing.join(', ')}: nothing was changed`);
+  if (missing.length > 0) throw missingTargets(target, missing);
 }
+
+/** The refusal of ids that name nothing (the first ten, in order; an id that is no number is NULL, shown as nothing). */
+export const missingTargets = (target: ReviewTarget, missing: ReadonlyArray<number | null>) =>
+  new ReviewError(`there is no ${target} ${missing.join(', ')}: nothing was changed`);
 
 /**
  * Taking a tag off one target names the link the desk saw (`linkedAt`: when it was put on): a tag
@@ -109,25 +126,41 @@ function assertLinkSeen(
 ): void {
   if (linkedAt === undefined) {
     if (claimsMode(db) !== 'required') return;
-    throw new ConflictError(
-      `claims are required here, so taking a tag off names the tag as this desk saw it, and this desk sent nothing: reload it`,
-      { subject: 'tag', id: tag.name, version: null, change: 'no version', by: null, at: null, current: { target, targetId: ids[0] ?? 0 } },
-    );
+    throw unversionedRemoval(tag.name, target, ids);
   }
-  if (ids.length !== 1) throw new ReviewError('a tag as the desk saw it is on one target: take it off one at a time');
+  if (ids.length !== 1) throw new ReviewError(ONE_TARGET_AS_SEEN);
   const link = db
-    .prepare<[string, number, number], { at: number; moderator: string }>(
-      'SELECT at, moderator FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?',
-    )
+    .prepare<[string, number, number], TagLinkSeen>('SELECT at, moderator FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')
     .get(target, ids[0]!, tag.id);
   if (link?.at === linkedAt) return;
+  throw staleLink(tag.name, target, ids[0]!, link);
+}
+
+/** A tag's link as it is now: when it was put on, and by whom. */
+export interface TagLinkSeen {
+  at: number;
+  moderator: string;
+}
+
+export const ONE_TARGET_AS_SEEN = 'a tag as the desk saw it is on one target: take it off one at a time';
+
+/** The refusal of a removal that names no link where claims are required. */
+export function unversionedRemoval(tag: string, target: ReviewTarget, ids: readonly number[]): ConflictError {
+  return new ConflictError(
+    `claims are required here, so taking a tag off names the tag as this desk saw it, and this desk sent nothing: reload it`,
+    { subject: 'tag', id: tag, version: null, change: 'no version', by: null, at: null, current: { target, targetId: ids[0] ?? 0 } },
+  );
+}
+
+/** The refusal of a removal whose link is not the one the desk saw (`link`: the one there is now, if any). */
+export function staleLink(tag: string, target: ReviewTarget, targetId: number, link: TagLinkSeen | undefined): ConflictError {
   const change =
     link === undefined ? { change: 'taken off', by: null, at: null } : { change: 'put on again', by: link.moderator, at: link.at };
-  throw new ConflictError(
-    `the tag "${tag.name}" on ${target} ${ids[0]} changed since this desk saw it: ${change.change}` +
+  return new ConflictError(
+    `the tag "${tag}" on ${target} ${targetId} changed since this desk saw it: ${change.change}` +
       (link ? ` by ${link.moderator} at ${new Date(link.at).toISOString()}` : '') +
       '. Nothing was changed.',
-    { subject: 'tag', id: tag.name, version: link?.at ?? null, ...change, current: { target, targetId: ids[0]! } },
+    { subject: 'tag', id: tag, version: link?.at ?? null, ...change, current: { target, targetId } },
   );
 }
 
