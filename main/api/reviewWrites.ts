@@ -148,7 +148,10 @@ export function reviewWrites(
         };
       }),
     addNote: async ({ target, targetId, text: body }, actor) => {
-      const note = await store.addNote(cleanTarget(target), Number(targetId), text(body, 'a note'), actor.name);
+      const on = cleanTarget(target);
+      // An id that is no whole number names nothing (SQLite failed inside on "x", and kept a note on Infinity).
+      if (!Number.isSafeInteger(targetId)) throw new ReviewError(`there is no ${on} ${String(targetId)}: nothing was changed`);
+      const note = await store.addNote(on, targetId, text(body, 'a note'), actor.name);
       emit({ type: 'notesChanged', target: note.target, targetId: note.targetId });
       return note;
     },
