@@ -9,6 +9,7 @@ import { DEFAULT_CLAIMS_MODE, isClaimsMode } from '../../shared/review.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 import { inWriteTransaction } from '../store/pg/connection.js';
 import type { PgEngine } from '../store/pg/engine.js';
+import { reportsChanges } from '../store/pg/review/reports.js';
 import { appendAuditRow } from '../store/pg/writes.js';
 import type { ReviewStore } from './reviewStore.js';
 
@@ -63,6 +64,7 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
     saveSearch: notBuilt,
     openSavedSearch: notBuilt,
     deleteSavedSearch: notBuilt,
+    ...reportsChanges(engine),
 
     localActor: (): Actor => ({ name: given ?? userInfo().username, role: 'admin', via: 'local' }),
 
