@@ -258,7 +258,9 @@ export function planRelease(mode: ClaimsMode, state: ReportState, release: Relea
   const holder = state.claim?.by ?? null;
   if (holder === null) return null;
   if (holder !== release.actor.name && !release.actor.mayAssign)
-    throw new ForbiddenError(`report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`);
+    throw new ForbiddenError(
+      `report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`,
+    );
   const at = release.at ?? Date.now();
   return {
     action: 'report released',
