@@ -10,6 +10,7 @@ import { UserFacingError } from '../../shared/userFacingError.js';
 import { inWriteTransaction } from '../store/pg/connection.js';
 import type { PgEngine } from '../store/pg/engine.js';
 import { tagsChanges } from '../store/pg/review/tags.js';
+import { reportsChanges } from '../store/pg/review/reports.js';
 import { appendAuditRow } from '../store/pg/writes.js';
 import type { ReviewStore } from './reviewStore.js';
 
@@ -43,11 +44,6 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
   let given = fromEnvironment ?? (await pgSettings(engine)).get('moderator') ?? null;
   const salt = await pseudonymSalt(engine);
   return {
-    setReportStatus: notBuilt,
-    claimReport: notBuilt,
-    releaseReport: notBuilt,
-    assignReport: notBuilt,
-    setClaimsMode: notBuilt,
     markRoomReviewed: notBuilt,
     undoRoomReview: notBuilt,
     addWatchTerms: notBuilt,
@@ -58,6 +54,7 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
     openSavedSearch: notBuilt,
     deleteSavedSearch: notBuilt,
     ...tagsChanges(engine),
+    ...reportsChanges(engine),
 
     localActor: (): Actor => ({ name: given ?? userInfo().username, role: 'admin', via: 'local' }),
 

@@ -18,6 +18,7 @@ import {
   type ReportClaim,
   type ReportState,
   type ReportStatus,
+  type AuditAction,
   whyMayNotMove,
 } from '../../shared/review.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
@@ -85,8 +86,17 @@ export function reportState(db: Db, id: number): ReportState {
     )
     .get(id);
   if (!row) throw new ReportChangeError(`no report ${id}`);
-  return { id: row.id, status: row.status, version: row.version, claim: claimOf(row), lastChange: stampOf(row) };
+  return toReportState(row);
 }
+
+/** A report's row (its id, status and CLAIM_COLUMNS) as the state the claim calls answer. */
+export const toReportState = (row: ClaimColumns & { id: number; status: ReportStatus }): ReportState => ({
+  id: row.id,
+  status: row.status,
+  version: row.version,
+  claim: claimOf(row),
+  lastChange: stampOf(row),
+});
 
 const when = (at: number | null) => (at === null ? '' : ` at ${new Date(at).toISOString()}`);
 
@@ -111,11 +121,12 @@ function reportConflict(
 
 /**
  * Refuses a change made on a version other than the report's. A desk that sends none (an older
- * one) is taken at its word unless claims are required here: then it is refused, asking for one.
+ * one) is taken at its word unless claims are required here (`mode`, read in the change's
+ * transaction): then it is refused, asking for one.
  */
-export function assertReportVersion(db: Db, state: ReportState, seen: number | undefined, doing: string): void {
+export function assertReportVersion(mode: ClaimsMode, state: ReportState, seen: number | undefined, doing: string): void {
   if (seen === undefined) {
-    if (claimsMode(db) !== 'required') return;
+    if (mode !== 'required') return;
     throw reportConflict(
       state,
       `report ${state.id}: claims are required here, so ${doing} names the version of the report it was made on, and this desk sent none: reload it`,
@@ -130,6 +141,18 @@ export function assertReportVersion(db: Db, state: ReportState, seen: number | u
       (last ? `: ${last.what} by ${last.by}${when(last.at)}` : '') +
       `. Nothing was changed: look at it again and act on the current version (${state.version}).`,
   );
+}
+
+/**
+ * A change to a report, decided on its state inside the change's transaction: the audit row (its
+ * moderator is the stamp's), the stamp, and the holder after it (undefined: unchanged). Each
+ * engine writes it in the transaction that decided it (applyReportChange below for SQLite).
+ */
+export interface ReportChangePlan {
+  action: AuditAction;
+  details: Record<string, unknown>;
+  stamp: ReportChangeStamp;
+  claim?: ReportClaim | null;
 }
 
 /** Records a change to a report in the caller's transaction: its version goes up and the change is stamped; with `claim`, its holder changes. */
@@ -149,69 +172,111 @@ export function stampReport(db: Db, id: number, stamp: ReportChangeStamp, claim?
   return db.prepare<[number], number>('SELECT version FROM abuse_reports WHERE id = ?').pluck().get(id)!;
 }
 
+/** Writes a planned change to report `id` in the caller's transaction: its audit row, then its stamp; answers its audit row's number. */
+function applyReportChange(db: Db, id: number, plan: ReportChangePlan): number {
+  const auditId = appendAudit(db, plan.action, plan.stamp.by, plan.details, plan.stamp.at);
+  stampReport(db, id, plan.stamp, plan.claim);
+  return auditId;
+}
+
 const heldBy = (claim: ReportClaim) =>
   claim.assignedBy === null
     ? { change: 'claimed', by: claim.by, at: claim.at }
     : { change: `assigned to ${claim.by}`, by: claim.assignedBy, at: claim.at };
 
 /** Refuses a move the claims do not allow (shared/review.ts whyMayNotMove says which). */
-export function assertMayMove(db: Db, state: ReportState, actor: ReportActor): void {
-  const why = whyMayNotMove(state, actor, claimsMode(db));
+export function assertMayMove(mode: ClaimsMode, state: ReportState, actor: ReportActor): void {
+  const why = whyMayNotMove(state, actor, mode);
   if (why !== null) throw new ForbiddenError(why);
 }
 
-function assertClaimable(db: Db, state: ReportState): void {
-  if (claimsMode(db) === 'off') throw new ReportChangeError('claims are off on this desk: reports are decided without claiming them');
+function assertClaimable(mode: ClaimsMode, state: ReportState): void {
+  if (mode === 'off') throw new ReportChangeError('claims are off on this desk: reports are decided without claiming them');
   if (isDecided(state.status)) throw new ReportChangeError(`report ${state.id} is ${state.status}: reopen it to work on it again`);
 }
 
+export interface ClaimRequest {
+  id: number;
+  actor: ReportActor;
+  version?: number;
+  takeOver?: boolean;
+  at?: number;
+}
+
 /**
- * The actor claims a report. One someone else holds is refused with who holds it (a conflict)
- * unless `takeOver` is asked by someone with "assign". `version`, when given, must be current.
+ * Decides a claim on `state` under `mode`: the change to make, or null when the report is already
+ * the actor's. One someone else holds is refused with who holds it (a conflict) unless `takeOver`
+ * is asked by someone with "assign". `version`, when given, must be current.
  */
-export function claimReport(
-  db: Db,
-  claim: { id: number; actor: ReportActor; version?: number; takeOver?: boolean; at?: number },
-): ReportState {
+export function planClaim(mode: ClaimsMode, state: ReportState, claim: ClaimRequest): ReportChangePlan | null {
+  // A stale desk is told what changed (a decision, another's claim) before anything else.
+  if (claim.version !== undefined) assertReportVersion(mode, state, claim.version, 'a claim');
+  assertClaimable(mode, state);
+  const holder = state.claim;
+  if (holder?.by === claim.actor.name) return null;
+  if (holder !== null) {
+    const held = heldBy(holder);
+    if (!claim.takeOver)
+      throw reportConflict(
+        state,
+        `report ${state.id} is already ${held.change} by ${held.by}${when(held.at)}: ${claim.actor.mayAssign ? 'take it over' : 'ask them, or a lead, to release it'}`,
+        held,
+      );
+    if (!claim.actor.mayAssign)
+      throw new ForbiddenError(`report ${state.id} is ${holder.by}'s: taking over another's claim needs the "assign" permission`);
+  }
+  const at = claim.at ?? Date.now();
+  return {
+    action: 'report claimed',
+    details: { report: state.id, from: holder?.by ?? null },
+    stamp: { what: 'claimed', by: claim.actor.name, at },
+    claim: { by: claim.actor.name, at, assignedBy: null },
+  };
+}
+
+/** The actor claims a report (planClaim says when they may). */
+export function claimReport(db: Db, claim: ClaimRequest): ReportState {
   return db.transaction((): ReportState => {
     const state = reportState(db, claim.id);
-    // A stale desk is told what changed (a decision, another's claim) before anything else.
-    if (claim.version !== undefined) assertReportVersion(db, state, claim.version, 'a claim');
-    assertClaimable(db, state);
-    const holder = state.claim;
-    if (holder?.by === claim.actor.name) return state;
-    if (holder !== null) {
-      const held = heldBy(holder);
-      if (!claim.takeOver)
-        throw reportConflict(
-          state,
-          `report ${state.id} is already ${held.change} by ${held.by}${when(held.at)}: ${claim.actor.mayAssign ? 'take it over' : 'ask them, or a lead, to release it'}`,
-          held,
-        );
-      if (!claim.actor.mayAssign)
-        throw new ForbiddenError(`report ${state.id} is ${holder.by}'s: taking over another's claim needs the "assign" permission`);
-    }
-    const at = claim.at ?? Date.now();
-    appendAudit(db, 'report claimed', claim.actor.name, { report: state.id, from: holder?.by ?? null }, at);
-    stampReport(db, state.id, { what: 'claimed', by: claim.actor.name, at }, { by: claim.actor.name, at, assignedBy: null });
+    const plan = planClaim(claimsMode(db), state, claim);
+    if (plan === null) return state;
+    applyReportChange(db, state.id, plan);
     return reportState(db, state.id);
   })();
 }
 
-/** Releases a report's claim: its holder may, and anyone with "assign". One nobody holds is left as it is. */
-export function releaseReport(db: Db, release: { id: number; actor: ReportActor; version?: number; at?: number }): ReportState {
+export interface ReleaseRequest {
+  id: number;
+  actor: ReportActor;
+  version?: number;
+  at?: number;
+}
+
+/** Decides a release: its holder may, and anyone with "assign"; null for one nobody holds (left as it is). */
+export function planRelease(mode: ClaimsMode, state: ReportState, release: ReleaseRequest): ReportChangePlan | null {
+  if (release.version !== undefined) assertReportVersion(mode, state, release.version, 'a release');
+  const holder = state.claim?.by ?? null;
+  if (holder === null) return null;
+  if (holder !== release.actor.name && !release.actor.mayAssign)
+    throw new ForbiddenError(
+      `report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`,
+    );
+  const at = release.at ?? Date.now();
+  return {
+    action: 'report released',
+    details: { report: state.id, holder },
+    stamp: { what: 'released', by: release.actor.name, at },
+    claim: null,
+  };
+}
+
+/** Releases a report's claim (planRelease says when they may). */
+export function releaseReport(db: Db, release: ReleaseRequest): ReportState {
   return db.transaction((): ReportState => {
     const state = reportState(db, release.id);
-    if (release.version !== undefined) assertReportVersion(db, state, release.version, 'a release');
-    const holder = state.claim?.by ?? null;
-    if (holder === null) return state;
-    if (holder !== release.actor.name && !release.actor.mayAssign)
-      throw new ForbiddenError(
-        `report ${state.id} is claimed by ${holder}: only they, or someone with the "assign" permission, may release it`,
-      );
-    const at = release.at ?? Date.now();
-    appendAudit(db, 'report released', release.actor.name, { report: state.id, holder }, at);
-    stampReport(db, state.id, { what: 'released', by: release.actor.name, at }, null);
+    const plan = planRelease(claimsMode(db), state, release);
+    if (plan === null) return state;
+    applyReportChange(db, state.id, plan);
     return reportState(db, state.id);
   })();
 }
@@ -224,18 +289,37 @@ export function cleanModeratorName(name: unknown): string {
   return clean;
 }
 
+export interface AssignRequest {
+  id: number;
+  actor: ReportActor;
+  to: string;
+  version?: number;
+  at?: number;
+}
+
+/** Decides an assignment to `to` (a name cleanModeratorName cleaned): only someone with "assign"; null when it is theirs already. */
+export function planAssign(mode: ClaimsMode, state: ReportState, assign: AssignRequest): ReportChangePlan | null {
+  if (assign.version !== undefined) assertReportVersion(mode, state, assign.version, 'an assignment');
+  assertClaimable(mode, state);
+  if (!assign.actor.mayAssign) throw new ForbiddenError(`assigning report ${state.id} needs the "assign" permission`);
+  if (state.claim?.by === assign.to) return null;
+  const at = assign.at ?? Date.now();
+  return {
+    action: 'report assigned',
+    details: { report: state.id, to: assign.to, from: state.claim?.by ?? null },
+    stamp: { what: `assigned to ${assign.to}`, by: assign.actor.name, at },
+    claim: { by: assign.to, at, assignedBy: assign.actor.name },
+  };
+}
+
 /** Someone with "assign" gives a report to a moderator (taking it from its holder, if any). */
-export function assignReport(db: Db, assign: { id: number; actor: ReportActor; to: string; version?: number; at?: number }): ReportState {
+export function assignReport(db: Db, assign: AssignRequest): ReportState {
   const to = cleanModeratorName(assign.to);
   return db.transaction((): ReportState => {
     const state = reportState(db, assign.id);
-    if (assign.version !== undefined) assertReportVersion(db, state, assign.version, 'an assignment');
-    assertClaimable(db, state);
-    if (!assign.actor.mayAssign) throw new ForbiddenError(`assigning report ${state.id} needs the "assign" permission`);
-    if (state.claim?.by === to) return state;
-    const at = assign.at ?? Date.now();
-    appendAudit(db, 'report assigned', assign.actor.name, { report: state.id, to, from: state.claim?.by ?? null }, at);
-    stampReport(db, state.id, { what: `assigned to ${to}`, by: assign.actor.name, at }, { by: to, at, assignedBy: assign.actor.name });
+    const plan = planAssign(claimsMode(db), state, { ...assign, to });
+    if (plan === null) return state;
+    applyReportChange(db, state.id, plan);
     return reportState(db, state.id);
   })();
 }

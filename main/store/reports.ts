@@ -1,19 +1,29 @@
 // The abuse report queue: every report received, where it stands, who holds it (claims.ts), and
 // each change of its status (who, when, why), recorded in the audit trail in the same transaction,
 // on the version of the report the moderator saw.
-import { NEXT_STATUSES, needsReason, type AbuseReportSummary, type ReportDetail, type ReportStatus } from '../../shared/review.js';
+import {
+  NEXT_STATUSES,
+  needsReason,
+  type AbuseReportSummary,
+  type ClaimsMode,
+  type ReportDetail,
+  type ReportState,
+  type ReportStatus,
+} from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import {
   assertMayMove,
   assertReportVersion,
   CLAIM_COLUMNS,
   claimOf,
+  claimsMode,
   isDecided,
   ReportChangeError,
   reportState,
   stampOf,
   stampReport,
   type ClaimColumns,
+  type ReportChangePlan,
 } from './claims.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
@@ -123,49 +133,68 @@ export interface ReportChange {
   version: number;
 }
 
+export interface StatusChangeRequest {
+  id: number;
+  to: ReportStatus;
+  reason?: string | undefined;
+  moderator: string;
+  at?: number;
+  version?: number;
+  mayAssign?: boolean;
+}
+
+/** A move of a report's status, decided: the change to its row (claims.ts) and the row of its history. */
+export interface StatusChangePlan extends ReportChangePlan {
+  from: ReportStatus;
+  to: ReportStatus;
+  reason: string | null;
+}
+
 /**
- * Moves a report to `to`, recording who, when and why; refuses a move the workflow does not allow,
- * one made on a version other than the report's (`version`: the one the moderator saw; see
- * assertReportVersion for a desk that sends none), and one the claims do not allow (`mayAssign`:
- * the moderator has the "assign" permission; a caller that names no actor, a tool, has). Deciding
- * a report releases its claim.
+ * Decides a move of `state` to `change.to` under the claims `mode`: refuses a move the workflow
+ * does not allow, one made on a version other than the report's (`version`: the one the moderator
+ * saw; see assertReportVersion for a desk that sends none), and one the claims do not allow
+ * (`mayAssign`: the moderator has the "assign" permission; a caller that names no actor, a tool,
+ * has). Deciding a report releases its claim.
  */
-export function setReportStatus(
-  db: Db,
-  change: {
-    id: number;
-    to: ReportStatus;
-    reason?: string | undefined;
-    moderator: string;
-    at?: number;
-    version?: number;
-    mayAssign?: boolean;
-  },
-): ReportChange {
+export function planStatusChange(mode: ClaimsMode, state: ReportState, change: StatusChangeRequest): StatusChangePlan {
+  assertReportVersion(mode, state, change.version, 'a decision');
+  assertMayMove(mode, state, { name: change.moderator, mayAssign: change.mayAssign ?? true });
+  const from = state.status;
+  const reason = change.reason?.trim() || null;
+  if (!NEXT_STATUSES[from].includes(change.to)) {
+    throw new ReportChangeError(`report ${change.id} is ${from}: it can go to ${NEXT_STATUSES[from].join(', ')}, not ${change.to}`);
+  }
+  if (reason === null && needsReason(from, change.to)) {
+    throw new ReportChangeError(`say why report ${change.id} goes from ${from} to ${change.to} (a reason is required)`);
+  }
+  const at = change.at ?? Date.now();
+  // A decided report is nobody's to work on any more: its claim goes with the decision (and says so in its row).
+  const released = isDecided(change.to) ? (state.claim?.by ?? null) : null;
+  return {
+    from,
+    to: change.to,
+    reason,
+    action: 'report status',
+    details: { report: change.id, from, to: change.to, reason, ...(released === null ? {} : { released }) },
+    stamp: { what: isDecided(from) ? 'reopened' : change.to, by: change.moderator, at },
+    ...(released === null ? {} : { claim: null }),
+  };
+}
+
+/** Moves a report to `to`, recording who, when and why (planStatusChange says which moves are refused). */
+export function setReportStatus(db: Db, change: StatusChangeRequest): ReportChange {
   return db.transaction((): ReportChange => {
     const state = reportState(db, change.id);
-    assertReportVersion(db, state, change.version, 'a decision');
-    assertMayMove(db, state, { name: change.moderator, mayAssign: change.mayAssign ?? true });
-    const from = state.status;
-    const reason = change.reason?.trim() || null;
-    if (!NEXT_STATUSES[from].includes(change.to)) {
-      throw new ReportChangeError(`report ${change.id} is ${from}: it can go to ${NEXT_STATUSES[from].join(', ')}, not ${change.to}`);
-    }
-    if (reason === null && needsReason(from, change.to)) {
-      throw new ReportChangeError(`say why report ${change.id} goes from ${from} to ${change.to} (a reason is required)`);
-    }
-    const at = change.at ?? Date.now();
-    // A decided report is nobody's to work on any more: its claim goes with the decision (and says so in its row).
-    const released = isDecided(change.to) ? (state.claim?.by ?? null) : null;
-    const details = { report: change.id, from, to: change.to, reason, ...(released === null ? {} : { released }) };
-    const auditId = appendAudit(db, 'report status', change.moderator, details, at);
-    db.prepare('UPDATE abuse_reports SET status = ? WHERE id = ?').run(change.to, change.id);
-    const what = isDecided(from) ? 'reopened' : change.to;
-    const version = stampReport(db, change.id, { what, by: change.moderator, at }, released === null ? undefined : null);
+    const plan = planStatusChange(claimsMode(db), state, change);
+    const { at, by } = plan.stamp;
+    const auditId = appendAudit(db, plan.action, by, plan.details, at);
+    db.prepare('UPDATE abuse_reports SET status = ? WHERE id = ?').run(plan.to, change.id);
+    const version = stampReport(db, change.id, plan.stamp, plan.claim);
     db.prepare(
       'INSERT INTO report_status_changes (report_id, at, moderator, from_status, to_status, reason, audit_id) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ).run(change.id, at, change.moderator, from, change.to, reason, auditId);
-    return { id: change.id, from, to: change.to, auditId, version };
+    ).run(change.id, at, by, plan.from, plan.to, plan.reason, auditId);
+    return { id: change.id, from: plan.from, to: plan.to, auditId, version };
   })();
 }
 

@@ -8,3 +8,11 @@
  * transaction — and the entries it quotes are stored again from its own payload. Never between.
  */
 export const PURGE_LOCK = 0x6f6d7603;
+
+/**
+ * The claims mode against the report changes decided under it (store/pg/review/reports.ts): a
+ * change to a report holds it shared while it reads the mode and decides; setClaimsMode holds it
+ * exclusively while it changes the mode (and, turning claims off, releases every claim). So a claim
+ * is never decided on a mode that is being changed, nor left behind by the release of all claims.
+ */
+export const CLAIMS_LOCK = 0x6f6d7604;
