@@ -5,13 +5,18 @@
 // at once — two claims, two decisions, a claim and claims turned off — where exactly what SQLite
 // does one after the other must happen: one wins, the other is refused as SQLite refuses the second.
 //
-// The tests run in order on one desk, each leaving the reports as the next expects them.
+// The tests run in order on one desk, each leaving the reports as the next expects them. They work on
+// two reports of their own, delivered into both engines as the receiver stores them (the desk's
+// reports are other tests' fixture: their steps may change), and set up through the API on both.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Actor } from '../shared/access.js';
 import type { ApiArgs, PlainMethod } from '../shared/api.js';
 import type { OmvService } from '../main/api/service.js';
+import { storeDelivery } from '../main/store/deliveries.js';
+import { DAY } from './support/deskOnBothEngines.js';
+import { delivery } from './support/engines.js';
 import { ACTORS, reviewOnBothEngines, sameChange, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 
@@ -152,6 +157,42 @@ async function trailAfter(desk: ReviewOnBothEngines, engine: 'sqlite' | 'pg', af
   return rows.map((row) => ({ ...row, details: JSON.parse(row.details) as unknown }));
 }
 
+/** An abuse report of 12345's (so a user's record, which sameStored compares, holds it), received `hour`s after the desk's day. */
+function ourReport(accused: string, description: string, hour: number) {
+  return delivery(
+    `<?xml version='1.0' encoding='utf-8'?>\n<abuse><reportingUserID>12345</reportingUserID><abuserUserID>${accused}</abuserUserID>` +
+      `<reason>Offensive</reason><description><![CDATA[${description}]]></description></abuse>`,
+    { fn: 'reportAbuse', receivedAt: DAY + hour * 3_600_000 },
+  );
+}
+
+/**
+ * Delivers this file's two reports into both engines (SQLite's as its receiver stores one, PostgreSQL's
+ * through its engine's writes) and answers their ids: the same on both, which the calls rely on.
+ */
+async function deliverOurReports(desk: ReviewOnBothEngines): Promise<[number, number]> {
+  const ids: Array<{ sqlite: number; pg: number }> = [];
+  for (const report of [ourReport('u7', 'threatened me in the lobby', 300), ourReport('u8', 'copies my messages', 301)]) {
+    const fromFile = storeDelivery(desk.db, report.meta, report.parsed);
+    const fromPg = await desk.engine.writes.receive(report.meta, report.parsed);
+    assert.equal(fromFile.status, 'stored');
+    assert.equal(fromPg.status, 'stored');
+    const reportOf = (deliveryId: number) => `SELECT id FROM abuse_reports WHERE delivery_id = ${deliveryId}`;
+    const sqlite = desk.db.prepare<[], number>(reportOf(fromFile.deliveryId)).pluck().get()!;
+    const [pgReport] = (await pgRows(desk.cluster.url, reportOf(fromPg.deliveryId))) as [{ id: number }];
+    ids.push({ sqlite, pg: pgReport.id });
+  }
+  const [first, second] = ids as [{ sqlite: number; pg: number }, { sqlite: number; pg: number }];
+  assert.deepEqual([first.pg, second.pg], [first.sqlite, second.sqlite], "our reports' ids, PostgreSQL's as SQLite's");
+  return [first.sqlite, second.sqlite];
+}
+
+/** The reports held now (by their id, who holds them), as SQLite stores them (sameStored says PostgreSQL holds the same). */
+const heldReports = (desk: ReviewOnBothEngines) =>
+  desk.db
+    .prepare<[], { id: number; claimed_by: string }>('SELECT id, claimed_by FROM abuse_reports WHERE claimed_by IS NOT NULL ORDER BY id')
+    .all();
+
 /** The trail's newest row (both engines number their rows alike: the copy kept SQLite's numbers). */
 const auditRows = (desk: ReviewOnBothEngines) => desk.db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM audit_log').pluck().get()!;
 
@@ -187,8 +228,18 @@ describe('the report queue changes on PostgreSQL', { skip }, () => {
   before(async () => {
     desk = await reviewOnBothEngines();
     since = Date.now();
-    // The fixture's two reports: the first actioned by maya, the second claimed by bob.
-    [first, second] = desk.db.prepare<[], number>('SELECT id FROM abuse_reports ORDER BY id').pluck().all() as [number, number];
+    [first, second] = await deliverOurReports(desk);
+    // Our two reports as the tests begin: the first actioned by maya, the second claimed by bob (open).
+    assert.equal((await same(maya, 'setReportStatus', { id: first, status: 'actioned', reason: 'warned the user' })).failed, undefined);
+    assert.equal((await same(bob, 'claimReport', { id: second })).failed, undefined);
+    const stored = (await sameStored(desk)).reports as Array<{ id: number; status: string; claimed_by: string | null }>;
+    assert.deepEqual(
+      stored.filter((r) => r.id === first || r.id === second).map((r) => [r.id, r.status, r.claimed_by]),
+      [
+        [first, 'actioned', null],
+        [second, 'open', 'bob'],
+      ],
+    );
   });
   after(() => desk?.close());
 
@@ -324,8 +375,15 @@ describe('the report queue changes on PostgreSQL', { skip }, () => {
       /claims are required here: claim report \d+ before you move it/,
     );
     await same(cleo, 'claimReport', { id: first, version: version(first) });
+    // Off releases every claim: cleo's on ours and whatever the desk's own reports hold.
+    const held = heldReports(desk);
+    assert.deepEqual(
+      held.filter((r) => r.id === first),
+      [{ id: first, claimed_by: 'cleo' }],
+    );
     const off = await same(maya, 'setClaimsMode', { mode: 'off' });
-    assert.deepEqual(off.answered, { mode: 'off', released: 1 });
+    assert.deepEqual(off.answered, { mode: 'off', released: held.length });
+    assert.deepEqual(heldReports(desk), [], 'no claim left held with claims off');
     assert.match((await same(cleo, 'claimReport', { id: first })).failed!, /claims are off on this desk/);
     assert.match((await same(lena, 'assignReport', { id: first, to: 'cleo' })).failed!, /claims are off on this desk/);
     await same(maya, 'setClaimsMode', { mode: 'optional' });
@@ -390,6 +448,8 @@ describe('the report queue changes on PostgreSQL', { skip }, () => {
 
   test('a claim while claims are turned off, at once on PostgreSQL: the claim is released with the others, never left held under "off"', async () => {
     await same(lena, 'setReportStatus', { id: first, status: 'open', reason: 'look again' });
+    // Nothing held before: the one claim released is the one made at once with turning claims off.
+    assert.deepEqual(heldReports(desk), []);
     // Both decide before either writes its audit row: the head of the trail is held.
     const [claim, mode] = await sameAtOnce(
       desk,
