@@ -9,6 +9,7 @@ import { DEFAULT_CLAIMS_MODE, isClaimsMode } from '../../shared/review.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 import { inWriteTransaction } from '../store/pg/connection.js';
 import type { PgEngine } from '../store/pg/engine.js';
+import { watchChanges } from '../store/pg/review/watch.js';
 import { appendAuditRow } from '../store/pg/writes.js';
 import type { ReviewStore } from './reviewStore.js';
 
@@ -54,15 +55,7 @@ export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
     undoTagAll: notBuilt,
     addNote: notBuilt,
     editNote: notBuilt,
-    markRoomReviewed: notBuilt,
-    undoRoomReview: notBuilt,
-    addWatchTerms: notBuilt,
-    removeWatchTerm: notBuilt,
-    checkExistingEntries: notBuilt,
-    watchMatches: notBuilt,
-    saveSearch: notBuilt,
-    openSavedSearch: notBuilt,
-    deleteSavedSearch: notBuilt,
+    ...watchChanges(engine),
 
     localActor: (): Actor => ({ name: given ?? userInfo().username, role: 'admin', via: 'local' }),
 
