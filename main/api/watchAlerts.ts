@@ -40,44 +40,54 @@ export async function matchNewEntriesIn(store: WatchRecords, reads: ReadRunner):
 }
 
 export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log?: (line: string) => void): () => void {
-  return watchNewEntriesIn(sqliteWatchRecords(db), reads, events, log);
+  const stop = watchNewEntriesIn(sqliteWatchRecords(db), reads, events, log);
+  return () => void stop();
 }
 
-/** Matches new entries as they arrive (each entriesAdded event), over either engine's store; answers how to stop. */
+/**
+ * Matches new entries as they arrive (each entriesAdded event), over either engine's store. Answers
+ * how to stop: no round starts after it, and the promise it returns settles once a round in flight
+ * has ended (a store's pools can then be closed under none).
+ */
 export function watchNewEntriesIn(
   store: WatchRecords,
   reads: ReadRunner,
   events: EventHub,
   log: (line: string) => void = () => {},
-): () => void {
-  let running = false;
+): () => Promise<void> {
+  let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
-  const check = async (): Promise<void> => {
-    if (running) {
-      again = true; // entries arrived while matching: one more round when this one ends
-      return;
-    }
-    running = true;
+  const rounds = async (): Promise<void> => {
     try {
       do {
         again = false;
         const { found, terms: matched } = await matchNewEntriesIn(store, reads);
-        if (found > 0 && !stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen: await store.unseenMatchCount() });
+        if (found === 0) continue;
+        const unseen = await store.unseenMatchCount();
+        if (!stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen });
       } while (again && !stopped);
     } catch (error) {
       if (!stopped) log(`omv: watchlist matching failed: ${errorMessage(error)}`);
     } finally {
-      running = false;
+      running = null;
     }
   };
-  void check(); // entries stored while omv was not running (omv import) are new to the watchlist too
+  const check = (): void => {
+    if (running) {
+      again = true; // entries arrived while matching: one more round when this one ends
+      return;
+    }
+    running = rounds();
+  };
+  check(); // entries stored while omv was not running (omv import) are new to the watchlist too
   const unsubscribe = events.subscribe((event) => {
-    if (event.type === 'entriesAdded') void check();
+    if (event.type === 'entriesAdded') check();
   });
-  return () => {
+  return async () => {
     stopped = true;
     unsubscribe();
+    await running;
   };
 }
 

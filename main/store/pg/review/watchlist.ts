@@ -105,7 +105,16 @@ export function pgWatchRecords(engine: PgEngine): WatchRecords {
     },
 
     recordWatchHits: (hits, checkedTo) =>
-      inWriteTransaction(engine.writes.writer.pool, (session) => recordWatchHits(session, hits, checkedTo), { confirmed: true }),
+      checkedTo === undefined
+        ? inWriteTransaction(engine.writes.writer.pool, (session) => recordWatchHits(session, hits), { confirmed: true })
+        : // Forward matching, after every delivery: what it writes is found again from the entries (a standby
+          // that lacks it after a failover has the older watch_checked_to, and matches those entries again),
+          // so its commit does not wait for a synchronous standby. One away would hold the writer's second
+          // session in every round, and a wait cancelled would be taken for a delivery's.
+          inWriteTransaction(engine.writes.writer.pool, async (session) => {
+            await session.query('SET LOCAL synchronous_commit = local');
+            return recordWatchHits(session, hits, checkedTo);
+          }),
 
     async auditWatchCheck(moderator, terms, found) {
       await inWriteTransaction(
