@@ -97,6 +97,9 @@ export function pgWatchRecords(engine: PgEngine): WatchRecords {
       return rows;
     },
 
+    // The newest entry committed is the range's end. An entry another process commits later with a
+    // smaller id (an omv import's batch beside the receiver's groups: both draw from one sequence)
+    // falls behind watch_checked_to and is not matched forward; "Check existing entries" finds it.
     async unmatchedRange() {
       const { rows } = await reader.query<{ after: string | null; up_to: number }>(
         "SELECT (SELECT value FROM settings WHERE key = 'watch_checked_to') AS after, (SELECT coalesce(max(id), 0)::bigint FROM entries) AS up_to",
