@@ -1,21 +1,18 @@
 // The review store over PostgreSQL (reviewStore.ts's ReviewStore): the review workflow's changes,
 // each in one transaction on the writer's pool with its audit row (the chain's head row locked
 // until the commit, as omv's other writers of the trail). One module per part of the workflow
-// under store/pg/review/; a change not built there yet is refused with the reason, nothing written.
+// under store/pg/review/.
 import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Actor } from '../../shared/access.js';
 import { DEFAULT_CLAIMS_MODE, isClaimsMode } from '../../shared/review.js';
-import { UserFacingError } from '../../shared/userFacingError.js';
 import { inWriteTransaction } from '../store/pg/connection.js';
 import type { PgEngine } from '../store/pg/engine.js';
 import { tagsChanges } from '../store/pg/review/tags.js';
 import { reportsChanges } from '../store/pg/review/reports.js';
+import { watchChanges } from '../store/pg/review/watch.js';
 import { appendAuditRow } from '../store/pg/writes.js';
 import type { ReviewStore } from './reviewStore.js';
-
-export const READ_ONLY_ON_POSTGRES =
-  'this desk reads a PostgreSQL store, where this change is not built yet (issue #19): use a SQLite store for it for now';
 
 /** The desk's settings this database keeps (moderator, claims, pseudonym_salt), as they are now. */
 export async function pgSettings(engine: PgEngine): Promise<Map<string, string>> {
@@ -34,27 +31,15 @@ async function pseudonymSalt(engine: PgEngine): Promise<string> {
   return (await pgSettings(engine)).get('pseudonym_salt')!;
 }
 
-const notBuilt = async (): Promise<never> => {
-  throw new UserFacingError(READ_ONLY_ON_POSTGRES);
-};
-
 /** The store, with this machine's moderator as the database names them when it opens (kept up to date by nameModerator). */
 export async function pgReviewStore(engine: PgEngine): Promise<ReviewStore> {
   const fromEnvironment = process.env['OMV_MODERATOR']?.trim() || null;
   let given = fromEnvironment ?? (await pgSettings(engine)).get('moderator') ?? null;
   const salt = await pseudonymSalt(engine);
   return {
-    markRoomReviewed: notBuilt,
-    undoRoomReview: notBuilt,
-    addWatchTerms: notBuilt,
-    removeWatchTerm: notBuilt,
-    checkExistingEntries: notBuilt,
-    watchMatches: notBuilt,
-    saveSearch: notBuilt,
-    openSavedSearch: notBuilt,
-    deleteSavedSearch: notBuilt,
     ...tagsChanges(engine),
     ...reportsChanges(engine),
+    ...watchChanges(engine),
 
     localActor: (): Actor => ({ name: given ?? userInfo().username, role: 'admin', via: 'local' }),
 

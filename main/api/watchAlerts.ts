@@ -2,9 +2,10 @@
 // against the watchlist, and the UI hears of any match: a badge, a count, a notification. The
 // matching is a search, so it runs where searches run (a query host), in parts of the watchlist
 // under the time limit; the writer only records what was found, by id, in one short transaction.
+// The same rounds run over either engine's store (WatchRecords): SQLite's file or PostgreSQL's.
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { Db } from '../store/db.js';
-import { auditWatchCheck, recordWatchHits, termsToMatch, unmatchedRange, unseenMatchCount, type WatchHit } from '../store/watchlist.js';
+import { sqliteWatchRecords, type TermToMatch, type WatchHit, type WatchRecords } from '../store/watchlist.js';
 import type { EventHub } from './events.js';
 import type { ReadRunner } from './readCalls.js';
 
@@ -14,7 +15,7 @@ const TERMS_PER_CALL = 500;
 /** Every hit of `terms` among the entries in (after, upTo], searched in parts. */
 async function findHits(
   reads: ReadRunner,
-  terms: ReturnType<typeof termsToMatch>,
+  terms: readonly TermToMatch[],
   after: number,
   upTo: number,
   everything: boolean,
@@ -27,56 +28,86 @@ async function findHits(
 
 /** One round of forward matching: the entries stored since the last round, against every term. */
 export async function matchNewEntries(db: Db, reads: ReadRunner): Promise<{ found: number; terms: string[] }> {
-  const { after, upTo } = unmatchedRange(db);
-  if (upTo <= after) return { found: 0, terms: [] };
-  const terms = termsToMatch(db);
-  return recordWatchHits(db, terms.length === 0 ? [] : await findHits(reads, terms, after, upTo, false), upTo);
+  return matchNewEntriesIn(sqliteWatchRecords(db), reads);
 }
 
-export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log: (line: string) => void = () => {}): () => void {
-  let running = false;
+/** matchNewEntries over either engine's store. */
+export async function matchNewEntriesIn(store: WatchRecords, reads: ReadRunner): Promise<{ found: number; terms: string[] }> {
+  const { after, upTo } = await store.unmatchedRange();
+  if (upTo <= after) return { found: 0, terms: [] };
+  const terms = await store.termsToMatch();
+  return store.recordWatchHits(terms.length === 0 ? [] : await findHits(reads, terms, after, upTo, false), upTo);
+}
+
+export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log?: (line: string) => void): () => void {
+  const stop = watchNewEntriesIn(sqliteWatchRecords(db), reads, events, log);
+  return () => void stop();
+}
+
+/**
+ * Matches new entries as they arrive (each entriesAdded event), over either engine's store. Answers
+ * how to stop: no round starts after it, and the promise it returns settles once a round in flight
+ * has ended (a store's pools can then be closed under none).
+ */
+export function watchNewEntriesIn(
+  store: WatchRecords,
+  reads: ReadRunner,
+  events: EventHub,
+  log: (line: string) => void = () => {},
+): () => Promise<void> {
+  let running: Promise<void> | null = null;
   let again = false;
   let stopped = false;
-  const check = async (): Promise<void> => {
-    if (running) {
-      again = true; // entries arrived while matching: one more round when this one ends
-      return;
-    }
-    running = true;
+  const rounds = async (): Promise<void> => {
     try {
       do {
         again = false;
-        const { found, terms: matched } = await matchNewEntries(db, reads);
-        if (found > 0 && !stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen: unseenMatchCount(db) });
+        const { found, terms: matched } = await matchNewEntriesIn(store, reads);
+        if (found === 0) continue;
+        const unseen = await store.unseenMatchCount();
+        if (!stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen });
       } while (again && !stopped);
     } catch (error) {
       if (!stopped) log(`omv: watchlist matching failed: ${errorMessage(error)}`);
     } finally {
-      running = false;
+      running = null;
     }
   };
-  void check(); // entries stored while omv was not running (omv import) are new to the watchlist too
+  const check = (): void => {
+    if (running) {
+      again = true; // entries arrived while matching: one more round when this one ends
+      return;
+    }
+    running = rounds();
+  };
+  check(); // entries stored while omv was not running (omv import) are new to the watchlist too
   const unsubscribe = events.subscribe((event) => {
-    if (event.type === 'entriesAdded') void check();
+    if (event.type === 'entriesAdded') check();
   });
-  return () => {
+  return async () => {
     stopped = true;
     unsubscribe();
+    await running;
   };
 }
 
 /** "Check existing entries": one term (or all) against everything stored; answers the matches found. */
 export async function checkExistingEntries(db: Db, reads: ReadRunner, moderator: string, termId?: number): Promise<number> {
-  const terms = termsToMatch(db, termId);
-  const { upTo } = unmatchedRange(db);
+  return checkExistingEntriesIn(sqliteWatchRecords(db), reads, moderator, termId);
+}
+
+/** checkExistingEntries over either engine's store. */
+export async function checkExistingEntriesIn(store: WatchRecords, reads: ReadRunner, moderator: string, termId?: number): Promise<number> {
+  const terms = await store.termsToMatch(termId);
+  const { upTo } = await store.unmatchedRange();
   const hits = terms.length === 0 ? [] : await findHits(reads, terms, 0, upTo, true);
   // Written in parts: a term that matches half the database does not hold the writer in one go.
   let found = 0;
   const PART = 5000;
   for (let start = 0; start < hits.length; start += PART) {
-    found += recordWatchHits(db, hits.slice(start, start + PART)).found;
+    found += (await store.recordWatchHits(hits.slice(start, start + PART))).found;
     await new Promise((resolve) => setImmediate(resolve));
   }
-  auditWatchCheck(db, moderator, terms, found);
+  await store.auditWatchCheck(moderator, terms, found);
   return found;
 }

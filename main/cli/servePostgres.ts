@@ -1,6 +1,6 @@
 // omv serve --store postgres://…: the receiver over a PostgreSQL store, and the viewer on the same
 // port, whose desk reads the store (api/pgReadCalls.ts) and makes the review workflow's changes in
-// it (api/pgDeskWriter.ts). What the operator is told at the start: the server and whether a
+// it (api/pgDeskWriter.ts), matching new entries against the watchlist. What the operator is told at the start: the server and whether a
 // commit (and so a 200) waits for a synchronous standby.
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
@@ -8,8 +8,10 @@ import { EventHub } from '../api/events.js';
 import { pgDeskWriter } from '../api/pgDeskWriter.js';
 import { pgReadRunner } from '../api/pgReadCalls.js';
 import { createService } from '../api/service.js';
+import { watchNewEntriesIn } from '../api/watchAlerts.js';
 import { PortState, serveCore, type Core, type ServeOptions } from '../app.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
+import { pgWatchRecords } from '../store/pg/review/watchlist.js';
 import { announceReceiver, announceViewer } from './receiving.js';
 import { untilStopped } from './serving.js';
 
@@ -33,8 +35,16 @@ async function standbyLine(engine: PgEngine): Promise<string> {
     : `omv: PostgreSQL ${settings['server_version']}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
 }
 
-/** The desk over a PostgreSQL store: its reads and the review workflow's changes answered there (pgReadCalls.ts, pgDeskWriter.ts). */
-async function pgCore(engine: PgEngine, receiver: () => { callbackUrl: string | null; problem: string | null }): Promise<Core> {
+/**
+ * The desk over a PostgreSQL store: its reads and the review workflow's changes answered there
+ * (pgReadCalls.ts, pgDeskWriter.ts), and new entries matched against the watchlist as they arrive
+ * (api/watchAlerts.ts, as one machine's desk does), until it stops.
+ */
+async function pgCore(
+  engine: PgEngine,
+  receiver: () => { callbackUrl: string | null; problem: string | null },
+  log?: (line: string) => void,
+): Promise<Core> {
   const events = new EventHub();
   const reads = pgReadRunner(engine);
   const service = createService({
@@ -43,7 +53,8 @@ async function pgCore(engine: PgEngine, receiver: () => { callbackUrl: string | 
     events,
     receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
   });
-  return { events, service, stop: async () => undefined };
+  const stopWatching = watchNewEntriesIn(pgWatchRecords(engine), reads, events, log);
+  return { events, service, stop: stopWatching };
 }
 
 export async function servePostgres(url: string, options: ServeOptions, queryTimeoutMs: number): Promise<number> {
@@ -56,7 +67,7 @@ export async function servePostgres(url: string, options: ServeOptions, queryTim
   }
   try {
     const port = new PortState();
-    const app = await serveCore(await pgCore(engine, port.status), engine.writes, options, port);
+    const app = await serveCore(await pgCore(engine, port.status, options.log), engine.writes, options, port);
     process.stdout.write(
       (await standbyLine(engine)) +
         announceReceiver(app.receiver!) +

@@ -5,12 +5,14 @@
 // mark put too far (the newest entry, when the moderator had read up to the end of a zoomed range)
 // is taken back in one action, audited.
 import { ConflictError } from '../../shared/conflict.js';
+import type { ClaimsMode } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import { claimsMode } from './claims.js';
 import type { Db } from './db.js';
 import { ReviewError } from './tags.js';
 
-interface MarkRow {
+/** A room of the name, with its mark (nulls: none), as both engines read it. */
+export interface MarkRow {
   id: number;
   last_ts: number | null;
   reviewed_to: number | null;
@@ -40,18 +42,8 @@ export function markRoomReviewed(
       .all(room);
     if (rows.length === 0) throw new ReviewError(`no room "${room}"`);
     const current = markOf(rows);
-    if (seen !== current.version && (seen !== undefined || claimsMode(db) === 'required')) {
-      const change =
-        seen === undefined
-          ? { change: 'no version', by: null, at: null }
-          : { change: 'marked reviewed', by: current.moderator, at: current.at };
-      throw new ConflictError(
-        seen === undefined
-          ? 'claims are required here, so a review mark names the mark this desk saw, and this desk sent none: reload it'
-          : `the review mark of "${room}" moved since this desk saw it: marked reviewed up to ${isoOf(current.reviewedTo)} by ${current.moderator} at ${isoOf(current.at)}. Nothing was changed.`,
-        { subject: 'review mark', id: room, version: current.version, ...change, current: { reviewedTo: current.reviewedTo } },
-      );
-    }
+    const stale = staleMark(room, seen, current, () => claimsMode(db));
+    if (stale) throw stale;
     const mark = upTo ?? Math.max(...rows.map((r) => r.last_ts ?? 0));
     const at = Date.now();
     const version = current.version + 1;
@@ -70,6 +62,24 @@ export function markRoomReviewed(
   })();
 }
 
+/**
+ * The conflict a mark made on `seen` meets when the name's mark is `current` (null: none): a
+ * version that is not the current one, or none while claims are required (`claims` is asked only then).
+ */
+export function staleMark(room: string, seen: number | undefined, current: NameMark, claims: () => ClaimsMode): ConflictError | null {
+  if (seen === current.version || (seen === undefined && claims() !== 'required')) return null;
+  const change =
+    seen === undefined
+      ? { change: 'no version', by: null, at: null }
+      : { change: 'marked reviewed', by: current.moderator, at: current.at };
+  return new ConflictError(
+    seen === undefined
+      ? 'claims are required here, so a review mark names the mark this desk saw, and this desk sent none: reload it'
+      : `the review mark of "${room}" moved since this desk saw it: marked reviewed up to ${isoOf(current.reviewedTo)} by ${current.moderator} at ${isoOf(current.at)}. Nothing was changed.`,
+    { subject: 'review mark', id: room, version: current.version, ...change, current: { reviewedTo: current.reviewedTo } },
+  );
+}
+
 function roomsNamed(db: Db, room: string): Array<{ id: number; last_ts: number | null }> {
   // A name can stand for a room in each domain: the mark is the name's, as the desk shows it.
   const rows = db.prepare<[string], { id: number; last_ts: number | null }>('SELECT id, last_ts FROM rooms WHERE name = ?').all(room);
@@ -79,8 +89,16 @@ function roomsNamed(db: Db, room: string): Array<{ id: number; last_ts: number |
 
 const isoOf = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
 
+/** A room name's mark as the desk shows it (version 0: none). */
+export interface NameMark {
+  version: number;
+  reviewedTo: number | null;
+  moderator: string | null;
+  at: number | null;
+}
+
 /** The name's mark: its newest version among its rooms (0 when none is marked). */
-function markOf(rows: MarkRow[]): { version: number; reviewedTo: number | null; moderator: string | null; at: number | null } {
+export function markOf(rows: MarkRow[]): NameMark {
   const newest = rows.reduce<MarkRow | null>(
     (best, row) => (row.version !== null && (best === null || row.version > best.version!) ? row : best),
     null,

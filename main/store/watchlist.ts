@@ -31,8 +31,11 @@ export function listWatchTerms(db: Db): WatchTerm[] {
     .map(toWatchTerm);
 }
 
-/** Adds terms (one a line, as a watchlist file holds them); blank lines and # comments are skipped. Answers the terms added. */
-export function addWatchTerms(db: Db, text: string, moderator: string): string[] {
+/**
+ * The terms a watchlist text adds (one a line, as a watchlist file holds them; blank lines and #
+ * comments skipped, each once), or a ReviewError saying why one cannot be watched: both engines' check.
+ */
+export function watchTermsOf(text: string): string[] {
   const terms = [
     ...new Set(
       text
@@ -46,6 +49,12 @@ export function addWatchTerms(db: Db, text: string, moderator: string): string[]
     const reading = readWatchTerm(term);
     if (!reading.ok) throw new ReviewError(reading.reason);
   }
+  return terms;
+}
+
+/** Adds terms (one a line, as a watchlist file holds them); blank lines and # comments are skipped. Answers the terms added. */
+export function addWatchTerms(db: Db, text: string, moderator: string): string[] {
+  const terms = watchTermsOf(text);
   return db.transaction(() => {
     const newest = newestEntryId(db);
     const insert = db.prepare('INSERT OR IGNORE INTO watch_terms (term, added_at, after_entry_id) VALUES (?, ?, ?)');
@@ -82,6 +91,31 @@ export interface TermToMatch {
 
 /** A match found: the term's id and the entry's. */
 export type WatchHit = [termId: number, entryId: number];
+
+/**
+ * What watch matching (api/watchAlerts.ts) asks of a store, whichever engine: the terms, the range
+ * still to match, the matches found written (in a short transaction of their own), a check's audit
+ * row, the alerts. SQLite's are the functions below; PostgreSQL's are store/pg/review/watchlist.ts.
+ */
+export interface WatchRecords {
+  /** The terms to match (`termId`: that one; undefined, or a number that is none (NaN), every term), by id. */
+  termsToMatch(termId?: number): Promise<TermToMatch[]>;
+  unmatchedRange(): Promise<{ after: number; upTo: number }>;
+  recordWatchHits(hits: readonly WatchHit[], checkedTo?: number): Promise<{ found: number; terms: string[] }>;
+  auditWatchCheck(moderator: string, terms: readonly TermToMatch[], found: number): Promise<void>;
+  unseenMatchCount(): Promise<number>;
+}
+
+/** SQLite's WatchRecords: the functions of this module on the writer's connection. */
+export function sqliteWatchRecords(db: Db): WatchRecords {
+  return {
+    termsToMatch: async (termId) => termsToMatch(db, termId),
+    unmatchedRange: async () => unmatchedRange(db),
+    recordWatchHits: async (hits, checkedTo) => recordWatchHits(db, hits, checkedTo),
+    auditWatchCheck: async (moderator, terms, found) => auditWatchCheck(db, moderator, terms, found),
+    unseenMatchCount: async () => unseenMatchCount(db),
+  };
+}
 
 /** The terms to match, each with the entry it looks forward from. */
 export function termsToMatch(db: Db, termId?: number): TermToMatch[] {

@@ -16,3 +16,11 @@ export const PURGE_LOCK = 0x6f6d7603;
  * is never decided on a mode that is being changed, nor left behind by the release of all claims.
  */
 export const CLAIMS_LOCK = 0x6f6d7604;
+
+/**
+ * A room name's review mark: a mark or its undo holds it (with the name's hash as the second key)
+ * while it reads the name's marks and writes the next, so two desks marking the same room at once
+ * are made one after the other, as SQLite's single writer makes them. Rooms' rows are not locked
+ * for it: the receiver updates them with every delivery.
+ */
+export const REVIEW_MARK_LOCK = 0x6f6d7605;

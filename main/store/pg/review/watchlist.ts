@@ -1,0 +1,172 @@
+// The watchlist's changes over PostgreSQL, as store/watchlist.ts makes them over SQLite: terms
+// added (read by the same watchTermsOf) and removed, matches recorded and alerts cleared, each in
+// one transaction on the writer's pool with its audit row; and watch matching's store
+// (WatchRecords), so api/watchAlerts.ts runs the same rounds here: "check existing entries" and,
+// on a desk serving this store, new entries matched as they arrive.
+import type { WatchMatch, WatchTerm } from '../../../../shared/review.js';
+import { watchTermsOf, type TermToMatch, type WatchHit, type WatchRecords } from '../../watchlist.js';
+import { inWriteTransaction, pgText, type WriteSession } from '../connection.js';
+import type { PgEngine } from '../engine.js';
+import { listWatchTerms } from '../desk/watchlist.js';
+import { appendAuditRow } from '../writes.js';
+
+/** The newest entry's id (0 for none), as the session sees the entries now. */
+export async function newestEntryId(session: Pick<WriteSession, 'query'>): Promise<number> {
+  return (await session.query<{ id: number }>('SELECT coalesce(max(id), 0)::bigint AS id FROM entries')).rows[0]!.id;
+}
+
+/** An id as SQLite compares it: a whole number is looked up; anything else (NaN, 1.5, 1e20) finds no row. */
+export const rowId = (id: number): number | null => (Number.isSafeInteger(id) ? id : null);
+
+export async function addWatchTerms(engine: PgEngine, text: string, moderator: string): Promise<string[]> {
+  const terms = watchTermsOf(text);
+  return inWriteTransaction(
+    engine.writes.writer.pool,
+    async (session) => {
+      const newest = await newestEntryId(session);
+      const added: string[] = [];
+      for (const term of terms) {
+        // A term already there draws no id (as SQLite's INSERT OR IGNORE): the next term's id is SQLite's too.
+        const inserted = await session.query(
+          `INSERT INTO watch_terms (term, added_at, after_entry_id) SELECT $1, $2, $3
+           WHERE NOT EXISTS (SELECT 1 FROM watch_terms WHERE term = $1) ON CONFLICT (term) DO NOTHING`,
+          [pgText(term), Date.now(), newest],
+        );
+        if (inserted.rowCount) added.push(term);
+      }
+      if (added.length) await appendAuditRow(session, 'watchlist added', moderator, { terms: added });
+      return added;
+    },
+    { confirmed: true },
+  );
+}
+
+/** Removes a term and its matches (none: nothing, no audit row); answers the terms as listWatchTerms has them after. */
+export async function removeWatchTerm(engine: PgEngine, id: number, moderator: string): Promise<WatchTerm[]> {
+  await inWriteTransaction(
+    engine.writes.writer.pool,
+    async (session) => {
+      const row = (await session.query<{ term: string }>('SELECT term FROM watch_terms WHERE id = $1 FOR UPDATE', [rowId(id)])).rows[0];
+      if (row === undefined) return;
+      await session.query('DELETE FROM watch_matches WHERE term_id = $1', [id]);
+      await session.query('DELETE FROM watch_terms WHERE id = $1', [id]);
+      await appendAuditRow(session, 'watchlist removed', moderator, { term: row.term });
+    },
+    { confirmed: true },
+  );
+  return listWatchTerms(engine.reader);
+}
+
+/**
+ * Matched entries, newest first, each once with the terms it matched (in the order they were
+ * added); `markSeen` clears the alerts (audited, as `moderator`). The list is as it was before the clearing.
+ */
+export async function watchMatches(engine: PgEngine, { limit = 200, markSeen = false, moderator = '' } = {}): Promise<WatchMatch[]> {
+  const { rows } = await engine.reader.pool.query<{ term: string; entry_id: number; seen: number }>(
+    `SELECT string_agg(w.term, ', ' ORDER BY w.id) AS term, m.entry_id, min(m.seen) AS seen
+     FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id JOIN entries e ON e.id = m.entry_id
+     GROUP BY m.entry_id ORDER BY max(e.ts) DESC, m.entry_id DESC LIMIT $1`,
+    [Math.trunc(limit)],
+  );
+  if (markSeen)
+    await inWriteTransaction(
+      engine.writes.writer.pool,
+      async (session) => {
+        // The rows cleared are those this UPDATE changed: a desk clearing at the same moment waits, then finds none left to clear.
+        const cleared = await session.query<{ entry_id: number }>('UPDATE watch_matches SET seen = 1 WHERE seen = 0 RETURNING entry_id');
+        const alerts = new Set(cleared.rows.map((row) => row.entry_id)).size;
+        if (alerts > 0) await appendAuditRow(session, 'alerts cleared', moderator, { alerts });
+      },
+      { confirmed: true },
+    );
+  const entries = await Promise.all(rows.map((row) => engine.reads.entryById(row.entry_id)));
+  return rows.map((row, i) => ({ term: row.term, seen: row.seen === 1, entry: entries[i]! }));
+}
+
+/** Watch matching's store over PostgreSQL: reads on the read pool, records and the audit row on the writer's. */
+export function pgWatchRecords(engine: PgEngine): WatchRecords {
+  const reader = engine.reader.pool;
+  return {
+    async termsToMatch(termId) {
+      // As SQLite binds it: undefined or NaN (bound as NULL) is every term; another number that is no id, none.
+      const every = termId === undefined || Number.isNaN(termId);
+      const { rows } = await reader.query<TermToMatch>(
+        'SELECT id, term, after_entry_id FROM watch_terms WHERE $1::boolean OR id = $2 ORDER BY id',
+        [every, every ? null : rowId(termId)],
+      );
+      return rows;
+    },
+
+    // The newest entry committed is the range's end. An entry another process commits later with a
+    // smaller id (an omv import's batch beside the receiver's groups: both draw from one sequence)
+    // falls behind watch_checked_to and is not matched forward; "Check existing entries" finds it.
+    async unmatchedRange() {
+      const { rows } = await reader.query<{ after: string | null; up_to: number }>(
+        "SELECT (SELECT value FROM settings WHERE key = 'watch_checked_to') AS after, (SELECT coalesce(max(id), 0)::bigint FROM entries) AS up_to",
+      );
+      return { after: Number(rows[0]!.after ?? 0), upTo: rows[0]!.up_to };
+    },
+
+    recordWatchHits: (hits, checkedTo) =>
+      checkedTo === undefined
+        ? inWriteTransaction(engine.writes.writer.pool, (session) => recordWatchHits(session, hits), { confirmed: true })
+        : // Forward matching, after every delivery: what it writes is found again from the entries (a standby
+          // that lacks it after a failover has the older watch_checked_to, and matches those entries again),
+          // so its commit does not wait for a synchronous standby. One away would hold the writer's second
+          // session in every round, and a wait cancelled would be taken for a delivery's.
+          inWriteTransaction(engine.writes.writer.pool, async (session) => {
+            await session.query('SET LOCAL synchronous_commit = local');
+            return recordWatchHits(session, hits, checkedTo);
+          }),
+
+    async auditWatchCheck(moderator, terms, found) {
+      await inWriteTransaction(
+        engine.writes.writer.pool,
+        (session) => appendAuditRow(session, 'watchlist checked', moderator, { terms: terms.map((t) => t.term), found }),
+        { confirmed: true },
+      );
+    },
+
+    async unseenMatchCount() {
+      return (await reader.query<{ n: number }>('SELECT count(DISTINCT entry_id) AS n FROM watch_matches WHERE seen = 0')).rows[0]!.n;
+    },
+  };
+}
+
+/**
+ * Writes matches found apart from the writer, as SQLite's recordWatchHits: terms removed meanwhile
+ * and entries gone are skipped, a match already there is kept as it is; with `checkedTo`, how far
+ * forward matching has looked. Answers the new matches and the terms that found any (in the order
+ * of the hits).
+ */
+async function recordWatchHits(session: WriteSession, hits: readonly WatchHit[], checkedTo?: number) {
+  // The terms are held (KEY SHARE) until the commit: one removed at the same moment is removed before or after, never between.
+  const termIds = [...new Set(hits.map(([termId]) => termId))].sort((a, b) => a - b);
+  const terms = new Map(
+    (
+      await session.query<{ id: number; term: string }>(
+        'SELECT id, term FROM watch_terms WHERE id = ANY($1::bigint[]) ORDER BY id FOR KEY SHARE',
+        [termIds],
+      )
+    ).rows.map((row) => [row.id, row.term]),
+  );
+  const kept = hits.filter(([termId]) => terms.has(termId));
+  const inserted = await session.query<{ term_id: number; entry_id: number }>(
+    `INSERT INTO watch_matches (term_id, entry_id, found_at)
+     SELECT h.term_id, h.entry_id, $3 FROM unnest($1::bigint[], $2::bigint[]) AS h (term_id, entry_id)
+     WHERE EXISTS (SELECT 1 FROM entries e WHERE e.id = h.entry_id)
+     ON CONFLICT DO NOTHING RETURNING term_id, entry_id`,
+    [kept.map(([termId]) => termId), kept.map(([, entryId]) => entryId), Date.now()],
+  );
+  const found = new Set(inserted.rows.map((row) => `${row.term_id}:${row.entry_id}`));
+  const matched = new Set(kept.filter(([termId, entryId]) => found.has(`${termId}:${entryId}`)).map(([termId]) => termId));
+  if (checkedTo !== undefined) {
+    const now = (await session.query<{ value: string }>("SELECT value FROM settings WHERE key = 'watch_checked_to' FOR UPDATE")).rows[0];
+    if (checkedTo > Number(now?.value ?? 0))
+      await session.query(
+        "INSERT INTO settings (key, value) VALUES ('watch_checked_to', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [String(checkedTo)],
+      );
+  }
+  return { found: found.size, terms: [...matched].map((id) => terms.get(id)!) };
+}

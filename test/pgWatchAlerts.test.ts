@@ -1,0 +1,161 @@
+// New entries matched against the watchlist as they arrive, on a desk serving PostgreSQL as on one
+// serving a SQLite file: `omv serve --store postgres://…` and `omv serve --db FILE` (the built
+// CLI), real callbacks, the desk's API and its live events over the viewer. The same callbacks
+// make the same alerts (the event every desk hears: how many found, by which terms, how many
+// unseen), the same matches; an entry stored before a term was added is not matched by it
+// (forward only); entries stored while the desk was down (omv import) are matched when it starts.
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { eventData } from '../shared/eventStream.js';
+import { omv, omvServe, stop, type ServeProcess } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml } from './support/payloads.js';
+import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
+import { tempDir } from './support/tmp.js';
+
+const skip = postgresSkipReason();
+const AT = Date.UTC(2025, 5, 1, 12);
+/** Longer than any healthy loopback round: an alert that never comes fails the test instead of hanging the run. */
+const NEVER = 60_000;
+
+interface Served {
+  server: ServeProcess;
+  call<T>(method: string, args?: object): Promise<T>;
+  deliver(callId: string, lines: string[]): Promise<number>;
+  /** The watch alerts this desk hears, as they come. */
+  alerts: Array<Record<string, unknown>>;
+  nextAlert(): Promise<Record<string, unknown>>;
+  close(): void;
+}
+
+async function serve(store: string[]): Promise<Served> {
+  const server = await omvServe(store, { killAfterTest: false, env: { ...process.env, OMV_MODERATOR: 'maya' } });
+  while (!/viewer at \S+/.test(server.output())) await new Promise((resolve) => setTimeout(resolve, 20));
+  const viewer = new URL(/viewer at (\S+)/.exec(server.output())![1]!);
+  const headers = { 'content-type': 'application/json', 'x-omv-key': viewer.searchParams.get('key')! };
+  const listening = new AbortController();
+  const stream = await fetch(`${viewer.origin}/api/events`, { headers, signal: listening.signal });
+  const alerts: Array<Record<string, unknown>> = [];
+  const waiting: Array<(alert: Record<string, unknown>) => void> = [];
+  let heard = 0;
+  void (async () => {
+    try {
+      for await (const data of eventData(stream.body!)) {
+        const event = JSON.parse(data) as Record<string, unknown>;
+        if (event['type'] !== 'watchAlert') continue;
+        alerts.push(event);
+        waiting.shift()?.(event);
+      }
+    } catch {
+      // closed by close()
+    }
+  })();
+  let sent = 0;
+  return {
+    server,
+    alerts,
+    async call<T>(method: string, args: object = {}) {
+      const response = await fetch(`${viewer.origin}/api/${method}`, { method: 'POST', headers, body: JSON.stringify(args) });
+      const body = (await response.json()) as { ok: boolean; value?: T; error?: string };
+      assert.ok(body.ok, `${method}: ${body.error}`);
+      return body.value as T;
+    },
+    async deliver(callId, lines) {
+      const xml = messagesXml(
+        { lobby: lines.map((content, i) => ({ ts: AT + sent++ * 1000 + i, user: `u${i}`, content })) },
+        { callID: callId },
+      );
+      return (await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'd1', callID: callId }), xml))
+        .status;
+    },
+    nextAlert() {
+      const index = heard++;
+      if (alerts[index]) return Promise.resolve(alerts[index]);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no watch alert came; heard ${JSON.stringify(alerts)}`)), NEVER);
+        waiting.push((alert) => {
+          clearTimeout(timer);
+          resolve(alert);
+        });
+      });
+    },
+    close() {
+      listening.abort();
+      stop(server.child);
+    },
+  };
+}
+
+/** What a desk on `store` hears and holds after the same callbacks, terms and import. */
+async function watchedDay(store: string[]) {
+  let desk = await serve(store);
+  const heard: unknown[] = [];
+  try {
+    // Stored before any term: a term added later does not look back at it (that is "check existing entries").
+    assert.equal(await desk.deliver('early', ['an early unicorn']), 200);
+    assert.deepEqual(await desk.call('addWatchTerms', { text: 'unicorn\n"red dragon"' }), { added: ['unicorn', '"red dragon"'] });
+    assert.equal(await desk.deliver('c1', ['a unicorn arrived', 'the red dragon and the unicorn', 'nothing to see']), 200);
+    heard.push(await desk.nextAlert());
+    assert.equal(await desk.deliver('c2', ['Red  dragon again']), 200);
+    heard.push(await desk.nextAlert());
+    assert.equal(await desk.deliver('c3', ['nothing watched']), 200);
+  } finally {
+    desk.close();
+  }
+  // Stored while no desk ran: matched when the next one starts.
+  const file = join(tempDir(), 'while-down.xml');
+  writeFileSync(file, messagesXml({ garden: [{ ts: AT + 100_000, user: 'u7', content: 'a unicorn in the garden' }] }));
+  const imported = await omv(['import', ...store, file], { env: { OMV_MODERATOR: 'maya' } });
+  assert.equal(imported.code, 0, imported.stderr);
+  desk = await serve(store);
+  try {
+    // The first round runs as it starts, perhaps before this desk listened: its matches are there, then.
+    for (const deadline = Date.now() + NEVER; ;) {
+      const terms = await desk.call<Array<{ term: string; matches: number }>>('watchTerms');
+      if (terms.find((t) => t.term === 'unicorn')?.matches === 3) break;
+      assert.ok(Date.now() < deadline, `the imported unicorn was never matched: ${JSON.stringify(terms)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return {
+      heard,
+      matches: await desk.call('watchMatches'),
+      terms: (await desk.call<Array<{ term: string; matches: number }>>('watchTerms')).map((t) => [t.term, t.matches]),
+    };
+  } finally {
+    desk.close();
+  }
+}
+
+test(
+  'new entries are matched against the watchlist as they arrive on a desk serving PostgreSQL, as on one serving a SQLite file',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const onPg = await watchedDay(['--store', cluster.url]);
+    const onFile = await watchedDay(['--db', join(tempDir(), 'desk.sqlite')]);
+    assert.deepEqual(onFile.heard, [
+      { type: 'watchAlert', found: 3, terms: ['unicorn', '"red dragon"'], unseen: 2 },
+      { type: 'watchAlert', found: 1, terms: ['"red dragon"'], unseen: 3 },
+    ]);
+    assert.deepEqual(onPg.heard, onFile.heard, 'the alerts every desk hears');
+    assert.deepEqual(onFile.terms, [
+      ['"red dragon"', 2],
+      ['unicorn', 3],
+    ]);
+    assert.deepEqual(onPg.terms, onFile.terms);
+    assert.deepEqual(onPg.matches, onFile.matches, 'the matches, newest first, with their entries');
+    const rows = await query<{ term: string; content: string }>(
+      cluster.url,
+      'SELECT w.term, e.content FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id JOIN entries e ON e.id = m.entry_id ORDER BY e.id, w.id',
+    );
+    assert.deepEqual(rows, [
+      { term: 'unicorn', content: 'a unicorn arrived' },
+      { term: 'unicorn', content: 'the red dragon and the unicorn' },
+      { term: '"red dragon"', content: 'the red dragon and the unicorn' },
+      { term: '"red dragon"', content: 'Red  dragon again' },
+      { term: 'unicorn', content: 'a unicorn in the garden' },
+    ]);
+  },
+);
