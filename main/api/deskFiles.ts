@@ -40,7 +40,13 @@ export async function importForDesk(
       );
       // The moderator knows the file by its name, not by where main read it (an upload's spool).
       results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
-      await engine.audit(actor.name, { file: name, status: r.status, entries: r.entries, newEntries: r.newEntries, deliveryId: r.deliveryId });
+      await engine.audit(actor.name, {
+        file: name,
+        status: r.status,
+        entries: r.entries,
+        newEntries: r.newEntries,
+        deliveryId: r.deliveryId,
+      });
     } catch (error) {
       results.push({ name, status: 'failed', entries: 0, newEntries: 0, error: apiErrorMessage(error, 'importFiles').replace(path, name) });
     }
@@ -61,7 +67,10 @@ export interface DeskExportRows {
       filter: EntryFilter;
       withReview: boolean;
       pseudonymous: boolean;
-      onProgress: (rows: number) => void; onTotal: (rows: number) => void; signal: AbortSignal },
+      onProgress: (rows: number) => void;
+      onTotal: (rows: number) => void;
+      signal: AbortSignal;
+    },
   ): Promise<number>;
   failed(started: number, rows: number, error: string, moderator: string): Promise<void>;
   /** Records the export done; answers its manifest. */

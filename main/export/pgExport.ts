@@ -65,7 +65,8 @@ export class PgExport {
     const pool = this.engine.reader.pool;
     const marks = new Map<string, number | null>();
     const named = new Map<string, string[]>();
-    const shown = pseudonymSalt === undefined ? null : withPseudonyms(pseudonymSalt, (domainId, room) => named.get(roomKey(domainId, room))!);
+    const shown =
+      pseudonymSalt === undefined ? null : withPseudonyms(pseudonymSalt, (domainId, room) => named.get(roomKey(domainId, room))!);
     let rows = 0;
     const add = async (stored: EntryRecord, review: ReviewColumns | undefined) => {
       const entry = shown ? shown(stored) : stored;

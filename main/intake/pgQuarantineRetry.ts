@@ -36,7 +36,11 @@ export function retryQuarantinedPg(engine: PgEngine, id: number | undefined, mod
             await session.query('SELECT pg_advisory_xact_lock_shared($1)', [PURGE_LOCK]);
             const now = await session.query<{ status: string }>('SELECT status FROM deliveries WHERE id = $1 FOR UPDATE', [row.id]);
             if (now.rows[0]?.status !== 'quarantined') throw notInQuarantine(row.id);
-            const writer = new PgPayloadWriter(session, { deliveryId: row.id, domainId: pgText(row.domain_id), receivedAt: row.received_at });
+            const writer = new PgPayloadWriter(session, {
+              deliveryId: row.id,
+              domainId: pgText(row.domain_id),
+              receivedAt: row.received_at,
+            });
             for (const event of events) await writer.apply(event);
             await writer.flush();
             await finishImport(session, row.id, writer, parsed.repairs);

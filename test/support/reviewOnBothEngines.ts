@@ -17,6 +17,8 @@ import { query } from './postgres.js';
 export interface ReviewOnBothEngines extends DeskOnBothEngines {
   services: { sqlite: OmvService; pg: OmvService };
   events: { sqlite: ApiEvent[]; pg: ApiEvent[] };
+  /** Each service's events, for a test that acts on one as it is told (cancels an export once it began). */
+  hubs: { sqlite: EventHub; pg: EventHub };
 }
 
 const receiver = { callbackUrl: () => null, problem: () => null };
@@ -30,6 +32,7 @@ export async function reviewOnBothEngines(): Promise<ReviewOnBothEngines> {
   return {
     ...desk,
     events,
+    hubs,
     services: {
       sqlite: createService({
         reads: desk.sqlite,
@@ -64,7 +67,7 @@ function timesOfTheChange(value: unknown, from: number, to: number): unknown {
   return value;
 }
 
-interface AuditTail {
+export interface AuditTail {
   action: string;
   moderator: string;
   details: unknown;
@@ -132,4 +135,49 @@ export async function sameChange<M extends PlainMethod>(
   );
   assert.deepEqual(same(desk.events.pg), same(desk.events.sqlite), `${label}: the events the desks are told`);
   return fromFile as { answered?: unknown; failed?: string; conflict?: unknown };
+}
+
+/**
+ * sameChange for what is not a plain call (importFiles, exportCsv) or is compared otherwise:
+ * `run` does the work on one engine's service and answers what is compared (an export's answer
+ * with its bytes and its manifest file, read before the other engine writes its own); the same
+ * audit rows (as `trail` sees each) and the same events (as `told` sees each) are asserted too. Returns SQLite's outcome.
+ */
+export async function sameWork(
+  desk: ReviewOnBothEngines,
+  label: string,
+  run: (service: OmvService, engine: 'sqlite' | 'pg') => Promise<unknown>,
+  {
+    compared = (outcome: unknown) => outcome,
+    trail = (row: AuditTail) => row,
+    told = (event: ApiEvent) => event,
+  }: {
+    compared?: (outcome: unknown, engine: 'sqlite' | 'pg') => unknown;
+    trail?: (row: AuditTail, engine: 'sqlite' | 'pg') => unknown;
+    told?: (event: ApiEvent) => unknown;
+  } = {},
+): Promise<{ answered?: unknown; failed?: string }> {
+  const length = await trailLength(desk);
+  desk.events.sqlite.splice(0);
+  desk.events.pg.splice(0);
+  const attempt = async (engine: 'sqlite' | 'pg') => {
+    try {
+      return { answered: await run(desk.services[engine], engine) };
+    } catch (error) {
+      return { failed: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error) };
+    }
+  };
+  const from = Date.now();
+  const fromFile = await attempt('sqlite');
+  const fromPg = await attempt('pg');
+  const to = Date.now();
+  const same = (value: unknown) => timesOfTheChange(value, from, to);
+  assert.deepEqual(same(compared(fromPg, 'pg')), same(compared(fromFile, 'sqlite')), label);
+  assert.deepEqual(
+    same((await trailAfter(desk, 'pg', length.pg)).map((row) => trail(row, 'pg'))),
+    same((await trailAfter(desk, 'sqlite', length.sqlite)).map((row) => trail(row, 'sqlite'))),
+    `${label}: its audit rows`,
+  );
+  assert.deepEqual(same(desk.events.pg.map(told)), same(desk.events.sqlite.map(told)), `${label}: the events the desks are told`);
+  return fromFile;
 }
