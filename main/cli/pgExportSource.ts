@@ -7,9 +7,7 @@ import { actingName, openStoreEngine } from './pgStore.js';
 
 export async function pgExportSource(url: string, filter: EntryFilter, options: ExportSourceOptions): Promise<ExportSource> {
   // A page of a search that finds nothing for --timeout is stopped by the server (statement_timeout), as SQLite's export stops.
-  // The review's columns and the names in rooms are asked beside the cursor's session: a second reader.
-  const lookups = options.withReview || options.pseudonymous;
-  const engine = await openStoreEngine(url, { readTimeoutMs: options.stallTimeoutMs, readers: lookups ? 2 : 1, monthsAhead: false });
+  const engine = await openStoreEngine(url, { readTimeoutMs: options.stallTimeoutMs, readers: 1, monthsAhead: false });
   const moderator = actingName();
   const rows = new PgExport(engine, filter, options.stallTimeoutMs);
   // This database's salt, made on first use as a desk makes it (pgReviewStore.ts): the pseudonyms the desk shows.

@@ -6,6 +6,7 @@
 // 'export failed'), from which the manifest is made.
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
+import type pg from 'pg';
 import type { EntryFilter } from '../../shared/api.js';
 import { csvRow } from '../../shared/csv.js';
 import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
@@ -36,8 +37,6 @@ export interface PgExportOptions {
 
 /** PostgreSQL's code for a statement cancelled by statement_timeout (or by an administrator). */
 const QUERY_CANCELED = '57014';
-/** Entries whose review columns and room names are asked together (one round trip each). */
-const LOOKUP_PAGE = 1000;
 
 export class PgExport {
   /** The first and last entry's time: rows come in time order, so no second query is needed for the manifest's span. */
@@ -62,48 +61,44 @@ export class PgExport {
     const jsonl = format === 'jsonl';
     const bytes = new ByteChunks((chunk) => out.write(chunk));
     if (!jsonl) bytes.add(csvRow(withReview ? [...EXPORT_COLUMNS, ...REVIEW_COLUMNS] : EXPORT_COLUMNS, false));
-    const pool = this.engine.reader.pool;
     const marks = new Map<string, number | null>();
     const named = new Map<string, string[]>();
     const shown =
       pseudonymSalt === undefined ? null : withPseudonyms(pseudonymSalt, (domainId, room) => named.get(roomKey(domainId, room))!);
     let rows = 0;
-    const add = async (stored: EntryRecord, review: ReviewColumns | undefined) => {
-      const entry = shown ? shown(stored) : stored;
-      if (review) {
-        const [tags, notes, status] = review;
-        bytes.add(
-          jsonl
-            ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
-            : csvRow([...exportValues(entry), tags, notes, status], neutraliseFormulas),
-        );
-      } else bytes.add(jsonl ? `${JSON.stringify(exportRecord(entry))}\n` : csvRow(exportValues(entry), neutraliseFormulas));
-      this.span.first ??= stored.timestamp;
-      this.span.last = stored.timestamp;
-      rows += 1;
-      if (rows % 10_000 === 0) onProgress?.(rows);
-      if (signal?.aborted) throw new UserFacingError('the export was cancelled');
-      if (out.destroyed) throw cancelled(rows); // the file or pipe failed: stop reading, not format every row into nothing
-      if (out.writableNeedDrain) await drained(out, rows, signal);
-    };
-    // What the entries' own columns do not hold is asked a page of entries at a time.
-    const lookups = withReview || shown !== null;
-    let page: EntryRecord[] = [];
-    const addPage = async () => {
-      const [review] = await Promise.all([
-        withReview ? reviewColumnsOf(pool, page, marks) : null,
-        shown ? usersNamedInRoomsOf(pool, page, named) : null,
-      ]);
-      for (const entry of page) await add(entry, review?.get(entry.id));
-      page = [];
-    };
+    /** The review's columns of the page the rows come from. */
+    let review = null as Map<number, ReviewColumns> | null;
+    // What the entries' own columns do not hold is asked a page of entries at a time, on the cursor's session.
+    const beforePage =
+      withReview || shown
+        ? async (page: readonly EntryRecord[], session: pg.ClientBase) => {
+            if (withReview) review = await reviewColumnsOf(session, page, marks);
+            if (shown) await usersNamedInRoomsOf(session, page, named);
+          }
+        : undefined;
     try {
       if (onTotal) onTotal(await this.engine.reads.countEntries(this.filter));
-      for await (const entry of this.engine.reads.exportEntries(this.filter)) {
-        if (!lookups) await add(entry, undefined);
-        else if (page.push(entry) === LOOKUP_PAGE) await addPage();
+      for await (const stored of this.engine.reads.exportEntries(this.filter, beforePage)) {
+        const entry = shown ? shown(stored) : stored;
+        const columns = review?.get(stored.id);
+        if (columns) {
+          const [tags, notes, status] = columns;
+          bytes.add(
+            jsonl
+              ? `${JSON.stringify({ ...exportRecord(entry), tags, notes, review_status: status })}\n`
+              : csvRow([...exportValues(entry), tags, notes, status], neutraliseFormulas),
+          );
+        } else bytes.add(jsonl ? `${JSON.stringify(exportRecord(entry))}\n` : csvRow(exportValues(entry), neutraliseFormulas));
+        this.span.first ??= stored.timestamp;
+        this.span.last = stored.timestamp;
+        rows += 1;
+        if (rows % 10_000 === 0) onProgress?.(rows);
+        if (signal?.aborted) throw new UserFacingError('the export was cancelled');
+        if (out.destroyed) throw cancelled(rows); // the file or pipe failed: stop reading, not format every row into nothing
+        if (out.writableNeedDrain) await drained(out, rows, signal);
       }
-      if (page.length > 0) await addPage();
+      // Cancelled at any time before it ends, as SQLite's export is.
+      if (signal?.aborted) throw new UserFacingError('the export was cancelled');
     } catch (error) {
       throw (error as { code?: string }).code === QUERY_CANCELED ? new Error(stalledMessage(this.stallTimeoutMs)) : error;
     }
@@ -133,7 +128,6 @@ async function drained(out: Writable, rows: number, signal: AbortSignal | undefi
     await Promise.race(waits);
   } finally {
     stop.abort();
-    for (const wait of waits) wait.catch(() => undefined);
   }
   if (signal?.aborted) throw new UserFacingError('the export was cancelled');
   if (out.destroyed) throw cancelled(rows);

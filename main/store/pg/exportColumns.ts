@@ -1,5 +1,6 @@
 // What an export of a PostgreSQL store adds to its entries beyond their own columns, asked a page
-// of entries at a time (one round trip a page, not one a row): the review's columns
+// of entries at a time (one round trip a page, not one a row) on the export's own session (in its
+// snapshot): the review's columns
 // (store/reviewColumns.ts: tags, notes, review_status) and the user IDs the rooms' names hold,
 // for pseudonyms (export/pseudonymousEntries.ts). Ordered as SQLite orders them: tags by their
 // NOCASE names, notes by when they were written, user IDs by their bytes.
@@ -16,7 +17,7 @@ export type ReviewColumns = [tags: string, notes: string, status: 'reviewed' | '
  * reviewed to) across pages, as reviewColumnsReader does.
  */
 export async function reviewColumnsOf(
-  pool: pg.Pool,
+  session: pg.ClientBase,
   entries: readonly EntryRecord[],
   marks: Map<string, number | null>,
 ): Promise<Map<number, ReviewColumns>> {
@@ -25,17 +26,17 @@ export async function reviewColumnsOf(
     (e) => !marks.has(roomKey(e.domainId, e.room)),
   );
   const [tags, notes, reviewed] = await Promise.all([
-    pool.query<{ id: number; tags: string }>(
+    session.query<{ id: number; tags: string }>(
       `SELECT l.target_id AS id, string_agg(t.name, ';' ORDER BY omv_nocase(t.name) COLLATE "C") AS tags
        FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE l.target = 'entry' AND l.target_id = ANY($1::bigint[]) GROUP BY l.target_id`,
       [ids],
     ),
-    pool.query<{ id: number; notes: string }>(
+    session.query<{ id: number; notes: string }>(
       `SELECT target_id AS id, string_agg(text, ' | ' ORDER BY at, id) AS notes
        FROM notes WHERE target = 'entry' AND target_id = ANY($1::bigint[]) GROUP BY target_id`,
       [ids],
     ),
-    pool.query<{ domain_id: string; name: string; reviewed_to: number }>(
+    session.query<{ domain_id: string; name: string; reviewed_to: number }>(
       `SELECT r.domain_id, r.name, rr.reviewed_to FROM unnest($1::text[], $2::text[]) AS asked (domain_id, name)
          JOIN rooms r ON r.domain_id = asked.domain_id AND r.name = asked.name JOIN room_reviews rr ON rr.room_id = r.id`,
       [unmarked.map((e) => e.domainId), unmarked.map((e) => e.room)],
@@ -58,7 +59,11 @@ export async function reviewColumnsOf(
  * Adds to `named` the user IDs each room of `entries` not in it yet holds in its name (overview.ts
  * usersNamedIn: the words of the name that are users of its domain, in the order of their IDs).
  */
-export async function usersNamedInRoomsOf(pool: pg.Pool, entries: readonly EntryRecord[], named: Map<string, string[]>): Promise<void> {
+export async function usersNamedInRoomsOf(
+  session: pg.ClientBase,
+  entries: readonly EntryRecord[],
+  named: Map<string, string[]>,
+): Promise<void> {
   const rooms = [...new Map(entries.map((e) => [roomKey(e.domainId, e.room), e])).entries()].filter(([key]) => !named.has(key));
   if (rooms.length === 0) return;
   if (named.size + rooms.length > 10_000) named.clear();
@@ -75,7 +80,7 @@ export async function usersNamedInRoomsOf(pool: pg.Pool, entries: readonly Entry
     }
   });
   if (words.length === 0) return;
-  const found = await pool.query<{ place: number; users: string[] }>(
+  const found = await session.query<{ place: number; users: string[] }>(
     `SELECT w.place, array_agg(u.user_id ORDER BY u.user_id COLLATE "C") AS users
      FROM unnest($1::int[], $2::text[], $3::text[]) AS w (place, domain_id, word)
        JOIN users u ON u.domain_id = w.domain_id AND u.user_id = w.word
