@@ -22,6 +22,8 @@ export async function reviewColumnsOf(
   marks: Map<string, number | null>,
 ): Promise<Map<number, ReviewColumns>> {
   const ids = entries.map((entry) => entry.id);
+  // Kept small, as SQLite's reader keeps its own: emptied before the page's rooms are looked for in it.
+  if (marks.size > 10_000) marks.clear();
   const unmarked = [...new Map(entries.map((e) => [roomKey(e.domainId, e.room), e])).values()].filter(
     (e) => !marks.has(roomKey(e.domainId, e.room)),
   );
@@ -42,7 +44,6 @@ export async function reviewColumnsOf(
       [unmarked.map((e) => e.domainId), unmarked.map((e) => e.room)],
     ),
   ]);
-  if (marks.size + unmarked.length > 10_000) marks.clear();
   for (const e of unmarked) marks.set(roomKey(e.domainId, e.room), null);
   for (const row of reviewed.rows) marks.set(roomKey(row.domain_id, row.name), row.reviewed_to);
   const tagsOf = new Map(tags.rows.map((row) => [row.id, row.tags]));
@@ -64,9 +65,9 @@ export async function usersNamedInRoomsOf(
   entries: readonly EntryRecord[],
   named: Map<string, string[]>,
 ): Promise<void> {
+  if (named.size > 10_000) named.clear();
   const rooms = [...new Map(entries.map((e) => [roomKey(e.domainId, e.room), e])).entries()].filter(([key]) => !named.has(key));
   if (rooms.length === 0) return;
-  if (named.size + rooms.length > 10_000) named.clear();
   // Each room by its place in `rooms` (a key holds U+0000, which PostgreSQL's text cannot).
   const places: number[] = [];
   const domains: string[] = [];
