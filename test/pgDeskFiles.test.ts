@@ -3,6 +3,7 @@
 // (reviewOnBothEngines.ts), with the same answers, the same audit rows, the same events told to the
 // desks, the same bytes exported and the same manifest; the stored state after each read alike.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -217,6 +218,38 @@ describe('the desk’s imports, exports, purges and quarantine retries on Postgr
     await sameAnswer(desk, 'timeline', { filter: { room: 'garden' }, limit: 10 });
     await sameAnswer(desk, 'search', { filter: { text: 'released' }, limit: 10 });
     await sameAnswer(desk, 'rooms', {});
+
+    // A large imported file's bytes are not in the store, only its path: it is imported again from
+    // there (its delivery taken up); once the file is gone, it stays, saying so.
+    const large = join(dir, 'large.xml');
+    const bytes = Buffer.from(messagesXml({ garden: [{ ts: DAY + 7 * 86_400_000 + 1, user: 'u6', content: 'read again from its file' }] }));
+    writeFileSync(large, bytes);
+    const row = ['import', '', DAY, bytes.length, createHash('sha256').update(bytes).digest('hex'), large, 'quarantined', 'a read error'];
+    const id = Number(
+      desk.db
+        .prepare(
+          'INSERT INTO deliveries (source, domain_id, received_at, payload_size, sha256, file_path, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(...row).lastInsertRowid,
+    );
+    await query(
+      desk.cluster.url,
+      'INSERT INTO deliveries (id, source, domain_id, received_at, payload_size, sha256, file_path, status, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+      [id, ...row],
+    );
+    assert.deepEqual((await sameChange(desk, ACTORS.admin, 'retryQuarantined', { id })).answered, [{ id, status: 'stored' }]);
+    await sameDeliveries();
+    await sameAnswer(desk, 'search', { filter: { text: 'again' }, limit: 10 });
+    const gone = join(dir, 'gone.xml');
+    for (const update of [
+      'UPDATE deliveries SET status = ?, file_path = ? WHERE id = ?',
+      'UPDATE deliveries SET status = $1, file_path = $2 WHERE id = $3',
+    ])
+      if (update.includes('$')) await query(desk.cluster.url, update, ['quarantined', gone, id]);
+      else desk.db.prepare(update).run('quarantined', gone, id);
+    assert.deepEqual((await sameChange(desk, ACTORS.admin, 'retryQuarantined', { id })).answered, [
+      { id, status: 'quarantined', reason: `the file ${gone} is gone` },
+    ]);
   });
 
   test('purging: a dry run, then the purge: the same account (but the write-ahead log), audit row (but the months dropped), event; what is left reads alike', async () => {
@@ -268,8 +301,8 @@ describe('the desk’s imports, exports, purges and quarantine retries on Postgr
   test('two desks retrying the same delivery at once on PostgreSQL: it is stored once, the other is told it is not in quarantine', async () => {
     const [{ id }] = (await query<{ id: number }>(
       desk.cluster.url,
-      `INSERT INTO deliveries (source, function, domain_id, received_at, payload, payload_size, sha256, status, error)
-       VALUES ('import', NULL, '', $1, $2, 10, 'raced', 'quarantined', 'malformed') RETURNING id::int`,
+      `INSERT INTO deliveries (id, source, function, domain_id, received_at, payload, payload_size, sha256, status, error)
+       SELECT max(id) + 1, 'import', NULL, '', $1, $2, 10, 'raced', 'quarantined', 'malformed' FROM deliveries RETURNING id::int`,
       [DAY, Buffer.from(messagesXml({ garden: [{ ts: DAY + 8 * 86_400_000, user: 'u5', content: 'retried twice at once' }] }))],
     )) as [{ id: number }];
     const outcomes = await Promise.allSettled([
