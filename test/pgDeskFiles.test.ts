@@ -198,7 +198,7 @@ describe('the desk’s imports, exports, purges and quarantine retries on Postgr
     assert.equal((JSON.parse(details) as { error: string }).error, 'the export was cancelled');
   });
 
-  test('retrying quarantined deliveries: one that still does not parse stays with its reason, one that now parses is stored; a delivery not in quarantine is refused alike', async () => {
+  test('retrying quarantined deliveries: one that still does not parse stays with its reason, one that now parses is stored, a large import read again from its file (or said gone); a delivery not in quarantine is refused alike', async () => {
     const broken = desk.db.prepare<[], number>("SELECT id FROM deliveries WHERE status = 'quarantined' ORDER BY id").pluck().all();
     assert.ok(broken.length >= 2, `quarantined: ${broken.join(', ')}`);
     const retried = await sameChange(desk, ACTORS.lead, 'retryQuarantined', {});
