@@ -1,19 +1,13 @@
 // The desk over a PostgreSQL store, end to end: `omv serve --store postgres://…` with its viewer,
 // real callbacks into a throwaway cluster, Debian's Chromium. The desk reads what PostgreSQL holds
 // (rooms, the timeline, live arrivals, search with its highlights and count, an entry in context),
-// hostile text stays text; what the desk does not do on PostgreSQL yet is refused with the reason.
+// hostile text stays text; a file imported through the page, the room exported as a download.
 import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
-import { pgReadRunner } from '../main/api/pgReadCalls.js';
-import { createService } from '../main/api/service.js';
-import { NOT_FROM_THE_DESK_ON_POSTGRES, pgDeskWriter } from '../main/api/pgDeskWriter.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { ROLE_PERMISSIONS } from '../shared/access.js';
 import { messagesXml } from './support/payloads.js';
-import { tempDir } from './support/tmp.js';
-import { EventHub } from '../main/api/events.js';
-import { openPgEngine } from '../main/store/pg/engine.js';
 import { callViewerAnswer, deskTests, done, endDeskTest, lobbyDesk, screenshot } from './support/desk.js';
 import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
 
@@ -54,45 +48,48 @@ describe('the desk on PostgreSQL', { skip }, () => {
     assert.equal(await page.getByTestId('part-failed').count(), 0);
     await screenshot(page, 'pg-desk-light');
     await done(page);
-    // A purge through the viewer's API is refused with the reason.
-    assert.deepEqual(await callViewerAnswer(desk, 'purge', { before: Date.UTC(2030, 0, 1) }), {
-      status: 200,
-      ok: false,
-      error: NOT_FROM_THE_DESK_ON_POSTGRES,
-    });
+    // A purge through the viewer's API is answered from PostgreSQL: a dry run counts, and removes nothing.
+    const dryRun = await callViewerAnswer(desk, 'purge', { before: Date.UTC(2030, 0, 1), dryRun: true });
+    assert.deepEqual([dryRun.status, dryRun.ok, (dryRun.value as { removed: number }).removed], [200, true, 64]);
     assert.deepEqual(await query(cluster.url, "SELECT count(*)::int AS n FROM entries WHERE content LIKE '%chatter%'"), [{ n: 60 }]);
   });
 
-  test('imports, exports, purges and quarantine retries from the desk are refused on PostgreSQL, saying why, nothing written; the session does not offer them', async () => {
+  test('imports through the UI and exports as a download on PostgreSQL: the new room appears, the CSV is the room, the trail has both; the session offers them', async () => {
     const cluster = await startPostgres();
-    const engine = await openPgEngine(cluster.url);
-    try {
-      const events = new EventHub();
-      const reads = pgReadRunner(engine);
-      const service = createService({
-        reads,
-        writer: await pgDeskWriter(engine, { reads, events }),
-        events,
-        receiver: { callbackUrl: () => null, problem: () => null },
-      });
-      const actor = service.localActor();
-      const session = await service.call(actor, 'session', {});
-      assert.deepEqual(session.permissions, ['read', 'annotate', 'decide', 'assign', 'watchlist', 'manageUsers']);
-      const counts = () =>
-        query(cluster.url, `SELECT (SELECT count(*) FROM deliveries)::int AS deliveries, (SELECT count(*) FROM audit_log)::int AS trail`);
-      const before = await counts();
-      const file = join(tempDir(), 'a.xml');
-      writeFileSync(file, messagesXml({ lobby: [{ ts: Date.UTC(2025, 0, 1), user: 'u1', content: 'imported?' }] }));
-      for (const attempt of [
-        () => service.importFiles(actor, { files: [{ path: file, name: 'a.xml' }] }),
-        () => service.exportCsv(actor, { filter: {} }, new PassThrough(), { path: null, name: 'x.csv' }),
-        () => service.call(actor, 'purge', { before: Date.UTC(2030, 0, 1) }),
-        () => service.call(actor, 'retryQuarantined', {}),
-      ])
-        await assert.rejects(attempt, { message: NOT_FROM_THE_DESK_ON_POSTGRES });
-      assert.deepEqual(await counts(), before);
-    } finally {
-      await engine.close();
-    }
+    const desk = await lobbyDesk({ store: cluster.url });
+    assert.deepEqual(((await callViewerAnswer(desk, 'session', {})).value as { permissions: string[] }).permissions, [
+      ...ROLE_PERMISSIONS.admin,
+    ]);
+    const page = await desk.open();
+    const file = join(desk.dataDir, 'saved-archive.xml');
+    writeFileSync(
+      file,
+      messagesXml({
+        'imported-room': [
+          { ts: Date.UTC(2024, 2, 1, 9), user: 'old', content: 'from a saved file' },
+          { ts: Date.UTC(2024, 2, 1, 10), user: 'old', type: 'leave' },
+        ],
+      }),
+    );
+    await page.getByTestId('file-input').setInputFiles(file);
+    const results = page.getByTestId('import-results');
+    await results.waitFor();
+    assert.match(await results.innerText(), /new saved-archive\.xml — 2 entries, 2 new/);
+    await page.locator('[data-room=imported-room]').click();
+    await page.locator('.main-head h1', { hasText: '#imported-room' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('export-button').click()]);
+    const lines = readFileSync((await download.path())!, 'utf8')
+      .trimEnd()
+      .split('\r\n');
+    assert.equal(lines[0], 'entry_id,time_utc,timestamp_ms,domain_id,room,type,user_id,display_name,invisible,content,source,call_id');
+    assert.equal(lines.length, 3);
+    assert.match(lines[1]!, /,imported-room,msg,old,,false,from a saved file,import,$/);
+    // The UI hears how the export went (live events from the server that wrote it).
+    await page.getByTestId('export-panel').filter({ hasText: 'Exported 2 entries to CSV, users by their IDs.' }).waitFor();
+    await done(page);
+    assert.deepEqual(
+      await query(cluster.url, "SELECT action FROM audit_log WHERE action IN ('import', 'export started', 'export') ORDER BY id"),
+      [{ action: 'import' }, { action: 'export started' }, { action: 'export' }],
+    );
   });
 });

@@ -1,6 +1,7 @@
 // omv export on a PostgreSQL store, through the built CLI: the same deliveries in a SQLite file and
 // in PostgreSQL export to the same bytes (CSV with the formula guard, --raw, JSON Lines, a search),
-// and the export is recorded in PostgreSQL's audit trail, its manifest naming that row.
+// with the review's columns and pseudonyms, and the export is recorded in PostgreSQL's audit trail,
+// its manifest naming that row.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -11,7 +12,8 @@ import { test } from 'node:test';
 import { CLI, omv } from './support/cli.js';
 import { delivery, openEngines } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason } from './support/postgres.js';
+import { openDatabase } from '../main/store/db.js';
+import { postgresSkipReason, query } from './support/postgres.js';
 import { tempDir } from './support/tmp.js';
 
 const skip = postgresSkipReason();
@@ -87,9 +89,39 @@ test(
     assert.equal(code, 141, stderr);
     assert.doesNotMatch(stderr, /EPIPE|Error|\n\s+at /);
 
-    // What the PostgreSQL export cannot do yet is refused before any work, not done differently.
-    const review = await omv(['export', '--store', engines.cluster.url, '--with-review']);
-    assert.equal(review.code, 2);
-    assert.match(review.stderr, /--with-review is not on PostgreSQL yet/);
+    // The review's columns and pseudonyms alike too: a tag, two notes and a review mark on the same entries, the same salt, in both stores.
+    const entry = (content: string) => `(SELECT min(id) FROM entries WHERE content = '${content}')`;
+    const review = [
+      "INSERT INTO settings (key, value) VALUES ('pseudonym_salt', '00112233445566778899aabbccddeeff')",
+      "INSERT INTO tags (id, name, colour, hold, builtin, created_at) VALUES (50, 'Zeta', '#000000', 0, 0, 1), (51, 'alpha', '#000000', 0, 0, 1)",
+      `INSERT INTO tag_links (tag_id, target, target_id, at, moderator) VALUES (50, 'entry', ${entry('line 0 bye')}, 1, 'maya'), (51, 'entry', ${entry('line 0 bye')}, 1, 'maya')`,
+      `INSERT INTO notes (target, target_id, text, moderator, at) VALUES ('entry', ${entry('line 0 bye')}, 'second, "said"', 'maya', 2),
+         ('entry', ${entry('line 0 bye')}, 'first', 'maya', 1), ('entry', ${entry('line 1 hello')}, '=1+1', 'maya', 1)`,
+      `INSERT INTO room_reviews (room_id, reviewed_to, moderator, at) SELECT room_id, ts, 'maya', 1 FROM entries WHERE id = ${entry('line 1 hello')}`,
+    ];
+    const sqliteDb = openDatabase(engines.sqlitePath);
+    for (const sql of review) {
+      sqliteDb.exec(sql);
+      await query(engines.cluster.url, sql);
+    }
+    sqliteDb.close();
+    for (const [n, flags] of [
+      ['--with-review'],
+      ['--pseudonymous'],
+      ['--with-review', '--pseudonymous', '--format', 'jsonl', '--query', 'in:kitchen'],
+    ].entries()) {
+      const onFile = join(dir, `sqlite-review-${n}`);
+      const onPostgres = join(dir, `postgres-review-${n}`);
+      const a = await omv(['export', '--db', engines.sqlitePath, '--out', onFile, ...flags]);
+      const b = await omv(['export', '--store', engines.cluster.url, '--out', onPostgres, ...flags]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      assert.ok(readFileSync(onPostgres).equals(readFileSync(onFile)), `omv export ${flags.join(' ')}: the bytes differ`);
+    }
+    const reviewed = readFileSync(join(dir, 'postgres-review-0'), 'utf8');
+    assert.match(reviewed, /,alpha;Zeta,"first \| second, ""said""",reviewed\r\n/);
+    assert.match(reviewed, /,,'=1\+1,reviewed\r\n/);
+    assert.match(reviewed, /,,,unreviewed\r\n/);
+    assert.doesNotMatch(readFileSync(join(dir, 'postgres-review-1'), 'utf8'), /,u[0-9],/);
   },
 );

@@ -17,7 +17,7 @@ import type { OmvService } from '../main/api/service.js';
 import { storeDelivery } from '../main/store/deliveries.js';
 import { DAY } from './support/deskOnBothEngines.js';
 import { delivery } from './support/engines.js';
-import { ACTORS, reviewOnBothEngines, sameChange, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
+import { ACTORS, reviewOnBothEngines, sameChange, timesSince, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 
 const skip = postgresSkipReason();
@@ -26,17 +26,6 @@ const { admin: maya, lead: lena, moderator: bob, other: cleo } = ACTORS;
 
 /** When the tests began: a time after it was stamped by a change of theirs, at a moment each engine had its own. */
 let since = 0;
-
-/** Every number in [from, now] (a time a change of this test stamped) as 'a time of the test'; ISO instants in messages too. */
-function timesSince(value: unknown, from: number, to = Date.now()): unknown {
-  if (typeof value === 'number') return value >= from && value <= to ? 'a time of the test' : value;
-  if (typeof value === 'string')
-    return value.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, (iso) => String(timesSince(Date.parse(iso), from, to)));
-  if (Array.isArray(value)) return value.map((item) => timesSince(item, from, to));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, timesSince(item, from, to)]));
-  return value;
-}
 
 // What a report change leaves stored: the reports' claim columns, their history, the claims mode.
 const REPORTS_STORED = `SELECT id, status, version, claimed_by, claimed_at, assigned_by, changed_what, changed_by, changed_at

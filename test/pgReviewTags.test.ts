@@ -11,19 +11,10 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { ReadArgs, ReadMethod } from '../main/api/readCalls.js';
 import type { EntryReview, Note, Tag } from '../shared/review.js';
-import { ACTORS, reviewOnBothEngines, sameChange, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
+import { ACTORS, reviewOnBothEngines, sameChange, timesSince, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 
 const skip = postgresSkipReason();
-
-/** `value` with every number in [from, to] (a time a change of this test stamped, on either engine) as 'a time of the test'. */
-function timesOfTheTest(value: unknown, from: number, to: number): unknown {
-  if (typeof value === 'number') return value >= from && value <= to ? 'a time of the test' : value;
-  if (Array.isArray(value)) return value.map((item) => timesOfTheTest(item, from, to));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, timesOfTheTest(item, from, to)]));
-  return value;
-}
 
 describe('tags and notes changed on PostgreSQL', { skip }, () => {
   let desk: ReviewOnBothEngines;
@@ -48,7 +39,7 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
   /** A read asked of both after this test's changes: the same answer, the times the changes stamped taken as such. */
   async function sameRead<M extends ReadMethod>(method: M, args: ReadArgs<M>): Promise<unknown> {
     const [fromFile, fromPg] = await Promise.all([desk.sqlite(method, args), desk.pg(method, args)]);
-    const same = (value: unknown) => timesOfTheTest(value, since, Date.now());
+    const same = (value: unknown) => timesSince(value, since);
     assert.deepEqual(same(fromPg), same(fromFile), `${method}(${JSON.stringify(args)})`);
     return fromFile;
   }
@@ -210,7 +201,7 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
       ACTORS.moderator,
       'editNote',
       { id: mine.id, text: 'a threat, confirmed', version: 1 },
-      { compared: (outcome) => timesOfTheTest(outcome, since, Date.now()) },
+      { compared: (outcome) => timesSince(outcome, since) },
     );
 
     await sameRead('notes', { target: 'entry', targetId: hyperlink });

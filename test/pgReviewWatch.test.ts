@@ -15,31 +15,18 @@ import type { Actor } from '../shared/access.js';
 import type { ApiArgs, PlainMethod, RoomSummary } from '../shared/api.js';
 import type { ReadArgs, ReadMethod, ReadValue } from '../main/api/readCalls.js';
 import type { SavedSearch, WatchMatch, WatchTerm } from '../shared/review.js';
-import { ACTORS, reviewOnBothEngines, sameChange as sameChangeOnBoth, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
+import {
+  ACTORS,
+  reviewOnBothEngines,
+  sameChange as sameChangeOnBoth,
+  timesSince,
+  type ReviewOnBothEngines,
+} from './support/reviewOnBothEngines.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 
 const skip = postgresSkipReason();
 
 type Answered<T> = { answered: T };
-
-/**
- * `value` with every time stamped since `since` (a number, or an instant in a message) as 'a time
- * stamped': each engine stamps a change with the moment it made it, so a later answer that shows an
- * earlier change's time (an addedAt, a conflict's `at`) shows each engine's own.
- */
-function stamped(value: unknown, since: number): unknown {
-  const now = Date.now();
-  if (typeof value === 'number') return value >= since && value <= now ? 'a time stamped' : value;
-  if (typeof value === 'string')
-    return value.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, (iso) => {
-      const ms = Date.parse(iso);
-      return ms >= since && ms <= now ? 'a time stamped' : iso;
-    });
-  if (Array.isArray(value)) return value.map((item) => stamped(item, since));
-  if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, stamped(item, since)]));
-  return value;
-}
 
 describe('the watchlist, saved searches and review marks on PostgreSQL', { skip }, () => {
   let desk: ReviewOnBothEngines;
@@ -52,12 +39,12 @@ describe('the watchlist, saved searches and review marks on PostgreSQL', { skip 
 
   /** sameChange, with the times earlier changes stamped compared as such. */
   const sameChange = <M extends PlainMethod>(actor: Actor, method: M, args: ApiArgs<M>) =>
-    sameChangeOnBoth(desk, actor, method, args, { compared: (outcome) => stamped(outcome, since) });
+    sameChangeOnBoth(desk, actor, method, args, { compared: (outcome) => timesSince(outcome, since) });
 
   /** A read after changes asked of both engines: the same answer, but for the times the changes stamped. */
   async function sameRead<M extends ReadMethod>(method: M, args: ReadArgs<M>): Promise<Answered<ReadValue<M>>> {
     const [fromFile, fromPg] = await Promise.all([desk.sqlite(method, args), desk.pg(method, args)]);
-    assert.deepEqual(stamped(fromPg, since), stamped(fromFile, since), `${method}(${JSON.stringify(args)})`);
+    assert.deepEqual(timesSince(fromPg, since), timesSince(fromFile, since), `${method}(${JSON.stringify(args)})`);
     return { answered: fromFile };
   }
 

@@ -1,42 +1,82 @@
 // The service's writer over a PostgreSQL store: the review workflow's changes through the same
-// reviewWrites.ts as on SQLite, over PostgreSQL's review store (pgReviewStore.ts). What is not
-// built on PostgreSQL yet — imports, exports and purges from the desk, quarantine retries — is
-// refused with the reason, and the desk's session leaves those permissions out, so the desk does
-// not offer them (the CLI's omv import/export/purge --store do them).
-import type { Permission } from '../../shared/access.js';
-import { UserFacingError } from '../../shared/userFacingError.js';
+// reviewWrites.ts as on SQLite, over PostgreSQL's review store (pgReviewStore.ts), and the desk's
+// imports, exports and purges through the same deskFiles.ts as SQLite's writer, over the code of
+// omv import, export and purge --store (intake/pgFileImport.ts, export/pgExport.ts,
+// store/pg/purge.ts); quarantine retries by intake/pgQuarantineRetry.ts.
+import type { PurgeSummary } from '../../shared/api.js';
+import { PgExport } from '../export/pgExport.js';
+import { importFileToPg } from '../intake/pgFileImport.js';
+import { retryQuarantinedPg } from '../intake/pgQuarantineRetry.js';
 import type { PgEngine } from '../store/pg/engine.js';
+import type { PgPurgeResult } from '../store/pg/purge.js';
+import { exportForDesk, importForDesk, purgeForDesk } from './deskFiles.js';
 import type { EventHub } from './events.js';
 import { pgReviewStore } from './pgReviewStore.js';
 import type { ReadRunner } from './readCalls.js';
 import { reviewWrites } from './reviewWrites.js';
 import type { ServiceWriter } from './service.js';
 
-export const NOT_FROM_THE_DESK_ON_POSTGRES =
-  'on a PostgreSQL store, imports, exports, purges and quarantine retries are not made from the desk yet (issue #19): ' +
-  'use omv import, omv export or omv purge with --store on the command line';
+/**
+ * A PostgreSQL purge as the desk's answer (SQLite's purgeBefore's): the whole months it dropped as
+ * tables are in its audit row, not the answer. `walTruncated` is false: PostgreSQL's write-ahead
+ * log keeps what was deleted until its checkpoints recycle it (store/pg/purge.ts), which a purge
+ * does not force.
+ */
+export function purgeSummary({ monthsDropped: _monthsDropped, ...result }: PgPurgeResult): PurgeSummary {
+  return { ...result, walTruncated: false };
+}
 
-/** What the desk on PostgreSQL does not offer yet: the permissions whose calls are refused here. */
-const NOT_HERE: readonly Permission[] = ['import', 'export', 'purge'];
+/** The read pool's statement_timeout (ms): a page of an export that takes longer is stopped by the server. */
+async function readTimeoutMs(engine: PgEngine): Promise<number> {
+  const row = await engine.reader.pool.query<{ ms: string }>("SELECT setting AS ms FROM pg_settings WHERE name = 'statement_timeout'");
+  return Number(row.rows[0]?.ms ?? 0);
+}
 
 export async function pgDeskWriter(engine: PgEngine, { reads, events }: { reads: ReadRunner; events: EventHub }): Promise<ServiceWriter> {
   const store = await pgReviewStore(engine);
-  const refuse = async (): Promise<never> => {
-    throw new UserFacingError(NOT_FROM_THE_DESK_ON_POSTGRES);
-  };
-  const review = reviewWrites(store, reads, (event, audience) => events.emit(event, audience), false);
   return {
     handlers: {
-      ...review,
-      session: async (args, actor) => {
-        const session = await review.session(args, actor);
-        return { ...session, permissions: session.permissions.filter((permission) => !NOT_HERE.includes(permission)) };
+      ...reviewWrites(store, reads, (event, audience) => events.emit(event, audience), false),
+
+      async retryQuarantined({ id }, actor) {
+        const results = await retryQuarantinedPg(engine, id === undefined ? undefined : Number(id), actor.name);
+        return results.map((r) =>
+          r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
+        );
       },
-      retryQuarantined: refuse,
-      purge: refuse,
+
+      purge: (args, actor) =>
+        purgeForDesk(events, actor, args, async (before, options) => purgeSummary(await engine.writes.purge(before, options))),
     },
+
     localActor: () => store.localActor(),
-    importFiles: refuse,
-    exportCsv: refuse,
+
+    importFiles: (actor, args) =>
+      importForDesk(events, actor, args, {
+        importFile: (path, onProgress) => importFileToPg(engine.writes.writer.pool, path, { onProgress }),
+        audit: (moderator, details) => engine.writes.appendAudit('import', moderator, details),
+      }),
+
+    async exportCsv(actor, args, out, target, signal) {
+      let rows: PgExport | undefined;
+      return exportForDesk(events, actor, args, out, target, signal, {
+        start: async (destination, details) => {
+          rows = new PgExport(engine, details.filter, await readTimeoutMs(engine));
+          return rows.start(destination, details);
+        },
+        write: async (to, { withReview, pseudonymous, onProgress, onTotal, signal: stop }) =>
+          rows!.write(to, {
+            format: 'csv',
+            neutraliseFormulas: true,
+            withReview,
+            ...(pseudonymous ? { pseudonymSalt: (await store.deskFacts()).pseudonymSalt } : {}),
+            onProgress,
+            onTotal,
+            signal: stop,
+          }),
+        failed: (started, written, error, moderator) => rows!.failed(started, written, error, moderator),
+        recorded: (file, sha256, details, started) => rows!.recorded(file, sha256, details, started),
+      });
+    },
   };
 }

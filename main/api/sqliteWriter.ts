@@ -1,14 +1,9 @@
 // The service's writer over a SQLite file (the receiver's connection): the review workflow's
 // writes (reviewWrites.ts), quarantine retries, purges, imports, and exports with their manifest
-// and audit rows. An export runs on a worker thread with its own connection, so the receiver on
-// this thread keeps answering.
-import { writeFile } from 'node:fs/promises';
-import { finished } from 'node:stream/promises';
-import type { ImportFileResult } from '../../shared/api.js';
-import { errorMessage } from '../../shared/errorMessage.js';
-import { UserFacingError } from '../../shared/userFacingError.js';
+// and audit rows (deskFiles.ts, shared with PostgreSQL's writer). An export runs on a worker
+// thread with its own connection, so the receiver on this thread keeps answering.
 import { exportInWorker } from '../export/entryExport.js';
-import { hashedOutput, manifestJson, recordExport, recordExportFailure, recordExportStart } from '../export/manifest.js';
+import { recordExport, recordExportFailure, recordExportStart } from '../export/manifest.js';
 import { importFile } from '../intake/fileImport.js';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { purgeBefore } from '../retention/purge.js';
@@ -16,9 +11,9 @@ import { auditImport } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { pseudonymSalt } from '../store/settings.js';
 import { localActor } from './actors.js';
-import { apiErrorMessage } from './apiError.js';
-import { reportedExport, type EventHub } from './events.js';
-import { cleanFilter, type ReadRunner } from './readCalls.js';
+import { exportForDesk, importForDesk, purgeForDesk } from './deskFiles.js';
+import type { EventHub } from './events.js';
+import type { ReadRunner } from './readCalls.js';
 import { sqliteReviewStore } from './reviewStore.js';
 import { reviewWrites } from './reviewWrites.js';
 import type { ServiceWriter } from './service.js';
@@ -45,91 +40,31 @@ export function sqliteWriter({
         );
       },
 
-      async purge({ before, dryRun }, actor) {
-        if (!Number.isFinite(before)) throw new UserFacingError('a purge needs a date: remove what is older than when?');
-        const result = await purgeBefore(db, Number(before), { moderator: actor.name, dryRun: dryRun === true });
-        if (!dryRun && result.removed > 0) events.emit({ type: 'reviewChanged' });
-        return result;
-      },
+      purge: (args, actor) => purgeForDesk(events, actor, args, (before, options) => purgeBefore(db, before, options)),
     },
 
     localActor: () => localActor(db),
 
-    async importFiles(actor, { files }) {
-      const results: ImportFileResult[] = [];
-      for (const { path, name } of files) {
-        try {
-          const r = await importFile(db, path, {
-            onProgress: (p) =>
-              events.emit(
-                { type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries },
-                actor.name,
-              ),
-          });
-          // The moderator knows the file by its name, not by where main read it (an upload's spool).
-          results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
-          auditImport(db, actor.name, {
-            file: name,
-            status: r.status,
-            entries: r.entries,
-            newEntries: r.newEntries,
-            deliveryId: r.deliveryId,
-          });
-        } catch (error) {
-          results.push({
-            name,
-            status: 'failed',
-            entries: 0,
-            newEntries: 0,
-            error: apiErrorMessage(error, 'importFiles').replace(path, name),
-          });
-        }
-      }
-      const added = results.reduce((n, r) => n + r.newEntries, 0);
-      if (added > 0) events.emit({ type: 'entriesAdded', count: added, rooms: [] });
-      return results;
-    },
+    importFiles: (actor, args) =>
+      importForDesk(events, actor, args, {
+        importFile: (path, onProgress) => importFile(db, path, { onProgress }),
+        audit: async (moderator, details) => auditImport(db, moderator, details),
+      }),
 
-    async exportCsv(actor, { filter, query, withReview, pseudonymous }, out, target, signal) {
-      const details = {
-        format: 'csv' as const,
-        query: query ?? null,
-        filter: cleanFilter(filter),
-        withReview: withReview === true,
-        ids: pseudonymous === true ? ('pseudonymous' as const) : ('real' as const),
-      };
-      const moderator = actor.name;
-      // Recorded before the first byte leaves: an export cut short is in the trail too.
-      const started = recordExportStart(db, target.path ?? `download ${target.name}`, { ...details, moderator });
-      const hashed = hashedOutput(out);
-      let written = 0;
-      try {
-        const manifest = await reportedExport(
-          events,
-          actor.name,
-          // On a worker thread: the receiver on this thread keeps answering during a long export.
-          (onProgress, onTotal) =>
-            exportInWorker(db.name, details.filter, hashed.stream, {
-              onProgress: (rows) => onProgress((written = rows)),
-              onTotal,
-              withReview: details.withReview,
-              signal,
-              ...(details.ids === 'pseudonymous' ? { pseudonymSalt: pseudonymSalt(db) } : {}),
-            }),
-          async (rows) => {
-            written = rows;
-            hashed.stream.end();
-            await finished(hashed.stream);
-            const made = recordExport(db, target.name, hashed.sha256(), { ...details, rows, moderator }, started);
-            if (target.path) await writeFile(`${target.path}.manifest.json`, manifestJson(made));
-            return made;
-          },
-        );
-        return { rows: manifest.rows, destination: target.path, manifest };
-      } catch (error) {
-        recordExportFailure(db, started, written, errorMessage(error), moderator);
-        throw error;
-      }
-    },
+    exportCsv: (actor, args, out, target, signal) =>
+      exportForDesk(events, actor, args, out, target, signal, {
+        start: async (destination, details) => recordExportStart(db, destination, details),
+        // On a worker thread: the receiver on this thread keeps answering during a long export.
+        write: (to, { filter, withReview, pseudonymous, onProgress, onTotal, signal: stop }) =>
+          exportInWorker(db.name, filter, to, {
+            onProgress,
+            onTotal,
+            withReview,
+            signal: stop,
+            ...(pseudonymous ? { pseudonymSalt: pseudonymSalt(db) } : {}),
+          }),
+        failed: async (started, rows, error, moderator) => void recordExportFailure(db, started, rows, error, moderator),
+        recorded: async (file, sha256, details, started) => recordExport(db, file, sha256, details, started),
+      }),
   };
 }

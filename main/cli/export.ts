@@ -123,10 +123,6 @@ export async function exportCommand(args: string[]): Promise<number> {
   };
   const store = chosenStore(values.store, values.db);
   const onPostgres = store !== undefined && isPostgresUrl(store);
-  if (onPostgres && (values['with-review'] || values.pseudonymous))
-    throw new UsageError(
-      `--${values['with-review'] ? 'with-review' : 'pseudonymous'} is not on PostgreSQL yet (the review's data and pseudonyms are read from a SQLite file)`,
-    );
   const options = {
     format,
     neutraliseFormulas: !values.raw,

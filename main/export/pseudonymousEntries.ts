@@ -8,13 +8,21 @@ import type { Db } from '../store/db.js';
 import { usersNamedIn } from '../store/overview.js';
 
 export function pseudonymousEntries(db: Db, salt: string): (entry: EntryRecord) => EntryRecord {
+  return withPseudonyms(salt, (domainId, room) => usersNamedIn(db, domainId, room));
+}
+
+/** A room's key in the caches of the IDs its name holds: its domain and its name. */
+export const roomKey = (domainId: string, room: string) => `${domainId}\u0000${room}`;
+
+/** Entries as a pseudonymous export shows them, `namedIn` saying which user IDs a room's name holds (each engine asks its store). */
+export function withPseudonyms(salt: string, namedIn: (domainId: string, room: string) => string[]): (entry: EntryRecord) => EntryRecord {
   const rooms = new Map<string, string>();
   const show = (userId: string) => pseudonymOf(userId, salt);
   return (entry) => {
-    const key = `${entry.domainId}\u0000${entry.room}`;
+    const key = roomKey(entry.domainId, entry.room);
     let room = rooms.get(key);
     if (room === undefined) {
-      room = withUsersShown(entry.room, usersNamedIn(db, entry.domainId, entry.room), show);
+      room = withUsersShown(entry.room, namedIn(entry.domainId, entry.room), show);
       if (rooms.size > 10_000) rooms.clear();
       rooms.set(key, room);
     }

@@ -168,7 +168,8 @@ async function importOpenFile(
       await written(pool, (session) => entryImport.write(session, batch.events));
       // The event loop turns between batches, as fileImport.ts's does.
       await setImmediate();
-      options.onProgress?.({ path, bytesRead: batch.bytesRead, totalBytes: size, entries: entryImport.counts.entries });
+      // A small file is read whole, at once: only a large one's batches are progress (as fileImport.ts reports).
+      if (!small) options.onProgress?.({ path, bytesRead: batch.bytesRead, totalBytes: size, entries: entryImport.counts.entries });
     }
   } catch (error) {
     if (error instanceof StoreFailure) throw error;

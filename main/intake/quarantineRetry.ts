@@ -1,7 +1,10 @@
 // Another attempt at quarantined payloads (after a parser fix): those that now parse are written
-// into the store and leave quarantine; the others stay, with the latest reason.
+// into the store and leave quarantine; the others stay, with the latest reason. The attempt is
+// made once for both engines (retryFromQuarantine); each answers what it asks of its store
+// (QuarantineStore: SQLite's below, PostgreSQL's in pgQuarantineRetry.ts).
 import { existsSync } from 'node:fs';
-import { importFile } from './fileImport.js';
+import type { ParsedPayload } from '../../shared/payload.js';
+import { importFile, type ImportResult } from './fileImport.js';
 import { parseDelivery, parsePayload } from '../parser/deliveryPayload.js';
 import { recordAction } from '../store/audit.js';
 import type { Db } from '../store/db.js';
@@ -10,38 +13,72 @@ import { getDelivery, listQuarantined, quarantineDelivery, releaseFromQuarantine
 export type RetryResult =
   { id: number; status: 'stored'; entries: number; newEntries: number } | { id: number; status: 'quarantined'; reason: string };
 
-async function retryOne(db: Db, row: DeliveryRow): Promise<RetryResult> {
+/** What a retry asks of a store. */
+export interface QuarantineStore {
+  /** The deliveries in quarantine, oldest first. */
+  quarantined(): Promise<number[]>;
+  delivery(id: number): Promise<DeliveryRow | undefined>;
+  /** Imports a large file again (its bytes were never copied into the store): its quarantined delivery is taken up. */
+  importFile(path: string, domainId: string): Promise<ImportResult>;
+  /** Keeps the delivery in quarantine with the latest reason. */
+  quarantine(id: number, reason: string): Promise<void>;
+  /** Writes what the delivery's payload now parses to, and releases it from quarantine. */
+  release(row: DeliveryRow, parsed: Extract<ParsedPayload, { ok: true }>): Promise<{ entries: number; newEntries: number }>;
+  /** The trail's row of the retry. */
+  record(moderator: string, details: Record<string, unknown>): Promise<unknown>;
+}
+
+async function retryOne(store: QuarantineStore, row: DeliveryRow): Promise<RetryResult> {
   if (row.payload === null && row.payload_note !== null) return { id: row.id, status: 'quarantined', reason: row.payload_note };
   if (row.payload === null) {
     // A large imported file: its bytes were never copied into the database.
     if (!row.file_path || !existsSync(row.file_path))
       return { id: row.id, status: 'quarantined', reason: `the file ${row.file_path} is gone` };
-    const result = await importFile(db, row.file_path, { domainId: row.domain_id });
+    const result = await store.importFile(row.file_path, row.domain_id);
     if (result.status === 'failed') return { id: row.id, status: 'quarantined', reason: result.error ?? 'failed' };
     return { id: row.id, status: 'stored', entries: result.entries, newEntries: result.newEntries };
   }
   const parsed = row.source === 'import' ? parsePayload(row.payload) : parseDelivery(row.function, row.payload);
   if (!parsed.ok) {
-    quarantineDelivery(db, row.id, parsed.reason);
+    await store.quarantine(row.id, parsed.reason);
     return { id: row.id, status: 'quarantined', reason: parsed.reason };
   }
-  const counts = releaseFromQuarantine(db, row, parsed);
+  const counts = await store.release(row, parsed);
   return { id: row.id, status: 'stored', entries: counts.entries, newEntries: counts.newEntries };
 }
 
 /** Retries one quarantined delivery, or all of them; the trail records who retried what, and what came of it. */
-export async function retryQuarantined(db: Db, id: number | undefined, moderator: string): Promise<RetryResult[]> {
-  const ids = id === undefined ? listQuarantined(db).map((row) => row.id) : [id];
+export async function retryFromQuarantine(store: QuarantineStore, id: number | undefined, moderator: string): Promise<RetryResult[]> {
+  const ids = id === undefined ? await store.quarantined() : [id];
   const results: RetryResult[] = [];
   for (const each of ids) {
-    const row = getDelivery(db, each);
-    if (!row || row.status !== 'quarantined') throw new Error(`delivery ${each} is not in quarantine`);
-    results.push(await retryOne(db, row));
+    const row = await store.delivery(each);
+    if (!row || row.status !== 'quarantined') throw notInQuarantine(each);
+    results.push(await retryOne(store, row));
   }
   if (results.length > 0)
-    recordAction(db, 'quarantine retry', moderator, {
+    await store.record(moderator, {
       stored: results.filter((r) => r.status === 'stored').map((r) => r.id),
       quarantined: results.filter((r) => r.status === 'quarantined').map((r) => r.id),
     });
   return results;
+}
+
+/** Why a delivery cannot be retried (both engines say it alike). */
+export const notInQuarantine = (id: number) => new Error(`delivery ${id} is not in quarantine`);
+
+/** Retries on a SQLite file (the writer's connection). */
+export function retryQuarantined(db: Db, id: number | undefined, moderator: string): Promise<RetryResult[]> {
+  return retryFromQuarantine(
+    {
+      quarantined: async () => listQuarantined(db).map((row) => row.id),
+      delivery: async (each) => getDelivery(db, each),
+      importFile: (path, domainId) => importFile(db, path, { domainId }),
+      quarantine: async (each, reason) => quarantineDelivery(db, each, reason),
+      release: async (row, parsed) => releaseFromQuarantine(db, row, parsed),
+      record: async (by, details) => recordAction(db, 'quarantine retry', by, details),
+    },
+    id,
+    moderator,
+  );
 }

@@ -26,10 +26,11 @@ export function reviewColumnsReader(db: Db): (entry: EntryRecord) => [tags: stri
     const key = `${entry.domainId}\u0000${entry.room}`;
     if (!marks.has(key)) marks.set(key, mark.get(entry.domainId, entry.room) ?? null);
     const reviewedTo = marks.get(key);
-    return [
-      tags.get(entry.id) ?? '',
-      notes.get(entry.id) ?? '',
-      reviewedTo != null && entry.timestamp <= reviewedTo ? 'reviewed' : 'unreviewed',
-    ];
+    return [tags.get(entry.id) ?? '', notes.get(entry.id) ?? '', reviewStatus(entry.timestamp, reviewedTo)];
   };
+}
+
+/** Whether an entry at `timestamp` is reviewed: its room's mark (the time reviewed to, if any) is at or after it. */
+export function reviewStatus(timestamp: number, reviewedTo: number | null | undefined): 'reviewed' | 'unreviewed' {
+  return reviewedTo != null && timestamp <= reviewedTo ? 'reviewed' : 'unreviewed';
 }

@@ -5,6 +5,8 @@
 // moderator does it: tags, notes, a saved search, watch terms, a review mark, a report decided and
 // another claimed), then copied into a fresh PostgreSQL database as `omv migrate-store` copies it.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { operatorActor } from '../../main/api/actors.js';
 import { pgReadRunner } from '../../main/api/pgReadCalls.js';
@@ -17,7 +19,6 @@ import { openSqliteEngine } from '../../main/store/sqliteEngine.js';
 import { delivery, type TestDelivery } from './engines.js';
 import { ABUSE_CONVERSATION_XML, ABUSE_XML, messagesXml, ROOMS_XML } from './payloads.js';
 import { startPostgres, type PgCluster } from './postgres.js';
-import { tempDir } from './tmp.js';
 
 export const DAY = Date.UTC(2025, 4, 2);
 const HOUR = 3_600_000;
@@ -193,7 +194,9 @@ export interface DeskOnBothEngines {
 /** Makes the desk and copies it; `close` ends both. */
 export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
   const cluster = await startPostgres({ manualStop: true });
-  const file = join(tempDir(), 'desk.sqlite');
+  // A folder of its own, removed by close(): tempDir()'s `after` would remove it when a `before` hook that made the desk ends.
+  const dir = mkdtempSync(join(tmpdir(), 'omv-desk-'));
+  const file = join(dir, 'desk.sqlite');
   const store = openSqliteEngine(file);
   const all = deskDeliveries();
   // The last delivery comes after the review mark: it is what "unreviewed" finds.
@@ -291,6 +294,7 @@ export async function deskOnBothEngines(): Promise<DeskOnBothEngines> {
         await engine.close();
       } finally {
         cluster.stop();
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   };

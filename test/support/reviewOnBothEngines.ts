@@ -2,8 +2,8 @@
 // the API's service over each (SQLite's writer on the file, PostgreSQL's over the copy), and
 // `sameChange`, which makes one change on both and asserts the same outcome: the same answer (or
 // the same refusal, a conflict's fields included), the same audit rows appended, the same events
-// told to the desks. Times a change stamps (its `at`) differ by the moment each engine made it:
-// they are compared as "a time within the change", not as numbers.
+// told to the desks. Times the tests' changes stamp differ by the moment each engine made them:
+// they are compared as "a time of the test" (timesSince), not as numbers.
 import assert from 'node:assert/strict';
 import type { Actor } from '../../shared/access.js';
 import type { ApiArgs, ApiEvent, PlainMethod } from '../../shared/api.js';
@@ -17,6 +17,10 @@ import { query } from './postgres.js';
 export interface ReviewOnBothEngines extends DeskOnBothEngines {
   services: { sqlite: OmvService; pg: OmvService };
   events: { sqlite: ApiEvent[]; pg: ApiEvent[] };
+  /** Each service's events, for a test that acts on one as it is told (cancels an export once it began). */
+  hubs: { sqlite: EventHub; pg: EventHub };
+  /** When the desk was made: a time after it was stamped by a test's change (see timesSince). */
+  madeAt: number;
 }
 
 const receiver = { callbackUrl: () => null, problem: () => null };
@@ -29,7 +33,9 @@ export async function reviewOnBothEngines(): Promise<ReviewOnBothEngines> {
   hubs.pg.subscribe((event) => events.pg.push(event));
   return {
     ...desk,
+    madeAt: Date.now(),
     events,
+    hubs,
     services: {
       sqlite: createService({
         reads: desk.sqlite,
@@ -55,16 +61,21 @@ export const ACTORS = {
   other: { name: 'cleo', role: 'moderator', via: 'account', accountId: 4 },
 } as const satisfies Record<string, Actor>;
 
-/** `value` with every number in [from, to] (a time the change stamped) as 'a time of the change'. */
-function timesOfTheChange(value: unknown, from: number, to: number): unknown {
-  if (typeof value === 'number') return value >= from && value <= to ? 'a time of the change' : value;
-  if (Array.isArray(value)) return value.map((item) => timesOfTheChange(item, from, to));
+/**
+ * `value` with every time stamped since `since` (a number in [since, now], or an ISO instant in a
+ * message) as 'a time of the test': each engine stamps a change with its own moment.
+ */
+export function timesSince(value: unknown, since: number, to = Date.now()): unknown {
+  if (typeof value === 'number') return value >= since && value <= to ? 'a time of the test' : value;
+  if (typeof value === 'string')
+    return value.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z/g, (iso) => String(timesSince(Date.parse(iso), since, to)));
+  if (Array.isArray(value)) return value.map((item) => timesSince(item, since, to));
   if (value && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, timesOfTheChange(item, from, to)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, timesSince(item, since, to)]));
   return value;
 }
 
-interface AuditTail {
+export interface AuditTail {
   action: string;
   moderator: string;
   details: unknown;
@@ -119,11 +130,9 @@ export async function sameChange<M extends PlainMethod>(
   const trail = await trailLength(desk);
   desk.events.sqlite.splice(0);
   desk.events.pg.splice(0);
-  const from = Date.now();
   const fromFile = await outcome(desk.services.sqlite, actor, method, args);
   const fromPg = await outcome(desk.services.pg, actor, method, args);
-  const to = Date.now();
-  const same = (value: unknown) => timesOfTheChange(value, from, to);
+  const same = (value: unknown) => timesSince(value, desk.madeAt);
   assert.deepEqual(same(compared(fromPg)), same(compared(fromFile)), label);
   assert.deepEqual(
     same(await trailAfter(desk, 'pg', trail.pg)),
@@ -132,4 +141,47 @@ export async function sameChange<M extends PlainMethod>(
   );
   assert.deepEqual(same(desk.events.pg), same(desk.events.sqlite), `${label}: the events the desks are told`);
   return fromFile as { answered?: unknown; failed?: string; conflict?: unknown };
+}
+
+/**
+ * sameChange for what is not a plain call (importFiles, exportCsv) or is compared otherwise:
+ * `run` does the work on one engine's service and answers what is compared (an export's answer
+ * with its bytes and its manifest file, read before the other engine writes its own); the same
+ * audit rows (as `trail` sees each) and the same events (as `told` sees each) are asserted too. Returns SQLite's outcome.
+ */
+export async function sameWork(
+  desk: ReviewOnBothEngines,
+  label: string,
+  run: (service: OmvService, engine: 'sqlite' | 'pg') => Promise<unknown>,
+  {
+    compared = (outcome: unknown) => outcome,
+    trail = (row: AuditTail) => row,
+    told = (event: ApiEvent) => event,
+  }: {
+    compared?: (outcome: unknown, engine: 'sqlite' | 'pg') => unknown;
+    trail?: (row: AuditTail, engine: 'sqlite' | 'pg') => unknown;
+    told?: (event: ApiEvent) => unknown;
+  } = {},
+): Promise<{ answered?: unknown; failed?: string }> {
+  const length = await trailLength(desk);
+  desk.events.sqlite.splice(0);
+  desk.events.pg.splice(0);
+  const attempt = async (engine: 'sqlite' | 'pg') => {
+    try {
+      return { answered: await run(desk.services[engine], engine) };
+    } catch (error) {
+      return { failed: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error) };
+    }
+  };
+  const fromFile = await attempt('sqlite');
+  const fromPg = await attempt('pg');
+  const same = (value: unknown) => timesSince(value, desk.madeAt);
+  assert.deepEqual(same(compared(fromPg, 'pg')), same(compared(fromFile, 'sqlite')), label);
+  assert.deepEqual(
+    same((await trailAfter(desk, 'pg', length.pg)).map((row) => trail(row, 'pg'))),
+    same((await trailAfter(desk, 'sqlite', length.sqlite)).map((row) => trail(row, 'sqlite'))),
+    `${label}: its audit rows`,
+  );
+  assert.deepEqual(same(desk.events.pg.map(told)), same(desk.events.sqlite.map(told)), `${label}: the events the desks are told`);
+  return fromFile;
 }

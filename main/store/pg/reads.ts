@@ -3,6 +3,7 @@
 // server-side cursor, single entries and deliveries, the audit chain's check. The answers are
 // SQLite's (test/pgDifferential.test.ts compares them); how they are found is PostgreSQL's own:
 // keyset pages on (ts, id), the GIN index for words, the planner for the rest.
+import type pg from 'pg';
 import type { EntryFilter, Keyset, SearchHit } from '../../../shared/api.js';
 import type { EntryRecord } from '../../../shared/entryRecord.js';
 import type { AuditAction, AuditRecord, AuditVerdict } from '../../../shared/review.js';
@@ -12,7 +13,6 @@ import { checkPg } from './check.js';
 import type { DeliveryRow, QuarantineRow } from '../deliveries.js';
 import type { StoreReads } from '../engine.js';
 import { toRecord, type EntryRow } from '../entryQuery.js';
-import type pg from 'pg';
 import { Params, type ReadPool } from './connection.js';
 import { NOTHING, whereClauses, whereSql } from './filter.js';
 import { entryHistogram } from './histogram.js';
@@ -109,8 +109,16 @@ export class PgReads implements StoreReads {
     return entryHistogram(this.reader, filter, buckets);
   }
 
-  /** Every entry of the filter in (ts, id) order, through a cursor in one read-only transaction (one snapshot throughout). */
-  exportEntries(filter: EntryFilter): AsyncIterable<EntryRecord> {
+  /**
+   * Every entry of the filter in (ts, id) order, through a cursor in one read-only transaction (one
+   * snapshot throughout). `beforePage` is handed each page before its entries, with that
+   * transaction's session: what an export asks beside the rows (exportColumns.ts) is asked there,
+   * in the same snapshot, not on a second session that a pool whose sessions all hold cursors would never give.
+   */
+  exportEntries(
+    filter: EntryFilter,
+    beforePage?: (page: readonly EntryRecord[], session: pg.ClientBase) => Promise<void>,
+  ): AsyncIterable<EntryRecord> {
     const pool = this.pool;
     return {
       async *[Symbol.asyncIterator]() {
@@ -135,7 +143,11 @@ export class PgReads implements StoreReads {
             const page = await next;
             const last = page.rows.length < EXPORT_PAGE;
             if (!last) next = fetchPage();
-            for (const row of page.rows) yield toRecord(row);
+            if (beforePage) {
+              const records = page.rows.map(toRecord);
+              if (records.length > 0) await beforePage(records, session);
+              yield* records;
+            } else for (const row of page.rows) yield toRecord(row);
             if (last) break;
           }
           await session.query('COMMIT');
