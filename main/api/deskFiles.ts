@@ -39,14 +39,14 @@ export async function importForDesk(
         events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }, actor.name),
       );
       // The moderator knows the file by its name, not by where main read it (an upload's spool).
-      results.push({ name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) });
-      await engine.audit(actor.name, {
-        file: name,
-        status: r.status,
-        entries: r.entries,
-        newEntries: r.newEntries,
-        deliveryId: r.deliveryId,
-      });
+      const result: ImportFileResult = { name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) };
+      // The file is in (or refused) whatever becomes of its audit row: a row that could not be written is said, once, beside it.
+      await engine
+        .audit(actor.name, { file: name, status: r.status, entries: r.entries, newEntries: r.newEntries, deliveryId: r.deliveryId })
+        .catch((error: unknown) => {
+          result.error = `${result.error ? `${result.error}; ` : ''}its audit row could not be written: ${apiErrorMessage(error, 'importFiles')}`;
+        });
+      results.push(result);
     } catch (error) {
       results.push({ name, status: 'failed', entries: 0, newEntries: 0, error: apiErrorMessage(error, 'importFiles').replace(path, name) });
     }

@@ -1,7 +1,7 @@
 // omv serve --store postgres://…: the receiver over a PostgreSQL store, and the viewer on the same
-// port, whose desk reads the store (api/pgReadCalls.ts) and makes the review workflow's changes in
-// it (api/pgDeskWriter.ts), matching new entries against the watchlist. What the operator is told at the start: the server and whether a
-// commit (and so a 200) waits for a synchronous standby.
+// port, whose desk reads the store (api/pgReadCalls.ts) and makes the desk's changes in it
+// (api/pgDeskWriter.ts), matching new entries against the watchlist. What the operator is told at
+// the start: the server and whether a commit (and so a 200) waits for a synchronous standby.
 import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { EventHub } from '../api/events.js';

@@ -49,23 +49,36 @@ async function retryOne(store: QuarantineStore, row: DeliveryRow): Promise<Retry
 
 /** Retries one quarantined delivery, or all of them; the trail records who retried what, and what came of it. */
 export async function retryFromQuarantine(store: QuarantineStore, id: number | undefined, moderator: string): Promise<RetryResult[]> {
-  const ids = id === undefined ? await store.quarantined() : [id];
+  const all = id === undefined;
+  const ids = all ? await store.quarantined() : [id];
   const results: RetryResult[] = [];
-  for (const each of ids) {
-    const row = await store.delivery(each);
-    if (!row || row.status !== 'quarantined') throw notInQuarantine(each);
-    results.push(await retryOne(store, row));
+  try {
+    for (const each of ids) {
+      const row = await store.delivery(each);
+      try {
+        if (!row || row.status !== 'quarantined') throw notInQuarantine(each);
+        results.push(await retryOne(store, row));
+      } catch (error) {
+        // Retrying them all, one another desk released meanwhile is no longer ours to retry.
+        if (all && error instanceof NotInQuarantineError) continue;
+        throw error;
+      }
+    }
+  } finally {
+    // What was done is in the trail even when a later one failed.
+    if (results.length > 0)
+      await store.record(moderator, {
+        stored: results.filter((r) => r.status === 'stored').map((r) => r.id),
+        quarantined: results.filter((r) => r.status === 'quarantined').map((r) => r.id),
+      });
   }
-  if (results.length > 0)
-    await store.record(moderator, {
-      stored: results.filter((r) => r.status === 'stored').map((r) => r.id),
-      quarantined: results.filter((r) => r.status === 'quarantined').map((r) => r.id),
-    });
   return results;
 }
 
+export class NotInQuarantineError extends Error {}
+
 /** Why a delivery cannot be retried (both engines say it alike). */
-export const notInQuarantine = (id: number) => new Error(`delivery ${id} is not in quarantine`);
+export const notInQuarantine = (id: number) => new NotInQuarantineError(`delivery ${id} is not in quarantine`);
 
 /** Retries on a SQLite file (the writer's connection). */
 export function retryQuarantined(db: Db, id: number | undefined, moderator: string): Promise<RetryResult[]> {

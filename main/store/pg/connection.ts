@@ -35,8 +35,8 @@ export type WriteSession = pg.ClientBase;
 /**
  * Runs `work` in one transaction on a session of `pool` (the writer's): COMMIT after it — with
  * `confirmed`, one a synchronous standby must confirm (commitConfirmed) — or ROLLBACK when anything
- * throws, and the error thrown on. A session that failed mid-transaction is not handed to the next
- * caller: the pool drops it and connects afresh.
+ * throws, and the error thrown on. A session that cannot roll back (its server gone) is not handed
+ * to the next caller: the pool drops it and connects afresh.
  */
 export async function inWriteTransaction<T>(
   pool: pg.Pool,
@@ -52,8 +52,11 @@ export async function inWriteTransaction<T>(
     else await session.query('COMMIT');
     return value;
   } catch (error) {
-    broken = error instanceof Error ? error : new Error(String(error));
-    await session.query('ROLLBACK').catch(() => undefined);
+    // A refusal (a stale version, a name taken) leaves a healthy session once rolled back: it goes
+    // back to the pool. Only one that cannot even roll back (its server gone) is dropped.
+    await session.query('ROLLBACK').catch((failed: unknown) => {
+      broken = failed instanceof Error ? failed : new Error(String(failed));
+    });
     throw error;
   } finally {
     session.release(broken);
@@ -92,9 +95,10 @@ export function openWritePool(url: string): WritePool {
     pool: resilient(
       new pg.Pool({
         connectionString: url,
-        // Group commit holds one session for a transaction at a time; the second serves the audit
-        // chain and migrations without waiting behind a group.
-        max: 2,
+        // Group commit holds one session for a transaction at a time; the others serve the desks'
+        // changes (short transactions, some waiting on a row another desk holds), the audit chain
+        // and migrations, so none of them keeps a delivery waiting for a session.
+        max: 4,
         types: numericTypes,
         application_name: 'omv writer',
         options: '-c synchronous_commit=on -c client_encoding=UTF8',

@@ -62,23 +62,31 @@ export async function removeWatchTerm(engine: PgEngine, id: number, moderator: s
  * added); `markSeen` clears the alerts (audited, as `moderator`). The list is as it was before the clearing.
  */
 export async function watchMatches(engine: PgEngine, { limit = 200, markSeen = false, moderator = '' } = {}): Promise<WatchMatch[]> {
-  const { rows } = await engine.reader.pool.query<{ term: string; entry_id: number; seen: number }>(
-    `SELECT string_agg(w.term, ', ' ORDER BY w.id) AS term, m.entry_id, min(m.seen) AS seen
-     FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id JOIN entries e ON e.id = m.entry_id
-     GROUP BY m.entry_id ORDER BY max(e.ts) DESC, m.entry_id DESC LIMIT $1`,
-    [Math.trunc(limit)],
-  );
-  if (markSeen)
-    await inWriteTransaction(
-      engine.writes.writer.pool,
-      async (session) => {
-        // The rows cleared are those this UPDATE changed: a desk clearing at the same moment waits, then finds none left to clear.
-        const cleared = await session.query<{ entry_id: number }>('UPDATE watch_matches SET seen = 1 WHERE seen = 0 RETURNING entry_id');
-        const alerts = new Set(cleared.rows.map((row) => row.entry_id)).size;
-        if (alerts > 0) await appendAuditRow(session, 'alerts cleared', moderator, { alerts });
-      },
-      { confirmed: true },
-    );
+  const list = async (on: Pick<WriteSession, 'query'>) =>
+    (
+      await on.query<{ term: string; entry_id: number; seen: number }>(
+        `SELECT string_agg(w.term, ', ' ORDER BY w.id) AS term, m.entry_id, min(m.seen) AS seen
+         FROM watch_matches m JOIN watch_terms w ON w.id = m.term_id JOIN entries e ON e.id = m.entry_id
+         GROUP BY m.entry_id ORDER BY max(e.ts) DESC, m.entry_id DESC LIMIT $1`,
+        [Math.trunc(limit)],
+      )
+    ).rows;
+  const rows = !markSeen
+    ? await list(engine.reader.pool)
+    : await inWriteTransaction(
+        engine.writes.writer.pool,
+        async (session) => {
+          // The list and its clearing are one: a match a watch round records meanwhile waits, and is
+          // never cleared unseen. A desk clearing at the same moment waits too, then finds none left.
+          await session.query('LOCK TABLE watch_matches IN SHARE ROW EXCLUSIVE MODE');
+          const listed = await list(session);
+          const cleared = await session.query<{ entry_id: number }>('UPDATE watch_matches SET seen = 1 WHERE seen = 0 RETURNING entry_id');
+          const alerts = new Set(cleared.rows.map((row) => row.entry_id)).size;
+          if (alerts > 0) await appendAuditRow(session, 'alerts cleared', moderator, { alerts });
+          return listed;
+        },
+        { confirmed: true },
+      );
   const entries = await Promise.all(rows.map((row) => engine.reads.entryById(row.entry_id)));
   return rows.map((row, i) => ({ term: row.term, seen: row.seen === 1, entry: entries[i]! }));
 }
