@@ -19,12 +19,15 @@ export const NOT_FROM_THE_DESK_ON_POSTGRES =
 /** What the desk on PostgreSQL does not offer yet: the permissions whose calls are refused here. */
 const NOT_HERE: readonly Permission[] = ['import', 'export', 'purge'];
 
-export async function pgDeskWriter(engine: PgEngine, { reads, events }: { reads: ReadRunner; events: EventHub }): Promise<ServiceWriter> {
+export async function pgDeskWriter(
+  engine: PgEngine,
+  { reads, events, team = false }: { reads: ReadRunner; events: EventHub; team?: boolean },
+): Promise<ServiceWriter> {
   const store = await pgReviewStore(engine);
   const refuse = async (): Promise<never> => {
     throw new UserFacingError(NOT_FROM_THE_DESK_ON_POSTGRES);
   };
-  const review = reviewWrites(store, reads, (event, audience) => events.emit(event, audience), false);
+  const review = reviewWrites(store, reads, (event, audience) => events.emit(event, audience), team);
   return {
     handlers: {
       ...review,

@@ -25,7 +25,7 @@ export function shownStoreUrl(url: string): string {
   }
 }
 
-async function standbyLine(engine: PgEngine): Promise<string> {
+export async function standbyLine(engine: PgEngine): Promise<string> {
   const settings = await engine.writes.settings(['server_version', 'synchronous_standby_names', 'synchronous_commit']);
   const standbys = settings['synchronous_standby_names'] ?? '';
   return standbys.trim()
@@ -33,14 +33,22 @@ async function standbyLine(engine: PgEngine): Promise<string> {
     : `omv: PostgreSQL ${settings['server_version']}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
 }
 
-/** The desk over a PostgreSQL store: its reads and the review workflow's changes answered there (pgReadCalls.ts, pgDeskWriter.ts). */
-async function pgCore(engine: PgEngine, receiver: () => { callbackUrl: string | null; problem: string | null }): Promise<Core> {
+/**
+ * The desk over a PostgreSQL store: its reads and the review workflow's changes answered there
+ * (pgReadCalls.ts, pgDeskWriter.ts). `team`: a team server's, whose moderators' names are their accounts'.
+ */
+export async function pgCore(
+  engine: PgEngine,
+  receiver: () => { callbackUrl: string | null; problem: string | null },
+  { team = false }: { team?: boolean } = {},
+): Promise<Core> {
   const events = new EventHub();
   const reads = pgReadRunner(engine);
   const service = createService({
     reads,
-    writer: await pgDeskWriter(engine, { reads, events }),
+    writer: await pgDeskWriter(engine, { reads, events, team }),
     events,
+    team,
     receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
   });
   return { events, service, stop: async () => undefined };

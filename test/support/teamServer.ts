@@ -86,7 +86,7 @@ export async function teamDatabase(accounts: Record<string, Role>, dir?: string)
     const link = addAccount(db, OPERATOR, name, role);
     const enrolled = await sessions.enrol(link.token, PASSWORD);
     if (!enrolled.ok) throw new Error(enrolled.message);
-    sessions.signOut(enrolled.token);
+    await sessions.signOut(enrolled.token);
   }
   sessions.close();
   db.close();
