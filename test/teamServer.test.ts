@@ -274,3 +274,74 @@ for (const { engine, skip } of DESK_ENGINES)
       }
     });
   });
+
+/** A sign-in or enrolment form of `team`'s, ready to post: its form token and the cookie that goes with it. */
+async function formOf(team: TeamServerProcess, path: string): Promise<{ form: string; cookie: string }> {
+  const page = await request(`${team.base}${path}`, 'GET');
+  assert.equal(page.status, 200, page.body);
+  return {
+    form: /name="form" value="([^"]+)"/.exec(page.body)![1]!,
+    cookie: [...page.cookies.values()].map((line) => line.split(';')[0]).join('; '),
+  };
+}
+
+function postTo(team: TeamServerProcess, path: string, { form, cookie }: { form: string; cookie: string }, fields: Record<string, string>) {
+  return request(`${team.base}${path}`, 'POST', {
+    headers: { ...FORM, cookie, origin: new URL(team.base).origin, 'sec-fetch-site': 'same-origin' },
+    body: new URLSearchParams({ ...fields, form }).toString(),
+  });
+}
+
+describe('two team servers on one PostgreSQL database', { skip: DESK_ENGINES.find((e) => e.engine === 'postgres')!.skip }, () => {
+  test('an enrolment link posted to both at the same moment is used once', async () => {
+    const store = await teamDatabase({ anna: 'admin' }, { engine: 'postgres' });
+    const [one, two] = [await startTeam(store), await startTeam(store)];
+    const added = await omv(['users', ...store.storeArgs, 'add', 'maya', '--role', 'moderator']);
+    assert.equal(added.code, 0, added.stderr);
+    const token = /\/enrol\?token=(\S+)/.exec(added.stdout)![1]!;
+    const path = `/enrol?token=${token}`;
+    const forms = [await formOf(one, path), await formOf(two, path)];
+    const answers = await Promise.all(
+      [one, two].map((team, i) =>
+        postTo(team, '/enrol', forms[i]!, { token, password: `the ${i} long password`, confirm: `the ${i} long password` }),
+      ),
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.status).sort(),
+      [303, 410],
+      'one enrols (and goes to the desk), the other is told the link does not work',
+    );
+    const maya = await store.rows<{ n: number }>(
+      "SELECT CAST(count(*) AS integer) AS n FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE name = 'maya')",
+    );
+    assert.equal(maya[0]!.n, 1, 'one session');
+    assert.equal(
+      (await store.audit()).filter((row) => row.action === 'enrolled' && row.moderator === 'maya').length,
+      1,
+      'one enrolment in the trail',
+    );
+  });
+
+  test('guesses posted to both at the same moment are checked one at a time, and the failures both count add up', async () => {
+    const store = await teamDatabase({ maya: 'moderator' }, { engine: 'postgres' });
+    const servers = [await startTeam(store), await startTeam(store)];
+    const failures = async () =>
+      Number((await store.rows<{ n: number }>("SELECT failed_logins AS n FROM accounts WHERE name = 'maya'"))[0]!.n);
+    const guess = (team: TeamServerProcess, form: { form: string; cookie: string }) =>
+      postTo(team, '/login', form, { name: 'maya', password: 'not her password' });
+    let counted = 0;
+    for (let round = 0; round < 3; round++) {
+      const forms = await Promise.all(servers.map((team) => formOf(team, '/login')));
+      const answers = await Promise.all(servers.map((team, i) => guess(team, forms[i]!)));
+      const statuses = answers.map((answer) => answer.status);
+      // Each guess is checked (401) or refused unchecked as too soon after one that was (429); every one checked counts.
+      assert.ok(statuses.every((status) => status === 401 || status === 429), statuses.join(', '));
+      counted += statuses.filter((status) => status === 401).length;
+      assert.equal(await failures(), counted, `round ${round}: ${statuses.join(', ')}`);
+      const wait = Math.max(...answers.map((answer) => Number(answer.headers['retry-after'] ?? 0)), 1);
+      await new Promise((resolve) => setTimeout(resolve, wait * 1000));
+    }
+    assert.equal((await store.audit()).filter((row) => row.action === 'sign-in failed').length, counted, 'each failure in the trail once');
+    assert.ok(counted >= 3, `at least one checked guess a round: ${counted}`);
+  });
+});
