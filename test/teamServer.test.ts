@@ -335,7 +335,10 @@ describe('two team servers on one PostgreSQL database', { skip: DESK_ENGINES.fin
       const answers = await Promise.all(servers.map((team, i) => guess(team, forms[i]!)));
       const statuses = answers.map((answer) => answer.status);
       // Each guess is checked (401) or refused unchecked as too soon after one that was (429); every one checked counts.
-      assert.ok(statuses.every((status) => status === 401 || status === 429), statuses.join(', '));
+      assert.ok(
+        statuses.every((status) => status === 401 || status === 429),
+        statuses.join(', '),
+      );
       counted += statuses.filter((status) => status === 401).length;
       assert.equal(await failures(), counted, `round ${round}: ${statuses.join(', ')}`);
       const wait = Math.max(...answers.map((answer) => Number(answer.headers['retry-after'] ?? 0)), 1);
