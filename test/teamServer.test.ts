@@ -348,3 +348,41 @@ describe('two team servers on one PostgreSQL database', { skip: DESK_ENGINES.fin
     assert.ok(counted >= 3, `at least one checked guess a round: ${counted}`);
   });
 });
+
+for (const { engine, skip } of DESK_ENGINES)
+  describe(`omv users${engine === 'postgres' ? ' --store postgres://…' : ' --db FILE'}`, { skip }, () => {
+    test('adds, lists, changes a role, disables, enables and resets accounts, keeps the last admin, audited as the operator', async () => {
+      const store = await teamDatabase({ anna: 'admin' }, { engine });
+      const users = (...args: string[]) => omv(['users', ...store.storeArgs, '--as', 'op-olga', ...args]);
+      const added = await users('add', 'maya', '--role', 'moderator', '--url', 'https://omv.example.org');
+      assert.equal(added.code, 0, added.stderr);
+      assert.match(
+        added.stdout,
+        /^added maya \(moderator\); this link sets the password, once, until \S+:\nhttps:\/\/omv\.example\.org\/enrol\?token=\S+\n$/,
+      );
+      assert.equal((await users('add', 'MAYA', '--role', 'lead')).code, 1, 'a name taken, in any letter case');
+      assert.equal((await users('role', 'maya', 'lead')).code, 0);
+      const list = await users('list');
+      assert.deepEqual(
+        list.stdout
+          .trim()
+          .split('\n')
+          .map((line) => line.split('\t').slice(0, 3)),
+        [
+          ['anna', 'admin', 'active'],
+          ['maya', 'lead', 'awaiting enrolment'],
+        ],
+      );
+      const last = await users('disable', 'anna');
+      assert.equal(last.code, 1);
+      assert.match(last.stderr, /anna is the last admin/);
+      assert.match((await users('disable', 'maya')).stdout, /^disabled maya; 0 sessions ended\n$/);
+      assert.equal((await users('reset', 'maya')).code, 1, 'a disabled account is enabled before a reset');
+      assert.equal((await users('enable', 'maya')).code, 0);
+      assert.match((await users('reset', 'maya')).stdout, /^reset maya: password cleared, sessions ended/);
+      assert.deepEqual(
+        (await store.audit()).filter((row) => row.moderator === 'op-olga' && row.details['account'] === 'maya').map((row) => row.action),
+        ['account added', 'role changed', 'account disabled', 'account enabled', 'account reset'],
+      );
+    });
+  });

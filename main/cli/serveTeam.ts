@@ -46,7 +46,13 @@ function resolveSettings(args: string[]): TeamSettings {
   });
   const { config, ...flags } = values;
   try {
-    return withFlags(config ? readTeamSettings(config) : {}, flags);
+    const file = config ? readTeamSettings(config) : {};
+    // The store is one setting in two spellings: --db or --store on the command line replaces the file's either.
+    if (flags.db !== undefined || flags.store !== undefined) {
+      delete file.db;
+      delete file.store;
+    }
+    return withFlags(file, flags);
   } catch (error) {
     throw error instanceof TeamConfigError ? new UsageError(error.message) : error;
   }
