@@ -4,7 +4,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { join } from 'node:path';
-import { after } from 'node:test';
 import type { Role } from '../../shared/access.js';
 import { openDatabase } from '../../main/store/db.js';
 import { pgAccountStore } from '../../main/store/pg/accounts.js';
@@ -101,10 +100,11 @@ export interface TeamStore {
 
 let cluster: Promise<PgCluster> | null = null;
 let databases = 0;
-// Stopped after the file, not after the test that happened to start it.
-after(async () => (await cluster)?.stop());
 
-/** A new database in this test file's cluster (started at the first, stopped after the file). */
+/**
+ * A new database in this test file's cluster, started at the first; stopped when the file's process
+ * exits (manualStop: an `after` would stop it after whichever test happened to start it).
+ */
 export async function pgDatabase(): Promise<string> {
   cluster ??= startPostgres({ manualStop: true });
   const { url } = await cluster;
