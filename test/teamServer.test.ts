@@ -9,7 +9,7 @@ import { describe, test } from 'node:test';
 import { ROLE_PERMISSIONS, ROLES, PERMISSIONS, type Permission } from '../shared/access.js';
 import { CALLS, PLAIN_METHODS, type PlainMethod } from '../shared/api.js';
 import { omv } from './support/cli.js';
-import { DESK_ENGINES, type DeskEngine } from './support/desk.js';
+import { DESK_ENGINES } from './support/desk.js';
 import { callbackUrl } from './support/http.js';
 import { messagesXml, ABUSE_CONVERSATION_XML } from './support/payloads.js';
 import { request, startTeam, teamDatabase, type Signed, type TeamServerProcess, type TeamStore } from './support/teamServer.js';
