@@ -244,23 +244,24 @@ export function pgAccountStore(pool: pg.Pool): AccountStore {
 
     enrol: (digest, now, hash, session, details) =>
       inTransaction(async (db) => {
+        // The account's row first, as every account change locks it before its links (a reset at
+        // the same moment waits, or is waited for: no deadlock).
+        const link = await db.query<{ account_id: number }>('SELECT account_id FROM enrolment_links WHERE token_sha256 = $1', [digest]);
+        if (!link.rows[0]) return null;
+        const owner = await accountById(db, link.rows[0].account_id, true);
+        if (!owner || owner.disabledAt !== null) return null;
         // Used once: the UPDATE waits for an enrolment at the same moment to commit, then finds used_at set and changes nothing.
-        const used = await db.query<{ account_id: number }>(
-          'UPDATE enrolment_links SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL AND expires_at > $2 RETURNING account_id',
+        const used = await db.query(
+          'UPDATE enrolment_links SET used_at = $2 WHERE token_sha256 = $1 AND used_at IS NULL AND expires_at > $2',
           [digest, now],
         );
-        if (!used.rows[0]) return null;
-        const owner = await accountById(db, used.rows[0].account_id, true);
-        if (!owner || owner.disabledAt !== null) throw new LinkNoLongerWorks();
+        if (used.rowCount !== 1) return null;
         await setPasswordHash(db, owner.id, hash);
         await recordSignIn(db, owner.id, now);
         await insertSession(db, { ...session, accountId: owner.id });
         await audit(db, 'enrolled', owner.name, details);
         await audit(db, 'signed in', owner.name, details);
         return owner;
-      }).catch((error: unknown) => {
-        if (error instanceof LinkNoLongerWorks) return null; // rolled back: the link stays unused
-        throw error;
       }),
 
     announce,
@@ -362,6 +363,3 @@ export function pgAccountStore(pool: pg.Pool): AccountStore {
     },
   };
 }
-
-/** An enrolment whose account was disabled between the link's check and its use: rolled back, answered as a link that no longer works. */
-class LinkNoLongerWorks extends Error {}
