@@ -57,7 +57,7 @@ async function send(team: TeamServerProcess, rate: number, seconds: number, tag:
 
 export async function teamBench(dir: string, report: Report, { desks = 20, rate = 200, seconds = 10 } = {}): Promise<void> {
   const names = Object.fromEntries(Array.from({ length: desks }, (_, i) => [`desk${i}`, 'moderator' as const]));
-  const team = await startTeam(await teamDatabase(names, dir), { killAfterTest: false });
+  const team = await startTeam(await teamDatabase(names, { dir }), { killAfterTest: false });
   try {
     await send(team, rate, 2, 'warm'); // the server's first seconds (query hosts starting, code warming) are no baseline
     const alone = await send(team, rate, seconds, 'alone');

@@ -30,7 +30,7 @@ test('an enrolment link sets the password once, and signs its holder in', async 
   const store = teamStore();
   const link = addAccount(store.db, OPERATOR, 'maya', 'moderator', { now: store.clock.now() });
   assert.equal(link.path, `/enrol?token=${link.token}`);
-  assert.deepEqual(store.sessions.enrolment(link.token), { account: 'maya', expiresAt: store.clock.now() + ENROLMENT_LINK_MS });
+  assert.deepEqual(await store.sessions.enrolment(link.token), { account: 'maya', expiresAt: store.clock.now() + ENROLMENT_LINK_MS });
   assert.deepEqual(
     listAccounts(store.db).map((a) => a.state),
     ['awaiting enrolment'],
@@ -38,10 +38,10 @@ test('an enrolment link sets the password once, and signs its holder in', async 
   assert.equal((await store.sessions.signIn('maya', PASSWORD)).ok, false, 'no password before enrolment');
   const first = await store.sessions.enrol(link.token, PASSWORD, { ip: '192.0.2.1' });
   assert.ok(first.ok);
-  assert.equal(store.sessions.resolve(first.token)?.actor.name, 'maya', 'signed in');
+  assert.equal((await store.sessions.resolve(first.token))?.actor.name, 'maya', 'signed in');
   const second = await store.sessions.enrol(link.token, OTHER_PASSWORD);
   assert.deepEqual([second.ok, second.ok || second.why], [false, 'link'], 'the link is used up');
-  assert.equal(store.sessions.enrolment(link.token), null);
+  assert.equal(await store.sessions.enrolment(link.token), null);
   assert.ok((await store.sessions.signIn('maya', PASSWORD)).ok, 'the first password stands');
   assert.equal((await store.sessions.signIn('maya', OTHER_PASSWORD, { ip: '192.0.2.9' })).ok, false);
   assert.deepEqual(
@@ -54,15 +54,15 @@ test('an enrolment link stops working after 72 hours, and when a newer one is ma
   const store = teamStore();
   const link = addAccount(store.db, OPERATOR, 'maya', 'moderator', { now: store.clock.now() });
   store.clock.advance(ENROLMENT_LINK_MS - 1);
-  assert.ok(store.sessions.enrolment(link.token), 'still valid a moment before');
+  assert.ok(await store.sessions.enrolment(link.token), 'still valid a moment before');
   store.clock.advance(1);
-  assert.equal(store.sessions.enrolment(link.token), null);
+  assert.equal(await store.sessions.enrolment(link.token), null);
   const late = await store.sessions.enrol(link.token, PASSWORD);
   assert.equal(late.ok, false);
   // A reset makes a new link; the old one (had it not expired) would not work either.
   const first = resetAccount(store.db, OPERATOR, 'maya', { now: store.clock.now() });
   const second = resetAccount(store.db, OPERATOR, 'maya', { now: store.clock.now() });
-  assert.equal(store.sessions.enrolment(first.token), null, 'superseded by the second');
+  assert.equal(await store.sessions.enrolment(first.token), null, 'superseded by the second');
   assert.equal((await store.sessions.enrol(first.token, PASSWORD)).ok, false);
   assert.ok((await store.sessions.enrol(second.token, PASSWORD)).ok);
 });
@@ -98,9 +98,9 @@ test('disabling an account ends its sessions at once, tells the server, and refu
   const ended: SessionsEnded[] = [];
   store.sessions.onEnded((event) => ended.push(event));
   assert.equal(disableAccount(store.db, OPERATOR, 'maya'), 2);
-  assert.equal(store.sessions.resolve(a.token), null);
-  assert.equal(store.sessions.resolve(b.token), null);
-  assert.ok(store.sessions.resolve(other.token), "another account's session goes on");
+  assert.equal(await store.sessions.resolve(a.token), null);
+  assert.equal(await store.sessions.resolve(b.token), null);
+  assert.ok(await store.sessions.resolve(other.token), "another account's session goes on");
   assert.deepEqual(
     ended.map((e) => [[...e.sessionIds].sort(), e.reason]),
     [[[a.sessionId, b.sessionId].sort(), 'disabled']],
@@ -116,20 +116,20 @@ test('a session of an account disabled by another process (omv users disable) en
   await enrolled(store, 'maya');
   const signedIn = await store.sessions.signIn('maya', PASSWORD);
   assert.ok(signedIn.ok);
-  assert.ok(store.sessions.resolve(signedIn.token));
+  assert.ok(await store.sessions.resolve(signedIn.token));
   const ended: SessionsEnded[] = [];
   store.sessions.onEnded((event) => ended.push(event));
   const cli = await omv(['users', '--db', store.path, 'disable', 'maya']);
   assert.equal(cli.code, 0, cli.stderr);
   assert.equal(cli.stdout, 'disabled maya; 1 session ended\n');
   assert.equal(ended.length, 0, 'another process: nothing heard yet');
-  store.sessions.sweep();
+  await store.sessions.sweep();
   assert.deepEqual(
     ended.map((e) => [e.sessionIds, e.reason]),
     [[[signedIn.sessionId], 'ended elsewhere']],
   );
-  assert.equal(store.sessions.resolve(signedIn.token), null);
-  store.sessions.sweep();
+  assert.equal(await store.sessions.resolve(signedIn.token), null);
+  await store.sessions.sweep();
   assert.equal(ended.length, 1, 'said once');
 });
 
@@ -140,7 +140,7 @@ test('resolve refuses a session whose account was disabled behind its back', asy
   assert.ok(signedIn.ok);
   // As a database edited by hand, or an older omv, would leave it: disabled, the session still there.
   store.db.prepare("UPDATE accounts SET disabled_at = 1 WHERE name = 'maya'").run();
-  assert.equal(store.sessions.resolve(signedIn.token), null);
+  assert.equal(await store.sessions.resolve(signedIn.token), null);
 });
 
 test('a reset clears the password, ends the sessions and makes a new enrolment link', async () => {
@@ -149,7 +149,7 @@ test('a reset clears the password, ends the sessions and makes a new enrolment l
   const signedIn = await store.sessions.signIn('maya', PASSWORD);
   assert.ok(signedIn.ok);
   const link = resetAccount(store.db, OPERATOR, 'maya');
-  assert.equal(store.sessions.resolve(signedIn.token), null, 'session ended');
+  assert.equal(await store.sessions.resolve(signedIn.token), null, 'session ended');
   assert.equal((await store.sessions.signIn('maya', PASSWORD)).ok, false, 'old password gone');
   assert.deepEqual(
     listAccounts(store.db).map((a) => a.state),
@@ -165,7 +165,7 @@ test('a role change holds from the next request of a session already open', asyn
   const signedIn = await store.sessions.signIn('maya', PASSWORD);
   assert.ok(signedIn.ok);
   setAccountRole(store.db, OPERATOR, 'maya', 'lead');
-  assert.equal(store.sessions.resolve(signedIn.token)?.actor.role, 'lead');
+  assert.equal((await store.sessions.resolve(signedIn.token))?.actor.role, 'lead');
 });
 
 test('the last admin who can sign in cannot be disabled or made something else', async () => {
@@ -281,7 +281,7 @@ test('every account change and sign-in is in the audit trail under who made it, 
   store.clock.advance(1000);
   const signedIn = await store.sessions.signIn('maya', PASSWORD, { ip: '192.0.2.5' });
   assert.ok(signedIn.ok);
-  store.sessions.signOut(signedIn.token);
+  await store.sessions.signOut(signedIn.token);
   await cli(['role', 'maya', 'lead']);
   await cli(['disable', 'maya']);
   await cli(['enable', 'maya']);

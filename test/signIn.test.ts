@@ -24,12 +24,12 @@ test('a right password opens a session for the account: its name and role, a CSR
   await enrolled(store, 'maya', 'lead');
   const result = await store.sessions.signIn('Maya', PASSWORD, { ip: '192.0.2.1', userAgent: 'test' });
   assert.ok(result.ok);
-  const session = store.sessions.resolve(result.token);
+  const session = await store.sessions.resolve(result.token);
   assert.deepEqual(session?.actor, { name: 'maya', role: 'lead', via: 'account', accountId: session?.actor.accountId });
   assert.equal(session?.csrf, result.csrf);
   assert.equal(session?.sessionId, result.sessionId);
-  assert.equal(store.sessions.resolve(result.csrf), null, 'the CSRF token opens nothing');
-  assert.equal(store.sessions.resolve(`${result.token}x`), null);
+  assert.equal(await store.sessions.resolve(result.csrf), null, 'the CSRF token opens nothing');
+  assert.equal(await store.sessions.resolve(`${result.token}x`), null);
 });
 
 test('the token is never stored: the session is kept under its SHA-256', async () => {
@@ -204,15 +204,15 @@ test('a session unused for 30 minutes ends; using it keeps it, its last use writ
   const lastSeen = () => store.db.prepare('SELECT last_seen_at FROM sessions').pluck().get() as number;
   const signedInAt = lastSeen();
   store.clock.advance(30_000);
-  assert.ok(store.sessions.resolve(result.token));
+  assert.ok(await store.sessions.resolve(result.token));
   assert.equal(lastSeen(), signedInAt, 'used within a minute: not written');
   store.clock.advance(29 * MINUTE);
-  assert.ok(store.sessions.resolve(result.token), 'used after 29.5 minutes: still open');
+  assert.ok(await store.sessions.resolve(result.token), 'used after 29.5 minutes: still open');
   assert.equal(lastSeen(), store.clock.time, 'and its last use written');
   store.clock.advance(30 * MINUTE - 1);
-  assert.ok(store.sessions.resolve(result.token), 'the idle time counts from the last use');
+  assert.ok(await store.sessions.resolve(result.token), 'the idle time counts from the last use');
   store.clock.advance(30 * MINUTE);
-  assert.equal(store.sessions.resolve(result.token), null, '30 minutes unused: ended');
+  assert.equal(await store.sessions.resolve(result.token), null, '30 minutes unused: ended');
   assert.deepEqual(ended, [{ accountId: ended[0]?.accountId, sessionIds: [result.sessionId], reason: 'expired' }]);
   assert.equal(store.db.prepare('SELECT count(*) FROM sessions').pluck().get(), 0, 'and removed');
 });
@@ -224,10 +224,10 @@ test('a session ends 12 hours after its sign-in, however busy', async () => {
   assert.ok(result.ok);
   for (let elapsed = 0; elapsed < 12 * 60 * MINUTE - 10 * MINUTE; elapsed += 10 * MINUTE) {
     store.clock.advance(10 * MINUTE);
-    assert.ok(store.sessions.resolve(result.token), `open after ${(elapsed + 10 * MINUTE) / MINUTE} minutes`);
+    assert.ok(await store.sessions.resolve(result.token), `open after ${(elapsed + 10 * MINUTE) / MINUTE} minutes`);
   }
   store.clock.advance(10 * MINUTE);
-  assert.equal(store.sessions.resolve(result.token), null);
+  assert.equal(await store.sessions.resolve(result.token), null);
 });
 
 test('sweep removes the sessions past their timeouts and says so', async () => {
@@ -238,7 +238,7 @@ test('sweep removes the sessions past their timeouts and says so', async () => {
   const ended: SessionsEnded[] = [];
   store.sessions.onEnded((event) => ended.push(event));
   store.clock.advance(31 * MINUTE);
-  store.sessions.sweep();
+  await store.sessions.sweep();
   assert.deepEqual(
     ended.map((e) => [e.sessionIds, e.reason]),
     [[[result.sessionId], 'expired']],
@@ -253,9 +253,9 @@ test('signing out ends the session, in the audit trail', async () => {
   assert.ok(result.ok);
   const ended: SessionsEnded[] = [];
   store.sessions.onEnded((event) => ended.push(event));
-  assert.equal(store.sessions.signOut(result.token), true);
-  assert.equal(store.sessions.resolve(result.token), null);
-  assert.equal(store.sessions.signOut(result.token), false, 'once');
+  assert.equal(await store.sessions.signOut(result.token), true);
+  assert.equal(await store.sessions.resolve(result.token), null);
+  assert.equal(await store.sessions.signOut(result.token), false, 'once');
   assert.deepEqual(
     ended.map((e) => e.reason),
     ['signed out'],

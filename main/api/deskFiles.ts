@@ -39,7 +39,13 @@ export async function importForDesk(
         events.emit({ type: 'importProgress', name, bytesRead: p.bytesRead, totalBytes: p.totalBytes, entries: p.entries }, actor.name),
       );
       // The moderator knows the file by its name, not by where main read it (an upload's spool).
-      const result: ImportFileResult = { name, status: r.status, entries: r.entries, newEntries: r.newEntries, error: r.error?.replace(path, name) };
+      const result: ImportFileResult = {
+        name,
+        status: r.status,
+        entries: r.entries,
+        newEntries: r.newEntries,
+        error: r.error?.replace(path, name),
+      };
       // The file is in (or refused) whatever becomes of its audit row: a row that could not be written is said, once, beside it.
       await engine
         .audit(actor.name, { file: name, status: r.status, entries: r.entries, newEntries: r.newEntries, deliveryId: r.deliveryId })

@@ -32,11 +32,14 @@ async function readTimeoutMs(engine: PgEngine): Promise<number> {
   return Number(row.rows[0]?.ms ?? 0);
 }
 
-export async function pgDeskWriter(engine: PgEngine, { reads, events }: { reads: ReadRunner; events: EventHub }): Promise<ServiceWriter> {
+export async function pgDeskWriter(
+  engine: PgEngine,
+  { reads, events, team = false }: { reads: ReadRunner; events: EventHub; team?: boolean },
+): Promise<ServiceWriter> {
   const store = await pgReviewStore(engine);
   return {
     handlers: {
-      ...reviewWrites(store, reads, (event, audience) => events.emit(event, audience), false),
+      ...reviewWrites(store, reads, (event, audience) => events.emit(event, audience), team),
 
       async retryQuarantined({ id }, actor) {
         const results = await retryQuarantinedPg(engine, id === undefined ? undefined : Number(id), actor.name);

@@ -27,7 +27,7 @@ export function shownStoreUrl(url: string): string {
   }
 }
 
-async function standbyLine(engine: PgEngine): Promise<string> {
+export async function standbyLine(engine: PgEngine): Promise<string> {
   const settings = await engine.writes.settings(['server_version', 'synchronous_standby_names', 'synchronous_commit']);
   const standbys = settings['synchronous_standby_names'] ?? '';
   return standbys.trim()
@@ -38,19 +38,21 @@ async function standbyLine(engine: PgEngine): Promise<string> {
 /**
  * The desk over a PostgreSQL store: its reads and the review workflow's changes answered there
  * (pgReadCalls.ts, pgDeskWriter.ts), and new entries matched against the watchlist as they arrive
- * (api/watchAlerts.ts, as one machine's desk does), until it stops.
+ * (api/watchAlerts.ts, as one machine's desk does), until it stops. `team`: a team server's, whose
+ * moderators' names are their accounts'.
  */
-async function pgCore(
+export async function pgCore(
   engine: PgEngine,
   receiver: () => { callbackUrl: string | null; problem: string | null },
-  log?: (line: string) => void,
+  { team = false, log }: { team?: boolean; log?: (line: string) => void } = {},
 ): Promise<Core> {
   const events = new EventHub();
   const reads = pgReadRunner(engine);
   const service = createService({
     reads,
-    writer: await pgDeskWriter(engine, { reads, events }),
+    writer: await pgDeskWriter(engine, { reads, events, team }),
     events,
+    team,
     receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
   });
   const stopWatching = watchNewEntriesIn(pgWatchRecords(engine), reads, events, log);
@@ -67,7 +69,7 @@ export async function servePostgres(url: string, options: ServeOptions, queryTim
   }
   try {
     const port = new PortState();
-    const app = await serveCore(await pgCore(engine, port.status, options.log), engine.writes, options, port);
+    const app = await serveCore(await pgCore(engine, port.status, { log: options.log }), engine.writes, options, port);
     process.stdout.write(
       (await standbyLine(engine)) +
         announceReceiver(app.receiver!) +

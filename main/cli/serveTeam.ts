@@ -9,10 +9,16 @@ import { DEFAULT_MAX_BODY_BYTES } from '../intake/receiver/server.js';
 import { isLoopbackHost } from '../net/access.js';
 import { CallbackSecretError, parseCallbackSecrets } from '../net/callbackSecrets.js';
 import { parseListen, readTeamSettings, TeamConfigError, withFlags, type TeamSettings } from '../team/config.js';
-import { addressList, requestContext, startTeamServer, type TeamAuth } from '../team/server.js';
+import { addressList, requestContext, startTeamServer, type TeamAuth, type TeamStoreOptions } from '../team/server.js';
+import { sqliteAccountStore, type AccountStore } from '../team/accountStore.js';
+import { pgAccountStore } from '../store/pg/accounts.js';
+import { openWritePool } from '../store/pg/connection.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
+import { openStoreEngine } from './pgStore.js';
+import { pgCore, standbyLine } from './servePostgres.js';
 import { Sessions } from '../team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
-import { openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
+import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
 
@@ -24,6 +30,7 @@ function resolveSettings(args: string[]): TeamSettings {
     options: {
       config: { type: 'string' },
       db: { type: 'string' },
+      store: { type: 'string' },
       listen: { type: 'string' },
       'callback-listen': { type: 'string' },
       'tls-cert': { type: 'string' },
@@ -39,7 +46,13 @@ function resolveSettings(args: string[]): TeamSettings {
   });
   const { config, ...flags } = values;
   try {
-    return withFlags(config ? readTeamSettings(config) : {}, flags);
+    const file = config ? readTeamSettings(config) : {};
+    // The store is one setting in two spellings: --db or --store on the command line replaces the file's either.
+    if (flags.db !== undefined || flags.store !== undefined) {
+      delete file.db;
+      delete file.store;
+    }
+    return withFlags(file, flags);
   } catch (error) {
     throw error instanceof TeamConfigError ? new UsageError(error.message) : error;
   }
@@ -92,10 +105,11 @@ export async function serveTeam(args: string[]): Promise<number> {
     ? parsePositiveSeconds('--query-timeout', settings['query-timeout']) * 1000
     : DEFAULT_QUERY_TIMEOUT_MS;
 
-  const db = openDatabaseFor(settings.db, { busyTimeoutMs: 2000 });
   const log = settings.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
-  const sessions = new Sessions(db);
-  const stopWatching = sessions.watch(); // sessions ended by another process (omv users disable) end here too
+  const store = await openTeamStore(chosenStore(settings.store, settings.db), queryTimeoutMs, log);
+  const sessions = new Sessions(store.accounts);
+  // Sessions ended by another process (omv users disable, another team server on the same PostgreSQL database) end here too.
+  const stopWatching = sessions.watch(1000, log);
   const secure = tls !== null || trustedProxies.length > 0;
   const signInRoutes = createSignInRoutes({
     sessions,
@@ -109,7 +123,7 @@ export async function serveTeam(args: string[]): Promise<number> {
     onSessionsEnded: (listener) => void sessions.onEnded(({ sessionIds }) => listener(sessionIds)),
   };
   const server = await startTeamServer({
-    db,
+    ...store.server,
     auth,
     listen,
     callbackListen,
@@ -121,27 +135,73 @@ export async function serveTeam(args: string[]): Promise<number> {
     maxBodyBytes,
     queryTimeoutMs,
     log,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     stopWatching();
     sessions.close();
-    db.close();
+    await store.close();
     if ((error as { code?: string }).code === 'EADDRINUSE')
       throw new Error(`an address omv was told to listen on is in use: ${errorMessage(error)}`);
     throw error;
   });
   process.stdout.write(
-    `omv: team desk at ${server.deskUrl} (sign in; omv users add NAME --role admin makes the first account)\n` +
+    store.startLine +
+      `omv: team desk at ${server.deskUrl} (sign in; omv users add NAME --role admin makes the first account)\n` +
       `omv: receiving callbacks at ${server.callbackUrl}${server.domainCallbackUrls.length ? ' (every domain not named below)' : ''}\n` +
       server.domainCallbackUrls
         .map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`)
         .join('') +
       'omv: give the vendor its URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n',
   );
-  checkBeside(db, log);
+  store.checkBeside();
   await untilStopped();
   await server.close();
   stopWatching();
   sessions.close();
-  db.close();
+  await store.close();
   return 0;
+}
+
+/** The team's store, opened: its accounts, what the server is given, and how it is looked after and closed. */
+interface OpenTeamStore {
+  accounts: AccountStore;
+  server: TeamStoreOptions;
+  /** What the operator is told first (PostgreSQL: its version and standby). */
+  startLine: string;
+  /** A quick check of a SQLite file beside the server (a damaged file said at once); nothing on PostgreSQL (omv check --store). */
+  checkBeside(): void;
+  close(): Promise<void>;
+}
+
+/** A SQLite file (--db), or a PostgreSQL database (--store postgres://…): the same team server over either. */
+async function openTeamStore(store: string | undefined, queryTimeoutMs: number, log: (line: string) => void): Promise<OpenTeamStore> {
+  if (store === undefined || !isPostgresUrl(store)) {
+    const db = openDatabaseFor(store, { busyTimeoutMs: 2000 });
+    return {
+      accounts: sqliteAccountStore(db),
+      server: { db },
+      startLine: '',
+      checkBeside: () => checkBeside(db, log),
+      close: async () => void db.close(),
+    };
+  }
+  const engine = await openStoreEngine(store, { readTimeoutMs: queryTimeoutMs });
+  // The accounts' own sessions: a sign-in holds its account's row while its password is checked,
+  // and guesses must not keep group commit (the vendor's deliveries) waiting for a session.
+  const accountsPool = openWritePool(store);
+  try {
+    return {
+      accounts: pgAccountStore(accountsPool.pool),
+      server: { core: (receiver) => pgCore(engine, receiver, { team: true }), deliveries: engine.writes },
+      startLine: await standbyLine(engine),
+      checkBeside: () => {},
+      close: async () => {
+        await accountsPool.pool.end();
+        await engine.close();
+      },
+    };
+  } catch (error) {
+    await accountsPool.pool.end();
+    await engine.close();
+    throw error;
+  }
 }

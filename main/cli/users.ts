@@ -1,20 +1,15 @@
 // omv users: a team server's accounts — add one (and print its enrolment link), list them,
-// disable, enable, reset, change a role. Recorded in the audit trail as the operator (--as NAME).
+// disable, enable, reset, change a role; in a SQLite file (--db) or a PostgreSQL store (--store
+// postgres://…). Recorded in the audit trail as the operator (--as NAME).
 import { parseArgs } from 'node:util';
-import { isRole, ROLES } from '../../shared/access.js';
+import { isRole, ROLES, type Actor, type Role } from '../../shared/access.js';
 import { ForbiddenError } from '../api/service.js';
-import {
-  accountNameProblem,
-  AccountError,
-  addAccount,
-  disableAccount,
-  enableAccount,
-  listAccounts,
-  resetAccount,
-  setAccountRole,
-  type EnrolmentLink,
-} from '../team/accounts.js';
-import { cliActor, openDatabaseFor, UsageError } from './common.js';
+import { accountNameProblem, AccountError, type EnrolmentLink } from '../team/accounts.js';
+import { sqliteAccountStore, type AccountStore } from '../team/accountStore.js';
+import { pgAccountStore } from '../store/pg/accounts.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
+import { chosenStore, cliActor, openDatabaseFor, UsageError } from './common.js';
+import { actingName, withEngine } from './pgStore.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 const cell = (value: string) => forTerminal(value.replace(/[\t\n\r]+/g, ' '));
@@ -46,7 +41,7 @@ export async function usersCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' } },
+    options: { db: { type: 'string' }, store: { type: 'string' }, role: { type: 'string' }, url: { type: 'string' } },
   });
   const [action, ...rest] = positionals;
   const needs = (count: number, what: string) => {
@@ -84,48 +79,67 @@ export async function usersCommand(args: string[]): Promise<number> {
     throw new UsageError(`${action} takes no ${values.role !== undefined ? '--role' : '--url'}`);
   const base = action === 'add' || action === 'reset' ? teamBaseUrl(values.url) : null;
   const name = rest[0]!;
-  const db = openDatabaseFor(values.db, { mustExist: action !== 'add' });
+  if (action === 'add') rest[1] = checkRole(values.role, '--role');
+  const store = chosenStore(values.store, values.db);
   try {
-    const by = cliActor(db);
-    switch (action) {
-      case 'add': {
-        const role = checkRole(values.role, '--role');
-        printLink(addAccount(db, by, name, role), base, `added ${cell(name)} (${role})`);
-        break;
-      }
-      case 'list':
-        for (const account of listAccounts(db)) {
-          const last = account.lastSignInAt === null ? '-' : new Date(account.lastSignInAt).toISOString();
-          process.stdout.write([cell(account.name), account.role, account.state, last].join('\t') + '\n');
-        }
-        break;
-      case 'disable': {
-        const ended = disableAccount(db, by, name);
-        process.stdout.write(`disabled ${cell(name)}; ${ended} session${ended === 1 ? '' : 's'} ended\n`);
-        break;
-      }
-      case 'enable':
-        enableAccount(db, by, name);
-        process.stdout.write(`enabled ${cell(name)}\n`);
-        break;
-      case 'reset':
-        printLink(resetAccount(db, by, name), base, `reset ${cell(name)}: password cleared, sessions ended`);
-        break;
-      case 'role': {
-        const role = checkRole(rest[1], 'ROLE');
-        setAccountRole(db, by, name, role);
-        process.stdout.write(`${cell(name)} is now ${role}\n`);
-        break;
-      }
+    if (store !== undefined && isPostgresUrl(store)) {
+      // On PostgreSQL the operator is named as every command on it names them (--as, $OMV_MODERATOR, the OS user).
+      const by: Actor = { name: actingName(), role: 'admin', via: 'operator' };
+      return await withEngine(store, (engine) => runAction(pgAccountStore(engine.writes.writer.pool), by, action, name, rest, base));
     }
-    return 0;
+    const db = openDatabaseFor(store, { mustExist: action !== 'add' });
+    try {
+      return await runAction(sqliteAccountStore(db), cliActor(db), action, name, rest, base);
+    } finally {
+      db.close();
+    }
   } catch (error) {
     if (error instanceof AccountError || error instanceof ForbiddenError) {
       process.stderr.write(`omv users: ${forTerminal(error.message)}\n`);
       return 1;
     }
     throw error;
-  } finally {
-    db.close();
   }
+}
+
+async function runAction(
+  accounts: AccountStore,
+  by: Actor,
+  action: string,
+  name: string,
+  rest: string[],
+  base: string | null,
+): Promise<number> {
+  switch (action) {
+    case 'add': {
+      const role = rest[1] as Role;
+      printLink(await accounts.add(by, name, role), base, `added ${cell(name)} (${role})`);
+      break;
+    }
+    case 'list':
+      for (const account of await accounts.list()) {
+        const last = account.lastSignInAt === null ? '-' : new Date(account.lastSignInAt).toISOString();
+        process.stdout.write([cell(account.name), account.role, account.state, last].join('\t') + '\n');
+      }
+      break;
+    case 'disable': {
+      const ended = await accounts.disable(by, name);
+      process.stdout.write(`disabled ${cell(name)}; ${ended} session${ended === 1 ? '' : 's'} ended\n`);
+      break;
+    }
+    case 'enable':
+      await accounts.enable(by, name);
+      process.stdout.write(`enabled ${cell(name)}\n`);
+      break;
+    case 'reset':
+      printLink(await accounts.reset(by, name), base, `reset ${cell(name)}: password cleared, sessions ended`);
+      break;
+    case 'role': {
+      const role = rest[1] as Role;
+      await accounts.setRole(by, name, role);
+      process.stdout.write(`${cell(name)} is now ${role}\n`);
+      break;
+    }
+  }
+  return 0;
 }

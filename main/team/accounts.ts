@@ -67,7 +67,8 @@ export function accountNameProblem(name: string): string | null {
   return 'an account name is 1 to 64 letters, digits and . _ @ -, starting with a letter or digit';
 }
 
-function mayManage(by: Actor): void {
+/** Throws unless `by` may manage accounts. */
+export function mayManage(by: Actor): void {
   if (!can(by, 'manageUsers')) throw new ForbiddenError(`${by.name} (${by.role}) may not manage accounts`);
 }
 
@@ -77,27 +78,44 @@ function existing(db: Db, name: string): Account {
   return account;
 }
 
-function issueLink(db: Db, account: Account, at: number): EnrolmentLink {
-  dropOpenEnrolmentLinks(db, account.id); // only the newest link works
+/** A new enrolment link for `account` from `at`, and the digest its row is found by. */
+export function freshLink(account: Account, at: number): { link: EnrolmentLink; digest: string } {
   const token = newToken();
   const expiresAt = at + ENROLMENT_LINK_MS;
-  insertEnrolmentLink(db, tokenDigest(token), account.id, at, expiresAt);
-  return { account: account.name, token, path: `${ENROLMENT_PATH}?token=${token}`, expiresAt };
+  return { link: { account: account.name, token, path: `${ENROLMENT_PATH}?token=${token}`, expiresAt }, digest: tokenDigest(token) };
+}
+
+function issueLink(db: Db, account: Account, at: number): EnrolmentLink {
+  dropOpenEnrolmentLinks(db, account.id); // only the newest link works
+  const { link, digest } = freshLink(account, at);
+  insertEnrolmentLink(db, digest, account.id, at, link.expiresAt);
+  return link;
 }
 
 /** The last admin who can sign in may not be disabled or made something else: nobody could manage accounts from the desk. */
 function keepAnAdmin(db: Db, account: Account): void {
-  if (account.role === 'admin' && account.disabledAt === null && enabledAdmins(db) <= 1)
+  lastAdminCheck(account, () => enabledAdmins(db));
+}
+
+/** keepAnAdmin's rule, whatever store counts the admins. */
+export function lastAdminCheck(account: Account, enabledAdmins: () => number): void {
+  if (account.role === 'admin' && account.disabledAt === null && enabledAdmins() <= 1)
     throw new AccountError(`${account.name} is the last admin: make another account admin first`);
 }
 
-/** Adds an account with `role`; answers its enrolment link. The name is unique whatever its letter case. */
-export function addAccount(db: Db, by: Actor, name: string, role: Role, { now = Date.now() }: ChangeOptions = {}): EnrolmentLink {
+/** A new account's name (NFC), once `by` may add it and the name and role are fit; else throws. */
+export function newAccountName(by: Actor, name: string, role: Role): string {
   mayManage(by);
   const clean = name.normalize('NFC');
   const problem = accountNameProblem(clean);
   if (problem) throw new AccountError(problem);
   if (!isRole(role)) throw new AccountError(`a role is one of ${ROLES.join(', ')}`);
+  return clean;
+}
+
+/** Adds an account with `role`; answers its enrolment link. The name is unique whatever its letter case. */
+export function addAccount(db: Db, by: Actor, name: string, role: Role, { now = Date.now() }: ChangeOptions = {}): EnrolmentLink {
+  const clean = newAccountName(by, name, role);
   return db
     .transaction(() => {
       const taken = accountByName(db, clean);

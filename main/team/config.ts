@@ -9,6 +9,7 @@ import { parse as parseToml } from 'smol-toml';
 /** The settings a file may hold, and what each must be. */
 export const TEAM_SETTINGS = {
   db: 'string',
+  store: 'string',
   listen: 'string',
   'callback-listen': 'string',
   'tls-cert': 'string',

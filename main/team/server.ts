@@ -15,12 +15,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createHttpsServer } from 'node:https';
 import { BlockList, isIP, type AddressInfo } from 'node:net';
 import type { Actor } from '../../shared/access.js';
-import { startCore, announce } from '../app.js';
+import { startCore, announce, type Core } from '../app.js';
 import type { OmvService } from '../api/service.js';
 import type { EventHub } from '../api/events.js';
 import { browserCrossSiteSignal } from '../net/access.js';
 import type { CallbackSecrets } from '../net/callbackSecrets.js';
 import { GroupCommit } from '../intake/receiver/groupCommit.js';
+import type { DeliveryStore } from '../intake/receiver/deliveryStore.js';
 import { startReceiver, type Receiver } from '../intake/receiver/server.js';
 import type { Db } from '../store/db.js';
 import { createDeskApi, SECURITY_HEADERS, send, sendJson } from '../viewer/deskApi.js';
@@ -37,7 +38,7 @@ export interface TeamSession {
 /** Accounts and sign-in (main/team/sessions.ts and its pages), as the server uses them. */
 export interface TeamAuth {
   /** The session a request's cookie names (timeouts and disabled accounts checked), or null. */
-  sessionOf(req: IncomingMessage): TeamSession | null;
+  sessionOf(req: IncomingMessage): Promise<TeamSession | null>;
   /** The sign-in pages (/login, /logout, /enrol…): false when the request is not one of theirs. */
   handlePages(req: IncomingMessage, res: ServerResponse, url: URL, context: RequestContext): Promise<boolean>;
   /** Told when sessions end (signed out, account disabled or reset): their live events stop at once. */
@@ -56,8 +57,16 @@ export interface Listen {
   port: number;
 }
 
-export interface TeamServerOptions {
-  db: Db;
+/** Where the team's store is: a SQLite file (the writer's connection), or a PostgreSQL store's desk and writes (cli/servePostgres.ts pgCore). */
+export type TeamStoreOptions =
+  | { db: Db }
+  | {
+      db?: undefined;
+      core: (receiver: () => { callbackUrl: string | null; problem: string | null }) => Promise<Core>;
+      deliveries: DeliveryStore;
+    };
+
+export type TeamServerOptions = TeamStoreOptions & {
   auth: TeamAuth;
   /** Where the desk listens (and the receiver too, unless `callbackListen`). */
   listen: Listen;
@@ -76,7 +85,7 @@ export interface TeamServerOptions {
   queryTimeoutMs?: number;
   staticDir?: string;
   log?: (line: string) => void;
-}
+};
 
 export interface TeamServer {
   deskUrl: string;
@@ -153,13 +162,11 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const allowed = options.callbackAllow?.length ? addressList(options.callbackAllow) : null;
   const staticDir = options.staticDir ?? RENDERER_DIR;
   let receiver: Receiver | null = null;
-  const core = startCore({
-    db: options.db,
-    queryTimeoutMs: options.queryTimeoutMs,
-    log,
-    team: true,
-    receiver: () => ({ callbackUrl: receiver?.callbackUrl ?? null, problem: null }),
-  });
+  const receiverStatus = () => ({ callbackUrl: receiver?.callbackUrl ?? null, problem: null });
+  const core = options.db
+    ? startCore({ db: options.db, queryTimeoutMs: options.queryTimeoutMs, log, team: true, receiver: receiverStatus })
+    : await options.core(receiverStatus);
+  const deliveries = options.db ? new GroupCommit(options.db) : options.deliveries;
   const desk = createDeskApi({ service: core.service, events: core.events, staticDir });
   options.auth.onSessionsEnded((ids) => ids.forEach((id) => desk.endStreams(id)));
 
@@ -177,7 +184,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const handleDesk = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const context = requestContext(req, trusted, tls !== null);
     if (await options.auth.handlePages(req, res, url, context)) return;
-    const session = options.auth.sessionOf(req);
+    const session = await options.auth.sessionOf(req);
     if (url.pathname.startsWith('/api/')) {
       if (!session) return sendJson(res, 401, { ok: false, error: 'sign in first: your session ended or never began' });
       if (!fromOurPage(req, context)) return sendJson(res, 403, { ok: false, error: 'the desk answers its own page only' });
@@ -197,7 +204,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   };
 
   const common = {
-    deliveries: new GroupCommit(options.db),
+    deliveries,
     callbackSecrets: options.callbackSecrets,
     requireSecrets: true,
     maxBodyBytes: options.maxBodyBytes,

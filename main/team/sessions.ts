@@ -8,26 +8,10 @@
 // after the same work (passwords.ts), and are slowed down and locked out by the same rule
 // (throttle.ts): a guesser learns nothing about which names exist.
 import type { Actor } from '../../shared/access.js';
-import {
-  accountById,
-  accountByName,
-  deleteExpiredSessions,
-  deleteSession,
-  enrolmentLink,
-  insertSession,
-  recordSignIn,
-  sessionWithAccount,
-  setFailedSignIns,
-  setPasswordHash,
-  storedSessions,
-  touchSession,
-  useEnrolmentLink,
-  type Account,
-} from '../store/accounts.js';
-import { appendAudit } from '../store/audit.js';
 import type { Db } from '../store/db.js';
+import { sqliteAccountStore, type Account, type AccountStore, type SessionRow, type SignInTurn } from './accountStore.js';
 import { hashPassword, needsRehash, passwordProblem, verifyPassword } from './passwords.js';
-import { announceEnded, onSessionsEnded, removeSessionsOf, type SessionEndReason, type SessionsEndedListener } from './sessionEnds.js';
+import type { SessionEndReason, SessionsEndedListener } from './sessionEnds.js';
 import { afterFailure, FailureMemory, mustWait, SIGN_IN_THROTTLE, type FailureRecord, type ThrottlePolicy } from './throttle.js';
 import { MAX_TOKEN_LENGTH, newToken, tokenDigest } from './tokens.js';
 
@@ -131,14 +115,19 @@ const accountActor = (account: Account): ResolvedSession['actor'] => ({
   accountId: account.id,
 });
 
-/** A team server's sign-ins and sessions, on the writer's connection. */
+/**
+ * A team server's sign-ins and sessions, over its store's accounts (accountStore.ts): a SQLite
+ * file's (given as its connection) or a PostgreSQL database's. Audit rows carry the real time of
+ * the event, whatever clock the policy runs on (tests move it): the trail's order is the order
+ * things happened.
+ */
 export class Sessions {
   private readonly now: () => number;
   private readonly policy: SessionPolicy;
+  private readonly store: AccountStore;
   /** Failures of names that are no account, and of client addresses. */
   private readonly unknownNames = new FailureMemory();
   private readonly addresses = new FailureMemory();
-  /** Names and addresses with a password check under way: a second attempt waits for the first to count. */
   /** The sign-in checks under way, by name and by address: the next waits for the one before. */
   private readonly turns = new Map<string, Promise<void>>();
   /** Sessions this process handed out or served, to notice those ended elsewhere (sweep). */
@@ -146,13 +135,11 @@ export class Sessions {
   private readonly stopListening: () => void;
   private stopWatching: (() => void) | null = null;
 
-  constructor(
-    private readonly db: Db,
-    options: SessionsOptions = {},
-  ) {
+  constructor(store: Db | AccountStore, options: SessionsOptions = {}) {
+    this.store = 'signInTurn' in store ? store : sqliteAccountStore(store);
     this.now = options.now ?? Date.now;
     this.policy = { ...SESSION_POLICY, ...options.policy };
-    this.stopListening = onSessionsEnded(db, ({ sessionIds }) => sessionIds.forEach((id) => this.live.delete(id)));
+    this.stopListening = this.store.onEnded(({ sessionIds }) => sessionIds.forEach((id) => this.live.delete(id)));
   }
 
   /**
@@ -168,11 +155,15 @@ export class Sessions {
     // One check at a time per name and per address, each waiting for the one before: a burst of
     // parallel guesses then meets the first one's failure in the wait below, while colleagues
     // behind one address who sign in at the same moment each get their turn (a moment later).
-    return this.inTurn([key, ...(addressKey === null ? [] : [addressKey])], async () => {
-      const refused = this.mustWait(name, client.ip, this.now());
-      if (refused) return { ok: false as const, ...refused, message: waitMessage(refused) };
-      return this.check(name, password, client);
-    });
+    // Across team servers on one PostgreSQL database, the store's turn holds the account's row.
+    return this.inTurn([key, ...(addressKey === null ? [] : [addressKey])], () =>
+      this.store.signInTurn(name.normalize('NFC'), async (turn) => {
+        const account = await turn.account();
+        const refused = this.mustWait(account, name, client.ip, this.now());
+        if (refused) return { ok: false as const, ...refused, message: waitMessage(refused) };
+        return this.check(turn, account, name, password, client);
+      }),
+    );
   }
 
   /** Runs `run` once every earlier run holding any of `keys` has finished. */
@@ -190,30 +181,23 @@ export class Sessions {
     }
   }
 
-  private async check(name: string, password: string, client: ClientInfo): Promise<SignInResult> {
-    const found = accountByName(this.db, name.normalize('NFC'));
+  private async check(turn: SignInTurn, found: Account | null, name: string, password: string, client: ClientInfo): Promise<SignInResult> {
     const right = await verifyPassword(password, found?.passwordHash ?? null);
-    const account = found && accountByName(this.db, found.name); // as it is now, after the check's await
-    if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(name, account, client);
+    const account = found && (await turn.account()); // as it is now, after the check's await
+    if (!right || !account || account.passwordHash !== found?.passwordHash) return this.failed(turn, name, account, client);
     if (account.disabledAt !== null) {
-      this.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
+      await turn.audit('sign-in failed', account.name, { why: 'account disabled', ...clientDetails(client) });
       return { ok: false, why: 'disabled', message: 'This account is disabled: ask an admin.' };
     }
     // Parameters raised since this password was hashed: hash it again with today's.
     const rehashed = account.passwordHash !== null && needsRehash(account.passwordHash) ? await hashPassword(password) : null;
-    return this.db
-      .transaction(() => {
-        if (rehashed !== null) setPasswordHash(this.db, account.id, rehashed);
-        recordSignIn(this.db, account.id, this.now());
-        const session = this.open(account, client);
-        appendAuditNow(this.db, 'signed in', account.name, clientDetails(client));
-        return session;
-      })
-      .immediate();
+    const { row, session } = this.newSession(account, client);
+    await turn.succeeded(account, rehashed, row, clientDetails(client));
+    this.live.set(row.id, account.id);
+    return session;
   }
 
-  private mustWait(name: string, ip: string | undefined, now: number) {
-    const account = accountByName(this.db, name.normalize('NFC'));
+  private mustWait(account: Account | null, name: string, ip: string | undefined, now: number) {
     const forName = mustWait(account ? failuresOf(account) : this.unknownNames.get(nameKey(name)), now, this.policy);
     const forAddress = ip ? mustWait(this.addresses.get(ip), now, this.policy) : null;
     if (forName?.why === 'locked') return forName;
@@ -221,21 +205,16 @@ export class Sessions {
     return forName.retryAfterMs >= forAddress.retryAfterMs ? forName : forAddress;
   }
 
-  private failed(typed: string, account: Account | null, client: ClientInfo): SignInRefusal {
+  private async failed(turn: SignInTurn, typed: string, account: Account | null, client: ClientInfo): Promise<SignInRefusal> {
     const now = this.now();
     let record: FailureRecord;
     if (account) {
       record = afterFailure(failuresOf(account), now, true, this.policy);
-      this.db
-        .transaction(() => {
-          setFailedSignIns(this.db, account.id, record);
-          appendAuditNow(this.db, 'sign-in failed', account.name, failureDetails(record, client));
-        })
-        .immediate();
+      await turn.failed(account, record, failureDetails(record, client));
     } else {
       record = afterFailure(this.unknownNames.get(nameKey(typed)), now, true, this.policy);
       this.unknownNames.set(nameKey(typed), record);
-      this.audit('sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
+      await turn.audit('sign-in failed', NO_ACCOUNT, { name: typed.normalize('NFC'), ...failureDetails(record, client) });
     }
     if (client.ip) this.addresses.set(client.ip, afterFailure(this.addresses.get(client.ip), now, false, this.policy));
     if (record.lockedUntil !== null) {
@@ -245,18 +224,13 @@ export class Sessions {
     return { ok: false, why: 'invalid', message: INVALID };
   }
 
-  /** Records an event that changes nothing else, in a transaction of its own (the chain's head is read, then moved). */
-  private audit(action: 'sign-in failed', moderator: string, details: Record<string, unknown>): void {
-    this.db.transaction(() => appendAuditNow(this.db, action, moderator, details)).immediate();
-  }
-
-  /** A new session for `account`: inside the caller's transaction. */
-  private open(account: Account, client: ClientInfo): NewSession {
+  /** A new session for `account`: its row (for the store to keep) and what the browser gets. */
+  private newSession(account: Account, client: ClientInfo): { row: SessionRow; session: NewSession } {
     const token = newToken();
     const csrf = newToken();
     const sessionId = tokenDigest(token);
     const now = this.now();
-    insertSession(this.db, {
+    const row: SessionRow = {
       id: sessionId,
       accountId: account.id,
       csrf,
@@ -264,9 +238,8 @@ export class Sessions {
       lastSeenAt: now,
       ip: client.ip ?? null,
       userAgent: client.userAgent?.slice(0, MAX_USER_AGENT) ?? null,
-    });
-    this.live.set(sessionId, account.id);
-    return { ok: true, token, csrf, actor: accountActor(account), sessionId };
+    };
+    return { row, session: { ok: true, token, csrf, actor: accountActor(account), sessionId } };
   }
 
   /**
@@ -274,44 +247,37 @@ export class Sessions {
    * absolute lifetime, or its account disabled. A session in use has its last use written again
    * once a minute at most.
    */
-  resolve(token: string | null | undefined): ResolvedSession | null {
+  async resolve(token: string | null | undefined): Promise<ResolvedSession | null> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return null;
-    const found = sessionWithAccount(this.db, tokenDigest(token));
+    const found = await this.store.sessionWithAccount(tokenDigest(token));
     if (!found) return null;
     const { session, account } = found;
     const now = this.now();
     const expired = now - session.lastSeenAt >= this.policy.idleMs || now - session.createdAt >= this.policy.absoluteMs;
     if (expired || account.disabledAt !== null) {
-      if (deleteSession(this.db, session.id))
-        announceEnded(this.db, { accountId: account.id, sessionIds: [session.id], reason: expired ? 'expired' : 'disabled' });
+      if (await this.store.deleteSession(session.id))
+        this.store.announce({ accountId: account.id, sessionIds: [session.id], reason: expired ? 'expired' : 'disabled' });
       return null;
     }
-    if (now - session.lastSeenAt >= this.policy.touchEveryMs) touchSession(this.db, session.id, now);
+    if (now - session.lastSeenAt >= this.policy.touchEveryMs) await this.store.touchSession(session.id, now);
     this.live.set(session.id, account.id);
     return { actor: accountActor(account), csrf: session.csrf, sessionId: session.id };
   }
 
   /** Ends the session a token opens (audited as its account's sign-out); answers whether there was one. */
-  signOut(token: string | null | undefined): boolean {
+  async signOut(token: string | null | undefined): Promise<boolean> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return false;
     const id = tokenDigest(token);
-    const ended = this.db
-      .transaction(() => {
-        const found = sessionWithAccount(this.db, id);
-        if (!found || !deleteSession(this.db, id)) return null;
-        appendAuditNow(this.db, 'signed out', found.account.name, {});
-        return found.account.id;
-      })
-      .immediate();
-    if (ended === null) return false;
-    announceEnded(this.db, { accountId: ended, sessionIds: [id], reason: 'signed out' });
+    const account = await this.store.signOut(id);
+    if (account === null) return false;
+    this.store.announce({ accountId: account.id, sessionIds: [id], reason: 'signed out' });
     return true;
   }
 
   /** Ends every session of an account now; answers how many. (Disabling and resetting an account do this themselves.) */
-  endSessionsOf(accountId: number, reason: SessionEndReason = 'disabled'): number {
-    const ended = this.db.transaction(() => removeSessionsOf(this.db, accountId, reason)).immediate();
-    announceEnded(this.db, ended);
+  async endSessionsOf(accountId: number, reason: SessionEndReason = 'disabled'): Promise<number> {
+    const ended = await this.store.endSessionsOf(accountId, reason);
+    this.store.announce(ended);
     return ended.sessionIds.length;
   }
 
@@ -321,78 +287,73 @@ export class Sessions {
    * live event streams. Answers a function that stops listening.
    */
   onEnded(listener: SessionsEndedListener): () => void {
-    return onSessionsEnded(this.db, listener);
+    return this.store.onEnded(listener);
   }
 
   /**
    * Removes the sessions past their timeouts, and notices the sessions this process served that
-   * another one ended (`omv users disable` while the server runs); announces both.
+   * another one ended (`omv users disable` while the server runs, another team server); announces both.
    */
-  sweep(): void {
+  async sweep(): Promise<void> {
     const now = this.now();
-    const expired = this.db
-      .transaction(() => deleteExpiredSessions(this.db, now - this.policy.idleMs, now - this.policy.absoluteMs))
-      .immediate();
-    for (const { id, accountId } of expired) announceEnded(this.db, { accountId, sessionIds: [id], reason: 'expired' });
+    const expired = await this.store.deleteExpiredSessions(now - this.policy.idleMs, now - this.policy.absoluteMs);
+    for (const { id, accountId } of expired) this.store.announce({ accountId, sessionIds: [id], reason: 'expired' });
     const ids = [...this.live.keys()];
-    const stored = storedSessions(this.db, ids);
+    const stored = await this.store.storedSessions(ids);
     for (const id of ids) {
-      if (stored.has(id)) continue;
+      if (stored.has(id) || !this.live.has(id)) continue;
       const accountId = this.live.get(id)!;
       this.live.delete(id);
-      announceEnded(this.db, { accountId, sessionIds: [id], reason: 'ended elsewhere' });
+      this.store.announce({ accountId, sessionIds: [id], reason: 'ended elsewhere' });
     }
   }
 
   /** Sweeps every `everyMs` (default 1 s) until stopped or closed; the timer does not keep the process alive. */
-  watch(everyMs = 1000): () => void {
+  watch(everyMs = 1000, log: (line: string) => void = () => {}): () => void {
     this.stopWatching?.();
-    const timer = setInterval(() => this.sweep(), everyMs);
+    let sweeping = false;
+    const timer = setInterval(() => {
+      if (sweeping) return; // a slow store: the next sweep starts when this one is done
+      sweeping = true;
+      // A store that cannot be reached now (PostgreSQL restarting) is swept at a later tick.
+      this.sweep()
+        .catch((error: unknown) => log(`sessions: sweep failed, tried again in a moment: ${String(error)}`))
+        .finally(() => (sweeping = false));
+    }, everyMs);
     timer.unref();
     this.stopWatching = () => clearInterval(timer);
     return this.stopWatching;
   }
 
-  /** Stops watching and listening (the database stays open: it is the caller's). */
+  /** Stops watching and listening (the store stays open: it is the caller's). */
   close(): void {
     this.stopWatching?.();
     this.stopListening();
   }
 
   /** The account an enrolment link sets a password for, while the link works; else null. */
-  enrolment(token: string | null | undefined): EnrolmentLinkInfo | null {
-    const link = this.usableLink(token);
-    return link && { account: link.account.name, expiresAt: link.expiresAt };
-  }
-
-  private usableLink(token: string | null | undefined): { account: Account; expiresAt: number; digest: string } | null {
+  async enrolment(token: string | null | undefined): Promise<EnrolmentLinkInfo | null> {
     if (!token || token.length > MAX_TOKEN_LENGTH) return null;
-    const digest = tokenDigest(token);
-    const link = enrolmentLink(this.db, digest);
-    if (!link || link.usedAt !== null || link.expiresAt <= this.now()) return null;
-    const account = accountById(this.db, link.accountId);
-    if (!account || account.disabledAt !== null) return null;
-    return { account, expiresAt: link.expiresAt, digest };
+    const link = await this.store.usableLink(tokenDigest(token), this.now());
+    return link && { account: link.account.name, expiresAt: link.expiresAt };
   }
 
   /** Sets the password an enrolment link is for (the link is then used up) and signs its holder in. */
   async enrol(token: string | null | undefined, password: string, client: ClientInfo = {}): Promise<EnrolResult> {
-    if (!this.usableLink(token)) return { ok: false, why: 'link', message: LINK_INVALID };
+    if (!token || token.length > MAX_TOKEN_LENGTH) return { ok: false, why: 'link', message: LINK_INVALID };
+    const digest = tokenDigest(token);
+    const link = await this.store.usableLink(digest, this.now());
+    if (!link) return { ok: false, why: 'link', message: LINK_INVALID };
     const problem = passwordProblem(password);
     if (problem) return { ok: false, why: 'password', message: `${problem[0]!.toUpperCase()}${problem.slice(1)}.` };
     const hash = await hashPassword(password);
-    return this.db
-      .transaction((): EnrolResult => {
-        const link = this.usableLink(token); // again: another tab may have used it during the hash
-        if (!link || !useEnrolmentLink(this.db, link.digest, this.now())) return { ok: false, why: 'link', message: LINK_INVALID };
-        setPasswordHash(this.db, link.account.id, hash);
-        recordSignIn(this.db, link.account.id, this.now());
-        const session = this.open(link.account, client);
-        appendAuditNow(this.db, 'enrolled', link.account.name, clientDetails(client));
-        appendAuditNow(this.db, 'signed in', link.account.name, clientDetails(client));
-        return session;
-      })
-      .immediate();
+    const { row, session } = this.newSession(link.account, client);
+    const { accountId: _, ...unowned } = row;
+    // The store uses the link again, in the transaction: another tab (or team server) may have used it during the hash.
+    const account = await this.store.enrol(digest, this.now(), hash, unowned, clientDetails(client));
+    if (!account) return { ok: false, why: 'link', message: LINK_INVALID };
+    this.live.set(row.id, account.id);
+    return { ...session, actor: accountActor(account) };
   }
 }
 
@@ -408,7 +369,3 @@ function failureDetails(record: FailureRecord, client: ClientInfo): Record<strin
     ...clientDetails(client),
   };
 }
-
-// Audit rows carry the real time of the event, whatever clock the policy runs on (tests move it):
-// the trail's order is the order things happened.
-const appendAuditNow: typeof appendAudit = (db, action, moderator, details) => appendAudit(db, action, moderator, details);

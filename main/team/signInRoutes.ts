@@ -58,7 +58,7 @@ const PAGE_HEADERS = {
 };
 
 /** The session a request's cookie opens, or null. */
-export function sessionOf(req: IncomingMessage, sessions: Sessions): ResolvedSession | null {
+export function sessionOf(req: IncomingMessage, sessions: Sessions): Promise<ResolvedSession | null> {
   return sessions.resolve(cookie(req, SESSION_COOKIE));
 }
 
@@ -132,9 +132,9 @@ export function createSignInRoutes(
   }
 
   /** A new session's cookies, home, and the end of any session this browser held before. */
-  function signedIn(req: IncomingMessage, res: ServerResponse, session: NewSession): void {
+  async function signedIn(req: IncomingMessage, res: ServerResponse, session: NewSession): Promise<void> {
     const before = cookie(req, SESSION_COOKIE);
-    if (before) sessions.signOut(before);
+    if (before) await sessions.signOut(before);
     setSessionCookie(res, session.token, { secure });
     setCsrfCookie(res, session.csrf, { secure });
     clearFormCookie(res, { secure });
@@ -155,7 +155,7 @@ export function createSignInRoutes(
 
   async function postLogout(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const token = cookie(req, SESSION_COOKIE);
-    const session = sessions.resolve(token);
+    const session = await sessions.resolve(token);
     if (session) {
       // Another site's page must not sign the moderator out either: the CSRF token, in the header or the form.
       const header = req.headers[CSRF_HEADER];
@@ -164,15 +164,15 @@ export function createSignInRoutes(
         res.writeHead(403, { ...PAGE_HEADERS, 'content-type': 'text/plain; charset=utf-8' });
         return void res.end('sign out from the desk (the request carried no CSRF token of this session)\n');
       }
-      sessions.signOut(token);
+      await sessions.signOut(token);
     }
     clearSessionCookies(res, { secure });
     redirect(res, '/login');
   }
 
-  function getEnrol(req: IncomingMessage, res: ServerResponse, url: URL): void {
+  async function getEnrol(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const token = url.searchParams.get('token') ?? '';
-    const link = sessions.enrolment(token);
+    const link = await sessions.enrolment(token);
     if (!link) return html(res, 410, messagePage('This link does not work', LINK_GONE));
     html(res, 200, enrolPage({ form: formToken(req, res), token, account: link.account }));
   }
@@ -180,7 +180,7 @@ export function createSignInRoutes(
   async function postEnrol(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const fields = await readForm(req);
     const token = fields.get('token') ?? '';
-    const link = sessions.enrolment(token);
+    const link = await sessions.enrolment(token);
     if (!link) return html(res, 410, messagePage('This link does not work', LINK_GONE));
     const again = (status: number, problem: string) =>
       html(res, status, enrolPage({ form: formToken(req, res), token, account: link.account, problem }));
@@ -203,7 +203,7 @@ export function createSignInRoutes(
       case '/login':
         if (method === 'POST') return postLogin(req, res);
         if (method !== 'GET') return methodNotAllowed(res, 'GET, POST');
-        if (sessionOf(req, sessions)) return redirect(res, home);
+        if (await sessionOf(req, sessions)) return redirect(res, home);
         return html(res, 200, signInPage({ form: formToken(req, res) }));
       case '/logout':
         if (method !== 'POST') return methodNotAllowed(res, 'POST');

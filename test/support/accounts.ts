@@ -48,7 +48,7 @@ export async function enrolled(store: TeamStore, name: string, role: Role = 'mod
   const link = addAccount(store.db, OPERATOR, name, role, { now: store.clock.now() });
   const result = await store.sessions.enrol(link.token, password);
   if (!result.ok) throw new Error(`enrolment failed: ${result.message}`);
-  store.sessions.signOut(result.token);
+  await store.sessions.signOut(result.token);
 }
 
 export interface Answer {
@@ -67,8 +67,8 @@ export interface Team {
 
 /** The desk's API as the team server guards it: a session (401 without), and its CSRF token on a write (403 without). */
 function deskApi(store: TeamStore) {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const session = sessionOf(req, store.sessions);
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    const session = await sessionOf(req, store.sessions);
     if (!session) return res.writeHead(401).end('sign in\n');
     if (!checkCsrf(req, session)) return res.writeHead(403).end('no CSRF token of this session\n');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ name: session.actor.name, method: req.method }));

@@ -6,8 +6,12 @@ import https from 'node:https';
 import { join } from 'node:path';
 import type { Role } from '../../shared/access.js';
 import { openDatabase } from '../../main/store/db.js';
-import { addAccount } from '../../main/team/accounts.js';
+import { pgAccountStore } from '../../main/store/pg/accounts.js';
+import { openPgEngine } from '../../main/store/pg/engine.js';
+import { sqliteAccountStore, type AccountStore } from '../../main/team/accountStore.js';
 import { Sessions } from '../../main/team/sessions.js';
+import type { DeskEngine } from './desk.js';
+import { query, startPostgres, type PgCluster } from './postgres.js';
 import { OPERATOR, PASSWORD } from './accounts.js';
 import { omvServe, type ServeProcess } from './cli.js';
 import { testCertificate } from './tls.js';
@@ -67,6 +71,8 @@ export interface Signed {
 
 export interface TeamServerProcess {
   base: string;
+  store: TeamStore;
+  /** The SQLite file ('' on PostgreSQL: see store). */
   dbPath: string;
   serve: ServeProcess;
   callbackUrl: string;
@@ -77,24 +83,111 @@ export interface TeamServerProcess {
   call(who: Signed | null, method: string, args?: object, headers?: Record<string, string>): Promise<Answer>;
 }
 
-/** Accounts that enrolled with PASSWORD, in a fresh database. */
-export async function teamDatabase(accounts: Record<string, Role>, dir?: string): Promise<string> {
+/** A team's store for a test: a SQLite file, or a database of its own in this file's PostgreSQL cluster. */
+export interface TeamStore {
+  engine: DeskEngine;
+  /** How the CLI names it: --db FILE, or --store postgres://…. */
+  storeArgs: string[];
+  /** The SQLite file; null on PostgreSQL. */
+  dbPath: string | null;
+  /** postgres://… on PostgreSQL; null on SQLite. */
+  url: string | null;
+  /** One statement on the store, beside the server (placeholders `?`, as SQLite has them). */
+  rows<T extends Record<string, unknown>>(sql: string, values?: unknown[]): Promise<T[]>;
+  /** The audit trail, oldest first, its details parsed. */
+  audit(): Promise<Array<{ moderator: string; action: string; details: Record<string, unknown> }>>;
+}
+
+let cluster: Promise<PgCluster> | null = null;
+let databases = 0;
+
+/**
+ * A new database in this test file's cluster, started at the first; stopped when the file's process
+ * exits (manualStop: an `after` would stop it after whichever test happened to start it).
+ */
+export async function pgDatabase(): Promise<string> {
+  cluster ??= startPostgres({ manualStop: true });
+  const { url } = await cluster;
+  const name = `team_${++databases}`;
+  await query(url, `CREATE DATABASE ${name}`);
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return own.toString();
+}
+
+/** `sql` with SQLite's `?` placeholders as PostgreSQL's $1, $2…. */
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
+
+/** Accounts that enrolled with PASSWORD, in a fresh store of `engine`. */
+export async function teamDatabase(
+  accounts: Record<string, Role>,
+  { engine = 'sqlite', dir }: { engine?: DeskEngine; dir?: string } = {},
+): Promise<TeamStore> {
+  const enrol = async (store: AccountStore, sessions: Sessions) => {
+    for (const [name, role] of Object.entries(accounts)) {
+      const link = await store.add(OPERATOR, name, role);
+      const enrolled = await sessions.enrol(link.token, PASSWORD);
+      if (!enrolled.ok) throw new Error(enrolled.message);
+      await sessions.signOut(enrolled.token);
+    }
+    sessions.close();
+  };
+  if (engine === 'postgres') {
+    const url = await pgDatabase();
+    const pgEngine = await openPgEngine(url);
+    try {
+      const store = pgAccountStore(pgEngine.writes.writer.pool);
+      await enrol(store, new Sessions(store));
+    } finally {
+      await pgEngine.close();
+    }
+    return {
+      engine,
+      storeArgs: ['--store', url],
+      dbPath: null,
+      url,
+      rows: (sql, values = []) => query(url, numbered(sql), values),
+      audit: async () =>
+        (
+          await query<{ moderator: string; action: string; details: string }>(
+            url,
+            'SELECT moderator, action, details FROM audit_log ORDER BY id',
+          )
+        ).map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> })),
+    };
+  }
   const dbPath = join(dir ?? tempDir('omv-team-'), 'omv.sqlite');
   const db = openDatabase(dbPath);
-  const sessions = new Sessions(db);
-  for (const [name, role] of Object.entries(accounts)) {
-    const link = addAccount(db, OPERATOR, name, role);
-    const enrolled = await sessions.enrol(link.token, PASSWORD);
-    if (!enrolled.ok) throw new Error(enrolled.message);
-    sessions.signOut(enrolled.token);
-  }
-  sessions.close();
+  const store = sqliteAccountStore(db);
+  await enrol(store, new Sessions(store));
   db.close();
-  return dbPath;
+  const rows = async <T>(sql: string, values: unknown[] = []): Promise<T[]> => {
+    const open = openDatabase(dbPath);
+    try {
+      const statement = open.prepare(sql);
+      return statement.reader ? (statement.all(...values) as T[]) : (statement.run(...values), []);
+    } finally {
+      open.close();
+    }
+  };
+  return {
+    engine,
+    storeArgs: ['--db', dbPath],
+    dbPath,
+    url: null,
+    rows,
+    audit: async () =>
+      (
+        await rows<{ moderator: string; action: string; details: string }>('SELECT moderator, action, details FROM audit_log ORDER BY id')
+      ).map((row) => ({ ...row, details: JSON.parse(row.details) as Record<string, unknown> })),
+  };
 }
 
 export async function startTeam(
-  dbPath: string,
+  store: TeamStore,
   {
     args = [],
     tls = false,
@@ -105,14 +198,15 @@ export async function startTeam(
   const cert = tls ? testCertificate() : undefined;
   const tlsArgs = cert ? ['--tls-cert', join(cert.dir, 'cert.pem'), '--tls-key', join(cert.dir, 'key.pem')] : [];
   // omvServe adds --port 0, which the team server does not take: it listens where --listen says.
-  const serve = await omvServeTeam(['--db', dbPath, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args], killAfterTest);
+  const serve = await omvServeTeam([...store.storeArgs, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args], killAfterTest);
   const base = /team desk at (\S+?)\/?\s/.exec(serve.output())![1]!;
   const callbackUrl = /receiving callbacks at (\S+)/.exec(serve.output())![1]!;
   const ca = cert?.cert;
   const origin = new URL(base).origin;
   return {
     base,
-    dbPath,
+    store,
+    dbPath: store.dbPath ?? '',
     serve,
     callbackUrl,
     ca,

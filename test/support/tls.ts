@@ -1,7 +1,7 @@
 // A self-signed certificate for tests that serve HTTPS (openssl, as an operator would make one):
 // for 127.0.0.1 by default, or for the addresses given (the first is its name).
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from './tmp.js';
 
@@ -16,7 +16,8 @@ let forLoopback: TestCertificate | undefined;
 
 export function testCertificate(addresses: string[] = ['127.0.0.1']): TestCertificate {
   const loopback = addresses.length === 1 && addresses[0] === '127.0.0.1';
-  if (loopback && forLoopback) return forLoopback;
+  // The folder goes after the test that made it (tempDir): a later test of the file makes another.
+  if (loopback && forLoopback && existsSync(join(forLoopback.dir, 'cert.pem'))) return forLoopback;
   const dir = tempDir('omv-tls-');
   execFileSync(
     'openssl',
