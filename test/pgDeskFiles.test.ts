@@ -3,6 +3,7 @@
 // (reviewOnBothEngines.ts), with the same answers, the same audit rows, the same events told to the
 // desks, the same bytes exported and the same manifest; the stored state after each read alike.
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -305,10 +306,31 @@ describe('the desk’s imports, exports, purges and quarantine retries on Postgr
        SELECT max(id) + 1, 'import', NULL, '', $1, $2, 10, 'raced', 'quarantined', 'malformed' FROM deliveries RETURNING id::int`,
       [DAY, Buffer.from(messagesXml({ garden: [{ ts: DAY + 8 * 86_400_000, user: 'u5', content: 'retried twice at once' }] }))],
     )) as [{ id: number }];
-    const outcomes = await Promise.allSettled([
-      desk.services.pg.call(ACTORS.admin, 'retryQuarantined', { id }),
-      desk.services.pg.call(ACTORS.lead, 'retryQuarantined', { id }),
-    ]);
+    // The two meet at the same moment however fast this machine is: a side session holds the
+    // delivery's row until both retries are seen waiting for it, then lets them go.
+    const holder = new pg.Client({ connectionString: desk.cluster.url, application_name: 'test holder' });
+    await holder.connect();
+    let settled: Promise<PromiseSettledResult<unknown>[]> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM deliveries WHERE id = $1 FOR UPDATE', [id]);
+      settled = Promise.allSettled([
+        desk.services.pg.call(ACTORS.admin, 'retryQuarantined', { id }),
+        desk.services.pg.call(ACTORS.lead, 'retryQuarantined', { id }),
+      ]);
+      // Until both wait for it (or, were the lock not taken, are done without waiting: then the asserts below say so).
+      let done = false;
+      void settled.then(() => (done = true));
+      while (!done) {
+        const waiting = await holder.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_locks WHERE NOT granted');
+        if (waiting.rows[0]!.n === 2) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    const outcomes = await settled!;
     const stored = outcomes.filter((o) => o.status === 'fulfilled');
     const refused = outcomes.filter((o) => o.status === 'rejected');
     assert.equal(stored.length, 1, JSON.stringify(outcomes));

@@ -11,6 +11,8 @@ import { pgDeskWriter } from '../main/api/pgDeskWriter.js';
 import { pgReadRunner } from '../main/api/pgReadCalls.js';
 import { createService, type OmvService } from '../main/api/service.js';
 import { openPgEngine, type PgEngine } from '../main/store/pg/engine.js';
+import { REVIEW_MARK_LOCK } from '../main/store/pg/locks.js';
+import pg from 'pg';
 import type { Actor } from '../shared/access.js';
 import type { ApiArgs, PlainMethod, RoomSummary } from '../shared/api.js';
 import type { ReadArgs, ReadMethod, ReadValue } from '../main/api/readCalls.js';
@@ -219,10 +221,31 @@ describe('the watchlist, saved searches and review marks on PostgreSQL', { skip 
           desk.cluster.url,
           "SELECT coalesce(max(rr.version), 0)::int AS version FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id WHERE r.name = 'garden'",
         )) as [{ version: number }];
-        const outcomes = await Promise.allSettled([
-          desk.services.pg.call(ACTORS.moderator, 'markReviewed', { room: 'garden', upTo: 1000 + round, version }),
-          second.call(ACTORS.other, 'markReviewed', { room: 'garden', upTo: 2000 + round, version }),
-        ]);
+        // The two meet at the same moment however fast this machine is: a side session holds the
+        // room's mark lock until both changes are seen waiting for it, then lets them go.
+        const holder = new pg.Client({ connectionString: desk.cluster.url, application_name: 'test holder' });
+        await holder.connect();
+        let settled: Promise<PromiseSettledResult<unknown>[]> | undefined;
+        try {
+          await holder.query('SELECT pg_advisory_lock($1, hashtext($2))', [REVIEW_MARK_LOCK, 'garden']);
+          settled = Promise.allSettled([
+            desk.services.pg.call(ACTORS.moderator, 'markReviewed', { room: 'garden', upTo: 1000 + round, version }),
+            second.call(ACTORS.other, 'markReviewed', { room: 'garden', upTo: 2000 + round, version }),
+          ]);
+          // Until both wait for it (or, were the lock not taken, are done without waiting: then the asserts below say so).
+          let done = false;
+          void settled.then(() => (done = true));
+          while (!done) {
+            const waiting = await holder.query<{ n: number }>(
+              "SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted",
+            );
+            if (waiting.rows[0]!.n === 2) break;
+            await new Promise((resolve) => setTimeout(resolve, 10));
+          }
+        } finally {
+          await holder.end();
+        }
+        const outcomes = await settled!;
         const made = outcomes.filter((o) => o.status === 'fulfilled');
         const refused = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
         assert.equal(made.length, 1, `round ${round}: one mark is made`);
