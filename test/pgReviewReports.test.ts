@@ -13,11 +13,18 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Actor } from '../shared/access.js';
 import type { ApiArgs, PlainMethod } from '../shared/api.js';
-import type { OmvService } from '../main/api/service.js';
 import { storeDelivery } from '../main/store/deliveries.js';
 import { DAY } from './support/deskOnBothEngines.js';
 import { delivery } from './support/engines.js';
-import { ACTORS, reviewOnBothEngines, sameChange, timesSince, type ReviewOnBothEngines } from './support/reviewOnBothEngines.js';
+import {
+  ACTORS,
+  outcome,
+  reviewOnBothEngines,
+  sameChange,
+  timesSince,
+  type Outcome,
+  type ReviewOnBothEngines,
+} from './support/reviewOnBothEngines.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 
 const skip = postgresSkipReason();
@@ -71,25 +78,6 @@ async function sameStored(desk: ReviewOnBothEngines): Promise<Stored> {
   ]);
   assert.deepEqual(timesSince(recordPg, since), timesSince(recordFile, since), "userRecord('12345')");
   return fromFile;
-}
-
-/** A call's answer, or its refusal as sameChange puts it (the class, the message, a conflict's fields). */
-async function outcome<M extends PlainMethod>(service: OmvService, actor: Actor, method: M, args: ApiArgs<M>): Promise<Outcome> {
-  try {
-    return { answered: await service.call(actor, method, args) };
-  } catch (error) {
-    const conflict = (error as { conflict?: unknown }).conflict;
-    return {
-      failed: error instanceof Error ? `${error.constructor.name}: ${error.message}` : String(error),
-      ...(conflict ? { conflict } : {}),
-    };
-  }
-}
-
-interface Outcome {
-  answered?: unknown;
-  failed?: string;
-  conflict?: unknown;
 }
 
 type Call = { [M in PlainMethod]: { actor: Actor; method: M; args: ApiArgs<M> } }[PlainMethod];

@@ -1,16 +1,17 @@
-// The desk's imports, exports and purges, made once for both engines' writers (sqliteWriter.ts,
+// The desk's imports, exports, purges and retries' answers, made once for both engines' writers (sqliteWriter.ts,
 // pgDeskWriter.ts): what the moderator is answered, the audit rows, the events the desks are told,
 // the manifest beside an export written to a path. Each engine hands in how it does the work.
 import { writeFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import type { Actor } from '../../shared/access.js';
-import type { ApiArgs, EntryFilter, ExportResult, ImportFileResult, PurgeSummary } from '../../shared/api.js';
+import type { ApiArgs, ApiValue, EntryFilter, ExportResult, ImportFileResult, PurgeSummary } from '../../shared/api.js';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { ExportManifest } from '../../shared/review.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
 import { hashedOutput, manifestJson, type ExportDetails } from '../export/manifest.js';
 import type { ImportProgress, ImportResult } from '../intake/fileImport.js';
+import type { RetryResult } from '../intake/quarantineRetry.js';
 import { apiErrorMessage } from './apiError.js';
 import { reportedExport, type EventHub } from './events.js';
 import { cleanFilter } from './readCalls.js';
@@ -147,4 +148,9 @@ export async function purgeForDesk(
   const result = await purge(Number(before), { moderator: actor.name, dryRun: dryRun === true });
   if (!dryRun && result.removed > 0) events.emit({ type: 'reviewChanged' });
   return result;
+}
+
+/** Quarantine retries as the desk is answered: each delivery stored, or kept with the reason. */
+export function retryAnswers(results: readonly RetryResult[]): ApiValue<'retryQuarantined'> {
+  return results.map((r) => (r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason }));
 }

@@ -9,7 +9,7 @@ import { importFileToPg } from '../intake/pgFileImport.js';
 import { retryQuarantinedPg } from '../intake/pgQuarantineRetry.js';
 import type { PgEngine } from '../store/pg/engine.js';
 import type { PgPurgeResult } from '../store/pg/purge.js';
-import { exportForDesk, importForDesk, purgeForDesk } from './deskFiles.js';
+import { exportForDesk, importForDesk, purgeForDesk, retryAnswers } from './deskFiles.js';
 import type { EventHub } from './events.js';
 import { pgReviewStore } from './pgReviewStore.js';
 import type { ReadRunner } from './readCalls.js';
@@ -41,12 +41,8 @@ export async function pgDeskWriter(
     handlers: {
       ...reviewWrites(store, reads, (event, audience) => events.emit(event, audience), team),
 
-      async retryQuarantined({ id }, actor) {
-        const results = await retryQuarantinedPg(engine, id === undefined ? undefined : Number(id), actor.name);
-        return results.map((r) =>
-          r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
-        );
-      },
+      retryQuarantined: async ({ id }, actor) =>
+        retryAnswers(await retryQuarantinedPg(engine, id === undefined ? undefined : Number(id), actor.name)),
 
       purge: (args, actor) =>
         purgeForDesk(events, actor, args, async (before, options) => purgeSummary(await engine.writes.purge(before, options))),

@@ -11,7 +11,7 @@ import { auditImport } from '../store/audit.js';
 import type { Db } from '../store/db.js';
 import { pseudonymSalt } from '../store/settings.js';
 import { localActor } from './actors.js';
-import { exportForDesk, importForDesk, purgeForDesk } from './deskFiles.js';
+import { exportForDesk, importForDesk, purgeForDesk, retryAnswers } from './deskFiles.js';
 import type { EventHub } from './events.js';
 import type { ReadRunner } from './readCalls.js';
 import { sqliteReviewStore } from './reviewStore.js';
@@ -33,12 +33,8 @@ export function sqliteWriter({
     handlers: {
       ...reviewWrites(sqliteReviewStore(db), reads, (event, audience) => events.emit(event, audience), team),
 
-      async retryQuarantined({ id }, actor) {
-        const results = await retryQuarantined(db, id === undefined ? undefined : Number(id), actor.name);
-        return results.map((r) =>
-          r.status === 'stored' ? { id: r.id, status: r.status } : { id: r.id, status: r.status, reason: r.reason },
-        );
-      },
+      retryQuarantined: async ({ id }, actor) =>
+        retryAnswers(await retryQuarantined(db, id === undefined ? undefined : Number(id), actor.name)),
 
       purge: (args, actor) => purgeForDesk(events, actor, args, (before, options) => purgeBefore(db, before, options)),
     },

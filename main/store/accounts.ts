@@ -20,7 +20,8 @@ export interface Account {
   lastSignInAt: number | null;
 }
 
-interface AccountRow {
+/** An account's row as both engines store it (pg/accounts.ts reads the same columns). */
+export interface AccountRow {
   id: number;
   name: string;
   role: Role;
@@ -33,7 +34,7 @@ interface AccountRow {
   last_sign_in_at: number | null;
 }
 
-const account = (row: AccountRow): Account => ({
+export const account = (row: AccountRow): Account => ({
   id: row.id,
   name: row.name,
   role: row.role,

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { Actor } from '../../shared/access.js';
 import type { ApiArgs, ApiEvent, PlainMethod } from '../../shared/api.js';
 import { EventHub } from '../../main/api/events.js';
+import type { ReadArgs, ReadMethod, ReadValue } from '../../main/api/readCalls.js';
 import { pgDeskWriter } from '../../main/api/pgDeskWriter.js';
 import { createService, type OmvService } from '../../main/api/service.js';
 import { sqliteWriter } from '../../main/api/sqliteWriter.js';
@@ -103,7 +104,14 @@ async function trailLength(desk: ReviewOnBothEngines): Promise<{ sqlite: number;
   return { sqlite, pg: n };
 }
 
-async function outcome<M extends PlainMethod>(service: OmvService, actor: Actor, method: M, args: ApiArgs<M>): Promise<unknown> {
+/** A call's answer, or its refusal as sameChange compares it (the class, the message, a conflict's fields). */
+export interface Outcome {
+  answered?: unknown;
+  failed?: string;
+  conflict?: unknown;
+}
+
+export async function outcome<M extends PlainMethod>(service: OmvService, actor: Actor, method: M, args: ApiArgs<M>): Promise<Outcome> {
   try {
     return { answered: await service.call(actor, method, args) };
   } catch (error) {
@@ -183,5 +191,12 @@ export async function sameWork(
     `${label}: its audit rows`,
   );
   assert.deepEqual(same(desk.events.pg.map(told)), same(desk.events.sqlite.map(told)), `${label}: the events the desks are told`);
+  return fromFile;
+}
+
+/** A read asked of both engines after the tests' changes: the same answer, the times they stamped taken as such (timesSince). Answers SQLite's. */
+export async function sameRead<M extends ReadMethod>(desk: ReviewOnBothEngines, method: M, args: ReadArgs<M>): Promise<ReadValue<M>> {
+  const [fromFile, fromPg] = await Promise.all([desk.sqlite(method, args), desk.pg(method, args)]);
+  assert.deepEqual(timesSince(fromPg, desk.madeAt), timesSince(fromFile, desk.madeAt), `${method}(${JSON.stringify(args)})`);
   return fromFile;
 }

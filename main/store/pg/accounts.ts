@@ -18,35 +18,9 @@ import type { AuditAction } from '../../../shared/review.js';
 import type { AccountStore, SignInTurn } from '../../team/accountStore.js';
 import { AccountError, freshLink, lastAdminCheck, mayManage, newAccountName, stateOf, type EnrolmentLink } from '../../team/accounts.js';
 import type { SessionsEnded, SessionsEndedListener, SessionEndReason } from '../../team/sessionEnds.js';
-import type { Account, SessionRow } from '../accounts.js';
+import { account, type Account, type AccountRow, type SessionRow } from '../accounts.js';
 import { inWriteTransaction, pgText, type WriteSession } from './connection.js';
 import { appendAuditRow } from './writes.js';
-
-interface AccountRow {
-  id: number;
-  name: string;
-  role: Role;
-  password_hash: string | null;
-  created_at: number;
-  disabled_at: number | null;
-  failed_logins: number;
-  last_failed_at: number | null;
-  locked_until: number | null;
-  last_sign_in_at: number | null;
-}
-
-const account = (row: AccountRow): Account => ({
-  id: row.id,
-  name: row.name,
-  role: row.role,
-  passwordHash: row.password_hash,
-  createdAt: row.created_at,
-  disabledAt: row.disabled_at,
-  failedLogins: row.failed_logins,
-  lastFailedAt: row.last_failed_at,
-  lockedUntil: row.locked_until,
-  lastSignInAt: row.last_sign_in_at,
-});
 
 /** A name as SQLite's NOCASE compares it (ASCII letters folded): the unique index is on omv_nocase(name). */
 const BY_NAME = 'omv_nocase(name) = omv_nocase($1)';
