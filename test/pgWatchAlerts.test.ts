@@ -3,12 +3,18 @@
 // CLI), real callbacks, the desk's API and its live events over the viewer. The same callbacks
 // make the same alerts (the event every desk hears: how many found, by which terms, how many
 // unseen), the same matches; an entry stored before a term was added is not matched by it
-// (forward only); entries stored while the desk was down (omv import) are matched when it starts.
+// (forward only); entries stored while the desk was down (omv import) are matched when it starts;
+// an entry committed after a newer one, with a lower id (two desks writing one database), is matched.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import pg from 'pg';
+import { openWritePool } from '../main/store/pg/connection.js';
+import { openPgEngine } from '../main/store/pg/engine.js';
+import { migratePg } from '../main/store/pg/migrations/index.js';
 import { eventData } from '../shared/eventStream.js';
+import { delivery } from './support/engines.js';
 import { omv, omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
@@ -23,7 +29,7 @@ const NEVER = 60_000;
 interface Served {
   server: ServeProcess;
   call<T>(method: string, args?: object): Promise<T>;
-  deliver(callId: string, lines: string[]): Promise<number>;
+  deliver(callId: string, lines: string[], room?: string): Promise<number>;
   /** The watch alerts this desk hears, as they come. */
   alerts: Array<Record<string, unknown>>;
   nextAlert(): Promise<Record<string, unknown>>;
@@ -62,9 +68,9 @@ async function serve(store: string[]): Promise<Served> {
       assert.ok(body.ok, `${method}: ${body.error}`);
       return body.value as T;
     },
-    async deliver(callId, lines) {
+    async deliver(callId, lines, room = 'lobby') {
       const xml = messagesXml(
-        { lobby: lines.map((content, i) => ({ ts: AT + sent++ * 1000 + i, user: `u${i}`, content })) },
+        { [room]: lines.map((content, i) => ({ ts: AT + sent++ * 1000 + i, user: `u${i}`, content })) },
         { callID: callId },
       );
       return (await postForm(callbackUrl(server.callbackUrl, { function: 'sendOfflineMessages', domainID: 'd1', callID: callId }), xml))
@@ -159,3 +165,75 @@ test(
     ]);
   },
 );
+
+/** Waits until `sql` answers a row: a minute, then the test fails saying what never came. */
+async function waitUntil(url: string, sql: string): Promise<void> {
+  for (const deadline = Date.now() + NEVER; (await query(url, sql)).length === 0;) {
+    assert.ok(Date.now() < deadline, `no session came to this in a minute: ${sql}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test(
+  'on PostgreSQL an entry committed after a newer one, with a lower id (two desks receiving into one database), is matched as it arrives',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const store = ['--store', cluster.url];
+    const first = await serve(store);
+    const second = await serve(store);
+    const holder = new pg.Client(cluster.url);
+    await holder.connect();
+    try {
+      assert.deepEqual(await first.call('addWatchTerms', { text: 'unicorn' }), { added: ['unicorn'] });
+      assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
+      // The second desk's next delivery is held after it drew its ids: its group waits for the garden's row.
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM rooms WHERE name = 'garden' FOR NO KEY UPDATE"); // not the entries' key checks
+      const held = second.deliver('held', ['a unicorn held back'], 'garden');
+      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
+      // Meanwhile the first desk stores a newer entry, and its round matches it.
+      assert.equal(await first.deliver('on-time', ['a unicorn on time']), 200);
+      assert.deepEqual(await first.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 1 });
+      await holder.query('COMMIT');
+      assert.equal(await held, 200);
+      assert.deepEqual(await second.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 2 });
+      const rows = await query<{ id: number; content: string }>(
+        cluster.url,
+        'SELECT e.id, e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id ORDER BY e.id',
+      );
+      assert.deepEqual(
+        rows.map((row) => row.content),
+        ['a unicorn held back', 'a unicorn on time'],
+        'the entry held back has the lower id, and is matched',
+      );
+      assert.deepEqual(await query(cluster.url, 'SELECT * FROM watch_queue'), [], 'nothing left queued');
+    } finally {
+      await holder.end();
+      first.close();
+      second.close();
+    }
+  },
+);
+
+test('on PostgreSQL, migrating a database of an older omv queues the entries its watch matching had not reached', { skip }, async () => {
+  const cluster = await startPostgres();
+  const engine = await openPgEngine(cluster.url);
+  for (const [i, content] of ['one', 'two', 'three', 'four'].entries()) {
+    const { meta, parsed } = delivery(messagesXml({ lobby: [{ ts: AT + i, user: 'u1', content }] }), { receivedAt: AT + i });
+    await engine.writes.receive(meta, parsed);
+  }
+  await engine.close();
+  // The database as omv's schema 410 left it: no queue, matched up to the second entry.
+  const writer = openWritePool(cluster.url);
+  try {
+    await writer.pool.query(
+      `DROP TABLE watch_queue; INSERT INTO settings (key, value) VALUES ('watch_checked_to', '2'); UPDATE omv_schema SET version = 410`,
+    );
+    await migratePg(writer);
+    assert.deepEqual(await query(cluster.url, 'SELECT first_id::int, last_id::int FROM watch_queue'), [{ first_id: 3, last_id: 4 }]);
+    assert.deepEqual(await query(cluster.url, "SELECT * FROM settings WHERE key = 'watch_checked_to'"), []);
+  } finally {
+    await writer.pool.end();
+  }
+});

@@ -142,7 +142,7 @@ test('a watchlist looks forward: new entries that match raise alerts; existing o
     },
     'later',
   );
-  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 2, terms: ['scam*', '"meet me"'] });
+  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 2, terms: ['scam*', '"meet me"'], more: false });
   assert.deepEqual(
     listWatchTerms(db).map((t) => [t.term, t.matches]),
     [

@@ -26,17 +26,26 @@ async function findHits(
   return hits;
 }
 
+interface RoundOutcome {
+  found: number;
+  terms: string[];
+  /** More entries wait than the round took. */
+  more: boolean;
+}
+
 /** One round of forward matching: the entries stored since the last round, against every term. */
-export async function matchNewEntries(db: Db, reads: ReadRunner): Promise<{ found: number; terms: string[] }> {
+export async function matchNewEntries(db: Db, reads: ReadRunner): Promise<RoundOutcome> {
   return matchNewEntriesIn(sqliteWatchRecords(db), reads);
 }
 
 /** matchNewEntries over either engine's store. */
-export async function matchNewEntriesIn(store: WatchRecords, reads: ReadRunner): Promise<{ found: number; terms: string[] }> {
-  const { after, upTo } = await store.unmatchedRange();
-  if (upTo <= after) return { found: 0, terms: [] };
+export async function matchNewEntriesIn(store: WatchRecords, reads: ReadRunner): Promise<RoundOutcome> {
+  const round = await store.unmatched();
+  if (round.ranges.length === 0) return { found: 0, terms: [], more: false };
   const terms = await store.termsToMatch();
-  return store.recordWatchHits(terms.length === 0 ? [] : await findHits(reads, terms, after, upTo, false), upTo);
+  const hits: WatchHit[] = [];
+  if (terms.length > 0) for (const { after, upTo } of round.ranges) hits.push(...(await findHits(reads, terms, after, upTo, false)));
+  return { ...(await store.recordWatchHits(hits, round)), more: round.more };
 }
 
 export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log?: (line: string) => void): () => void {
@@ -62,7 +71,8 @@ export function watchNewEntriesIn(
     try {
       do {
         again = false;
-        const { found, terms: matched } = await matchNewEntriesIn(store, reads);
+        const { found, terms: matched, more } = await matchNewEntriesIn(store, reads);
+        again ||= more;
         if (found === 0) continue;
         const unseen = await store.unseenMatchCount();
         if (!stopped) events.emit({ type: 'watchAlert', found, terms: matched, unseen });
@@ -99,7 +109,7 @@ export async function checkExistingEntries(db: Db, reads: ReadRunner, moderator:
 /** checkExistingEntries over either engine's store. */
 export async function checkExistingEntriesIn(store: WatchRecords, reads: ReadRunner, moderator: string, termId?: number): Promise<number> {
   const terms = await store.termsToMatch(termId);
-  const { upTo } = await store.unmatchedRange();
+  const upTo = await store.newestEntryId();
   const hits = terms.length === 0 ? [] : await findHits(reads, terms, 0, upTo, true);
   // Written in parts: a term that matches half the database does not hold the writer in one go.
   let found = 0;

@@ -93,15 +93,32 @@ export interface TermToMatch {
 export type WatchHit = [termId: number, entryId: number];
 
 /**
- * What watch matching (api/watchAlerts.ts) asks of a store, whichever engine: the terms, the range
+ * A round of forward matching: the entries committed and not matched yet, as id ranges (after,
+ * upTo] in id order, and what recording the round's matches marks as done, in their transaction.
+ */
+export interface WatchRound {
+  ranges: ReadonlyArray<{ after: number; upTo: number }>;
+  /** SQLite: how far forward matching has looked (its one writer commits entries in id order). */
+  checkedTo?: number;
+  /** PostgreSQL: the rows of watch_queue the ranges came from, taken off as the round is recorded. */
+  queued?: readonly number[];
+  /** More is waiting than one round takes. */
+  more: boolean;
+}
+
+/**
+ * What watch matching (api/watchAlerts.ts) asks of a store, whichever engine: the terms, what is
  * still to match, the matches found written (in a short transaction of their own), a check's audit
  * row, the alerts. SQLite's are the functions below; PostgreSQL's are store/pg/review/watchlist.ts.
  */
 export interface WatchRecords {
   /** The terms to match (`termId`: that one; undefined, or a number that is none (NaN), every term), by id. */
   termsToMatch(termId?: number): Promise<TermToMatch[]>;
-  unmatchedRange(): Promise<{ after: number; upTo: number }>;
-  recordWatchHits(hits: readonly WatchHit[], checkedTo?: number): Promise<{ found: number; terms: string[] }>;
+  /** The newest entry committed: "check existing entries" looks up to it. */
+  newestEntryId(): Promise<number>;
+  unmatched(): Promise<WatchRound>;
+  /** Writes matches; with `round`, marks that round's entries matched. */
+  recordWatchHits(hits: readonly WatchHit[], round?: WatchRound): Promise<{ found: number; terms: string[] }>;
   auditWatchCheck(moderator: string, terms: readonly TermToMatch[], found: number): Promise<void>;
   unseenMatchCount(): Promise<number>;
 }
@@ -110,8 +127,12 @@ export interface WatchRecords {
 export function sqliteWatchRecords(db: Db): WatchRecords {
   return {
     termsToMatch: async (termId) => termsToMatch(db, termId),
-    unmatchedRange: async () => unmatchedRange(db),
-    recordWatchHits: async (hits, checkedTo) => recordWatchHits(db, hits, checkedTo),
+    newestEntryId: async () => newestEntryId(db),
+    unmatched: async () => {
+      const { after, upTo } = unmatchedRange(db);
+      return { ranges: upTo > after ? [{ after, upTo }] : [], checkedTo: upTo, more: false };
+    },
+    recordWatchHits: async (hits, round) => recordWatchHits(db, hits, round?.checkedTo),
     auditWatchCheck: async (moderator, terms, found) => auditWatchCheck(db, moderator, terms, found),
     unseenMatchCount: async () => unseenMatchCount(db),
   };

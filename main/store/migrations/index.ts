@@ -13,6 +13,7 @@ import * as tagBatches from './0100-tag-batches.js';
 import * as undoAndPresence from './0300-undo-and-presence.js';
 import * as accounts from './0400-accounts.js';
 import * as claims from './0410-claims.js';
+import * as watchQueue from './0420-watch-queue.js';
 
 export interface Migration {
   version: number;
@@ -33,6 +34,7 @@ export const MIGRATIONS: readonly Migration[] = [
   undoAndPresence,
   accounts,
   claims,
+  watchQueue,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

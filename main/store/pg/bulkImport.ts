@@ -35,6 +35,7 @@ const STAGING = `CREATE TEMPORARY TABLE IF NOT EXISTS omv_import_batch (
  *   whatever the planner thinks of the batch's size, and only in the entry's month);
  * - `added`: the others, ids taken in the file's order (the sorted subquery is not flattened into the insert);
  *   ON CONFLICT: one a receiver stored meanwhile is the receiver's;
+ * - `queued`: the ids added, for watch matching (migrations/0420-watch-queue.ts);
  * - `named`: a stored entry without a display name gets the batch's (SQLite's fillDisplayName);
  * - the rooms' counters and hourly activity grow by the entries added (roomGrowth.ts's hours: floor(ts / 1 h)).
  */
@@ -55,7 +56,9 @@ WITH firsts AS (
     words, CASE WHEN lexemes IS NULL THEN NULL ELSE array_to_tsvector(string_to_array(lexemes, ' ')) END
   FROM (SELECT * FROM stored WHERE stored_id IS NULL ORDER BY seq) fresh
   ON CONFLICT DO NOTHING
-  RETURNING room_id, ts
+  RETURNING id, room_id, ts
+), queued AS (
+  INSERT INTO watch_queue (first_id, last_id) SELECT min(id), max(id) FROM added HAVING count(*) > 0
 ), named AS (
   UPDATE entries e SET display_name = s.display_name FROM stored s
   WHERE s.stored_id IS NOT NULL AND s.stored_name IS NULL AND s.display_name IS NOT NULL

@@ -224,7 +224,13 @@ async function writeEntries(
       session,
       fresh.map((state) => state.ts),
     );
-    const taken = await session.query<{ id: number }>("SELECT nextval('entries_id_seq') AS id FROM generate_series(1, $1)", [fresh.length]);
+    // The ids drawn are queued for watch matching in this transaction (migrations/0420-watch-queue.ts).
+    const taken = await session.query<{ id: number }>(
+      `WITH drawn AS (SELECT nextval('entries_id_seq') AS id FROM generate_series(1, $1)),
+       queued AS (INSERT INTO watch_queue (first_id, last_id) SELECT min(id), max(id) FROM drawn)
+       SELECT id FROM drawn`,
+      [fresh.length],
+    );
     const ids = taken.rows.map((row) => row.id).sort((a, b) => a - b);
     fresh.forEach((state, i) => (state.id = ids[i]!));
     const growth = jobs.map(() => new Map<number, Growth>());

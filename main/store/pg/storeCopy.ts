@@ -4,7 +4,8 @@
 // in one transaction (a copy that fails leaves the database as it was), read from one snapshot of
 // the file. Entries get PostgreSQL's full-text columns (words, lexemes) as its writer makes them,
 // and their months' partitions first. Then it is checked: the same number of rows in every table,
-// and the audit chain verified on PostgreSQL ending in the file's head.
+// and the audit chain verified on PostgreSQL ending in the file's head. The entries the file's
+// watch matching had not reached yet are queued for it (watch_queue).
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
@@ -14,6 +15,7 @@ import type { AuditVerdict } from '../../../shared/review.js';
 import { auditHead } from '../audit.js';
 import type { Db } from '../db.js';
 import { pgText, type WritePool } from './connection.js';
+import { queueUncheckedEntries } from './migrations/0420-watch-queue.js';
 import { ensureMonths } from './partitions.js';
 import { indexColumns } from './textMatch.js';
 
@@ -27,13 +29,17 @@ export interface StoreCopy {
   audit: { row: number; hash: string };
 }
 
+/** Tables PostgreSQL alone has: not copied from the file (watch_queue is made from the file's watch_checked_to). */
+const PG_ONLY = ['omv_schema', 'watch_queue'];
+
 /** The tables that hold data (not the schema's bookkeeping, not entries' partitions), parents before the tables that reference them. */
 async function dataTables(client: pg.ClientBase): Promise<string[]> {
   const tables = (
     await client.query<{ name: string }>(
       `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> 'omv_schema'
+       WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> ALL($1::text[])
        ORDER BY c.relname`,
+      [PG_ONLY],
     )
   ).rows.map((row) => row.name);
   const references = (
@@ -167,7 +173,7 @@ export async function copySqliteToPg(db: Db, writer: WritePool, log: (line: stri
     try {
       await client.query('BEGIN');
       // What the migrations wrote (the default tags, the chain's head, settings) gives way to the file's.
-      await client.query(`TRUNCATE ${tables.map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
+      await client.query(`TRUNCATE ${[...tables, 'watch_queue'].map((t) => `"${t}"`).join(', ')} RESTART IDENTITY CASCADE`);
       const copied: CopiedTable[] = [];
       for (const table of tables) {
         const rows = await copyTable(client, db, table);
@@ -193,6 +199,7 @@ export async function copySqliteToPg(db: Db, writer: WritePool, log: (line: stri
         const here = copied.find((c) => c.table === table)!.rows;
         if (here !== file) throw new Error(`${table}: ${file} rows in the file, ${here} copied`);
       }
+      await queueUncheckedEntries(client);
       await client.query('COMMIT');
       return { tables: copied, audit: auditHead(db) };
     } finally {

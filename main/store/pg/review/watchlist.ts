@@ -10,6 +10,12 @@ import type { PgEngine } from '../engine.js';
 import { listWatchTerms } from '../desk/watchlist.js';
 import { appendAuditRow } from '../writes.js';
 
+/** Queue rows a forward matching round takes at most (more: another round). */
+const QUEUE_ROWS_PER_ROUND = 10_000;
+
+/** Queued ranges this close (in ids) are searched as one range. */
+const NEAR = 1_000;
+
 /** The newest entry's id (0 for none), as the session sees the entries now. */
 export async function newestEntryId(session: Pick<WriteSession, 'query'>): Promise<number> {
   return (await session.query<{ id: number }>('SELECT coalesce(max(id), 0)::bigint AS id FROM entries')).rows[0]!.id;
@@ -105,26 +111,36 @@ export function pgWatchRecords(engine: PgEngine): WatchRecords {
       return rows;
     },
 
-    // The newest entry committed is the range's end. An entry another process commits later with a
-    // smaller id (an omv import's batch beside the receiver's groups: both draw from one sequence)
-    // falls behind watch_checked_to and is not matched forward; "Check existing entries" finds it.
-    async unmatchedRange() {
-      const { rows } = await reader.query<{ after: string | null; up_to: number }>(
-        "SELECT (SELECT value FROM settings WHERE key = 'watch_checked_to') AS after, (SELECT coalesce(max(id), 0)::bigint FROM entries) AS up_to",
+    newestEntryId: () => newestEntryId(reader),
+
+    // What is queued, not "everything after the newest id matched": writers commit in any order here
+    // (migrations/0420-watch-queue.ts). Rows of near ranges are searched as one: ids between them are
+    // another writer's, committed (matched again: a match already there is kept as it is) or not yet
+    // (not seen, and queued by their own transaction).
+    async unmatched() {
+      const { rows } = await reader.query<{ id: number; first_id: number; last_id: number }>(
+        'SELECT id, first_id, last_id FROM watch_queue ORDER BY first_id, id LIMIT $1',
+        [QUEUE_ROWS_PER_ROUND],
       );
-      return { after: Number(rows[0]!.after ?? 0), upTo: rows[0]!.up_to };
+      const ranges: Array<{ after: number; upTo: number }> = [];
+      for (const row of rows) {
+        const last = ranges.at(-1);
+        if (last !== undefined && row.first_id - 1 <= last.upTo + NEAR) last.upTo = Math.max(last.upTo, row.last_id);
+        else ranges.push({ after: row.first_id - 1, upTo: row.last_id });
+      }
+      return { ranges, queued: rows.map((row) => row.id), more: rows.length === QUEUE_ROWS_PER_ROUND };
     },
 
-    recordWatchHits: (hits, checkedTo) =>
-      checkedTo === undefined
+    recordWatchHits: (hits, round) =>
+      round === undefined
         ? inWriteTransaction(engine.writes.writer.pool, (session) => recordWatchHits(session, hits), { confirmed: true })
         : // Forward matching, after every delivery: what it writes is found again from the entries (a standby
-          // that lacks it after a failover has the older watch_checked_to, and matches those entries again),
+          // that lacks it after a failover still has the queue's rows, and matches those entries again),
           // so its commit does not wait for a synchronous standby. One away would hold the writer's second
           // session in every round, and a wait cancelled would be taken for a delivery's.
           inWriteTransaction(engine.writes.writer.pool, async (session) => {
             await session.query('SET LOCAL synchronous_commit = local');
-            return recordWatchHits(session, hits, checkedTo);
+            return recordWatchHits(session, hits, round.queued ?? []);
           }),
 
     async auditWatchCheck(moderator, terms, found) {
@@ -143,11 +159,11 @@ export function pgWatchRecords(engine: PgEngine): WatchRecords {
 
 /**
  * Writes matches found apart from the writer, as SQLite's recordWatchHits: terms removed meanwhile
- * and entries gone are skipped, a match already there is kept as it is; with `checkedTo`, how far
- * forward matching has looked. Answers the new matches and the terms that found any (in the order
- * of the hits).
+ * and entries gone are skipped, a match already there is kept as it is; with `queued`, the queue's
+ * rows forward matching has looked at, taken off. Answers the new matches and the terms that found
+ * any (in the order of the hits).
  */
-async function recordWatchHits(session: WriteSession, hits: readonly WatchHit[], checkedTo?: number) {
+async function recordWatchHits(session: WriteSession, hits: readonly WatchHit[], queued?: readonly number[]) {
   // The terms are held (KEY SHARE) until the commit: one removed at the same moment is removed before or after, never between.
   const termIds = [...new Set(hits.map(([termId]) => termId))].sort((a, b) => a - b);
   const terms = new Map(
@@ -168,13 +184,6 @@ async function recordWatchHits(session: WriteSession, hits: readonly WatchHit[],
   );
   const found = new Set(inserted.rows.map((row) => `${row.term_id}:${row.entry_id}`));
   const matched = new Set(kept.filter(([termId, entryId]) => found.has(`${termId}:${entryId}`)).map(([termId]) => termId));
-  if (checkedTo !== undefined) {
-    const now = (await session.query<{ value: string }>("SELECT value FROM settings WHERE key = 'watch_checked_to' FOR UPDATE")).rows[0];
-    if (checkedTo > Number(now?.value ?? 0))
-      await session.query(
-        "INSERT INTO settings (key, value) VALUES ('watch_checked_to', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        [String(checkedTo)],
-      );
-  }
+  if (queued !== undefined) await session.query('DELETE FROM watch_queue WHERE id = ANY($1::bigint[])', [queued]);
   return { found: found.size, terms: [...matched].map((id) => terms.get(id)!) };
 }
