@@ -1,15 +1,19 @@
 // omv check --repair, through the built CLI on both engines: a full-text index (SQLite) or an
 // entry's full-text columns (PostgreSQL) that are not what the entries hold are made again from
 // them, the audit trail says so, searches find the entries again and the check passes; a whole
-// index is left alone. And the maintenance commands read PostgreSQL without a statement timeout.
+// index is left alone; a repair killed half way has the pages it made in the trail. And the maintenance commands read
+// PostgreSQL without a statement timeout.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
+import pg from 'pg';
 import { withEngine } from '../main/cli/pgStore.js';
 import { openDatabase } from '../main/store/db.js';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { openSqliteEngine } from '../main/store/sqliteEngine.js';
-import { omv } from './support/cli.js';
+import { CLI, omv } from './support/cli.js';
 import { delivery } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
 import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
@@ -119,5 +123,52 @@ test(
     } finally {
       await desk.close();
     }
+  },
+);
+
+test(
+  'omv check --store … --repair killed half way leaves the pages it repaired in the audit trail, each with its own row',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const engine = await openPgEngine(cluster.url);
+    // Two pages of the repair (5,000 entries each).
+    const bulk = Array.from({ length: 5010 }, (_, i) => ({ ts: day + i, user: `u${i % 5}`, content: `bulk ${i} wörter` }));
+    const { meta, parsed } = delivery(messagesXml({ bulk }));
+    await engine.writes.receive(meta, parsed);
+    await engine.close();
+    await query(cluster.url, "UPDATE entries SET words = ' bulk ' WHERE id IN (10, 11, 5005)");
+    const holder = new pg.Client(cluster.url);
+    await holder.connect();
+    try {
+      // The second page waits for an entry this session holds; the repair is killed there.
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM entries WHERE id = 5005 FOR UPDATE');
+      const repair = spawn(process.execPath, [CLI, 'check', '--store', cluster.url, '--repair', '--as', 'maya'], { stdio: 'ignore' });
+      const exited = new Promise((resolve) => repair.once('exit', resolve));
+      for (const deadline = Date.now() + 60_000; ; await sleep(20)) {
+        const waiting = await query(
+          cluster.url,
+          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE entries%'",
+        );
+        if (waiting.length) break;
+        assert.ok(Date.now() < deadline, 'the repair never reached the second page');
+      }
+      repair.kill('SIGKILL');
+      await exited;
+      await holder.query('ROLLBACK');
+    } finally {
+      await holder.end();
+    }
+    assert.deepEqual(await query(cluster.url, "SELECT moderator, details FROM audit_log WHERE action = 'full-text repaired'"), [
+      { moderator: 'maya', details: '{"entries":2}' },
+    ]);
+    assert.deepEqual(await query(cluster.url, "SELECT id::int FROM entries WHERE words = ' bulk ' ORDER BY id"), [{ id: 5005 }]);
+    const rest = await omv(['check', '--store', cluster.url, '--repair', '--as', 'maya']);
+    assert.equal(rest.code, 0, rest.stdout + rest.stderr);
+    assert.deepEqual(await query(cluster.url, "SELECT details FROM audit_log WHERE action = 'full-text repaired' ORDER BY id"), [
+      { details: '{"entries":2}' },
+      { details: '{"entries":1}' },
+    ]);
   },
 );

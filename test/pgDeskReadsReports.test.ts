@@ -180,6 +180,28 @@ describe('the desk’s review reads on PostgreSQL', { skip }, () => {
     });
   });
 
+  test('a messenger’s connections stay in the order sent when the table is rewritten in another order (CLUSTER, as pg_repack or VACUUM FULL may)', async () => {
+    const { snapshots } = await answered<{ snapshots: ConnectionSnapshotSummary[] }>(sameAnswer(desk, 'connectionSnapshots', {}));
+    const lists = snapshots.filter((s) => s.kind === 'connections');
+    const admin = openWritePool(desk.cluster.url);
+    try {
+      await admin.pool.query('CREATE INDEX im_connections_by_to ON im_connections (to_id DESC)');
+      await admin.pool.query('CLUSTER im_connections USING im_connections_by_to');
+      await admin.pool.query('DROP INDEX im_connections_by_to');
+      // The rewrite did move rows: some list's rows no longer lie in the order they were written.
+      const { rows } = await admin.pool.query<{ moved: boolean }>(
+        `SELECT bool_or(place <> written) AS moved FROM (SELECT row_number() OVER (PARTITION BY snapshot_id ORDER BY ctid) AS place,
+           row_number() OVER (PARTITION BY snapshot_id ORDER BY ordinal) AS written FROM im_connections) r`,
+      );
+      assert.equal(rows[0]!.moved, true, 'the table was rewritten out of the order sent');
+      for (const { id } of lists) await sameAnswer(desk, 'connectionSnapshot', { kind: 'connections', id });
+      const entries = desk.db.prepare<[], number>('SELECT id FROM entries ORDER BY id').pluck().all();
+      for (const entryId of entries) await sameAnswer(desk, 'presence', { entryId });
+    } finally {
+      await admin.pool.end();
+    }
+  });
+
   test('the quarantine, and each payload in it as text: bytes that are not UTF-8, a byte-order mark, a payload that stayed a file', async () => {
     const held = await answered<QuarantinedDelivery[]>(sameAnswer(desk, 'quarantine', {}));
     assert.ok(held.length >= 4, `payloads in quarantine (${held.length})`);

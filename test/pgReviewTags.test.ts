@@ -9,7 +9,13 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
+import { EventHub } from '../main/api/events.js';
+import { pgDeskWriter } from '../main/api/pgDeskWriter.js';
+import { pgReadRunner } from '../main/api/pgReadCalls.js';
 import type { ReadArgs, ReadMethod } from '../main/api/readCalls.js';
+import { createService } from '../main/api/service.js';
+import { openPgEngine } from '../main/store/pg/engine.js';
+import type { ApiEvent } from '../shared/api.js';
 import type { EntryReview, Note, Tag } from '../shared/review.js';
 import {
   ACTORS,
@@ -18,7 +24,9 @@ import {
   sameRead as sameReadOnBoth,
   type ReviewOnBothEngines,
 } from './support/reviewOnBothEngines.js';
-import { postgresSkipReason, query } from './support/postgres.js';
+import { delivery } from './support/engines.js';
+import { messagesXml } from './support/payloads.js';
+import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
 
 const skip = postgresSkipReason();
 
@@ -322,3 +330,64 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     });
   });
 });
+
+test(
+  'on PostgreSQL a "tag all" whose part is lost (its session ended) ends its batch with what it tagged, told as finished, and it can be undone',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const engine = await openPgEngine(cluster.url);
+    const holder = new pg.Client(cluster.url);
+    await holder.connect();
+    try {
+      // 3,000 entries: two parts of "tag all" (PART is 2,000).
+      for (let d = 0; d < 3; d++) {
+        const at = Date.UTC(2025, 5, 1) + d * 10_000;
+        const flood = Array.from({ length: 1000 }, (_, i) => ({ ts: at + i, user: `u${i % 7}`, content: `flood ${d} ${i}` }));
+        const { meta, parsed } = delivery(messagesXml({ flood }), { receivedAt: at });
+        await engine.writes.receive(meta, parsed);
+      }
+      const reads = pgReadRunner(engine);
+      const hub = new EventHub();
+      const events: ApiEvent[] = [];
+      hub.subscribe((event) => events.push(event));
+      const receiver = { callbackUrl: () => null, problem: () => null };
+      const service = createService({ reads, writer: await pgDeskWriter(engine, { reads, events: hub }), events: hub, receiver });
+      await service.call(ACTORS.admin, 'createTag', { name: 'flood', colour: '#123456' });
+      const filter = { room: 'flood' };
+      const ids = (await reads('matchingIds', { filter })) as number[];
+      assert.equal(ids.length, 3000);
+      // Another session writes the link of an entry of the second part and holds it: that part waits for it.
+      await holder.query('BEGIN');
+      await holder.query(
+        `INSERT INTO tag_links (target, target_id, tag_id, at, moderator) SELECT 'entry', $1, id, 0, 'side' FROM tags WHERE name = 'flood'`,
+        [ids[2500]],
+      );
+      const tagging = service.call(ACTORS.admin, 'tag', { tag: 'flood', target: 'entry', filter });
+      const failed = assert.rejects(tagging, /terminat/);
+      for (const deadline = Date.now() + 60_000; ;) {
+        const ended = await query<{ ended: boolean }>(
+          cluster.url,
+          "SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'INSERT INTO tag_links%'",
+        );
+        if (ended.length) break;
+        assert.ok(Date.now() < deadline, 'the second part never waited for the held link');
+        await sleep(20);
+      }
+      await failed;
+      await holder.query('ROLLBACK');
+      const [batch] = await query<{ id: number; tagged: number; planned: number; finished: boolean; links: number }>(
+        cluster.url,
+        'SELECT id::int, tagged::int, planned::int, finished_at IS NOT NULL AS finished, (SELECT count(*)::int FROM tag_links l WHERE l.batch_id = b.id) AS links FROM tag_batches b',
+      );
+      assert.deepEqual(batch, { id: batch!.id, tagged: 2000, planned: 3000, finished: true, links: 2000 }, 'ended with its first part');
+      const told = events.filter((e) => e.type === 'tagProgress').at(-1);
+      assert.deepEqual(told, { type: 'tagProgress', batch: batch!.id, tag: 'flood', done: 2000, of: 3000, finished: true, undo: false });
+      assert.deepEqual(await service.call(ACTORS.admin, 'undoTagAll', { batch: batch!.id }), { removed: 2000 });
+      assert.deepEqual(await query(cluster.url, 'SELECT count(*)::int AS n FROM tag_links'), [{ n: 0 }]);
+    } finally {
+      await holder.end();
+      await engine.close();
+    }
+  },
+);

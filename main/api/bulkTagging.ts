@@ -5,7 +5,7 @@
 import type { EntryFilter } from '../../shared/api.js';
 import type { Db } from '../store/db.js';
 import { startUntagBatch, untagBatchPart } from '../store/tagBatches.js';
-import { startTagBatch, tagBatchPart, type TagBatch } from '../store/tags.js';
+import { endTagBatchShort, startTagBatch, tagBatchPart, type TagBatch } from '../store/tags.js';
 import type { ReadRunner } from './readCalls.js';
 
 /** Links written (or removed) per transaction, on either engine: a few milliseconds of the writer's time each. */
@@ -23,13 +23,36 @@ export async function tagAllMatching(
 ): Promise<TagBatch> {
   const ids = await reads('matchingIds', { filter });
   const batch = startTagBatch(db, tag, filter, ids.length, moderator);
-  for (let start = 0; start < ids.length || start === 0; start += PART) {
-    const last = start + PART >= ids.length;
-    tagBatchPart(db, batch, ids.slice(start, start + PART), last);
-    onProgress(batch, last);
-    if (!last) await breathe();
+  try {
+    for (let start = 0; start < ids.length || start === 0; start += PART) {
+      const last = start + PART >= ids.length;
+      tagBatchPart(db, batch, ids.slice(start, start + PART), last);
+      onProgress(batch, last);
+      if (!last) await breathe();
+    }
+  } catch (error) {
+    await endedShort(async () => endTagBatchShort(db, batch), batch, onProgress);
+    throw error;
   }
   return batch;
+}
+
+/**
+ * After a part failed: the batch ended with what it tagged (`end`), and the desks told it finished
+ * there. Should that fail too (the store is down), the batch stays "under way" and the part's
+ * error is what the caller hears.
+ */
+export async function endedShort(
+  end: () => Promise<void>,
+  batch: TagBatch,
+  onProgress: (batch: TagBatch, done: boolean) => void,
+): Promise<void> {
+  try {
+    await end();
+    onProgress(batch, true);
+  } catch {
+    // the part's error is thrown by the caller
+  }
 }
 
 /** Removes exactly the links a "tag all" made, in parts; answers how many. */

@@ -52,8 +52,7 @@ export function checkPgStore(url: string, { repair = false } = {}): Promise<numb
   return withEngine(url, async (engine) => {
     const started = performance.now();
     if (repair) {
-      const repaired = await repairFullText(engine.reader, engine.writes.writer);
-      if (repaired > 0) await engine.writes.appendAudit('full-text repaired', actingName(), { entries: repaired });
+      const repaired = await repairFullText(engine.reader, engine.writes.writer, actingName());
       printRepair(
         repaired > 0
           ? `the full-text columns of ${repaired.toLocaleString('en-US')} ${repaired === 1 ? 'entry' : 'entries'} made again from their content`

@@ -243,6 +243,14 @@ export function tagBatchPart(db: Db, batch: TagBatch, ids: readonly number[], la
     .immediate();
 }
 
+/**
+ * Ends a batch that a failed part stopped short: finished with the links it made, so it can be
+ * undone, not "under way" for ever. Its `tagged` says how far it got.
+ */
+export function endTagBatchShort(db: Db, batch: TagBatch): void {
+  db.prepare('UPDATE tag_batches SET finished_at = ? WHERE id = ? AND finished_at IS NULL').run(Date.now(), batch.id);
+}
+
 /** Tags and note counts of the given entries, users or rooms (those with neither are left out). */
 export function reviewsOf(db: Db, target: ReviewTarget, ids: number[]): Record<number, EntryReview> {
   if (ids.length === 0) return {};

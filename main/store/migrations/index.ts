@@ -14,6 +14,7 @@ import * as undoAndPresence from './0300-undo-and-presence.js';
 import * as accounts from './0400-accounts.js';
 import * as claims from './0410-claims.js';
 import * as watchQueue from './0420-watch-queue.js';
+import * as connectionOrder from './0430-connection-order.js';
 
 export interface Migration {
   version: number;
@@ -35,6 +36,7 @@ export const MIGRATIONS: readonly Migration[] = [
   accounts,
   claims,
   watchQueue,
+  connectionOrder,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

@@ -8,6 +8,7 @@ import { tokenize } from '../../../shared/tokenize.js';
 import { CheckFindings, type CheckResult } from '../check.js';
 import { inWriteTransaction, type ReadPool, type WritePool } from './connection.js';
 import type { PgReads } from './reads.js';
+import { appendAuditRow } from './writes.js';
 import { indexColumns } from './textMatch.js';
 
 const MAX_REPORTED = 20;
@@ -49,21 +50,27 @@ async function fullTextProblems(reader: ReadPool): Promise<string[]> {
 /**
  * omv check --repair: the full-text columns of every entry whose columns are not what its content
  * makes, made again as the writer makes them (a page of entries per transaction, beside a running
- * receiver: a stored entry's content never changes, so what was read is what is repaired). Answers
- * how many entries were repaired. Nothing else is touched: the content is what they derive from.
+ * receiver: a stored entry's content never changes, so what was read is what is repaired), each
+ * page that repaired any with its audit row (`full-text repaired`, how many) in its transaction: a
+ * repair cut short is in the trail as far as it went. Answers how many entries were repaired.
+ * Nothing else is touched: the content is what they derive from.
  */
-export async function repairFullText(reader: ReadPool, writer: WritePool): Promise<number> {
+export async function repairFullText(reader: ReadPool, writer: WritePool, moderator: string): Promise<number> {
   let repaired = 0;
   for await (const made of madeColumns(reader))
     repaired += await inWriteTransaction(
       writer.pool,
-      async (session) =>
-        (
-          await session.query(
-            `UPDATE entries e SET words = v.words, lexemes = ${MADE_LEXEMES} FROM ${MADE} WHERE v.id = e.id AND ${DIFFERS}`,
-            made,
-          )
-        ).rowCount ?? 0,
+      async (session) => {
+        const entries =
+          (
+            await session.query(
+              `UPDATE entries e SET words = v.words, lexemes = ${MADE_LEXEMES} FROM ${MADE} WHERE v.id = e.id AND ${DIFFERS}`,
+              made,
+            )
+          ).rowCount ?? 0;
+        if (entries > 0) await appendAuditRow(session, 'full-text repaired', moderator, { entries });
+        return entries;
+      },
       { confirmed: true },
     );
   return repaired;

@@ -75,13 +75,9 @@ export async function connectionSnapshot(client: Queryable, kind: 'rooms' | 'con
     )
   ).rows[0];
   if (!head) throw noSnapshot(kind, id);
-  // In the order they were sent: SQLite's rowid order. The table has no column for it here, so
-  // this is the rows' place in the table (ctid): rows are never updated or deleted, and a list is
-  // written by one statement in its order (payloadWriter.ts) or copied in rowid order (storeCopy.ts).
-  // Not a guarantee: an insert may fill free space that autovacuum recorded in an earlier page. A
-  // column of its own (a migration for both engines) would make the order exact.
+  // In the order they were sent: SQLite's rowid order, the ordinal here (migrations/0430-connection-order.ts).
   const connections = await client.query<{ from_kind: 'm' | 's'; from_id: string; to_id: string }>(
-    'SELECT from_kind, from_id, to_id FROM im_connections WHERE snapshot_id = $1 ORDER BY ctid',
+    'SELECT from_kind, from_id, to_id FROM im_connections WHERE snapshot_id = $1 ORDER BY ordinal',
     [id],
   );
   return {

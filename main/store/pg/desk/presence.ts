@@ -88,11 +88,10 @@ async function presenceIn(session: pg.ClientBase, entryId: number): Promise<Pres
   let connections: Presence['connections'] = null;
   if (im) {
     const ids = present.map((p) => p.userId);
-    // In the order the list came: SQLite's rowid is the order of insertion, which a table
-    // PostgreSQL only appends to (a list is written once, never updated) keeps as ctid.
+    // In the order the list came: SQLite's rowid, the ordinal here (migrations/0430-connection-order.ts).
     const rows = await session.query<{ from_kind: 'm' | 's'; from_id: string; to_id: string }>(
       `SELECT from_kind, from_id, to_id FROM im_connections WHERE snapshot_id = $1
-         AND (from_id = ANY($2::text[]) OR to_id = ANY($2::text[])) ORDER BY ctid LIMIT $3`,
+         AND (from_id = ANY($2::text[]) OR to_id = ANY($2::text[])) ORDER BY ordinal LIMIT $3`,
       [im.id, ids, CONNECTIONS_SHOWN + 1],
     );
     connections = connectionsOf(im, rows.rows);

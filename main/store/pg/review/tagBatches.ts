@@ -7,7 +7,7 @@
 // finds it undone, an undo of one still tagging finds it under way. Here desks change at once, so
 // the start and the first part are one transaction, with the batch's row locked.
 import type { EntryFilter } from '../../../../shared/api.js';
-import { PART } from '../../../api/bulkTagging.js';
+import { endedShort, PART } from '../../../api/bulkTagging.js';
 import type { ReadRunner } from '../../../api/readCalls.js';
 import { assertUndoable, type BatchToUndo } from '../../tagBatches.js';
 import type { TagBatch } from '../../tags.js';
@@ -26,20 +26,42 @@ export async function tagAllMatching(
 ): Promise<TagBatch> {
   const ids = await reads('matchingIds', { filter });
   let batch: TagBatch | undefined;
-  for (let start = 0; start < ids.length || start === 0; start += PART) {
-    const last = start + PART >= ids.length;
-    const part = ids.slice(start, start + PART);
-    const written = await inWriteTransaction(
-      engine.writes.writer.pool,
-      async (session) => {
-        const started = batch ?? (await startTagBatch(session, tag, filter, ids.length, moderator));
-        return { started, tagged: await tagBatchPart(session, started.id, part, last) };
-      },
-      { confirmed: true },
-    );
-    batch = written.started;
-    batch.tagged += written.tagged;
-    onProgress(batch, last);
+  try {
+    for (let start = 0; start < ids.length || start === 0; start += PART) {
+      const last = start + PART >= ids.length;
+      const part = ids.slice(start, start + PART);
+      const written = await inWriteTransaction(
+        engine.writes.writer.pool,
+        async (session) => {
+          const started = batch ?? (await startTagBatch(session, tag, filter, ids.length, moderator));
+          return { started, tagged: await tagBatchPart(session, started.id, part, last) };
+        },
+        { confirmed: true },
+      );
+      batch = written.started;
+      batch.tagged += written.tagged;
+      onProgress(batch, last);
+    }
+  } catch (error) {
+    // A part lost (its session, a failover): the batch, if its first part committed, ends with what it tagged.
+    const started = batch;
+    if (started)
+      await endedShort(
+        () =>
+          inWriteTransaction(
+            engine.writes.writer.pool,
+            async (session) => {
+              await session.query('UPDATE tag_batches SET finished_at = $1 WHERE id = $2 AND finished_at IS NULL', [
+                Date.now(),
+                started.id,
+              ]);
+            },
+            { confirmed: true },
+          ),
+        started,
+        onProgress,
+      );
+    throw error;
   }
   return batch!;
 }
