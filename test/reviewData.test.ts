@@ -299,3 +299,23 @@ test('a tag or note on an id that names nothing is refused, and does not stick t
   assert.equal(db.prepare('SELECT count(*) FROM notes').pluck().get(), 0);
   db.close();
 });
+
+test('after a purge took the newest entries, SQLite hands their ids out again: what arrives then is still new to the watchlist and to saved searches', async () => {
+  const { db } = await deskWithChat();
+  addWatchTerms(db, 'scam*', 'mod-anna');
+  saveSearch(db, 'scams', 'scam*', 'mod-anna');
+  await load(db, { lobby: [{ ts: BASE + 20 * DAY, user: 'x', content: 'a scammer late' }] }, 'late');
+  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 1, terms: ['scam*'], more: false });
+  openSavedSearch(db, listSavedSearches(db)[0]!.id, 'mod-anna');
+  const newest = idsOf(db, 'SELECT max(id) FROM entries')[0]!;
+  // Everything before day 30 goes: the newest ids with it, so the next entry's id is one of theirs again.
+  await purgeBefore(db, BASE + 30 * DAY, { moderator: 'mod-anna' });
+  await load(db, { lobby: [{ ts: BASE + 40 * DAY, user: 'x', content: 'a scammer after the purge' }] }, 'after');
+  assert.ok(idsOf(db, 'SELECT max(id) FROM entries')[0]! <= newest, 'an id handed out again');
+  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 1, terms: ['scam*'], more: false });
+  assert.deepEqual(
+    listSavedSearches(db).map((s) => [s.name, s.newMatches]),
+    [['scams', 1]],
+  );
+  db.close();
+});

@@ -1,7 +1,7 @@
 // Retention, the store's part: removes entries older than a date, except what must stay — entries
 // under a hold (a tag that is a hold, on the entry, its user or its room) and the reported messages
-// of reports still open or in review. The full-text index, the rooms' counts and last activity and
-// the hourly activity stay consistent with what remains.
+// of reports still open or in review. The full-text index, the rooms' counts and last activity,
+// the hourly activity and the marks kept by entry id stay consistent with what remains.
 //
 // A purge forgets: the full-text index is merged into one segment afterwards (rewriteIndexStep),
 // which leaves out the removed entries' terms, `secure_delete` overwrites the freed database
@@ -109,6 +109,7 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
       }
       db.exec('DELETE FROM activity WHERE entries <= 0');
       const removed = db.prepare(`DELETE FROM entries WHERE id IN (${ids})`).run().changes;
+      lowerEntryMarks(db);
       const room = db.prepare(
         'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
       );
@@ -126,6 +127,20 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
       return { removed, keptSincePlan, notes: noteIds.length, redactedAuditRows, done: left === 0 };
     })
     .immediate();
+}
+
+/**
+ * SQLite gives a new entry the id after the newest one left (entries has no AUTOINCREMENT): once
+ * a purge removed the newest entries, their ids are handed out again. So what marks a point among
+ * the entries by id — how far watch matching looked, where a watch term starts looking, what a
+ * saved search's reader had seen — comes down to the newest entry left: what arrives next is new
+ * to each of them. (PostgreSQL's sequence never hands an id out twice.)
+ */
+function lowerEntryMarks(db: Db): void {
+  const newest = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM entries').pluck().get()!;
+  db.prepare("UPDATE settings SET value = ? WHERE key = 'watch_checked_to' AND CAST(value AS INTEGER) > ?").run(String(newest), newest);
+  db.prepare('UPDATE watch_terms SET after_entry_id = ? WHERE after_entry_id > ?').run(newest, newest);
+  db.prepare('UPDATE saved_searches SET seen_entry_id = ? WHERE seen_entry_id > ?').run(newest, newest);
 }
 
 /** How many pages the full-text index holds now: a rewrite of it writes about as many. */
