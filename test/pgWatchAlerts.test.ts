@@ -223,16 +223,26 @@ test('on PostgreSQL, migrating a database of an older omv queues the entries its
     const { meta, parsed } = delivery(messagesXml({ lobby: [{ ts: AT + i, user: 'u1', content }] }), { receivedAt: AT + i });
     await engine.writes.receive(meta, parsed);
   }
+  const list =
+    '<connectionList><server>im</server><c><f type="m">zed</f><t>amy</t></c><c><f type="m">amy</f><t>bob</t></c><c><f type="s">s1</f><t>cy</t></c></connectionList>';
+  const listed = delivery(list, { fn: 'sendConnectionList', receivedAt: AT + 9 });
+  await engine.writes.receive(listed.meta, listed.parsed);
   await engine.close();
-  // The database as omv's schema 410 left it: no queue, matched up to the second entry.
+  // The database as schema 410 had it (no queue, no ordinal), matched up to the second entry.
   const writer = openWritePool(cluster.url);
   try {
     await writer.pool.query(
-      `DROP TABLE watch_queue; INSERT INTO settings (key, value) VALUES ('watch_checked_to', '2'); UPDATE omv_schema SET version = 410`,
+      `DROP TABLE watch_queue; ALTER TABLE im_connections DROP COLUMN ordinal; CREATE INDEX im_connections_snapshot ON im_connections (snapshot_id);
+       UPDATE settings SET value = '2' WHERE key = 'watch_checked_to'; UPDATE omv_schema SET version = 410`,
     );
     await migratePg(writer);
     assert.deepEqual(await query(cluster.url, 'SELECT first_id::int, last_id::int FROM watch_queue'), [{ first_id: 3, last_id: 4 }]);
-    assert.deepEqual(await query(cluster.url, "SELECT * FROM settings WHERE key = 'watch_checked_to'"), []);
+    // And the connection list's rows got their ordinals in the order they lie (as they were written).
+    assert.deepEqual(await query(cluster.url, 'SELECT from_id FROM im_connections ORDER BY ordinal'), [
+      { from_id: 'zed' },
+      { from_id: 'amy' },
+      { from_id: 's1' },
+    ]);
   } finally {
     await writer.pool.end();
   }

@@ -19,7 +19,7 @@ import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/sa
 import { tagAllMatching } from '../main/api/bulkTagging.js';
 import { readsOnThisThread } from '../main/api/readCalls.js';
 import { createTag, listTags, MAX_TAGS, setTagHold, tagTargets } from '../main/store/tags.js';
-import { addWatchTerms, listWatchTerms, watchlistText } from '../main/store/watchlist.js';
+import { addWatchTerms, findWatchHits, listWatchTerms, sqliteWatchRecords, termsToMatch, watchlistText } from '../main/store/watchlist.js';
 import { checkExistingEntries, matchNewEntries } from '../main/api/watchAlerts.js';
 import { omv } from './support/cli.js';
 import { ABUSE_CONVERSATION_XML, messagesXml, type EntrySpec } from './support/payloads.js';
@@ -318,4 +318,44 @@ test('after a purge took the newest entries, SQLite hands their ids out again: w
     [['scams', 1]],
   );
   db.close();
+});
+
+test('a watch round a purge overtook is not written (SQLite): its hits may name ids that new entries took; the next round matches them', async () => {
+  const { db } = await deskWithChat();
+  addWatchTerms(db, 'scam*', 'mod-anna');
+  // An archive of older messages comes last: the newest ids, the oldest times.
+  await load(db, { lobby: [{ ts: BASE - 20 * DAY, user: 'x', content: 'a scammer from the archive' }] }, 'late');
+  // A round reads what is new and finds its hits on the read side…
+  const records = sqliteWatchRecords(db);
+  const round = await records.unmatched();
+  const hits = findWatchHits(db, termsToMatch(db), round.ranges[0]!.after, round.ranges[0]!.upTo);
+  assert.equal(hits.length, 1);
+  // …while a purge takes the newest entries, and a new one takes the id of the one it found.
+  await purgeBefore(db, BASE, { moderator: 'mod-anna' });
+  await load(db, { lobby: [{ ts: BASE + 40 * DAY, user: 'x', content: 'no scam here, just a word' }] }, 'after');
+  assert.equal(idsOf(db, 'SELECT max(id) FROM entries')[0], hits[0]![1], 'the id the round found is the new entry’s now');
+  assert.deepEqual(await records.recordWatchHits(hits, round), { found: 0, terms: [], stale: true });
+  assert.deepEqual(await matchNewEntries(db, readsOnThisThread(db)), { found: 1, terms: ['scam*'], more: false });
+  assert.deepEqual(idsOf(db, 'SELECT e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id'), ['no scam here, just a word']);
+  db.close();
+});
+
+test('migrating a SQLite file an older purge left with marks above its newest entry brings them down to it', async () => {
+  const { path, db } = await deskWithChat();
+  addWatchTerms(db, 'scam*', 'mod-anna');
+  saveSearch(db, 'scams', 'scam*', 'mod-anna');
+  // As an older omv's purge of the newest entries left them: every mark past the entries there are.
+  db.exec(`UPDATE settings SET value = '500' WHERE key = 'watch_checked_to'; UPDATE watch_terms SET after_entry_id = 500;
+           UPDATE saved_searches SET seen_entry_id = 500; PRAGMA user_version = 410`);
+  db.close();
+  const again = openDatabase(path);
+  assert.deepEqual(
+    again
+      .prepare(
+        "SELECT (SELECT value FROM settings WHERE key = 'watch_checked_to') AS checked, (SELECT after_entry_id FROM watch_terms) AS term, (SELECT seen_entry_id FROM saved_searches) AS seen",
+      )
+      .get(),
+    { checked: '11', term: 11, seen: 11 },
+  );
+  again.close();
 });

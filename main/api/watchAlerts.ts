@@ -45,7 +45,8 @@ export async function matchNewEntriesIn(store: WatchRecords, reads: ReadRunner):
   const terms = await store.termsToMatch();
   const hits: WatchHit[] = [];
   if (terms.length > 0) for (const { after, upTo } of round.ranges) hits.push(...(await findHits(reads, terms, after, upTo, false)));
-  return { ...(await store.recordWatchHits(hits, round)), more: round.more };
+  const { found, terms: matched, stale } = await store.recordWatchHits(hits, round);
+  return { found, terms: matched, more: round.more || stale === true };
 }
 
 export function watchNewEntries(db: Db, reads: ReadRunner, events: EventHub, log?: (line: string) => void): () => void {

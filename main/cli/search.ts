@@ -103,11 +103,11 @@ export async function searchCommand(args: string[]): Promise<number> {
   // a quick search does not wait at its exit for a thread still starting (deadline.ts). And opening
   // a damaged or locked database counts too.
   const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
-  const onPostgres = store !== undefined && (await import('../store/pg/storeUrl.js')).isPostgresUrl(store);
-  const sqlite = onPostgres ? null : await sqliteReads();
   let hits: SearchHit[];
   let total: number;
   try {
+    const onPostgres = store !== undefined && (await import('../store/pg/storeUrl.js')).isPostgresUrl(store);
+    const sqlite = onPostgres ? null : await sqliteReads();
     if (sqlite === null) {
       writeDirect(2, `omv: store ${(await import('./servePostgres.js')).shownStoreUrl(store!)}\n`);
       ({ hits, total } = await (await import('./pgSearch.js')).searchPg(store!, filter, limit, PAGE, timeoutMs));

@@ -17,6 +17,7 @@ import { appendAudit, redactAuditDetails } from './audit.js';
 import type { Db } from './db.js';
 import type { DeliveryRow } from './deliveries.js';
 import { HELD, REPORTED } from './purgeKeeps.js';
+import { ENTRY_IDS_FREED, getSetting, setSetting } from './settings.js';
 
 export interface PurgeCounts {
   /** Entries removed (with dryRun: that would be). */
@@ -108,8 +109,9 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
         rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
       }
       db.exec('DELETE FROM activity WHERE entries <= 0');
+      const newestBefore = newestId(db);
       const removed = db.prepare(`DELETE FROM entries WHERE id IN (${ids})`).run().changes;
-      lowerEntryMarks(db);
+      if (newestId(db) < newestBefore) lowerEntryMarks(db);
       const room = db.prepare(
         'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
       );
@@ -129,18 +131,23 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
     .immediate();
 }
 
+const newestId = (db: Db): number => db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM entries').pluck().get()!;
+
 /**
  * SQLite gives a new entry the id after the newest one left (entries has no AUTOINCREMENT): once
  * a purge removed the newest entries, their ids are handed out again. So what marks a point among
  * the entries by id — how far watch matching looked, where a watch term starts looking, what a
  * saved search's reader had seen — comes down to the newest entry left: what arrives next is new
- * to each of them. (PostgreSQL's sequence never hands an id out twice.)
+ * to each of them. And `entry_ids_freed` counts the times: a watch round that read the entries
+ * before it found ids that may name other entries now (watchlist.ts). (PostgreSQL's sequence
+ * never hands an id out twice.)
  */
 function lowerEntryMarks(db: Db): void {
-  const newest = db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM entries').pluck().get()!;
+  const newest = newestId(db);
   db.prepare("UPDATE settings SET value = ? WHERE key = 'watch_checked_to' AND CAST(value AS INTEGER) > ?").run(String(newest), newest);
   db.prepare('UPDATE watch_terms SET after_entry_id = ? WHERE after_entry_id > ?').run(newest, newest);
   db.prepare('UPDATE saved_searches SET seen_entry_id = ? WHERE seen_entry_id > ?').run(newest, newest);
+  setSetting(db, ENTRY_IDS_FREED, String(Number(getSetting(db, ENTRY_IDS_FREED) ?? 0) + 1));
 }
 
 /** How many pages the full-text index holds now: a rewrite of it writes about as many. */

@@ -3,6 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { prepareCached, type Db } from './db.js';
 
+/** How many times a purge removed the newest entries, letting their ids be handed out again (purge.ts). */
+export const ENTRY_IDS_FREED = 'entry_ids_freed';
+
 export function getSetting(db: Db, key: string): string | null {
   return prepareCached<[string], string>(db, 'SELECT value FROM settings WHERE key = ?').pluck().get(key) ?? null;
 }

@@ -221,26 +221,27 @@ export function startTagBatch(db: Db, name: string, filter: EntryFilter, planned
 
 /** Writes one part of a batch (entries that no longer exist are skipped); `last` finishes it. Answers how many were tagged. */
 export function tagBatchPart(db: Db, batch: TagBatch, ids: readonly number[], last: boolean): number {
-  return db
+  const changed = db
     .transaction(() => {
       const row = db
         .prepare<[number], { tag_id: number; moderator: string }>('SELECT tag_id, moderator FROM tag_batches WHERE id = ?')
         .get(batch.id)!;
-      const changed = db
+      const tagged = db
         .prepare(
           `INSERT OR IGNORE INTO tag_links (target, target_id, tag_id, at, moderator, batch_id)
            SELECT 'entry', e.id, ?, ?, ?, ? FROM entries e WHERE e.id IN (SELECT value FROM json_each(?))`,
         )
         .run(row.tag_id, Date.now(), row.moderator, batch.id, JSON.stringify(ids)).changes;
       db.prepare('UPDATE tag_batches SET tagged = tagged + ?, finished_at = ? WHERE id = ?').run(
-        changed,
+        tagged,
         last ? Date.now() : null,
         batch.id,
       );
-      batch.tagged += changed;
-      return changed;
+      return tagged;
     })
     .immediate();
+  batch.tagged += changed; // once committed: what the desks are told is what is stored
+  return changed;
 }
 
 /**

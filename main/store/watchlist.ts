@@ -9,7 +9,7 @@ import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
 import { entryById } from './entryQuery.js';
 import { newestEntryId } from './payloadWriter.js';
-import { getSetting, setSetting } from './settings.js';
+import { ENTRY_IDS_FREED, getSetting, setSetting } from './settings.js';
 import { ReviewError } from './tags.js';
 
 /** A watch_terms row with its count of matches, as both engines read it. */
@@ -98,8 +98,11 @@ export type WatchHit = [termId: number, entryId: number];
  */
 export interface WatchRound {
   ranges: ReadonlyArray<{ after: number; upTo: number }>;
-  /** SQLite: how far forward matching has looked (its one writer commits entries in id order). */
-  checkedTo?: number;
+  /**
+   * SQLite: how far forward matching had looked (`from`) and will have (`to`): its one writer commits
+   * entries in id order. `freed`: the ENTRY_IDS_FREED count when the round began.
+   */
+  checked?: { from: number; to: number; freed: string | null };
   /** PostgreSQL: the rows of watch_queue the ranges came from, taken off as the round is recorded. */
   queued?: readonly number[];
   /** More is waiting than one round takes. */
@@ -117,8 +120,11 @@ export interface WatchRecords {
   /** The newest entry committed: "check existing entries" looks up to it. */
   newestEntryId(): Promise<number>;
   unmatched(): Promise<WatchRound>;
-  /** Writes matches; with `round`, marks that round's entries matched. */
-  recordWatchHits(hits: readonly WatchHit[], round?: WatchRound): Promise<{ found: number; terms: string[] }>;
+  /**
+   * Writes matches; with `round`, marks that round's entries matched. `stale`: the round was overtaken
+   * (nothing written): another round is to be made.
+   */
+  recordWatchHits(hits: readonly WatchHit[], round?: WatchRound): Promise<{ found: number; terms: string[]; stale?: boolean }>;
   auditWatchCheck(moderator: string, terms: readonly TermToMatch[], found: number): Promise<void>;
   unseenMatchCount(): Promise<number>;
 }
@@ -130,9 +136,10 @@ export function sqliteWatchRecords(db: Db): WatchRecords {
     newestEntryId: async () => newestEntryId(db),
     unmatched: async () => {
       const { after, upTo } = unmatchedRange(db);
-      return { ranges: upTo > after ? [{ after, upTo }] : [], checkedTo: upTo, more: false };
+      const freed = getSetting(db, ENTRY_IDS_FREED);
+      return { ranges: upTo > after ? [{ after, upTo }] : [], checked: { from: after, to: upTo, freed }, more: false };
     },
-    recordWatchHits: async (hits, round) => recordWatchHits(db, hits, round?.checkedTo),
+    recordWatchHits: async (hits, round) => recordWatchHits(db, hits, round?.checked),
     auditWatchCheck: async (moderator, terms, found) => auditWatchCheck(db, moderator, terms, found),
     unseenMatchCount: async () => unseenMatchCount(db),
   };
@@ -235,9 +242,21 @@ export function findWatchHits(db: Db, terms: readonly TermToMatch[], after: numb
  * Writes matches found apart from the writer (terms removed meanwhile are skipped), and, for
  * forward matching, how far it has looked. Answers the new matches and the terms that found any.
  */
-export function recordWatchHits(db: Db, hits: readonly WatchHit[], checkedTo?: number): { found: number; terms: string[] } {
+export function recordWatchHits(
+  db: Db,
+  hits: readonly WatchHit[],
+  checked?: { from: number; to: number; freed: string | null },
+): { found: number; terms: string[]; stale?: boolean } {
   return db
     .transaction(() => {
+      // Forward matching's round is written only as things were when it began: not when a purge took
+      // the newest entries meanwhile (purge.ts: their ids may be new entries' now, which its hits would
+      // name), nor when another process's round moved the mark on.
+      if (
+        checked !== undefined &&
+        (Number(getSetting(db, 'watch_checked_to') ?? 0) !== checked.from || getSetting(db, ENTRY_IDS_FREED) !== checked.freed)
+      )
+        return { found: 0, terms: [], stale: true };
       const insert = db.prepare(
         'INSERT OR IGNORE INTO watch_matches (term_id, entry_id, found_at) SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM watch_terms WHERE id = ?) AND EXISTS (SELECT 1 FROM entries WHERE id = ?)',
       );
@@ -249,8 +268,7 @@ export function recordWatchHits(db: Db, hits: readonly WatchHit[], checkedTo?: n
         found += n;
         if (n > 0) matched.add(termId);
       }
-      if (checkedTo !== undefined && checkedTo > Number(getSetting(db, 'watch_checked_to') ?? 0))
-        setSetting(db, 'watch_checked_to', String(checkedTo));
+      if (checked !== undefined) setSetting(db, 'watch_checked_to', String(checked.to));
       const names = db.prepare<[number], string>('SELECT term FROM watch_terms WHERE id = ?').pluck();
       return { found, terms: [...matched].map((id) => names.get(id)!).filter((t) => t !== undefined) };
     })

@@ -21,7 +21,9 @@ export async function up(client: pg.ClientBase): Promise<void> {
 
 /**
  * The entries a store counted as matched up to watch_checked_to (this database's own before this
- * step, or a SQLite file's copied by migrate-store) left to match: queued, and the setting dropped.
+ * step, or a SQLite file's copied by migrate-store) left to match: queued. The setting stays, for
+ * an older omv still serving this database while the others are upgraded (it goes on matching by
+ * it); this version neither reads nor moves it.
  */
 export async function queueUncheckedEntries(client: pg.ClientBase): Promise<void> {
   await client.query(`
@@ -30,5 +32,4 @@ export async function queueUncheckedEntries(client: pg.ClientBase): Promise<void
     FROM (SELECT coalesce((SELECT value::bigint FROM settings WHERE key = 'watch_checked_to'), 0) AS checked) c,
       (SELECT max(id) AS newest FROM entries) n
     WHERE n.newest > c.checked`);
-  await client.query("DELETE FROM settings WHERE key = 'watch_checked_to'");
 }

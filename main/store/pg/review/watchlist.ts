@@ -175,12 +175,14 @@ async function recordWatchHits(session: WriteSession, hits: readonly WatchHit[],
     ).rows.map((row) => [row.id, row.term]),
   );
   const kept = hits.filter(([termId]) => terms.has(termId));
+  // Written in key order: two desks' rounds writing the same matches take their locks in one order (no deadlock).
+  const ordered = [...kept].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const inserted = await session.query<{ term_id: number; entry_id: number }>(
     `INSERT INTO watch_matches (term_id, entry_id, found_at)
      SELECT h.term_id, h.entry_id, $3 FROM unnest($1::bigint[], $2::bigint[]) AS h (term_id, entry_id)
      WHERE EXISTS (SELECT 1 FROM entries e WHERE e.id = h.entry_id)
      ON CONFLICT DO NOTHING RETURNING term_id, entry_id`,
-    [kept.map(([termId]) => termId), kept.map(([, entryId]) => entryId), Date.now()],
+    [ordered.map(([termId]) => termId), ordered.map(([, entryId]) => entryId), Date.now()],
   );
   const found = new Set(inserted.rows.map((row) => `${row.term_id}:${row.entry_id}`));
   const matched = new Set(kept.filter(([termId, entryId]) => found.has(`${termId}:${entryId}`)).map(([termId]) => termId));
