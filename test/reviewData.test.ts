@@ -5,8 +5,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { Worker } from 'node:worker_threads';
 import { importFile } from '../main/intake/fileImport.js';
 import { verifyAudit } from '../main/store/audit.js';
 import { checkDatabase } from '../main/store/check.js';
@@ -16,7 +18,7 @@ import { setReportStatus } from '../main/store/reports.js';
 import { purgeBefore } from '../main/retention/purge.js';
 import { markRoomReviewed } from '../main/store/roomReview.js';
 import { listSavedSearches, openSavedSearch, saveSearch } from '../main/store/savedSearches.js';
-import { tagAllMatching } from '../main/api/bulkTagging.js';
+import { tagAllMatching, undoTagAll } from '../main/api/bulkTagging.js';
 import { readsOnThisThread } from '../main/api/readCalls.js';
 import { createTag, listTags, MAX_TAGS, setTagHold, tagTargets } from '../main/store/tags.js';
 import { addWatchTerms, findWatchHits, listWatchTerms, sqliteWatchRecords, termsToMatch, watchlistText } from '../main/store/watchlist.js';
@@ -358,4 +360,47 @@ test('migrating a SQLite file an older purge left with marks above its newest en
     { checked: '11', term: 11, seen: 11 },
   );
   again.close();
+});
+
+test('a "tag all" whose part fails (another process holds the file) ends its batch with what it tagged, told as finished, and it can be undone', async () => {
+  const path = join(tempDir(), 'busy.sqlite');
+  const db = openDatabase(path, { busyTimeoutMs: 200 });
+  await load(db, { flood: Array.from({ length: 3000 }, (_, i) => ({ ts: BASE + i, user: `u${i % 7}`, content: `flood ${i}` })) }, 'flood');
+  createTag(db, { name: 'flood', colour: '#123456', hold: false }, 'mod-anna');
+  // Another connection (a thread of its own, as another process would be) takes the file's write lock
+  // after the first part, and holds it past the second part's wait.
+  const locked = new Int32Array(new SharedArrayBuffer(4));
+  const holder = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const db = new (require(workerData.module))(workerData.path, { timeout: 5000 });
+     parentPort.once('message', () => {
+       db.exec('BEGIN IMMEDIATE');
+       Atomics.store(workerData.locked, 0, 1);
+       Atomics.notify(workerData.locked, 0);
+       setTimeout(() => { db.exec('ROLLBACK'); db.close(); parentPort.postMessage('released'); }, 600);
+     });`,
+    { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, locked } },
+  );
+  const released = new Promise((resolve) => holder.once('message', resolve));
+  const told: Array<[number, boolean]> = [];
+  await assert.rejects(
+    tagAllMatching(db, readsOnThisThread(db), 'flood', { room: 'flood' }, 'mod-anna', (batch, done) => {
+      told.push([batch.tagged, done]);
+      if (told.length === 1) {
+        holder.postMessage('lock');
+        Atomics.wait(locked, 0, 0, 10_000);
+      }
+    }),
+    /database is locked/,
+  );
+  await released;
+  await holder.terminate();
+  assert.deepEqual(told, [
+    [2000, false],
+    [2000, true],
+  ]);
+  const batch = db.prepare('SELECT id, tagged, planned, finished_at IS NOT NULL AS finished FROM tag_batches').get() as { id: number };
+  assert.deepEqual(batch, { id: batch.id, tagged: 2000, planned: 3000, finished: 1 });
+  assert.deepEqual(await undoTagAll(db, batch.id, 'mod-anna'), { tag: 'flood', removed: 2000 });
+  db.close();
 });

@@ -37,24 +37,6 @@ export async function tagAllMatching(
   return batch;
 }
 
-/**
- * After a part failed: the batch ended with what it tagged (`end`), and the desks told it finished
- * there. Should that fail too (the store is down), the batch stays "under way" and the part's
- * error is what the caller hears.
- */
-export async function endedShort(
-  end: () => Promise<void>,
-  batch: TagBatch,
-  onProgress: (batch: TagBatch, done: boolean) => void,
-): Promise<void> {
-  try {
-    await end();
-    onProgress(batch, true);
-  } catch {
-    // the part's error is thrown by the caller
-  }
-}
-
 /** Removes exactly the links a "tag all" made, in parts; answers how many. */
 export async function undoTagAll(
   db: Db,
@@ -70,5 +52,31 @@ export async function undoTagAll(
     onProgress({ tag: batch.tag, removed, links: batch.links, done: part.done });
     if (part.done) return { tag: batch.tag, removed };
     await breathe();
+  }
+}
+
+/** Waits before each new try of ending a batch short: the store that failed a part may be back in a moment. */
+const END_RETRIES_MS = [1000, 2000, 4000];
+
+/**
+ * After a part failed: the batch ended with what it tagged (`end`), and the desks told it finished
+ * there. `end` is tried again a few times (the store that failed the part, a file locked by another
+ * process or a lost PostgreSQL session, is often back in a moment); should it keep failing, the
+ * batch stays "under way" and the part's error is what the caller hears.
+ */
+export async function endedShort(
+  end: () => Promise<void>,
+  batch: TagBatch,
+  onProgress: (batch: TagBatch, done: boolean) => void,
+): Promise<void> {
+  for (const wait of [0, ...END_RETRIES_MS]) {
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    try {
+      await end();
+    } catch {
+      continue; // the part's error is thrown by the caller
+    }
+    onProgress(batch, true);
+    return;
   }
 }
