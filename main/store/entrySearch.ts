@@ -8,6 +8,8 @@ import { ENTRY_COLUMNS, ENTRY_JOINS, NOTHING, toRecord, where, whereSql, type En
 
 /** How many of the newest-received matches to take before deciding how to order the rest. */
 const PROBE = 2000;
+/** Rows newer than the probe's page that are checked one by one at most; more, and the probe is not used. */
+const WALK_LIMIT = 10_000;
 /** Matches per row above which checking candidate rows one by one beats collecting all matches. */
 const DENSE = 0.2;
 
@@ -59,6 +61,19 @@ function newestFromProbe(
   // From the last candidate up: it is in the time range, so the range's start is left out (as in
   // pagingBounds), or SQLite would walk up from there instead.
   const walk = where(db, { ...filter, text: undefined, from: undefined });
+  // The walk checks every entry newer than the last candidate. When the newest-received matches are
+  // not the newest in time (an archive of older messages imported last), that is much of the
+  // database, each row an FTS5 lookup (minutes at 10M entries): past WALK_LIMIT rows the caller's
+  // plain ways are cheaper (the time index from the top, or every match). Counted on the index
+  // alone, up to one past the limit.
+  const newer = db
+    .prepare<Record<string, unknown>, number>(
+      `SELECT count(*) FROM (SELECT 1 FROM entries e INDEXED BY ${orderIndex(filter)}
+       ${whereSql([...walk.clauses, '(e.ts, e.id) > (@lastTs, @lastId)'])} LIMIT ${WALK_LIMIT + 1})`,
+    )
+    .pluck()
+    .get({ ...walk.params, lastTs: last.ts, lastId: last.id })!;
+  if (newer > WALK_LIMIT) return null;
   const missed = db
     .prepare<Record<string, unknown>, IdTs>(
       `SELECT e.id, e.ts FROM entries e INDEXED BY ${orderIndex(filter)}
