@@ -6,9 +6,8 @@
 //
 // What the thread costs: Node starts each one with a fresh environment (tens of ms of processor,
 // not from the start-up snapshot), and a process waits at its exit for one still starting. The
-// command starts it before it loads the store's modules, so the thread starts up on the other core
-// while they load and a quick search does not wait for it at its exit; the limit counts from
-// then, not from when the thread is up. The thread shares the environment
+// command starts it just before its first SQLite call, so a quick search ends it early in its start;
+// the limit counts from then, not from when the thread is up. The thread shares the environment
 // variables instead of copying them, and keeps its standard output and error to itself: piped to
 // the command's own (the default), they would make Node set up process.stdout and process.stderr
 // (its net and stream modules) in a command that writes straight to the file descriptors, as the

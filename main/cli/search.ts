@@ -50,7 +50,7 @@ function splitQuery(args: string[]): { options: string[]; query: string[] } {
   return { options, query };
 }
 
-/** SQLite's readers (as PostgreSQL's driver, loaded with the time limit running: a few milliseconds of it). */
+/** SQLite's readers, loaded before the time limit starts (as PostgreSQL's driver is). */
 async function sqliteReads() {
   const [{ openReadConnection }, { countEntries, searchPage }] = await Promise.all([
     import('../store/readConnection.js'),
@@ -99,15 +99,13 @@ export async function searchCommand(args: string[]): Promise<number> {
   const timeoutMs = parsePositiveSeconds('--timeout', values.timeout!) * 1000;
   if (values.store !== undefined && values.db !== undefined) throw new UsageError('give --store or --db, not both');
   const store = values.store ?? values.db ?? (process.env['OMV_STORE'] || undefined);
-  // Started before the store's modules load: its thread starts up on the other core meanwhile, so
-  // a quick search does not wait at its exit for a thread still starting (deadline.ts). And opening
-  // a damaged or locked database counts too.
+  const onPostgres = store !== undefined && (await import('../store/pg/storeUrl.js')).isPostgresUrl(store);
+  const sqlite = onPostgres ? null : await sqliteReads();
+  // Started before the database is opened: opening a damaged or locked one counts too.
   const deadline = endProcessAfter(timeoutMs, `omv search: ${timeoutMessage('search', timeoutMs)} (--timeout sets the limit)\n`);
   let hits: SearchHit[];
   let total: number;
   try {
-    const onPostgres = store !== undefined && (await import('../store/pg/storeUrl.js')).isPostgresUrl(store);
-    const sqlite = onPostgres ? null : await sqliteReads();
     if (sqlite === null) {
       writeDirect(2, `omv: store ${(await import('./servePostgres.js')).shownStoreUrl(store!)}\n`);
       ({ hits, total } = await (await import('./pgSearch.js')).searchPg(store!, filter, limit, PAGE, timeoutMs));
