@@ -135,8 +135,7 @@ export function sqliteWatchRecords(db: Db): WatchRecords {
     termsToMatch: async (termId) => termsToMatch(db, termId),
     newestEntryId: async () => newestEntryId(db),
     unmatched: async () => {
-      const { after, upTo } = unmatchedRange(db);
-      const freed = getSetting(db, ENTRY_IDS_FREED);
+      const { after, upTo, freed } = unmatchedRange(db);
       return { ranges: upTo > after ? [{ after, upTo }] : [], checked: { from: after, to: upTo, freed }, more: false };
     },
     recordWatchHits: async (hits, round) => recordWatchHits(db, hits, round?.checked),
@@ -275,9 +274,18 @@ export function recordWatchHits(
     .immediate();
 }
 
-/** How far forward matching has looked, and the newest entry now: the range still to match. */
-export function unmatchedRange(db: Db): { after: number; upTo: number } {
-  return { after: Number(getSetting(db, 'watch_checked_to') ?? 0), upTo: newestEntryId(db) };
+/**
+ * How far forward matching has looked, and the newest entry now: the range still to match; with
+ * the count of purges that freed ids (purge.ts). One statement: one snapshot of the three.
+ */
+export function unmatchedRange(db: Db): { after: number; upTo: number; freed: string | null } {
+  const row = db
+    .prepare<[string], { after: string | null; up_to: number; freed: string | null }>(
+      `SELECT (SELECT value FROM settings WHERE key = 'watch_checked_to') AS after, (SELECT coalesce(max(id), 0) FROM entries) AS up_to,
+         (SELECT value FROM settings WHERE key = ?) AS freed`,
+    )
+    .get(ENTRY_IDS_FREED)!;
+  return { after: Number(row.after ?? 0), upTo: row.up_to, freed: row.freed };
 }
 
 /** Records a "check existing entries" and what it found. */
