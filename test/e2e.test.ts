@@ -47,7 +47,7 @@ describe('the desk in a browser', () => {
       'live-1',
     );
     assert.equal(answer.status, 200);
-    await page.locator('.entry', { hasText: 'a unicorn just arrived' }).waitFor({ timeout: 5000 });
+    await page.locator('.entry', { hasText: 'a unicorn just arrived' }).waitFor();
     await page.getByTestId('deliveries-today').filter({ hasText: '3 today' }).waitFor();
     await done(page);
   });
@@ -65,15 +65,11 @@ describe('the desk in a browser', () => {
     await page.locator('.entry', { hasText: 'unicorn' }).getByRole('button', { name: 'context ›' }).click();
     const focused = page.locator('.entry.focused');
     await focused.waitFor();
-    await page.waitForFunction(
-      () => {
-        const row = document.querySelector('.entry.focused')?.getBoundingClientRect();
-        const list = document.querySelector('.timeline')?.getBoundingClientRect();
-        return !!row && !!list && row.top >= list.top && row.bottom <= list.bottom;
-      },
-      undefined,
-      { timeout: 5000 },
-    );
+    await page.waitForFunction(() => {
+      const row = document.querySelector('.entry.focused')?.getBoundingClientRect();
+      const list = document.querySelector('.timeline')?.getBoundingClientRect();
+      return !!row && !!list && row.top >= list.top && row.bottom <= list.bottom;
+    });
     assert.match(await focused.innerText(), /a unicorn just arrived/);
     assert.ok((await page.locator('.timeline .entry').count()) > 10, 'the surrounding entries are shown');
     assert.match(await page.locator('.main-head h1').innerText(), /#lobby around/);

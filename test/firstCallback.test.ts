@@ -18,15 +18,15 @@ describe('an empty desk', () => {
       'first',
     );
     assert.equal(first.status, 200);
-    await page.locator('.timeline .entry', { hasText: 'the very first message' }).waitFor({ timeout: 5000 });
+    await page.locator('.timeline .entry', { hasText: 'the very first message' }).waitFor();
     // And the window, now filled, keeps following: a second callback in another room.
     await desk.deliver({ games: [{ ts: Date.UTC(2024, 2, 1, 9, 5), user: 'bob', content: 'and a second one' }] }, 'second');
-    await page.locator('.timeline .entry', { hasText: 'and a second one' }).waitFor({ timeout: 5000 });
+    await page.locator('.timeline .entry', { hasText: 'and a second one' }).waitFor();
     // A room opened while empty follows too.
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
     await desk.deliver({ games: [{ ts: Date.UTC(2024, 2, 1, 9, 6), user: 'bob', content: 'third, in games' }] }, 'third');
-    await page.locator('.timeline .entry', { hasText: 'third, in games' }).waitFor({ timeout: 5000 });
+    await page.locator('.timeline .entry', { hasText: 'third, in games' }).waitFor();
     await done(page);
   });
 
@@ -37,7 +37,7 @@ describe('an empty desk', () => {
     await page.getByTestId('search').fill('in:later');
     await page.getByText('No entries here yet.').waitFor();
     await desk.deliver({ later: [{ ts: Date.UTC(2024, 2, 1, 10), user: 'carol', content: 'a room that came later' }] }, 'later');
-    await page.locator('.timeline .entry', { hasText: 'a room that came later' }).waitFor({ timeout: 5000 });
+    await page.locator('.timeline .entry', { hasText: 'a room that came later' }).waitFor();
     await done(page);
   });
 });
