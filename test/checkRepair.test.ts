@@ -6,7 +6,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import pg from 'pg';
 import { withEngine } from '../main/cli/pgStore.js';
@@ -16,7 +15,7 @@ import { openSqliteEngine } from '../main/store/sqliteEngine.js';
 import { CLI, omv } from './support/cli.js';
 import { delivery } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres, waitUntil } from './support/postgres.js';
 import { tempDir } from './support/tmp.js';
 
 const skip = postgresSkipReason();
@@ -146,14 +145,7 @@ test(
       await holder.query('SELECT 1 FROM entries WHERE id = 5005 FOR UPDATE');
       const repair = spawn(process.execPath, [CLI, 'check', '--store', cluster.url, '--repair', '--as', 'maya'], { stdio: 'ignore' });
       const exited = new Promise((resolve) => repair.once('exit', resolve));
-      for (const deadline = Date.now() + 60_000; ; await sleep(20)) {
-        const waiting = await query(
-          cluster.url,
-          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE entries%'",
-        );
-        if (waiting.length) break;
-        assert.ok(Date.now() < deadline, 'the repair never reached the second page');
-      }
+      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE entries%'");
       repair.kill('SIGKILL');
       await exited;
       await holder.query('ROLLBACK');

@@ -13,7 +13,7 @@ import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { delivery } from './support/engines.js';
 import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
-import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
+import { postgresSkipReason, startPostgres, waitUntil } from './support/postgres.js';
 
 const skip = postgresSkipReason();
 const jan = Date.UTC(2024, 0, 10);
@@ -135,13 +135,6 @@ test(
 );
 
 /** Waits until `sql` finds a row (a session of the cluster is in the state the test waits for), a minute at most. */
-async function waitUntil(url: string, sql: string): Promise<void> {
-  for (const deadline = Date.now() + 60_000; (await query(url, sql)).length === 0;) {
-    assert.ok(Date.now() < deadline, `no session came to this in a minute: ${sql}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 test(
   'a report that arrives while a purge runs keeps the message it quotes: stored before the purge decides, or stored again after it',
   { skip },

@@ -18,7 +18,7 @@ import { delivery } from './support/engines.js';
 import { omv, omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
+import { postgresSkipReason, query, startPostgres, waitUntil } from './support/postgres.js';
 import { tempDir } from './support/tmp.js';
 
 const skip = postgresSkipReason();
@@ -165,14 +165,6 @@ test(
     ]);
   },
 );
-
-/** Waits until `sql` answers a row: a minute, then the test fails saying what never came. */
-async function waitUntil(url: string, sql: string): Promise<void> {
-  for (const deadline = Date.now() + NEVER; (await query(url, sql)).length === 0;) {
-    assert.ok(Date.now() < deadline, `no session came to this in a minute: ${sql}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test(
   'on PostgreSQL an entry committed after a newer one, with a lower id (two desks receiving into one database), is matched as it arrives',

@@ -16,6 +16,7 @@ import { HOUR_MS } from '../../shared/instant.js';
 import { appendAudit, redactAuditDetails } from './audit.js';
 import type { Db } from './db.js';
 import type { DeliveryRow } from './deliveries.js';
+import { newestEntryId } from './payloadWriter.js';
 import { HELD, REPORTED } from './purgeKeeps.js';
 import { ENTRY_IDS_FREED, getSetting, setSetting } from './settings.js';
 
@@ -109,9 +110,9 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
         rooms.set(room_id, (rooms.get(room_id) ?? 0) + n);
       }
       db.exec('DELETE FROM activity WHERE entries <= 0');
-      const newestBefore = newestId(db);
+      const newestBefore = newestEntryId(db);
       const removed = db.prepare(`DELETE FROM entries WHERE id IN (${ids})`).run().changes;
-      if (newestId(db) < newestBefore) lowerEntryMarks(db);
+      if (newestEntryId(db) < newestBefore) lowerEntryMarks(db);
       const room = db.prepare(
         'UPDATE rooms SET entry_count = entry_count - ?, last_ts = (SELECT max(ts) FROM entries e WHERE e.room_id = rooms.id) WHERE id = ?',
       );
@@ -131,8 +132,6 @@ export function purgeBatch(db: Db, size: number, before?: number): BatchResult {
     .immediate();
 }
 
-const newestId = (db: Db): number => db.prepare<[], number>('SELECT coalesce(max(id), 0) FROM entries').pluck().get()!;
-
 /**
  * SQLite gives a new entry the id after the newest one left (entries has no AUTOINCREMENT): once
  * a purge removed the newest entries, their ids are handed out again. So what marks a point among
@@ -143,7 +142,7 @@ const newestId = (db: Db): number => db.prepare<[], number>('SELECT coalesce(max
  * never hands an id out twice.)
  */
 function lowerEntryMarks(db: Db): void {
-  const newest = newestId(db);
+  const newest = newestEntryId(db);
   db.prepare("UPDATE settings SET value = ? WHERE key = 'watch_checked_to' AND CAST(value AS INTEGER) > ?").run(String(newest), newest);
   db.prepare('UPDATE watch_terms SET after_entry_id = ? WHERE after_entry_id > ?').run(newest, newest);
   db.prepare('UPDATE saved_searches SET seen_entry_id = ? WHERE seen_entry_id > ?').run(newest, newest);

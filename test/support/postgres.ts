@@ -280,6 +280,14 @@ export async function query<T extends pg.QueryResultRow>(url: string, text: stri
   }
 }
 
+/** Waits until `sql` answers a row (a minute at most: then the test fails saying what never came). */
+export async function waitUntil(url: string, sql: string): Promise<void> {
+  for (const deadline = Date.now() + 60_000; (await query(url, sql)).length === 0;) {
+    if (Date.now() >= deadline) throw new Error(`no session came to this in a minute: ${sql}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** From now on the primary's commits wait for a standby ('*': whichever is connected). */
 export async function synchronousStandby(primary: PgCluster): Promise<void> {
   await query(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
