@@ -368,7 +368,7 @@ test('a "tag all" whose part fails (another process holds the file) ends its bat
   await load(db, { flood: Array.from({ length: 3000 }, (_, i) => ({ ts: BASE + i, user: `u${i % 7}`, content: `flood ${i}` })) }, 'flood');
   createTag(db, { name: 'flood', colour: '#123456', hold: false }, 'mod-anna');
   // Another connection (a thread of its own, as another process would be) takes the file's write lock
-  // after the first part, and holds it past the second part's wait.
+  // after the first part, and holds it 3 s: well past the second part's wait (0.2 s), and released before the ending's last try (7 s).
   const locked = new Int32Array(new SharedArrayBuffer(4));
   const holder = new Worker(
     `const { parentPort, workerData } = require('node:worker_threads');
@@ -377,7 +377,7 @@ test('a "tag all" whose part fails (another process holds the file) ends its bat
        db.exec('BEGIN IMMEDIATE');
        Atomics.store(workerData.locked, 0, 1);
        Atomics.notify(workerData.locked, 0);
-       setTimeout(() => { db.exec('ROLLBACK'); db.close(); parentPort.postMessage('released'); }, 600);
+       setTimeout(() => { db.exec('ROLLBACK'); db.close(); parentPort.postMessage('released'); }, 3000);
      });`,
     { eval: true, workerData: { module: createRequire(import.meta.url).resolve('better-sqlite3'), path, locked } },
   );
