@@ -39,6 +39,7 @@ const KINDS: Array<[kind: string, query: string]> = [
   ['rare word', 'kaloru'],
   ['two words', 'hello game'],
   ['phrase', '"the chat"'],
+  ['phrase of common words, rarer', '"hello game"'],
   ['prefix', 'ka*'],
   ['exclusion only', '-the'],
   ['word in a room', 'the in:room-3'],

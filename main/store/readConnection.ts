@@ -10,7 +10,7 @@ import type { Db } from './db.js';
  * The schema version this omv writes: MIGRATIONS' last (test/migrations checks they agree). A
  * database at another version is opened the full way, which migrates it or refuses it.
  */
-export const CURRENT_SCHEMA = 430;
+export const CURRENT_SCHEMA = 440;
 
 export function openReadConnection(path: string, { busyTimeoutMs = 5000, cacheMiB = 32 } = {}): Db | null {
   const db = new Database(path, { fileMustExist: true });

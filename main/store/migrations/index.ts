@@ -15,6 +15,7 @@ import * as accounts from './0400-accounts.js';
 import * as claims from './0410-claims.js';
 import * as watchQueue from './0420-watch-queue.js';
 import * as connectionOrder from './0430-connection-order.js';
+import * as phrasePairs from './0440-phrase-pairs.js';
 
 export interface Migration {
   version: number;
@@ -37,6 +38,7 @@ export const MIGRATIONS: readonly Migration[] = [
   claims,
   watchQueue,
   connectionOrder,
+  phrasePairs,
 ];
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;

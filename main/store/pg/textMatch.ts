@@ -6,9 +6,13 @@
 // - the entry holds every wanted phrase and none of the excluded ones (nothing matches when no
 //   wanted phrase is left); text that only excludes selects every entry without any of them.
 // An entry's `words` (its tokens between spaces) decides a match exactly, with LIKE; its
-// `lexemes` (a tsvector of its distinct tokens, GIN-indexed) finds the candidates first. A token
-// is a lexeme up to LEXEME_CHARS code points (a tsvector cannot hold a lexeme of 2 KiB); a longer
-// one is kept as its start, which a prefix of the query's finds.
+// `lexemes` (a tsvector of its distinct tokens, GIN-indexed) finds the candidates of single
+// tokens first, and the pairs index (omv_pairs(words): every two consecutive tokens as one
+// lexeme, migration 0440) those of a phrase, so a phrase of common words is looked up as itself,
+// not as every entry holding all its words. A token or pair is a lexeme up to LEXEME_CHARS code
+// points (a tsvector cannot hold a lexeme of 2 KiB); a longer one is kept as its start, which a
+// prefix of the query's finds. An entry too large for the index (WORDS_INDEXED_BYTES) has neither
+// and is matched by its words alone.
 import { searchTerms } from '../../../shared/ftsQuery.js';
 import { tokenize } from '../../../shared/tokenize.js';
 import type { Params } from './connection.js';
@@ -48,17 +52,22 @@ export function lexemeOf(token: string): string {
 
 const codePoints = (text: string) => (text.length <= LEXEME_CHARS ? text.length : Array.from(text).length);
 
-/** A tsvector's input limit (1 MiB of lexemes): an entry with more distinct tokens keeps no lexemes, only words. */
-const LEXEMES_MAX_BYTES = 1_000_000;
+/**
+ * The largest `words` (bytes) the index holds: its pairs then stay within a tsvector's input limit
+ * of 1 MiB (they are at most twice the words), and its lexemes too. An entry with larger words
+ * keeps no lexemes and omv_pairs gives it none (migration 0440 says this number too).
+ */
+export const WORDS_INDEXED_BYTES = 250_000;
 
-/** An entry's index columns from its tokens: `words` and the lexemes (space-separated, null when too many). */
+/** An entry's index columns from its tokens: `words` and the lexemes (space-separated, null when too large). */
 export function indexColumns(tokens: readonly string[]): { words: string; lexemes: string | null } {
   const words = tokens.length ? ` ${tokens.join(' ')} ` : ' ';
-  const distinct = new Set(tokens.map(lexemeOf));
-  let bytes = 0;
-  for (const lexeme of distinct) bytes += Buffer.byteLength(lexeme) + 8;
-  return { words, lexemes: bytes > LEXEMES_MAX_BYTES ? null : [...distinct].join(' ') };
+  if (Buffer.byteLength(words) > WORDS_INDEXED_BYTES) return { words, lexemes: null };
+  return { words, lexemes: [...new Set(tokens.map(lexemeOf))].join(' ') };
 }
+
+/** Two consecutive tokens as one lexeme of the pairs index: the marker is no token character, so no token or other pair reads the same. */
+const pairOf = (first: string, second: string) => `~${first}~${second}`;
 
 /** A LIKE pattern's literal text (tokens hold no LIKE characters, but a pattern never trusts its input). */
 const likeLiteral = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -78,18 +87,30 @@ function tsqueryLexeme(token: string, prefix: boolean): string {
 /** Whether the tsvector alone decides this phrase (one token, short enough never to be a cut lexeme's equal). */
 const lexemeDecides = (phrase: Phrase) => phrase.tokens.length === 1 && codePoints(phrase.tokens[0]!) < LEXEME_CHARS;
 
+/** A phrase of several tokens as the pairs it holds, for a tsquery (the last one a prefix with the phrase's). */
+const pairLexemes = (phrase: Phrase) =>
+  phrase.tokens
+    .slice(1)
+    .map((token, i) => tsqueryLexeme(pairOf(phrase.tokens[i]!, token), phrase.prefix && i === phrase.tokens.length - 2));
+
 /**
  * The clause selecting the entries a match query selects (`e` is entries). Null for a query
  * no entry matches (no wanted phrase).
  */
 export function matchClause(query: Extract<TextQuery, { kind: 'match' }>, params: Params): string | null {
   if (query.wanted.length === 0) return null;
-  const lexemes = query.wanted.flatMap((p) => p.tokens.map((token, i) => tsqueryLexeme(token, p.prefix && i === p.tokens.length - 1)));
-  const tsquery = `${params.add(lexemes.join(' & '))}::tsquery`;
   const like = (p: Phrase) => `e.words LIKE ${params.add(phrasePattern(p))}`;
-  const residual = query.wanted.filter((p) => !lexemeDecides(p)).map(like);
+  const single = query.wanted.filter((p) => p.tokens.length === 1);
+  const lexemes = single.map((p) => tsqueryLexeme(p.tokens[0]!, p.prefix));
+  const pairs = query.wanted.filter((p) => p.tokens.length > 1).flatMap(pairLexemes);
+  // Each phrase's words are checked first (cheap, and a row that fails costs nothing more): pairs
+  // say the tokens are consecutive two by two, not that three are in one run.
+  const indexed = [
+    ...query.wanted.filter((p) => !lexemeDecides(p)).map(like),
+    ...(lexemes.length ? [`e.lexemes @@ ${params.add(lexemes.join(' & '))}::tsquery`] : []),
+    ...(pairs.length ? [`omv_pairs(e.words) @@ ${params.add(pairs.join(' & '))}::tsquery`] : []),
+  ].join(' AND ');
   const every = query.wanted.map(like);
-  const indexed = [`e.lexemes @@ ${tsquery}`, ...residual].join(' AND ');
   const clauses = [`((${indexed}) OR (e.lexemes IS NULL AND ${every.join(' AND ')}))`];
   for (const p of query.excluded) clauses.push(`e.words NOT LIKE ${params.add(phrasePattern(p))}`);
   return clauses.join(' AND ');

@@ -10,13 +10,14 @@ import type { WritePool } from '../connection.js';
 import * as schema from './0410-schema.js';
 import * as watchQueue from './0420-watch-queue.js';
 import * as connectionOrder from './0430-connection-order.js';
+import * as phrasePairs from './0440-phrase-pairs.js';
 
 export interface PgMigration {
   version: number;
   up(client: pg.ClientBase): Promise<void>;
 }
 
-export const PG_MIGRATIONS: readonly PgMigration[] = [schema, watchQueue, connectionOrder];
+export const PG_MIGRATIONS: readonly PgMigration[] = [schema, watchQueue, connectionOrder, phrasePairs];
 
 export const PG_LATEST_VERSION = PG_MIGRATIONS.at(-1)!.version;
 
