@@ -2,8 +2,9 @@
 // migration 0440), not as every entry holding all its words: the plan that counts a phrase reads
 // only the entries holding it. An entry too large for the index (textMatch.ts's
 // WORDS_INDEXED_BYTES, which the migration's SQL says too) is found by its words alone, just over
-// the limit as just under it. A database of an older omv gets the index, its old entries found by
-// phrase, and `omv check` finds nothing to say.
+// the limit as just under it. A phrase too long for one tsquery is answered as SQLite answers it. A
+// database of an older omv gets the index, its old entries found by phrase, and `omv check` finds
+// nothing to say. A database that is not UTF8 (whose text PostgreSQL counts in bytes) is refused.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { openWritePool } from '../main/store/pg/connection.js';
@@ -12,7 +13,7 @@ import { migratePg } from '../main/store/pg/migrations/index.js';
 import { Params } from '../main/store/pg/connection.js';
 import { whereClauses, whereSql } from '../main/store/pg/filter.js';
 import { WORDS_INDEXED_BYTES } from '../main/store/pg/textMatch.js';
-import { delivery } from './support/engines.js';
+import { delivery, openEngines } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
 import { postgresSkipReason, query, startPostgres } from './support/postgres.js';
 
@@ -132,6 +133,43 @@ test('on PostgreSQL, migrating a database of an older omv indexes its entries by
     assert.ok(checked.ok, checked.lines.join('\n'));
   } finally {
     await engine.close();
+    cluster.stop();
+  }
+});
+
+test('on PostgreSQL, a phrase too long for one tsquery is answered as SQLite answers it', { skip }, async () => {
+  const { sqlite, pg } = await openEngines();
+  // 600 tokens of 250 astral letters: their pairs are over 1 MiB, more than a tsquery holds.
+  const tokens = Array.from({ length: 600 }, (_, i) => String.fromCodePoint(0x1d400 + (i % 26)).repeat(250));
+  const phrase = tokens.join(' ');
+  for (const engine of [sqlite, pg]) {
+    const { meta, parsed } = delivery(
+      messagesXml({
+        lobby: [
+          { ts: AT, user: 'u1', content: phrase },
+          { ts: AT + 1, user: 'u1', content: 'other' },
+        ],
+      }),
+    );
+    await engine.writes.receive(meta, parsed);
+  }
+  for (const [text, found] of [
+    [`"${phrase}"`, 1],
+    [`"${tokens.slice(1).join(' ')} other"`, 0],
+    [`${phrase} -other`, 1],
+  ] as const)
+    for (const engine of [sqlite, pg])
+      assert.equal(await engine.reads.countEntries({ text }), found, `${engine.kind}: ${text.slice(0, 20)}…`);
+});
+
+test('on PostgreSQL, omv refuses a database that is not UTF8, and leaves it untouched', { skip }, async () => {
+  const cluster = await startPostgres();
+  try {
+    await query(cluster.url, "CREATE DATABASE ascii ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+    const url = cluster.url.replace(/\/omv$/, '/ascii');
+    await assert.rejects(openPgEngine(url), /this database's encoding is SQL_ASCII; omv needs a UTF8 database/);
+    assert.deepEqual(await query(url, "SELECT to_regclass('omv_schema') AS schema"), [{ schema: null }]);
+  } finally {
     cluster.stop();
   }
 });

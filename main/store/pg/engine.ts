@@ -24,8 +24,17 @@ export interface PgEngineOptions extends PgPoolOptions {
 export async function openPgEngine(url: string, options: PgEngineOptions = {}): Promise<PgEngine> {
   const writer = openWritePool(url);
   try {
-    const server = await writer.pool.query<{ version: number }>("SELECT current_setting('server_version_num')::int AS version");
-    if (server.rows[0]!.version < 150000) throw new Error(`PostgreSQL 15 or later is needed (this server is ${server.rows[0]!.version})`);
+    const server = await writer.pool.query<{ version: number; encoding: string }>(
+      "SELECT current_setting('server_version_num')::int AS version, current_setting('server_encoding') AS encoding",
+    );
+    const { version, encoding } = server.rows[0]!;
+    if (version < 150000) throw new Error(`PostgreSQL 15 or later is needed (this server is ${version})`);
+    // Text is cut and compared by code point on both sides (textMatch.ts's lexemes, omv_pairs's left()):
+    // a database of another encoding counts bytes, or keeps bytes no encoding checked.
+    if (encoding !== 'UTF8')
+      throw new Error(
+        `this database's encoding is ${encoding}; omv needs a UTF8 database (createdb --encoding UTF8 --template template0 …)`,
+      );
     await migratePg(writer);
     if (options.monthsAhead ?? true) await monthsAhead(writer.pool, monthsAround(Date.now()));
   } catch (error) {

@@ -66,6 +66,9 @@ export function indexColumns(tokens: readonly string[]): { words: string; lexeme
   return { words, lexemes: [...new Set(tokens.map(lexemeOf))].join(' ') };
 }
 
+/** The bytes of lexemes one tsquery is given at most: half of what a tsquery can hold. */
+const TSQUERY_BYTES = 512 * 1024;
+
 /** Two consecutive tokens as one lexeme of the pairs index: the marker is no token character, so no token or other pair reads the same. */
 const pairOf = (first: string, second: string) => `~${first}~${second}`;
 
@@ -99,14 +102,34 @@ const pairLexemes = (phrase: Phrase) =>
  */
 export function matchClause(query: Extract<TextQuery, { kind: 'match' }>, params: Params): string | null {
   if (query.wanted.length === 0) return null;
+  // A tsquery holds at most 1 MiB of lexemes: the index is asked for what fits in half of that, and
+  // any phrase not wholly asked of it is checked by its words (a pair left out only finds more candidates).
+  let room = TSQUERY_BYTES;
+  const fits = (lexeme: string) => {
+    const bytes = Buffer.byteLength(lexeme);
+    if (bytes > room) return false;
+    room -= bytes;
+    return true;
+  };
+  const lexemes: string[] = [];
+  const pairs: string[] = [];
+  const checked: Phrase[] = [];
+  for (const phrase of query.wanted) {
+    if (phrase.tokens.length > 1) {
+      pairs.push(...pairLexemes(phrase).filter(fits));
+      checked.push(phrase);
+      continue;
+    }
+    const lexeme = tsqueryLexeme(phrase.tokens[0]!, phrase.prefix);
+    const asked = fits(lexeme);
+    if (asked) lexemes.push(lexeme);
+    if (!asked || !lexemeDecides(phrase)) checked.push(phrase);
+  }
   const like = (p: Phrase) => `e.words LIKE ${params.add(phrasePattern(p))}`;
-  const single = query.wanted.filter((p) => p.tokens.length === 1);
-  const lexemes = single.map((p) => tsqueryLexeme(p.tokens[0]!, p.prefix));
-  const pairs = query.wanted.filter((p) => p.tokens.length > 1).flatMap(pairLexemes);
   // Each phrase's words are checked first (cheap, and a row that fails costs nothing more): pairs
   // say the tokens are consecutive two by two, not that three are in one run.
   const indexed = [
-    ...query.wanted.filter((p) => !lexemeDecides(p)).map(like),
+    ...checked.map(like),
     ...(lexemes.length ? [`e.lexemes @@ ${params.add(lexemes.join(' & '))}::tsquery`] : []),
     ...(pairs.length ? [`omv_pairs(e.words) @@ ${params.add(pairs.join(' & '))}::tsquery`] : []),
   ].join(' AND ');
