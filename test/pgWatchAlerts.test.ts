@@ -4,7 +4,8 @@
 // make the same alerts (the event every desk hears: how many found, by which terms, how many
 // unseen), the same matches; an entry stored before a term was added is not matched by it
 // (forward only); entries stored while the desk was down (omv import) are matched when it starts;
-// an entry committed after a newer one, with a lower id (two desks writing one database), is matched.
+// an entry committed after a newer one, with a lower id (two desks writing one database), is matched;
+// a term added while such an entry is on its way waits for it.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -208,6 +209,55 @@ test(
   },
 );
 
+test(
+  'on PostgreSQL a watch term added while a delivery is in flight waits for it: no entry committed after the term is added goes unmatched',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const store = ['--store', cluster.url];
+    const first = await serve(store);
+    const second = await serve(store);
+    const holder = new pg.Client(cluster.url);
+    await holder.connect();
+    try {
+      assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
+      // The second desk's next delivery is held after it drew its ids (its group waits for the garden's row)…
+      await holder.query('BEGIN');
+      await holder.query("SELECT 1 FROM rooms WHERE name = 'garden' FOR NO KEY UPDATE");
+      const held = second.deliver('held', ['a unicorn held back'], 'garden');
+      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
+      // …while the first stores a newer entry: the newest id is above the held one's.
+      assert.equal(await first.deliver('on-time', ['nothing watched yet']), 200);
+      let added = false;
+      const adding = first.call('addWatchTerms', { text: 'unicorn' }).then((answer) => {
+        added = true;
+        return answer;
+      });
+      // Given two seconds, the term is still not added: it waits for the delivery that drew a lower id.
+      await Promise.race([adding, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      const addedWhileHeld = added;
+      await holder.query('COMMIT');
+      assert.equal(await held, 200);
+      assert.deepEqual(await adding, { added: ['unicorn'] });
+      assert.equal(
+        addedWhileHeld,
+        false,
+        'the term was added while an entry with a lower id was still to commit: it would never be matched',
+      );
+      // The held entry came before the term (not matched); one after it is.
+      assert.equal(await second.deliver('after', ['a unicorn after the term'], 'garden'), 200);
+      await waitUntil(cluster.url, 'SELECT 1 FROM watch_matches');
+      assert.deepEqual(await query(cluster.url, 'SELECT e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id'), [
+        { content: 'a unicorn after the term' },
+      ]);
+    } finally {
+      await holder.end();
+      first.close();
+      second.close();
+    }
+  },
+);
+
 test('on PostgreSQL, migrating a database of an older omv queues the entries its watch matching had not reached', { skip }, async () => {
   const cluster = await startPostgres();
   const engine = await openPgEngine(cluster.url);
@@ -220,11 +270,12 @@ test('on PostgreSQL, migrating a database of an older omv queues the entries its
   const listed = delivery(list, { fn: 'sendConnectionList', receivedAt: AT + 9 });
   await engine.writes.receive(listed.meta, listed.parsed);
   await engine.close();
-  // The database as schema 410 had it (no queue, no ordinal), matched up to the second entry.
+  // The database as schema 410 had it (no queue, no ordinal, no pairs index), matched up to the second entry.
   const writer = openWritePool(cluster.url);
   try {
     await writer.pool.query(
       `DROP TABLE watch_queue; ALTER TABLE im_connections DROP COLUMN ordinal; CREATE INDEX im_connections_snapshot ON im_connections (snapshot_id);
+       DROP INDEX entries_pairs; DROP FUNCTION omv_pairs;
        UPDATE settings SET value = '2' WHERE key = 'watch_checked_to'; UPDATE omv_schema SET version = 410`,
     );
     await migratePg(writer);

@@ -29,6 +29,11 @@ export async function addWatchTerms(engine: PgEngine, text: string, moderator: s
   return inWriteTransaction(
     engine.writes.writer.pool,
     async (session) => {
+      // A term looks at the entries after the newest one. Writers commit in any order here, so an
+      // entry with a lower id can still be on its way: every transaction that adds entries queues
+      // them in the statement that draws their ids (watch_queue, ROW EXCLUSIVE), and this lock waits
+      // for those in flight and holds new ones back until the term is added (their next statement waits).
+      await session.query('LOCK TABLE watch_queue IN SHARE MODE');
       const newest = await newestEntryId(session);
       const added: string[] = [];
       for (const term of terms) {
