@@ -7,6 +7,8 @@
 // have no pairs, and, from this step on, no lexemes either (the entries matched by their words
 // alone), so the few entries that had lexemes with such words lose them here.
 //
+// The price is on writes: each entry's pairs are computed and added to an index whose keys are
+// mostly new (at 10M entries the bench stored 0.81× as fast through the receiver, imports 0.65×).
 // Building the index reads every entry: 6.6 minutes for 10M entries on a 2-core machine, while
 // entries cannot be written (README). ANALYZE then gives the planner the pairs' statistics.
 import type pg from 'pg';
