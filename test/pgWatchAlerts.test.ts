@@ -167,6 +167,26 @@ test(
   },
 );
 
+/**
+ * A delivery to the garden through `desk`, held after it drew its ids: a side session holds the
+ * garden's row (not the entries' key checks), which the delivery's group then waits for. `release`
+ * lets it commit; `end` closes the side session.
+ */
+async function holdGardenDelivery(url: string, desk: Served, callId: string, lines: string[]) {
+  const holder = new pg.Client(url);
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM rooms WHERE name = 'garden' FOR NO KEY UPDATE");
+    const answered = desk.deliver(callId, lines, 'garden');
+    await waitUntil(url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
+    return { answered, release: async () => void (await holder.query('COMMIT')), end: () => holder.end() };
+  } catch (error) {
+    await holder.end();
+    throw error;
+  }
+}
+
 test(
   'on PostgreSQL an entry committed after a newer one, with a lower id (two desks receiving into one database), is matched as it arrives',
   { skip },
@@ -175,21 +195,17 @@ test(
     const store = ['--store', cluster.url];
     const first = await serve(store);
     const second = await serve(store);
-    const holder = new pg.Client(cluster.url);
-    await holder.connect();
+    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
     try {
       assert.deepEqual(await first.call('addWatchTerms', { text: 'unicorn' }), { added: ['unicorn'] });
       assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
-      // The second desk's next delivery is held after it drew its ids: its group waits for the garden's row.
-      await holder.query('BEGIN');
-      await holder.query("SELECT 1 FROM rooms WHERE name = 'garden' FOR NO KEY UPDATE"); // not the entries' key checks
-      const held = second.deliver('held', ['a unicorn held back'], 'garden');
-      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
+      // The second desk's next delivery is held after it drew its ids.
+      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
       // Meanwhile the first desk stores a newer entry, and its round matches it.
       assert.equal(await first.deliver('on-time', ['a unicorn on time']), 200);
       assert.deepEqual(await first.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 1 });
-      await holder.query('COMMIT');
-      assert.equal(await held, 200);
+      await held.release();
+      assert.equal(await held.answered, 200);
       assert.deepEqual(await second.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 2 });
       const rows = await query<{ id: number; content: string }>(
         cluster.url,
@@ -202,7 +218,7 @@ test(
       );
       assert.deepEqual(await query(cluster.url, 'SELECT * FROM watch_queue'), [], 'nothing left queued');
     } finally {
-      await holder.end();
+      await held?.end();
       first.close();
       second.close();
     }
@@ -217,15 +233,11 @@ test(
     const store = ['--store', cluster.url];
     const first = await serve(store);
     const second = await serve(store);
-    const holder = new pg.Client(cluster.url);
-    await holder.connect();
+    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
     try {
       assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
-      // The second desk's next delivery is held after it drew its ids (its group waits for the garden's row)…
-      await holder.query('BEGIN');
-      await holder.query("SELECT 1 FROM rooms WHERE name = 'garden' FOR NO KEY UPDATE");
-      const held = second.deliver('held', ['a unicorn held back'], 'garden');
-      await waitUntil(cluster.url, "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'UPDATE rooms%'");
+      // The second desk's next delivery is held after it drew its ids…
+      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
       // …while the first stores a newer entry: the newest id is above the held one's.
       assert.equal(await first.deliver('on-time', ['nothing watched yet']), 200);
       let added = false;
@@ -236,8 +248,8 @@ test(
       // Given two seconds, the term is still not added: it waits for the delivery that drew a lower id.
       await Promise.race([adding, new Promise((resolve) => setTimeout(resolve, 2000))]);
       const addedWhileHeld = added;
-      await holder.query('COMMIT');
-      assert.equal(await held, 200);
+      await held.release();
+      assert.equal(await held.answered, 200);
       assert.deepEqual(await adding, { added: ['unicorn'] });
       assert.equal(
         addedWhileHeld,
@@ -251,7 +263,7 @@ test(
         { content: 'a unicorn after the term' },
       ]);
     } finally {
-      await holder.end();
+      await held?.end();
       first.close();
       second.close();
     }
