@@ -116,6 +116,34 @@ test(
     const entryColumns =
       'SELECT id::int, room_id::int, type, ts::text, ts_raw, user_id::int, display_name, invisible, content, dedup_key::text, words, lexemes::text FROM entries ORDER BY id';
     assert.deepEqual(await query(target, entryColumns), await query(target.replace(/\/team$/, '/direct'), entryColumns));
+    // The indexes the copy set aside while entries arrived are built again, as the migrations made
+    // them, on every partition; and the planner has the copied rows' statistics at once.
+    const entryIndexes = `SELECT p.relname AS "table", pg_get_indexdef(i.indexrelid) AS definition, i.indisvalid AS valid
+      FROM pg_index i JOIN pg_class p ON p.oid = i.indrelid
+      WHERE p.oid = 'entries'::regclass OR p.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'entries'::regclass)
+      ORDER BY 1, 2`;
+    const movedIndexes = await query<{ table: string; definition: string; valid: boolean }>(target, entryIndexes);
+    const madeIndexes = await query<{ table: string; definition: string; valid: boolean }>(
+      target.replace(/\/team$/, '/direct'),
+      entryIndexes,
+    );
+    const parentIndexes = (rows: typeof movedIndexes) => rows.filter((row) => row.table === 'entries').map((row) => row.definition);
+    assert.deepEqual(parentIndexes(movedIndexes), parentIndexes(madeIndexes));
+    assert.ok(
+      movedIndexes.every((row) => row.valid),
+      'every index valid',
+    );
+    for (const partition of new Set(movedIndexes.map((row) => row.table)))
+      assert.equal(movedIndexes.filter((row) => row.table === partition).length, parentIndexes(madeIndexes).length, partition);
+    assert.deepEqual(
+      await query(
+        target,
+        `SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NULL AND n_live_tup > 0
+         AND relid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'entries'::regclass)`,
+      ),
+      [],
+      'every partition holding entries analyzed',
+    );
 
     // Searches answer alike on the file and on PostgreSQL.
     const fromFile = openSqliteEngine(file);
