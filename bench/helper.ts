@@ -5,6 +5,7 @@
 // Prints {"entries", "seconds", "maxRssMb"} as JSON.
 import { createReadStream } from 'node:fs';
 import { IMPORT_CACHE_MIB, importFile } from '../main/intake/fileImport.js';
+import { keepYoungGenerationSmall } from '../main/intake/importMemory.js';
 import { parseStream } from '../main/parser/parse.js';
 import { Writable } from 'node:stream';
 import { exportInWorker } from '../main/export/entryExport.js';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
       },
     );
   } else if (mode === 'import' && file && dbPath) {
+    keepYoungGenerationSmall(); // as omv import does
     const db = openDatabase(dbPath, { cacheMiB: IMPORT_CACHE_MIB });
     entries = (await importFile(db, file, { bulk: true })).newEntries; // as omv import runs it
     db.close();
