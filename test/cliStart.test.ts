@@ -138,3 +138,15 @@ test('omv search migrates a database at an older schema before it reads it', asy
   assert.equal(after.pragma('user_version', { simple: true }), LATEST_VERSION);
   after.close();
 });
+
+test("omv --help loads none of node:fs's promises, streams or watchers (its ES facade would load them all)", async () => {
+  const help = await nodeModulesLoaded(['--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.ok(help.modules.includes('NativeModule fs'), 'the hook saw the modules loaded');
+  assert.deepEqual(
+    help.modules.filter((name) =>
+      /^NativeModule (internal\/fs\/(promises|streams|watchers|dir)|stream|internal\/readline\/interface)$/.test(name),
+    ),
+    [],
+  );
+});

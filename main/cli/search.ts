@@ -5,7 +5,6 @@
 // time limit (deadline.ts): a search that runs past it is stopped with the desk's message. Output
 // goes straight to the file descriptors (directOutput.ts): the whole command costs little more
 // than Node's own start.
-import { existsSync, fstatSync } from 'node:fs';
 import { SNIPPET_MARKS, type EntryFilter, type Keyset, type SearchHit } from '../../shared/api.js';
 import { parseSearch } from '../../shared/searchQuery.js';
 import { timeoutMessage } from '../api/queryLimit.js';
@@ -15,9 +14,10 @@ import { writeDirect } from './directOutput.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { UsageError } from './usageError.js';
 
-// Node's own module, not an ES import: node:util's ES facade reads every export it has, which loads
-// its text decoders, colours and diffing, for a command that uses parseArgs alone.
+// Node's own modules, not ES imports: an ES facade reads every export its module has, which loads
+// node:util's text decoders, colours and diffing, and node:fs's streams and promises (directOutput.ts).
 const { parseArgs } = process.getBuiltinModule('node:util');
+const { existsSync, fstatSync } = process.getBuiltinModule('node:fs');
 
 /** Hits read at a time: a page of the desk's (readCalls.ts). */
 const PAGE = 1000;
