@@ -100,7 +100,7 @@ async function nodeModulesLoaded(args: string[]): Promise<{ code: number | null;
   });
 }
 
-test("omv search sets up no output stream (nor Node's net module for one) and loads of node:util only its parseArgs", async () => {
+test("omv search sets up no output stream (nor Node's net module for one), loads of node:util only its parseArgs, and of node:fs none of its promises, streams or watchers", async () => {
   const path = join(dir, 'streams.sqlite');
   const db = openDatabase(path);
   const file = join(dir, 'streams.xml');
@@ -116,7 +116,9 @@ test("omv search sets up no output stream (nor Node's net module for one) and lo
   assert.ok(search.modules.includes('NativeModule worker_threads'), 'the watchdog thread was started');
   assert.ok(search.modules.includes('NativeModule internal/util/parse_args/parse_args'), 'the hook saw parseArgs load');
   assert.deepEqual(
-    search.modules.filter((name) => /^NativeModule (net|tty|internal\/fs\/sync_write_stream|internal\/util\/(diff|colors))$/.test(name)),
+    search.modules.filter((name) =>
+      /^NativeModule (net|tty|internal\/fs\/(sync_write_stream|promises|streams|watchers|dir)|internal\/util\/(diff|colors))$/.test(name),
+    ),
     [],
   );
 });

@@ -195,6 +195,30 @@ test(
   },
 );
 
+test("omv migrate-store moves a desk whose audit trail is still empty, and the store's trail starts there", { skip }, async () => {
+  const cluster = await startPostgres();
+  const file = join(tempDir(), 'received-only.sqlite');
+  const sqlite = openSqliteEngine(file);
+  const [first] = deliveries();
+  await sqlite.writes.receive(first!.meta, first!.parsed);
+  await sqlite.close();
+  const target = newDatabase(cluster, 'fresh');
+  const run = await omv(['migrate-store', '--from', file, '--to', target, '--as', 'maya']);
+  assert.equal(run.code, 0, run.stderr + run.stdout);
+  assert.match(run.stdout, /the audit chain verifies on PostgreSQL: 0 rows, ending in the file's head 0{64}/);
+  const moved = await openPgEngine(target);
+  try {
+    await moved.writes.appendAudit('backup', 'maya', { after: 'the move' });
+    assert.deepEqual(await moved.reads.verifyAudit(), { intact: true, rows: 2 });
+    assert.deepEqual(
+      (await query<{ action: string }>(target, 'SELECT action FROM audit_log ORDER BY id')).map((row) => row.action),
+      ['store migrated', 'backup'],
+    );
+  } finally {
+    await moved.close();
+  }
+});
+
 test('omv migrate-store refuses a PostgreSQL database that holds data already, and changes nothing there', { skip }, async () => {
   const cluster = await startPostgres();
   const file = join(tempDir(), 'desk.sqlite');

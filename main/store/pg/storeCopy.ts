@@ -222,7 +222,13 @@ export async function copySqliteToPg(db: Db, writer: WritePool, log: (line: stri
         const here = copied.find((c) => c.table === table)!.rows;
         if (here !== file) throw new Error(`${table}: ${file} rows in the file, ${here} copied`);
       }
+      // A file whose trail is still empty has no head row (SQLite's chain starts from none); the
+      // store's chain starts from one (its migration writes it), which the copy has just emptied.
+      const head = auditHead(db);
+      await client.query('INSERT INTO audit_head (one, rows, hash) VALUES (1, $1, $2) ON CONFLICT (one) DO NOTHING', [head.row, head.hash]);
       await queueUncheckedEntries(client);
+      // Autovacuum analyzes the partitions again once this commits; entries' own statistics (its
+      // partitions taken together), which the planner reads too, only an ANALYZE of it gathers.
       await client.query(`ANALYZE ${tables.map((t) => `"${t}"`).join(', ')}`);
       await client.query('COMMIT');
       return { tables: copied, audit: auditHead(db) };
