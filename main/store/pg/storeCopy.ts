@@ -231,7 +231,7 @@ export async function copySqliteToPg(db: Db, writer: WritePool, log: (line: stri
       // partitions taken together), which the planner reads too, only an ANALYZE of it gathers.
       await client.query(`ANALYZE ${tables.map((t) => `"${t}"`).join(', ')}`);
       await client.query('COMMIT');
-      return { tables: copied, audit: auditHead(db) };
+      return { tables: copied, audit: head };
     } finally {
       db.exec('COMMIT');
     }
