@@ -5,7 +5,8 @@
 // unseen), the same matches; an entry stored before a term was added is not matched by it
 // (forward only); entries stored while the desk was down (omv import) are matched when it starts;
 // an entry committed after a newer one, with a lower id (two desks writing one database), is matched;
-// a term added while such an entry is on its way waits for it.
+// a term added while such an entry is on its way waits for it, and a saved search opened then waits
+// for it too, so the entry is in the hits the moderator reads or counted new afterwards.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,11 @@ import pg from 'pg';
 import { openWritePool } from '../main/store/pg/connection.js';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { migratePg } from '../main/store/pg/migrations/index.js';
+import { newestSettledEntryId } from '../main/store/pg/settledEntryId.js';
+import type { SearchResult } from '../shared/api.js';
 import { eventData } from '../shared/eventStream.js';
+import type { SavedSearch } from '../shared/review.js';
+import { parseSearch } from '../shared/searchQuery.js';
 import { delivery } from './support/engines.js';
 import { omv, omvServe, stop, type ServeProcess } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
@@ -266,6 +271,80 @@ test(
       await held?.end();
       first.close();
       second.close();
+    }
+  },
+);
+
+test(
+  'on PostgreSQL a saved search opened while a delivery with a lower id is in flight still shows its entry: in the search that follows, or counted new',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const store = ['--store', cluster.url];
+    const first = await serve(store);
+    const second = await serve(store);
+    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
+    try {
+      const saved = await first.call<SavedSearch>('saveSearch', { name: 'unicorns', query: 'unicorn' });
+      assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
+      // The second desk's next delivery is held after it drew its ids…
+      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
+      // …while the first stores a newer one: the newest id is above the held one's.
+      assert.equal(await first.deliver('on-time', ['a unicorn on time']), 200);
+      // The moderator opens the saved search and reads its hits, as the desk does.
+      let seen: number[] | undefined;
+      const reading = first.call('openSavedSearch', { id: saved.id }).then(async () => {
+        const found = await first.call<SearchResult>('search', { filter: parseSearch('unicorn').filter, limit: 50 });
+        return (seen = found.hits.map((hit) => hit.id));
+      });
+      await Promise.race([reading, new Promise((resolve) => setTimeout(resolve, 2000))]);
+      const seenWhileHeld = seen;
+      await held.release();
+      assert.equal(await held.answered, 200);
+      await reading;
+      const unicorns = (
+        await query<{ id: number }>(cluster.url, "SELECT id::int FROM entries WHERE content LIKE '%unicorn%' ORDER BY id")
+      ).map((row) => row.id);
+      assert.equal(unicorns.length, 2);
+      const [listed] = await first.call<SavedSearch[]>('savedSearches');
+      const unseen = unicorns.filter((id) => !seen!.includes(id));
+      assert.equal(
+        listed!.newMatches,
+        unseen.length,
+        `the search read ${JSON.stringify(seen)} of ${JSON.stringify(unicorns)}; its new count must be the rest`,
+      );
+      assert.equal(seenWhileHeld, undefined, 'opened while an entry with a lower id was still to commit');
+    } finally {
+      await held?.end();
+      first.close();
+      second.close();
+    }
+  },
+);
+
+test(
+  'on PostgreSQL the settled newest id waits for a writer holding the queue, and says so when it cannot wait longer',
+  { skip },
+  async () => {
+    const cluster = await startPostgres();
+    const engine = await openPgEngine(cluster.url);
+    const holder = new pg.Client(cluster.url);
+    await holder.connect();
+    try {
+      const { meta, parsed } = delivery(messagesXml({ lobby: [{ ts: AT, user: 'u1', content: 'one' }] }), { receivedAt: AT });
+      await engine.writes.receive(meta, parsed);
+      assert.equal(await newestSettledEntryId(engine.reader.pool, 0), 1, 'no writer: the newest id at once');
+      // A writer that has drawn ids and not committed holds the queue as every adding transaction does.
+      await holder.query('BEGIN');
+      await holder.query("INSERT INTO watch_queue (first_id, last_id) SELECT nextval('entries_id_seq'), currval('entries_id_seq')");
+      assert.equal(await newestSettledEntryId(engine.reader.pool, 300), null, 'still in flight after the wait');
+      const settling = newestSettledEntryId(engine.reader.pool, NEVER);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await holder.query('COMMIT');
+      assert.equal(await settling, 1, 'ended: the newest committed id as read before it');
+    } finally {
+      await holder.end();
+      await engine.close();
     }
   },
 );
