@@ -338,8 +338,10 @@ test(
       await holder.query('BEGIN');
       await holder.query("INSERT INTO watch_queue (first_id, last_id) SELECT nextval('entries_id_seq'), currval('entries_id_seq')");
       assert.equal(await newestSettledEntryId(engine.reader.pool, 300), null, 'still in flight after the wait');
-      const settling = newestSettledEntryId(engine.reader.pool, NEVER);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      let settled = false;
+      const settling = newestSettledEntryId(engine.reader.pool, NEVER).finally(() => (settled = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(settled, false, 'answered while the writer was still in flight');
       await holder.query('COMMIT');
       assert.equal(await settling, 1, 'ended: the newest committed id as read before it');
     } finally {

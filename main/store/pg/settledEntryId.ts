@@ -8,7 +8,9 @@
 // then which transactions hold that lock, and wait until those have ended. Any of them with an id
 // at or below it has then committed (or rolled back); a transaction that draws after the read
 // draws higher ids. It waits by looking, not by asking for the lock: a lock asked for would hold
-// every new delivery back behind it for as long as an import's batch takes.
+// every new delivery back behind it for as long as an import's batch takes. It waits for every
+// holder, a watch round taking rows off the queue or a writer drawing above the newest too (those
+// are short), and not for an older omv still serving the database, which queues nothing.
 import type pg from 'pg';
 
 /** Between looks at the lock table: short at first (a receiver's group commits in milliseconds), then no busier than this. */
@@ -28,7 +30,7 @@ export async function newestSettledEntryId(pool: pg.Pool, waitMs: number): Promi
   for (let pause = 1; holders.length > 0; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
     if (Date.now() >= until) return null;
     await new Promise((resolve) => setTimeout(resolve, pause));
-    // A transaction that has ended holds no lock; its virtual id is never used again.
+    // A transaction that has ended holds no lock; its virtual id is not used again while the server runs.
     const still = await pool.query<{ virtualtransaction: string }>(`${HOLDERS} AND virtualtransaction = ANY($1)`, [holders]);
     holders = still.rows.map((row) => row.virtualtransaction);
   }

@@ -13,11 +13,12 @@ import { appendAuditRow } from '../writes.js';
 import { rowId } from './watchlist.js';
 
 /**
- * How long saving or opening waits for writers still adding entries below the newest (an import's
- * batch: seconds). Past it, saving is refused and opening keeps the mark it had (its new entries
- * shown as new again): either way no entry is marked seen before it is stored.
+ * How long saving or opening waits for writers still adding entries (an import's batch: seconds).
+ * Past it (a session left idle inside its transaction, say), saving is refused and opening keeps
+ * the mark it had (its new entries shown as new again): either way no entry is marked seen before
+ * it is stored.
  */
-const SETTLE_MS = 30_000;
+const SETTLE_MS = 10_000;
 
 export async function saveSearch(engine: PgEngine, name: string, query: string, moderator: string): Promise<SavedSearch> {
   const label = name.trim();
@@ -53,6 +54,9 @@ export async function saveSearch(engine: PgEngine, name: string, query: string, 
 
 /** Opened: its new matches are seen (audited: who looked at what, when). Answers the query to run. */
 export async function openSavedSearch(engine: PgEngine, id: number, moderator: string): Promise<string> {
+  // One that is not there is said at once, not after the wait (and again below, under its lock: it may go meanwhile).
+  const there = await engine.reader.pool.query('SELECT 1 FROM saved_searches WHERE id = $1', [rowId(id)]);
+  if (!there.rowCount) throw new ReviewError(`no saved search ${id}`);
   const seen = await newestSettledEntryId(engine.reader.pool, SETTLE_MS);
   return inWriteTransaction(
     engine.writes.writer.pool,
