@@ -27,23 +27,22 @@ export async function reviewColumnsOf(
   const unmarked = [...new Map(entries.map((e) => [roomKey(e.domainId, e.room), e])).values()].filter(
     (e) => !marks.has(roomKey(e.domainId, e.room)),
   );
-  const [tags, notes, reviewed] = await Promise.all([
-    session.query<{ id: number; tags: string }>(
-      `SELECT l.target_id AS id, string_agg(t.name, ';' ORDER BY omv_nocase(t.name) COLLATE "C") AS tags
+  // One after the other: a session answers one query at a time (pg 8 queues more, with a warning).
+  const tags = await session.query<{ id: number; tags: string }>(
+    `SELECT l.target_id AS id, string_agg(t.name, ';' ORDER BY omv_nocase(t.name) COLLATE "C") AS tags
        FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE l.target = 'entry' AND l.target_id = ANY($1::bigint[]) GROUP BY l.target_id`,
-      [ids],
-    ),
-    session.query<{ id: number; notes: string }>(
-      `SELECT target_id AS id, string_agg(text, ' | ' ORDER BY at, id) AS notes
+    [ids],
+  );
+  const notes = await session.query<{ id: number; notes: string }>(
+    `SELECT target_id AS id, string_agg(text, ' | ' ORDER BY at, id) AS notes
        FROM notes WHERE target = 'entry' AND target_id = ANY($1::bigint[]) GROUP BY target_id`,
-      [ids],
-    ),
-    session.query<{ domain_id: string; name: string; reviewed_to: number }>(
-      `SELECT r.domain_id, r.name, rr.reviewed_to FROM unnest($1::text[], $2::text[]) AS asked (domain_id, name)
+    [ids],
+  );
+  const reviewed = await session.query<{ domain_id: string; name: string; reviewed_to: number }>(
+    `SELECT r.domain_id, r.name, rr.reviewed_to FROM unnest($1::text[], $2::text[]) AS asked (domain_id, name)
          JOIN rooms r ON r.domain_id = asked.domain_id AND r.name = asked.name JOIN room_reviews rr ON rr.room_id = r.id`,
-      [unmarked.map((e) => e.domainId), unmarked.map((e) => e.room)],
-    ),
-  ]);
+    [unmarked.map((e) => e.domainId), unmarked.map((e) => e.room)],
+  );
   for (const e of unmarked) marks.set(roomKey(e.domainId, e.room), null);
   for (const row of reviewed.rows) marks.set(roomKey(row.domain_id, row.name), row.reviewed_to);
   const tagsOf = new Map(tags.rows.map((row) => [row.id, row.tags]));

@@ -133,7 +133,9 @@ export class PgReads implements StoreReads {
             params.values,
           );
           // The next page is asked for before this one is handed on: the server reads it while
-          // this process turns rows into records and the consumer writes them.
+          // this process turns rows into records and the consumer writes them. Only once what the
+          // page asks beside its rows is answered: one query at a time on a session (pg 8 queues
+          // a second one, with a deprecation warning; pg 9 will not).
           const fetchPage = () => {
             const page = session.query<EntryRow>(`FETCH ${EXPORT_PAGE} FROM export_rows`);
             page.catch(() => undefined); // a page asked for when the consumer broke off is not awaited: its failure is no one's
@@ -142,12 +144,15 @@ export class PgReads implements StoreReads {
           for (let next = fetchPage(); ;) {
             const page = await next;
             const last = page.rows.length < EXPORT_PAGE;
-            if (!last) next = fetchPage();
             if (beforePage) {
               const records = page.rows.map(toRecord);
               if (records.length > 0) await beforePage(records, session);
+              if (!last) next = fetchPage();
               yield* records;
-            } else for (const row of page.rows) yield toRecord(row);
+            } else {
+              if (!last) next = fetchPage();
+              for (const row of page.rows) yield toRecord(row);
+            }
             if (last) break;
           }
           await session.query('COMMIT');
