@@ -15,6 +15,7 @@ import type { ExportManifest } from '../shared/review.js';
 import type { OmvService } from '../main/api/service.js';
 import { DAY, sameAnswer } from './support/deskOnBothEngines.js';
 import { messagesXml } from './support/payloads.js';
+import { mostQueriesAtOnce } from './support/pgQueriesAtOnce.js';
 import { postgresSkipReason, query } from './support/postgres.js';
 import {
   ACTORS,
@@ -145,37 +146,32 @@ describe('the desk’s imports, exports, purges and quarantine retries on Postgr
   });
 
   test('exporting CSV to a file and as a download: the same bytes, the same manifest (beside the file too), audit rows and progress; with the review’s columns and pseudonyms', async () => {
-    // One query at a time on the export's session: pg 8 queues a second one with a deprecation warning (pg 9 will not take it).
-    const warnings: string[] = [];
-    const warned = (warning: Error) => warnings.push(warning.message);
-    process.on('warning', warned);
-    const plain = await sameExport(ACTORS.admin, { filter: {} }, 'file');
-    const result = plain.answered as ExportResult & { csv: string };
-    assert.ok(result.rows > 100, `rows: ${result.rows}`);
-    assert.match(result.csv, /^entry_id,time_utc,/);
-    await sameExport(ACTORS.lead, { filter: { text: 'café' }, query: 'café' }, 'download');
-    const reviewed = await sameExport(
-      ACTORS.admin,
-      { filter: { room: 'kitchen' }, query: 'in:kitchen', withReview: true, pseudonymous: true },
-      'file',
-    );
-    const csv = (reviewed.answered as { csv: string }).csv;
-    assert.match(csv, /,tags,notes,review_status\r?\n/);
-    // The review's columns carry what the fixture put there: a tag, two notes, a review mark.
-    assert.match(csv, /evidence;Follow-up/);
-    assert.match(csv, /a note, ""quoted""\nover two lines \| a second note on it, edited/);
-    assert.match(csv, /,reviewed\r?\n/);
-    assert.match(csv, /,unreviewed\r?\n/);
-    assert.doesNotMatch(csv, /,u[0-9],/, 'no user ID in a pseudonymous export');
-    await sameExport(ACTORS.admin, { filter: { room: 'u2 ↔ u1' }, pseudonymous: true }, 'download');
-    await sameExport(ACTORS.admin, { filter: {}, withReview: true }, 'download');
-    // A role without the permission is refused alike.
-    assert.match((await sameExport(ACTORS.moderator, { filter: {} }, 'download')).failed!, /^ForbiddenError/);
-    process.off('warning', warned);
-    assert.deepEqual(
-      warnings.filter((message) => /client\.query/.test(message)),
-      [],
-    );
+    // One query at a time on a session (pg 8 queues a second one, pg 9 will not take it): counted across every export below.
+    const most = await mostQueriesAtOnce(async () => {
+      const plain = await sameExport(ACTORS.admin, { filter: {} }, 'file');
+      const result = plain.answered as ExportResult & { csv: string };
+      assert.ok(result.rows > 100, `rows: ${result.rows}`);
+      assert.match(result.csv, /^entry_id,time_utc,/);
+      await sameExport(ACTORS.lead, { filter: { text: 'café' }, query: 'café' }, 'download');
+      const reviewed = await sameExport(
+        ACTORS.admin,
+        { filter: { room: 'kitchen' }, query: 'in:kitchen', withReview: true, pseudonymous: true },
+        'file',
+      );
+      const csv = (reviewed.answered as { csv: string }).csv;
+      assert.match(csv, /,tags,notes,review_status\r?\n/);
+      // The review's columns carry what the fixture put there: a tag, two notes, a review mark.
+      assert.match(csv, /evidence;Follow-up/);
+      assert.match(csv, /a note, ""quoted""\nover two lines \| a second note on it, edited/);
+      assert.match(csv, /,reviewed\r?\n/);
+      assert.match(csv, /,unreviewed\r?\n/);
+      assert.doesNotMatch(csv, /,u[0-9],/, 'no user ID in a pseudonymous export');
+      await sameExport(ACTORS.admin, { filter: { room: 'u2 ↔ u1' }, pseudonymous: true }, 'download');
+      await sameExport(ACTORS.admin, { filter: {}, withReview: true }, 'download');
+      // A role without the permission is refused alike.
+      assert.match((await sameExport(ACTORS.moderator, { filter: {} }, 'download')).failed!, /^ForbiddenError/);
+    });
+    assert.equal(most, 1, 'a query asked on a PostgreSQL session while another was running there');
   });
 
   test('cancelling an export once it began (cancelExport): refused as cancelled alike, the trail says so', async () => {

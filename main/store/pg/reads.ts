@@ -124,6 +124,7 @@ export class PgReads implements StoreReads {
       async *[Symbol.asyncIterator]() {
         const session = await pool.connect();
         let failed: Error | undefined;
+        let next: Promise<pg.QueryResult<EntryRow>> | undefined;
         try {
           await session.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
           const params = new Params();
@@ -141,7 +142,7 @@ export class PgReads implements StoreReads {
             page.catch(() => undefined); // a page asked for when the consumer broke off is not awaited: its failure is no one's
             return page;
           };
-          for (let next = fetchPage(); ;) {
+          for (next = fetchPage(); ;) {
             const page = await next;
             const last = page.rows.length < EXPORT_PAGE;
             if (beforePage) {
@@ -163,6 +164,8 @@ export class PgReads implements StoreReads {
           // Stopped early (the consumer broke off) or failed: the transaction ends with the session's next use.
           if (failed) session.release(failed);
           else {
+            // A page asked for when the consumer broke off is answered first: one query at a time.
+            await next?.catch(() => undefined);
             await session.query('ROLLBACK').catch(() => undefined);
             session.release();
           }
