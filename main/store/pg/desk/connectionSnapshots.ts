@@ -4,7 +4,8 @@ import type pg from 'pg';
 import type { ConnectionSnapshot, ConnectionSnapshotSummary } from '../../../../shared/review.js';
 import { noSnapshot, snapshotBounds, snapshotPage, type ConnectionListRow, type RosterRow } from '../../connectionSnapshots.js';
 
-type Queryable = Pick<pg.ClientBase, 'query'>;
+/** A pool, not one session: the queries below go at once, each on a session of its own. */
+type Queryable = pg.Pool;
 
 /** The snapshots taken before `before` (all, without), newest first, `limit` of them; both kinds together. */
 export async function listConnectionSnapshots(
