@@ -71,6 +71,9 @@ test('notifyConnectionClosed and sendPendingMessages: members kept, undelivered 
     });
     assert.equal(response.status, 200, await response.clone().text());
   }
+  // No body at all, and so no form: the same.
+  const bodiless = await fetch(url('notifyConnectionClosed', 'n0', { memberID: 'erin', targetMemberID: 'bob' }), { method: 'POST' });
+  assert.equal(bodiless.status, 200, await bodiless.clone().text());
   const unknown = await postForm(url('notifyConnectionClosed', 'n3', { memberID: 'dave' }), '<presence><who>dave</who></presence>');
   assert.equal(unknown.status, 200);
   assert.match(unknown.text, /kept in quarantine .*<presence> is not a payload this receiver knows/);
@@ -80,6 +83,7 @@ test('notifyConnectionClosed and sendPendingMessages: members kept, undelivered 
       { function: 'sendPendingMessages', member_id: 'alice_42', target_member_id: 'bob', status: 'stored', entry_count: 1 },
       { function: 'notifyConnectionClosed', member_id: 'alice_42', target_member_id: 'bob', status: 'stored', entry_count: 0 },
       { function: 'notifyConnectionClosed', member_id: 'carol', target_member_id: 'bob', status: 'stored', entry_count: 0 },
+      { function: 'notifyConnectionClosed', member_id: 'erin', target_member_id: 'bob', status: 'stored', entry_count: 0 },
       { function: 'notifyConnectionClosed', member_id: 'dave', target_member_id: null, status: 'quarantined', entry_count: 0 },
     ],
   );
@@ -90,6 +94,17 @@ test('notifyConnectionClosed and sendPendingMessages: members kept, undelivered 
     body: 'a=1',
   });
   assert.equal(bare.status, 400);
+  for (const init of [{ method: 'POST' }, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' }]) {
+    const formless = await fetch(url('sendOfflineMessages', 'x2'), init);
+    assert.equal(formless.status, 400, 'a delivery with no form at all is refused');
+  }
+  // A notification with a body that is no form is refused too: only no body at all is a bare notification.
+  const notForm = await fetch(url('notifyConnectionClosed', 'n9', { memberID: 'zed' }), {
+    method: 'POST',
+    headers: { 'content-type': 'text/plain' },
+    body: 'hello',
+  });
+  assert.equal(notForm.status, 400);
 });
 
 test('after an upgrade, omv quarantine retry stores what an older omv kept: a connection list and pending messages', async () => {

@@ -102,8 +102,11 @@ export function readFormField(req: IncomingMessage, field: string, maxBytes: num
         limits: { fileSize: maxBytes, files: MAX_PARTS, parts: MAX_PARTS },
       });
     } catch {
+      // No body at all (a notification's members are all in the query string) is a form without the field.
+      const bodiless =
+        req.headers['content-length'] === '0' || (req.headers['content-length'] === undefined && !req.headers['transfer-encoding']);
       return refuse(
-        new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`),
+        new FormError(400, `expected a form (application/x-www-form-urlencoded or multipart/form-data) with a field "${field}"`, bodiless),
       );
     }
     watchArrival();
