@@ -135,6 +135,18 @@ for (const { engine, skip } of DESK_ENGINES)
       assert.equal(await count(team.store, 'deliveries'), 1, 'only the one with the secret, from the allowed address');
     });
 
+    test(`the desk's start line says how to make the first account in this store, and only while there is none`, async () => {
+      const store = await accounts({});
+      const empty = await startTeam(store);
+      const said = /\(sign in; omv users add NAME (--role admin .*) makes the first account\)/.exec(empty.serve.output());
+      assert.ok(said, empty.serve.output());
+      // Run as printed (these stores' paths and URLs are plain words, with no password to mask).
+      const made = await omv(['users', 'add', 'root', ...said[1]!.split(' ')]);
+      assert.equal(made.code, 0, made.stderr);
+      const again = await startTeam(store);
+      assert.match(again.serve.output(), /team desk at \S+ \(sign in\)\n/);
+    });
+
     test(`off loopback the desk needs TLS; with it, and behind a trusted proxy, session cookies are Secure`, async () => {
       const store = await accounts({ anna: 'moderator' });
       const clear = await omv(['serve', '--team', ...store.storeArgs, '--listen', '0.0.0.0:0', '--callback-secret', 's']);

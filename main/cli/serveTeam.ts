@@ -15,7 +15,7 @@ import { pgAccountStore } from '../store/pg/accounts.js';
 import { openWritePool } from '../store/pg/connection.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { openStoreEngine } from './pgStore.js';
-import { pgCore, standbyLine } from './servePostgres.js';
+import { pgCore, shownStoreUrl, standbyLine } from './servePostgres.js';
 import { Sessions } from '../team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
 import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
@@ -143,9 +143,12 @@ export async function serveTeam(args: string[]): Promise<number> {
       throw new Error(`an address omv was told to listen on is in use: ${errorMessage(error)}`);
     throw error;
   });
+  // The first account's command names this store, and is said only while there is none.
+  const firstAccount =
+    (await store.accounts.list()).length === 0 ? `; omv users add NAME --role admin${store.usersFlag} makes the first account` : '';
   process.stdout.write(
     store.startLine +
-      `omv: team desk at ${server.deskUrl} (sign in; omv users add NAME --role admin makes the first account)\n` +
+      `omv: team desk at ${server.deskUrl} (sign in${firstAccount})\n` +
       `omv: receiving callbacks at ${server.callbackUrl}${server.domainCallbackUrls.length ? ' (every domain not named below)' : ''}\n` +
       server.domainCallbackUrls
         .map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`)
@@ -167,6 +170,8 @@ interface OpenTeamStore {
   server: TeamStoreOptions;
   /** What the operator is told first (PostgreSQL: its version and standby). */
   startLine: string;
+  /** What `omv users` is given to reach this store (nothing for the default file). */
+  usersFlag: string;
   /** A quick check of a SQLite file beside the server (a damaged file said at once); nothing on PostgreSQL (omv check --store). */
   checkBeside(): void;
   close(): Promise<void>;
@@ -180,6 +185,7 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
       accounts: sqliteAccountStore(db),
       server: { db },
       startLine: '',
+      usersFlag: store === undefined ? '' : ` --db ${forTerminal(shellWord(store))}`,
       checkBeside: () => checkBeside(db, log),
       close: async () => void db.close(),
     };
@@ -193,6 +199,7 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
       accounts: pgAccountStore(accountsPool.pool),
       server: { core: (receiver) => pgCore(engine, receiver, { team: true }), deliveries: engine.writes },
       startLine: await standbyLine(engine),
+      usersFlag: ` --store ${shownStoreUrl(store)}`,
       checkBeside: () => {},
       close: async () => {
         await accountsPool.pool.end();
@@ -205,3 +212,6 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
     throw error;
   }
 }
+
+/** A path as a shell takes it back: as it is when plain, else in single quotes. */
+const shellWord = (word: string) => (/^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);

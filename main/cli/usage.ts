@@ -7,7 +7,7 @@ import { DEFAULT_PORT } from '../intake/receiver/defaults.js';
 
 export const DEFAULT_TEAM_LISTEN = '127.0.0.1:8420';
 
-const teamUsage = `omv serve --team [--config FILE] [--db FILE] [--listen ADDR:PORT] [--callback-listen ADDR:PORT]
+const teamUsage = `omv serve --team [--config FILE] [--db FILE | --store postgres://…] [--listen ADDR:PORT] [--callback-listen ADDR:PORT]
          [--tls-cert FILE --tls-key FILE] [--trusted-proxy ADDR]… [--public-url URL]
          [--callback-secret [DOMAIN=]SECRET]… [--callback-allow ADDR|CIDR]… [--max-body SIZE] [--query-timeout S] [--quiet]
   The team server: the vendor's callbacks and one desk for every moderator, each signed in with an
@@ -26,7 +26,7 @@ const teamUsage = `omv serve --team [--config FILE] [--db FILE] [--listen ADDR:P
 export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
   --store     the store: a SQLite file (as --db), or a PostgreSQL database postgres://USER[:PASSWORD]@HOST[:PORT]/DB
-              (else $OMV_STORE); on PostgreSQL the viewer's desk reads the store and changes nothing in it yet
+              (else $OMV_STORE); the viewer's desk works on either
   --host      address to bind (default 127.0.0.1; any other needs --token)
   --port      port (default ${DEFAULT_PORT}; 0 picks a free one)
   --token     secret every domain's callback URL must carry: /callback/SECRET
