@@ -43,8 +43,9 @@ ${Object.values(COMMANDS)
   .join('\n\n')}
 
 The database is --db FILE, else $OMV_DB, else a file in the user-data folder (its path is printed).
-serve (receive only), audit, check, backup and purge also take a PostgreSQL database: --store postgres://…
-or $OMV_STORE; omv migrate-store moves a desk's file into one.
+serve, import, export, search, users, audit, check, backup and purge also take a PostgreSQL database:
+--store postgres://… or $OMV_STORE (stats, quarantine and reports read a file; on PostgreSQL the desk
+shows them); omv migrate-store moves a desk's file into one.
 Every command takes --as NAME: who the audit trail records (else $OMV_MODERATOR, else the desk's
 moderator, else your user name).`;
 

@@ -260,6 +260,28 @@ describe('omv export', () => {
     const fallback = await omv(['stats'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } });
     assert.match(fallback.stderr, new RegExp(`no database at ${home}/Offline Message Viewer/omv\\.sqlite`));
   });
+
+  test('stats, quarantine and reports read a SQLite file: $OMV_STORE naming one is read; naming PostgreSQL is refused, not passed over for the default file', async () => {
+    const dir = files({ 's.xml': SEED_XML });
+    const home = tempDir();
+    const defaultFile = join(home, 'Offline Message Viewer', 'omv.sqlite');
+    assert.equal((await omv(['import', join(dir, 's.xml')], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } })).code, 0);
+    const named = join(dir, 'named.sqlite');
+    assert.equal((await omv(['import', '--db', named, join(dir, 's.xml')])).code, 0);
+    const viaStore = await omv(['stats'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home, OMV_STORE: named } });
+    assert.equal(viaStore.code, 0, viaStore.stderr);
+    assert.equal(viaStore.stderr, `omv: database ${named}\n`);
+    const postgres = { OMV_DB: '', XDG_CONFIG_HOME: home, OMV_STORE: 'postgres://omv@127.0.0.1:1/omv' };
+    for (const args of [['stats'], ['quarantine', 'list'], ['reports', 'list']]) {
+      const refused = await omv(args, { env: postgres });
+      assert.equal(refused.code, 2, `${args.join(' ')}: ${refused.stdout}${refused.stderr}`);
+      assert.match(refused.stderr, new RegExp(`omv ${args[0]} reads a SQLite file only, and \\$OMV_STORE names a PostgreSQL database`));
+      assert.doesNotMatch(refused.stderr, new RegExp(defaultFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+    }
+    // --db says which file, whatever $OMV_STORE says.
+    const flagged = await omv(['stats', '--db', named], { env: postgres });
+    assert.equal(flagged.code, 0, flagged.stderr);
+  });
 });
 
 describe('omv search, stats, quarantine', () => {

@@ -5,6 +5,7 @@ import { operatorActor } from '../api/actors.js';
 import type { OmvService } from '../api/service.js';
 import { openDatabase, type Db, type OpenOptions } from '../store/db.js';
 import { defaultDatabasePath } from '../store/paths.js';
+import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { actingAsName } from './actingAs.js';
 import { writeDirect } from './directOutput.js';
 import { forTerminal } from '../../shared/visibleText.js';
@@ -20,6 +21,20 @@ export { parseByteSize, parsePositiveInteger, parsePositiveSeconds, parseTimeArg
 export function chosenStore(storeFlag: string | undefined, dbFlag: string | undefined): string | undefined {
   if (storeFlag !== undefined && dbFlag !== undefined) throw new UsageError('give --store or --db, not both');
   return storeFlag ?? dbFlag ?? (process.env['OMV_STORE'] || undefined);
+}
+
+/**
+ * The file of a command that reads a SQLite file only (stats, quarantine, reports): --db FILE, else
+ * $OMV_STORE when it names a file. One that names a PostgreSQL database is refused, not passed over
+ * for the default file (which would answer for another store, as if it were this one).
+ */
+export function sqliteFileFor(command: string, dbFlag: string | undefined): string | undefined {
+  const store = chosenStore(undefined, dbFlag);
+  if (store !== undefined && isPostgresUrl(store))
+    throw new UsageError(
+      `omv ${command} reads a SQLite file only, and $OMV_STORE names a PostgreSQL database: give --db FILE, or open the desk on it (omv serve --store …)`,
+    );
+  return store;
 }
 
 export function openDatabaseFor(dbFlag: string | undefined, options: OpenOptions = {}): Db {

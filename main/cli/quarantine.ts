@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { retryQuarantined } from '../intake/quarantineRetry.js';
 import { getDelivery, listQuarantined, listUnfinishedImports } from '../store/deliveries.js';
-import { cliActor, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { cliActor, openDatabaseFor, parsePositiveInteger, sqliteFileFor, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 export async function quarantineCommand(args: string[]): Promise<number> {
@@ -10,7 +10,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
   const [action, idText, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const id = idText === undefined ? undefined : parsePositiveInteger('ID', idText);
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const db = openDatabaseFor(sqliteFileFor('quarantine', values.db), { mustExist: true });
   try {
     switch (action) {
       case 'list': {

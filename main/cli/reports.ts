@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { isReportStatus, REPORT_STATUSES } from '../../shared/review.js';
 import { listReports, ReportChangeError } from '../store/reports.js';
-import { cliActor, cliService, openDatabaseFor, parsePositiveInteger, UsageError } from './common.js';
+import { cliActor, cliService, openDatabaseFor, parsePositiveInteger, sqliteFileFor, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 const cell = (value: string | null) => (value === null || value === '' ? '-' : forTerminal(value.replace(/[\t\n\r]+/g, ' ')));
@@ -19,7 +19,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
     throw new UsageError(`--status takes one of ${REPORT_STATUSES.join(', ')}, not "${status}"`);
   if (action === 'list') {
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-    const db = openDatabaseFor(values.db, { mustExist: true });
+    const db = openDatabaseFor(sqliteFileFor('reports', values.db), { mustExist: true });
     try {
       const reports = listReports(db, status === undefined ? {} : { status });
       for (const r of reports) {
@@ -39,7 +39,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
     if (idText === undefined || to === undefined || extra.length > 0) throw new UsageError('set takes a report ID and a status');
     const id = parsePositiveInteger('ID', idText);
     if (!isReportStatus(to)) throw new UsageError(`STATUS is one of ${REPORT_STATUSES.join(', ')}, not "${to}"`);
-    const db = openDatabaseFor(values.db, { mustExist: true });
+    const db = openDatabaseFor(sqliteFileFor('reports', values.db), { mustExist: true });
     try {
       const service = await cliService(db);
       const actor = cliActor(db);

@@ -1,7 +1,7 @@
 // omv stats: what the database holds.
 import { parseArgs } from 'node:util';
 import { storeStats } from '../store/stats.js';
-import { openDatabaseFor } from './common.js';
+import { openDatabaseFor, sqliteFileFor } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 
 function breakdown(counts: Record<string, number>): string {
@@ -11,7 +11,7 @@ function breakdown(counts: Record<string, number>): string {
 
 export async function statsCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { db: { type: 'string' } } });
-  const db = openDatabaseFor(values.db, { mustExist: true });
+  const db = openDatabaseFor(sqliteFileFor('stats', values.db), { mustExist: true });
   const s = storeStats(db);
   const lines: Array<[string, string]> = [
     ['rooms', String(s.rooms)],

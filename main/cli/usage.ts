@@ -71,17 +71,20 @@ export const searchUsage = `omv search [--db FILE | --store postgres://…] [--l
   A word starting with one - is part of the query (-word excludes); after --, everything is.`;
 
 export const statsUsage = `omv stats [--db FILE]
-  Counts of rooms, users, entries by type, deliveries, duplicates and quarantined payloads.`;
+  Counts of rooms, users, entries by type, deliveries, duplicates and quarantined payloads
+  (of a SQLite file; on PostgreSQL the desk shows them).`;
 
 export const quarantineUsage = `omv quarantine [--db FILE] list | show ID | retry [ID]
   list   the kept payloads that could not be read, with the reason
   show   one of them: its details, then the raw payload bytes
-  retry  parse them again (after an upgrade); those that now parse are stored`;
+  retry  parse them again (after an upgrade); those that now parse are stored
+  (a SQLite file; on PostgreSQL the desk's quarantine view lists and retries them)`;
 
 export const reportsUsage = `omv reports [--db FILE] list [--status S] | set ID STATUS --reason TEXT
   list   a line per report, newest first: id, status, received, reporter, accused, reason, room
   set    move a report: ${REPORT_STATUSES.join(', ')} (a reason is required to decide one or reopen it);
-         recorded in the audit trail as $OMV_MODERATOR, else your user name`;
+         recorded in the audit trail as $OMV_MODERATOR, else your user name
+  (a SQLite file; on PostgreSQL the desk's reports view does both)`;
 
 export const auditUsage = `omv audit [--db FILE | --store postgres://…] verify [--anchor N:HASH]… [--manifest FILE]… | anchor | list
   verify  check the hash chain: "audit chain intact: N rows" (exit 0), or the first row that is not (exit 1);
