@@ -56,7 +56,11 @@ test(
       /full-text columns against the entries: 1 problem\n {2}entry 1: its full-text columns are not what its content makes\n/,
     );
     assert.match(damaged.stdout, /room entry counts: 1 problem\n {2}#kitchen: 2 kept, 1 entries\n/);
-    assert.match(damaged.stdout, /database damaged\. Stop omv/);
+    assert.match(
+      damaged.stdout,
+      /database damaged\. Full-text columns named above are made again by omv check --repair --store …; for anything else, restore the latest omv backup --store …/,
+    );
+    assert.doesNotMatch(damaged.stdout, /file/, 'a PostgreSQL store has no file to set aside');
   },
 );
 

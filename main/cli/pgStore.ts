@@ -10,7 +10,15 @@ import type { SourcedAnchor } from '../store/audit.js';
 import { openPgEngine, type PgEngine, type PgEngineOptions } from '../store/pg/engine.js';
 import { actingAsName } from './actingAs.js';
 import { shownStoreUrl } from './servePostgres.js';
-import { printAuditAnchor, printAuditRows, printAuditVerdict, printCheck, printPurge, printRepair } from './storeAnswers.js';
+import {
+  PG_RESTORE_ADVICE,
+  printAuditAnchor,
+  printAuditRows,
+  printAuditVerdict,
+  printCheck,
+  printPurge,
+  printRepair,
+} from './storeAnswers.js';
 import { repairFullText } from '../store/pg/check.js';
 
 /**
@@ -59,7 +67,7 @@ export function checkPgStore(url: string, { repair = false } = {}): Promise<numb
           : null,
       );
     }
-    return printCheck(await engine.reads.check(), started);
+    return printCheck(await engine.reads.check(), started, PG_RESTORE_ADVICE);
   });
 }
 

@@ -33,7 +33,6 @@ export function printAuditVerdict(verdict: AuditVerdict, anchors: readonly Sourc
   return 0;
 }
 
-/** omv check's findings and verdict (`started`: performance.now() when the check began); answers the exit code. */
 /** omv check --repair's line: what was made again (recorded in the audit trail), or that nothing needed it. */
 export function printRepair(repaired: string | null): void {
   print(
@@ -41,9 +40,13 @@ export function printRepair(repaired: string | null): void {
   );
 }
 
-export function printCheck({ ok, lines }: CheckResult, started: number): number {
+/**
+ * omv check's findings and verdict (`started`: performance.now() when the check began, `advice`:
+ * what the people who run omv do about a damaged one: a file's by default); answers the exit code.
+ */
+export function printCheck({ ok, lines }: CheckResult, started: number, advice = RESTORE_ADVICE): number {
   for (const line of lines) print(forTerminal(line));
-  print(ok ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)` : `database damaged. ${RESTORE_ADVICE}`);
+  print(ok ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)` : `database damaged. ${advice}`);
   return ok ? 0 : 1;
 }
 
@@ -66,3 +69,9 @@ export function printPurge(result: PurgeRecord & { auditId: number | null; month
       `${result.quarantineDropped} quarantined payloads dropped, ${result.notes} notes removed (${result.redactedAuditRows} audit rows redacted)`,
   );
 }
+
+/** What to do about a damaged PostgreSQL store: there is no file to set aside. */
+export const PG_RESTORE_ADVICE =
+  'Full-text columns named above are made again by omv check --repair --store …; for anything else, restore the latest ' +
+  'omv backup --store … (pg_restore) or promote a standby. Deliveries keep their raw payloads, so what arrived after the ' +
+  'backup can be recovered from this database: ask for help before dropping it.';
