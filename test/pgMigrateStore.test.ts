@@ -13,7 +13,8 @@ import { openDatabase } from '../main/store/db.js';
 import { openPgEngine } from '../main/store/pg/engine.js';
 import { openSqliteEngine } from '../main/store/sqliteEngine.js';
 import { parseSearch } from '../shared/searchQuery.js';
-import { omv } from './support/cli.js';
+import { omv, omvServe, stop } from './support/cli.js';
+import { callbackUrl, postForm } from './support/http.js';
 import { delivery, type TestDelivery } from './support/engines.js';
 import { ABUSE_CONVERSATION_XML, messagesXml } from './support/payloads.js';
 import { postgresSkipReason, query, startPostgres, type PgCluster } from './support/postgres.js';
@@ -217,6 +218,39 @@ test("omv migrate-store moves a desk whose audit trail is still empty, and the s
   } finally {
     await moved.close();
   }
+});
+
+test('omv migrate-store refuses a file another process has open, even a receiver doing nothing, and copies nothing', { skip }, async () => {
+  const cluster = await startPostgres();
+  const file = join(tempDir(), 'desk.sqlite');
+  const sqlite = openSqliteEngine(file);
+  await sqlite.writes.receive(deliveries()[0]!.meta, deliveries()[0]!.parsed);
+  await sqlite.close();
+  const target = newDatabase(cluster, 'moving');
+  const receiving = await omvServe(['--db', file, '--no-viewer', '--quiet'], { killAfterTest: false });
+  try {
+    const refused = await omv(['migrate-store', '--from', file, '--to', target]);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(
+      refused.stderr,
+      /another process has the SQLite file open \(omv serve, the desk, another omv command\): stop it, then migrate/,
+    );
+    // Refused before the database was touched: not even the schema is made.
+    assert.deepEqual(await query(target, "SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public'"), [{ n: 0 }]);
+    // The receiver still takes deliveries into its file: nothing was held back.
+    const xml = messagesXml({ lobby: [{ ts: day + 9, user: 'u9', content: 'still arriving' }] });
+    const answered = await postForm(
+      callbackUrl(receiving.callbackUrl, { function: 'sendOfflineMessages', domainID: 'd1', callID: 'late' }),
+      xml,
+    );
+    assert.equal(answered.status, 200, answered.text);
+  } finally {
+    stop(receiving.child);
+    await new Promise((resolve) => (receiving.child.exitCode === null ? receiving.child.once('exit', resolve) : resolve(undefined)));
+  }
+  const moved = await omv(['migrate-store', '--from', file, '--to', target]);
+  assert.equal(moved.code, 0, moved.stderr + moved.stdout);
+  assert.deepEqual(await query(target, 'SELECT count(*)::int AS n FROM deliveries'), [{ n: 2 }]);
 });
 
 test('omv migrate-store refuses a PostgreSQL database that holds data already, and changes nothing there', { skip }, async () => {

@@ -1,8 +1,9 @@
 // omv migrate-store --from FILE --to postgres://…: a desk's SQLite file copied into a new
 // PostgreSQL database (store/pg/storeCopy.ts), then checked — the rows of every table counted on
 // both sides, the audit chain verified on PostgreSQL and ending where the file's ended — and the
-// move recorded in both trails. The file is left as it was (but for that audit row): it is the way
-// back until the operator is satisfied.
+// move recorded in both trails. The file is held alone meanwhile (store/fileAlone.ts): nothing else
+// may have it open. It is left as it was (but for that audit row): it is the way back until the
+// operator is satisfied.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,6 +11,7 @@ import { errorMessage } from '../../shared/errorMessage.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { recordAction } from '../store/audit.js';
 import { openDatabase } from '../store/db.js';
+import { holdFileAlone } from '../store/fileAlone.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { chainCarriedOver } from '../store/pg/storeCopy.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
@@ -28,6 +30,12 @@ export async function migrateStoreCommand(args: string[]): Promise<number> {
   if (!isPostgresUrl(to)) throw new UsageError(`--to takes a postgres://… URL (${to} is not one)`);
   if (!existsSync(from)) throw new UsageError(`no database at ${from}`);
   const db = openDatabase(from, { mustExist: true });
+  try {
+    holdFileAlone(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
   const shown = shownStoreUrl(to);
   const say = (line: string) => process.stdout.write(`omv migrate-store: ${forTerminal(line)}\n`);
   let engine: PgEngine;
