@@ -1,16 +1,21 @@
 // An import gives the same rows whichever path it takes: a large file into an empty database is
 // bulk loaded (the secondary indexes and the full-text index built once at the end), a file into a
-// database that already holds much more is written entry by entry; and a bulk load cut short by
-// kill -9 is finished by the next omv that opens the database, so nothing is left unindexed.
+// database that already holds much more is written entry by entry; a bulk load cut short by
+// kill -9 is finished by the next omv that opens the database, so nothing is left unindexed; and
+// a file another omv is importing at the same moment is not written into its delivery beside it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { importFile } from '../main/intake/fileImport.js';
 import { worthBulkLoading } from '../main/store/bulkLoad.js';
 import { openDatabase, type Db } from '../main/store/db.js';
+import { insertDelivery } from '../main/store/deliveries.js';
+import { setSetting } from '../main/store/settings.js';
 import { CLI } from './support/cli.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
 import { SyntheticChat } from './support/synthetic.js';
@@ -125,4 +130,40 @@ test('a bulk load cut short by kill -9 is finished by the next omv that opens th
   assert.deepEqual(counted(restResumed), counted(restWhole));
   reopened.close();
   plain.close();
+});
+
+test('a file another omv is importing now is refused, not written into the same delivery beside it; once that process is gone, importing it again completes it', async () => {
+  const file = join(dir, 'claimed.xml');
+  const lines = Array.from({ length: 40 }, (_, i) => ({ ts: 1_700_000_000_000 + i, user: `u${i % 3}`, content: `claimed ${i}` }));
+  writeFileSync(file, messagesXml({ lobby: lines }));
+  const db = openDatabase(join(dir, 'claimed.sqlite'));
+  // The delivery another import made and claimed, as that one leaves it while it runs: a live process.
+  const other = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const gone = new Promise((resolve) => other.on('exit', resolve));
+  try {
+    const meta = {
+      source: 'import' as const,
+      function: null,
+      domainId: '',
+      type: null,
+      callId: null,
+      receivedAt: Date.now(),
+      payload: null,
+    };
+    const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const id = insertDelivery(db, { ...meta, payloadSize: statSync(file).size, sha256, filePath: file }, 'importing');
+    setSetting(db, `import:${id}`, JSON.stringify({ pid: other.pid, host: hostname() }));
+    const refused = await importFile(db, file);
+    assert.equal(refused.status, 'failed');
+    assert.match(refused.error!, new RegExp(`another omv \\(process ${other.pid} on .+\\) is importing this file into this database now`));
+    assert.equal(db.prepare('SELECT count(*) FROM entries').pluck().get(), 0, 'nothing written beside it');
+  } finally {
+    other.kill('SIGKILL');
+    await gone;
+  }
+  const completed = await importFile(db, file);
+  assert.deepEqual([completed.status, completed.newEntries], ['new', 40]);
+  assert.deepEqual(db.prepare("SELECT key FROM settings WHERE key LIKE 'import:%'").pluck().all(), [], 'the claim ends with the import');
+  assertWhole(db);
+  db.close();
 });

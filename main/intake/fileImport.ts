@@ -24,6 +24,7 @@ import {
   reopenQuarantined,
 } from '../store/deliveries.js';
 import { beginBulkLoad, endBulkLoad, finishBulkLoad, worthBulkLoading, type BulkLoad } from '../store/bulkLoad.js';
+import { claimImport, ImportInProgressError, releaseImport } from '../store/importClaims.js';
 import { PayloadWriter } from '../store/payloadWriter.js';
 
 export { collectXmlFiles, STDIN } from './importFiles.js';
@@ -97,32 +98,47 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
   const small = size <= IN_PROCESS_BYTES ? await handle.readFile() : null;
   const sha256 = small ? createHash('sha256').update(small).digest('hex') : await sha256Of(handle);
 
-  const done = findDeliveryByContent(db, sha256, domainId, 'stored');
-  if (done !== null) {
-    countDuplicate(db, done, Date.now());
-    return { path, status: 'duplicate', deliveryId: done, entries: 0, newEntries: 0 };
-  }
   const spooled = file !== resolve(path);
-  const deliveryId =
-    findDeliveryByContent(db, sha256, domainId, 'importing') ??
-    reopenQuarantined(db, sha256, domainId) ??
-    insertDelivery(
-      db,
-      // A spooled copy is gone after this import: its bytes are kept instead (up to the limit).
-      {
-        source: 'import',
-        function: null,
-        domainId,
-        type: null,
-        callId: null,
-        receivedAt: Date.now(),
-        payload: null,
-        payloadSize: size,
-        sha256,
-        filePath: spooled ? null : file,
-      },
-      'importing',
-    );
+  // Found or made, and claimed, in one write transaction: another process importing the same
+  // file at the same moment finds it claimed (importClaims.ts), or stored once that one is done.
+  const take = db.transaction((): { duplicateOf: number } | { deliveryId: number } => {
+    const done = findDeliveryByContent(db, sha256, domainId, 'stored');
+    if (done !== null) {
+      countDuplicate(db, done, Date.now());
+      return { duplicateOf: done };
+    }
+    const deliveryId =
+      findDeliveryByContent(db, sha256, domainId, 'importing') ??
+      reopenQuarantined(db, sha256, domainId) ??
+      insertDelivery(
+        db,
+        // A spooled copy is gone after this import: its bytes are kept instead (up to the limit).
+        {
+          source: 'import',
+          function: null,
+          domainId,
+          type: null,
+          callId: null,
+          receivedAt: Date.now(),
+          payload: null,
+          payloadSize: size,
+          sha256,
+          filePath: spooled ? null : file,
+        },
+        'importing',
+      );
+    claimImport(db, deliveryId);
+    return { deliveryId };
+  });
+  let taken: { duplicateOf: number } | { deliveryId: number };
+  try {
+    taken = take.immediate();
+  } catch (error) {
+    if (!(error instanceof ImportInProgressError)) throw error;
+    return { path, status: 'failed', deliveryId: null, entries: 0, newEntries: 0, error: `${path}: ${error.message}` };
+  }
+  if ('duplicateOf' in taken) return { path, status: 'duplicate', deliveryId: taken.duplicateOf, entries: 0, newEntries: 0 };
+  const { deliveryId } = taken;
   // Only a file parsed in batches is large enough to be worth it.
   const load = options.bulk && !small && worthBulkLoading(db, size) ? beginBulkLoad(db, deliveryId) : null;
   try {
@@ -156,6 +172,7 @@ async function importInto(
     db.transaction(() => {
       if (load) finishBulkLoad(db, load);
       record();
+      releaseImport(db, deliveryId);
     })();
   const writeBatch = db.transaction((events: Iterable<PayloadEvent>) => {
     for (const event of events) writer.apply(event);

@@ -14,6 +14,7 @@
 // and the full-text index end up as an import entry by entry leaves them (test/importPaths.test).
 import { hostname } from 'node:os';
 import { prepareCached, type Db } from './db.js';
+import { processRunning } from './liveProcess.js';
 
 const MARKER = 'bulk_load';
 
@@ -51,10 +52,15 @@ export function worthBulkLoading(db: Db, bytes: number): boolean {
   return entries * MUCH_LARGER * BYTES_PER_ENTRY < bytes;
 }
 
-/** Starts a bulk load for a delivery: recorded, and the secondary indexes dropped, in one transaction. */
-export function beginBulkLoad(db: Db, deliveryId: number): BulkLoad {
+/**
+ * Starts a bulk load for a delivery: recorded, and the secondary indexes dropped, in one
+ * transaction; null when another process began one since worthBulkLoading looked (the import then
+ * goes entry by entry).
+ */
+export function beginBulkLoad(db: Db, deliveryId: number): BulkLoad | null {
   return db
-    .transaction((): BulkLoad => {
+    .transaction((): BulkLoad | null => {
+      if (readMarker(db) !== null) return null;
       const indexes = SECONDARY_INDEXES.map(
         (name) => db.prepare<[string], string>("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?").pluck().get(name) ?? null,
       ).filter((sql): sql is string => sql !== null);
@@ -98,14 +104,8 @@ const running = new Set<string>();
 const keyOf = (load: BulkLoad) => `${load.host}:${load.pid}:${load.deliveryId}:${load.after}`;
 
 function isRunning(load: BulkLoad): boolean {
-  if (load.host !== hostname()) return true; // another machine's: not ours to judge
-  if (load.pid === process.pid) return running.has(keyOf(load));
-  try {
-    process.kill(load.pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'; // alive, another user's
-  }
+  if (load.host === hostname() && load.pid === process.pid) return running.has(keyOf(load));
+  return processRunning(load);
 }
 
 /**

@@ -43,17 +43,23 @@ export const MIGRATIONS: readonly Migration[] = [
 
 export const LATEST_VERSION = MIGRATIONS.at(-1)!.version;
 
-/** Brings the schema up to `target` (default: the latest), each step in its own transaction. */
+/**
+ * Brings the schema up to `target` (default: the latest), each step in its own write transaction,
+ * skipped there if another omv opening the same database at the same moment applied it meanwhile
+ * (two imports into a new file: the second failed on "table deliveries already exists").
+ */
 export function migrate(db: Database, target = LATEST_VERSION): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
+  const version = () => db.pragma('user_version', { simple: true }) as number;
+  const current = version();
   if (current > LATEST_VERSION) {
     throw new Error(`this database has schema version ${current}, newer than this omv understands (${LATEST_VERSION}): upgrade omv`);
   }
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue;
     db.transaction(() => {
+      if (version() >= migration.version) return;
       migration.up(db);
       db.pragma(`user_version = ${migration.version}`);
-    })();
+    }).immediate();
   }
 }
