@@ -12,6 +12,7 @@ import { omv } from './support/cli.js';
 import { DESK_ENGINES } from './support/desk.js';
 import { callbackUrl } from './support/http.js';
 import { messagesXml, ABUSE_CONVERSATION_XML } from './support/payloads.js';
+import { query } from './support/postgres.js';
 import { request, startTeam, teamDatabase, type Signed, type TeamServerProcess, type TeamStore } from './support/teamServer.js';
 import { tempDir } from './support/tmp.js';
 
@@ -146,6 +147,25 @@ for (const { engine, skip } of DESK_ENGINES)
       const again = await startTeam(store);
       assert.match(again.serve.output(), /team desk at \S+ \(sign in\)\n/);
     });
+
+    if (onPostgres)
+      test(`a call while the database cannot be reached is answered as any failed call is (JSON, its cause logged), not the server's plain 500`, async () => {
+        const store = await accounts({ anna: 'moderator' });
+        const team = await startTeam(store);
+        const anna = await team.signIn('anna');
+        assert.equal((await team.call(anna, 'rooms', {})).status, 200);
+        // The team's database refuses connections, and the server's sessions there are ended.
+        const name = new URL(store.url!).pathname.slice(1);
+        const admin = new URL(store.url!);
+        admin.pathname = '/postgres';
+        await query(admin.toString(), `ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+        await query(admin.toString(), 'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+        const away = await team.call(anna, 'rooms', {});
+        assert.equal(away.status, 500, away.body);
+        assert.match(away.headers['content-type'] ?? '', /^application\/json/);
+        assert.match(JSON.parse(away.body).error, /^omv could not do that \(logged as #[0-9a-f]{8}\)$/);
+        await query(admin.toString(), `ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      });
 
     test(`off loopback the desk needs TLS; with it, and behind a trusted proxy, session cookies are Secure`, async () => {
       const store = await accounts({ anna: 'moderator' });

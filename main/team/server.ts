@@ -17,6 +17,7 @@ import { BlockList, isIP, type AddressInfo } from 'node:net';
 import type { Actor } from '../../shared/access.js';
 import { startCore, announce, type Core } from '../app.js';
 import type { OmvService } from '../api/service.js';
+import { apiErrorMessage } from '../api/apiError.js';
 import type { EventHub } from '../api/events.js';
 import { browserCrossSiteSignal } from '../net/access.js';
 import type { CallbackSecrets } from '../net/callbackSecrets.js';
@@ -184,8 +185,17 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const handleDesk = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const context = requestContext(req, trusted, tls !== null);
     if (await options.auth.handlePages(req, res, url, context)) return;
-    const session = await options.auth.sessionOf(req);
-    if (url.pathname.startsWith('/api/')) {
+    const isApi = url.pathname.startsWith('/api/');
+    let session: Awaited<ReturnType<TeamAuth['sessionOf']>>;
+    try {
+      session = await options.auth.sessionOf(req);
+    } catch (error) {
+      // The store that holds the sessions failed (PostgreSQL away): a call is answered as the page
+      // reads every failed call, its cause logged; a page, by the server's plain 500.
+      if (!isApi) throw error;
+      return sendJson(res, 500, { ok: false, error: apiErrorMessage(error, `${req.method} ${url.pathname}`, log) });
+    }
+    if (isApi) {
       if (!session) return sendJson(res, 401, { ok: false, error: 'sign in first: your session ended or never began' });
       if (!fromOurPage(req, context)) return sendJson(res, 403, { ok: false, error: 'the desk answers its own page only' });
       if (req.method !== 'GET' && req.method !== 'HEAD' && req.headers[CSRF_HEADER] !== session.csrf)
