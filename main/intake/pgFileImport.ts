@@ -17,7 +17,7 @@ import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import { ENTRY_PAYLOADS, PgEntryImport } from '../store/pg/bulkImport.js';
 import { inWriteTransaction, pgText, type WriteSession } from '../store/pg/connection.js';
-import { finishImport, keepPayload, quarantineImport, startImport, type Written } from '../store/pg/importDeliveries.js';
+import { claimImport, finishImport, keepPayload, quarantineImport, startImport, type Written } from '../store/pg/importDeliveries.js';
 import { PURGE_LOCK } from '../store/pg/locks.js';
 import { monthsAhead } from '../store/pg/partitions.js';
 import { PgPayloadWriter } from '../store/pg/receipt.js';
@@ -104,6 +104,15 @@ async function* batchesOf(
   }
 }
 
+interface Claimed {
+  size: number;
+  small: Buffer | null;
+  spooled: boolean;
+  deliveryId: number;
+  domainId: string;
+  receivedAt: number;
+}
+
 async function importOpenFile(
   pool: pg.Pool,
   path: string,
@@ -134,7 +143,33 @@ async function importOpenFile(
   );
   const { deliveryId } = start;
   if (start.status === 'duplicate') return { path, status: 'duplicate', deliveryId, entries: 0, newEntries: 0 };
+  // Another omv importing the same file now holds its delivery: it is left to that one.
+  const claim = await stored(claimImport(pool, deliveryId));
+  if (claim === null)
+    return {
+      path,
+      status: 'failed',
+      deliveryId: null,
+      entries: 0,
+      newEntries: 0,
+      error: `${path}: another omv is importing this file into this database now: import it again once that ends`,
+    };
+  try {
+    return await importClaimed(pool, path, file, handle, options, { size, small, spooled, deliveryId, domainId, receivedAt });
+  } finally {
+    await claim.release();
+  }
+}
 
+/** The file's entries into its delivery, this process holding the delivery's import. */
+async function importClaimed(
+  pool: pg.Pool,
+  path: string,
+  file: string,
+  handle: FileHandle,
+  options: ImportOptions,
+  { size, small, spooled, deliveryId, domainId, receivedAt }: Claimed,
+): Promise<ImportResult> {
   const context = { deliveryId, domainId: pgText(domainId), receivedAt };
   const entryImport = new PgEntryImport(context);
   /** A payload that is not a message file: its events, written whole at the end. */

@@ -6,6 +6,7 @@
 import type pg from 'pg';
 import type { DeliveryMeta } from '../deliveries.js';
 import { inWriteTransaction, pgText, type WriteSession } from './connection.js';
+import { IMPORT_LOCK } from './locks.js';
 
 /** Lock key space for deliveries' content: receipt.ts's, so two imports of the same bytes decide one after the other. */
 const DELIVERY_LOCK = 0x6f6d76;
@@ -46,6 +47,36 @@ export function startImport(pool: pg.Pool, meta: DeliveryMeta): Promise<ImportSt
     );
     return { status: 'importing', deliveryId: made.rows[0]!.id };
   });
+}
+
+/** An import's hold on its delivery while it runs (locks.ts IMPORT_LOCK); `release` once it ends. */
+export interface ImportClaim {
+  release(): Promise<void>;
+}
+
+/** Claims a delivery's import for this process; null while another process holds it. */
+export async function claimImport(pool: pg.Pool, deliveryId: number): Promise<ImportClaim | null> {
+  const session = await pool.connect();
+  const key = [IMPORT_LOCK, deliveryId % 2_147_483_647];
+  try {
+    const { taken } = (await session.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS taken', key)).rows[0]!;
+    if (!taken) {
+      session.release();
+      return null;
+    }
+  } catch (error) {
+    session.release(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  return {
+    async release() {
+      // A session that cannot say so is dropped, and its lock goes with it.
+      await session.query('SELECT pg_advisory_unlock($1, $2)', key).then(
+        () => session.release(),
+        (error: unknown) => session.release(error instanceof Error ? error : new Error(String(error))),
+      );
+    },
+  };
 }
 
 /** Keeps a copy of the raw bytes with a delivery (a file that could not be read, or a pipe's). */

@@ -24,3 +24,11 @@ export const CLAIMS_LOCK = 0x6f6d7604;
  * for it: the receiver updates them with every delivery.
  */
 export const REVIEW_MARK_LOCK = 0x6f6d7605;
+
+/**
+ * A delivery's import (its id as the second key, within int4), held by the importing process on a
+ * session of its own for as long as the import runs (pg_try_advisory_lock: gone with the session,
+ * a kill -9's too): another omv importing the same file at the same moment finds it held and leaves
+ * the delivery to it, instead of writing its entries beside it (each counting its share as new).
+ */
+export const IMPORT_LOCK = 0x6f6d7606;
