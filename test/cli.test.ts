@@ -278,6 +278,9 @@ describe('omv export', () => {
       assert.match(refused.stderr, new RegExp(`omv ${args[0]} reads a SQLite file only, and \\$OMV_STORE names a PostgreSQL database`));
       assert.doesNotMatch(refused.stderr, new RegExp(defaultFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     }
+    const byFlag = await omv(['stats', '--db', 'postgres://omv@127.0.0.1:1/omv'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } });
+    assert.equal(byFlag.code, 2);
+    assert.match(byFlag.stderr, /omv stats reads a SQLite file only, and --db names a PostgreSQL database/);
     // --db says which file, whatever $OMV_STORE says.
     const flagged = await omv(['stats', '--db', named], { env: postgres });
     assert.equal(flagged.code, 0, flagged.stderr);

@@ -15,6 +15,7 @@ import { importFile } from '../main/intake/fileImport.js';
 import { worthBulkLoading } from '../main/store/bulkLoad.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { insertDelivery } from '../main/store/deliveries.js';
+import { STALE_MS } from '../main/store/importClaims.js';
 import { setSetting } from '../main/store/settings.js';
 import { CLI } from './support/cli.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
@@ -152,7 +153,7 @@ test('a file another omv is importing now is refused, not written into the same 
     };
     const sha256 = createHash('sha256').update(readFileSync(file)).digest('hex');
     const id = insertDelivery(db, { ...meta, payloadSize: statSync(file).size, sha256, filePath: file }, 'importing');
-    setSetting(db, `import:${id}`, JSON.stringify({ pid: other.pid, host: hostname() }));
+    setSetting(db, `import:${id}`, JSON.stringify({ pid: other.pid, host: hostname(), at: Date.now() }));
     const refused = await importFile(db, file);
     assert.equal(refused.status, 'failed');
     assert.match(refused.error!, new RegExp(`another omv \\(process ${other.pid} on .+\\) is importing this file into this database now`));
@@ -166,4 +167,37 @@ test('a file another omv is importing now is refused, not written into the same 
   assert.deepEqual(db.prepare("SELECT key FROM settings WHERE key LIKE 'import:%'").pluck().all(), [], 'the claim ends with the import');
   assertWhole(db);
   db.close();
+});
+
+test('two imports of one file at once in one process (the desk’s imports share it) leave it to the first; a claim of another machine is taken over once it has gone stale', async () => {
+  const file = join(dir, 'twice.xml');
+  await writeSyntheticFile(file, { entries: 60_000, rooms: 5, seed: 21 });
+  const db = openDatabase(join(dir, 'twice.sqlite'));
+  const both = await Promise.all([importFile(db, file), importFile(db, file)]);
+  const refused = both.find((result) => result.status === 'failed');
+  const stored = both.find((result) => result.status === 'new');
+  assert.ok(refused && stored, JSON.stringify(both.map((result) => [result.status, result.newEntries, result.error])));
+  assert.match(refused.error!, /this omv is importing this file into this database now/);
+  assert.equal(
+    stored.newEntries,
+    db.prepare('SELECT count(*) FROM entries').pluck().get(),
+    'every entry counted by the one import that wrote it',
+  );
+  assertWhole(db);
+  db.close();
+
+  // Another machine's claim: not known to have gone while its import writes; taken over once it has not for STALE_MS.
+  const other = join(dir, 'elsewhere.xml');
+  writeFileSync(other, messagesXml({ lobby: [{ ts: 1_700_000_000_000, user: 'u1', content: 'from elsewhere' }] }));
+  const desk = openDatabase(join(dir, 'elsewhere.sqlite'));
+  const sha256 = createHash('sha256').update(readFileSync(other)).digest('hex');
+  const meta = { source: 'import' as const, function: null, domainId: '', type: null, callId: null, receivedAt: Date.now(), payload: null };
+  const id = insertDelivery(desk, { ...meta, payloadSize: statSync(other).size, sha256, filePath: other }, 'importing');
+  const claimBy = (at: number) => setSetting(desk, `import:${id}`, JSON.stringify({ pid: 1, host: `not-${hostname()}`, at }));
+  claimBy(Date.now());
+  assert.equal((await importFile(desk, other)).status, 'failed');
+  claimBy(Date.now() - STALE_MS - 1000);
+  assert.deepEqual((await importFile(desk, other)).newEntries, 1);
+  assertWhole(desk);
+  desk.close();
 });

@@ -32,7 +32,7 @@ export function sqliteFileFor(command: string, dbFlag: string | undefined): stri
   const store = chosenStore(undefined, dbFlag);
   if (store !== undefined && isPostgresUrl(store))
     throw new UsageError(
-      `omv ${command} reads a SQLite file only, and $OMV_STORE names a PostgreSQL database: give --db FILE, or open the desk on it (omv serve --store …)`,
+      `omv ${command} reads a SQLite file only, and ${dbFlag === undefined ? '$OMV_STORE' : '--db'} names a PostgreSQL database: give --db FILE, or open the desk on it (omv serve --store …)`,
     );
   return store;
 }

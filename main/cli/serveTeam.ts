@@ -107,6 +107,15 @@ export async function serveTeam(args: string[]): Promise<number> {
 
   const log = settings.quiet ? () => {} : (line: string) => process.stdout.write(`${new Date().toISOString()} ${forTerminal(line)}\n`);
   const store = await openTeamStore(chosenStore(settings.store, settings.db), queryTimeoutMs, log);
+  // The first account's command names this store, and is said only while there is none.
+  let firstAccount: string;
+  try {
+    firstAccount =
+      (await store.accounts.list()).length === 0 ? `; omv users add NAME --role admin${store.usersFlag} makes the first account` : '';
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const sessions = new Sessions(store.accounts);
   // Sessions ended by another process (omv users disable, another team server on the same PostgreSQL database) end here too.
   const stopWatching = sessions.watch(1000, log);
@@ -143,9 +152,6 @@ export async function serveTeam(args: string[]): Promise<number> {
       throw new Error(`an address omv was told to listen on is in use: ${errorMessage(error)}`);
     throw error;
   });
-  // The first account's command names this store, and is said only while there is none.
-  const firstAccount =
-    (await store.accounts.list()).length === 0 ? `; omv users add NAME --role admin${store.usersFlag} makes the first account` : '';
   process.stdout.write(
     store.startLine +
       `omv: team desk at ${server.deskUrl} (sign in${firstAccount})\n` +
@@ -199,7 +205,7 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
       accounts: pgAccountStore(accountsPool.pool),
       server: { core: (receiver) => pgCore(engine, receiver, { team: true }), deliveries: engine.writes },
       startLine: await standbyLine(engine),
-      usersFlag: ` --store ${shownStoreUrl(store)}`,
+      usersFlag: ` --store ${forTerminal(shellWord(shownStoreUrl(store)))}`,
       checkBeside: () => {},
       close: async () => {
         await accountsPool.pool.end();
@@ -213,5 +219,5 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
   }
 }
 
-/** A path as a shell takes it back: as it is when plain, else in single quotes. */
+/** A path or URL as a shell takes it back: as it is when plain, else in single quotes. */
 const shellWord = (word: string) => (/^[\w./@%+=:,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`);

@@ -73,5 +73,5 @@ export function printPurge(result: PurgeRecord & { auditId: number | null; month
 /** What to do about a damaged PostgreSQL store: there is no file to set aside. */
 export const PG_RESTORE_ADVICE =
   'Full-text columns named above are made again by omv check --repair --store …; for anything else, restore the latest ' +
-  'omv backup --store … (pg_restore) or promote a standby. Deliveries keep their raw payloads, so what arrived after the ' +
-  'backup can be recovered from this database: ask for help before dropping it.';
+  'omv backup --store … (pg_restore: a standby holds the same rows). Deliveries keep their raw payloads, so what arrived ' +
+  'after the backup can be recovered from this database: ask for help before dropping it.';

@@ -24,7 +24,7 @@ import {
   reopenQuarantined,
 } from '../store/deliveries.js';
 import { beginBulkLoad, endBulkLoad, finishBulkLoad, worthBulkLoading, type BulkLoad } from '../store/bulkLoad.js';
-import { claimImport, ImportInProgressError, releaseImport } from '../store/importClaims.js';
+import { claimImport, endImport, ImportInProgressError, releaseImport, touchImport } from '../store/importClaims.js';
 import { PayloadWriter } from '../store/payloadWriter.js';
 
 export { collectXmlFiles, STDIN } from './importFiles.js';
@@ -139,12 +139,16 @@ async function importOpenFile(db: Db, path: string, file: string, handle: FileHa
   }
   if ('duplicateOf' in taken) return { path, status: 'duplicate', deliveryId: taken.duplicateOf, entries: 0, newEntries: 0 };
   const { deliveryId } = taken;
-  // Only a file parsed in batches is large enough to be worth it.
-  const load = options.bulk && !small && worthBulkLoading(db, size) ? beginBulkLoad(db, deliveryId) : null;
   try {
-    return await importInto(db, path, file, handle, options, { size, small, spooled, deliveryId, domainId }, load);
+    // Only a file parsed in batches is large enough to be worth it.
+    const load = options.bulk && !small && worthBulkLoading(db, size) ? beginBulkLoad(db, deliveryId) : null;
+    try {
+      return await importInto(db, path, file, handle, options, { size, small, spooled, deliveryId, domainId }, load);
+    } finally {
+      if (load) endBulkLoad(load);
+    }
   } finally {
-    if (load) endBulkLoad(load);
+    endImport(deliveryId);
   }
 }
 
@@ -177,6 +181,7 @@ async function importInto(
   const writeBatch = db.transaction((events: Iterable<PayloadEvent>) => {
     for (const event of events) writer.apply(event);
     writer.flush();
+    touchImport(db, deliveryId);
   });
   const keepBytes = async () => {
     if (size <= KEEP_PAYLOAD_BYTES) keepPayload(db, deliveryId, small ?? (await readAll(handle)));

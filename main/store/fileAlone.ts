@@ -10,8 +10,9 @@ export class FileInUseError extends Error {}
 /** Holds `db`'s file alone until `db` is closed, waiting at most `waitMs` for other connections to let go. */
 export function holdFileAlone(db: Db, waitMs = 1000): void {
   db.pragma(`busy_timeout = ${Math.trunc(waitMs)}`);
-  // Exclusive locking keeps the lock a write transaction takes once it ends; in WAL mode taking it
-  // fails while any other connection has the file open, even one doing nothing.
+  // Exclusive locking keeps the lock a write transaction takes once it ends; in WAL mode (every
+  // omv database: openDatabase sets it) taking it fails while any other connection has the file
+  // open, even one doing nothing. (In rollback-journal mode an idle connection holds no lock to see.)
   db.pragma('locking_mode = EXCLUSIVE');
   try {
     db.exec('BEGIN EXCLUSIVE; COMMIT');

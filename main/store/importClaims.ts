@@ -1,29 +1,63 @@
-// Which process is importing a delivery's file. An import cut short leaves its delivery
-// 'importing', and importing the file again completes it; but two processes importing the same
-// file at once would write one delivery's entries together (each counting its share as new, and a
-// bulk load indexing for full-text search entries the other had indexed already: an index SQLite
-// then calls malformed). So the delivery is claimed, in the transaction that finds or makes it,
-// and another process's claim is taken over only once that process has gone.
+// Which import is writing a delivery's file. An import cut short leaves its delivery 'importing',
+// and importing the file again completes it; but two imports of the same file at once (two
+// processes, or two of the desk's in one) would write one delivery's entries together, each
+// counting its share as new, and a bulk load beside an import entry by entry would index for
+// full-text search entries the other had indexed already (an index SQLite then calls malformed).
+// So the delivery is claimed, in the transaction that finds or makes it, and touched with every
+// batch it writes. A claim is taken over once its import has ended: this process's once it is not
+// running here, another process's once that process has gone, or once it has not been touched for
+// STALE_MS (another machine, a process id used again, a host renamed: not known to have gone).
 import { getSetting, setSetting } from './settings.js';
 import { prepareCached, type Db } from './db.js';
 import { processRunning, thisProcess, type RecordedProcess } from './liveProcess.js';
 
 export class ImportInProgressError extends Error {}
 
+/** A claim not touched for this long is taken over: a batch is written far more often than this. */
+export const STALE_MS = 10 * 60_000;
+
+interface Claim extends RecordedProcess {
+  /** When its import last wrote a batch (ms). */
+  at: number;
+}
+
+/** The deliveries this process is importing now. */
+const importingHere = new Set<number>();
+
 const keyOf = (deliveryId: number) => `import:${deliveryId}`;
 
-/** Claims the delivery for this process (call in the transaction that found or made it); refuses one another running process holds. */
-export function claimImport(db: Db, deliveryId: number): void {
+function holding(claim: Claim, deliveryId: number, now: number): boolean {
+  const here = thisProcess();
+  if (claim.pid === here.pid && claim.host === here.host) return importingHere.has(deliveryId);
+  return processRunning(claim) && now - claim.at < STALE_MS;
+}
+
+/**
+ * Claims the delivery for this process (call in the write transaction that found or made it);
+ * refuses one another import holds. `endImport` ends the claim here, whatever became of the import.
+ */
+export function claimImport(db: Db, deliveryId: number, now = Date.now()): void {
   const held = getSetting(db, keyOf(deliveryId));
-  const holder = held === null ? null : (JSON.parse(held) as RecordedProcess);
-  if (holder !== null && (holder.pid !== process.pid || holder.host !== thisProcess().host) && processRunning(holder))
-    throw new ImportInProgressError(
-      `another omv (process ${holder.pid} on ${holder.host}) is importing this file into this database now: import it again once that ends`,
-    );
-  setSetting(db, keyOf(deliveryId), JSON.stringify(thisProcess()));
+  const claim = held === null ? null : (JSON.parse(held) as Claim);
+  if (claim !== null && holding(claim, deliveryId, now)) {
+    const who = importingHere.has(deliveryId) ? 'this omv' : `another omv (process ${claim.pid} on ${claim.host})`;
+    throw new ImportInProgressError(`${who} is importing this file into this database now: import it again once that ends`);
+  }
+  touchImport(db, deliveryId, now);
+  importingHere.add(deliveryId);
+}
+
+/** The import wrote a batch: its claim is fresh (call in the batch's transaction). */
+export function touchImport(db: Db, deliveryId: number, now = Date.now()): void {
+  setSetting(db, keyOf(deliveryId), JSON.stringify({ ...thisProcess(), at: now } satisfies Claim));
 }
 
 /** The delivery's import ended (stored, or quarantined): no one holds it. */
 export function releaseImport(db: Db, deliveryId: number): void {
   prepareCached(db, 'DELETE FROM settings WHERE key = ?').run(keyOf(deliveryId));
+}
+
+/** This process no longer runs the import (ended, or given up on a failure: another may take it over). */
+export function endImport(deliveryId: number): void {
+  importingHere.delete(deliveryId);
 }
