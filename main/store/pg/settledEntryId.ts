@@ -12,9 +12,15 @@
 // holder, a watch round taking rows off the queue or a writer drawing above the newest too (those
 // are short), and not for an older omv still serving the database, which queues nothing.
 import type pg from 'pg';
+import type { WriteSession } from './connection.js';
 
 /** Between looks at the lock table: short at first (a receiver's group commits in milliseconds), then no busier than this. */
 const LONGEST_PAUSE_MS = 50;
+
+/** The newest entry's id (0 for none), as the session sees the entries now. */
+export async function newestEntryId(session: Pick<WriteSession, 'query'>): Promise<number> {
+  return (await session.query<{ id: number }>('SELECT coalesce(max(id), 0)::bigint AS id FROM entries')).rows[0]!.id;
+}
 
 const HOLDERS = `SELECT DISTINCT virtualtransaction FROM pg_locks
   WHERE locktype = 'relation' AND relation = to_regclass('watch_queue') AND mode = 'RowExclusiveLock' AND granted AND pid <> pg_backend_pid()`;
@@ -24,7 +30,7 @@ const HOLDERS = `SELECT DISTINCT virtualtransaction FROM pg_locks
  * has ended; null if some are still running after `waitMs` (the caller keeps what it had).
  */
 export async function newestSettledEntryId(pool: pg.Pool, waitMs: number): Promise<number | null> {
-  const newest = (await pool.query<{ id: number }>('SELECT coalesce(max(id), 0)::bigint AS id FROM entries')).rows[0]!.id;
+  const newest = await newestEntryId(pool);
   let holders = (await pool.query<{ virtualtransaction: string }>(HOLDERS)).rows.map((row) => row.virtualtransaction);
   const until = Date.now() + waitMs;
   for (let pause = 1; holders.length > 0; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {

@@ -8,6 +8,7 @@ import { watchTermsOf, type TermToMatch, type WatchHit, type WatchRecords } from
 import { inWriteTransaction, pgText, type WriteSession } from '../connection.js';
 import type { PgEngine } from '../engine.js';
 import { listWatchTerms } from '../desk/watchlist.js';
+import { newestEntryId } from '../settledEntryId.js';
 import { appendAuditRow } from '../writes.js';
 
 /** Queue rows a forward matching round takes at most (more: another round). */
@@ -15,11 +16,6 @@ const QUEUE_ROWS_PER_ROUND = 10_000;
 
 /** Queued ranges this close (in ids) are searched as one range. */
 const NEAR = 1_000;
-
-/** The newest entry's id (0 for none), as the session sees the entries now. */
-export async function newestEntryId(session: Pick<WriteSession, 'query'>): Promise<number> {
-  return (await session.query<{ id: number }>('SELECT coalesce(max(id), 0)::bigint AS id FROM entries')).rows[0]!.id;
-}
 
 /** An id as SQLite compares it: a whole number is looked up; anything else (NaN, 1.5, 1e20) finds no row. */
 export const rowId = (id: number): number | null => (Number.isSafeInteger(id) ? id : null);
