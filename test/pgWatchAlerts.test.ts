@@ -192,20 +192,46 @@ async function holdGardenDelivery(url: string, desk: Served, callId: string, lin
   }
 }
 
+/**
+ * Two desks serving one new PostgreSQL database, for `run`; a delivery `hold` holds through the
+ * second (holdGardenDelivery) is let go, and the desks are closed, whatever `run` does.
+ */
+async function onTwoDesks(
+  run: (desks: {
+    url: string;
+    first: Served;
+    second: Served;
+    hold: (callId: string, lines: string[]) => ReturnType<typeof holdGardenDelivery>;
+  }) => Promise<void>,
+): Promise<void> {
+  const cluster = await startPostgres();
+  const store = ['--store', cluster.url];
+  const first = await serve(store);
+  const second = await serve(store);
+  const held: Array<Awaited<ReturnType<typeof holdGardenDelivery>>> = [];
+  const hold = async (callId: string, lines: string[]) => {
+    const holding = await holdGardenDelivery(cluster.url, second, callId, lines);
+    held.push(holding);
+    return holding;
+  };
+  try {
+    await run({ url: cluster.url, first, second, hold });
+  } finally {
+    for (const holding of held) await holding.end();
+    first.close();
+    second.close();
+  }
+}
+
 test(
   'on PostgreSQL an entry committed after a newer one, with a lower id (two desks receiving into one database), is matched as it arrives',
   { skip },
   async () => {
-    const cluster = await startPostgres();
-    const store = ['--store', cluster.url];
-    const first = await serve(store);
-    const second = await serve(store);
-    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
-    try {
+    await onTwoDesks(async ({ url, first, second, hold }) => {
       assert.deepEqual(await first.call('addWatchTerms', { text: 'unicorn' }), { added: ['unicorn'] });
       assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
       // The second desk's next delivery is held after it drew its ids.
-      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
+      const held = await hold('held', ['a unicorn held back']);
       // Meanwhile the first desk stores a newer entry, and its round matches it.
       assert.equal(await first.deliver('on-time', ['a unicorn on time']), 200);
       assert.deepEqual(await first.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 1 });
@@ -213,7 +239,7 @@ test(
       assert.equal(await held.answered, 200);
       assert.deepEqual(await second.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 2 });
       const rows = await query<{ id: number; content: string }>(
-        cluster.url,
+        url,
         'SELECT e.id, e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id ORDER BY e.id',
       );
       assert.deepEqual(
@@ -221,12 +247,8 @@ test(
         ['a unicorn held back', 'a unicorn on time'],
         'the entry held back has the lower id, and is matched',
       );
-      assert.deepEqual(await query(cluster.url, 'SELECT * FROM watch_queue'), [], 'nothing left queued');
-    } finally {
-      await held?.end();
-      first.close();
-      second.close();
-    }
+      assert.deepEqual(await query(url, 'SELECT * FROM watch_queue'), [], 'nothing left queued');
+    });
   },
 );
 
@@ -234,15 +256,10 @@ test(
   'on PostgreSQL a watch term added while a delivery is in flight waits for it: no entry committed after the term is added goes unmatched',
   { skip },
   async () => {
-    const cluster = await startPostgres();
-    const store = ['--store', cluster.url];
-    const first = await serve(store);
-    const second = await serve(store);
-    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
-    try {
+    await onTwoDesks(async ({ url, first, second, hold }) => {
       assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
       // The second desk's next delivery is held after it drew its ids…
-      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
+      const held = await hold('held', ['a unicorn held back']);
       // …while the first stores a newer entry: the newest id is above the held one's.
       assert.equal(await first.deliver('on-time', ['nothing watched yet']), 200);
       let added = false;
@@ -263,15 +280,11 @@ test(
       );
       // The held entry came before the term (not matched); one after it is.
       assert.equal(await second.deliver('after', ['a unicorn after the term'], 'garden'), 200);
-      await waitUntil(cluster.url, 'SELECT 1 FROM watch_matches');
-      assert.deepEqual(await query(cluster.url, 'SELECT e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id'), [
+      await waitUntil(url, 'SELECT 1 FROM watch_matches');
+      assert.deepEqual(await query(url, 'SELECT e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id'), [
         { content: 'a unicorn after the term' },
       ]);
-    } finally {
-      await held?.end();
-      first.close();
-      second.close();
-    }
+    });
   },
 );
 
@@ -279,16 +292,11 @@ test(
   'on PostgreSQL a saved search opened while a delivery with a lower id is in flight still shows its entry: in the search that follows, or counted new',
   { skip },
   async () => {
-    const cluster = await startPostgres();
-    const store = ['--store', cluster.url];
-    const first = await serve(store);
-    const second = await serve(store);
-    let held: Awaited<ReturnType<typeof holdGardenDelivery>> | undefined;
-    try {
+    await onTwoDesks(async ({ url, first, second, hold }) => {
       const saved = await first.call<SavedSearch>('saveSearch', { name: 'unicorns', query: 'unicorn' });
       assert.equal(await second.deliver('garden-opens', ['the garden opens'], 'garden'), 200);
       // The second desk's next delivery is held after it drew its ids…
-      held = await holdGardenDelivery(cluster.url, second, 'held', ['a unicorn held back']);
+      const held = await hold('held', ['a unicorn held back']);
       // …while the first stores a newer one: the newest id is above the held one's.
       assert.equal(await first.deliver('on-time', ['a unicorn on time']), 200);
       // The moderator opens the saved search and reads its hits, as the desk does.
@@ -302,9 +310,9 @@ test(
       await held.release();
       assert.equal(await held.answered, 200);
       await reading;
-      const unicorns = (
-        await query<{ id: number }>(cluster.url, "SELECT id::int FROM entries WHERE content LIKE '%unicorn%' ORDER BY id")
-      ).map((row) => row.id);
+      const unicorns = (await query<{ id: number }>(url, "SELECT id::int FROM entries WHERE content LIKE '%unicorn%' ORDER BY id")).map(
+        (row) => row.id,
+      );
       assert.equal(unicorns.length, 2);
       const [listed] = await first.call<SavedSearch[]>('savedSearches');
       const unseen = unicorns.filter((id) => !seen!.includes(id));
@@ -314,11 +322,7 @@ test(
         `the search read ${JSON.stringify(seen)} of ${JSON.stringify(unicorns)}; its new count must be the rest`,
       );
       assert.equal(seenWhileHeld, undefined, 'opened while an entry with a lower id was still to commit');
-    } finally {
-      await held?.end();
-      first.close();
-      second.close();
-    }
+    });
   },
 );
 
