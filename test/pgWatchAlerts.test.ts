@@ -237,7 +237,12 @@ test(
       assert.deepEqual(await first.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 1 });
       await held.release();
       assert.equal(await held.answered, 200);
-      assert.deepEqual(await second.nextAlert(), { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 2 });
+      // The second desk hears the first's alert too (desks on one database hear each other's: api/neighbours.ts), and its own.
+      const heardBySecond = [await second.nextAlert(), await second.nextAlert()].sort((a, b) => Number(a['unseen']) - Number(b['unseen']));
+      assert.deepEqual(heardBySecond, [
+        { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 1 },
+        { type: 'watchAlert', found: 1, terms: ['unicorn'], unseen: 2 },
+      ]);
       const rows = await query<{ id: number; content: string }>(
         url,
         'SELECT e.id, e.content FROM watch_matches m JOIN entries e ON e.id = m.entry_id ORDER BY e.id',

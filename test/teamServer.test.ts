@@ -44,18 +44,9 @@ async function fingerprint(store: TeamStore): Promise<string> {
   ]);
 }
 
-/**
- * A download of the CSV as `who`: its status, or 0 when the server broke the connection off
- * (on PostgreSQL the desk's export is being built, issue #19: an allowed one breaks off today).
- */
+/** A download of the CSV as `who`: its status. */
 async function exportStatus(team: TeamServerProcess, who: Signed): Promise<number> {
-  const answer = await request(`${team.base}/api/export.csv?filter=%7B%7D`, 'GET', { headers: { cookie: who.cookie } }).catch(
-    (error: unknown) => {
-      if (team.store.engine !== 'postgres') throw error;
-      return { status: 0 };
-    },
-  );
-  return answer.status;
+  return (await request(`${team.base}/api/export.csv?filter=%7B%7D`, 'GET', { headers: { cookie: who.cookie } })).status;
 }
 
 /** Rows in a table of the store. */
@@ -101,15 +92,12 @@ for (const { engine, skip } of DESK_ENGINES)
         ['anna', 'anna'],
         'her enrolment’s sign-in, and this one: as the account',
       );
-      const made = JSON.parse(created.body) as { ok: boolean; error?: string };
-      // The review workflow's writes on PostgreSQL are being built (issue #19): until createTag is, it says so.
-      if (onPostgres && !made.ok) assert.match(made.error ?? '', /not built yet/);
-      else
-        assert.deepEqual(
-          trail.filter((row) => row.action === 'tag created').map((row) => [row.moderator, row.details['tag']]),
-          [['anna', 'fraud']],
-          'recorded as the account, once',
-        );
+      assert.equal((JSON.parse(created.body) as { ok: boolean }).ok, true, created.body);
+      assert.deepEqual(
+        trail.filter((row) => row.action === 'tag created').map((row) => [row.moderator, row.details['tag']]),
+        [['anna', 'fraud']],
+        'recorded as the account, once',
+      );
     });
 
     test(`callbacks need their domain’s secret; a port of their own and an address allow-list keep everyone else out`, async () => {
@@ -269,10 +257,7 @@ for (const { engine, skip } of DESK_ENGINES)
 
       // And the permitted ones do go through: the same calls as an admin.
       assert.equal(JSON.parse((await team.call(anna, 'reportCounts')).body).ok, true);
-      // (On PostgreSQL the desk makes no exports yet, pgDeskWriter.ts: allowed, then refused as not built — not a 403.)
-      const exported = await exportStatus(team, anna);
-      if (onPostgres) assert.notEqual(exported, 403);
-      else assert.equal(exported, 200);
+      assert.equal(await exportStatus(team, anna), 200);
     });
 
     test(`every cell of the roles table: each role may do what its permissions say, and nothing else`, async () => {
@@ -295,9 +280,7 @@ for (const { engine, skip } of DESK_ENGINES)
           const [method, args] = probe[permission];
           const allowed = ROLE_PERMISSIONS[role].includes(permission);
           if (method === ('exportCsv' as PlainMethod)) {
-            const status = await exportStatus(team, who[role]);
-            if (onPostgres) assert.equal(status === 403, !allowed, `${role} × ${permission}: ${status}`);
-            else assert.equal(status, allowed ? 200 : 403, `${role} × ${permission}`);
+            assert.equal(await exportStatus(team, who[role]), allowed ? 200 : 403, `${role} × ${permission}`);
             continue;
           }
           const answer = await team.call(who[role], method, args);

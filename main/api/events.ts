@@ -6,8 +6,10 @@ import type { ExportManifest } from '../../shared/review.js';
 /**
  * Who hears an event: every desk, or (`audience`) the desks of the one moderator it is for — the
  * progress of their own export, import or tag-all is no one else's business on a team server.
+ * `relayed`: it happened on another server over the same store (api/neighbours.ts), for the desks
+ * to hear; this process has nothing to do about it.
  */
-export type EventListener = (event: ApiEvent, audience: string | undefined) => void;
+export type EventListener = (event: ApiEvent, audience: string | undefined, relayed: boolean) => void;
 
 export class EventHub {
   private readonly listeners = new Set<EventListener>();
@@ -18,7 +20,12 @@ export class EventHub {
   }
 
   emit(event: ApiEvent, audience?: string): void {
-    for (const listener of this.listeners) listener(event, audience);
+    for (const listener of this.listeners) listener(event, audience, false);
+  }
+
+  /** What another server over the same store told its desks (`audience`: one moderator's): the desks here hear it too. */
+  emitRelayed(event: ApiEvent, audience?: string): void {
+    for (const listener of this.listeners) listener(event, audience, true);
   }
 }
 

@@ -1,5 +1,6 @@
 // Presence: who has which report open right now, so two moderators see each other before they
-// both start on it. Kept in memory only (it is about this minute, and never audited): a desk says
+// both start on it. Kept in memory only (it is about this minute, and never audited; servers over
+// one store tell each other their desks' beats: api/neighbours.ts): a desk says
 // it has a report open when it opens it and every ~15 s after (reportPresence), and that it closed
 // it; a desk that falls silent for 45 s (a closed tab, a lost connection) is taken to have left.
 // Whenever the moderators on a report change, every desk hears it (a 'presence' event).
@@ -54,6 +55,18 @@ export class Presence {
     }
     this.announceIfChanged(report, before);
     return this.viewers(report);
+  }
+
+  /**
+   * A desk on another server over the same store beat (api/neighbours.ts): counted as one here, so
+   * every server knows everyone who has a report open. One this server would refuse is left out.
+   */
+  heard(report: number, name: string, desk: string, open: boolean): void {
+    try {
+      this.beat(report, name, desk, open);
+    } catch {
+      // past this server's bounds, or not a beat at all: the desk it came from was answered there
+    }
   }
 
   /** Everyone who has `report` open: one line a moderator, since they first opened it on any desk. */

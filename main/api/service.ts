@@ -17,6 +17,7 @@ import {
   PLAIN_METHODS,
 } from '../../shared/api.js';
 import type { EventHub } from './events.js';
+import { shareWithNeighbours, type ServerChannel } from './neighbours.js';
 import { Presence } from './presence.js';
 import type { ReadRunner } from './readCalls.js';
 
@@ -83,12 +84,21 @@ export interface ServiceContext {
   receiver: { callbackUrl: () => string | null; problem: () => string | null };
   /** A team server: accounts sign in, and names are theirs. */
   team?: boolean;
+  /** Other servers over the same store, and how to tell them what the desks here hear (api/neighbours.ts). */
+  neighbours?: ServerChannel;
 }
 
-export function createService({ reads, writer, events, receiver, team = false }: ServiceContext): OmvService {
+export function createService({ reads, writer, events, receiver, team = false, neighbours }: ServiceContext): OmvService {
   const presence = new Presence((event) => events.emit(event));
-  /** The exports under way, by whose they are, each stopped by its controller (cancelExport). */
+  /** The exports under way here, by whose they are, each stopped by its controller (cancelExport). */
   const exporting = new Map<string, Set<AbortController>>();
+  /** Stops `name`'s exports on this server: whether there were any. */
+  const cancelExports = (name: string) => {
+    const mine = exporting.get(name);
+    for (const cancel of mine ?? []) cancel.abort();
+    return (mine?.size ?? 0) > 0;
+  };
+  const others = neighbours ? shareWithNeighbours(neighbours, { events, presence, cancelExports }) : undefined;
   // Desks that fell silent are noticed within a few seconds even when no other desk calls.
   setInterval(() => presence.sweep(), 5000).unref();
   const plain: PlainHandlers = {
@@ -122,7 +132,11 @@ export function createService({ reads, writer, events, receiver, team = false }:
     audit: (args) => reads('audit', args),
     moderators: (args) => reads('moderators', args),
     ...writer.handlers,
-    reportPresence: async ({ id, desk, open }, actor) => presence.beat(Number(id), actor.name, desk, open !== false),
+    async reportPresence({ id, desk, open }, actor) {
+      const viewers = presence.beat(Number(id), actor.name, desk, open !== false);
+      others?.beat({ report: Number(id), name: actor.name, desk, open: open !== false });
+      return viewers;
+    },
 
     async receiverStatus(_args, actor) {
       const startOfDay = new Date();
@@ -142,10 +156,10 @@ export function createService({ reads, writer, events, receiver, team = false }:
       };
     },
 
+    // True when one ran here; the other servers over the store stop theirs too.
     async cancelExport(_args, actor) {
-      const mine = exporting.get(actor.name);
-      for (const cancel of mine ?? []) cancel.abort();
-      return (mine?.size ?? 0) > 0;
+      others?.cancelExports(actor.name);
+      return cancelExports(actor.name);
     },
   };
 

@@ -92,8 +92,9 @@ export function watchNewEntriesIn(
     running = rounds();
   };
   check(); // entries stored while omv was not running (omv import) are new to the watchlist too
-  const unsubscribe = events.subscribe((event) => {
-    if (event.type === 'entriesAdded') check();
+  const unsubscribe = events.subscribe((event, _audience, relayed) => {
+    // Entries another server stored are matched there.
+    if (event.type === 'entriesAdded' && !relayed) check();
   });
   return async () => {
     stopped = true;

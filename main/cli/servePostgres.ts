@@ -11,6 +11,7 @@ import { createService } from '../api/service.js';
 import { watchNewEntriesIn } from '../api/watchAlerts.js';
 import { PortState, serveCore, type Core, type ServeOptions } from '../app.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
+import { openNotifyChannel } from '../store/pg/notifyChannel.js';
 import { pgWatchRecords } from '../store/pg/review/watchlist.js';
 import { announceReceiver, announceViewer } from './receiving.js';
 import { untilStopped } from './serving.js';
@@ -38,8 +39,9 @@ export async function standbyLine(engine: PgEngine): Promise<string> {
 /**
  * The desk over a PostgreSQL store: its reads and the review workflow's changes answered there
  * (pgReadCalls.ts, pgDeskWriter.ts), and new entries matched against the watchlist as they arrive
- * (api/watchAlerts.ts, as one machine's desk does), until it stops. `team`: a team server's, whose
- * moderators' names are their accounts'.
+ * (api/watchAlerts.ts, as one machine's desk does), until it stops. Other servers on the same
+ * database hear what its desks hear, and it theirs (api/neighbours.ts). `team`: a team server's,
+ * whose moderators' names are their accounts'.
  */
 export async function pgCore(
   engine: PgEngine,
@@ -48,15 +50,25 @@ export async function pgCore(
 ): Promise<Core> {
   const events = new EventHub();
   const reads = pgReadRunner(engine);
+  const writer = await pgDeskWriter(engine, { reads, events, team });
+  const neighbours = await openNotifyChannel(engine.url, log);
   const service = createService({
     reads,
-    writer: await pgDeskWriter(engine, { reads, events, team }),
+    writer,
     events,
     team,
     receiver: { callbackUrl: () => receiver().callbackUrl, problem: () => receiver().problem },
+    neighbours,
   });
   const stopWatching = watchNewEntriesIn(pgWatchRecords(engine), reads, events, log);
-  return { events, service, stop: stopWatching };
+  return {
+    events,
+    service,
+    async stop() {
+      await stopWatching();
+      await neighbours.close();
+    },
+  };
 }
 
 export async function servePostgres(url: string, options: ServeOptions, queryTimeoutMs: number): Promise<number> {

@@ -203,7 +203,7 @@ async function openTeamStore(store: string | undefined, queryTimeoutMs: number, 
   try {
     return {
       accounts: pgAccountStore(accountsPool.pool),
-      server: { core: (receiver) => pgCore(engine, receiver, { team: true }), deliveries: engine.writes },
+      server: { core: (receiver) => pgCore(engine, receiver, { team: true, log }), deliveries: engine.writes },
       startLine: await standbyLine(engine),
       usersFlag: ` --store ${forTerminal(shellWord(shownStoreUrl(store)))}`,
       checkBeside: () => {},

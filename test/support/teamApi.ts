@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { isRole } from '../../shared/access.js';
-import { eventData } from '../../shared/eventStream.js';
 import { openDatabase, type Db } from '../../main/store/db.js';
 import { addAccount } from '../../main/team/accounts.js';
 import { startTeamServer, type TeamServer } from '../../main/team/server.js';
 import { Sessions } from '../../main/team/sessions.js';
 import { createSignInRoutes, sessionOf } from '../../main/team/signInRoutes.js';
 import { OPERATOR, PASSWORD } from './accounts.js';
+import { heardEvents, type HeardEvents } from './heardEvents.js';
 import { callbackUrl, postForm } from './http.js';
 import { tempDir } from './tmp.js';
 
@@ -33,10 +33,7 @@ export interface TeamApi {
   /** `count` abuse reports, delivered as the vendor does; answers their ids. */
   reportAbuse(count: number): Promise<number[]>;
   /** The live events another desk hears, from now on (ends with close). */
-  listen(): Promise<{
-    events: Array<Record<string, unknown>>;
-    next(match: (event: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  }>;
+  listen(): Promise<HeardEvents>;
   close(): Promise<void>;
 }
 
@@ -134,38 +131,7 @@ export async function startTeamApi(): Promise<TeamApi> {
         headers: await headers('listener:moderator'),
         signal: abort.signal,
       });
-      const events: Array<Record<string, unknown>> = [];
-      const waiting: Array<{ match: (event: Record<string, unknown>) => boolean; resolve: (event: Record<string, unknown>) => void }> = [];
-      const seen = (event: Record<string, unknown>) => {
-        events.push(event);
-        for (const w of waiting.splice(0))
-          if (w.match(event)) w.resolve(event);
-          else waiting.push(w);
-      };
-      void (async () => {
-        try {
-          for await (const data of eventData(response.body!)) seen(JSON.parse(data) as Record<string, unknown>);
-        } catch {
-          // closed by close()
-        }
-      })();
-      return {
-        events,
-        // An event that never comes fails the test (after a wait no healthy loopback comes near) instead of hanging the run.
-        next: (match) =>
-          new Promise((resolve, reject) => {
-            const found = events.find(match);
-            if (found) return resolve(found);
-            const timer = setTimeout(() => reject(new Error(`no such event came; heard ${JSON.stringify(events)}`)), 30_000);
-            waiting.push({
-              match,
-              resolve: (event) => {
-                clearTimeout(timer);
-                resolve(event);
-              },
-            });
-          }),
-      };
+      return heardEvents(response.body!);
     },
     async close() {
       for (const stream of streams) stream.abort();

@@ -10,6 +10,8 @@ import { PgWrites } from './writes.js';
 
 export interface PgEngine extends StoreEngine {
   readonly kind: 'postgres';
+  /** The database's URL, as given: what a process opens a session of its own with (store/pg/notifyChannel.ts). */
+  readonly url: string;
   readonly writes: PgWrites;
   readonly reads: PgReads;
   /** The read-only pool the reads run on: the desk's reads beyond the seam's (api/pgReadCalls.ts) query it too. */
@@ -45,6 +47,7 @@ export async function openPgEngine(url: string, options: PgEngineOptions = {}): 
   const writes = new PgWrites(writer);
   return {
     kind: 'postgres',
+    url,
     reads: new PgReads(reader),
     reader,
     writes,

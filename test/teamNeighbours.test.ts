@@ -1,0 +1,146 @@
+// Two team servers on one PostgreSQL database: what a desk on one hears as it happens, a desk on
+// the other hears too (api/neighbours.ts, over LISTEN/NOTIFY), and after the channel between them
+// is lost, both open it again and tell their desks to read what they show again.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import { describe, test } from 'node:test';
+import { DESK_ENGINES } from './support/desk.js';
+import { heardEvents, type HeardEvent, type HeardEvents } from './support/heardEvents.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { messagesXml } from './support/payloads.js';
+import { startTeam, teamDatabase, type Signed, type TeamServerProcess } from './support/teamServer.js';
+
+const skip = DESK_ENGINES.find((e) => e.engine === 'postgres')!.skip;
+const AT = Date.UTC(2025, 5, 1, 12);
+
+/** The live events `who`'s desk hears on `team`, from now on (until `stop` is aborted). */
+async function listen(team: TeamServerProcess, who: Signed, stop: AbortSignal): Promise<HeardEvents> {
+  const response = await fetch(`${team.base}/api/events`, {
+    headers: { cookie: who.cookie, origin: new URL(team.base).origin, 'sec-fetch-site': 'same-origin' },
+    signal: stop,
+  });
+  if (response.status !== 200) assert.fail(`${who.name}'s event stream on ${team.base}: ${response.status} ${await response.text()}`);
+  const heard = heardEvents(response.body!);
+  await heard.next((event) => event['type'] === 'connected');
+  return heard;
+}
+
+async function value<T>(team: TeamServerProcess, who: Signed, method: string, args: object): Promise<T> {
+  const answer = await team.call(who, method, args);
+  const body = JSON.parse(answer.body) as { ok: boolean; value: T; error?: string };
+  assert.ok(body.ok, `${who.name} ${method} on ${team.base}: ${answer.status} ${answer.body}`);
+  return body.value;
+}
+
+async function deliver(team: TeamServerProcess, callId: string, lines: string[], at = AT): Promise<void> {
+  const xml = messagesXml({ lobby: lines.map((content, i) => ({ ts: at + i, user: `u${i}`, content })) }, { callID: callId });
+  const answer = await postForm(
+    callbackUrl(team.callbackUrl, { function: 'sendOfflineMessages', domainID: 'example.com', callID: callId }),
+    xml,
+  );
+  assert.equal(answer.status, 200, answer.text);
+}
+
+const ofType =
+  (type: string, also: (event: HeardEvent) => boolean = () => true) =>
+  (event: HeardEvent) =>
+    event['type'] === type && also(event);
+
+const viewersOf = (event: HeardEvent) => (event['viewers'] as Array<{ name: string }>).map((viewer) => viewer.name);
+
+describe('two team servers on one PostgreSQL database hear each other', { skip }, () => {
+  test('a delivery, a watch alert, a note and who has a report open, on one server, are heard by the desks of the other', async (t) => {
+    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
+    const [one, two] = [await startTeam(store), await startTeam(store)];
+    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
+    const stop = new AbortController();
+    t.after(() => stop.abort());
+    const [onOne, onTwo] = [await listen(one, anna, stop.signal), await listen(two, maya, stop.signal)];
+
+    await value(one, anna, 'addWatchTerms', { text: 'kitten' });
+    await onTwo.next(ofType('reviewChanged'));
+    await deliver(one, 'first', ['a kitten in the lobby', 'nothing to see']);
+    await onTwo.next(ofType('deliveryReceived', (event) => event['status'] === 'stored'));
+    assert.equal((await onTwo.next(ofType('entriesAdded')))['count'], 2);
+    const alert = await onTwo.next(ofType('watchAlert'));
+    assert.deepEqual([alert['found'], alert['terms'], alert['unseen']], [1, ['kitten'], 1], 'matched once, where it arrived');
+
+    const entry = Number((await store.rows<{ id: string }>("SELECT id FROM entries WHERE content = 'nothing to see'"))[0]!.id);
+    await value(one, anna, 'addNote', { target: 'entry', targetId: entry, text: 'seen on the first server' });
+    assert.deepEqual(await onTwo.next(ofType('notesChanged')), { type: 'notesChanged', target: 'entry', targetId: entry });
+
+    // Anna opens report 1 on the first server; Maya opens it on the second and is told Anna has it open.
+    await value(one, anna, 'reportPresence', { id: 1, desk: 'anna-desk', open: true });
+    assert.deepEqual(viewersOf(await onTwo.next(ofType('presence', (event) => event['report'] === 1))), ['anna']);
+    const seen = await value<Array<{ name: string }>>(two, maya, 'reportPresence', { id: 1, desk: 'maya-desk', open: true });
+    assert.deepEqual(
+      seen.map((viewer) => viewer.name),
+      ['anna', 'maya'],
+    );
+    assert.deepEqual(viewersOf(await onOne.next(ofType('presence', (event) => viewersOf(event).includes('maya')))), ['anna', 'maya']);
+    await value(one, anna, 'reportPresence', { id: 1, desk: 'anna-desk', open: false });
+    await onTwo.next(ofType('presence', (event) => viewersOf(event).join() === 'maya'));
+
+    // Each event once: heard from its own server, not echoed back by the other.
+    assert.equal(onOne.events.filter(ofType('deliveryReceived')).length, 1, JSON.stringify(onOne.events));
+    assert.equal(onTwo.events.filter(ofType('watchAlert')).length, 1, JSON.stringify(onTwo.events));
+  });
+
+  test('when the channel between them is lost, both open it again, their desks read what they show again, and they hear each other once more', async (t) => {
+    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
+    const [one, two] = [await startTeam(store), await startTeam(store)];
+    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
+    const stop = new AbortController();
+    t.after(() => stop.abort());
+    const [onOne, onTwo] = [await listen(one, anna, stop.signal), await listen(two, maya, stop.signal)];
+
+    const cut = await store.rows<{ cut: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = 'omv neighbours'",
+    );
+    assert.deepEqual(
+      cut.map((row) => row.cut),
+      [true, true],
+      'each server listens on a session of its own',
+    );
+    // The second 'connected' on a stream: the desk reads again what it shows (renderer/src/data/liveUpdates.ts).
+    const readAgain = (heard: HeardEvents) => heard.next(() => heard.events.filter(ofType('connected')).length >= 2);
+    await Promise.all([readAgain(onOne), readAgain(onTwo)]);
+
+    await deliver(one, 'after', ['heard again']);
+    assert.equal((await onTwo.next(ofType('entriesAdded')))['count'], 1);
+    await value(two, maya, 'addWatchTerms', { text: 'again' });
+    await onOne.next(ofType('reviewChanged'));
+  });
+
+  test("a moderator's export on one server: their desk on the other hears its progress (no one else's does), and cancelling it there stops it", async (t) => {
+    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
+    const [one, two] = [await startTeam(store), await startTeam(store)];
+    // ~24 MB of CSV: more than loopback's socket buffers hold, so an export nobody reads waits for its reader.
+    for (let part = 0; part < 12; part++)
+      await deliver(
+        one,
+        `bulk-${part}`,
+        Array.from({ length: 2000 }, (_, i) => `${part}:${i} ${'x'.repeat(1000)}`),
+        AT + part * 10_000,
+      );
+    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
+    const stop = new AbortController();
+    t.after(() => stop.abort());
+    const [annaOnTwo, mayaOnTwo] = [await listen(two, anna, stop.signal), await listen(two, maya, stop.signal)];
+
+    // Anna downloads on the first server and reads nothing of it yet.
+    const download = http.get(`${one.base}/api/export.csv?filter=%7B%7D`, { headers: { cookie: anna.cookie } });
+    download.on('response', (response) => response.pause());
+    download.on('error', () => undefined);
+    const cutOff = new Promise((resolve) => download.on('close', resolve));
+    t.after(() => download.destroy());
+    const started = await annaOnTwo.next(ofType('exportProgress', (event) => event['total'] === 24_000));
+    assert.equal(started['done'], false);
+
+    assert.equal(await value(two, anna, 'cancelExport', {}), false, 'none of hers runs on the second server');
+    const failed = await annaOnTwo.next(ofType('exportProgress', (event) => event['done'] === true));
+    assert.equal(failed['error'], 'the export was cancelled');
+    await cutOff; // the download is broken off, so it cannot pass for a whole export
+    assert.deepEqual(mayaOnTwo.events.filter(ofType('exportProgress')), [], "Anna's export is hers alone to hear");
+  });
+});
