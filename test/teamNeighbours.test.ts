@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { describe, test } from 'node:test';
+import pg from 'pg';
 import { DESK_ENGINES } from './support/desk.js';
 import { heardEvents, type HeardEvent, type HeardEvents } from './support/heardEvents.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
-import { startTeam, teamDatabase, type Signed, type TeamServerProcess } from './support/teamServer.js';
+import { startTeam, teamDatabase, type Signed, type TeamServerProcess, type TeamStore } from './support/teamServer.js';
 
 const skip = DESK_ENGINES.find((e) => e.engine === 'postgres')!.skip;
 const AT = Date.UTC(2025, 5, 1, 12);
@@ -46,10 +47,16 @@ const ofType =
   (event: HeardEvent) =>
     event['type'] === type && also(event);
 
+/** The sessions the servers on `store`'s database listen on. */
+const listeningSessions = (store: TeamStore) =>
+  store.rows<{ pid: number }>(
+    "SELECT pid FROM pg_stat_activity WHERE application_name = 'omv neighbours' AND datname = current_database()",
+  );
+
 const viewersOf = (event: HeardEvent) => (event['viewers'] as Array<{ name: string }>).map((viewer) => viewer.name);
 
 describe('two team servers on one PostgreSQL database hear each other', { skip }, () => {
-  test('a delivery, a watch alert, a note and who has a report open, on one server, are heard by the desks of the other', async (t) => {
+  test('a delivery, a watch alert, a note and who has a report open, on one server, are heard by the desks of the other (one too long to carry: read again)', async (t) => {
     const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
     const [one, two] = [await startTeam(store), await startTeam(store)];
     const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
@@ -84,6 +91,20 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     // Each event once: heard from its own server, not echoed back by the other.
     assert.equal(onOne.events.filter(ofType('deliveryReceived')).length, 1, JSON.stringify(onOne.events));
     assert.equal(onTwo.events.filter(ofType('watchAlert')).length, 1, JSON.stringify(onTwo.events));
+
+    // An alert naming 300 terms is too long for the channel: the other desks are told to read again instead.
+    const listening = (await listeningSessions(store)).map((row) => row.pid).sort();
+    const many = Array.from({ length: 300 }, (_, i) => `zq${i}${'w'.repeat(24)}`);
+    await value(one, anna, 'addWatchTerms', { text: many.join('\n') });
+    await deliver(one, 'many', [many.join(' ')], AT + 1000);
+    await onOne.next(ofType('watchAlert', (event) => (event['terms'] as string[]).length === 300));
+    await onTwo.next(() => onTwo.events.filter(ofType('connected')).length === 2);
+    assert.equal(onTwo.events.filter(ofType('watchAlert')).length, 1);
+    assert.deepEqual(
+      (await listeningSessions(store)).map((row) => row.pid).sort(),
+      listening,
+      'told to read again as too long, not as a channel broken by it',
+    );
   });
 
   test('when the channel between them is lost, both open it again, their desks read what they show again, and they hear each other once more', async (t) => {
@@ -95,7 +116,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     const [onOne, onTwo] = [await listen(one, anna, stop.signal), await listen(two, maya, stop.signal)];
 
     const cut = await store.rows<{ cut: boolean }>(
-      "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = 'omv neighbours'",
+      "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = 'omv neighbours' AND datname = current_database()",
     );
     assert.deepEqual(
       cut.map((row) => row.cut),
@@ -110,6 +131,17 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     assert.equal((await onTwo.next(ofType('entriesAdded')))['count'], 1);
     await value(two, maya, 'addWatchTerms', { text: 'again' });
     await onOne.next(ofType('reviewChanged'));
+
+    // Now the sessions stop answering but stay open (as through a network cut that sends no reset):
+    // each server's probe goes unheard, and it opens a session anew.
+    const stalled = (await listeningSessions(store)).map((row) => Number(row.pid));
+    t.after(() => stalled.forEach((pid) => process.kill(pid, 'SIGCONT')));
+    for (const pid of stalled) process.kill(pid, 'SIGSTOP');
+    const readAgainOnceMore = (heard: HeardEvents) => heard.next(() => heard.events.filter(ofType('connected')).length >= 3);
+    await Promise.all([readAgainOnceMore(onOne), readAgainOnceMore(onTwo)]);
+    await deliver(two, 'after-the-stall', ['heard once more']);
+    // The first server heard its own delivery before the stall; now the second's.
+    await onOne.next(() => onOne.events.filter(ofType('entriesAdded')).length >= 2);
   });
 
   test("a moderator's export on one server: their desk on the other hears its progress (no one else's does), and cancelling it there stops it", async (t) => {
@@ -142,5 +174,58 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     assert.equal(failed['error'], 'the export was cancelled');
     await cutOff; // the download is broken off, so it cannot pass for a whole export
     assert.deepEqual(mayaOnTwo.events.filter(ofType('exportProgress')), [], "Anna's export is hers alone to hear");
+  });
+
+  test('what another role of the database says on the channel, or a message recorded off it and played again, reaches no desk, and the servers go on', async (t) => {
+    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
+    const [one, two] = [await startTeam(store), await startTeam(store)];
+    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
+    const stop = new AbortController();
+    t.after(() => stop.abort());
+    const onTwo = await listen(two, maya, stop.signal);
+    await deliver(one, 'first', ['nothing to see']);
+    const entry = Number((await store.rows<{ id: string }>('SELECT id FROM entries'))[0]!.id);
+
+    // A role that may connect (as PUBLIC may by default), LISTEN and NOTIFY, and read none of omv's tables.
+    await store.rows('CREATE ROLE intruder LOGIN');
+    const asIntruder = new URL(store.url!);
+    asIntruder.username = 'intruder';
+    const intruder = new pg.Client({ connectionString: asIntruder.toString() });
+    await intruder.connect();
+    t.after(() => intruder.end());
+    const recorded: string[] = [];
+    intruder.on('notification', ({ payload }) => recorded.push(payload!));
+    await intruder.query('LISTEN omv_desk_news');
+    await assert.rejects(intruder.query('SELECT value FROM settings'), /permission denied/);
+
+    await value(one, anna, 'addNote', { target: 'entry', targetId: entry, text: 'said once' });
+    await onTwo.next(ofType('notesChanged'));
+    while (recorded.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const alert = JSON.stringify({
+      event: { type: 'watchAlert', found: 1, terms: ['Your session expired: sign in at https://evil.example'], unseen: 1 },
+    });
+    const said = [
+      'null',
+      '0',
+      '"x"',
+      alert,
+      JSON.stringify({ from: 'someone', message: alert }),
+      `omv1:${Buffer.from('not sealed with the key').toString('base64')}`,
+      'omv1:',
+      ...recorded, // the note's news, played again
+    ];
+    for (const payload of said) await intruder.query('SELECT pg_notify($1, $2)', ['omv_desk_news', payload]);
+    // A last change on the first server, heard after all of that (NOTIFY keeps the order of commits).
+    await value(one, anna, 'addWatchTerms', { text: 'marker' });
+    await onTwo.next(ofType('reviewChanged'));
+
+    assert.deepEqual(
+      onTwo.events.map((event) => event['type']),
+      ['connected', 'deliveryReceived', 'entriesAdded', 'notesChanged', 'reviewChanged'],
+      'nothing the intruder said reached the desk',
+    );
+    // Both servers still answer.
+    await value(one, anna, 'rooms', {});
+    await value(two, maya, 'rooms', {});
   });
 });

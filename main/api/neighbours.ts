@@ -6,19 +6,22 @@
 // cancels; it passes what the others tell it on to its own desks, counts their beats into its own
 // presence (so each server knows everyone who has a report open) and stops the cancelled exports it
 // runs. What each server does about an event stays its own (new entries are matched against the
-// watchlist where they arrived). What is said while the channel is down (a lost connection, a
-// failover) is lost: once it is back, the desks here and the other servers' desks are told to read
-// everything again ('connected').
+// watchlist where they arrived). Only what omv servers of this store say is taken, once, and only
+// in the shapes below (the channel seals it). What is said while the channel is down (a lost
+// connection, a failover) is lost: once it is back, the desks here and the other servers' desks
+// are told to read everything again ('connected'); a lost beat is said again within 15 s, a lost
+// cancel is not (the export goes on until cancelled again).
 import type { ApiEvent } from '../../shared/api.js';
 import type { EventHub } from './events.js';
 import type { Presence } from './presence.js';
 
 /** How servers over one store talk: a message said by one is heard by every other, not by itself. */
 export interface ServerChannel {
-  /** The longest message `say` carries, in UTF-8 bytes. */
-  readonly maxMessageBytes: number;
-  /** Tells the other servers (said while the channel is down, it is lost: `onResumed` follows). */
-  say(message: string): void;
+  /**
+   * Tells the other servers; false, saying nothing, when it is too long to carry. Said while the
+   * channel is down, it is lost (`onResumed` follows).
+   */
+  say(message: string): boolean;
   /** What the others say; `onResumed` once the channel is back after it was down. */
   listen(onMessage: (message: string) => void, onResumed: () => void): void;
 }
@@ -54,9 +57,8 @@ interface Here {
 
 export function shareWithNeighbours(channel: ServerChannel, here: Here): Neighbours {
   const tell = (news: News) => {
-    const message = JSON.stringify(news);
     // Too long to carry (a watch alert naming hundreds of terms): the others read everything again instead.
-    channel.say(Buffer.byteLength(message) <= channel.maxMessageBytes ? message : JSON.stringify({ readAgain: true } satisfies News));
+    if (!channel.say(JSON.stringify(news))) channel.say(JSON.stringify({ readAgain: true } satisfies News));
   };
   here.events.subscribe((event, audience, relayed) => {
     if (!relayed && !NOT_TOLD.has(event.type)) tell(audience === undefined ? { event } : { event, audience });
@@ -79,7 +81,26 @@ export function shareWithNeighbours(channel: ServerChannel, here: Here): Neighbo
   return { beat: (beat) => tell({ beat }), cancelExports: (name) => tell({ cancelExports: name }) };
 }
 
-/** News as another omv says it; anything else on the channel (another program's, a newer omv's) is null. */
+/** The events a server tells: every kind but those in NOT_TOLD. */
+const TOLD: ReadonlySet<string> = new Set<ApiEvent['type']>([
+  'entriesAdded',
+  'deliveryReceived',
+  'importProgress',
+  'exportProgress',
+  'watchAlert',
+  'tagProgress',
+  'reviewChanged',
+  'reportChanged',
+  'notesChanged',
+] satisfies Array<Exclude<ApiEvent['type'], 'connected' | 'presence'>>);
+
+/** A moderator's name (1 to 80 characters) or a desk's (1 to 64: presence refuses longer). */
+const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 80;
+
+/**
+ * News as another omv server of this store says it (the channel lets through only what they said);
+ * anything else, such as what a newer omv says that this one does not know, is null.
+ */
 function readNews(message: string): News | null {
   let news: unknown;
   try {
@@ -88,11 +109,18 @@ function readNews(message: string): News | null {
     return null;
   }
   if (typeof news !== 'object' || news === null) return null;
-  if ('event' in news && typeof news.event === 'object' && news.event !== null && 'type' in news.event) {
-    return !('audience' in news) || typeof news.audience === 'string' ? (news as News) : null;
+  if ('event' in news) {
+    const { event } = news;
+    const audience = 'audience' in news ? news.audience : undefined;
+    if (typeof event !== 'object' || event === null || !('type' in event) || typeof event.type !== 'string' || !TOLD.has(event.type))
+      return null;
+    return audience === undefined || isName(audience) ? (news as News) : null;
   }
-  if ('beat' in news && typeof news.beat === 'object' && news.beat !== null) return news as News;
-  if ('cancelExports' in news && typeof news.cancelExports === 'string') return news as News;
+  if ('beat' in news && typeof news.beat === 'object' && news.beat !== null) {
+    const { report, name, desk, open } = news.beat as Partial<Beat>;
+    return Number.isSafeInteger(report) && isName(name) && isName(desk) && typeof open === 'boolean' ? (news as News) : null;
+  }
+  if ('cancelExports' in news) return isName(news.cancelExports) ? (news as News) : null;
   if ('readAgain' in news && news.readAgain === true) return news as News;
   return null;
 }
