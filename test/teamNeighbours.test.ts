@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 import pg from 'pg';
 import { DESK_ENGINES } from './support/desk.js';
 import { heardEvents, type HeardEvent, type HeardEvents } from './support/heardEvents.js';
+import { stop as kill } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
 import { startTeam, teamDatabase, type Signed, type TeamServerProcess, type TeamStore } from './support/teamServer.js';
@@ -47,10 +48,11 @@ const ofType =
   (event: HeardEvent) =>
     event['type'] === type && also(event);
 
-/** The sessions the servers on `store`'s database listen on. */
+/** The sessions the servers on `store`'s database listen on (`listens`: LISTEN has run there). */
 const listeningSessions = (store: TeamStore) =>
-  store.rows<{ pid: number }>(
-    "SELECT pid FROM pg_stat_activity WHERE application_name = 'omv neighbours' AND datname = current_database()",
+  store.rows<{ pid: number; listens: boolean }>(
+    `SELECT pid, (query LIKE 'LISTEN%' OR query LIKE '%pg_notify%') AS listens FROM pg_stat_activity
+     WHERE application_name = 'omv neighbours' AND datname = current_database()`,
   );
 
 const viewersOf = (event: HeardEvent) => (event['viewers'] as Array<{ name: string }>).map((viewer) => viewer.name);
@@ -135,13 +137,16 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     // Now the sessions stop answering but stay open (as through a network cut that sends no reset):
     // each server's probe goes unheard, and it opens a session anew.
     const stalled = (await listeningSessions(store)).map((row) => Number(row.pid));
+    const toldBefore = [onOne, onTwo].map((heard) => heard.events.filter(ofType('connected')).length);
     t.after(() => stalled.forEach((pid) => process.kill(pid, 'SIGCONT')));
     for (const pid of stalled) process.kill(pid, 'SIGSTOP');
-    const readAgainOnceMore = (heard: HeardEvents) => heard.next(() => heard.events.filter(ofType('connected')).length >= 3);
-    await Promise.all([readAgainOnceMore(onOne), readAgainOnceMore(onTwo)]);
+    for (let listening: unknown[] = []; listening.length < 2; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      listening = (await listeningSessions(store)).filter((row) => !stalled.includes(Number(row.pid)) && row.listens);
+    }
     await deliver(two, 'after-the-stall', ['heard once more']);
     // The first server heard its own delivery before the stall; now the second's.
     await onOne.next(() => onOne.events.filter(ofType('entriesAdded')).length >= 2);
+    await Promise.all([onOne, onTwo].map((heard, i) => heard.next(() => heard.events.filter(ofType('connected')).length > toldBefore[i]!)));
   });
 
   test("a moderator's export on one server: their desk on the other hears its progress (no one else's does), and cancelling it there stops it", async (t) => {
@@ -201,6 +206,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     await value(one, anna, 'addNote', { target: 'entry', targetId: entry, text: 'said once' });
     await onTwo.next(ofType('notesChanged'));
     while (recorded.length === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await intruder.query('UNLISTEN omv_desk_news'); // what it recorded: the note's news (and a probe or so)
     const alert = JSON.stringify({
       event: { type: 'watchAlert', found: 1, terms: ['Your session expired: sign in at https://evil.example'], unseen: 1 },
     });
@@ -212,7 +218,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
       JSON.stringify({ from: 'someone', message: alert }),
       `omv1:${Buffer.from('not sealed with the key').toString('base64')}`,
       'omv1:',
-      ...recorded, // the note's news, played again
+      ...recorded, // played again
     ];
     for (const payload of said) await intruder.query('SELECT pg_notify($1, $2)', ['omv_desk_news', payload]);
     // A last change on the first server, heard after all of that (NOTIFY keeps the order of commits).
@@ -220,12 +226,30 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     await onTwo.next(ofType('reviewChanged'));
 
     assert.deepEqual(
-      onTwo.events.map((event) => event['type']),
-      ['connected', 'deliveryReceived', 'entriesAdded', 'notesChanged', 'reviewChanged'],
+      onTwo.events.map((event) => event['type']).filter((type) => type !== 'connected'),
+      ['deliveryReceived', 'entriesAdded', 'notesChanged', 'reviewChanged'],
       'nothing the intruder said reached the desk',
     );
-    // Both servers still answer.
+    // The second server restarts (as in a rolling upgrade): the new one never heard the recorded news,
+    // and played to it, it is still not taken.
+    const recordedAt = Date.now();
+    const stopped = new Promise((resolve) => two.serve.child.once('exit', resolve));
+    kill(two.serve.child);
+    await stopped;
+    // What was said a second or more before it listened (a clock a little behind is allowed for).
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, recordedAt + 1500 - Date.now())));
+    const three = await startTeam(store);
+    const onThree = await listen(three, await three.signIn('maya'), stop.signal);
+    for (const payload of recorded) await intruder.query('SELECT pg_notify($1, $2)', ['omv_desk_news', payload]);
+    await value(one, anna, 'addWatchTerms', { text: 'marker again' });
+    await onThree.next(ofType('reviewChanged'));
+    assert.deepEqual(
+      onThree.events.map((event) => event['type']).filter((type) => type !== 'connected'),
+      ['reviewChanged'],
+      'nothing played again reached the new desk',
+    );
+    // The servers still answer.
     await value(one, anna, 'rooms', {});
-    await value(two, maya, 'rooms', {});
+    await value(three, maya, 'rooms', {});
   });
 });

@@ -55,7 +55,11 @@ interface Here {
   cancelExports(name: string): void;
 }
 
+/** Desks read everything again at most this often, however often they are told to (a flapping channel). */
+const READ_AGAIN_MS = 10_000;
+
 export function shareWithNeighbours(channel: ServerChannel, here: Here): Neighbours {
+  const readAgain = atMostEvery(READ_AGAIN_MS, () => here.events.emitRelayed(READ_AGAIN));
   const tell = (news: News) => {
     // Too long to carry (a watch alert naming hundreds of terms): the others read everything again instead.
     if (!channel.say(JSON.stringify(news))) channel.say(JSON.stringify({ readAgain: true } satisfies News));
@@ -70,15 +74,32 @@ export function shareWithNeighbours(channel: ServerChannel, here: Here): Neighbo
       if ('event' in news) here.events.emitRelayed(news.event, news.audience);
       else if ('beat' in news) here.presence.heard(news.beat.report, news.beat.name, news.beat.desk, news.beat.open);
       else if ('cancelExports' in news) here.cancelExports(news.cancelExports);
-      else here.events.emitRelayed(READ_AGAIN);
+      else readAgain();
     },
     () => {
       // Both sides may have missed what the other said while the channel was down.
-      here.events.emitRelayed(READ_AGAIN);
+      readAgain();
       tell({ readAgain: true });
     },
   );
   return { beat: (beat) => tell({ beat }), cancelExports: (name) => tell({ cancelExports: name }) };
+}
+
+/** `run` now, or (run less than `ms` ago) once `ms` after it last ran: never more often. */
+function atMostEvery(ms: number, run: () => void): () => void {
+  let last = -Infinity;
+  let waiting: NodeJS.Timeout | null = null;
+  const go = () => {
+    waiting = null;
+    last = Date.now();
+    run();
+  };
+  return () => {
+    if (waiting) return;
+    const wait = last + ms - Date.now();
+    if (wait <= 0) go();
+    else (waiting = setTimeout(go, wait)).unref();
+  };
 }
 
 /** The events a server tells: every kind but those in NOT_TOLD. */

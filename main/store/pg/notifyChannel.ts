@@ -2,18 +2,19 @@
 // LISTEN on a session of its own to hear.
 //
 // Any role that may connect to the database may LISTEN and NOTIFY on any channel, so what is said
-// is sealed (AES-256-GCM) with a key kept in the database's settings, which only a role that may
-// read omv's tables has: another role hears nothing it can read and can say nothing a server
-// takes. Each message carries its sender (a random id a process), a count and the time: a
-// server's own messages come back to it and are dropped, and one heard before (or older than a
-// few minutes) is not taken twice, so a message recorded off the channel cannot be played again.
+// is sealed (AES-256-GCM) with a key kept in the database's settings (made there, by PostgreSQL's
+// own random source, so it is in no statement a log could keep), which only a role that may read
+// that table has: another role hears nothing it can read and can say nothing a server takes. Each
+// message carries its sender (a random id a process), a count and the time: a server's own
+// messages come back to it and are dropped, and one heard before, or dated before this process
+// began to listen, is not taken, so a message recorded off the channel cannot be played again.
 //
 // The session is kept, and watched: every 5 s the server says a probe to itself on it, and a probe
-// not heard back within 5 s (a network cut that leaves the connection looking open, a pooler
+// not heard back by the second tick after (a network cut that leaves the connection looking open, a pooler
 // that keeps LISTEN from working) counts as the session lost. A lost session is opened again, a
 // little later each time up to 5 s, and once it listens again the listener is told it resumed
 // (what was said meanwhile is lost).
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { errorMessage } from '../../../shared/errorMessage.js';
 import type { ServerChannel } from '../../api/neighbours.js';
@@ -27,10 +28,17 @@ const RETRY_FIRST_MS = 250;
 const RETRY_MAX_MS = 5000;
 /** A session up this long has recovered: the next loss is retried quickly again. */
 const STEADY_MS = 60_000;
-/** How often the session says a probe to itself, and how long one may go unanswered. */
+/** How often the session says a probe to itself; one unanswered two ticks on loses the session. */
 const PROBE_MS = 5000;
-/** A message said longer ago than this (by the sender's clock) is not taken. */
-const FRESH_MS = 5 * 60_000;
+const PROBE_TICKS = 2;
+/** How far the servers' clocks may be apart: a message dated further off this one's is not taken. */
+const CLOCKS_APART_MS = 30_000;
+/**
+ * A message dated this long before this process began to listen was said to others, and is played
+ * again now (NOTIFY reaches those listening when it is said): one from a server whose clock is
+ * further behind is not taken either, until this one has listened that much longer.
+ */
+const BEFORE_LISTENING_MS = 1000;
 
 /** What goes sealed on the channel. */
 interface Sealed {
@@ -50,10 +58,12 @@ export interface NotifyChannel extends ServerChannel {
 export async function openNotifyChannel(url: string, log: (line: string) => void = () => {}): Promise<NotifyChannel> {
   const me = randomUUID();
   let said = 0;
-  /** Each sender's last count heard, and when: senders silent past FRESH_MS are forgotten. */
+  /** Each sender's last count heard, and when: senders silent for a minute are forgotten. */
   const heardFrom = new Map<string, { n: number; at: number }>();
   let key: Buffer | null = null;
   let toldOfClocks = false;
+  let toldOfKeys = false;
+  let listeningSince = Infinity;
   let session: pg.Client | null = null;
   let closed = false;
   let retry: NodeJS.Timeout | null = null;
@@ -79,16 +89,23 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
       decipher.setAuthTag(bytes.subarray(12, 28));
       body = JSON.parse(Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8'));
     } catch {
-      return null; // not sealed with this database's key
+      // Not sealed with this database's key: another program's, or a server that read a key since replaced.
+      if (!toldOfKeys)
+        log(
+          "omv: a message on the channel to the other servers was not sealed with this database's key, and was not taken; if the servers stop hearing each other, restart them",
+        );
+      toldOfKeys = true;
+      return null;
     }
     if (typeof body !== 'object' || body === null) return null;
     const { from, n, at, message } = body as Partial<Sealed>;
     if (typeof from !== 'string' || !Number.isSafeInteger(n) || typeof at !== 'number') return null;
     if (message !== undefined && typeof message !== 'string') return null;
-    if (Math.abs(Date.now() - at) > FRESH_MS) {
+    if (at < listeningSince - BEFORE_LISTENING_MS) return null; // said before this process listened: played again
+    if (Math.abs(Date.now() - at) > CLOCKS_APART_MS) {
       if (!toldOfClocks)
         log(
-          "omv: a message from another server on this database was dated more than 5 minutes off this server's clock, and was not taken: set the servers' clocks right",
+          "omv: a message from another server on this database was dated more than 30 s off this server's clock, and was not taken: set the servers' clocks right",
         );
       toldOfClocks = true;
       return null;
@@ -99,18 +116,22 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
     return { from, n: n!, at, message };
   };
 
-  /** The key the servers of this database seal with: made by the first to need it. */
+  /**
+   * The key the servers of this database seal with, read anew each time the session opens (one
+   * deleted to replace it is made again): made by the first to need it, from two random UUIDs
+   * (gen_random_uuid draws on PostgreSQL's strong random source: 244 random bits).
+   */
   const readKey = async (client: pg.Client): Promise<Buffer> => {
-    await client.query('INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING', [
-      KEY_SETTING,
-      randomBytes(32).toString('hex'),
-    ]);
+    await client.query(
+      "INSERT INTO settings (key, value) VALUES ($1, replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '')) ON CONFLICT (key) DO NOTHING",
+      [KEY_SETTING],
+    );
     const { rows } = await client.query<{ value: string }>('SELECT value FROM settings WHERE key = $1', [KEY_SETTING]);
-    return Buffer.from(rows[0]!.value, 'hex');
+    return createHash('sha256').update(rows[0]!.value).digest();
   };
 
-  /** The session's watch: the probe said and not yet heard back (null: none). */
-  let probe: { timer: NodeJS.Timeout; n: number | null } | null = null;
+  /** The session's watch: the probe said and not yet heard back (null: none), and the ticks since it was said. */
+  let probe: { timer: NodeJS.Timeout; n: number | null; ticks: number } | null = null;
   let steady: NodeJS.Timeout | null = null;
 
   const stopWatching = () => {
@@ -129,20 +150,32 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
     if (!closed) scheduleRetry();
   };
 
-  /** Says a probe to itself every PROBE_MS; one not heard back by the next loses the session. */
+  /**
+   * Says a probe to itself every PROBE_MS; one not heard back PROBE_TICKS ticks on loses the
+   * session. A tick runs before the replies that came meanwhile are read (after a busy spell, say),
+   * so an unanswered probe is judged once those have been read (setImmediate).
+   */
   const watch = (client: pg.Client) => {
     const timer = setInterval(() => {
       if (!probe) return;
-      if (probe.n !== null) return lost(client, `a probe was not heard back within ${PROBE_MS / 1000} s`);
-      for (const [from, last] of heardFrom) if (Date.now() - last.at > FRESH_MS) heardFrom.delete(from);
+      if (probe.n !== null) {
+        if (++probe.ticks >= PROBE_TICKS)
+          setImmediate(() => {
+            if (probe?.n != null) lost(client, `a probe was not heard back within ${(PROBE_MS * PROBE_TICKS) / 1000} s`);
+          });
+        return;
+      }
+      // A sender silent this long: a message of theirs dated then is too old to take anyway.
+      for (const [from, last] of heardFrom) if (Date.now() - last.at > 2 * CLOCKS_APART_MS) heardFrom.delete(from);
       const n = ++said;
       probe.n = n;
+      probe.ticks = 0;
       client.query('SELECT pg_notify($1, $2)', [CHANNEL, seal({ from: me, n, at: Date.now() })]).catch((error: unknown) => {
         lost(client, errorMessage(error));
       });
     }, PROBE_MS);
     timer.unref();
-    probe = { timer, n: null };
+    probe = { timer, n: null, ticks: 0 };
     steady = setTimeout(() => {
       retryMs = RETRY_FIRST_MS;
     }, STEADY_MS);
@@ -170,6 +203,7 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
       application_name: 'omv neighbours',
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
+      connectionTimeoutMillis: 10_000,
     });
     client.on('notification', ({ channel, payload }) => {
       if (channel === CHANNEL && payload !== undefined) heard(payload);
@@ -178,8 +212,9 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
     client.on('end', () => lost(client, 'closed'));
     try {
       await client.connect();
-      key ??= await readKey(client);
+      key = await readKey(client);
       await client.query(`LISTEN ${CHANNEL}`);
+      listeningSince = Math.min(listeningSince, Date.now());
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
