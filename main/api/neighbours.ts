@@ -3,14 +3,15 @@
 // others, over the store's channel (PostgreSQL's LISTEN/NOTIFY: store/pg/notifyChannel.ts), the
 // events its desks hear (one moderator's, such as the progress of their export, for that
 // moderator's desks alone), every presence beat its desks send and every export a moderator
-// cancels; it passes what the others tell it on to its own desks, counts their beats into its own
-// presence (so each server knows everyone who has a report open) and stops the cancelled exports it
-// runs. What each server does about an event stays its own (new entries are matched against the
-// watchlist where they arrived). Only what omv servers of this store say is taken, once, and only
-// in the shapes below (the channel seals it). What is said while the channel is down (a lost
-// connection, a failover) is lost: once it is back, the desks here and the other servers' desks
-// are told to read everything again ('connected'); a lost beat is said again within 15 s, a lost
-// cancel is not (the export goes on until cancelled again).
+// cancels, all it tells in one turn of its event loop as one message; it passes what the others
+// tell it on to its own desks, counts their beats into its own presence (so each server knows
+// everyone who has a report open) and stops the cancelled exports it runs. What each server does
+// about an event stays its own (new entries are matched against the watchlist where they
+// arrived). Only what omv servers of this store say is taken, once, and only in the shapes below
+// (the channel seals it). What is said while the channel is down (a lost connection, a failover)
+// is lost: once it is back, the desks here and the other servers' desks are told to read
+// everything again ('connected'); a lost beat is said again within 15 s, a lost cancel is not (the
+// export goes on until cancelled again).
 import type { ApiEvent } from '../../shared/api.js';
 import type { EventHub } from './events.js';
 import type { Presence } from './presence.js';
@@ -60,21 +61,28 @@ const READ_AGAIN_MS = 10_000;
 
 export function shareWithNeighbours(channel: ServerChannel, here: Here): Neighbours {
   const readAgain = atMostEvery(READ_AGAIN_MS, () => here.events.emitRelayed(READ_AGAIN));
+  // What is told in one turn of the event loop (a group commit's deliveries, say) goes as one message.
+  const told: News[] = [];
+  const sayAll = (all: News[]): void => {
+    if (channel.say(JSON.stringify(all))) return;
+    // Too long to carry: in halves, and one alone (a watch alert naming hundreds of terms) as "read everything again".
+    if (all.length === 1) channel.say(JSON.stringify([{ readAgain: true }] satisfies News[]));
+    else [all.slice(0, Math.ceil(all.length / 2)), all.slice(Math.ceil(all.length / 2))].forEach(sayAll);
+  };
   const tell = (news: News) => {
-    // Too long to carry (a watch alert naming hundreds of terms): the others read everything again instead.
-    if (!channel.say(JSON.stringify(news))) channel.say(JSON.stringify({ readAgain: true } satisfies News));
+    if (told.push(news) === 1) setImmediate(() => sayAll(told.splice(0)));
   };
   here.events.subscribe((event, audience, relayed) => {
     if (!relayed && !NOT_TOLD.has(event.type)) tell(audience === undefined ? { event } : { event, audience });
   });
   channel.listen(
     (message) => {
-      const news = readNews(message);
-      if (news === null) return;
-      if ('event' in news) here.events.emitRelayed(news.event, news.audience);
-      else if ('beat' in news) here.presence.heard(news.beat.report, news.beat.name, news.beat.desk, news.beat.open);
-      else if ('cancelExports' in news) here.cancelExports(news.cancelExports);
-      else readAgain();
+      for (const news of readMessage(message)) {
+        if ('event' in news) here.events.emitRelayed(news.event, news.audience);
+        else if ('beat' in news) here.presence.heard(news.beat.report, news.beat.name, news.beat.desk, news.beat.open);
+        else if ('cancelExports' in news) here.cancelExports(news.cancelExports);
+        else readAgain();
+      }
     },
     () => {
       // Both sides may have missed what the other said while the channel was down.
@@ -118,17 +126,19 @@ const TOLD: ReadonlySet<string> = new Set<ApiEvent['type']>([
 /** A moderator's name (1 to 80 characters) or a desk's (1 to 64: presence refuses longer). */
 const isName = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 80;
 
-/**
- * News as another omv server of this store says it (the channel lets through only what they said);
- * anything else, such as what a newer omv says that this one does not know, is null.
- */
-function readNews(message: string): News | null {
-  let news: unknown;
+/** The news in a message of another omv server of this store (the channel lets through only what they said). */
+function readMessage(message: string): News[] {
+  let all: unknown;
   try {
-    news = JSON.parse(message);
+    all = JSON.parse(message);
   } catch {
-    return null;
+    return [];
   }
+  return Array.isArray(all) ? all.map(readNews).filter((news) => news !== null) : [];
+}
+
+/** One piece of news as an omv server says it; anything else, such as what a newer omv says that this one does not know, is null. */
+function readNews(news: unknown): News | null {
   if (typeof news !== 'object' || news === null) return null;
   if ('event' in news) {
     const { event } = news;
