@@ -3,7 +3,7 @@
 // is lost, both open it again and tell their desks to read what they show again.
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import pg from 'pg';
 import { DESK_ENGINES } from './support/desk.js';
 import { heardEvents, type HeardEvent, type HeardEvents } from './support/heardEvents.js';
@@ -25,6 +25,16 @@ async function listen(team: TeamServerProcess, who: Signed, stop: AbortSignal): 
   const heard = heardEvents(response.body!);
   await heard.next((event) => event['type'] === 'connected');
   return heard;
+}
+
+/** Two team servers on a new database, Anna signed in on the first and Maya on the second; what a desk hears (`hear`) until the test ends. */
+async function twoServers(t: TestContext) {
+  const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
+  const [one, two] = [await startTeam(store), await startTeam(store)];
+  const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
+  const stop = new AbortController();
+  t.after(() => stop.abort());
+  return { store, one, two, anna, maya, hear: (team: TeamServerProcess, who: Signed) => listen(team, who, stop.signal) };
 }
 
 async function value<T>(team: TeamServerProcess, who: Signed, method: string, args: object): Promise<T> {
@@ -59,12 +69,8 @@ const viewersOf = (event: HeardEvent) => (event['viewers'] as Array<{ name: stri
 
 describe('two team servers on one PostgreSQL database hear each other', { skip }, () => {
   test('a delivery, a watch alert, a note and who has a report open, on one server, are heard by the desks of the other (one too long to carry: read again)', async (t) => {
-    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
-    const [one, two] = [await startTeam(store), await startTeam(store)];
-    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
-    const stop = new AbortController();
-    t.after(() => stop.abort());
-    const [onOne, onTwo] = [await listen(one, anna, stop.signal), await listen(two, maya, stop.signal)];
+    const { store, one, two, anna, maya, hear } = await twoServers(t);
+    const [onOne, onTwo] = [await hear(one, anna), await hear(two, maya)];
 
     await value(one, anna, 'addWatchTerms', { text: 'kitten' });
     await onTwo.next(ofType('reviewChanged'));
@@ -110,12 +116,8 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
   });
 
   test('when the channel between them is lost, both open it again, their desks read what they show again, and they hear each other once more', async (t) => {
-    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
-    const [one, two] = [await startTeam(store), await startTeam(store)];
-    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
-    const stop = new AbortController();
-    t.after(() => stop.abort());
-    const [onOne, onTwo] = [await listen(one, anna, stop.signal), await listen(two, maya, stop.signal)];
+    const { store, one, two, anna, maya, hear } = await twoServers(t);
+    const [onOne, onTwo] = [await hear(one, anna), await hear(two, maya)];
 
     const cut = await store.rows<{ cut: boolean }>(
       "SELECT pg_terminate_backend(pid) AS cut FROM pg_stat_activity WHERE application_name = 'omv neighbours' AND datname = current_database()",
@@ -150,8 +152,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
   });
 
   test("a moderator's export on one server: their desk on the other hears its progress (no one else's does), and cancelling it there stops it", async (t) => {
-    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
-    const [one, two] = [await startTeam(store), await startTeam(store)];
+    const { one, two, anna, maya, hear } = await twoServers(t);
     // ~24 MB of CSV: more than loopback's socket buffers hold, so an export nobody reads waits for its reader.
     for (let part = 0; part < 12; part++)
       await deliver(
@@ -160,10 +161,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
         Array.from({ length: 2000 }, (_, i) => `${part}:${i} ${'x'.repeat(1000)}`),
         AT + part * 10_000,
       );
-    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
-    const stop = new AbortController();
-    t.after(() => stop.abort());
-    const [annaOnTwo, mayaOnTwo] = [await listen(two, anna, stop.signal), await listen(two, maya, stop.signal)];
+    const [annaOnTwo, mayaOnTwo] = [await hear(two, anna), await hear(two, maya)];
 
     // Anna downloads on the first server and reads nothing of it yet.
     const download = http.get(`${one.base}/api/export.csv?filter=%7B%7D`, { headers: { cookie: anna.cookie } });
@@ -182,12 +180,8 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
   });
 
   test('what another role of the database says on the channel, or a message recorded off it and played again, reaches no desk, and the servers go on', async (t) => {
-    const store = await teamDatabase({ anna: 'admin', maya: 'lead' }, { engine: 'postgres' });
-    const [one, two] = [await startTeam(store), await startTeam(store)];
-    const [anna, maya] = [await one.signIn('anna'), await two.signIn('maya')];
-    const stop = new AbortController();
-    t.after(() => stop.abort());
-    const onTwo = await listen(two, maya, stop.signal);
+    const { store, one, two, anna, maya, hear } = await twoServers(t);
+    const onTwo = await hear(two, maya);
     await deliver(one, 'first', ['nothing to see']);
     const entry = Number((await store.rows<{ id: string }>('SELECT id FROM entries'))[0]!.id);
 
@@ -239,7 +233,7 @@ describe('two team servers on one PostgreSQL database hear each other', { skip }
     // What was said a second or more before it listened (a clock a little behind is allowed for).
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, recordedAt + 1500 - Date.now())));
     const three = await startTeam(store);
-    const onThree = await listen(three, await three.signIn('maya'), stop.signal);
+    const onThree = await hear(three, await three.signIn('maya'));
     for (const payload of recorded) await intruder.query('SELECT pg_notify($1, $2)', ['omv_desk_news', payload]);
     await value(one, anna, 'addWatchTerms', { text: 'marker again' });
     await onThree.next(ofType('reviewChanged'));

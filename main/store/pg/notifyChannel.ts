@@ -61,6 +61,11 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
     if (!closed) scheduleRetry();
   };
 
+  /** Says `payload` on the channel from `client`'s session: a session that cannot is lost. */
+  const notify = (client: pg.Client, payload: string) => {
+    client.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((error: unknown) => lost(client, errorMessage(error)));
+  };
+
   /**
    * Says a probe to itself every PROBE_MS; one not heard back PROBE_TICKS ticks on loses the
    * session. A tick runs before the replies that came meanwhile are read (after a busy spell, say),
@@ -80,9 +85,7 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
       const n = ++said;
       probe.n = n;
       probe.ticks = 0;
-      client.query('SELECT pg_notify($1, $2)', [CHANNEL, news.seal({ from: me, n, at: Date.now() })]).catch((error: unknown) => {
-        lost(client, errorMessage(error));
-      });
+      notify(client, news.seal({ from: me, n, at: Date.now() }));
     }, PROBE_MS);
     timer.unref();
     probe = { timer, n: null, ticks: 0 };
@@ -163,7 +166,7 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
       if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return false;
       const client = session;
       // Said while the channel is down: lost, and the listeners are told to read again once it is back.
-      client?.query('SELECT pg_notify($1, $2)', [CHANNEL, payload]).catch((error: unknown) => lost(client, errorMessage(error)));
+      if (client) notify(client, payload);
       return true;
     },
     listen(message, resumed) {
