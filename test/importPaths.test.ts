@@ -1,9 +1,10 @@
 // An import gives the same rows whichever path it takes: a large file into an empty database is
 // bulk loaded (the secondary indexes and the full-text index built once at the end), a file into a
 // database that already holds much more is written entry by entry; a bulk load cut short by
-// kill -9 is finished by the next omv that opens the database, so nothing is left unindexed; and
-// a file another omv is importing at the same moment is not written into its delivery beside it.
+// kill -9 is finished by the next omv that opens the database, so nothing is left unindexed (one
+// another machine began, once it has stopped writing for STALE_MS); and a file another omv is importing at the same moment is not written into its delivery beside it.
 import assert from 'node:assert/strict';
+import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -12,10 +13,12 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { importFile } from '../main/intake/fileImport.js';
-import { worthBulkLoading } from '../main/store/bulkLoad.js';
+import { beginBulkLoad, endBulkLoad, worthBulkLoading } from '../main/store/bulkLoad.js';
 import { openDatabase, type Db } from '../main/store/db.js';
 import { insertDelivery } from '../main/store/deliveries.js';
 import { STALE_MS } from '../main/store/importClaims.js';
+import { PayloadWriter } from '../main/store/payloadWriter.js';
+import { parseBytes } from '../main/parser/parse.js';
 import { setSetting } from '../main/store/settings.js';
 import { CLI } from './support/cli.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
@@ -131,6 +134,58 @@ test('a bulk load cut short by kill -9 is finished by the next omv that opens th
   assert.deepEqual(counted(restResumed), counted(restWhole));
   reopened.close();
   plain.close();
+});
+
+test('a bulk load another machine began is left to it while its import writes (or its end holds the lock), and finished by the next opener once it has not written for STALE_MS', async () => {
+  const path = join(dir, 'elsewhere-load.sqlite');
+  const db = openDatabase(path);
+  const lines = Array.from({ length: 30 }, (_, i) => ({ ts: 1_700_000_000_000 + i, user: `u${i % 4}`, content: `loaded elsewhere ${i}` }));
+  const meta = { source: 'import' as const, function: null, domainId: '', type: null, callId: null, receivedAt: Date.now(), payload: null };
+  const id = insertDelivery(db, { ...meta, payloadSize: 1, sha256: 'elsewhere', filePath: '/elsewhere.xml' }, 'importing');
+  // A load as its process leaves it part way: the indexes dropped, entries written, their content not yet indexed.
+  const load = beginBulkLoad(db, id)!;
+  const writer = new PayloadWriter(db, { deliveryId: id, domainId: '', receivedAt: Date.now(), deferIndexing: true });
+  db.transaction(() => {
+    for (const event of parseBytes(Buffer.from(messagesXml({ lobby: lines }))).events) writer.apply(event);
+    writer.flush();
+  })();
+  endBulkLoad(load);
+  // … on another machine: its record and its import's claim name that machine.
+  const elsewhere = { pid: process.pid, host: `not-${hostname()}` };
+  setSetting(db, 'bulk_load', JSON.stringify({ ...load, ...elsewhere }));
+  const claimedAt = (opened: Db, at: number) => setSetting(opened, `import:${id}`, JSON.stringify({ ...elsewhere, at }));
+  claimedAt(db, Date.now());
+  db.close();
+  const unfinished = (opened: Db) => opened.prepare("SELECT count(*) FROM settings WHERE key = 'bulk_load'").pluck().get() === 1;
+  const found = (opened: Db) => opened.prepare("SELECT count(*) FROM entries_fts WHERE entries_fts MATCH 'elsewhere'").pluck().get();
+
+  const whileWriting = openDatabase(path);
+  assert.ok(unfinished(whileWriting), 'left to the machine still writing it');
+  assert.equal(found(whileWriting), 0);
+  claimedAt(whileWriting, Date.now() - STALE_MS - 1000);
+  whileWriting.close();
+
+  // Silent for STALE_MS, but its end (one transaction) holds the write lock all the while: left to it, and the open goes on.
+  const ending = new Database(path);
+  ending.exec('BEGIN IMMEDIATE');
+  const whileEnding = openDatabase(path, { busyTimeoutMs: 50 });
+  assert.ok(unfinished(whileEnding), 'left to the machine ending it');
+  whileEnding.close();
+  ending.exec('ROLLBACK');
+  ending.close();
+
+  const after = openDatabase(path);
+  assert.ok(!unfinished(after), 'finished by the next opener');
+  assert.equal(found(after), 30);
+  assert.deepEqual(
+    after
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN ('entries_ts', 'entries_user_ts') ORDER BY name")
+      .pluck()
+      .all(),
+    ['entries_ts', 'entries_user_ts'],
+  );
+  assertWhole(after);
+  after.close();
 });
 
 test('a file another omv is importing now is refused, not written into the same delivery beside it; once that process is gone, importing it again completes it', async () => {

@@ -10,22 +10,20 @@
 // other writers (a receiver beside `omv import`) keep indexing their own entries. The load is
 // recorded in `settings` in the transaction that drops the indexes, so one cut short (kill -9, a
 // full disk) is finished by the next omv that opens the database for writing — unless the process
-// that began it is still running, which finishes it itself. Either way the entries, the indexes
-// and the full-text index end up as an import entry by entry leaves them (test/importPaths.test).
+// that began it is still at work, which finishes it itself: one of this machine while it runs,
+// another machine's while its import's claim is touched (importClaims.ts; a machine that went away
+// mid-load leaves it for STALE_MS). Either way the entries, the indexes and the full-text index
+// end up as an import entry by entry leaves them (test/importPaths.test).
 import { hostname } from 'node:os';
-import { prepareCached, type Db } from './db.js';
+import type { Db } from './db.js';
+import { importAtWork } from './importClaims.js';
 import { processRunning } from './liveProcess.js';
+import { getSetting, setSetting } from './settings.js';
 
 const MARKER = 'bulk_load';
 
-// The record in `settings`, read by every writable open: its own statements (settings.ts brings
-// node:crypto with it, a few milliseconds of a command's start).
-const readMarker = (db: Db) => prepareCached<[string], string>(db, 'SELECT value FROM settings WHERE key = ?').pluck().get(MARKER) ?? null;
-const writeMarker = (db: Db, value: string) =>
-  prepareCached(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(
-    MARKER,
-    value,
-  );
+const readMarker = (db: Db) => getSetting(db, MARKER);
+const writeMarker = (db: Db, value: string) => setSetting(db, MARKER, value);
 /** The secondary indexes a bulk load drops and builds again. */
 const SECONDARY_INDEXES = ['entries_ts', 'entries_user_ts'];
 /** FTS5's pending terms while the load's content is indexed (FTS_HASH_BYTES otherwise): fewer, larger segments, a quarter less work. */
@@ -103,9 +101,9 @@ export function endBulkLoad(load: BulkLoad): void {
 const running = new Set<string>();
 const keyOf = (load: BulkLoad) => `${load.host}:${load.pid}:${load.deliveryId}:${load.after}`;
 
-function isRunning(load: BulkLoad): boolean {
-  if (load.host === hostname() && load.pid === process.pid) return running.has(keyOf(load));
-  return processRunning(load);
+function isRunning(db: Db, load: BulkLoad): boolean {
+  if (load.host !== hostname()) return importAtWork(db, load.deliveryId);
+  return load.pid === process.pid ? running.has(keyOf(load)) : processRunning(load);
 }
 
 /**
@@ -116,10 +114,17 @@ export function finishInterruptedBulkLoad(db: Db): boolean {
   const recorded = readMarker(db);
   if (recorded === null) return false;
   const load = JSON.parse(recorded) as BulkLoad;
-  if (isRunning(load)) return false;
-  db.transaction(() => {
-    // Looked at again inside the write lock: another opener may have finished it meanwhile.
-    if (readMarker(db) === recorded) finishBulkLoad(db, load);
-  }).immediate();
+  if (isRunning(db, load)) return false;
+  try {
+    db.transaction(() => {
+      // Looked at again inside the write lock: another opener may have finished it meanwhile.
+      if (readMarker(db) === recorded) finishBulkLoad(db, load);
+    }).immediate();
+  } catch (error) {
+    // Locked all the while: the load is being finished now (another machine's, in the transaction
+    // that ends its import, which can outlast STALE_MS at a few hundred million entries).
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw error;
+  }
   return true;
 }

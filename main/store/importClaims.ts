@@ -7,29 +7,38 @@
 // batch it writes. A claim is taken over once its import has ended: this process's once it is not
 // running here, another process's once that process has gone, or once it has not been touched for
 // STALE_MS (another machine, a process id used again, a host renamed: not known to have gone).
-import { getSetting, setSetting } from './settings.js';
+// The claim also tells whether a bulk load another machine began is still being written (bulkLoad.ts).
 import { prepareCached, type Db } from './db.js';
-import { processRunning, thisProcess, type RecordedProcess } from './liveProcess.js';
+import { getSetting, setSetting } from './settings.js';
+import { stillWorking, thisProcess, type TouchedRecord } from './liveProcess.js';
+
+export { STALE_MS } from './liveProcess.js';
 
 export class ImportInProgressError extends Error {}
 
-/** A claim not touched for this long is taken over: a batch is written far more often than this. */
-export const STALE_MS = 10 * 60_000;
-
-interface Claim extends RecordedProcess {
-  /** When its import last wrote a batch (ms). */
-  at: number;
-}
+/** An import's claim on a delivery: `at`, when its import last wrote a batch. */
+type Claim = TouchedRecord;
 
 /** The deliveries this process is importing now. */
 const importingHere = new Set<number>();
 
 const keyOf = (deliveryId: number) => `import:${deliveryId}`;
 
+function readClaim(db: Db, deliveryId: number): Claim | null {
+  const held = getSetting(db, keyOf(deliveryId));
+  return held === null ? null : (JSON.parse(held) as Claim);
+}
+
 function holding(claim: Claim, deliveryId: number, now: number): boolean {
   const here = thisProcess();
   if (claim.pid === here.pid && claim.host === here.host) return importingHere.has(deliveryId);
-  return processRunning(claim) && now - claim.at < STALE_MS;
+  return stillWorking(claim, now);
+}
+
+/** Whether an import (of this process or another) is writing the delivery now: its claim is held. */
+export function importAtWork(db: Db, deliveryId: number, now = Date.now()): boolean {
+  const claim = readClaim(db, deliveryId);
+  return claim !== null && holding(claim, deliveryId, now);
 }
 
 /**
@@ -37,8 +46,7 @@ function holding(claim: Claim, deliveryId: number, now: number): boolean {
  * refuses one another import holds. `endImport` ends the claim here, whatever became of the import.
  */
 export function claimImport(db: Db, deliveryId: number, now = Date.now()): void {
-  const held = getSetting(db, keyOf(deliveryId));
-  const claim = held === null ? null : (JSON.parse(held) as Claim);
+  const claim = readClaim(db, deliveryId);
   if (claim !== null && holding(claim, deliveryId, now)) {
     const who = importingHere.has(deliveryId) ? 'this omv' : `another omv (process ${claim.pid} on ${claim.host})`;
     throw new ImportInProgressError(`${who} is importing this file into this database now: import it again once that ends`);

@@ -1,6 +1,6 @@
 // The desk's own settings, kept in the database they belong to: who the moderator is, the salt
-// that makes pseudonyms stable for this database, how far watch matching has looked.
-import { randomBytes } from 'node:crypto';
+// that makes pseudonyms stable for this database, how far watch matching has looked. Read on
+// every writable open (bulkLoad.ts), so node:crypto is loaded only when a salt is made.
 import { prepareCached, type Db } from './db.js';
 
 /** How many times a purge removed the newest entries, letting their ids be handed out again (purge.ts). */
@@ -21,7 +21,7 @@ export function setSetting(db: Db, key: string, value: string): void {
 export function pseudonymSalt(db: Db): string {
   const salt = getSetting(db, 'pseudonym_salt');
   if (salt !== null) return salt;
-  const made = randomBytes(16).toString('hex');
+  const made = process.getBuiltinModule('node:crypto').randomBytes(16).toString('hex');
   setSetting(db, 'pseudonym_salt', made);
   return made;
 }
