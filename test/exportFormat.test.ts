@@ -6,7 +6,7 @@ import { csvCell, csvRow } from '../shared/csv.js';
 import { exportValues, isoTime, type EntryRecord } from '../shared/entryRecord.js';
 import { ByteChunks } from '../main/export/byteChunks.js';
 import { csvRowBytes, type EntryDetails } from '../main/export/csvRowBytes.js';
-import type { ExportRow } from '../main/store/entryQuery.js';
+import type { ExportRow } from '../main/store/entryStream.js';
 
 test('isoTime writes exactly what Date#toISOString writes, across days, centuries and signs', () => {
   const edges = [

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { storeDelivery } from '../main/store/deliveries.js';
 import { openDatabase } from '../main/store/db.js';
-import { entryHistogram } from '../main/store/entryQuery.js';
+import { entryHistogram } from '../main/store/entryHistogram.js';
 import { parseBytes } from '../main/parser/parse.js';
 import { messagesXml, type EntrySpec } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';

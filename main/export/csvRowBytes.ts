@@ -3,7 +3,7 @@
 import { csvCell } from '../../shared/csv.js';
 import { isoTime } from '../../shared/entryRecord.js';
 import { DAY_MS } from '../../shared/instant.js';
-import type { entryDetails, ExportRow } from '../store/entryQuery.js';
+import type { entryDetails, ExportRow } from '../store/entryStream.js';
 import type { ByteChunks } from './byteChunks.js';
 
 /** A room's, a user's and a delivery's details by id (entryDetails). */

@@ -9,7 +9,7 @@ import { UserFacingError } from '../../shared/userFacingError.js';
 import { csvRow } from '../../shared/csv.js';
 import { EXPORT_COLUMNS, exportRecord, exportValues, type EntryRecord } from '../../shared/entryRecord.js';
 import type { Db } from '../store/db.js';
-import { entryDetails, exportPages, type ExportRow } from '../store/entryQuery.js';
+import { entryDetails, exportPages, type ExportRow } from '../store/entryStream.js';
 import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
 import { pseudonymousEntries } from './pseudonymousEntries.js';
 import { ByteChunks } from './byteChunks.js';

@@ -9,7 +9,9 @@ import { appendAuditRow, auditHead, verifyAudit } from './audit.js';
 import { openDatabase, type Db } from './db.js';
 import { getDelivery, listQuarantined, storeDelivery } from './deliveries.js';
 import type { StoreEngine, StoreReads, StoreWrites } from './engine.js';
-import { allEntries, entryById, entryHistogram, entryPage } from './entryQuery.js';
+import { entryHistogram } from './entryHistogram.js';
+import { entryById, entryPage } from './entryQuery.js';
+import { allEntries } from './entryStream.js';
 import { searchEntries } from './entrySearch.js';
 import { countEntries, searchPage } from './searchPages.js';
 

@@ -1,4 +1,4 @@
-// Counts per time bucket on PostgreSQL, the same chart store/entryQuery.ts's entryHistogram draws
+// Counts per time bucket on PostgreSQL, the same chart store/entryHistogram.ts draws
 // from SQLite: the timeline's own filter (rooms and time) from the hourly activity table, with far
 // outliers set apart (chartBulk.ts, as SQLite's); anything else counted from the entries.
 import type { EntryFilter, Histogram } from '../../../shared/api.js';
