@@ -119,6 +119,29 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 1);
   });
 
+  test('entries directly in their <room> are read (and said to be); an <entry> in no room quarantines the payload, never "0 entries"', async () => {
+    const r = await startTestReceiver();
+    const entry = (ts: number, text: string) =>
+      `<entry type="msg"><timestamp>${ts}</timestamp><userID invisible="false">u</userID><content><![CDATA[${text}]]></content></entry>`;
+    const inRoom = `<messageOffline><room><name>r</name>${entry(1764565200000, 'hi')}${entry(1764565200001, 'again')}</room></messageOffline>`;
+    const answer = await postForm(offline(r.callbackUrl, 'in-room'), inRoom);
+    assert.equal(answer.status, 200);
+    assert.match(
+      answer.text,
+      /stored as delivery 1: 2 entries \(2 new\); repaired: <entry> elements directly in <room>, not in its <messages>: read as its messages/,
+    );
+    assert.deepEqual(r.db.prepare('SELECT content FROM entries ORDER BY ts').pluck().all(), ['hi', 'again']);
+
+    const inNoRoom = `<messageOffline><room><name>r</name></room>${entry(1764565200002, 'lost?')}</messageOffline>`;
+    const kept = await postForm(offline(r.callbackUrl, 'no-room'), inNoRoom);
+    assert.equal(kept.status, 200);
+    assert.match(
+      kept.text,
+      /kept in quarantine as delivery 2: malformed payload at 1:\d+: an <entry> in <messageOffline> belongs to no room's <messages>/,
+    );
+    assert.equal(r.db.prepare('SELECT count(*) FROM entries').pluck().get(), 2);
+  });
+
   test('an unknown function is answered 200 with the payload kept', async () => {
     const r = await startTestReceiver();
     const answer = await postForm(callbackUrl(r.callbackUrl, { function: 'sendSomethingNew', callID: 'n' }), '<new/>');

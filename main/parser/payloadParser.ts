@@ -114,6 +114,8 @@ export class PayloadParser {
   private server: string | null = null;
   private connection: { fromKind: string | null; from: string | null; to: string | null } | null = null;
   private entryCount = 0;
+  /** Whether the repair "entries directly in the room" has been said (once a document). */
+  private entriesOutsideMessages = false;
   /** What was changed to keep the document readable (fields cut at MAX_FIELD_CHARS). */
   readonly repairs: string[] = [];
   private readonly report: AbuseReport = {
@@ -179,8 +181,16 @@ export class PayloadParser {
       this.room = { name: null, userIds: [] };
     } else if (ROOM_ELEMENTS.has(parent!) && name === 'name' && this.room) {
       this.startCapture(name);
-    } else if (parent === 'messages' && name === 'entry' && this.root !== 'rooms') {
+    } else if (name === 'entry' && this.root !== 'rooms' && this.root !== 'connectionList' && !this.entry) {
+      // In a room's <messages>, as the vendor sends them; directly in the <room>, read the same
+      // (and said); anywhere else it belongs to no room: the payload is kept in quarantine, not
+      // answered as stored with the entry left out.
+      if (parent !== 'messages' && !ROOM_ELEMENTS.has(parent!)) this.fail(`an <entry> in <${parent}> belongs to no room's <messages>`);
       if (this.room?.name == null) this.fail('an <entry> comes before its room has a <name>');
+      if (parent !== 'messages' && !this.entriesOutsideMessages) {
+        this.entriesOutsideMessages = true;
+        this.repairs.push(`<entry> elements directly in <${parent}>, not in its <messages>: read as its messages`);
+      }
       this.entry = {
         type: attributes['type'] ?? null,
         timestamp: undefined,
@@ -260,7 +270,7 @@ export class PayloadParser {
       this.capture = null;
       return this.store(capture.element, captured(capture));
     }
-    if (name === 'entry' && this.entry && this.stack.at(-1) === 'messages') this.finishEntry();
+    if (name === 'entry' && this.entry && (this.stack.at(-1) === 'messages' || ROOM_ELEMENTS.has(this.stack.at(-1)!))) this.finishEntry();
     else if (ROOM_ELEMENTS.has(name) && depth === 2 && this.room) this.finishRoom();
     else if (depth === 1 && this.root === 'abuse') this.emit({ kind: 'abuse', report: this.report });
     else if (name === 'c' && depth === 2 && this.connection) this.finishConnection();
