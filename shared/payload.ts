@@ -5,6 +5,9 @@
 export const PAYLOAD_KINDS = ['messageOffline', 'messageArchive', 'abuse', 'rooms', 'connectionList'] as const;
 export type PayloadKind = (typeof PAYLOAD_KINDS)[number];
 
+/** The payloads whose events are rooms and entries only (the others carry a report, a roster or a connection list of their own). */
+export const ENTRY_PAYLOADS: ReadonlySet<PayloadKind> = new Set(['messageOffline', 'messageArchive']);
+
 /** One `<entry>` of a room, as delivered. `type` is kept verbatim, known or not. */
 export interface ChatEntry {
   room: string;

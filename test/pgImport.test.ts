@@ -127,12 +127,14 @@ function writeFiles(): Files {
     'abuse.xml': ABUSE_XML,
     'rooms.xml': ROOMS_XML,
     'bad.xml': bad,
+    // Another report quoting the same message: nothing new among its entries, but a report of its own.
+    'abuse-again.xml': ABUSE_XML.replace('Said awful things', 'Said more awful things'),
   };
   for (const [name, xml] of Object.entries(files)) writeFileSync(join(dir, name), xml);
   copyFileSync(join(dir, 'a.xml'), join(dir, 'a-again.xml'));
   return {
     dir,
-    names: ['a.xml', 'b.xml', 'big.xml', 'abuse.xml', 'rooms.xml', 'bad.xml', 'a-again.xml'],
+    names: ['a.xml', 'b.xml', 'big.xml', 'abuse.xml', 'rooms.xml', 'bad.xml', 'a-again.xml', 'abuse-again.xml'],
     functions: {
       'a.xml': 'sendOfflineMessages',
       'b.xml': 'sendArchive',
@@ -140,6 +142,7 @@ function writeFiles(): Files {
       'abuse.xml': 'reportAbuse',
       'rooms.xml': 'sendConnectionList',
       'a-again.xml': 'sendOfflineMessages',
+      'abuse-again.xml': 'reportAbuse',
     },
     badPrefix,
     big: join(dir, 'big.xml'),
@@ -228,7 +231,8 @@ test(
       /^failed {5}.*bad\.xml:\d+:\d+: unexpected close tag \(kept in quarantine as delivery 6; 30 new entries before the error were stored\)$/,
     );
     assert.match(lines[6]!, /^duplicate {2}.*a-again\.xml: nothing new$/);
-    assert.match(lines[7]!, /^7 files: 5 new, 1 duplicate, 1 failed; /);
+    assert.match(lines[7]!, /^new {8}.*abuse-again\.xml: 1 entries \(0 new\)$/);
+    assert.match(lines[8]!, /^8 files: 6 new, 1 duplicate, 1 failed; /);
 
     for (const [what, sql] of Object.entries(SAME)) {
       const [s, p] = [sqliteRows(sqlitePath, sql), await pgRows(cluster.url, sql)];
@@ -242,7 +246,7 @@ test(
     const audited = await pgRows(cluster.url, "SELECT moderator, details FROM audit_log WHERE action = 'import' ORDER BY id");
     assert.deepEqual(
       audited.map((row) => [row['moderator'], JSON.parse(String(row['details'])).status]),
-      ['new', 'new', 'new', 'new', 'new', 'failed', 'duplicate'].map((status) => ['maya', status]),
+      ['new', 'new', 'new', 'new', 'new', 'failed', 'duplicate', 'new'].map((status) => ['maya', status]),
     );
 
     // Search answers alike (ids, order, counts, export).

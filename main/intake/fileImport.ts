@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { errorMessage } from '../../shared/errorMessage.js';
 import type { PayloadEvent } from '../../shared/payload.js';
-import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of } from './importFiles.js';
+import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, storedStatus } from './importFiles.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
 import type { Db } from '../store/db.js';
@@ -229,8 +229,14 @@ async function importInto(
   }
   if (spooled) await keepBytes();
   finishing(() => finishDelivery(db, deliveryId, writer, repairs));
-  const status: ImportStatus = writer.counts.newEntries > 0 || writer.counts.entries === 0 ? 'new' : 'duplicate';
-  return { path, status, deliveryId, entries: writer.counts.entries, newEntries: writer.counts.newEntries, repairs };
+  return {
+    path,
+    status: storedStatus(writer.root, writer.counts),
+    deliveryId,
+    entries: writer.counts.entries,
+    newEntries: writer.counts.newEntries,
+    repairs,
+  };
 }
 
 /** A large file: parsed on a worker thread, written a batch per transaction. Returns its repairs. */

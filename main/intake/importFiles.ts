@@ -1,11 +1,14 @@
 // The files an import reads, whatever store it writes to: folders walked for XML files, a file
-// hashed through one buffer, a pipe or standard input spooled to a file first, a file read whole.
+// hashed through one buffer, a pipe or standard input spooled to a file first, a file read whole;
+// and what a stored file counts as.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, realpath, rm, stat, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
+import { ENTRY_PAYLOADS, type PayloadKind } from '../../shared/payload.js';
+import type { ImportStatus } from './fileImport.js';
 
 /** Standard input, as a path on the command line. */
 export const STDIN = '-';
@@ -123,4 +126,13 @@ export async function readAll(handle: FileHandle): Promise<Buffer> {
   const bytes = Buffer.alloc(size);
   await handle.read(bytes, 0, size, 0);
   return bytes;
+}
+
+/**
+ * What a stored file counts as: 'duplicate' when it added nothing, a message file whose every
+ * entry was stored before; an abuse report, a roster or a connection list adds one of its own.
+ */
+export function storedStatus(root: string | null, counts: { entries: number; newEntries: number }): ImportStatus {
+  const messagesOnly = root !== null && ENTRY_PAYLOADS.has(root as PayloadKind);
+  return messagesOnly && counts.entries > 0 && counts.newEntries === 0 ? 'duplicate' : 'new';
 }

@@ -12,17 +12,17 @@ import { resolve } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
 import type pg from 'pg';
 import { errorMessage } from '../../shared/errorMessage.js';
-import type { PayloadEvent } from '../../shared/payload.js';
+import { ENTRY_PAYLOADS, type PayloadEvent } from '../../shared/payload.js';
 import { parseBytes, PayloadError } from '../parser/parse.js';
 import { parseInWorker } from '../parser/parseFile.js';
-import { ENTRY_PAYLOADS, PgEntryImport } from '../store/pg/bulkImport.js';
+import { PgEntryImport } from '../store/pg/bulkImport.js';
 import { inWriteTransaction, pgText, type WriteSession } from '../store/pg/connection.js';
 import { claimImport, finishImport, keepPayload, quarantineImport, startImport, type Written } from '../store/pg/importDeliveries.js';
 import { PURGE_LOCK } from '../store/pg/locks.js';
 import { monthsAhead } from '../store/pg/partitions.js';
 import { PgPayloadWriter } from '../store/pg/receipt.js';
-import type { ImportOptions, ImportResult, ImportStatus } from './fileImport.js';
-import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of } from './importFiles.js';
+import type { ImportOptions, ImportResult } from './fileImport.js';
+import { asRegularFile, CHUNK_BYTES, IN_PROCESS_BYTES, KEEP_PAYLOAD_BYTES, readAll, sha256Of, storedStatus } from './importFiles.js';
 
 /** Events per batch, and so per transaction: a batch's entries are held in memory while it is written. */
 const BATCH_EVENTS = 50_000;
@@ -236,8 +236,7 @@ async function importClaimed(
     return done;
   });
   const { entries, newEntries } = result.counts;
-  const status: ImportStatus = newEntries > 0 || entries === 0 ? 'new' : 'duplicate';
-  return { path, status, deliveryId, entries, newEntries, repairs: repairs.list };
+  return { path, status: storedStatus(result.root, result.counts), deliveryId, entries, newEntries, repairs: repairs.list };
 }
 
 function timestampsOf(events: PayloadEvent[]): number[] {

@@ -19,9 +19,6 @@ import { pgText, type WriteSession } from './connection.js';
 import { ensureMonths } from './partitions.js';
 import { indexColumns } from './textMatch.js';
 
-/** The payloads whose events are rooms and entries only: what this writer takes (the others go through PgPayloadWriter). */
-export const ENTRY_PAYLOADS: ReadonlySet<PayloadKind> = new Set(['messageOffline', 'messageArchive']);
-
 /** The batch's entries as they are copied; ON COMMIT DELETE ROWS empties it for the next batch. */
 const STAGING = `CREATE TEMPORARY TABLE IF NOT EXISTS omv_import_batch (
   seq bigint NOT NULL, room_id bigint NOT NULL, type text NOT NULL, ts bigint NOT NULL, ts_raw text NOT NULL, user_id bigint,
@@ -87,6 +84,7 @@ function csvField(value: string | number | null): string {
 /** CSV for COPY is sent in pieces of about this many characters. */
 const COPY_PIECE = 1 << 20;
 
+/** Writes a message file's batches (ENTRY_PAYLOADS; the other payloads go through PgPayloadWriter). */
 export class PgEntryImport {
   readonly counts: WriteCounts = { entries: 0, newEntries: 0, rooms: 0, abuseReports: 0, rosterRooms: 0, connections: 0 };
   root: PayloadKind | null = null;
