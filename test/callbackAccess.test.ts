@@ -16,6 +16,7 @@ import { omv, omvServe } from './support/cli.js';
 import { callbackUrl, postForm, urlencodedBody } from './support/http.js';
 import { messagesXml, SEED_XML } from './support/payloads.js';
 import { startTestReceiver, type TestReceiver } from './support/receiver.js';
+import { startTeam, teamDatabase } from './support/teamServer.js';
 import { tempDir } from './support/tmp.js';
 
 const FORGED = messagesXml({ lobby: [{ ts: 1_700_000_000_000, user: 'alice', content: 'FORGED: I know where you live' }] });
@@ -183,5 +184,20 @@ describe('callback secrets, one for every domain or one per domain', () => {
     const twice = await omv(['serve', '--db', db, '--port', '0', '--token', 'x', '--callback-secret', 'y']);
     assert.equal(twice.code, 2);
     assert.match(twice.stderr, /one secret for every domain, please: --token and --callback-secret SECRET are the same thing/);
+  });
+
+  test('a team server given secrets for named domains only says every other domain is refused, and its desk shows the URL that is taken', async () => {
+    const store = await teamDatabase({ anna: 'admin', maya: 'moderator' });
+    const team = await startTeam(store, { secret: 'a.example=sa' });
+    const output = team.serve.output();
+    assert.doesNotMatch(output, /receiving callbacks at /, 'no URL that would refuse every callback is given out');
+    assert.match(output, /callbacks for any other domain are refused: it has no secret/);
+    assert.match(team.callbackUrl, /\/callback\/sa$/);
+    assert.equal((await postForm(offline(team.callbackUrl, 'a.example', '1'), SEED_XML)).status, 200);
+    assert.equal((await postForm(offline(new URL('/callback', team.callbackUrl).href, 'c.example', '2'), SEED_XML)).status, 403);
+    const status = async (name: string) =>
+      (JSON.parse((await team.call(await team.signIn(name), 'receiverStatus')).body) as { value: { callbackUrl: string | null } }).value;
+    assert.equal((await status('anna')).callbackUrl, `${team.callbackUrl} (domainID a.example)`);
+    assert.match((await status('maya')).callbackUrl!, /\/callback\/… \(domainID a\.example\)$/, 'the secret kept from a moderator');
   });
 });

@@ -145,7 +145,7 @@ export function createService({ reads, writer, events, receiver, team = false, n
       const url = receiver.callbackUrl();
       return {
         // The callback's secret is for whoever gives the vendor its URL: on a team server, the admins.
-        callbackUrl: url !== null && team && !can(actor, 'manageUsers') ? url.replace(/\/callback\/[^/?#]+/, '/callback/…') : url,
+        callbackUrl: url !== null && team && !can(actor, 'manageUsers') ? url.replace(/\/callback\/[^/?#\s]+/, '/callback/…') : url,
         problem: receiver.problem(),
         lastDeliveryAt: counters.lastDeliveryAt,
         deliveriesToday: counters.deliveriesSince,

@@ -3,13 +3,17 @@
 import { forTerminal } from '../../shared/visibleText.js';
 import type { Receiver } from '../intake/receiver/server.js';
 
-export function announceReceiver(receiver: Receiver): string {
+export function announceReceiver(receiver: Pick<Receiver, 'callbackUrl' | 'everyDomainTaken' | 'domainCallbackUrls'>): string {
   const domainUrls = receiver.domainCallbackUrls;
-  return (
-    `omv: receiving callbacks at ${receiver.callbackUrl}${domainUrls.length ? ' (every domain not named below)' : ''}\n` +
-    domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`).join('') +
-    `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n`
+  const lines = domainUrls.map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}`);
+  if (receiver.everyDomainTaken)
+    lines.unshift(`omv: receiving callbacks at ${receiver.callbackUrl}${domainUrls.length ? ' (every domain not named below)' : ''}`);
+  // (A team server given secrets for named domains only: its plain callback URL would only refuse.)
+  else lines.push('omv: callbacks for any other domain are refused: it has no secret (--callback-secret SECRET gives every domain one)');
+  lines.push(
+    `omv: give the vendor ${domainUrls.length ? 'each domain its URL' : 'this URL'}; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.`,
   );
+  return lines.map((line) => `${line}\n`).join('');
 }
 
 /** The viewer's line: its URL, or why there is none although it was wanted (nothing when --no-viewer). */

@@ -21,6 +21,7 @@ import { createSignInRoutes, sessionOf } from '../team/signInRoutes.js';
 import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
+import { announceReceiver } from './receiving.js';
 
 import { DEFAULT_TEAM_LISTEN } from './usage.js';
 
@@ -152,15 +153,7 @@ export async function serveTeam(args: string[]): Promise<number> {
       throw new Error(`an address omv was told to listen on is in use: ${errorMessage(error)}`);
     throw error;
   });
-  process.stdout.write(
-    store.startLine +
-      `omv: team desk at ${server.deskUrl} (sign in${firstAccount})\n` +
-      `omv: receiving callbacks at ${server.callbackUrl}${server.domainCallbackUrls.length ? ' (every domain not named below)' : ''}\n` +
-      server.domainCallbackUrls
-        .map(({ domainId, url }) => `omv: receiving callbacks for domainID ${forTerminal(domainId)} at ${url}\n`)
-        .join('') +
-      'omv: give the vendor its URL; it adds ?function=…&domainID=…&callID=… itself. Ctrl-C stops.\n',
-  );
+  process.stdout.write(store.startLine + `omv: team desk at ${server.deskUrl} (sign in${firstAccount})\n` + announceReceiver(server));
   store.checkBeside();
   await untilStopped();
   await server.close();

@@ -91,6 +91,8 @@ export type TeamServerOptions = TeamStoreOptions & {
 export interface TeamServer {
   deskUrl: string;
   callbackUrl: string;
+  /** False when callbackUrl takes no callbacks (see Receiver). */
+  everyDomainTaken: boolean;
   domainCallbackUrls: Receiver['domainCallbackUrls'];
   service: OmvService;
   events: EventHub;
@@ -163,7 +165,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   const allowed = options.callbackAllow?.length ? addressList(options.callbackAllow) : null;
   const staticDir = options.staticDir ?? RENDERER_DIR;
   let receiver: Receiver | null = null;
-  const receiverStatus = () => ({ callbackUrl: receiver?.callbackUrl ?? null, problem: null });
+  const receiverStatus = () => ({ callbackUrl: receiver && shownCallbackUrl(receiver), problem: null });
   const core = options.db
     ? startCore({ db: options.db, queryTimeoutMs: options.queryTimeoutMs, log, team: true, receiver: receiverStatus })
     : await options.core(receiverStatus);
@@ -252,6 +254,7 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
   return {
     deskUrl,
     callbackUrl: receiver.callbackUrl,
+    everyDomainTaken: receiver.everyDomainTaken,
     domainCallbackUrls: receiver.domainCallbackUrls,
     service: core.service,
     events: core.events,
@@ -265,4 +268,15 @@ export async function startTeamServer(options: TeamServerOptions): Promise<TeamS
       await core.stop();
     },
   };
+}
+
+/**
+ * The URL the desk's status bar shows: the one for every domain; or, when each domain has its own
+ * (secrets for named domains only), the first domain's, saying how many more there are.
+ */
+function shownCallbackUrl({ callbackUrl, everyDomainTaken, domainCallbackUrls }: Receiver): string | null {
+  if (everyDomainTaken) return callbackUrl;
+  const [first, ...more] = domainCallbackUrls;
+  if (!first) return null;
+  return `${first.url} (domainID ${first.domainId}${more.length ? `; ${more.length} more domain${more.length > 1 ? 's' : ''}, each at its own URL` : ''})`;
 }

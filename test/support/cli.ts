@@ -30,7 +30,7 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `omv serve` on a free port and waits until it prints its callback URL. It is killed
+ * Starts `omv serve` on a free port and waits until it prints a callback URL. It is killed
  * after the calling test, or — with `killAfterTest: false` — by the caller.
  */
 export function omvServe(
@@ -48,7 +48,8 @@ export function omvServe(
   return new Promise((resolve, reject) => {
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
-      const match = /receiving callbacks at (\S+)/.exec(output);
+      // The URL for every domain, else (a team server with secrets for named domains only) the first domain's.
+      const match = /receiving callbacks (?:for domainID \S+ )?at (\S+)/.exec(output);
       if (match) resolve({ child, callbackUrl: match[1]!, output: () => output });
     };
     child.stdout.on('data', onData);

@@ -200,7 +200,8 @@ export async function startTeam(
   // omvServe adds --port 0, which the team server does not take: it listens where --listen says.
   const serve = await omvServeTeam([...store.storeArgs, '--quiet', '--callback-secret', secret, ...tlsArgs, ...args], killAfterTest);
   const base = /team desk at (\S+?)\/?\s/.exec(serve.output())![1]!;
-  const callbackUrl = /receiving callbacks at (\S+)/.exec(serve.output())![1]!;
+  // The URL for every domain, else (secrets for named domains only) the first domain's.
+  const callbackUrl = /receiving callbacks (?:for domainID \S+ )?at (\S+)/.exec(serve.output())![1]!;
   const ca = cert?.cert;
   const origin = new URL(base).origin;
   return {

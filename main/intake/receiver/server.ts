@@ -48,6 +48,8 @@ export interface ReceiverOptions {
 export interface Receiver {
   /** The URL to give the vendor (for every domain not named in the secrets); it appends ?function=…&domainID=…&callID=… itself. */
   callbackUrl: string;
+  /** False when callbackUrl takes no callbacks: a team server given secrets for named domains only refuses every other domain's. */
+  everyDomainTaken: boolean;
   /** The URL of each domain that has a secret of its own. */
   domainCallbackUrls: { domainId: string; url: string }[];
   port: number;
@@ -136,6 +138,7 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
   const origin = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   return {
     callbackUrl: `${origin}${callbackPath(secrets.everyDomain)}`,
+    everyDomainTaken: !options.requireSecrets || everyDomainNeedsSecret(secrets),
     domainCallbackUrls: [...secrets.byDomain].map(([domainId, secret]) => ({ domainId, url: `${origin}${callbackPath(secret)}` })),
     port,
     close: () =>
