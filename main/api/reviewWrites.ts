@@ -3,7 +3,7 @@
 // another moderator may have changed meanwhile (a decision, a claim, a tag taken off, a note
 // edited, a review mark) carry the version the desk saw; the store refuses a stale one.
 import { userInfo } from 'node:os';
-import { can, ROLE_PERMISSIONS, type Actor } from '../../shared/access.js';
+import { can, ForbiddenError, ROLE_PERMISSIONS, type Actor } from '../../shared/access.js';
 import type { ApiArgs, ApiEvent, ApiMethod, ApiValue } from '../../shared/api.js';
 import type { DeskSession } from '../../shared/review.js';
 import { isClaimsMode, isReportStatus } from '../../shared/review.js';
@@ -129,7 +129,12 @@ export function reviewWrites(
         return store.setClaimsMode(mode, actor.name);
       }),
     createTag: ({ name, colour, hold }, actor) =>
-      write(() => store.createTag({ name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, actor.name)),
+      write(() => {
+        // A hold keeps entries from purges: making one needs "assign", as setTagHold does.
+        if (hold === true && !can(actor, 'assign'))
+          throw new ForbiddenError(`${actor.name} (${actor.role}) may not do that: a tag that is a hold needs the "assign" permission`);
+        return store.createTag({ name: text(name, 'a tag name'), colour: text(colour, 'a colour'), hold: hold === true }, actor.name);
+      }),
     setTagHold: ({ name, hold }, actor) => write(() => store.setTagHold(text(name, 'a tag name'), hold === true, actor.name)),
     tag: ({ tag, target, ids, filter, remove, linkedAt }, actor) =>
       write(async () => {

@@ -173,6 +173,9 @@ export function createDeskApi(options: DeskApiOptions): DeskApi {
     } catch {
       return send(res, 400, 'filter= must be JSON\n');
     }
+    // check=1: whether this export would be made, and nothing else. The page asks first: a download
+    // the server refuses is dropped by the browser without a word (transport.ts).
+    if (url.searchParams.get('check') === '1') return send(res, 204, '');
     const name = `omv-export-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}.csv`;
     res.writeHead(200, {
       ...SECURITY_HEADERS,

@@ -40,6 +40,8 @@ import { SnapshotsView, SnapshotView } from './views/SnapshotsView';
 import { UserView } from './views/UserView';
 import { WatchlistView } from './views/WatchlistView';
 import { formatCount } from './numbers';
+import { Name } from './components/Name';
+import { forScreen } from '../../shared/visibleText';
 
 const SEARCH_SETTLE_MS = 150;
 
@@ -52,7 +54,7 @@ function useZone() {
 function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (name: string) => string): string {
   switch (view.kind) {
     case 'context':
-      return `#${showRoom(view.entry.room)} around ${formatTime(view.entry.timestamp, zone)}`;
+      return `#${forScreen(showRoom(view.entry.room))} around ${formatTime(view.entry.timestamp, zone)}`;
     case 'user':
       return 'User activity';
     case 'reports':
@@ -68,7 +70,7 @@ function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (na
     case 'snapshot':
       return view.snapshot === 'rooms' ? `Room roster #${view.id}` : `Connection list #${view.id}`;
     case 'browse':
-      return room ? `#${showRoom(room)}` : 'All rooms';
+      return room ? `#${forScreen(showRoom(room))}` : 'All rooms';
   }
 }
 
@@ -262,6 +264,8 @@ export function App() {
     <div
       className={`app${dragging ? ' dragging' : ''}`}
       onDragOver={(e) => {
+        // Files dropped are imported: offered to a role that may import.
+        if (!desk.may('import')) return;
         e.preventDefault();
         setDragging(true);
       }}
@@ -270,7 +274,7 @@ export function App() {
         event.preventDefault();
         setDragging(false);
         const files = [...event.dataTransfer.files];
-        if (files.length) void imports.start(files);
+        if (files.length && desk.may('import')) void imports.start(files);
       }}
     >
       <nav className="skip-links" aria-label="skip links">
@@ -383,7 +387,15 @@ export function App() {
       {savingSearch && <SaveSearchDialog query={settledQuery} onClose={() => setSavingSearch(false)} />}
       {reviewingRoom && roomSummary && (
         <TagEditor
-          subject={{ target: 'room', id: roomSummary.id, label: `#${desk.showRoom(roomSummary.name)}` }}
+          subject={{
+            target: 'room',
+            id: roomSummary.id,
+            label: (
+              <>
+                #<Name text={desk.showRoom(roomSummary.name)} />
+              </>
+            ),
+          }}
           zone={zone}
           onClose={() => setReviewingRoom(false)}
         />

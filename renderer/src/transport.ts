@@ -183,6 +183,11 @@ function browserTransport(): Transport {
       if (query) params.set('query', query);
       if (withReview) params.set('review', '1');
       if (pseudonymous) params.set('ids', 'pseudonymous');
+      // A download the server refuses (a role without "export", a session that ended) is dropped by
+      // the browser without a word: the page asks first, and says why.
+      const check = await fetch(`api/export.csv?${params}&check=1`, { headers: await authHeaders(key) });
+      if (check.status === 401) throw new Error(NO_KEY);
+      if (!check.ok) throw new Error(`refused: ${(await check.text()).trim() || `HTTP ${check.status}`}`);
       if (teamCsrf === null) {
         // A download cannot carry a header: it carries a ticket that opens this one request, once.
         const response = await fetch('key/ticket', { method: 'POST', headers: await keyHeader(key) });

@@ -10,6 +10,7 @@ import { useNow } from '../data/usePresence';
 import { relative } from '../time';
 import { ConflictNotice } from './ConflictNotice';
 import { ErrorNotice } from './ErrorNotice';
+import { forScreen } from '../../../shared/visibleText';
 
 const decided = (report: ReportDetail) => report.status === 'actioned' || report.status === 'dismissed';
 
@@ -66,7 +67,7 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
   const claim = report.claim;
   const mine = claim !== null && claim.by === me;
   const ago = (at: number) => relative(at, Math.max(now, at));
-  const holder = claim && (mine ? 'you' : claim.by);
+  const holder = claim && (mine ? 'you' : forScreen(claim.by));
   return (
     <section className="claim-panel" aria-label="claim">
       {session.claims !== 'off' && (
@@ -77,7 +78,7 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
                 ? 'Decided: nobody holds it'
                 : `Not claimed${session.claims === 'required' ? ' (claims are required to decide)' : ''}`
               : claim.assignedBy
-                ? `Assigned to ${holder} by ${claim.assignedBy === me ? 'you' : claim.assignedBy} ${ago(claim.at)}`
+                ? `Assigned to ${holder} by ${claim.assignedBy === me ? 'you' : forScreen(claim.assignedBy)} ${ago(claim.at)}`
                 : `Claimed by ${holder} ${ago(claim.at)}`}
           </span>
           {!decided(report) && claim === null && may('decide') && (
@@ -125,7 +126,7 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
         action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />
       )}
       <p className="presence" role="status" data-testid="report-presence">
-        {others.length > 0 && `Also open by ${others.map((v) => `${v.name} (opened ${ago(v.since)})`).join(', ')}`}
+        {others.length > 0 && `Also open by ${others.map((v) => `${forScreen(v.name)} (opened ${ago(v.since)})`).join(', ')}`}
       </p>
     </section>
   );

@@ -4,6 +4,7 @@
 import { conflictLine, type Conflict } from '../../../shared/conflict';
 import { useNow } from '../data/usePresence';
 import { relative } from '../time';
+import { forScreen } from '../../../shared/visibleText';
 
 const SUBJECT: Record<Conflict['subject'], string> = {
   report: 'This report',
@@ -15,7 +16,7 @@ const SUBJECT: Record<Conflict['subject'], string> = {
 function currentState(conflict: Conflict): string | null {
   if (conflict.subject !== 'report') return null;
   const { status, claim } = conflict.current;
-  return `It is ${status} now${claim ? `, ${claim.assignedBy ? 'assigned to' : 'claimed by'} ${claim.by}` : ''}.`;
+  return `It is ${status} now${claim ? `, ${claim.assignedBy ? 'assigned to' : 'claimed by'} ${forScreen(claim.by)}` : ''}.`;
 }
 
 interface Props {

@@ -10,6 +10,8 @@ import { formatTime, fullTime, type Zone } from '../time';
 import { Highlighted } from './Highlighted';
 import { TagChip } from './TagChip';
 import { WatchMarked } from './WatchMarked';
+import { Name } from './Name';
+import { forScreen } from '../../../shared/visibleText';
 
 interface Props {
   entry: EntryRecord & { snippet?: string };
@@ -65,8 +67,8 @@ export function EntryRow({
         </time>
       </span>
       {showRoom && (
-        <span role="gridcell" className="entry-room" title={`${entry.domainId} / ${desk.showRoom(entry.room)}`}>
-          #{desk.showRoom(entry.room)}
+        <span role="gridcell" className="entry-room" title={`${forScreen(entry.domainId)} / ${forScreen(desk.showRoom(entry.room))}`}>
+          #<Name text={desk.showRoom(entry.room)} />
         </span>
       )}
       <span role="gridcell" className="entry-who">
@@ -78,10 +80,10 @@ export function EntryRow({
             className="entry-user"
             tabIndex={-1}
             onClick={() => onUser(entry.userId!)}
-            title={`all activity of ${shownUser} (u)`}
+            title={`all activity of ${forScreen(shownUser ?? '')} (u)`}
           >
-            {desk.pseudonymise ? shownUser : (entry.displayName ?? entry.userId)}
-            {!desk.pseudonymise && entry.displayName && <span className="entry-user-id">{entry.userId}</span>}
+            <Name text={desk.pseudonymise ? shownUser! : (entry.displayName ?? entry.userId)} />
+            {!desk.pseudonymise && entry.displayName && <Name className="entry-user-id" text={entry.userId} />}
           </button>
         )}
         {entry.invisible && (
@@ -92,11 +94,14 @@ export function EntryRow({
       </span>
       <span role="gridcell" className="entry-body">
         {isMessage || entry.content !== null ? (
-          entry.snippet !== undefined ? (
-            <Highlighted snippet={entry.snippet} />
-          ) : (
-            <WatchMarked text={entry.content ?? ''} pattern={desk.watchPattern} />
-          )
+          // Isolated, its direction its own: a right-to-left message does not reorder the chips beside it.
+          <bdi dir="auto" className="entry-content">
+            {entry.snippet !== undefined ? (
+              <Highlighted snippet={entry.snippet} />
+            ) : (
+              <WatchMarked text={entry.content ?? ''} pattern={desk.watchPattern} />
+            )}
+          </bdi>
         ) : (
           <span className="entry-event">{EVENT_TEXT[entry.type] ?? entry.type}</span>
         )}

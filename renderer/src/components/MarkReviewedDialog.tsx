@@ -10,6 +10,7 @@ import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
+import { forScreen } from '../../../shared/visibleText';
 
 interface Props {
   room: RoomSummary;
@@ -56,7 +57,7 @@ function MarkReviewedBody({ room, range, selected, zone, onMarked, onClose }: Pr
     onClose();
   };
   return (
-    <Dialog title={`Mark #${desk.showRoom(room.name)} reviewed`} onClose={onClose} testId="mark-reviewed-dialog">
+    <Dialog title={`Mark #${forScreen(desk.showRoom(room.name))} reviewed`} onClose={onClose} testId="mark-reviewed-dialog">
       {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
       <fieldset className="choices">
         <legend>Reviewed…</legend>

@@ -1,10 +1,12 @@
-// Making a tag of one's own: a name, a colour, and whether it is a hold (kept from purges).
+// Making a tag of one's own: a name, a colour, and (a lead) whether it is a hold (kept from purges).
 import { useState } from 'react';
 import { useAction } from '../data/useAction';
 import { ErrorNotice } from './ErrorNotice';
+import { useDesk } from '../data/desk';
 
 export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }) {
   const action = useAction();
+  const desk = useDesk();
   const [name, setName] = useState('');
   const [colour, setColour] = useState('#2560d8');
   const [hold, setHold] = useState(false);
@@ -27,9 +29,13 @@ export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }
         <span>Colour</span>
         <input type="color" value={colour} onChange={(e) => setColour(e.target.value)} />
       </label>
-      <label className="field-inline">
-        <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} /> a hold (kept from purges)
-      </label>
+      {/* A hold is a lead's to make (the "assign" permission). */}
+      {desk.may('assign') && (
+        <label className="field-inline">
+          <input type="checkbox" checked={hold} onChange={(e) => setHold(e.target.checked)} data-testid="new-tag-hold" /> a hold (kept from
+          purges)
+        </label>
+      )}
       <button type="button" onClick={() => void create()} disabled={name.trim() === '' || action.pending} data-testid="create-tag">
         Create tag
       </button>

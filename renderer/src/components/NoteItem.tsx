@@ -8,6 +8,8 @@ import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { ConflictNotice } from './ConflictNotice';
 import { ErrorNotice } from './ErrorNotice';
+import { Name, Visible } from './Name';
+import { forScreen } from '../../../shared/visibleText';
 
 export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; mentions: Iterable<string> | null }) {
   const desk = useDesk();
@@ -22,7 +24,9 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
   return (
     <li data-testid="note">
       {draft === null ? (
-        <p className="note-text">{desk.showText(note.text, mentions)}</p>
+        <p className="note-text" dir="auto">
+          <Visible text={desk.showText(note.text, mentions)} kind="content" />
+        </p>
       ) : (
         <label className="field">
           <span>Edit the note</span>
@@ -30,8 +34,8 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
         </label>
       )}
       <span className="muted">
-        {note.moderator} · {formatTime(note.at, zone)}
-        {note.editedBy !== null && note.editedAt !== null && ` · edited by ${note.editedBy} ${formatTime(note.editedAt, zone)}`}
+        <Name text={note.moderator} /> · {formatTime(note.at, zone)}
+        {note.editedBy !== null && note.editedAt !== null && ` · edited by ${forScreen(note.editedBy)} ${formatTime(note.editedAt, zone)}`}
       </span>{' '}
       {mayEdit &&
         (draft === null ? (

@@ -10,6 +10,8 @@ import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
 import { formatCount } from '../numbers';
+import { Name } from './Name';
+import { forScreen } from '../../../shared/visibleText';
 
 const HOW: Record<PresentPerson['how'], string> = { roster: 'on the roster', joined: 'joined', spoke: 'wrote' };
 
@@ -18,7 +20,11 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
   const presence = useApi('presence', { entryId: entry.id });
   const data = presence.data;
   return (
-    <Dialog title={`Who was in #${desk.showRoom(entry.room)} at ${formatTime(entry.timestamp, zone)}`} onClose={onClose} testId="presence">
+    <Dialog
+      title={`Who was in #${forScreen(desk.showRoom(entry.room))} at ${formatTime(entry.timestamp, zone)}`}
+      onClose={onClose}
+      testId="presence"
+    >
       {presence.error && <ErrorNotice message={presence.error} />}
       {!data && !presence.error && <p className="muted">Reading the room's roster and history…</p>}
       {data && (
@@ -42,9 +48,9 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
                     onClose();
                     onUser(person.userId);
                   }}
-                  title={`all activity of ${desk.showUser(person.userId)}`}
+                  title={`all activity of ${forScreen(desk.showUser(person.userId))}`}
                 >
-                  {desk.pseudonymise ? desk.showUser(person.userId) : (person.displayName ?? person.userId)}
+                  <Name text={desk.pseudonymise ? desk.showUser(person.userId) : (person.displayName ?? person.userId)} />
                 </button>{' '}
                 <span className="muted">
                   {HOW[person.how]} {formatTime(person.since, zone)}
@@ -56,13 +62,20 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
             <>
               <h3>Connections at {formatTime(data.connections.takenAt, zone)}</h3>
               <p className="muted">
-                The instant messenger's connection list{data.connections.server ? ` from ${data.connections.server}` : ''}: these people's
-                connections{data.connections.more ? ' (the first 200)' : ''}.
+                The instant messenger's connection list{data.connections.server ? ` from ${forScreen(data.connections.server)}` : ''}: these
+                people's connections{data.connections.more ? ' (the first 200)' : ''}.
               </p>
               <ul className="presence-list" data-testid="presence-connections">
                 {data.connections.list.map((c, i) => (
                   <li key={i}>
-                    {c.fromKind === 's' ? `session ${c.from}` : desk.showUser(c.from)} → {desk.showUser(c.to)}
+                    {c.fromKind === 's' ? (
+                      <>
+                        session <Name text={c.from} />
+                      </>
+                    ) : (
+                      <Name text={desk.showUser(c.from)} />
+                    )}{' '}
+                    → <Name text={desk.showUser(c.to)} />
                   </li>
                 ))}
               </ul>

@@ -9,6 +9,7 @@ import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { DialogBoundary } from './PartBoundary';
 import { formatCount } from '../numbers';
+import { useDesk } from '../data/desk';
 
 interface Props {
   zone: Zone;
@@ -16,6 +17,7 @@ interface Props {
 }
 
 function QuarantineDialogBody({ zone, onClose }: Props) {
+  const desk = useDesk();
   const quarantine = useApi('quarantine', {});
   const [openId, setOpenId] = useState<number | null>(null);
   const payload = useApi('quarantinePayload', { id: openId ?? 0 }, { enabled: openId !== null });
@@ -42,9 +44,12 @@ function QuarantineDialogBody({ zone, onClose }: Props) {
       onClose={onClose}
       testId="quarantine-dialog"
       actions={
-        <button type="button" onClick={() => void retry()} disabled={!rows?.length}>
-          Retry all
-        </button>
+        // A retry imports: offered to a role that may import.
+        desk.may('import') && (
+          <button type="button" onClick={() => void retry()} disabled={!rows?.length}>
+            Retry all
+          </button>
+        )
       }
     >
       {message && (
@@ -71,9 +76,11 @@ function QuarantineDialogBody({ zone, onClose }: Props) {
               <div className="quarantine-payload">
                 {payload.error && <ErrorNotice message={`The payload could not be read: ${payload.error}`} />}
                 {payload.data !== undefined && <pre>{payload.data}</pre>}
-                <button type="button" onClick={() => void retry(row.id)}>
-                  Retry this one
-                </button>
+                {desk.may('import') && (
+                  <button type="button" onClick={() => void retry(row.id)}>
+                    Retry this one
+                  </button>
+                )}
               </div>
             )}
           </li>

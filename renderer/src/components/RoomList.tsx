@@ -7,6 +7,8 @@ import { useDesk } from '../data/desk';
 import { formatTime, relative } from '../time';
 import { ErrorNotice } from './ErrorNotice';
 import { formatCount } from '../numbers';
+import { Name } from './Name';
+import { forScreen } from '../../../shared/visibleText';
 
 interface Props {
   current: string | undefined;
@@ -88,10 +90,12 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
               onClick={() => onSelect(room.name)}
               onKeyDown={onKeyDown}
               onFocus={() => setStop(room.name)}
-              title={`${room.domainId || 'no domain'} / ${desk.showRoom(room.name)}`}
+              title={`${forScreen(room.domainId || 'no domain')} / ${forScreen(desk.showRoom(room.name))}`}
               data-room={desk.showRoom(room.name)}
             >
-              <span className="room-name">#{desk.showRoom(room.name)}</span>
+              <span className="room-name">
+                #<Name text={desk.showRoom(room.name)} />
+              </span>
               <span className="room-count">{formatCount(room.entries)}</span>
               <span className="room-last">
                 {room.entries === 0 && room.purged ? (

@@ -5,6 +5,7 @@ import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, relative, type Zone } from '../time';
 import { formatCount } from '../numbers';
+import { Name } from './Name';
 
 interface Props {
   zone: Zone;
@@ -24,7 +25,11 @@ function SignedIn() {
   };
   return (
     <span className="status-item status-account" data-testid="signed-in">
-      signed in as <strong>{session.moderator}</strong> ({session.role}){' '}
+      signed in as{' '}
+      <strong>
+        <Name text={session.moderator ?? ''} />
+      </strong>{' '}
+      ({session.role}){' '}
       <button type="button" className="status-button" onClick={() => void signOut()} data-testid="sign-out">
         Sign out
       </button>

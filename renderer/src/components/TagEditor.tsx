@@ -12,6 +12,7 @@ import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
 import { NoteItem } from './NoteItem';
 import { DialogBoundary } from './PartBoundary';
+import { Name, Visible } from './Name';
 
 /** What is being tagged: its kind, its id in the database, and how to say what it is. */
 export interface ReviewSubject {
@@ -32,9 +33,12 @@ export function entrySubject(
     label: (
       <>
         <span className="muted">
-          {formatTime(entry.timestamp, zone)} · #{showRoom(entry.room)} ·{' '}
+          {formatTime(entry.timestamp, zone)} · #<Name text={showRoom(entry.room)} /> ·{' '}
         </span>
-        {entry.userId === null ? 'system' : showUser(entry.userId)}: {entry.content ?? entry.type}
+        {entry.userId === null ? 'system' : <Name text={showUser(entry.userId)} />}:{' '}
+        <bdi dir="auto">
+          <Visible text={entry.content ?? entry.type} kind="content" />
+        </bdi>
       </>
     ),
   };
@@ -68,17 +72,27 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
             <label className="tag-option">
               <input type="checkbox" checked={applied.has(tag.name)} onChange={() => toggle(tag.name)} disabled={action.pending} />
               <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
-              {tag.name}
+              <Name text={tag.name} />
             </label>
-            <button
-              type="button"
-              className={`ghost tag-hold-toggle${tag.hold ? ' toggled' : ''}`}
-              aria-pressed={tag.hold}
-              onClick={() => void action.run('setTagHold', { name: tag.name, hold: !tag.hold })}
-              title={tag.hold ? 'a hold: what carries it is kept from purges (click to lift)' : 'make it a hold: kept from purges'}
-            >
-              hold
-            </button>
+            {/* Making a tag a hold, or lifting it, is a lead's (the "assign" permission); anyone sees which tags are holds. */}
+            {desk.may('assign') ? (
+              <button
+                type="button"
+                className={`ghost tag-hold-toggle${tag.hold ? ' toggled' : ''}`}
+                aria-pressed={tag.hold}
+                onClick={() => void action.run('setTagHold', { name: tag.name, hold: !tag.hold })}
+                title={tag.hold ? 'a hold: what carries it is kept from purges (click to lift)' : 'make it a hold: kept from purges'}
+                data-testid="tag-hold-toggle"
+              >
+                hold
+              </button>
+            ) : (
+              tag.hold && (
+                <span className="muted tag-hold-mark" title="a hold: what carries it is kept from purges (a lead makes and lifts holds)">
+                  hold
+                </span>
+              )
+            )}
           </span>
         ))}
       </fieldset>

@@ -10,6 +10,7 @@ import { useDesk } from '../data/desk';
 import type { Zone } from '../time';
 import { transport } from '../transport';
 import { formatCount } from '../numbers';
+import { Name } from './Name';
 
 interface Props {
   query: string;
@@ -143,7 +144,9 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
                 take(room.name);
               }}
             >
-              <span className="suggestion-name">#{desk.showRoom(room.name)}</span>
+              <span className="suggestion-name">
+                #<Name text={desk.showRoom(room.name)} />
+              </span>
               <span className="muted">{formatCount(room.entries)}</span>
             </li>
           ))}
@@ -179,43 +182,52 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
         >
           {zone === 'utc' ? 'UTC' : 'Local time'}
         </button>
-        <button
-          type="button"
-          onClick={() => (transport.desktop ? onImport(null) : filePicker.current?.click())}
-          data-testid="import-button"
-        >
-          Import XML…
-        </button>
-        <input
-          ref={filePicker}
-          type="file"
-          accept=".xml,text/xml,application/xml"
-          multiple
-          hidden
-          aria-label="XML files to import"
-          data-testid="file-input"
-          onChange={pickFiles}
-        />
-        <span className="export-group">
-          <button
-            type="button"
-            onClick={() => onExport(withReview)}
-            disabled={exportBlocked !== null}
-            title={exportBlocked ?? (desk.pseudonymise ? 'the file names users by their pseudonyms' : 'the file names users by their IDs')}
-            data-testid="export-button"
-          >
-            Export CSV…
-          </button>
-          <label className="field-inline" title="add the columns tags, notes and review_status">
+        {/* Import and export are offered to a role that may use them (a moderator on a team server may not). */}
+        {desk.may('import') && (
+          <>
+            <button
+              type="button"
+              onClick={() => (transport.desktop ? onImport(null) : filePicker.current?.click())}
+              data-testid="import-button"
+            >
+              Import XML…
+            </button>
             <input
-              type="checkbox"
-              checked={withReview}
-              onChange={(e) => setWithReview(e.target.checked)}
-              data-testid="export-with-review"
-            />{' '}
-            with review
-          </label>
-        </span>
+              ref={filePicker}
+              type="file"
+              accept=".xml,text/xml,application/xml"
+              multiple
+              hidden
+              aria-label="XML files to import"
+              data-testid="file-input"
+              onChange={pickFiles}
+            />
+          </>
+        )}
+        {desk.may('export') && (
+          <span className="export-group">
+            <button
+              type="button"
+              onClick={() => onExport(withReview)}
+              disabled={exportBlocked !== null}
+              title={
+                exportBlocked ?? (desk.pseudonymise ? 'the file names users by their pseudonyms' : 'the file names users by their IDs')
+              }
+              data-testid="export-button"
+            >
+              Export CSV…
+            </button>
+            <label className="field-inline" title="add the columns tags, notes and review_status">
+              <input
+                type="checkbox"
+                checked={withReview}
+                onChange={(e) => setWithReview(e.target.checked)}
+                data-testid="export-with-review"
+              />{' '}
+              with review
+            </label>
+          </span>
+        )}
       </div>
     </header>
   );

@@ -1,6 +1,9 @@
-// Text with the watchlist's terms marked — text nodes and <mark>, never HTML.
+// Text with the watchlist's terms marked — text nodes and <mark>, never HTML; a bidi override or
+// isolate shown as its escape (Name.tsx).
+import { Visible } from './Name';
+
 export function WatchMarked({ text, pattern }: { text: string; pattern: RegExp | null }) {
-  if (!pattern || text === '') return <>{text}</>;
+  if (!pattern || text === '') return <Visible text={text} kind="content" />;
   const parts: Array<{ text: string; hit: boolean }> = [];
   let last = 0;
   for (const match of text.matchAll(pattern)) {
@@ -8,17 +11,17 @@ export function WatchMarked({ text, pattern }: { text: string; pattern: RegExp |
     parts.push({ text: text.slice(last, match.index), hit: false }, { text: match[0], hit: true });
     last = match.index + match[0].length;
   }
-  if (parts.length === 0) return <>{text}</>;
+  if (parts.length === 0) return <Visible text={text} kind="content" />;
   parts.push({ text: text.slice(last), hit: false });
   return (
     <>
       {parts.map((part, i) =>
         part.hit ? (
           <mark key={i} className="watch-mark" title="on the watchlist">
-            {part.text}
+            <Visible text={part.text} kind="content" />
           </mark>
         ) : (
-          part.text
+          <Visible key={i} text={part.text} kind="content" />
         ),
       )}
     </>

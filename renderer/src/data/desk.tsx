@@ -8,11 +8,14 @@ import type { DeskSession, Tag } from '../../../shared/review';
 import { watchHighlighter } from '../../../shared/watchTerm';
 import { PSEUDONYM, pseudonymOf, withUsersShown } from '../../../shared/pseudonym';
 import { useApi } from './useApi';
+import type { Permission } from '../../../shared/access';
 
 export { pseudonymOf };
 
 export interface Desk {
   session: DeskSession | undefined;
+  /** Whether the actor's role allows `permission` (false until the session is known): a control it does not allow is not offered. */
+  may: (permission: Permission) => boolean;
   pseudonymise: boolean;
   setPseudonymise: (on: boolean) => void;
   /** A user as the desk shows them: their ID, or its pseudonym. */
@@ -79,6 +82,7 @@ export function DeskProvider({ children }: { children: ReactNode }) {
     const pseudonymsIn = (text: string) => (text.match(/user-[0-9a-z]{1,6}/g) ?? []).filter((w) => PSEUDONYM.test(w));
     return {
       session: session.data,
+      may: (permission) => session.data?.permissions.includes(permission) ?? false,
       pseudonymise,
       setPseudonymise: (on) => {
         localStorage.setItem('omv.pseudonymise', on ? '1' : '0');

@@ -9,6 +9,8 @@ import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
+import { Name } from '../components/Name';
+import { forScreen } from '../../../shared/visibleText';
 
 /** Details that are moments, in epoch ms: shown as times. */
 const TIME_KEYS = new Set(['at', 'upTo', 'previous', 'undone', 'restored', 'from', 'to', 'since']);
@@ -114,7 +116,8 @@ export function AuditView({ zone }: { zone: Zone }) {
   if (audit.error) return <ErrorNotice message={audit.error} />;
   if (!audit.data) return <div className="timeline-empty">Loading…</div>;
   const { verdict } = audit.data;
-  const show = (text: string) => desk.showText(text, mentions);
+  // Free text: a bidi override in it (a room's name, a note) is shown as its escape.
+  const show = (text: string) => forScreen(desk.showText(text, mentions), 'content');
   return (
     <div className="review-view" data-testid="audit-view">
       <p className={`notice${verdict.intact ? ' notice-ok' : ' notice-error'}`} role="status" data-testid="audit-verdict">
@@ -155,7 +158,9 @@ export function AuditView({ zone }: { zone: Zone }) {
                   <td className="audit-time">
                     <time dateTime={new Date(row.at).toISOString()}>{formatTime(row.at, zone)}</time>
                   </td>
-                  <td>{row.moderator}</td>
+                  <td>
+                    <Name text={row.moderator} />
+                  </td>
                   <td className="audit-action">{row.action}</td>
                   <td className="audit-target">{show(target.text)}</td>
                   <td>

@@ -17,6 +17,7 @@ import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { usePresence } from '../data/usePresence';
 import { formatTime, type Zone } from '../time';
+import { Name, Visible } from '../components/Name';
 
 const VERB: Record<ReportStatus, string> = { open: 'Reopen', 'in review': 'Start review', actioned: 'Actioned', dismissed: 'Dismiss' };
 
@@ -70,9 +71,9 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
         </span>
         <dl className="report-fields">
           <dt>accused</dt>
-          <dd>{report.accused ? desk.showUser(report.accused) : '—'}</dd>
+          <dd>{report.accused ? <Name text={desk.showUser(report.accused)} /> : '—'}</dd>
           <dt>reported by</dt>
-          <dd>{report.reporter ? desk.showUser(report.reporter) : '—'}</dd>
+          <dd>{report.reporter ? <Name text={desk.showUser(report.reporter)} /> : '—'}</dd>
           <dt>reason</dt>
           <dd>{report.reason ?? '—'}</dd>
           <dt>received</dt>
@@ -95,21 +96,25 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
             </>
           )}
         </dl>
-        {report.description && <blockquote className="report-description">{desk.showText(report.description, mentions)}</blockquote>}
+        {report.description && (
+          <blockquote className="report-description" dir="auto">
+            <Visible text={desk.showText(report.description, mentions)} kind="content" />
+          </blockquote>
+        )}
         <div className="report-links">
           {first && (
             <button type="button" onClick={() => onContext(first)} data-testid="report-context">
-              #{desk.showRoom(first.room)} around the reported messages ›
+              #<Name text={desk.showRoom(first.room)} /> around the reported messages ›
             </button>
           )}
           {report.accused && (
             <button type="button" onClick={() => onUser(report.accused!)} data-testid="report-accused">
-              All activity of {desk.showUser(report.accused)} ›
+              All activity of <Name text={desk.showUser(report.accused)} /> ›
             </button>
           )}
           {report.reporter && (
             <button type="button" onClick={() => onUser(report.reporter!)} data-testid="report-reporter">
-              The reporter's activity ({desk.showUser(report.reporter)}) ›
+              The reporter's activity (<Name text={desk.showUser(report.reporter)} />) ›
             </button>
           )}
         </div>

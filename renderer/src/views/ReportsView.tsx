@@ -12,6 +12,7 @@ import { useRemembered } from '../data/useNavigation';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
+import { Name, Visible } from '../components/Name';
 
 const TABS = [...REPORT_STATUSES, 'all' as const];
 
@@ -47,7 +48,7 @@ function Holder({ report, me }: { report: AbuseReportSummary; me: string | null 
   const who = report.claim.by === me ? 'you' : report.claim.by;
   return (
     <span className={`claim-chip${report.claim.by === me ? ' mine' : ''}`} data-testid="report-holder">
-      {report.claim.assignedBy ? 'assigned to' : 'claimed by'} {who}
+      {report.claim.assignedBy ? 'assigned to' : 'claimed by'} <Name text={who} />
     </span>
   );
 }
@@ -150,17 +151,27 @@ export function ReportsView({ zone, initialText, onOpen }: { zone: Zone; initial
               >
                 <span className={`status-badge status-${r.status.replace(' ', '-')}`}>{r.status}</span>
                 <span className="report-who">
-                  <strong>{r.accused ? desk.showUser(r.accused) : 'unknown user'}</strong>
-                  <span className="muted"> reported by {r.reporter ? desk.showUser(r.reporter) : 'unknown'}</span>
+                  <strong>{r.accused ? <Name text={desk.showUser(r.accused)} /> : 'unknown user'}</strong>
+                  <span className="muted"> reported by {r.reporter ? <Name text={desk.showUser(r.reporter)} /> : 'unknown'}</span>
                 </span>
                 <span className="report-reason">
                   {r.reason ?? 'no reason given'} <Holder report={r} me={me} />
                 </span>
                 <span className="muted report-meta">
                   #{r.id} · {formatTime(r.receivedAt, zone)}
-                  {r.room && ` · #${desk.showRoom(r.room)}`} · {r.entries} {r.entries === 1 ? 'message' : 'messages'}
+                  {r.room && (
+                    <>
+                      {' '}
+                      · #<Name text={desk.showRoom(r.room)} />
+                    </>
+                  )}{' '}
+                  · {r.entries} {r.entries === 1 ? 'message' : 'messages'}
                 </span>
-                {r.description && <span className="report-description">{desk.showText(r.description, mentions)}</span>}
+                {r.description && (
+                  <bdi className="report-description" dir="auto">
+                    <Visible text={desk.showText(r.description, mentions)} kind="content" />
+                  </bdi>
+                )}
               </button>
             </li>
           ))}

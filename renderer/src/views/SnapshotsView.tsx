@@ -8,6 +8,8 @@ import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
+import { Name } from '../components/Name';
+import { forScreen } from '../../../shared/visibleText';
 
 export function SnapshotsView({ zone, onOpen }: { zone: Zone; onOpen: (kind: 'rooms' | 'connections', id: number) => void }) {
   const [before, setBefore] = useState<number[]>([]);
@@ -69,14 +71,14 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
   if (!data) return <div className="timeline-empty">Loading…</div>;
   const person = (userId: string) => (
     <button key={userId} type="button" className="chip" onClick={() => onUser(userId)}>
-      {desk.showUser(userId)}
+      <Name text={desk.showUser(userId)} />
     </button>
   );
   return (
     <div className="review-view" data-testid="snapshot-view">
       <p className="muted">
-        Received {formatTime(data.takenAt, zone)} · {data.domainId || 'no domain'}
-        {data.kind === 'connections' && data.server ? ` · server ${data.server}` : ''}
+        Received {formatTime(data.takenAt, zone)} · {forScreen(data.domainId || 'no domain')}
+        {data.kind === 'connections' && data.server ? ` · server ${forScreen(data.server)}` : ''}
       </p>
       <div className="results snapshot-body">
         {data.kind === 'rooms' ? (
@@ -93,7 +95,7 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
                 <tr key={room.name}>
                   <td>
                     <button type="button" className="linkish" onClick={() => onRoom(room.name)}>
-                      #{desk.showRoom(room.name)}
+                      #<Name text={desk.showRoom(room.name)} />
                     </button>
                   </td>
                   <td>{formatCount(room.userCount)}</td>
@@ -117,7 +119,15 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
             <tbody>
               {data.connections.map((c, i) => (
                 <tr key={i}>
-                  <td>{c.fromKind === 's' ? <span title="a session">session {c.from}</span> : person(c.from)}</td>
+                  <td>
+                    {c.fromKind === 's' ? (
+                      <span title="a session">
+                        session <Name text={c.from} />
+                      </span>
+                    ) : (
+                      person(c.from)
+                    )}
+                  </td>
                   <td>{person(c.to)}</td>
                 </tr>
               ))}

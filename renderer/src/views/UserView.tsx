@@ -13,6 +13,8 @@ import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
+import { Name, Visible } from '../components/Name';
+import { forScreen } from '../../../shared/visibleText';
 
 interface Props {
   userId: string;
@@ -48,9 +50,12 @@ function ReportLinks({
           </button>{' '}
           <span className={`status-badge status-${r.status.replace(' ', '-')}`}>{r.status}</span>{' '}
           <span className="muted">
-            {who === 'against'
-              ? `by ${r.reporter ? desk.showUser(r.reporter) : 'unknown'}`
-              : `of ${r.accused ? desk.showUser(r.accused) : 'unknown'}`}{' '}
+            {who === 'against' ? 'by ' : 'of '}
+            {(who === 'against' ? r.reporter : r.accused) === null ? (
+              'unknown'
+            ) : (
+              <Name text={desk.showUser((who === 'against' ? r.reporter : r.accused)!)} />
+            )}{' '}
             · {formatTime(r.receivedAt, zone)}
           </span>
         </li>
@@ -75,8 +80,8 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
     <div className="user-view" data-testid="user-view">
       <header className="user-head">
         <h2>
-          {desk.pseudonymise ? desk.showUser(activity.userId) : (activity.displayName ?? activity.userId)}
-          {!desk.pseudonymise && activity.displayName && <span className="entry-user-id">{activity.userId}</span>}
+          <Name text={desk.pseudonymise ? desk.showUser(activity.userId) : (activity.displayName ?? activity.userId)} />
+          {!desk.pseudonymise && activity.displayName && <Name className="entry-user-id" text={activity.userId} />}
           {activity.id !== null && review.data?.[activity.id]?.tags.map((name) => <TagChip key={name} name={name} />)}
           {activity.id !== null && (
             <button type="button" className="ghost subject-review" onClick={() => setReviewing(true)} data-testid="user-review">
@@ -97,13 +102,13 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
       </header>
       {reviewing && activity.id !== null && (
         <TagEditor
-          subject={{ target: 'user', id: activity.id, label: desk.showUser(activity.userId) }}
+          subject={{ target: 'user', id: activity.id, label: <Name text={desk.showUser(activity.userId)} /> }}
           zone={zone}
           onClose={() => setReviewing(false)}
         />
       )}
       <div className="user-body">
-        <section className="content user-entries" aria-label={`entries of ${desk.showUser(activity.userId)}`}>
+        <section className="content user-entries" aria-label={`entries of ${forScreen(desk.showUser(activity.userId))}`}>
           {activity.entries > 0 ? (
             <Timeline filter={{ user: userId }} zone={zone} onUser={onUser} onOpen={onOpen} />
           ) : (
@@ -122,7 +127,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     onClick={() => onRoom(room.name)}
                     title={`last here ${formatTime(room.lastSeen, zone)}`}
                   >
-                    #{desk.showRoom(room.name)}
+                    #<Name text={desk.showRoom(room.name)} />
                   </button>
                   <span className="muted">{formatCount(room.entries)}</span>
                 </li>
@@ -166,9 +171,11 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                     <ul className="record-list">
                       {data.notes.map((n) => (
                         <li key={n.id}>
-                          {desk.showText(n.text, mentions)}{' '}
+                          <bdi dir="auto">
+                            <Visible text={desk.showText(n.text, mentions)} kind="content" />
+                          </bdi>{' '}
                           <span className="muted">
-                            — {n.moderator}, {formatTime(n.at, zone)}
+                            — <Name text={n.moderator} />, {formatTime(n.at, zone)}
                           </span>
                         </li>
                       ))}
