@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { afterEach, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { dayDesk } from './support/dayDesk.js';
-import { axe, deskTests, describeViolations, done, endDeskTest, fetchAudit, screenshot } from './support/desk.js';
+import { axe, deskTests, describeViolations, done, endDeskTest, fetchAudit, newDesk, screenshot } from './support/desk.js';
+import { callbackUrl, postForm } from './support/http.js';
+import { ABUSE_CONVERSATION_XML } from './support/payloads.js';
 
 deskTests();
 
@@ -258,5 +260,132 @@ describe('the desk with the keyboard alone', () => {
       assert.deepEqual(findings, []);
       await done(page);
     }
+  });
+});
+
+/** Holds the page's calls of `method` until released, counting them: the control stays busy meanwhile. */
+async function holdCalls(page: Page, method: string) {
+  const held: Array<() => Promise<void>> = [];
+  let calls = 0;
+  let open = false;
+  await page.route(`**/api/${method}`, async (route) => {
+    calls++;
+    if (open) await route.continue();
+    else held.push(() => route.continue());
+  });
+  return {
+    calls: () => calls,
+    async arrived(): Promise<void> {
+      const until = Date.now() + 5000;
+      while (calls === 0 && Date.now() < until) await page.waitForTimeout(20);
+      assert.ok(calls > 0, `no ${method} call was made`);
+    },
+    async release(): Promise<void> {
+      open = true;
+      for (const go of held.splice(0)) await go();
+    },
+  };
+}
+
+/** A desk with one abuse report, open on it; focus on the report's heading. */
+async function openReport(): Promise<{ page: Page; desk: Awaited<ReturnType<typeof newDesk>> }> {
+  const desk = await newDesk('mod-keys');
+  const answer = await postForm(
+    callbackUrl(desk.callbackUrl, { function: 'reportAbuse', domainID: 'example.com', callID: 'abuse-keys' }),
+    Buffer.from(ABUSE_CONVERSATION_XML, 'latin1'),
+  );
+  assert.equal(answer.status, 200);
+  const page = await desk.open();
+  await page.getByTestId('nav-reports').click();
+  await page.locator('[data-report-id="1"]').click();
+  await page.getByTestId('report-view').waitFor();
+  await focusSettles(page, (f) => f.id === 'view-title', "the report's heading");
+  return { page, desk };
+}
+
+/** From the report's heading into its messages, `t`: the tag editor of the reported message. */
+async function openTagEditor(page: Page): Promise<void> {
+  await pressUntil(page, 'Tab', (f) => f.testId === 'report-messages', 20);
+  await page.keyboard.press('t');
+  await page.getByTestId('tag-editor').waitFor();
+}
+
+// A control busy with its own request keeps the focus (it is not `disabled`, which drops focus to
+// the body: the next key reached no control, or, in a keyboard trial, the wrong tag). A second
+// activation meanwhile sends nothing; a control its action replaces (Claim → Release) hands the
+// focus to its replacement.
+describe('a busy control keeps the keyboard focus', () => {
+  afterEach(endDeskTest);
+
+  test('a tag switched with Space: focus stays on its box while it is saved, a second Space sends nothing, the next one is its own', async () => {
+    const { page } = await openReport();
+    const tagCalls = await holdCalls(page, 'tag');
+    await openTagEditor(page);
+    const editor = page.getByTestId('tag-editor');
+    const onHarassment = (f: Awaited<ReturnType<typeof focused>>) => f.tag === 'input' && f.label === 'harassment';
+    await pressUntil(page, 'Tab', onHarassment, 12);
+    await page.keyboard.press('Space');
+    await tagCalls.arrived();
+    assert.ok(onHarassment(await focused(page)), `while saved, focus is on ${JSON.stringify(await focused(page))}`);
+    await page.keyboard.press('Space');
+    await page.waitForTimeout(200);
+    assert.equal(tagCalls.calls(), 1, 'a second Space while the tag is saved sends nothing');
+    await tagCalls.release();
+    await editor.getByRole('checkbox', { name: 'harassment', checked: true }).waitFor();
+    assert.ok(onHarassment(await focused(page)), `once saved, focus is on ${JSON.stringify(await focused(page))}`);
+    // The next Space is the box's own: it takes the tag off again, and no other box is switched.
+    await page.keyboard.press('Space');
+    await editor.getByRole('checkbox', { name: 'harassment', checked: false }).waitFor({ timeout: 5000 });
+    assert.equal(tagCalls.calls(), 2);
+    assert.ok(onHarassment(await focused(page)), `taken off, focus is on ${JSON.stringify(await focused(page))}`);
+    assert.equal(await editor.locator('input[type=checkbox]:checked').count(), 0, 'no other box was switched');
+    await done(page);
+  });
+
+  test('a note added with Enter: focus stays on Add note while it is saved and after, a second Enter sends nothing', async () => {
+    const { page } = await openReport();
+    const noteCalls = await holdCalls(page, 'addNote');
+    await openTagEditor(page);
+    const editor = page.getByTestId('tag-editor');
+    await pressUntil(page, 'Tab', (f) => f.testId === 'note-text', 20);
+    await page.keyboard.type('warned in private');
+    await pressUntil(page, 'Tab', (f) => f.testId === 'add-note', 2);
+    await page.keyboard.press('Enter');
+    await noteCalls.arrived();
+    assert.equal((await focused(page)).testId, 'add-note', 'while the note is saved, focus stays on Add note');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(200);
+    assert.equal(noteCalls.calls(), 1, 'a second Enter while the note is saved sends nothing');
+    await noteCalls.release();
+    await editor.locator('.note-text', { hasText: 'warned in private' }).waitFor();
+    assert.equal(await page.getByTestId('note-text').inputValue(), '');
+    assert.equal((await focused(page)).testId, 'add-note', 'once saved, focus stays on Add note');
+    // Keys pressed now reach nothing else: Add note, its text empty, does nothing.
+    await page.keyboard.press('Space');
+    await page.keyboard.type('x');
+    await page.waitForTimeout(200);
+    assert.equal(noteCalls.calls(), 1);
+    assert.equal(await editor.locator('input[type=checkbox]:checked').count(), 0, 'no tag was switched');
+    await done(page);
+  });
+
+  test('Claim with Enter: focus stays on it while it is sent, a second Enter sends nothing, then it is on Release (and back on Claim)', async () => {
+    const { page } = await openReport();
+    const claimCalls = await holdCalls(page, 'claimReport');
+    await pressUntil(page, 'Tab', (f) => f.testId === 'claim', 15);
+    await page.keyboard.press('Enter');
+    await claimCalls.arrived();
+    assert.equal((await focused(page)).testId, 'claim', 'while the claim is sent, focus stays on Claim');
+    await page.keyboard.press('Enter');
+    await page.waitForTimeout(200);
+    assert.equal(claimCalls.calls(), 1, 'a second Enter while the claim is sent sends nothing');
+    await claimCalls.release();
+    await page.getByTestId('claim-state').filter({ hasText: 'Claimed by you' }).waitFor();
+    await focusSettles(page, (f) => f.testId === 'claim-release', 'Release, which replaced Claim');
+    // Space on Release releases it: focus goes back to Claim.
+    await page.keyboard.press('Space');
+    await page.getByTestId('claim-state').filter({ hasText: 'Not claimed' }).waitFor();
+    await focusSettles(page, (f) => f.testId === 'claim', 'Claim, which replaced Release');
+    await done(page);
   });
 });

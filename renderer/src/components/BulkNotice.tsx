@@ -1,9 +1,10 @@
 // The last wide action (a "tag all", a review mark), said under the view's heading with its undo:
 // one action takes it back, and the undo is in the audit trail like the action.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useAction } from '../data/useAction';
 import { formatTime, type Zone } from '../time';
 import { ErrorNotice } from './ErrorNotice';
+import { unavailable, useFocusHandoff } from './keepFocus';
 import { formatCount } from '../numbers';
 
 export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; upTo: number };
@@ -11,7 +12,11 @@ export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: numbe
 export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone: Zone; onDone: () => void }) {
   const run = useAction();
   const [undone, setUndone] = useState<string | null>(null);
+  // Undone, Undo is gone: focus goes to the notice's ✕.
+  const notice = useRef<HTMLDivElement>(null);
+  const handoff = useFocusHandoff(notice);
   const undo = async () => {
+    handoff();
     if (action.kind === 'tag') {
       const result = await run.run('undoTagAll', { batch: action.batch });
       if (result) setUndone(`Undone: ${formatCount(result.removed)} entries no longer tagged “${action.tag}”.`);
@@ -28,11 +33,18 @@ export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone:
       ? `Tagged ${formatCount(action.count)} entries “${action.tag}”.`
       : `#${action.room} marked reviewed up to ${formatTime(action.upTo, zone)}.`;
   return (
-    <div className="notice" role="status" data-testid="bulk-notice">
+    <div className="notice" role="status" data-testid="bulk-notice" ref={notice}>
       {run.error && <ErrorNotice message={run.error} onDismiss={run.clearError} />}
       <span>{undone ?? said}</span>
       {undone === null && (
-        <button type="button" onClick={() => void undo()} disabled={run.pending} data-testid="bulk-undo">
+        <button
+          type="button"
+          onClick={() => {
+            if (!run.pending) void undo();
+          }}
+          {...unavailable(run.pending, run.pending)}
+          data-testid="bulk-undo"
+        >
           Undo
         </button>
       )}

@@ -1,7 +1,7 @@
 // Who is working on a report, and the claim's moves: Claim, Release, Take over (a lead), Assign
 // to… (a lead), as the desk's claims setting and the moderator's permissions allow; and who else
 // has the report open right now (presence).
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { ReportDetail, ReportViewer } from '../../../shared/review';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
@@ -11,6 +11,7 @@ import { relative } from '../time';
 import { ConflictNotice } from './ConflictNotice';
 import { ErrorNotice } from './ErrorNotice';
 import { forScreen } from '../../../shared/visibleText';
+import { unavailable, useFocusHandoff } from './keepFocus';
 
 const decided = (report: ReportDetail) => report.status === 'actioned' || report.status === 'dismissed';
 
@@ -19,6 +20,11 @@ function AssignForm({ report, onDone }: { report: ReportDetail; onDone: () => vo
   const names = useApi('moderators', {});
   const [to, setTo] = useState('');
   const listId = useId();
+  const field = useRef<HTMLInputElement>(null);
+  // Opened by "Assign to…", which it replaces: the name field takes the focus.
+  useEffect(() => {
+    field.current?.focus();
+  }, []);
   const assign = async () => {
     if ((await action.run('assignReport', { id: report.id, to, version: report.version })) !== undefined) onDone();
   };
@@ -27,19 +33,26 @@ function AssignForm({ report, onDone }: { report: ReportDetail; onDone: () => vo
       className="claim-assign"
       onSubmit={(event) => {
         event.preventDefault();
-        void assign();
+        if (!action.pending) void assign();
       }}
     >
       <label className="field inline-field">
         <span>Assign to</span>
-        <input value={to} onChange={(e) => setTo(e.target.value)} list={listId} autoComplete="off" data-testid="claim-assign-name" />
+        <input
+          ref={field}
+          value={to}
+          onChange={(e) => setTo(e.target.value)}
+          list={listId}
+          autoComplete="off"
+          data-testid="claim-assign-name"
+        />
       </label>
       <datalist id={listId}>
         {names.data?.map((name) => (
           <option key={name} value={name} />
         ))}
       </datalist>
-      <button type="submit" disabled={to.trim() === '' || action.pending} data-testid="claim-assign-save">
+      <button type="submit" disabled={to.trim() === ''} {...unavailable(action.pending, action.pending)} data-testid="claim-assign-save">
         Assign
       </button>
       <button type="button" className="ghost" onClick={onDone}>
@@ -59,6 +72,14 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
   const action = useAction();
   const now = useNow();
   const [assigning, setAssigning] = useState(false);
+  // Claim becomes Release (and Release Claim, Take over Release; the assign form closes): focus goes to the bar's first button.
+  const panel = useRef<HTMLElement>(null);
+  const handoff = useFocusHandoff(panel);
+  const move = (method: 'claimReport' | 'releaseReport', args: { takeOver?: true } = {}) => {
+    if (action.pending) return;
+    handoff();
+    void action.run(method, { id: report.id, version: report.version, ...args });
+  };
   const session = desk.session;
   if (!session) return null;
   const me = session.moderator;
@@ -69,7 +90,7 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
   const ago = (at: number) => relative(at, Math.max(now, at));
   const holder = claim && (mine ? 'you' : forScreen(claim.by));
   return (
-    <section className="claim-panel" aria-label="claim">
+    <section className="claim-panel" aria-label="claim" ref={panel}>
       {session.claims !== 'off' && (
         <div className="claim-bar">
           <span className={`claim-state${claim ? ' claimed' : ''}`} data-testid="claim-state">
@@ -82,20 +103,15 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
                 : `Claimed by ${holder} ${ago(claim.at)}`}
           </span>
           {!decided(report) && claim === null && may('decide') && (
-            <button
-              type="button"
-              onClick={() => void action.run('claimReport', { id: report.id, version: report.version })}
-              disabled={action.pending}
-              data-testid="claim"
-            >
+            <button type="button" onClick={() => move('claimReport')} {...unavailable(action.pending, action.pending)} data-testid="claim">
               Claim
             </button>
           )}
           {claim !== null && !mine && may('assign') && (
             <button
               type="button"
-              onClick={() => void action.run('claimReport', { id: report.id, version: report.version, takeOver: true })}
-              disabled={action.pending}
+              onClick={() => move('claimReport', { takeOver: true })}
+              {...unavailable(action.pending, action.pending)}
               data-testid="claim-take-over"
             >
               Take over
@@ -105,8 +121,8 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
             <button
               type="button"
               className="ghost"
-              onClick={() => void action.run('releaseReport', { id: report.id, version: report.version })}
-              disabled={action.pending}
+              onClick={() => move('releaseReport')}
+              {...unavailable(action.pending, action.pending)}
               data-testid="claim-release"
             >
               Release
@@ -119,7 +135,15 @@ export function ClaimPanel({ report, viewers }: { report: ReportDetail; viewers:
           )}
         </div>
       )}
-      {assigning && <AssignForm report={report} onDone={() => setAssigning(false)} />}
+      {assigning && (
+        <AssignForm
+          report={report}
+          onDone={() => {
+            handoff();
+            setAssigning(false);
+          }}
+        />
+      )}
       {action.conflict ? (
         <ConflictNotice conflict={action.conflict} message={action.error ?? ''} />
       ) : (

@@ -4,6 +4,7 @@ import { useState, type ReactNode } from 'react';
 import { useAction } from '../data/useAction';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
+import { unavailable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 
 interface Props {
@@ -38,8 +39,11 @@ function NameDialogBody({ title, idPrefix, children, label, initial, confirm, sa
       <div className="dialog-actions">
         <button
           type="button"
-          onClick={() => void submit()}
-          disabled={name.trim() === '' || action.pending}
+          onClick={() => {
+            if (!action.pending) void submit();
+          }}
+          disabled={name.trim() === ''}
+          {...unavailable(action.pending, action.pending)}
           data-testid={`${idPrefix}-save`}
         >
           {confirm}

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { useAction } from '../data/useAction';
 import { ErrorNotice } from './ErrorNotice';
 import { useDesk } from '../data/desk';
+import { unavailable } from './keepFocus';
 
 export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }) {
   const action = useAction();
@@ -10,6 +11,8 @@ export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }
   const [name, setName] = useState('');
   const [colour, setColour] = useState('#2560d8');
   const [hold, setHold] = useState(false);
+  // Emptied by its own success: the button stays focused, unavailable.
+  const off = name.trim() === '' || action.pending;
   const create = async () => {
     const tag = await action.run('createTag', { name, colour, hold });
     if (!tag) return;
@@ -36,7 +39,14 @@ export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }
           purges)
         </label>
       )}
-      <button type="button" onClick={() => void create()} disabled={name.trim() === '' || action.pending} data-testid="create-tag">
+      <button
+        type="button"
+        onClick={() => {
+          if (!off) void create();
+        }}
+        {...unavailable(off, action.pending)}
+        data-testid="create-tag"
+      >
         Create tag
       </button>
     </fieldset>

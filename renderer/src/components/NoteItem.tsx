@@ -1,7 +1,7 @@
 // One note: its text, who wrote it and when (and who edited it last); its author, or someone with
 // "assign", edits it in place. An edit names the version shown: when someone else edited it
 // first, the conflict is shown and the text being typed is kept, beside the note as it is now.
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import type { Note } from '../../../shared/review';
 import { useAction } from '../data/useAction';
 import { useDesk } from '../data/desk';
@@ -10,6 +10,7 @@ import { ConflictNotice } from './ConflictNotice';
 import { ErrorNotice } from './ErrorNotice';
 import { Name, Visible } from './Name';
 import { forScreen } from '../../../shared/visibleText';
+import { unavailable, useFocusHandoff } from './keepFocus';
 
 export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; mentions: Iterable<string> | null }) {
   const desk = useDesk();
@@ -17,12 +18,20 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
   const [draft, setDraft] = useState<string | null>(null);
   const session = desk.session;
   const mayEdit = !!session && (note.moderator === session.moderator || session.permissions.includes('assign'));
+  // Edit becomes the text and Save, Save and Cancel become Edit: focus goes to the text, or to Edit.
+  const item = useRef<HTMLLIElement>(null);
+  const handoff = useFocusHandoff(item, 'textarea, button');
+  const edit = (text: string | null) => {
+    handoff();
+    setDraft(text);
+  };
   const save = async () => {
     if (draft === null) return;
-    if ((await action.run('editNote', { id: note.id, text: draft, version: note.version })) !== undefined) setDraft(null);
+    if ((await action.run('editNote', { id: note.id, text: draft, version: note.version })) !== undefined) edit(null);
   };
+  const noSave = draft === null || draft.trim() === '' || action.pending;
   return (
-    <li data-testid="note">
+    <li data-testid="note" ref={item}>
       {draft === null ? (
         <p className="note-text" dir="auto">
           <Visible text={desk.showText(note.text, mentions)} kind="content" />
@@ -39,19 +48,27 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
       </span>{' '}
       {mayEdit &&
         (draft === null ? (
-          <button type="button" className="ghost" onClick={() => setDraft(note.text)} data-testid="note-edit">
+          <button type="button" className="ghost" onClick={() => edit(note.text)} data-testid="note-edit">
             Edit
           </button>
         ) : (
           <>
-            <button type="button" onClick={() => void save()} disabled={draft.trim() === '' || action.pending} data-testid="note-save">
+            <button
+              type="button"
+              onClick={() => {
+                if (!noSave) void save();
+              }}
+              disabled={draft.trim() === ''}
+              {...unavailable(action.pending, action.pending)}
+              data-testid="note-save"
+            >
               Save
             </button>
             <button
               type="button"
               className="ghost"
               onClick={() => {
-                setDraft(null);
+                edit(null);
                 action.clearError();
               }}
             >

@@ -6,6 +6,7 @@ import { useState, type ReactNode } from 'react';
 import { ErrorBoundary } from 'react-error-boundary';
 import { errorMessage } from '../../../shared/errorMessage';
 import { Dialog } from './Dialog';
+import { unavailable } from './keepFocus';
 
 interface Props {
   /** What failed, as the moderator knows it ("The audit trail", "The rooms"). */
@@ -34,7 +35,12 @@ function useReload(reset: () => void) {
     setReloading(false);
     reset();
   };
-  return { reload: () => void reload(), reloading };
+  return {
+    reload: () => {
+      if (!reloading) void reload();
+    },
+    reloading,
+  };
 }
 
 function PartFailed({
@@ -55,7 +61,7 @@ function PartFailed({
           ‹ Back
         </button>
       )}
-      <button type="button" onClick={reload} disabled={reloading} data-testid="part-failed-reload">
+      <button type="button" onClick={reload} {...unavailable(reloading, reloading)} data-testid="part-failed-reload">
         {reloading ? 'Reloading…' : 'Reload'}
       </button>
     </div>
@@ -84,7 +90,7 @@ function DialogFailed({ what, error, reset, onClose }: { what: string; error: un
         {errorMessage(error)}
       </p>
       <div className="dialog-actions">
-        <button type="button" onClick={reload} disabled={reloading}>
+        <button type="button" onClick={reload} {...unavailable(reloading, reloading)}>
           {reloading ? 'Reloading…' : 'Try again'}
         </button>
         <button type="button" onClick={onClose}>

@@ -1,6 +1,6 @@
 // Tag every hit of the current search in one action, with care: the exact number first, how far
 // it is while it runs (tagProgress events), and an undo that takes exactly those tags off again.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { EntryFilter } from '../../../shared/api';
 import { useAction } from '../data/useAction';
 import { useDesk } from '../data/desk';
@@ -8,6 +8,7 @@ import { transport } from '../transport';
 import type { BulkAction } from './BulkNotice';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
+import { unavailable, useFocusHandoff } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 import { formatCount } from '../numbers';
 
@@ -41,9 +42,13 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
   const progress = useTagProgress(false);
   const undoProgress = useTagProgress(true);
   const entries = (n: number) => `${formatCount(n)} ${n === 1 ? 'entry' : 'entries'}`;
+  // Tagged, the button becomes Undo: focus goes to it.
+  const actions = useRef<HTMLDivElement>(null);
+  const handoff = useFocusHandoff(actions);
   const apply = async () => {
     const result = await action.run('tag', { tag, target: 'entry', filter });
     if (result?.batch === undefined) return;
+    handoff();
     setDone({ changed: result.changed, batch: result.batch });
     onTagged({ kind: 'tag', batch: result.batch, tag, count: result.changed });
   };
@@ -79,9 +84,17 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
           </span>
         </p>
       )}
-      <div className="dialog-actions">
+      <div className="dialog-actions" ref={actions}>
         {done === null ? (
-          <button type="button" onClick={() => void apply()} disabled={!tag || action.pending} data-testid="tag-all-apply">
+          <button
+            type="button"
+            onClick={() => {
+              if (!action.pending) void apply();
+            }}
+            disabled={!tag}
+            {...unavailable(action.pending, action.pending)}
+            data-testid="tag-all-apply"
+          >
             Tag {entries(count)} “{tag}”
           </button>
         ) : undone === null ? (
@@ -89,7 +102,14 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
             <span role="status" data-testid="tag-all-done">
               Tagged {entries(done.changed)} “{tag}”{done.changed < count ? ` (${entries(count - done.changed)} had it already)` : ''}.
             </span>
-            <button type="button" onClick={() => void undo()} disabled={action.pending} data-testid="tag-all-undo">
+            <button
+              type="button"
+              onClick={() => {
+                if (!action.pending) void undo();
+              }}
+              {...unavailable(action.pending, action.pending)}
+              data-testid="tag-all-undo"
+            >
               Undo: take these {formatCount(done.changed)} tags off
             </button>
             {action.pending && undoProgress && (

@@ -11,6 +11,7 @@ import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
 import { NoteItem } from './NoteItem';
+import { unavailable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 import { Name, Visible } from './Name';
 
@@ -57,6 +58,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
   // Taking a tag off names the tag as shown (when it was put on): one taken off or put on again since is a conflict.
   const toggle = (name: string) =>
     void action.run('tag', { tag: name, target, ids: [id], remove: applied.has(name), linkedAt: review.data?.[id]?.linkedAt[name] });
+  const noNote = note.trim() === '' || action.pending;
   const addNote = async () => {
     if ((await action.run('addNote', { target, targetId: id, text: note })) !== undefined) setNote('');
   };
@@ -70,7 +72,14 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
         {[...desk.tags.values()].map((tag) => (
           <span key={tag.id} className="tag-option">
             <label className="tag-option">
-              <input type="checkbox" checked={applied.has(tag.name)} onChange={() => toggle(tag.name)} disabled={action.pending} />
+              <input
+                type="checkbox"
+                checked={applied.has(tag.name)}
+                onChange={() => {
+                  if (!action.pending) toggle(tag.name);
+                }}
+                {...unavailable(action.pending, action.pending)}
+              />
               <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
               <Name text={tag.name} />
             </label>
@@ -110,7 +119,14 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
           <span>Add a note</span>
           <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} data-testid="note-text" />
         </label>
-        <button type="button" onClick={() => void addNote()} disabled={note.trim() === '' || action.pending} data-testid="add-note">
+        <button
+          type="button"
+          onClick={() => {
+            if (!noNote) void addNote();
+          }}
+          {...unavailable(noNote, action.pending)}
+          data-testid="add-note"
+        >
           Add note
         </button>
       </section>

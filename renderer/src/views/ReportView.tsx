@@ -12,6 +12,7 @@ import { ClaimPanel } from '../components/ClaimPanel';
 import { ConflictNotice } from '../components/ConflictNotice';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { unavailable } from '../components/keepFocus';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
@@ -142,8 +143,11 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
             <button
               key={to}
               type="button"
-              onClick={() => void move(to)}
-              disabled={action.pending || blocked !== null || (needsReason(report.status, to) && reason.trim() === '')}
+              onClick={() => {
+                if (!action.pending) void move(to);
+              }}
+              disabled={blocked !== null || (needsReason(report.status, to) && reason.trim() === '')}
+              {...unavailable(action.pending, action.pending)}
               data-testid={`report-to-${to.replace(' ', '-')}`}
             >
               {VERB[to]}

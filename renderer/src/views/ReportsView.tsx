@@ -5,6 +5,7 @@
 import { useRef } from 'react';
 import { CLAIMS_MODES, isClaimsMode, REPORT_STATUSES, type AbuseReportSummary, type ReportStatus } from '../../../shared/review';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { unavailable } from '../components/keepFocus';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import { useDebounced } from '../data/useDebounced';
@@ -27,8 +28,8 @@ function ClaimsSetting() {
         Claims{' '}
         <select
           value={session.claims}
-          onChange={(e) => isClaimsMode(e.target.value) && void action.run('setClaimsMode', { mode: e.target.value })}
-          disabled={action.pending}
+          onChange={(e) => !action.pending && isClaimsMode(e.target.value) && void action.run('setClaimsMode', { mode: e.target.value })}
+          {...unavailable(action.pending, action.pending)}
           data-testid="claims-mode"
         >
           {CLAIMS_MODES.map((mode) => (

@@ -7,6 +7,7 @@ import { errorMessage } from '../../../shared/errorMessage';
 import { readWatchTerm } from '../../../shared/watchTerm';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
+import { unavailable } from '../components/keepFocus';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import type { Zone } from '../time';
@@ -44,6 +45,8 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
     );
     if ('Notification' in window && Notification.permission === 'default') void Notification.requestPermission();
   };
+  // Emptied by its own success: Add stays focused, unavailable.
+  const noAdd = adding.trim() === '' || action.pending;
   const importFile = async (file: File | undefined) => {
     if (file) await add(await file.text());
   };
@@ -100,8 +103,10 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
           <div className="dialog-actions">
             <button
               type="button"
-              onClick={() => void add(adding)}
-              disabled={adding.trim() === '' || action.pending}
+              onClick={() => {
+                if (!noAdd) void add(adding);
+              }}
+              {...unavailable(noAdd, action.pending)}
               data-testid="watch-add"
             >
               Add
@@ -116,12 +121,14 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
             <button
               type="button"
               className="ghost"
-              onClick={() =>
-                void run('checkWatchExisting', {}).then(
-                  (r) => r && setMessage(`Checked existing entries: ${formatCount(r.found)} new matches.`),
-                )
-              }
-              disabled={!terms.data?.length || action.pending}
+              onClick={() => {
+                if (!action.pending)
+                  void run('checkWatchExisting', {}).then(
+                    (r) => r && setMessage(`Checked existing entries: ${formatCount(r.found)} new matches.`),
+                  );
+              }}
+              disabled={!terms.data?.length}
+              {...unavailable(action.pending, action.pending)}
               data-testid="watch-check-existing"
             >
               Check existing entries
