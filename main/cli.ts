@@ -36,7 +36,7 @@ const COMMANDS: Record<string, { load: () => Promise<Run>; usage: string; direct
   users: { load: async () => (await import('./cli/users.js')).usersCommand, usage: usage.usersUsage },
 };
 
-const HELP = `omv — Offline Message Viewer
+const HELP = `omv — Offline Message Viewer (omv --version; omv help COMMAND for one command's usage)
 
 ${Object.values(COMMANDS)
   .map((command) => command.usage)
@@ -49,11 +49,23 @@ shows them); omv migrate-store moves a desk's file into one.
 Every command takes --as NAME: who the audit trail records (else $OMV_MODERATOR, else the desk's
 moderator, else your user name).`;
 
+/** The version in the package's manifest (package.json, two folders above this file's). */
+async function version(): Promise<string> {
+  const { readFileSync } = process.getBuiltinModule('node:fs');
+  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    writeDirect(1, `${HELP}\n`);
+    // omv help COMMAND: that command's usage.
+    const topic = name === 'help' && args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? COMMANDS[args[0]] : undefined;
+    writeDirect(1, `${topic?.usage ?? HELP}\n`);
     return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-V') {
+    writeDirect(1, `omv ${await version()}\n`);
+    return 0;
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!command) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openDatabase } from '../main/store/db.js';
 import { insertDelivery } from '../main/store/deliveries.js';
+import { exportUsage, searchUsage, serveUsage, usersUsage } from '../main/cli/usage.js';
 import { omv } from './support/cli.js';
 import { ABUSE_XML, CLASSIC_ARCHIVE_XML, messagesXml, ROOMS_XML, SEED_XML } from './support/payloads.js';
 import { tempDir } from './support/tmp.js';
@@ -398,9 +399,13 @@ describe('omv search, stats, quarantine', () => {
     assert.match((await omv(['stats', '--db', dbPath])).stdout, /^quarantined {3}1 /m);
     // Stored now: its raw chat is not for the quarantine's eyes.
     const stored = await omv(['quarantine', '--db', dbPath, 'show', '2']);
-    assert.equal(stored.code, 2);
+    // Not a mistake on the command line (exit 2 and the usage): there is nothing of that ID to show (exit 1).
+    assert.equal(stored.code, 1);
     assert.equal(stored.stdout, '');
     assert.match(stored.stderr, /delivery 2 is not in quarantine \(it was stored\)/);
+    assert.doesNotMatch(stored.stderr, /usage:/);
+    const missing = await omv(['quarantine', '--db', dbPath, 'show', '99']);
+    assert.deepEqual([missing.code, missing.stderr], [1, `omv: database ${dbPath}\nomv quarantine: no delivery 99\n`]);
   });
 
   test('usage errors exit 2 with the command usage', async () => {
@@ -409,5 +414,23 @@ describe('omv search, stats, quarantine', () => {
     assert.match(result.stderr, /usage: omv export/);
     assert.equal((await omv(['frobnicate'])).code, 2);
     assert.equal((await omv(['import'])).code, 2);
+  });
+
+  test('omv help COMMAND prints that command’s usage, omv --version the version, and every usage line names the options its command takes', async () => {
+    const help = await omv(['help', 'search']);
+    assert.deepEqual([help.code, help.stdout], [0, `${searchUsage}\n`]);
+    const version = await omv(['--version']);
+    assert.deepEqual(
+      [version.code, version.stdout],
+      [0, `omv ${JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version}\n`],
+    );
+    // The first line of a usage lists the options the text below it describes.
+    for (const [usage, options] of [
+      [exportUsage, ['--pseudonymous', '--with-review', '--raw']],
+      [serveUsage, ['--query-timeout', '--no-viewer']],
+      [usersUsage, ['--store']],
+    ] as const)
+      for (const option of options)
+        assert.ok(usage.split('\n')[0]!.includes(option), `${usage.split(' ')[1]}'s usage line names ${option}`);
   });
 });

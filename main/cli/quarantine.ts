@@ -37,10 +37,10 @@ export async function quarantineCommand(args: string[]): Promise<number> {
       case 'show': {
         if (id === undefined) throw new UsageError('show takes the ID of a delivery');
         const row = getDelivery(db, id);
-        if (!row) throw new UsageError(`no delivery ${id}`);
+        if (!row) throw new Error(`no delivery ${id}`);
         // What was stored is read through the desk or an export; this shows what could not be read.
         if (row.status !== 'quarantined' && row.status !== 'importing')
-          throw new UsageError(`delivery ${id} is not in quarantine (it was stored): omv quarantine shows only what could not be read`);
+          throw new Error(`delivery ${id} is not in quarantine (it was stored): omv quarantine shows only what could not be read`);
         const details = { ...row, payload: undefined, received_at: new Date(row.received_at).toISOString() };
         for (const [key, value] of Object.entries(details))
           if (value !== undefined && value !== null)

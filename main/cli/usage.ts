@@ -23,7 +23,7 @@ const teamUsage = `omv serve --team [--config FILE] [--db FILE | --store postgre
   --callback-secret required: SECRET for every domain, or DOMAIN=SECRET (repeatable); the vendor calls /callback/SECRET
   --callback-allow  take callbacks only from these addresses or CIDR blocks (repeatable; default: any)`;
 
-export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--quiet] [--no-viewer]
+export const serveUsage = `omv serve [--db FILE | --store postgres://…] [--host H] [--port N] [--token T] [--callback-secret [DOMAIN=]SECRET]… [--max-body SIZE] [--query-timeout S] [--quiet] [--no-viewer]
   Receive the vendor's callbacks (sendOfflineMessages, sendArchive, reportAbuse, sendConnectionList).
   --store     the store: a SQLite file (as --db), or a PostgreSQL database postgres://USER[:PASSWORD]@HOST[:PORT]/DB
               (else $OMV_STORE); the viewer's desk works on either
@@ -48,7 +48,7 @@ export const importUsage = `omv import [--db FILE | --store postgres://…] [--d
   --domain  the domainID the files came from (default: empty)
   Exit status 1 when any file failed; the others are imported all the same.`;
 
-export const exportUsage = `omv export [--db FILE | --store postgres://…] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--timeout SECONDS]
+export const exportUsage = `omv export [--db FILE | --store postgres://…] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--pseudonymous] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --with-review  add the columns tags,notes,review_status after the twelve fixed ones
@@ -120,7 +120,7 @@ export const backupUsage = `omv backup [--db FILE | --store postgres://…] BACK
 
 const ROLE_LIST = ROLES.join('|');
 
-export const usersUsage = `omv users [--db FILE] add NAME --role ${ROLE_LIST} [--url BASE] | list | disable NAME | enable NAME | reset NAME [--url BASE] | role NAME ${ROLE_LIST}
+export const usersUsage = `omv users [--db FILE | --store postgres://…] add NAME --role ${ROLE_LIST} [--url BASE] | list | disable NAME | enable NAME | reset NAME [--url BASE] | role NAME ${ROLE_LIST}
   add      a team server account; prints the one-time link that sets its password (valid 72 hours)
   list     a line per account: name, role, state (active, awaiting enrolment, locked, disabled), last sign-in
   disable  no more sign-ins; its sessions end at once
