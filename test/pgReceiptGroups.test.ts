@@ -3,6 +3,7 @@
 // taking the same deliveries one after the other: the same rows with the same ids, the same
 // outcomes; and a delivery that fails in a group fails alone.
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
@@ -222,6 +223,68 @@ test('a delivery that fails in a group is rolled back and rejected alone; the ot
     assert.deepEqual(stored.rows[0], { n: 2, dups: 1 });
   } finally {
     await client.query('DROP TRIGGER IF EXISTS refuse_explode ON entries; DROP FUNCTION IF EXISTS refuse_explode()').catch(() => undefined);
+    await client.end();
+  }
+});
+
+/** One delivery to the PostgreSQL store, as the receiver hands it over. */
+const receive = (xml: string) => engines!.pg.writes.receive(delivery(xml).meta, delivery(xml).parsed);
+
+test('a group is written beside one that waits (on a row another session holds), not after it', { skip, timeout: 120_000 }, async () => {
+  await receive(messagesXml({ held: [{ ts: day + 300, user: 'h0', content: 'makes the room' }] }));
+  // Another session holds the room's row: the next group counting entries into it waits for it.
+  const holder = new pg.Client(engines!.cluster.url);
+  await holder.connect();
+  await holder.query('BEGIN');
+  await holder.query("SELECT id FROM rooms WHERE name = 'held' FOR UPDATE");
+  let first: Promise<unknown> | undefined;
+  try {
+    first = receive(messagesXml({ held: [{ ts: day + 301, user: 'h1', content: 'waits for the room' }] }));
+    for (let waiting = 0; waiting === 0; await sleep(20))
+      waiting = (await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+        .rows[0]!.n;
+    const second = receive(messagesXml({ free: [{ ts: day + 302, user: 'h2', content: 'another room' }] }));
+    const answered = await Promise.race([second.then(() => 'second'), first.then(() => 'first'), sleep(30_000).then(() => 'neither')]);
+    assert.equal(answered, 'second', 'the second group committed while the first waited');
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+  assert.equal(((await first) as { status: string }).status, 'stored', 'the first group, let go, is stored');
+});
+
+test('a group PostgreSQL ends to break a deadlock is written again, together, not refused', { skip, timeout: 60_000 }, async () => {
+  const client = new pg.Client(engines!.cluster.url);
+  await client.connect();
+  try {
+    // The first attempt to write this entry ends as a deadlock would (40P01); a sequence counts the attempts (it is not rolled back).
+    await client.query(`
+      CREATE SEQUENCE deadlock_attempts;
+      CREATE FUNCTION deadlock_once() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.content = 'deadlocked once' AND nextval('deadlock_attempts') = 1 THEN
+          RAISE EXCEPTION 'deadlock detected (made by the test)' USING ERRCODE = '40P01';
+        END IF;
+        RETURN NEW;
+      END $$;
+      CREATE TRIGGER deadlock_once BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION deadlock_once();`);
+    const oneByOne = engines!.pg.writes.commit.written.oneByOne;
+    const outcomes = await Promise.all([
+      receive(messagesXml({ locked: [{ ts: day + 400, user: 'd1', content: 'deadlocked once' }] })),
+      receive(messagesXml({ locked: [{ ts: day + 401, user: 'd2', content: 'in the same group' }] })),
+    ]);
+    assert.deepEqual(
+      outcomes.map((outcome) => outcome.status),
+      ['stored', 'stored'],
+    );
+    assert.equal((await client.query<{ n: string }>('SELECT last_value AS n FROM deadlock_attempts')).rows[0]!.n, '2', 'tried twice');
+    assert.equal(engines!.pg.writes.commit.written.oneByOne, oneByOne, 'written again as a group, not one delivery at a time');
+  } finally {
+    await client
+      .query(
+        'DROP TRIGGER IF EXISTS deadlock_once ON entries; DROP FUNCTION IF EXISTS deadlock_once(); DROP SEQUENCE IF EXISTS deadlock_attempts',
+      )
+      .catch(() => undefined);
     await client.end();
   }
 });

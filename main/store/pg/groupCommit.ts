@@ -4,6 +4,11 @@
 // disk (and on a synchronous standby, when one is configured: connection.ts). A COMMIT that fails, or a session
 // lost on the way (the primary went away), fails every job of the group: the receiver answers 503
 // and the vendor sends again; nothing was acknowledged that is not stored.
+// PostgreSQL runs a session's statements on one of its cores: a group written while another is
+// still being written (or waits for its COMMIT to reach the disk) goes on a session of its own, up
+// to GROUPS_AT_ONCE at a time. What two groups write at once is kept apart as two servers' writes
+// are (the locks on deliveries' content in receipt.ts, the unique keys); two that wait on each
+// other (a deadlock PostgreSQL breaks) are written again rather than refused.
 // A group's deliveries are written together (receipt.ts: a statement or two per table for all of
 // them) in one savepoint. Should that fail, it is rolled back and each job (a request's deliveries)
 // is written again in a savepoint of its own: the one that fails is rolled back alone and rejected,
@@ -24,12 +29,20 @@ interface Job<T> {
   reject: (error: unknown) => void;
 }
 
+/** Groups being written at once, each in its own transaction (the write pool holds 4 sessions). */
+export const GROUPS_AT_ONCE = 2;
+/** A group that PostgreSQL ends to break a deadlock (two groups waiting on each other's rows) is written again, this many times at most. */
+const DEADLOCK_RETRIES = 3;
+
 /** Raw payload bytes a group holds before the next delivery waits for the next group. */
 export const GROUP_BYTES = 16 << 20;
 
 const payloadBytes = (job: Job<unknown>) => job.deliveries?.reduce((sum, { meta }) => sum + (meta.payload?.byteLength ?? 0), 0) ?? 0;
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** Whether PostgreSQL ended the statement to break a deadlock (SQLSTATE 40P01). */
+const isDeadlock = (error: unknown) => (error as { code?: string }).code === '40P01';
 
 export class PgGroupCommit {
   /**
@@ -39,7 +52,9 @@ export class PgGroupCommit {
    */
   readonly written = { together: 0, oneByOne: 0 };
   private queue: Job<unknown>[] = [];
-  private writing: Promise<void> | null = null;
+  /** The groups being written now. */
+  private readonly writing = new Set<Promise<void>>();
+  private starting = false;
 
   constructor(private readonly writer: WritePool) {}
 
@@ -50,7 +65,7 @@ export class PgGroupCommit {
   submit<T>(run: (session: WriteSession) => Promise<T>, timestamps: readonly number[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ run, timestamps, resolve, reject } as Job<unknown>);
-      this.writing ??= this.drain();
+      this.startSoon();
     });
   }
 
@@ -63,20 +78,34 @@ export class PgGroupCommit {
       const run = (session: WriteSession) => receiveDeliveries(session, deliveries);
       const timestamps = deliveries.flatMap(({ payload }) => (payload.ok ? payload.rows.entries.map((entry) => entry.ts) : []));
       this.queue.push({ run, deliveries, timestamps, resolve, reject } as Job<unknown>);
-      this.writing ??= this.drain();
+      this.startSoon();
     });
   }
 
   /** Resolves once everything submitted so far has settled. */
   async idle(): Promise<void> {
-    while (this.writing) await this.writing;
+    while (this.writing.size > 0 || this.starting) await Promise.all([...this.writing, new Promise((resolve) => setImmediate(resolve))]);
   }
 
-  private async drain(): Promise<void> {
-    // Let the deliveries arriving in the same turn of the event loop join the first group.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length) await this.write(this.nextGroup());
-    this.writing = null;
+  /** A group is started on the next turn of the event loop (the deliveries arriving in this one join it), if one may be. */
+  private startSoon(): void {
+    if (this.starting || this.writing.size >= GROUPS_AT_ONCE) return;
+    this.starting = true;
+    setImmediate(() => {
+      this.starting = false;
+      this.startGroups();
+    });
+  }
+
+  /** Groups of what waits, while fewer than GROUPS_AT_ONCE are being written; each that ends starts the next. */
+  private startGroups(): void {
+    while (this.queue.length > 0 && this.writing.size < GROUPS_AT_ONCE) {
+      const written: Promise<void> = this.write(this.nextGroup()).finally(() => {
+        this.writing.delete(written);
+        this.startGroups();
+      });
+      this.writing.add(written);
+    }
   }
 
   /**
@@ -98,7 +127,15 @@ export class PgGroupCommit {
         this.writer.pool,
         jobs.flatMap((job) => job.timestamps),
       );
-      outcomes = await inWriteTransaction(this.writer.pool, (session) => this.writeJobs(session, jobs), { confirmed: true });
+      for (let tries = 1; ; tries++) {
+        try {
+          outcomes = await inWriteTransaction(this.writer.pool, (session) => this.writeJobs(session, jobs), { confirmed: true });
+          break;
+        } catch (error) {
+          // Nothing of the group was committed: written again, after the group it waited on has ended.
+          if (!isDeadlock(error) || tries > DEADLOCK_RETRIES) throw error;
+        }
+      }
     } catch (error) {
       for (const job of jobs) job.reject(error);
       return;
@@ -139,6 +176,7 @@ export class PgGroupCommit {
       await session.query('RELEASE SAVEPOINT deliveries');
     } catch (error) {
       await session.query('ROLLBACK TO SAVEPOINT deliveries').catch(() => Promise.reject(error));
+      if (isDeadlock(error)) throw error; // the whole group is written again (write)
       return null;
     }
     let next = 0;
@@ -158,6 +196,7 @@ export class PgGroupCommit {
         // A session that cannot roll back is gone (the server ended it): the group fails with
         // what ended it, not with the later "not queryable" of the rollback.
         await session.query('ROLLBACK TO SAVEPOINT delivery').catch(() => Promise.reject(error));
+        if (isDeadlock(error)) throw error; // not this job's fault: the whole group is written again (write)
         outcomes.push({ ok: false, error });
       }
     }
