@@ -231,7 +231,16 @@ test('a delivery that fails in a group is rolled back and rejected alone; the ot
 const receive = (xml: string) => engines!.pg.writes.receive(delivery(xml).meta, delivery(xml).parsed);
 
 test('a group is written beside one that waits (on a row another session holds), not after it', { skip, timeout: 120_000 }, async () => {
-  await receive(messagesXml({ held: [{ ts: day + 300, user: 'h0', content: 'makes the room' }] }));
+  // The rooms and users made first: groups making names go one at a time (payloadWriter.ts), these two need not.
+  await receive(
+    messagesXml({
+      held: [
+        { ts: day + 300, user: 'h1', content: 'makes the room' },
+        { ts: day + 303, user: 'h2', content: 'and the users' },
+      ],
+      free: [{ ts: day + 304, user: 'h2', content: 'and another room' }],
+    }),
+  );
   // Another session holds the room's row: the next group counting entries into it waits for it.
   const holder = new pg.Client(engines!.cluster.url);
   await holder.connect();
@@ -288,3 +297,52 @@ test('a group PostgreSQL ends to break a deadlock is written again, together, no
     await client.end();
   }
 });
+
+test(
+  'a group that needs a new month makes its partition once the other group has committed: no reader of entries waits behind it',
+  { skip, timeout: 120_000 },
+  async () => {
+    await receive(messagesXml({ held: [{ ts: day + 500, user: 'm0', content: 'the room again' }] }));
+    const holder = new pg.Client(engines!.cluster.url);
+    const reader = new pg.Client(engines!.cluster.url);
+    await Promise.all([holder.connect(), reader.connect()]);
+    const month = Date.UTC(2031, 4, 10);
+    let first: Promise<unknown> | undefined;
+    let later: Promise<unknown> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query("SELECT id FROM rooms WHERE name = 'held' FOR UPDATE");
+      // A group held open (waiting for the room), its transaction on entries open…
+      first = receive(messagesXml({ held: [{ ts: day + 501, user: 'm1', content: 'holds entries open' }] }));
+      for (let waiting = 0; waiting === 0; await sleep(20))
+        waiting = (await holder.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+          .rows[0]!.n;
+      // … and one needing May 2031, whose partition does not exist yet.
+      later = receive(messagesXml({ future: [{ ts: month, user: 'm2', content: 'a month not made yet' }] }));
+      await sleep(1_000);
+      const asked = await holder.query<{ n: number }>(
+        "SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'entries'::regclass AND mode = 'AccessExclusiveLock' AND NOT granted",
+      );
+      assert.equal(asked.rows[0]!.n, 0, 'no CREATE TABLE … PARTITION OF waits on the open group');
+      await reader.query("SET lock_timeout = '500ms'");
+      assert.ok((await reader.query<{ n: number }>('SELECT count(*)::int AS n FROM entries')).rows[0]!.n > 0, 'entries are read meanwhile');
+    } finally {
+      await holder.query('ROLLBACK');
+      await Promise.all([holder.end(), reader.end()]);
+    }
+    assert.deepEqual([((await first) as { status: string }).status, ((await later) as { status: string }).status], ['stored', 'stored']);
+    const made = await engines!.pg.writes.commit.idle().then(() => pgMonth('entries_2031_05'));
+    assert.equal(made, true, "May 2031's partition made once the first group committed");
+  },
+);
+
+/** Whether a table of this name exists on the test cluster. */
+async function pgMonth(name: string): Promise<boolean> {
+  const client = new pg.Client(engines!.cluster.url);
+  await client.connect();
+  try {
+    return (await client.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [name])).rows[0]!.found;
+  } finally {
+    await client.end();
+  }
+}

@@ -95,9 +95,9 @@ export function openWritePool(url: string): WritePool {
     pool: resilient(
       new pg.Pool({
         connectionString: url,
-        // Group commit holds one session for a transaction at a time; the others serve the desks'
-        // changes (short transactions, some waiting on a row another desk holds), the audit chain
-        // and migrations, so none of them keeps a delivery waiting for a session.
+        // Group commit holds two sessions at most (two groups written at once, groupCommit.ts); the
+        // others serve the desks' changes (short transactions, some waiting on a row another desk
+        // holds), the audit chain and migrations, so none of them keeps a delivery waiting for a session.
         max: 4,
         types: numericTypes,
         application_name: 'omv writer',

@@ -7,8 +7,12 @@
 // PostgreSQL runs a session's statements on one of its cores: a group written while another is
 // still being written (or waits for its COMMIT to reach the disk) goes on a session of its own, up
 // to GROUPS_AT_ONCE at a time. What two groups write at once is kept apart as two servers' writes
-// are (the locks on deliveries' content in receipt.ts, the unique keys); two that wait on each
-// other (a deadlock PostgreSQL breaks) are written again rather than refused.
+// are (the locks on deliveries' content in receipt.ts, the unique keys, the names lock in
+// payloadWriter.ts); two that wait on each other (a deadlock PostgreSQL breaks) are written again
+// rather than refused. A month's partition is made while no group of ours is open and none opens:
+// CREATE TABLE … PARTITION OF waits for every open transaction on entries, and every reader of
+// entries waits behind it (partitions.ts). Two groups naming one user with two display names may
+// commit in either order, as two servers' may: the user's name is the one committed last.
 // A group's deliveries are written together (receipt.ts: a statement or two per table for all of
 // them) in one savepoint. Should that fail, it is rolled back and each job (a request's deliveries)
 // is written again in a savepoint of its own: the one that fails is rolled back alone and rejected,
@@ -16,7 +20,7 @@
 import type { StoreOutcome } from '../deliveries.js';
 import { inWriteTransaction, type WritePool, type WriteSession } from './connection.js';
 import { PURGE_LOCK } from './locks.js';
-import { monthsAhead } from './partitions.js';
+import { missingMonths, monthsAhead } from './partitions.js';
 import { receiveDeliveries, type PreparedDelivery } from './receipt.js';
 
 interface Job<T> {
@@ -55,6 +59,11 @@ export class PgGroupCommit {
   /** The groups being written now. */
   private readonly writing = new Set<Promise<void>>();
   private starting = false;
+  /** Group transactions open now, and who waits for there to be none. */
+  private open = 0;
+  private whenNoneOpen: Array<() => void> = [];
+  /** Months being made: no group opens its transaction meanwhile. */
+  private making: Promise<void> | null = null;
 
   constructor(private readonly writer: WritePool) {}
 
@@ -123,13 +132,11 @@ export class PgGroupCommit {
   private async write(jobs: Job<unknown>[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      await monthsAhead(
-        this.writer.pool,
-        jobs.flatMap((job) => job.timestamps),
-      );
+      const timestamps = jobs.flatMap((job) => job.timestamps);
+      if ((await missingMonths(this.writer.pool, timestamps)).length > 0) await this.makeMonths(timestamps);
       for (let tries = 1; ; tries++) {
         try {
-          outcomes = await inWriteTransaction(this.writer.pool, (session) => this.writeJobs(session, jobs), { confirmed: true });
+          outcomes = await this.inTransaction((session) => this.writeJobs(session, jobs));
           break;
         } catch (error) {
           // Nothing of the group was committed: written again, after the group it waited on has ended.
@@ -141,6 +148,32 @@ export class PgGroupCommit {
       return;
     }
     outcomes.forEach((outcome, i) => (outcome.ok ? jobs[i]!.resolve(outcome.value) : jobs[i]!.reject(outcome.error)));
+  }
+
+  /** `work` in a group transaction of its own, once no months are being made. */
+  private async inTransaction<T>(work: (session: WriteSession) => Promise<T>): Promise<T> {
+    while (this.making) await this.making;
+    this.open += 1;
+    try {
+      return await inWriteTransaction(this.writer.pool, work, { confirmed: true });
+    } finally {
+      this.open -= 1;
+      if (this.open === 0) for (const wake of this.whenNoneOpen.splice(0)) wake();
+    }
+  }
+
+  /** Makes the months `timestamps` need once the other groups' transactions have ended, none opening meanwhile. */
+  private async makeMonths(timestamps: readonly number[]): Promise<void> {
+    while (this.making) await this.making;
+    let made!: () => void;
+    this.making = new Promise<void>((resolve) => (made = resolve));
+    try {
+      while (this.open > 0) await new Promise<void>((resolve) => this.whenNoneOpen.push(resolve));
+      await monthsAhead(this.writer.pool, timestamps);
+    } finally {
+      this.making = null;
+      made();
+    }
   }
 
   /**

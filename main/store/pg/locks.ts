@@ -32,3 +32,11 @@ export const REVIEW_MARK_LOCK = 0x6f6d7605;
  * the delivery to it, instead of writing its entries beside it (each counting its share as new).
  */
 export const IMPORT_LOCK = 0x6f6d7606;
+
+/**
+ * Rooms and users made: a writer making some holds it until its transaction ends. Two writers
+ * (two groups of one receiver, two servers) making the same new names in another order would each
+ * wait on the other's uncommitted rows, a deadlock; this way the second finds them made. Only
+ * writers making names take it: a delivery whose rooms and users exist goes by.
+ */
+export const NAMES_LOCK = 0x6f6d7607;

@@ -84,29 +84,32 @@ export async function listMonths(client: pg.ClientBase | pg.Pool): Promise<strin
 /** How long making a month ahead may wait for the parent table's lock before trying with the next group (ms). */
 const AHEAD_LOCK_TIMEOUT_MS = 2_000;
 
+/** The first instants of the months these timestamps need that have no partition yet (none: nothing to make). */
+export async function missingMonths(pool: pg.Pool, timestamps: Iterable<number>): Promise<number[]> {
+  const names = new Set<string>();
+  for (const ts of timestamps) {
+    const month = monthOf(ts);
+    if (month) names.add(month.name);
+  }
+  if (names.size === 0) return [];
+  const missing = await pool.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [
+    [...names],
+  ]);
+  return missing.rows.map(({ name }) => monthStart(name));
+}
+
 /**
  * Makes the months these timestamps need, each in a short transaction of its own, before the
  * transaction that writes their entries. One that cannot get its lock in time (a long read holds
  * entries) is left to the writing transaction's ensureMonths.
  */
 export async function monthsAhead(pool: pg.Pool, timestamps: Iterable<number>): Promise<void> {
-  const names = new Set<string>();
-  for (const ts of timestamps) {
-    const month = monthOf(ts);
-    if (month) names.add(month.name);
-  }
-  if (names.size === 0) return;
-  const missing = (
-    await pool.query<{ name: string }>('SELECT name FROM unnest($1::text[]) AS name WHERE to_regclass(name) IS NULL', [[...names]])
-  ).rows;
+  const missing = await missingMonths(pool, timestamps);
   if (missing.length === 0) return;
   // One that fails (its lock not had in time, most likely) is left to the writing transaction's ensureMonths.
   await inWriteTransaction(pool, async (session) => {
     await session.query(`SET LOCAL lock_timeout = ${AHEAD_LOCK_TIMEOUT_MS}`);
-    await ensureMonths(
-      session,
-      missing.map(({ name }) => monthStart(name)),
-    );
+    await ensureMonths(session, missing);
   }).catch(() => undefined);
 }
 

@@ -15,6 +15,7 @@ import { addGrowth, type Growth } from '../roomGrowth.js';
 import type { PayloadEvent, PayloadKind } from '../../../shared/payload.js';
 import type { WriteCounts } from '../payloadWriter.js';
 import { pgText, type WriteSession } from './connection.js';
+import { NAMES_LOCK } from './locks.js';
 import { ensureMonths } from './partitions.js';
 import { writeAbuseReports, writeConnections, writeSnapshots } from './payloadRecords.js';
 import { PayloadRows, type EntryRow } from './payloadRows.js';
@@ -69,7 +70,12 @@ async function resolveNamed(
     for (const row of found.rows) ids.set(pairKey(row.domain_id, row.name), row.id);
   };
   await find(wanted);
-  const missing = wanted.filter(([domain, name]) => !ids.has(pairKey(domain, name)));
+  let missing = wanted.filter(([domain, name]) => !ids.has(pairKey(domain, name)));
+  if (missing.length === 0) return ids;
+  // One writer making names at a time (locks.ts): another may have made these while this one waited.
+  await session.query('SELECT pg_advisory_xact_lock($1)', [NAMES_LOCK]);
+  await find(missing);
+  missing = missing.filter(([domain, name]) => !ids.has(pairKey(domain, name)));
   if (missing.length === 0) return ids;
   const made = await session.query<{ id: number; domain_id: string; name: string }>(
     `INSERT INTO ${table} (domain_id, ${column})
@@ -143,10 +149,12 @@ async function nameUsers(
     for (const entry of job.rows.entries)
       if (entry.userId !== null && entry.displayName !== null) named.set(userId(job, entry.userId)!, entry.displayName);
   if (named.size === 0) return;
+  // In id order: two writers naming the same users take their rows in the same order.
+  const ids = [...named.keys()].sort((a, b) => a - b);
   await session.query(
     `UPDATE users u SET display_name = v.name FROM unnest($1::bigint[], $2::text[]) AS v (id, name)
      WHERE u.id = v.id AND u.display_name IS DISTINCT FROM v.name`,
-    [[...named.keys()], [...named.values()]],
+    [ids, ids.map((id) => named.get(id)!)],
   );
 }
 
