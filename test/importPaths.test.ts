@@ -136,7 +136,7 @@ test('a bulk load cut short by kill -9 is finished by the next omv that opens th
   plain.close();
 });
 
-test('a bulk load another machine began is left to it while its import writes (or its end holds the lock), and finished by the next opener once it has not written for STALE_MS', async () => {
+test('a bulk load another machine began is left to it while its import writes (or its end holds the lock), and finished by the next opener once it has not written for STALE_MS, what was indexed meanwhile not indexed twice', async () => {
   const path = join(dir, 'elsewhere-load.sqlite');
   const db = openDatabase(path);
   const lines = Array.from({ length: 30 }, (_, i) => ({ ts: 1_700_000_000_000 + i, user: `u${i % 4}`, content: `loaded elsewhere ${i}` }));
@@ -173,6 +173,11 @@ test('a bulk load another machine began is left to it while its import writes (o
   whileEnding.close();
   ending.exec('ROLLBACK');
   ending.close();
+
+  // Meanwhile an import of its file took over, entry by entry, and indexed what it wrote (its first entries here).
+  const takeover = new Database(path);
+  takeover.prepare('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries ORDER BY id LIMIT 10').run();
+  takeover.close();
 
   const after = openDatabase(path);
   assert.ok(!unfinished(after), 'finished by the next opener');

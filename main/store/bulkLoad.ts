@@ -82,10 +82,18 @@ export function finishBulkLoad(db: Db, load: BulkLoad): void {
   // A number written into the statement: FTS5 takes none bound for its configuration.
   const setHashsize = (bytes: number) => db.exec(`INSERT INTO entries_fts (entries_fts, rank) VALUES ('hashsize', ${Math.trunc(bytes)})`);
   setHashsize(BULK_FTS_HASH_BYTES);
-  db.prepare('INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND delivery_id = ?').run(
-    BigInt(load.after),
-    load.deliveryId,
-  );
+  // Entries of the load indexed already (an import of its file taking over, entry by entry, while
+  // the load waited to be finished) are not indexed again: twice, FTS5 would call its index
+  // malformed. Looked for first: nearly always there are none, and the plain statement is faster.
+  const someIndexed =
+    db
+      .prepare('SELECT 1 FROM entries_fts_docsize d JOIN entries e ON e.id = d.id WHERE d.id > ? AND e.delivery_id = ? LIMIT 1')
+      .get(BigInt(load.after), load.deliveryId) !== undefined;
+  db.prepare(
+    `INSERT INTO entries_fts (rowid, content) SELECT id, content FROM entries WHERE id > ? AND delivery_id = ?${
+      someIndexed ? ' AND NOT EXISTS (SELECT 1 FROM entries_fts_docsize d WHERE d.id = entries.id)' : ''
+    }`,
+  ).run(BigInt(load.after), load.deliveryId);
   if (hashsize === null) db.prepare("DELETE FROM entries_fts_config WHERE k = 'hashsize'").run();
   else setHashsize(Number(hashsize));
   for (const sql of load.indexes) db.exec(sql.replace(/^CREATE (UNIQUE )?INDEX /i, (start) => `${start}IF NOT EXISTS `));
