@@ -34,7 +34,8 @@ function launch(env: Record<string, string>): Started {
   const db = join(tempDir(), 'omv.sqlite');
   // In a process group of its own, so that stopping it stops browser mode's server too.
   const child = spawn(process.execPath, [START, '--db', db, '--port', '0'], {
-    env: { ...process.env, OMV_BROWSER: '', ...env },
+    // A display named, as a desktop session has one (each test says otherwise where it means to).
+    env: { ...process.env, OMV_BROWSER: '', DISPLAY: ':99', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -94,7 +95,19 @@ describe('npm start', () => {
     );
   });
 
-  test('no display: browser mode, saying so', async () => {
+  test('no display named (a server, an SSH session): browser mode at once, saying so, Electron neither fetched nor started', async () => {
+    // An Electron not downloaded yet, a download allowed: it would be fetched (~100 MB) first.
+    const started = launch({ ELECTRON_OVERRIDE_DIST_PATH: tempDir('omv-no-electron-'), DISPLAY: '', WAYLAND_DISPLAY: '' });
+    try {
+      const line = await started.waitFor(/^omv: no desktop window \((.*)\); starting browser mode instead$/m);
+      assert.match(line, /no display to open a window on \(DISPLAY or WAYLAND_DISPLAY is not set\)/);
+      assert.doesNotMatch(started.output(), /fetching Electron|downloading Electron/);
+    } finally {
+      await stop(started);
+    }
+  });
+
+  test('a display named but none there: browser mode, saying so', async () => {
     const dist = fakeElectron(`echo '[1:1125/101010.123:ERROR:ozone_platform_x11.cc(240)] Missing X server or $DISPLAY' >&2\nexit 1`);
     await fallsBackWith({ ELECTRON_OVERRIDE_DIST_PATH: dist }, /no display to open a window on/);
   });

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../shared/errorMessage.js';
 import { ALREADY_RUNNING_LINE, READY_LINE } from './launchProtocol.js';
-import { electronVersion, fetchElectron, findElectronBinary, launchFailureReason, type FetchProgress } from './runtime.js';
+import { electronVersion, fetchElectron, findElectronBinary, launchFailureReason, missingDisplay, type FetchProgress } from './runtime.js';
 
 const CLI = fileURLToPath(new URL('../cli.js', import.meta.url));
 const DESKTOP_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
@@ -101,6 +101,8 @@ function launchDesktop(binary: string, args: string[]): Promise<Launch> {
 
 export async function start(args: string[]): Promise<void> {
   if (process.env['OMV_BROWSER']) return browserMode('OMV_BROWSER is set', args);
+  const noDisplay = missingDisplay();
+  if (noDisplay) return browserMode(noDisplay, args);
   const found = await electronBinary();
   if ('reason' in found) return browserMode(found.reason, args);
   const launched = await launchDesktop(found.binary, args);

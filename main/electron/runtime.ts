@@ -85,6 +85,18 @@ function lastLine(text: string): string {
   );
 }
 
+export const NO_DISPLAY = 'no display to open a window on (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session';
+
+/**
+ * On Linux and the BSDs, a window needs an X or Wayland display: none is named when neither
+ * DISPLAY nor WAYLAND_DISPLAY is set (a server, an SSH session), and Electron is then neither
+ * fetched (~100 MB) nor started only to say so. macOS and Windows always have a screen.
+ */
+export function missingDisplay(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
+  if (platform === 'darwin' || platform === 'win32') return null;
+  return env['DISPLAY'] || env['WAYLAND_DISPLAY'] ? null : NO_DISPLAY;
+}
+
 /**
  * Why Electron could not put a window on screen, from what it printed as it died: one line that
  * says what is wrong and what to do (the README's "Desktop app" section has the details).
@@ -95,7 +107,7 @@ export function launchFailureReason(stderr: string, code: number | null, signal:
       stderr,
     )
   ) {
-    return 'no display to open a window on (DISPLAY or WAYLAND_DISPLAY is not set): start it from a desktop session';
+    return NO_DISPLAY;
   }
   if (
     /SUID sandbox helper|No usable sandbox|Failed to move to new namespace|setuid sandbox|sandbox_host_linux|unprivileged user namespaces|zygote_host_impl_linux/i.test(
