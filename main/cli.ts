@@ -59,8 +59,12 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     // omv help COMMAND: that command's usage.
-    const topic = name === 'help' && args[0] !== undefined && Object.hasOwn(COMMANDS, args[0]) ? COMMANDS[args[0]] : undefined;
-    writeDirect(1, `${topic?.usage ?? HELP}\n`);
+    const asked = name === 'help' ? args[0] : undefined;
+    if (asked !== undefined && !Object.hasOwn(COMMANDS, asked)) {
+      writeDirect(2, `omv: unknown command "${forTerminal(asked)}"\n\n${HELP}\n`);
+      return 2;
+    }
+    writeDirect(1, `${asked === undefined ? HELP : COMMANDS[asked]!.usage}\n`);
     return name === undefined ? 2 : 0;
   }
   if (name === '--version' || name === '-V') {

@@ -419,6 +419,9 @@ describe('omv search, stats, quarantine', () => {
   test('omv help COMMAND prints that command’s usage, omv --version the version, and every usage line names the options its command takes', async () => {
     const help = await omv(['help', 'search']);
     assert.deepEqual([help.code, help.stdout], [0, `${searchUsage}\n`]);
+    const unknown = await omv(['help', 'frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /^omv: unknown command "frobnicate"/);
     const version = await omv(['--version']);
     assert.deepEqual(
       [version.code, version.stdout],
