@@ -59,7 +59,7 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
     // omv help COMMAND: that command's usage.
-    const asked = name === 'help' ? args[0] : undefined;
+    const asked = name === 'help' && !['help', '--help', '-h'].includes(args[0] ?? 'help') ? args[0] : undefined;
     if (asked !== undefined && !Object.hasOwn(COMMANDS, asked)) {
       writeDirect(2, `omv: unknown command "${forTerminal(asked)}"\n\n${HELP}\n`);
       return 2;

@@ -16,6 +16,7 @@ import type { ChatEntry, PayloadEvent, PayloadKind } from '../../../shared/paylo
 import { tokenize } from '../../../shared/tokenize.js';
 import type { WriteCounts } from '../payloadWriter.js';
 import { pgText, type WriteSession } from './connection.js';
+import { NAMES_LOCK } from './locks.js';
 import { ensureMonths } from './partitions.js';
 import { indexColumns } from './textMatch.js';
 
@@ -198,6 +199,8 @@ export class PgEntryImport {
       renamed.push({ id: known.id, name });
       known.displayName = name;
     }
+    // In id order: two writers naming the same users take their rows in the same order.
+    renamed.sort((a, b) => a.id - b.id);
     if (renamed.length)
       await session.query(
         'UPDATE users u SET display_name = v.name FROM unnest($1::bigint[], $2::text[]) AS v (id, name) WHERE u.id = v.id',
@@ -226,7 +229,13 @@ async function findOrMake(
       )
     ).rows;
   const ids = new Map((await find(values)).map((row) => [row.key, row.id]));
-  const missing = values.filter((key) => !ids.has(key));
+  let missing = values.filter((key) => !ids.has(key));
+  if (missing.length) {
+    // One writer making names at a time (locks.ts): another may have made these while this one waited.
+    await session.query('SELECT pg_advisory_xact_lock($1)', [NAMES_LOCK]);
+    for (const row of await find(missing)) ids.set(row.key, row.id);
+    missing = missing.filter((key) => !ids.has(key));
+  }
   if (missing.length) {
     const made = await session.query<{ id: number; key: string }>(
       `INSERT INTO ${table} (domain_id, ${column}) SELECT $1, key FROM unnest($2::text[]) WITH ORDINALITY AS m (key, n) ORDER BY n

@@ -139,7 +139,8 @@ export class PgGroupCommit {
           outcomes = await this.inTransaction((session) => this.writeJobs(session, jobs));
           break;
         } catch (error) {
-          // Nothing of the group was committed: written again, after the group it waited on has ended.
+          // Nothing of the group was committed: written again at once (it then waits, inside PostgreSQL,
+          // for the rows the other holds). Each attempt draws ids again: they have a gap SQLite's have not.
           if (!isDeadlock(error) || tries > DEADLOCK_RETRIES) throw error;
         }
       }
