@@ -82,6 +82,12 @@ test('names with bidi controls show them as escapes; a moderator is offered no i
   await mayaEditor.waitFor();
   assert.equal(await mayaEditor.getByRole('button', { name: 'hold' }).count(), 0, 'no hold toggle without "assign"');
   assert.equal(await mayaEditor.getByText('a hold (kept from purges)').count(), 0, 'no hold checkbox without "assign"');
+  // The watchlist: hers to read, not to change.
+  await maya.keyboard.press('Escape');
+  await maya.getByTestId('alerts-button').click();
+  await maya.getByTestId('watch-read-only').waitFor();
+  for (const control of ['watch-add', 'watch-add-text', 'watch-check-existing'])
+    assert.equal(await maya.getByTestId(control).count(), 0, `no ${control} without "watchlist"`);
   // Nor does the server make one for her by another way.
   const asMaya = await team.signIn('maya');
   const made = await team.call(asMaya, 'createTag', { name: 'kept', colour: '#123456', hold: true });
@@ -95,6 +101,10 @@ test('names with bidi controls show them as escapes; a moderator is offered no i
   const adaEditor = ada.getByTestId('tag-editor');
   await adaEditor.getByRole('button', { name: 'hold' }).first().waitFor();
   assert.equal(await adaEditor.getByText('a hold (kept from purges)').count(), 1);
+  await ada.keyboard.press('Escape');
+  await ada.getByTestId('alerts-button').click();
+  await ada.getByTestId('watch-add').waitFor();
+  assert.equal(await ada.getByTestId('watch-read-only').count(), 0);
 
   // lee, a lead, is made a moderator while his desk is open: Export is still there, and refused; the desk says so.
   const lee = await signedIn(team, 'lee');

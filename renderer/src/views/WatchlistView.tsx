@@ -8,6 +8,7 @@ import { readWatchTerm } from '../../../shared/watchTerm';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { unavailable } from '../components/keepFocus';
+import { useDesk } from '../data/desk';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
 import type { Zone } from '../time';
@@ -22,6 +23,8 @@ interface Props {
 }
 
 export function WatchlistView({ zone, onUser, onOpen }: Props) {
+  // Changing the list is a lead's (the "watchlist" permission): a moderator reads it and its matches.
+  const mayChange = useDesk().may('watchlist');
   const terms = useApi('watchTerms', {});
   const action = useAction();
   const [adding, setAdding] = useState('');
@@ -84,55 +87,70 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
                       not marked in the text: {reading.reason}
                     </span>
                   )}
-                  <button
-                    type="button"
-                    className="ghost"
-                    onClick={() => void run('removeWatchTerm', { id: t.id })}
-                    aria-label={`remove ${t.term}`}
-                  >
-                    ✕
-                  </button>
+                  {mayChange && (
+                    <button
+                      type="button"
+                      className="ghost"
+                      onClick={() => void run('removeWatchTerm', { id: t.id })}
+                      aria-label={`remove ${t.term}`}
+                    >
+                      ✕
+                    </button>
+                  )}
                 </li>
               );
             })}
           </ul>
-          <label className="field">
-            <span>Add terms, one a line</span>
-            <textarea value={adding} onChange={(e) => setAdding(e.target.value)} rows={2} data-testid="watch-add-text" />
-          </label>
-          <div className="dialog-actions">
-            <button
-              type="button"
-              onClick={() => {
-                if (!noAdd) void add(adding);
-              }}
-              {...unavailable(noAdd, action.pending)}
-              data-testid="watch-add"
-            >
-              Add
-            </button>
-            <label className="button-like">
-              Import a list…
-              <input type="file" accept=".txt,text/plain" hidden onChange={(e) => void importFile(e.target.files?.[0])} />
+          {!mayChange && (
+            <p className="muted" data-testid="watch-read-only">
+              A lead or an admin changes the watchlist; its matches are everyone&apos;s.
+            </p>
+          )}
+          {mayChange && (
+            <label className="field">
+              <span>Add terms, one a line</span>
+              <textarea value={adding} onChange={(e) => setAdding(e.target.value)} rows={2} data-testid="watch-add-text" />
             </label>
+          )}
+          <div className="dialog-actions">
+            {mayChange && (
+              <button
+                type="button"
+                onClick={() => {
+                  if (!noAdd) void add(adding);
+                }}
+                {...unavailable(noAdd, action.pending)}
+                data-testid="watch-add"
+              >
+                Add
+              </button>
+            )}
+            {mayChange && (
+              <label className="button-like">
+                Import a list…
+                <input type="file" accept=".txt,text/plain" hidden onChange={(e) => void importFile(e.target.files?.[0])} />
+              </label>
+            )}
             <button type="button" className="ghost" onClick={() => void exportFile()} disabled={!terms.data?.length}>
               Export the list
             </button>
-            <button
-              type="button"
-              className="ghost"
-              onClick={() => {
-                if (!action.pending)
-                  void run('checkWatchExisting', {}).then(
-                    (r) => r && setMessage(`Checked existing entries: ${formatCount(r.found)} new matches.`),
-                  );
-              }}
-              disabled={!terms.data?.length}
-              {...unavailable(action.pending, action.pending)}
-              data-testid="watch-check-existing"
-            >
-              Check existing entries
-            </button>
+            {mayChange && (
+              <button
+                type="button"
+                className="ghost"
+                onClick={() => {
+                  if (!action.pending)
+                    void run('checkWatchExisting', {}).then(
+                      (r) => r && setMessage(`Checked existing entries: ${formatCount(r.found)} new matches.`),
+                    );
+                }}
+                disabled={!terms.data?.length}
+                {...unavailable(action.pending, action.pending)}
+                data-testid="watch-check-existing"
+              >
+                Check existing entries
+              </button>
+            )}
           </div>
         </section>
       </div>
