@@ -63,3 +63,19 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
   if (text !== '' && ftsParts(text) !== null) filter.text = text;
   return { filter, errors };
 }
+
+/**
+ * The before:/after: of a query that name a time without a zone, as typed (`after:2024-03-01`):
+ * they are read as UTC, and a desk showing another zone says so. Epoch ms and zoned times are
+ * unambiguous; what is not a time at all is an error of parseSearch's.
+ */
+export function zonelessTimes(input: string): string[] {
+  const found: string[] = [];
+  for (const [, negated, key, rawValue, quotedValue] of input.matchAll(TERM)) {
+    if (negated || key === undefined || !/^(before|after)$/i.test(key)) continue;
+    const value = (quotedValue ?? rawValue ?? '').trim();
+    if (/^\d+$/.test(value) || /(Z|[+-]\d{2}:?\d{2})$/i.test(value) || parseInstant(value, 10) === null) continue;
+    found.push(`${key.toLowerCase()}:${value}`);
+  }
+  return found;
+}

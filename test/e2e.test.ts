@@ -118,6 +118,22 @@ describe('the desk in a browser', () => {
       .filter({ hasText: /^3 hits/ })
       .waitFor();
     assert.equal(await page.getByTestId('search-errors').count(), 0);
+    // A time without a zone is UTC's: a desk showing another local time says so; one given a zone, or in UTC, not.
+    const [newYork, utc] = [
+      await desk.open('light', undefined, undefined, 'America/New_York'),
+      await desk.open('light', undefined, undefined, 'UTC'),
+    ];
+    await newYork.getByTestId('search').fill('after:2023-11-14T10:00 chatter');
+    assert.match(
+      await newYork.getByTestId('utc-times').innerText(),
+      /^after:2023-11-14T10:00: read as UTC, while the list shows your local time/,
+    );
+    await newYork.getByTestId('search').fill('after:2023-11-14T10:00-05:00 chatter');
+    await newYork.getByTestId('utc-times').waitFor({ state: 'detached' }); // a zone given
+    await utc.getByTestId('search').fill('after:2023-11-14T10:00 chatter');
+    await utc.getByTestId('result-count').waitFor();
+    assert.equal(await utc.getByTestId('utc-times').count(), 0, 'a desk whose local time is UTC');
+    await Promise.all([newYork.close(), utc.close()]);
     await done(page);
   });
 

@@ -8,7 +8,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { EntryFilter } from '../../shared/api';
 import type { EntryRecord } from '../../shared/entryRecord';
-import { parseSearch } from '../../shared/searchQuery';
+import { parseSearch, zonelessTimes } from '../../shared/searchQuery';
 import { QuarantineDialog } from './components/QuarantineDialog';
 import { RoomList } from './components/RoomList';
 import { StatusBar } from './components/StatusBar';
@@ -240,6 +240,7 @@ export function App() {
           filter={filter}
           errors={blocked ? parsed.errors : null}
           searched={settledQuery.trim() !== ''}
+          utcTimes={zone === 'local' && new Date().getTimezoneOffset() !== 0 ? zonelessTimes(settledQuery) : []}
           zone={zone}
           reviewedTo={roomSummary?.reviewedTo ?? null}
           purged={roomSummary?.entries === 0 ? roomSummary.purged : null}

@@ -42,7 +42,12 @@ export interface Desk {
   /** A callback of any function with any payload, as the vendor sends it. */
   call(fn: string, payload: string | Uint8Array, callID: string): ReturnType<typeof postForm>;
   /** A page on the desk; `beforeLoad` is given it before it loads (to listen to what it asks). */
-  open(colorScheme?: 'light' | 'dark', viewport?: { width: number; height: number }, beforeLoad?: (page: Page) => void): Promise<Page>;
+  open(
+    colorScheme?: 'light' | 'dark',
+    viewport?: { width: number; height: number },
+    beforeLoad?: (page: Page) => void,
+    timezoneId?: string,
+  ): Promise<Page>;
   stop(): void;
 }
 
@@ -77,8 +82,8 @@ export async function newDesk(
         messagesXml(rooms, { callID }),
       ),
     call: (fn, payload, callID) => postForm(callbackUrl(server.callbackUrl, { function: fn, domainID: 'example.com', callID }), payload),
-    async open(colorScheme = 'light', viewport = { width: 1360, height: 860 }, beforeLoad) {
-      const page = await browser.newPage({ viewport, colorScheme, acceptDownloads: true });
+    async open(colorScheme = 'light', viewport = { width: 1360, height: 860 }, beforeLoad, timezoneId) {
+      const page = await browser.newPage({ viewport, colorScheme, acceptDownloads: true, ...(timezoneId ? { timezoneId } : {}) });
       page.on('pageerror', (error) => pageErrors.push(error.message));
       beforeLoad?.(page);
       await page.goto(desk.viewerUrl);

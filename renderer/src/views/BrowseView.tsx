@@ -19,6 +19,8 @@ interface Props {
   errors: string[] | null;
   /** A query was typed (its count is shown even without words). */
   searched: boolean;
+  /** Its before:/after: without a zone, read as UTC while the desk shows local time (said above the list). */
+  utcTimes: string[];
   zone: Zone;
   /** The room's "reviewed up to" mark, when one room is shown. */
   reviewedTo: number | null;
@@ -111,6 +113,12 @@ export function BrowseView(props: Props) {
     <>
       <Histogram filter={filter} zone={zone} onRange={onRange} onZoomOut={onZoomOut} visible={searching ? null : visible} />
       <section className="content">
+        {props.utcTimes.length > 0 && (
+          <p className="notice" role="status" data-testid="utc-times">
+            {props.utcTimes.join(', ')}: read as UTC, while the list shows your local time. Give a zone (after:2024-03-01T09:00+01:00) or
+            switch the desk to UTC.
+          </p>
+        )}
         {searching ? (
           <SearchResults
             filter={filter}
