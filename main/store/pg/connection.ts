@@ -97,8 +97,8 @@ export function openWritePool(url: string): WritePool {
         connectionString: url,
         // Group commit holds two sessions at most (two groups written at once, groupCommit.ts); the
         // others serve the desks' changes (short transactions, some waiting on a row another desk
-        // holds), the audit chain, migrations and imports (one held for an import's claim, another
-        // for each of its batches): a delivery may wait for a session while they use them.
+        // holds), the audit chain, migrations and imports' batches (an import's claim has a session
+        // of its own, importDeliveries.ts): a delivery may wait for a session while they use them.
         max: 4,
         types: numericTypes,
         application_name: 'omv writer',

@@ -3,7 +3,7 @@
 // up again (its delivery still 'importing'); one in quarantine is taken back for another attempt;
 // anything else is a new delivery, 'importing' until its last batch is written. The file stays
 // where it is (its path is kept); its bytes are kept only when it failed, or came from a pipe.
-import type pg from 'pg';
+import pg from 'pg';
 import type { DeliveryMeta } from '../deliveries.js';
 import { inWriteTransaction, pgText, type WriteSession } from './connection.js';
 import { IMPORT_LOCK } from './locks.js';
@@ -54,29 +54,34 @@ export interface ImportClaim {
   release(): Promise<void>;
 }
 
-/** Claims a delivery's import for this process; null while another process holds it. */
+/**
+ * Claims a delivery's import for this process; null while another process holds it. The claim is
+ * held on a session of its own, not one of the pool's: an import also takes one of those for each
+ * batch, and four imports holding the write pool's four sessions as claims would each wait for a
+ * fifth, and every delivery, desk change and audit row behind them, for ever.
+ */
 export async function claimImport(pool: pg.Pool, deliveryId: number): Promise<ImportClaim | null> {
-  const session = await pool.connect();
+  const session = new pg.Client({
+    connectionString: (pool.options as pg.PoolConfig).connectionString,
+    application_name: 'omv import claim',
+  });
+  // Its connection lost, the lock goes with it: another import may then take the delivery over.
+  session.on('error', () => undefined);
   const key = [IMPORT_LOCK, deliveryId % 2_147_483_647];
+  const end = () => session.end().catch(() => undefined);
   try {
+    await session.connect();
     const { taken } = (await session.query<{ taken: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS taken', key)).rows[0]!;
     if (!taken) {
-      session.release();
+      await end();
       return null;
     }
   } catch (error) {
-    session.release(error instanceof Error ? error : new Error(String(error)));
+    await end();
     throw error;
   }
-  return {
-    async release() {
-      // A session that cannot say so is dropped, and its lock goes with it.
-      await session.query('SELECT pg_advisory_unlock($1, $2)', key).then(
-        () => session.release(),
-        (error: unknown) => session.release(error instanceof Error ? error : new Error(String(error))),
-      );
-    },
-  };
+  // Ending the session ends its lock.
+  return { release: end };
 }
 
 /** Keeps a copy of the raw bytes with a delivery (a file that could not be read, or a pipe's). */
