@@ -4,7 +4,7 @@ import { useRef, useState } from 'react';
 import { useAction } from '../data/useAction';
 import { formatTime, type Zone } from '../time';
 import { ErrorNotice } from './ErrorNotice';
-import { unavailable, useFocusHandoff } from './keepFocus';
+import { useFocusHandoff, whenUsable } from './keepFocus';
 import { formatCount } from '../numbers';
 
 export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; upTo: number };
@@ -37,14 +37,7 @@ export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone:
       {run.error && <ErrorNotice message={run.error} onDismiss={run.clearError} />}
       <span>{undone ?? said}</span>
       {undone === null && (
-        <button
-          type="button"
-          onClick={() => {
-            if (!run.pending) void undo();
-          }}
-          {...unavailable(run.pending, run.pending)}
-          data-testid="bulk-undo"
-        >
+        <button type="button" {...whenUsable(run.pending, run.pending, undo)} data-testid="bulk-undo">
           Undo
         </button>
       )}

@@ -9,7 +9,7 @@ import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
-import { unavailable } from './keepFocus';
+import { whenUsable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 import { forScreen } from '../../../shared/visibleText';
 
@@ -81,14 +81,7 @@ function MarkReviewedBody({ room, range, selected, zone, onMarked, onClose }: Pr
         mark can be undone afterwards.
       </p>
       <div className="dialog-actions">
-        <button
-          type="button"
-          onClick={() => {
-            if (!action.pending) void mark();
-          }}
-          {...unavailable(action.pending, action.pending)}
-          data-testid="mark-reviewed-confirm"
-        >
+        <button type="button" {...whenUsable(action.pending, action.pending, mark)} data-testid="mark-reviewed-confirm">
           Mark reviewed
         </button>
         <button type="button" className="ghost" onClick={onClose}>

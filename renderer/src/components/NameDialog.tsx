@@ -4,7 +4,7 @@ import { useState, type ReactNode } from 'react';
 import { useAction } from '../data/useAction';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
-import { unavailable } from './keepFocus';
+import { whenUsable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 
 interface Props {
@@ -39,11 +39,8 @@ function NameDialogBody({ title, idPrefix, children, label, initial, confirm, sa
       <div className="dialog-actions">
         <button
           type="button"
-          onClick={() => {
-            if (!action.pending) void submit();
-          }}
           disabled={name.trim() === ''}
-          {...unavailable(action.pending, action.pending)}
+          {...whenUsable(action.pending, action.pending, submit)}
           data-testid={`${idPrefix}-save`}
         >
           {confirm}

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { useAction } from '../data/useAction';
 import { ErrorNotice } from './ErrorNotice';
 import { useDesk } from '../data/desk';
-import { unavailable } from './keepFocus';
+import { whenUsable } from './keepFocus';
 
 export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }) {
   const action = useAction();
@@ -39,14 +39,7 @@ export function NewTagForm({ onCreated }: { onCreated?: (name: string) => void }
           purges)
         </label>
       )}
-      <button
-        type="button"
-        onClick={() => {
-          if (!off) void create();
-        }}
-        {...unavailable(off, action.pending)}
-        data-testid="create-tag"
-      >
+      <button type="button" {...whenUsable(off, action.pending, create)} data-testid="create-tag">
         Create tag
       </button>
     </fieldset>

@@ -8,7 +8,7 @@ import { transport } from '../transport';
 import type { BulkAction } from './BulkNotice';
 import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
-import { unavailable, useFocusHandoff } from './keepFocus';
+import { useFocusHandoff, whenUsable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 import { formatCount } from '../numbers';
 
@@ -86,15 +86,7 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
       )}
       <div className="dialog-actions" ref={actions}>
         {done === null ? (
-          <button
-            type="button"
-            onClick={() => {
-              if (!action.pending) void apply();
-            }}
-            disabled={!tag}
-            {...unavailable(action.pending, action.pending)}
-            data-testid="tag-all-apply"
-          >
+          <button type="button" disabled={!tag} {...whenUsable(action.pending, action.pending, apply)} data-testid="tag-all-apply">
             Tag {entries(count)} “{tag}”
           </button>
         ) : undone === null ? (
@@ -102,14 +94,7 @@ function TagAllDialogBody({ filter, count, onTagged, onClose }: Props) {
             <span role="status" data-testid="tag-all-done">
               Tagged {entries(done.changed)} “{tag}”{done.changed < count ? ` (${entries(count - done.changed)} had it already)` : ''}.
             </span>
-            <button
-              type="button"
-              onClick={() => {
-                if (!action.pending) void undo();
-              }}
-              {...unavailable(action.pending, action.pending)}
-              data-testid="tag-all-undo"
-            >
+            <button type="button" {...whenUsable(action.pending, action.pending, undo)} data-testid="tag-all-undo">
               Undo: take these {formatCount(done.changed)} tags off
             </button>
             {action.pending && undoProgress && (

@@ -11,7 +11,7 @@ import { Dialog } from './Dialog';
 import { ErrorNotice } from './ErrorNotice';
 import { NewTagForm } from './NewTagForm';
 import { NoteItem } from './NoteItem';
-import { unavailable } from './keepFocus';
+import { unavailable, whenUsable } from './keepFocus';
 import { DialogBoundary } from './PartBoundary';
 import { Name, Visible } from './Name';
 
@@ -119,14 +119,7 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
           <span>Add a note</span>
           <textarea value={note} onChange={(e) => setNote(e.target.value)} rows={3} data-testid="note-text" />
         </label>
-        <button
-          type="button"
-          onClick={() => {
-            if (!noNote) void addNote();
-          }}
-          {...unavailable(noNote, action.pending)}
-          data-testid="add-note"
-        >
+        <button type="button" {...whenUsable(noNote, action.pending, addNote)} data-testid="add-note">
           Add note
         </button>
       </section>

@@ -41,3 +41,13 @@ export function useFocusHandoff(container: RefObject<HTMLElement | null>, select
     if (active && container.current?.contains(active)) from.current = active;
   };
 }
+
+/** A button that cannot be used while `off` (see unavailable): its click does nothing then, and it says so. */
+export function whenUsable(off: boolean, busy: boolean, act: () => unknown): ReturnType<typeof unavailable> & { onClick: () => void } {
+  return {
+    onClick: () => {
+      if (!off) void act();
+    },
+    ...unavailable(off, busy),
+  };
+}

@@ -7,7 +7,7 @@ import { errorMessage } from '../../../shared/errorMessage';
 import { readWatchTerm } from '../../../shared/watchTerm';
 import { EntryList } from '../components/EntryList';
 import { ErrorNotice } from '../components/ErrorNotice';
-import { unavailable } from '../components/keepFocus';
+import { unavailable, whenUsable } from '../components/keepFocus';
 import { useDesk } from '../data/desk';
 import { useAction } from '../data/useAction';
 import { useApi } from '../data/useApi';
@@ -114,14 +114,7 @@ export function WatchlistView({ zone, onUser, onOpen }: Props) {
           )}
           <div className="dialog-actions">
             {mayChange && (
-              <button
-                type="button"
-                onClick={() => {
-                  if (!noAdd) void add(adding);
-                }}
-                {...unavailable(noAdd, action.pending)}
-                data-testid="watch-add"
-              >
+              <button type="button" {...whenUsable(noAdd, action.pending, () => add(adding))} data-testid="watch-add">
                 Add
               </button>
             )}
