@@ -31,7 +31,7 @@ describe('the desk in a browser', () => {
     const page = await desk.open();
     const xssRow = page.locator('.entry', { hasText: 'onerror' });
     await xssRow.waitFor();
-    assert.equal(await xssRow.locator('.entry-body').innerText(), XSS);
+    assert.equal(await xssRow.locator('.entry-content').innerText(), XSS);
     assert.equal(await page.locator('.timeline img, .timeline script').count(), 0);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     await screenshot(page, 'timeline-light');
@@ -101,11 +101,11 @@ describe('the desk in a browser', () => {
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
-    assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['good game everyone']);
+    assert.deepEqual(await page.locator('.timeline .entry-content').allInnerTexts(), ['good game everyone']);
     await page.locator('.room', { hasText: 'All rooms' }).click();
     await page.getByTestId('search').fill('type:join');
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
-    assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['joined']);
+    assert.deepEqual(await page.locator('.timeline .entry-event').allInnerTexts(), ['joined']);
     await page.getByTestId('search').fill('from:user3 in:lobby');
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 10);
     assert.deepEqual(new Set(await page.locator('.timeline .entry-user').allInnerTexts()), new Set(['user3']));

@@ -24,7 +24,7 @@ describe('the desk on PostgreSQL', { skip }, () => {
     await page.locator('[data-room=games]').click();
     await page.locator('.main-head h1', { hasText: '#games' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 1);
-    assert.deepEqual(await page.locator('.timeline .entry-body').allInnerTexts(), ['good game everyone']);
+    assert.deepEqual(await page.locator('.timeline .entry-content').allInnerTexts(), ['good game everyone']);
     await page.locator('.room', { hasText: 'All rooms' }).click();
     // A callback arrives while the desk is open: it shows without a reload.
     assert.equal(

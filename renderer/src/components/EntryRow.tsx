@@ -2,7 +2,8 @@
 // flag), and content as plain text, with watchlist terms marked. Joins, leaves and announcements
 // read differently from messages. Its tags and notes show beside it; "tag / note" opens them, "who
 // was there" the people in the room at that moment. The row's buttons are for the mouse: the
-// grid is one tab stop, and its keys do what they do (gridKeys.ts).
+// grid is one tab stop, and its keys do what they do (gridKeys.ts). They end the message's cell,
+// at the right of its last line, shown on hover or selection: never over its text or its tags.
 import type { EntryRecord } from '../../../shared/entryRecord';
 import type { EntryReview } from '../../../shared/review';
 import { useDesk } from '../data/desk';
@@ -114,26 +115,26 @@ export function EntryRow({
             ✎ {review.notes}
           </span>
         )}
+        {(onOpen || onReview || onWho) && (
+          <span className="entry-actions">
+            {onWho && (
+              <button type="button" className="entry-open" tabIndex={-1} onClick={onWho} title="who was in the room at this moment (w)">
+                who was there
+              </button>
+            )}
+            {onReview && (
+              <button type="button" className="entry-open" tabIndex={-1} onClick={onReview} title="tags and notes (t)">
+                tag / note
+              </button>
+            )}
+            {onOpen && (
+              <button type="button" className="entry-open" tabIndex={-1} onClick={onOpen} title="open in context (Enter)">
+                context ›
+              </button>
+            )}
+          </span>
+        )}
       </span>
-      {(onOpen || onReview || onWho) && (
-        <span role="gridcell" className="entry-actions">
-          {onWho && (
-            <button type="button" className="entry-open" tabIndex={-1} onClick={onWho} title="who was in the room at this moment (w)">
-              who was there
-            </button>
-          )}
-          {onReview && (
-            <button type="button" className="entry-open" tabIndex={-1} onClick={onReview} title="tags and notes (t)">
-              tag / note
-            </button>
-          )}
-          {onOpen && (
-            <button type="button" className="entry-open" tabIndex={-1} onClick={onOpen} title="open in context (Enter)">
-              context ›
-            </button>
-          )}
-        </span>
-      )}
     </div>
   );
 }
