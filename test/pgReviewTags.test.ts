@@ -113,12 +113,14 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     const seen = ((await desk.sqlite('reviews', { target: 'entry', ids: [script] })) as Record<number, EntryReview>)[script]!;
     const linkedAt = seen.linkedAt['evidence']!;
     const off = { tag: 'evidence', target: 'entry' as const, ids: [script], remove: true };
-    const stale = await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt: linkedAt - 1 });
+    // "evidence" is a hold (the fixture's): taking it off is a lead's, as lifting a hold is.
+    assert.match((await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt })).failed!, /^ForbiddenError/);
+    const stale = await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt: linkedAt - 1 });
     assert.equal((stale.conflict as { change: string }).change, 'put on again');
-    await sameChange(desk, ACTORS.moderator, 'tag', { ...off, ids: [script, hyperlink], linkedAt });
-    await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt: 'x' as unknown as number });
-    assert.deepEqual((await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt })).answered, { changed: 1 });
-    const gone = await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt });
+    await sameChange(desk, ACTORS.lead, 'tag', { ...off, ids: [script, hyperlink], linkedAt });
+    await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt: 'x' as unknown as number });
+    assert.deepEqual((await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt })).answered, { changed: 1 });
+    const gone = await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt });
     assert.equal((gone.conflict as { change: string }).change, 'taken off');
     // No link named: taken at its word, unless claims are required.
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Urgent', target: 'entry', ids: [cafe, 999_999], remove: true });
@@ -145,7 +147,10 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     await sameRead('countEntries', { filter: { tag: 'Held' } });
     await sameRead('reviews', { target: 'entry', ids: (await desk.sqlite('matchingIds', { filter: { text: 'spam' } })) as number[] });
 
-    assert.deepEqual((await sameChange(desk, ACTORS.other, 'undoTagAll', { batch })).answered, { removed: changed });
+    // "Held" is a hold: undoing its batch lifts the hold from every entry it put it on, a lead's to do.
+    assert.match((await sameChange(desk, ACTORS.other, 'undoTagAll', { batch })).failed!, /^ForbiddenError.*is a hold/);
+    await sameRead('countEntries', { filter: { tag: 'Held' } });
+    assert.deepEqual((await sameChange(desk, ACTORS.lead, 'undoTagAll', { batch })).answered, { removed: changed });
     assert.match((await sameChange(desk, ACTORS.other, 'undoTagAll', { batch })).failed!, /was undone already/);
     await sameChange(desk, ACTORS.other, 'undoTagAll', { batch: 99_999 });
     await sameChange(desk, ACTORS.other, 'undoTagAll', { batch: 'x' as unknown as number });
@@ -155,7 +160,7 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'nope', target: 'entry', filter: { text: 'spam' } });
     const none = await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Held', target: 'entry', filter: { text: 'zzqqxx' } });
     assert.equal((none.answered as { changed: number }).changed, 0);
-    await sameChange(desk, ACTORS.moderator, 'undoTagAll', { batch: (none.answered as { batch: number }).batch });
+    await sameChange(desk, ACTORS.lead, 'undoTagAll', { batch: (none.answered as { batch: number }).batch });
 
     // A batch still tagging (another desk's, between its parts).
     await onBoth(
@@ -163,6 +168,20 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     );
     assert.match((await sameChange(desk, ACTORS.moderator, 'undoTagAll', { batch: 900 })).failed!, /still under way/);
     await sameRead('tags', {});
+  });
+
+  test('a hold taken off an entry is lifted from it: a moderator (no "assign") is refused, as setTagHold refuses them; a lead may', async () => {
+    const kept = entryWith('HYPERLINK');
+    await sameChange(desk, ACTORS.lead, 'createTag', { name: 'legal-hold', colour: '#654321', hold: true });
+    await sameChange(desk, ACTORS.lead, 'tag', { tag: 'legal-hold', target: 'entry', ids: [kept] });
+    const seen = ((await desk.sqlite('reviews', { target: 'entry', ids: [kept] })) as Record<number, EntryReview>)[kept]!;
+    const off = { tag: 'legal-hold', target: 'entry' as const, ids: [kept], remove: true, linkedAt: seen.linkedAt['legal-hold']! };
+    assert.match((await sameChange(desk, ACTORS.moderator, 'tag', off)).failed!, /^ForbiddenError.*is a hold/);
+    assert.match((await sameChange(desk, ACTORS.moderator, 'tag', { ...off, linkedAt: undefined })).failed!, /^ForbiddenError/);
+    await sameRead('reviews', { target: 'entry', ids: [kept] });
+    // Each engine stamped its own link: the lead takes it off at its word (claims are optional here).
+    assert.deepEqual((await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt: undefined })).answered, { changed: 1 });
+    await sameRead('reviews', { target: 'entry', ids: [kept] });
   });
 
   test('notes: written on entries, users and rooms, edited on the version seen by their author or "assign"; refusals and conflicts alike', async () => {
@@ -292,7 +311,7 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
       const seen = ((await desk.pg('reviews', { target: 'user', ids: [user!] })) as Record<number, EntryReview>)[user!]!;
       const off = { tag: 'evidence', target: 'user' as const, ids: [user!], remove: true, linkedAt: seen.linkedAt['evidence']! };
       const { won, lost } = split(
-        await atOnce([() => desk.services.pg.call(ACTORS.admin, 'tag', off), () => desk.services.pg.call(ACTORS.other, 'tag', off)]),
+        await atOnce([() => desk.services.pg.call(ACTORS.admin, 'tag', off), () => desk.services.pg.call(ACTORS.lead, 'tag', off)]),
       );
       assert.deepEqual(won, { changed: 1 });
       assert.equal(lost.constructor.name, 'ConflictError');

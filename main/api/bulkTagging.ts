@@ -43,8 +43,9 @@ export async function undoTagAll(
   batchId: number,
   moderator: string,
   onProgress: (progress: { tag: string; removed: number; links: number; done: boolean }) => void = () => {},
+  mayLiftHolds = true,
 ): Promise<{ tag: string; removed: number }> {
-  const batch = startUntagBatch(db, batchId, moderator);
+  const batch = startUntagBatch(db, batchId, moderator, mayLiftHolds);
   let removed = 0;
   for (;;) {
     const part = untagBatchPart(db, batchId, PART);

@@ -149,7 +149,15 @@ export function reviewWrites(
             )
             .then((batch) => ({ changed: batch.tagged, batch: batch.id }));
         return {
-          changed: await store.tagTargets(name, cleanTarget(target), cleanIds(ids), actor.name, remove === true, version(linkedAt)),
+          changed: await store.tagTargets(
+            name,
+            cleanTarget(target),
+            cleanIds(ids),
+            actor.name,
+            remove === true,
+            version(linkedAt),
+            can(actor, 'assign'),
+          ),
         };
       }),
     addNote: async ({ target, targetId, text: body }, actor) => {
@@ -174,8 +182,12 @@ export function reviewWrites(
     undoTagAll: ({ batch }, actor) =>
       write(async () => {
         const id = Number(batch);
-        const { removed } = await store.undoTagAll(id, actor.name, (p) =>
-          emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }, actor.name),
+        const { removed } = await store.undoTagAll(
+          id,
+          actor.name,
+          (p) =>
+            emit({ type: 'tagProgress', batch: id, tag: p.tag, done: p.removed, of: p.links, finished: p.done, undo: true }, actor.name),
+          can(actor, 'assign'),
         );
         return { removed };
       }),

@@ -3,7 +3,7 @@
 // exactly those, in short transactions like the ones that wrote them, audited as 'untagged'.
 import { appendAudit } from './audit.js';
 import type { Db } from './db.js';
-import { ReviewError } from './tags.js';
+import { assertMayLiftHold, ReviewError } from './tags.js';
 
 export interface BatchToUndo {
   id: number;
@@ -13,15 +13,16 @@ export interface BatchToUndo {
 }
 
 /** Starts undoing batch `id`: refused while it is still tagging, or when undone already; audited as it starts. */
-export function startUntagBatch(db: Db, id: number, moderator: string): BatchToUndo {
+export function startUntagBatch(db: Db, id: number, moderator: string, mayLiftHolds = true): BatchToUndo {
   return db
     .transaction((): BatchToUndo => {
       const batch = db
-        .prepare<[number], { tag: string; finished_at: number | null; undone_at: number | null }>(
-          'SELECT t.name AS tag, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = ?',
+        .prepare<[number], { tag: string; hold: number; finished_at: number | null; undone_at: number | null }>(
+          'SELECT t.name AS tag, t.hold, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = ?',
         )
         .get(id);
       assertUndoable(id, batch);
+      assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds);
       const links = db.prepare<[number], number>('SELECT count(*) FROM tag_links WHERE batch_id = ?').pluck().get(id)!;
       appendAudit(db, 'untagged', moderator, { tag: batch.tag, target: 'entry', batch: id, undo: true, links });
       return { id, tag: batch.tag, links };

@@ -8,6 +8,7 @@ import { appendAudit } from './audit.js';
 import { claimsMode } from './claims.js';
 import type { Db } from './db.js';
 import { UserFacingError } from '../../shared/userFacingError.js';
+import { ForbiddenError } from '../../shared/access.js';
 
 export class ReviewError extends UserFacingError {}
 
@@ -89,6 +90,15 @@ export function setTagHold(db: Db, name: string, hold: boolean, moderator: strin
     db.prepare('UPDATE tags SET hold = ? WHERE id = ?').run(hold ? 1 : 0, id);
     appendAudit(db, hold ? 'hold set' : 'hold lifted', moderator, { tag: name });
   })();
+}
+
+/**
+ * Taking a hold's tag off (one link, or a "tag all" undone) lifts that hold from what it marked,
+ * which then goes at the next purge: as setTagHold, it needs "assign" (README: a lead makes and lifts holds).
+ */
+export function assertMayLiftHold(tag: { name: string; hold: boolean | number }, mayLiftHolds: boolean): void {
+  if (tag.hold && !mayLiftHolds)
+    throw new ForbiddenError(`the tag "${tag.name}" is a hold: taking it off lifts the hold, which needs the "assign" permission`);
 }
 
 export const TARGET_TABLES: Readonly<Record<ReviewTarget, string>> = { entry: 'entries', user: 'users', room: 'rooms' };
@@ -176,11 +186,16 @@ export function tagTargets(
   moderator: string,
   remove = false,
   linkedAt?: number,
+  mayLiftHolds = true,
 ): number {
   return db.transaction(() => {
     const id = tagId(db, name);
     if (!remove) assertTargetsExist(db, target, ids);
-    else assertLinkSeen(db, { id, name }, target, ids, linkedAt);
+    else {
+      const hold = db.prepare<[number], number>('SELECT hold FROM tags WHERE id = ?').pluck().get(id) ?? 0;
+      assertMayLiftHold({ name, hold }, mayLiftHolds);
+      assertLinkSeen(db, { id, name }, target, ids, linkedAt);
+    }
     const at = Date.now();
     const statement = remove
       ? db.prepare('DELETE FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ?')

@@ -10,6 +10,7 @@ import type { EntryFilter } from '../../../../shared/api.js';
 import { endedShort, PART } from '../../../api/bulkTagging.js';
 import type { ReadRunner } from '../../../api/readCalls.js';
 import { assertUndoable, type BatchToUndo } from '../../tagBatches.js';
+import { assertMayLiftHold } from '../../tags.js';
 import type { TagBatch } from '../../tags.js';
 import { inWriteTransaction, pgText, type WriteSession } from '../connection.js';
 import type { PgEngine } from '../engine.js';
@@ -115,6 +116,7 @@ export async function undoTagAll(
   batchId: number,
   moderator: string,
   onProgress: (progress: { tag: string; removed: number; links: number; done: boolean }) => void = () => {},
+  mayLiftHolds = true,
 ): Promise<{ tag: string; removed: number }> {
   let batch: BatchToUndo | undefined;
   let removed = 0;
@@ -122,7 +124,7 @@ export async function undoTagAll(
     const part = await inWriteTransaction(
       engine.writes.writer.pool,
       async (session) => {
-        const undoing = batch ?? (await startUntagBatch(session, batchId, moderator));
+        const undoing = batch ?? (await startUntagBatch(session, batchId, moderator, mayLiftHolds));
         return { undoing, ...(await untagBatchPart(session, batchId, PART)) };
       },
       { confirmed: true },
@@ -135,17 +137,18 @@ export async function undoTagAll(
 }
 
 /** tagBatches.ts's startUntagBatch, in the caller's transaction, the batch's row locked to its end. */
-async function startUntagBatch(session: WriteSession, id: number, moderator: string): Promise<BatchToUndo> {
+async function startUntagBatch(session: WriteSession, id: number, moderator: string, mayLiftHolds: boolean): Promise<BatchToUndo> {
   // SQLite finds no batch for an id that is no whole number (NaN binds as NULL); a bigint cannot be asked for one.
   const batch = Number.isSafeInteger(id)
     ? (
-        await session.query<{ tag: string; finished_at: number | null; undone_at: number | null }>(
-          'SELECT t.name AS tag, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = $1 FOR UPDATE OF b',
+        await session.query<{ tag: string; hold: number; finished_at: number | null; undone_at: number | null }>(
+          'SELECT t.name AS tag, t.hold, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = $1 FOR UPDATE OF b',
           [id],
         )
       ).rows[0]
     : undefined;
   assertUndoable(id, batch);
+  assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds);
   const { links } = (await session.query<{ links: number }>('SELECT count(*) AS links FROM tag_links WHERE batch_id = $1', [id])).rows[0]!;
   await appendAuditRow(session, 'untagged', moderator, { tag: batch.tag, target: 'entry', batch: id, undo: true, links });
   return { id, tag: batch.tag, links };

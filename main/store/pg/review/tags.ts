@@ -16,6 +16,7 @@ import {
   toTag,
   tooManyTags,
   unversionedRemoval,
+  assertMayLiftHold,
 } from '../../tags.js';
 import type { TagLinkSeen, TagRow } from '../../tags.js';
 import { inWriteTransaction, pgText, type WriteSession } from '../connection.js';
@@ -37,8 +38,8 @@ export function tagsChanges(engine: PgEngine): Pick<ReviewStore, TagChanges> {
       await change((session) => setTagHold(session, name, hold, moderator));
       return listTags(engine.reader);
     },
-    tagTargets: (name, target, ids, moderator, remove = false, linkedAt) =>
-      change((session) => tagTargets(session, { name, target, ids, moderator, remove, linkedAt })),
+    tagTargets: (name, target, ids, moderator, remove = false, linkedAt, mayLiftHolds = true) =>
+      change((session) => tagTargets(session, { name, target, ids, moderator, remove, linkedAt, mayLiftHolds })),
     tagAllMatching: (...args) => tagAllMatching(engine, ...args),
     undoTagAll: (...args) => undoTagAll(engine, ...args),
     addNote: (target, targetId, text, moderator) => change((session) => addNote(session, target, targetId, text, moderator)),
@@ -77,14 +78,22 @@ interface TagTargets {
   moderator: string;
   remove: boolean;
   linkedAt: number | undefined;
+  mayLiftHolds: boolean;
 }
 
 /** tags.ts's tagTargets: puts the tag on the targets (those it is on already are left), or takes it off. Answers how many changed. */
-async function tagTargets(session: WriteSession, { name, target, ids, moderator, remove, linkedAt }: TagTargets): Promise<number> {
+async function tagTargets(
+  session: WriteSession,
+  { name, target, ids, moderator, remove, linkedAt, mayLiftHolds }: TagTargets,
+): Promise<number> {
   if (!remove) await besidePurge(session);
   const id = await tagIdOf(session, name);
   if (!remove) await assertTargetsExist(session, target, ids);
-  else await assertLinkSeen(session, { id, name }, target, ids, linkedAt);
+  else {
+    const hold = (await session.query<{ hold: number }>('SELECT hold FROM tags WHERE id = $1', [id])).rows[0]?.hold ?? 0;
+    assertMayLiftHold({ name, hold }, mayLiftHolds);
+    await assertLinkSeen(session, { id, name }, target, ids, linkedAt);
+  }
   const changed = remove
     ? await session.query('DELETE FROM tag_links WHERE target = $1 AND tag_id = $2 AND target_id = ANY($3::bigint[])', [target, id, ids])
     : await session.query(
