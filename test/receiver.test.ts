@@ -182,6 +182,37 @@ describe('bad input is answered clearly and nothing acknowledged is lost', () =>
     assert.equal((await postForm(offline(r.callbackUrl, 'after'), SEED_XML)).status, 200);
   });
 
+  test('a multipart part the form reader would pass over unread (not form-data, no disposition, a line break in a name): 400, nothing stored', async () => {
+    const r = await startTestReceiver();
+    const good = messagesXml({ mp: [{ ts: 1, user: 'a', content: 'read' }] });
+    const lost = messagesXml({ mp: [{ ts: 2, user: 'b', content: 'would be lost' }] });
+    const headers = [
+      'Content-Disposition: attachment; name="xmlData"',
+      'Content-Disposition: form-data; name="xmlData"; filename="a\nb.xml"',
+      'Content-Disposition: form-data; name="xml\nData"',
+      'Content-Type: text/xml',
+    ];
+    for (const [i, header] of headers.entries()) {
+      const body = `--B\r\nContent-Disposition: form-data; name="xmlData"\r\n\r\n${good}\r\n--B\r\n${header}\r\n\r\n${lost}\r\n--B--\r\n`;
+      const answer = await fetch(offline(r.callbackUrl, `skipped-${i}`), {
+        method: 'POST',
+        headers: { 'content-type': 'multipart/form-data; boundary=B' },
+        body,
+      });
+      assert.equal(answer.status, 400, header);
+      assert.match(await answer.text(), /^1 of the form's 2 parts could not be read/);
+    }
+    assert.equal(r.db.prepare('SELECT count(*) FROM deliveries').pluck().get(), 0);
+    // Parts of other fields, read or not, are parts read: the field's value is taken.
+    const other = `--B\r\nContent-Disposition: form-data; name="note"\r\n\r\nhi\r\n--B\r\nContent-Disposition: form-data; name="xmlData"\r\n\r\n${good}\r\n--B--\r\n`;
+    const taken = await fetch(offline(r.callbackUrl, 'other'), {
+      method: 'POST',
+      headers: { 'content-type': 'multipart/form-data; boundary=B' },
+      body: other,
+    });
+    assert.equal(taken.status, 200);
+  });
+
   test('a body over the limit: 413, by its declared length or as it streams', async () => {
     const r = await startTestReceiver({ maxBodyBytes: 1024 });
     const big = messagesXml({ r: [{ ts: 1, user: 'a', content: 'x'.repeat(2000) }] });
