@@ -30,8 +30,14 @@ import type {
 
 /** Which entries: the same filter drives the timeline, search, histogram and export. */
 export interface EntryFilter {
-  /** One room, by its exact name (the room list's choice). */
+  /** One room, by its exact name (the room list's choice); the room of that name in each domain unless `domain` says which. */
   room?: string;
+  /**
+   * The chat domain (the callback's domainID) of the rooms meant: with `room`, the one room the
+   * room list chose (a name can be a room in each domain, and one domain's vendor must not be
+   * read as another's); with in:, its rooms in that domain; alone, every room of the domain.
+   */
+  domain?: string;
   /** The search language's in:ROOM: rooms whose name is this, else starts with it, else holds its words (shared/searchQuery.ts). */
   inRoom?: string;
   user?: string;
@@ -123,7 +129,7 @@ export interface UserActivity {
   lastSeen: number | null;
   entries: number;
   /** Every room they were in, most active first. */
-  rooms: Array<{ name: string; entries: number; lastSeen: number }>;
+  rooms: Array<{ name: string; domainId: string; entries: number; lastSeen: number }>;
   recent: EntryRecord[];
 }
 
@@ -294,10 +300,13 @@ export interface OmvApi {
   addNote(args: { target: ReviewTarget; targetId: number; text: string }): Note;
   /** Replaces a note's text (its author, or someone with "assign"), on the version the desk saw. */
   editNote(args: { id: number; text: string; version: number }): Note;
-  /** `version`: the room's review mark as the desk showed it (RoomSummary.reviewVersion). */
-  markReviewed(args: { room: string; upTo?: number; version?: number }): { reviewedTo: number; version: number };
+  /**
+   * `version`: the room's review mark as the desk showed it (RoomSummary.reviewVersion). `domain`:
+   * the room of that name in this domain (the room list's choice); without it, the name's room in every domain.
+   */
+  markReviewed(args: { room: string; domain?: string; upTo?: number; version?: number }): { reviewedTo: number; version: number };
   /** Puts the room's last review mark back to the one it replaced (none: never reviewed); audited. */
-  undoMarkReviewed(args: { room: string }): { reviewedTo: number | null };
+  undoMarkReviewed(args: { room: string; domain?: string }): { reviewedTo: number | null };
   watchTerms(args: Record<string, never>): WatchTerm[];
   addWatchTerms(args: { text: string }): { added: string[] };
   removeWatchTerm(args: { id: number }): WatchTerm[];

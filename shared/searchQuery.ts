@@ -42,7 +42,9 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     else if (name === 'from') filter.user = value;
     else if (name === 'in') {
       filter.inRoom = value;
+      // in: is a room choice of its own: the room (and its domain) chosen in the list give way to it.
       delete filter.room;
+      delete filter.domain;
     } else if (name === 'type') filter.type = value.toLowerCase();
     else if (name === 'tag') filter.tag = value;
     else if (name === 'has') {

@@ -23,6 +23,12 @@ const FILTERS: Array<[string, EntryFilter]> = [
   ['has a note', { hasNote: true }],
   ['unreviewed', { unreviewed: true }],
   ['no such room', { room: 'nowhere' }],
+  // "garden" is a room of d1 and of d2: the room list's choice names its domain.
+  ['a room of one domain', { room: 'garden', domain: 'd2' }],
+  ['a name in every domain', { room: 'garden' }],
+  ['a domain', { domain: 'd2' }],
+  ['in: within a domain', { inRoom: 'LOBBY', domain: 'd2' }],
+  ['a room in a domain that has none of the name', { room: 'kitchen', domain: 'd2' }],
 ];
 
 const SEARCHES = [
@@ -85,6 +91,23 @@ describe('the desk’s entry reads on PostgreSQL', { skip }, () => {
       }
     }
     assert.ok(hits > 50, `the searches find something to compare (${hits} hits)`);
+  });
+
+  test("a room chosen with its domain is that domain's room: not the room of the same name in another domain", async () => {
+    const contents = async (filter: EntryFilter) =>
+      ((await sameAnswer(desk, 'timeline', { filter, limit: 50 })) as { answered: TimelinePage }).answered.entries.map(
+        (e) => `${e.domainId} ${e.content}`,
+      );
+    assert.deepEqual(await contents({ room: 'garden', domain: 'd2' }), ['d2 weeds']);
+    assert.deepEqual(await contents({ room: 'garden', domain: 'd1' }), ['d1 flowers']);
+    assert.deepEqual((await contents({ room: 'garden' })).sort(), ['d1 flowers', 'd2 weeds']);
+    assert.deepEqual(await contents({ room: 'kitchen', domain: 'd2' }), []);
+    assert.equal(
+      ((await sameAnswer(desk, 'countEntries', { filter: { domain: 'd2' } })) as { answered: { total: number } }).answered.total,
+      3,
+    );
+    const { filter } = parseSearch('in:garden', { room: 'garden', domain: 'd2' });
+    assert.deepEqual(filter, { inRoom: 'garden' }, "in: is a room choice of its own: the list's room and domain give way");
   });
 
   test('exact counts and the chart, for every filter and search', async () => {

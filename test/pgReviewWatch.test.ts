@@ -199,6 +199,28 @@ describe('the watchlist, saved searches and review marks on PostgreSQL', { skip 
     await sameRead('timeline', { filter: { unreviewed: true }, limit: 50 });
   });
 
+  test('a room chosen with its domain is marked alone: the room of the same name in another domain keeps its mark; undone alike', async () => {
+    const garden = async () =>
+      ((await sameRead('rooms', {})) as Answered<RoomSummary[]>).answered.filter((r) => r.name === 'garden').sort((x, y) => x.id - y.id);
+    const [one, two] = await garden();
+    assert.notEqual(one!.domainId, two!.domainId);
+    const marked = await sameChange(ACTORS.lead, 'markReviewed', { room: 'garden', domain: two!.domainId, upTo: Date.UTC(2025, 4, 1) });
+    assert.equal((marked.answered as { reviewedTo: number }).reviewedTo, Date.UTC(2025, 4, 1));
+    assert.deepEqual(
+      (await garden()).map((r) => r.reviewedTo),
+      [one!.reviewedTo, Date.UTC(2025, 4, 1)],
+    );
+    assert.match(
+      (await sameChange(ACTORS.lead, 'markReviewed', { room: 'garden', domain: 'nowhere.example' })).failed!,
+      /no room "garden" in domain "nowhere.example"/,
+    );
+    await sameChange(ACTORS.lead, 'undoMarkReviewed', { room: 'garden', domain: two!.domainId });
+    assert.deepEqual(
+      (await garden()).map((r) => r.reviewedTo),
+      [one!.reviewedTo, two!.reviewedTo],
+    );
+  });
+
   test('two desks mark the same room at once on the same version: one mark is made, the other is refused naming it', async () => {
     // A second desk server on the same database: its own pools, its own service.
     const other: PgEngine = await openPgEngine(desk.cluster.url);

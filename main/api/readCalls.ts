@@ -56,6 +56,8 @@ export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   if (!filter) return clean;
   for (const key of ['room', 'inRoom', 'user', 'type', 'text'] as const)
     if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
+  // A domain can be '' (a file imported without one).
+  if (typeof filter.domain === 'string') clean.domain = filter.domain;
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
   if (filter.hasNote === true) clean.hasNote = true;

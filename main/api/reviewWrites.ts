@@ -175,10 +175,22 @@ export function reviewWrites(
       emit({ type: 'notesChanged', target: note.target, targetId: note.targetId });
       return note;
     },
-    markReviewed: ({ room, upTo, version: seen }, actor) =>
-      write(() => store.markRoomReviewed(text(room, 'a room'), actor.name, Number.isFinite(upTo) ? upTo : undefined, version(seen))),
-    undoMarkReviewed: ({ room }, actor) =>
-      write(async () => ({ reviewedTo: (await store.undoRoomReview(text(room, 'a room'), actor.name)).reviewedTo })),
+    markReviewed: ({ room, domain, upTo, version: seen }, actor) =>
+      write(() =>
+        store.markRoomReviewed(
+          text(room, 'a room'),
+          actor.name,
+          Number.isFinite(upTo) ? upTo : undefined,
+          version(seen),
+          domain === undefined ? undefined : text(domain, 'a domain'),
+        ),
+      ),
+    undoMarkReviewed: ({ room, domain }, actor) =>
+      write(async () => ({
+        reviewedTo: (
+          await store.undoRoomReview(text(room, 'a room'), actor.name, domain === undefined ? undefined : text(domain, 'a domain'))
+        ).reviewedTo,
+      })),
     undoTagAll: ({ batch }, actor) =>
       write(async () => {
         const id = Number(batch);

@@ -4,7 +4,7 @@ import { ftsParts } from '../../shared/ftsQuery.js';
 import { HOUR_MS } from '../../shared/instant.js';
 import { bulkOf } from './chartBulk.js';
 import type { Db } from './db.js';
-import { idClause, where, whereSql } from './entryQuery.js';
+import { idsClause, roomIdsOf, where, whereSql } from './entryQuery.js';
 
 export type HistogramData = Histogram;
 
@@ -32,7 +32,8 @@ export function entryHistogram(db: Db, filter: EntryFilter, buckets: number): Hi
 }
 
 function hourlyHistogram(db: Db, filter: EntryFilter, buckets: number): HistogramData | null {
-  const room = filter.room === undefined ? '1' : idClause(db, 'room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room);
+  const rooms = roomIdsOf(db, filter);
+  const room = rooms === null ? '1' : idsClause('room_id', rooms);
   const range = db
     .prepare<[], { lo: number | null; hi: number | null }>(`SELECT min(hour) AS lo, max(hour) AS hi FROM activity WHERE ${room}`)
     .get()!;

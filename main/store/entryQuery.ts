@@ -66,7 +66,21 @@ export function idClause(db: Db, column: string, lookup: string, name: string): 
   return idsClause(column, db.prepare<[string], number>(lookup).pluck().all(name));
 }
 
-function idsClause(column: string, found: number[]): string {
+/**
+ * The rooms a filter keeps, as ids (null: every room): the room list's choice (a name, in one
+ * domain when it says which), in:'s rooms, and a domain's, each narrowing the others.
+ */
+export function roomIdsOf(db: Db, filter: EntryFilter): number[] | null {
+  const { room, inRoom, domain } = filter;
+  if (room === undefined && inRoom === undefined && domain === undefined) return null;
+  const chosen: number[][] = [];
+  if (room !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().all(room));
+  if (inRoom !== undefined) chosen.push(roomIdsMatching(db, inRoom));
+  if (domain !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE domain_id = ?').pluck().all(domain));
+  return chosen.reduce((kept, ids) => kept.filter((id) => ids.includes(id)));
+}
+
+export function idsClause(column: string, found: number[]): string {
   const ids = found.map((id) => Math.trunc(id));
   if (ids.length === 0) return NOTHING;
   return ids.length === 1 ? `${column} = ${ids[0]}` : `${column} IN (${ids.join(', ')})`;
@@ -84,8 +98,8 @@ export function where(db: Db, filter: EntryFilter, ftsInFrom = false, { afterId 
     clauses.push(clause);
     params[name] = value;
   };
-  if (filter.room !== undefined) clauses.push(idClause(db, 'e.room_id', 'SELECT id FROM rooms WHERE name = ?', filter.room));
-  if (filter.inRoom !== undefined) clauses.push(idsClause('e.room_id', roomIdsMatching(db, filter.inRoom)));
+  const rooms = roomIdsOf(db, filter);
+  if (rooms !== null) clauses.push(idsClause('e.room_id', rooms));
   if (filter.user !== undefined) clauses.push(idClause(db, 'e.user_id', 'SELECT id FROM users WHERE user_id = ?', filter.user));
   if (filter.type !== undefined) add('e.type = @type', 'type', filter.type);
   if (filter.from !== undefined) add('e.ts >= @from', 'from', filter.from);

@@ -94,8 +94,8 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     )
     .get(user.id)!;
   const rooms = db
-    .prepare<[number], { name: string; n: number; last: number }>(
-      'SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY n DESC, last DESC, r.id',
+    .prepare<[number], { name: string; domain_id: string; n: number; last: number }>(
+      'SELECT r.name, r.domain_id, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = ? GROUP BY r.id ORDER BY n DESC, last DESC, r.id',
     )
     .all(user.id);
   return {
@@ -105,7 +105,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     firstSeen: summary.first,
     lastSeen: summary.last,
     entries: summary.n,
-    rooms: rooms.map((r) => ({ name: r.name, entries: r.n, lastSeen: r.last })),
+    rooms: rooms.map((r) => ({ name: r.name, domainId: r.domain_id, entries: r.n, lastSeen: r.last })),
     recent: entryPage(db, { user: userId }, recent, undefined, 'before').entries,
   };
 }

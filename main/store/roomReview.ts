@@ -32,15 +32,17 @@ export function markRoomReviewed(
   moderator: string,
   upTo?: number,
   seen?: number,
+  domain?: string,
 ): { reviewedTo: number; version: number } {
   return db.transaction(() => {
-    // A name can stand for a room in each domain: the mark is the name's, as the desk shows it.
+    // A name can stand for a room in each domain: without one, the mark is the name's.
     const rows = db
-      .prepare<[string], MarkRow>(
-        'SELECT r.id, r.last_ts, rr.reviewed_to, rr.moderator, rr.at, rr.version FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id WHERE r.name = ?',
+      .prepare<[string, string | null, string | null], MarkRow>(
+        `SELECT r.id, r.last_ts, rr.reviewed_to, rr.moderator, rr.at, rr.version FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id
+         WHERE r.name = ? AND (? IS NULL OR r.domain_id = ?)`,
       )
-      .all(room);
-    if (rows.length === 0) throw new ReviewError(`no room "${room}"`);
+      .all(room, domain ?? null, domain ?? null);
+    if (rows.length === 0) throw new ReviewError(noRoom(room, domain));
     const current = markOf(rows);
     const stale = staleMark(room, seen, current, () => claimsMode(db));
     if (stale) throw stale;
@@ -57,7 +59,7 @@ export function markRoomReviewed(
       remember.run(row.id, mark, row.reviewed_to, moderator, at);
       upsert.run(row.id, mark, moderator, at, version);
     }
-    appendAudit(db, 'reviewed', moderator, { room, upTo: mark, previous: current.reviewedTo }, at);
+    appendAudit(db, 'reviewed', moderator, { room, ...inDomain(domain), upTo: mark, previous: current.reviewedTo }, at);
     return { reviewedTo: mark, version };
   })();
 }
@@ -80,12 +82,21 @@ export function staleMark(room: string, seen: number | undefined, current: NameM
   );
 }
 
-function roomsNamed(db: Db, room: string): Array<{ id: number; last_ts: number | null }> {
-  // A name can stand for a room in each domain: the mark is the name's, as the desk shows it.
-  const rows = db.prepare<[string], { id: number; last_ts: number | null }>('SELECT id, last_ts FROM rooms WHERE name = ?').all(room);
-  if (rows.length === 0) throw new ReviewError(`no room "${room}"`);
+function roomsNamed(db: Db, room: string, domain: string | undefined): Array<{ id: number; last_ts: number | null }> {
+  // A name can stand for a room in each domain: without one, the mark is the name's.
+  const rows = db
+    .prepare<[string, string | null, string | null], { id: number; last_ts: number | null }>(
+      'SELECT id, last_ts FROM rooms WHERE name = ? AND (? IS NULL OR domain_id = ?)',
+    )
+    .all(room, domain ?? null, domain ?? null);
+  if (rows.length === 0) throw new ReviewError(noRoom(room, domain));
   return rows;
 }
+
+export const noRoom = (room: string, domain: string | undefined) =>
+  domain === undefined ? `no room "${room}"` : `no room "${room}" in domain "${domain}"`;
+/** The domain in an audit row's details, when the mark was one domain's room. */
+export const inDomain = (domain: string | undefined) => (domain === undefined ? {} : { domain });
 
 const isoOf = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toISOString());
 
@@ -112,9 +123,9 @@ export function markOf(rows: MarkRow[]): NameMark {
  * Undoes the room's last mark (one not undone yet): the mark goes back to the one it replaced, or
  * the room to never reviewed. Answers the mark now in place (null: none).
  */
-export function undoRoomReview(db: Db, room: string, moderator: string): { reviewedTo: number | null; undone: number } {
+export function undoRoomReview(db: Db, room: string, moderator: string, domain?: string): { reviewedTo: number | null; undone: number } {
   return db.transaction(() => {
-    const rows = roomsNamed(db, room);
+    const rows = roomsNamed(db, room, domain);
     const last = db.prepare<[number], { id: number; reviewed_to: number; previous: number | null; at: number }>(
       'SELECT id, reviewed_to, previous, at FROM room_review_marks WHERE room_id = ? AND undone_at IS NULL ORDER BY id DESC LIMIT 1',
     );
@@ -142,7 +153,7 @@ export function undoRoomReview(db: Db, room: string, moderator: string): { revie
       db.prepare('UPDATE room_review_marks SET undone_at = ? WHERE id = ?').run(at, mark.id);
     }
     if (undone === null) throw new ReviewError(`the last review mark of #${room} was changed since: nothing was undone`);
-    appendAudit(db, 'review undone', moderator, { room, undone, restored }, at);
+    appendAudit(db, 'review undone', moderator, { room, ...inDomain(domain), undone, restored }, at);
     return { reviewedTo: restored, undone };
   })();
 }

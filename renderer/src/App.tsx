@@ -10,7 +10,7 @@ import type { EntryFilter } from '../../shared/api';
 import type { EntryRecord } from '../../shared/entryRecord';
 import { parseSearch, zonelessTimes } from '../../shared/searchQuery';
 import { QuarantineDialog } from './components/QuarantineDialog';
-import { RoomList } from './components/RoomList';
+import { RoomList, type RoomChoice } from './components/RoomList';
 import { StatusBar } from './components/StatusBar';
 import { Timeline } from './components/Timeline';
 import { TagEditor } from './components/TagEditor';
@@ -51,6 +51,7 @@ function useZone() {
   return [zone, setZone] as const;
 }
 
+/** `room`: the room chosen, as its heading names it (with its domain when another domain has a room of the name). */
 function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (name: string) => string): string {
   switch (view.kind) {
     case 'context':
@@ -70,7 +71,7 @@ function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (na
     case 'snapshot':
       return view.snapshot === 'rooms' ? `Room roster #${view.id}` : `Connection list #${view.id}`;
     case 'browse':
-      return room ? `#${forScreen(showRoom(room))}` : 'All rooms';
+      return room ?? 'All rooms';
   }
 }
 
@@ -80,7 +81,7 @@ const LIST_VIEWS: ReadonlySet<View['kind']> = new Set(['browse', 'context', 'rep
 export function App() {
   useLiveUpdates();
   const desk = useDesk();
-  const [room, setRoom] = useState<string | undefined>();
+  const [room, setRoom] = useState<RoomChoice | undefined>();
   /** The search box's text as typed, and whether pseudonyms were on then; `query` is what it means. */
   const [typed, setTyped] = useState({ text: '', pseudonyms: desk.pseudonymise });
   /** The time ranges zoomed into, the current one last: zooming out is one step back. */
@@ -106,14 +107,23 @@ export function App() {
   const searchBox = useRef<HTMLInputElement>(null);
   const mainRef = useRef<HTMLElement>(null);
   const { view, back, home, homeAndFocus, open, openFromMenu } = navigation;
-  const roomSummary = room === undefined ? undefined : rooms.data?.find((r) => r.name === room);
+  const roomSummary = room === undefined ? undefined : rooms.data?.find((r) => r.name === room.name && r.domainId === room.domain);
+  /** The chosen room as its heading names it: with its domain when the name is a room in another domain too. */
+  const roomHeading =
+    room === undefined
+      ? undefined
+      : `#${forScreen(desk.showRoom(room.name))}${
+          (rooms.data ?? []).some((r) => r.name === room.name && r.domainId !== room.domain)
+            ? ` · ${forScreen(room.domain || 'no domain')}`
+            : ''
+        }`;
 
   // The pseudonym switch changes how the box shows the same query, not the query.
   const { pseudonymise, showQuery, realQuery, unknownPseudonyms, learnPseudonyms } = desk;
   const query = realQuery(typed.text);
   const shownQuery = typed.pseudonyms === pseudonymise ? typed.text : pseudonymise ? showQuery(query) : query;
   const settledQuery = useDebounced(query, SEARCH_SETTLE_MS);
-  const parsed = parseSearch(settledQuery, { room, ...(range ?? {}) });
+  const parsed = parseSearch(settledQuery, { ...(room ? { room: room.name, domain: room.domain } : {}), ...(range ?? {}) });
   const errors = query === settledQuery ? parsed.errors : [];
   // A query with a part that cannot be read runs not at all: not the list, not the chart, not an export.
   const blocked = parsed.errors.length > 0;
@@ -164,8 +174,8 @@ export function App() {
   const setSearch = (text: string) => newSearch(showQuery(text));
   // Stable, so the room list (memoised) is not drawn again on every key typed.
   const selectRoom = useCallback(
-    (name: string | undefined) => {
-      setRoom(name);
+    (choice: RoomChoice | undefined) => {
+      setRoom(choice);
       setRanges([]);
       setJump(null);
       setSelected(null);
@@ -180,10 +190,13 @@ export function App() {
   // in (the evidence), else what is on screen.
   const shownReport = useApi('report', { id: view.kind === 'report' ? view.id : 0 }, { enabled: view.kind === 'report' });
   const exportScope = (): { filter: EntryFilter; query?: string } => {
-    const inRoom = (name: string) => ({ filter: { room: name }, query: `in:${/\s/.test(name) ? `"${name}"` : name}` });
-    if (view.kind === 'context') return inRoom(view.entry.room);
-    const reportRoom = view.kind === 'report' ? shownReport.data?.room : null;
-    if (reportRoom) return inRoom(reportRoom);
+    const inRoom = (name: string, domain: string) => ({
+      filter: { room: name, domain },
+      query: `in:${/\s/.test(name) ? `"${name}"` : name}`,
+    });
+    if (view.kind === 'context') return inRoom(view.entry.room, view.entry.domainId);
+    const report = view.kind === 'report' ? shownReport.data : null;
+    if (report?.room) return inRoom(report.room, report.domainId);
     return { filter, ...(settledQuery.trim() ? { query: settledQuery } : {}) };
   };
   const exportBlocked = view.kind === 'browse' && blocked ? 'the search has a part that cannot be read: fix it first' : null;
@@ -195,7 +208,7 @@ export function App() {
         <section className="content">
           <Timeline
             key={view.entry.id}
-            filter={{ room: view.entry.room }}
+            filter={{ room: view.entry.room, domain: view.entry.domainId }}
             anchorId={view.entry.id}
             zone={zone}
             onUser={onUser}
@@ -328,7 +341,7 @@ export function App() {
             </button>
           )}
           <h1 id="view-title" tabIndex={-1}>
-            {titleOf(view, room, zone, desk.showRoom)}
+            {titleOf(view, roomHeading, zone, desk.showRoom)}
           </h1>
           {range && view.kind === 'browse' && (
             <span className="range-controls">
@@ -373,7 +386,7 @@ export function App() {
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
         {/* A view that fails says so in its place; Back, a room or a search leaves it, and the rest of the desk keeps working. */}
         <PartBoundary
-          what={titleOf(view, room, zone, desk.showRoom)}
+          what={titleOf(view, roomHeading, zone, desk.showRoom)}
           resetKeys={[view, room, settledQuery, range]}
           onBack={navigation.canGoBack ? back : undefined}
         >
@@ -405,9 +418,9 @@ export function App() {
         <MarkReviewedDialog
           room={roomSummary}
           range={range}
-          selected={selected && selected.room === roomSummary.name ? selected : null}
+          selected={selected && selected.room === roomSummary.name && selected.domainId === roomSummary.domainId ? selected : null}
           zone={zone}
-          onMarked={(mark) => setLastBulk({ kind: 'review', room: roomSummary.name, upTo: mark })}
+          onMarked={(mark) => setLastBulk({ kind: 'review', room: roomSummary.name, domain: roomSummary.domainId, upTo: mark })}
           onClose={() => setMarkingRoom(false)}
         />
       )}

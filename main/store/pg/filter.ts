@@ -26,6 +26,20 @@ function idsClause(column: string, found: number[], params: Params): string {
   return found.length === 1 ? `${column} = ${params.add(found[0])}` : `${column} = ANY(${params.add(found)}::bigint[])`;
 }
 
+/** store/entryQuery.ts's roomIdsOf: the room list's choice, in:'s rooms and a domain's, each narrowing the others (null: every room). */
+export async function roomIdsOf(client: Queryable, filter: EntryFilter): Promise<number[] | null> {
+  const { room, inRoom, domain } = filter;
+  if (room === undefined && inRoom === undefined && domain === undefined) return null;
+  const chosen: number[][] = [];
+  if (room !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE name = $1 ORDER BY id', room));
+  if (inRoom !== undefined) {
+    const rooms = await client.query<RoomName>('SELECT id, name, entry_count AS entries FROM rooms ORDER BY id');
+    chosen.push(roomIdsAmong(rooms.rows, inRoom));
+  }
+  if (domain !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE domain_id = $1 ORDER BY id', domain));
+  return chosen.reduce((kept, found) => kept.filter((id) => found.includes(id)));
+}
+
 /**
  * The clauses selecting the entries of `filter` (joined with AND). `afterId`: only entries stored
  * after that one. A clause equal to NOTHING means no entry can match.
@@ -37,12 +51,8 @@ export async function whereClauses(
   { afterId }: { afterId?: number } = {},
 ): Promise<string[]> {
   const clauses: string[] = [];
-  if (filter.room !== undefined)
-    clauses.push(idsClause('e.room_id', await ids(client, 'SELECT id FROM rooms WHERE name = $1 ORDER BY id', filter.room), params));
-  if (filter.inRoom !== undefined) {
-    const rooms = await client.query<RoomName>('SELECT id, name, entry_count AS entries FROM rooms ORDER BY id');
-    clauses.push(idsClause('e.room_id', roomIdsAmong(rooms.rows, filter.inRoom), params));
-  }
+  const rooms = await roomIdsOf(client, filter);
+  if (rooms !== null) clauses.push(idsClause('e.room_id', rooms, params));
   if (filter.user !== undefined)
     clauses.push(idsClause('e.user_id', await ids(client, 'SELECT id FROM users WHERE user_id = $1 ORDER BY id', filter.user), params));
   if (filter.type !== undefined) clauses.push(`e.type = ${params.add(filter.type)}`);

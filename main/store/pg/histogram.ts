@@ -5,7 +5,7 @@ import type { EntryFilter, Histogram } from '../../../shared/api.js';
 import { HOUR_MS } from '../../../shared/instant.js';
 import { bulkOf } from '../chartBulk.js';
 import { Params, type ReadPool } from './connection.js';
-import { NOTHING, whereClauses, whereSql } from './filter.js';
+import { NOTHING, roomIdsOf, whereClauses, whereSql } from './filter.js';
 
 const EMPTY: Histogram = { from: 0, to: 0, bucketMs: 1, counts: [] };
 
@@ -30,8 +30,8 @@ type Pool = ReadPool['pool'];
 async function hourlyHistogram(pool: Pool, filter: EntryFilter, buckets: number): Promise<Histogram | null> {
   let room = 'true';
   const roomParams: unknown[] = [];
-  if (filter.room !== undefined) {
-    const ids = (await pool.query<{ id: number }>('SELECT id FROM rooms WHERE name = $1', [filter.room])).rows.map((r) => r.id);
+  const ids = await roomIdsOf(pool, filter);
+  if (ids !== null) {
     room = ids.length ? 'room_id = ANY($1::bigint[])' : NOTHING;
     if (ids.length) roomParams.push(ids);
   }

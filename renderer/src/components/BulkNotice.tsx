@@ -7,7 +7,8 @@ import { ErrorNotice } from './ErrorNotice';
 import { useFocusHandoff, whenUsable } from './keepFocus';
 import { formatCount } from '../numbers';
 
-export type BulkAction = { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; upTo: number };
+export type BulkAction =
+  { kind: 'tag'; batch: number; tag: string; count: number } | { kind: 'review'; room: string; domain: string; upTo: number };
 
 export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone: Zone; onDone: () => void }) {
   const run = useAction();
@@ -21,7 +22,7 @@ export function BulkNotice({ action, zone, onDone }: { action: BulkAction; zone:
       const result = await run.run('undoTagAll', { batch: action.batch });
       if (result) setUndone(`Undone: ${formatCount(result.removed)} entries no longer tagged “${action.tag}”.`);
     } else {
-      const result = await run.run('undoMarkReviewed', { room: action.room });
+      const result = await run.run('undoMarkReviewed', { room: action.room, domain: action.domain });
       if (result)
         setUndone(
           `Undone: #${action.room} is ${result.reviewedTo === null ? 'not marked reviewed' : `reviewed up to ${formatTime(result.reviewedTo, zone)}`} again.`,

@@ -50,6 +50,7 @@ function MarkReviewedBody({ room, range, selected, zone, onMarked, onClose }: Pr
     // The mark this desk showed: a mark moved by another moderator since is a conflict, not overwritten.
     const result = await action.run('markReviewed', {
       room: room.name,
+      domain: room.domainId,
       version: room.reviewVersion,
       ...(upTo === undefined ? {} : { upTo }),
     });

@@ -1,6 +1,7 @@
 // The rooms, busiest-recent first, with entry counts and last activity (a room a purge emptied
 // says so, and when); filterable. The list is one tab stop: ↑↓, Home and End move among the rooms,
-// Enter or Space opens one (roving focus).
+// Enter or Space opens one (roving focus). A room is a name in a chat domain: a name that is a room
+// in more than one domain shows each one's domain, and choosing one chooses that domain's room.
 import { memo, useDeferredValue, useRef, useState } from 'react';
 import { useApi } from '../data/useApi';
 import { useDesk } from '../data/desk';
@@ -10,10 +11,18 @@ import { formatCount } from '../numbers';
 import { Name } from './Name';
 import { forScreen } from '../../../shared/visibleText';
 
-interface Props {
-  current: string | undefined;
-  onSelect: (room: string | undefined) => void;
+/** The room list's choice: a room's name and its domain. */
+export interface RoomChoice {
+  name: string;
+  domain: string;
 }
+
+interface Props {
+  current: RoomChoice | undefined;
+  onSelect: (room: RoomChoice | undefined) => void;
+}
+
+const keyOf = (room: { name: string; domainId: string } | RoomChoice) => `${'domainId' in room ? room.domainId : room.domain}/${room.name}`;
 
 /**
  * Drawn again only when its own props or data change: the desk redraws on every key typed in the
@@ -27,8 +36,10 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
   const total = list.reduce((sum, room) => sum + room.entries, 0);
   /** The room the list's tab stop is on: the one chosen, until the arrows move it. */
   const [stop, setStop] = useState<string | null>(null);
-  const names = ['', ...list.map((room) => room.name)];
-  const at = names.indexOf(stop ?? current ?? '');
+  const keys = ['', ...list.map(keyOf)];
+  const at = keys.indexOf(stop ?? (current ? keyOf(current) : ''));
+  const domainsOf = new Map<string, number>();
+  for (const room of list) domainsOf.set(room.name, (domainsOf.get(room.name) ?? 0) + 1);
   const tabStop = at >= 0 ? at : 0;
   const buttons = useRef<Array<HTMLButtonElement | null>>([]);
 
@@ -37,14 +48,14 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
       ArrowDown: tabStop + 1,
       ArrowUp: tabStop - 1,
       Home: 0,
-      End: names.length - 1,
+      End: keys.length - 1,
       PageDown: tabStop + 10,
       PageUp: tabStop - 10,
     }[event.key];
     if (to === undefined) return;
     event.preventDefault();
-    const next = Math.max(0, Math.min(names.length - 1, to));
-    setStop(names[next]!);
+    const next = Math.max(0, Math.min(keys.length - 1, to));
+    setStop(keys[next]!);
     buttons.current[next]?.focus();
   };
 
@@ -77,49 +88,58 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
             <span className="room-count">{formatCount(total)}</span>
           </button>
         </li>
-        {list.map((room, i) => (
-          <li key={`${room.domainId}/${room.name}`}>
-            <button
-              type="button"
-              ref={(el) => {
-                buttons.current[i + 1] = el;
-              }}
-              tabIndex={tabStop === i + 1 ? 0 : -1}
-              className={`room${current === room.name ? ' active' : ''}`}
-              aria-current={current === room.name ? 'true' : undefined}
-              onClick={() => onSelect(room.name)}
-              onKeyDown={onKeyDown}
-              onFocus={() => setStop(room.name)}
-              title={`${forScreen(room.domainId || 'no domain')} / ${forScreen(desk.showRoom(room.name))}`}
-              data-room={desk.showRoom(room.name)}
-            >
-              <span className="room-name">
-                #<Name text={desk.showRoom(room.name)} />
-              </span>
-              <span className="room-count">{formatCount(room.entries)}</span>
-              <span className="room-last">
-                {room.entries === 0 && room.purged ? (
-                  <span className="room-purged" data-testid="room-purged">
-                    purged {formatTime(room.purged.at, 'local').slice(0, 10)}
-                  </span>
-                ) : (
-                  relative(room.lastActivity)
-                )}
-                {room.unreviewed > 0 && (
-                  <span className="room-unreviewed" data-testid="room-unreviewed">
-                    {' '}
-                    · {formatCount(room.unreviewed)} unreviewed
-                  </span>
-                )}
-                {room.alerts > 0 && (
-                  <span className="badge badge-alert" data-testid="room-alerts" title="watchlist matches nobody has looked at">
-                    {formatCount(room.alerts)} {room.alerts === 1 ? 'alert' : 'alerts'}
-                  </span>
-                )}
-              </span>
-            </button>
-          </li>
-        ))}
+        {list.map((room, i) => {
+          const chosen = current !== undefined && keyOf(current) === keyOf(room);
+          const shared = (domainsOf.get(room.name) ?? 0) > 1;
+          return (
+            <li key={keyOf(room)}>
+              <button
+                type="button"
+                ref={(el) => {
+                  buttons.current[i + 1] = el;
+                }}
+                tabIndex={tabStop === i + 1 ? 0 : -1}
+                className={`room${chosen ? ' active' : ''}`}
+                aria-current={chosen ? 'true' : undefined}
+                onClick={() => onSelect({ name: room.name, domain: room.domainId })}
+                onKeyDown={onKeyDown}
+                onFocus={() => setStop(keyOf(room))}
+                title={`${forScreen(room.domainId || 'no domain')} / ${forScreen(desk.showRoom(room.name))}`}
+                data-room={desk.showRoom(room.name)}
+              >
+                <span className="room-name">
+                  #<Name text={desk.showRoom(room.name)} />
+                </span>
+                <span className="room-count">{formatCount(room.entries)}</span>
+                <span className="room-last">
+                  {shared && (
+                    <span className="room-domain" data-testid="room-domain">
+                      <Name text={room.domainId || 'no domain'} /> ·{' '}
+                    </span>
+                  )}
+                  {room.entries === 0 && room.purged ? (
+                    <span className="room-purged" data-testid="room-purged">
+                      purged {formatTime(room.purged.at, 'local').slice(0, 10)}
+                    </span>
+                  ) : (
+                    relative(room.lastActivity)
+                  )}
+                  {room.unreviewed > 0 && (
+                    <span className="room-unreviewed" data-testid="room-unreviewed">
+                      {' '}
+                      · {formatCount(room.unreviewed)} unreviewed
+                    </span>
+                  )}
+                  {room.alerts > 0 && (
+                    <span className="badge badge-alert" data-testid="room-alerts" title="watchlist matches nobody has looked at">
+                      {formatCount(room.alerts)} {room.alerts === 1 ? 'alert' : 'alerts'}
+                    </span>
+                  )}
+                </span>
+              </button>
+            </li>
+          );
+        })}
       </ul>
     </nav>
   );

@@ -50,7 +50,11 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
   );
   const count = useApi('countEntries', { filter }, { keepPrevious: true });
   const inRoom = filter.room !== undefined || filter.inRoom !== undefined;
-  const everywhere = useApi('countEntries', { filter: { ...filter, room: undefined, inRoom: undefined } }, { enabled: inRoom });
+  const everywhere = useApi(
+    'countEntries',
+    { filter: { ...filter, room: undefined, inRoom: undefined, domain: undefined } },
+    { enabled: inRoom },
+  );
   const term = singleTerm(filter.text);
   const reports = useApi('reports', { text: term ?? '' }, { enabled: term !== null });
   const [tagging, setTagging] = useState(false);

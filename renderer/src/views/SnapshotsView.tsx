@@ -9,6 +9,7 @@ import { useDesk } from '../data/desk';
 import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
 import { Name } from '../components/Name';
+import type { RoomChoice } from '../components/RoomList';
 import { forScreen } from '../../../shared/visibleText';
 
 export function SnapshotsView({ zone, onOpen }: { zone: Zone; onOpen: (kind: 'rooms' | 'connections', id: number) => void }) {
@@ -60,7 +61,7 @@ interface SnapshotProps {
   id: number;
   zone: Zone;
   onUser: (userId: string) => void;
-  onRoom: (room: string) => void;
+  onRoom: (room: RoomChoice) => void;
 }
 
 export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) {
@@ -94,7 +95,7 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
               {data.rooms.map((room) => (
                 <tr key={room.name}>
                   <td>
-                    <button type="button" className="linkish" onClick={() => onRoom(room.name)}>
+                    <button type="button" className="linkish" onClick={() => onRoom({ name: room.name, domain: data.domainId })}>
                       #<Name text={desk.showRoom(room.name)} />
                     </button>
                   </td>

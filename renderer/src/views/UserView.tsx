@@ -15,11 +15,12 @@ import { formatTime, type Zone } from '../time';
 import { formatCount } from '../numbers';
 import { Name, Visible } from '../components/Name';
 import { forScreen } from '../../../shared/visibleText';
+import type { RoomChoice } from '../components/RoomList';
 
 interface Props {
   userId: string;
   zone: Zone;
-  onRoom: (room: string) => void;
+  onRoom: (room: RoomChoice) => void;
   onUser: (userId: string) => void;
   onOpen: (entry: EntryRecord) => void;
   onReport: (id: number) => void;
@@ -124,7 +125,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
                   <button
                     type="button"
                     className="linkish"
-                    onClick={() => onRoom(room.name)}
+                    onClick={() => onRoom({ name: room.name, domain: room.domainId })}
                     title={`last here ${formatTime(room.lastSeen, zone)}`}
                   >
                     #<Name text={desk.showRoom(room.name)} />

@@ -65,8 +65,8 @@ export async function userActivity({ pool }: ReadPool, reads: PgReads, userId: s
       'SELECT min(ts) AS first, max(ts) AS last, count(*) AS n FROM entries WHERE user_id = $1',
       [user.id],
     ),
-    pool.query<{ name: string; n: number; last: number }>(
-      `SELECT r.name, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = $1
+    pool.query<{ name: string; domain_id: string; n: number; last: number }>(
+      `SELECT r.name, r.domain_id, count(*) AS n, max(e.ts) AS last FROM entries e JOIN rooms r ON r.id = e.room_id WHERE e.user_id = $1
        GROUP BY r.id ORDER BY n DESC, last DESC, r.id`,
       [user.id],
     ),
@@ -80,7 +80,7 @@ export async function userActivity({ pool }: ReadPool, reads: PgReads, userId: s
     firstSeen: first,
     lastSeen: last,
     entries: n,
-    rooms: rooms.rows.map((r) => ({ name: r.name, entries: r.n, lastSeen: r.last })),
+    rooms: rooms.rows.map((r) => ({ name: r.name, domainId: r.domain_id, entries: r.n, lastSeen: r.last })),
     recent: page.entries,
   };
 }

@@ -4,7 +4,7 @@
 // hold REVIEW_MARK_LOCK for it while they read the marks and write the next: two desks at once are
 // made one after the other, and the second is checked against the first's mark, as on SQLite.
 import { DEFAULT_CLAIMS_MODE, isClaimsMode } from '../../../../shared/review.js';
-import { markOf, staleMark, type MarkRow } from '../../roomReview.js';
+import { inDomain, markOf, noRoom, staleMark, type MarkRow } from '../../roomReview.js';
 import { ReviewError } from '../../tags.js';
 import { inWriteTransaction, pgText, type WriteSession } from '../connection.js';
 import type { PgEngine } from '../engine.js';
@@ -26,6 +26,7 @@ export async function markRoomReviewed(
   moderator: string,
   upTo?: number,
   seen?: number,
+  domain?: string,
 ): Promise<{ reviewedTo: number; version: number }> {
   // A time a bigint column holds; SQLite would keep a fraction as it came (no desk sends one).
   if (upTo !== undefined && !Number.isSafeInteger(upTo)) throw new ReviewError('a review mark is a time in whole milliseconds');
@@ -34,13 +35,13 @@ export async function markRoomReviewed(
     engine.writes.writer.pool,
     async (session) => {
       await lockMarksOf(session, name);
-      // A name can stand for a room in each domain: the mark is the name's, as the desk shows it.
+      // A name can stand for a room in each domain: without one, the mark is the name's.
       const { rows } = await session.query<MarkRow>(
         `SELECT r.id, r.last_ts, rr.reviewed_to, rr.moderator, rr.at, rr.version
-         FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id WHERE r.name = $1 ORDER BY r.id`,
-        [name],
+         FROM rooms r LEFT JOIN room_reviews rr ON rr.room_id = r.id WHERE r.name = $1 AND ($2::text IS NULL OR r.domain_id = $2) ORDER BY r.id`,
+        [name, domainOf(domain)],
       );
-      if (rows.length === 0) throw new ReviewError(`no room "${room}"`);
+      if (rows.length === 0) throw new ReviewError(noRoom(room, domain));
       const current = markOf(rows);
       const claims = await claimsMode(session);
       const stale = staleMark(room, seen, current, () => claims);
@@ -63,7 +64,7 @@ export async function markRoomReviewed(
           [row.id, mark, pgText(moderator), at, version],
         );
       }
-      await appendAuditRow(session, 'reviewed', moderator, { room, upTo: mark, previous: current.reviewedTo }, at);
+      await appendAuditRow(session, 'reviewed', moderator, { room, ...inDomain(domain), upTo: mark, previous: current.reviewedTo }, at);
       return { reviewedTo: mark, version };
     },
     { confirmed: true },
@@ -75,6 +76,8 @@ async function claimsMode(session: WriteSession) {
   const value = (await session.query<{ value: string }>("SELECT value FROM settings WHERE key = 'claims'")).rows[0]?.value ?? null;
   return isClaimsMode(value) ? value : DEFAULT_CLAIMS_MODE;
 }
+
+const domainOf = (domain: string | undefined) => (domain === undefined ? null : pgText(domain));
 
 interface LastMark {
   id: number;
@@ -91,14 +94,20 @@ export async function undoRoomReview(
   engine: PgEngine,
   room: string,
   moderator: string,
+  domain?: string,
 ): Promise<{ reviewedTo: number | null; undone: number }> {
   const name = pgText(room);
   return inWriteTransaction(
     engine.writes.writer.pool,
     async (session) => {
       await lockMarksOf(session, name);
-      const rooms = (await session.query<{ id: number }>('SELECT id FROM rooms WHERE name = $1 ORDER BY id', [name])).rows;
-      if (rooms.length === 0) throw new ReviewError(`no room "${room}"`);
+      const rooms = (
+        await session.query<{ id: number }>('SELECT id FROM rooms WHERE name = $1 AND ($2::text IS NULL OR domain_id = $2) ORDER BY id', [
+          name,
+          domainOf(domain),
+        ])
+      ).rows;
+      if (rooms.length === 0) throw new ReviewError(noRoom(room, domain));
       const marks: Array<{ room: number; mark: LastMark | undefined; current: number | undefined }> = [];
       for (const { id } of rooms) {
         const mark = (
@@ -131,7 +140,7 @@ export async function undoRoomReview(
         await session.query('UPDATE room_review_marks SET undone_at = $1 WHERE id = $2', [at, mark.id]);
       }
       if (undone === null) throw new ReviewError(`the last review mark of #${room} was changed since: nothing was undone`);
-      await appendAuditRow(session, 'review undone', moderator, { room, undone, restored }, at);
+      await appendAuditRow(session, 'review undone', moderator, { room, ...inDomain(domain), undone, restored }, at);
       return { reviewedTo: restored, undone };
     },
     { confirmed: true },

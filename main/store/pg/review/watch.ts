@@ -30,7 +30,7 @@ export function watchChanges(engine: PgEngine): Pick<ReviewStore, WatchMethod> {
     saveSearch: (name, query, moderator) => saveSearch(engine, name, query, moderator),
     openSavedSearch: (id, moderator) => openSavedSearch(engine, id, moderator),
     deleteSavedSearch: (id, moderator) => deleteSavedSearch(engine, id, moderator),
-    markRoomReviewed: (room, moderator, upTo, seen) => markRoomReviewed(engine, room, moderator, upTo, seen),
-    undoRoomReview: (room, moderator) => undoRoomReview(engine, room, moderator),
+    markRoomReviewed: (room, moderator, upTo, seen, domain) => markRoomReviewed(engine, room, moderator, upTo, seen, domain),
+    undoRoomReview: (room, moderator, domain) => undoRoomReview(engine, room, moderator, domain),
   };
 }
