@@ -1,6 +1,8 @@
 // One note: its text, who wrote it and when (and who edited it last); its author, or someone with
-// "assign", edits it in place. An edit names the version shown: when someone else edited it
-// first, the conflict is shown and the text being typed is kept, beside the note as it is now.
+// "assign", edits it in place. An edit names the version its text was taken from (when Edit was
+// pressed, or "Edit the current version" after a conflict), not the one a live update brought in
+// meanwhile: the text being typed never saw that one. When someone else edited it first, the
+// conflict is shown and the text being typed is kept, beside the note as it is now.
 import { useRef, useState } from 'react';
 import type { Note } from '../../../shared/review';
 import { useAction } from '../data/useAction';
@@ -15,7 +17,9 @@ import { unavailable, useFocusHandoff } from './keepFocus';
 export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; mentions: Iterable<string> | null }) {
   const desk = useDesk();
   const action = useAction();
-  const [draft, setDraft] = useState<string | null>(null);
+  /** The text being typed, and the version of the note it started from. */
+  const [editing, setEditing] = useState<{ text: string; version: number } | null>(null);
+  const draft = editing?.text ?? null;
   const session = desk.session;
   const mayEdit = !!session && (note.moderator === session.moderator || session.permissions.includes('assign'));
   // Edit becomes the text and Save, Save and Cancel become Edit: focus goes to the text, or to Edit.
@@ -23,11 +27,11 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
   const handoff = useFocusHandoff(item, 'textarea, button');
   const edit = (text: string | null) => {
     handoff();
-    setDraft(text);
+    setEditing(text === null ? null : { text, version: note.version });
   };
   const save = async () => {
-    if (draft === null) return;
-    if ((await action.run('editNote', { id: note.id, text: draft, version: note.version })) !== undefined) edit(null);
+    if (editing === null) return;
+    if ((await action.run('editNote', { id: note.id, text: editing.text, version: editing.version })) !== undefined) edit(null);
   };
   const noSave = draft === null || draft.trim() === '' || action.pending;
   return (
@@ -39,7 +43,15 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
       ) : (
         <label className="field">
           <span>Edit the note</span>
-          <textarea value={draft} onChange={(e) => setDraft(e.target.value)} rows={3} data-testid="note-edit-text" />
+          <textarea
+            value={draft}
+            onChange={(e) => {
+              const text = e.target.value;
+              setEditing((now) => (now === null ? now : { ...now, text }));
+            }}
+            rows={3}
+            data-testid="note-edit-text"
+          />
         </label>
       )}
       <span className="muted">
@@ -81,7 +93,11 @@ export function NoteItem({ note, zone, mentions }: { note: Note; zone: Zone; men
           conflict={action.conflict}
           message={action.error ?? ''}
           kept="Your text is kept: the note above is the current version."
-          onAgain={action.clearError}
+          onAgain={() => {
+            // The kept text, now on the version shown above it.
+            setEditing((now) => (now === null ? now : { ...now, version: note.version }));
+            action.clearError();
+          }}
           againLabel="Edit the current version"
         />
       ) : (
