@@ -241,6 +241,16 @@ describe('omv export', () => {
     assert.deepEqual(await ids('--query', 'morn* -game'), [1]);
     assert.deepEqual(await ids('--query', '"morning match"'), [4]);
     assert.deepEqual(await ids('--query', 'good', '--room', 'games', '--user', 'bob'), [4]);
+    // The same room name in another domain: --domain keeps one domain's.
+    writeFileSync(
+      join(dir, 'other.xml'),
+      messagesXml({ lobby: [{ ts: Date.parse('2024-03-01T10:00:00Z'), user: 'cy', content: 'other shop' }] }),
+    );
+    await omv(['import', '--db', db, '--domain', 'other.example', join(dir, 'other.xml')]);
+    assert.deepEqual(await ids('--room', 'lobby'), [1, 5, 2, 3]);
+    assert.deepEqual(await ids('--room', 'lobby', '--domain', 'other.example'), [5]);
+    assert.deepEqual(await ids('--room', 'lobby', '--domain', ''), [1, 2, 3]);
+    assert.deepEqual(await ids('--domain', 'other.example'), [5]);
     const bad = await omv(['export', '--db', db, '--from', 'last tuesday']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--from takes epoch milliseconds or an ISO 8601 date, not "last tuesday"/);

@@ -90,6 +90,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       store: { type: 'string' },
       out: { type: 'string' },
       room: { type: 'string' },
+      domain: { type: 'string' },
       user: { type: 'string' },
       type: { type: 'string' },
       from: { type: 'string' },
@@ -112,6 +113,7 @@ export async function exportCommand(args: string[]): Promise<number> {
   if (searched.errors.length > 0) throw new UsageError(`--query: ${searched.errors.join('; ')}`);
   const flags: EntryFilter = {
     room: values.room,
+    domain: values.domain,
     user: values.user,
     type: values.type,
     from: values.from === undefined ? undefined : parseTimeArgument('--from', values.from, 'start'),

@@ -48,7 +48,7 @@ export const importUsage = `omv import [--db FILE | --store postgres://…] [--d
   --domain  the domainID the files came from (default: empty)
   Exit status 1 when any file failed; the others are imported all the same.`;
 
-export const exportUsage = `omv export [--db FILE | --store postgres://…] [--out FILE [--force]] [--room NAME] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--pseudonymous] [--timeout SECONDS]
+export const exportUsage = `omv export [--db FILE | --store postgres://…] [--out FILE [--force]] [--room NAME] [--domain ID] [--user ID] [--type T] [--from T] [--to T] [--query TEXT] [--raw] [--format csv|jsonl] [--with-review] [--pseudonymous] [--timeout SECONDS]
   Write entries as CSV (RFC 4180) in timestamp order, to stdout or --out.
   --format     csv (default) or jsonl: one JSON object a line, the same fields
   --with-review  add the columns tags,notes,review_status after the twelve fixed ones
@@ -56,6 +56,8 @@ export const exportUsage = `omv export [--db FILE | --store postgres://…] [--o
                display_name and the IDs in room names; the manifest says "ids": "pseudonymous"
   With --out FILE, FILE.manifest.json is written too (query, rows, times, SHA-256, audit row)
   --force      replace FILE and FILE.manifest.json if they exist (without it, an existing one is refused)
+  --domain     the rooms of this chat domain (the callbacks' domainID) only: with --room, that domain's
+               room of the name, not the rooms of the same name in other domains
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
                from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
