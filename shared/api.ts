@@ -225,7 +225,8 @@ export interface OmvApi {
   /** Rooms an in:TEXT may mean, to offer while it is typed. */
   roomSuggestions(args: { text: string }): { rooms: RoomSuggestion[]; total: number };
   context(args: { entryId: number; radius: number }): ContextResult;
-  userActivity(args: { userId: string }): UserActivity;
+  /** `domain`: the user of that ID in this chat domain (a user ID is a user in each); without it, the first seen. */
+  userActivity(args: { userId: string; domain?: string }): UserActivity;
   /** Who was in an entry's room at its moment (the room's roster and joins, leaves and messages; the connection list of the time). */
   presence(args: { entryId: number }): Presence;
   /** The connection lists the vendor sent (room rosters and the instant messenger's), newest first. */
@@ -233,7 +234,8 @@ export interface OmvApi {
   /** One connection list whole. */
   connectionSnapshot(args: { kind: 'rooms' | 'connections'; id: number }): ConnectionSnapshot;
   /** Reports against and by a user, the tags and notes on them and on their entries, their watchlist matches. */
-  userRecord(args: { userId: string }): UserRecord;
+  /** `domain`: that domain's user only; without it, the record of the ID in every domain. */
+  userRecord(args: { userId: string; domain?: string }): UserRecord;
   histogram(args: { filter: EntryFilter; buckets: number }): Histogram;
   receiverStatus(args: Record<string, never>): ReceiverStatus;
   quarantine(args: Record<string, never>): QuarantinedDelivery[];

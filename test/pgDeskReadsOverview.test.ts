@@ -133,6 +133,23 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
       if (userId === 'u1') assert.ok(activity.answered.rooms.length >= 3 && activity.answered.recent.length > 10, 'u1 has activity');
     }
     for (const userId of [42, null, ['u1']]) await sameAnswer(desk, 'userActivity', untrusted({ userId }));
+    // u1 is a user of d1 and of d2: with a domain, that domain's user and only its entries.
+    const ofD2 = (await sameAnswer(desk, 'userActivity', { userId: 'u1', domain: 'd2' })) as { answered: UserActivity };
+    assert.deepEqual(
+      ofD2.answered.recent.map((e) => `${e.domainId} ${e.content}`),
+      ['d2 pimp my ride, u4'],
+    );
+    assert.deepEqual(
+      ofD2.answered.rooms.map((r) => `${r.domainId} ${r.name} ${r.entries}`),
+      ['d2 lobby 1'],
+    );
+    const ofD1 = (await sameAnswer(desk, 'userActivity', { userId: 'u1', domain: 'd1' })) as { answered: UserActivity };
+    assert.ok(ofD1.answered.recent.length > 10 && ofD1.answered.recent.every((e) => e.domainId === 'd1'));
+    assert.equal(
+      ((await sameAnswer(desk, 'userActivity', { userId: 'u1', domain: 'd3' })) as { answered: UserActivity }).answered.id,
+      null,
+    );
+    for (const domain of [7, null]) await sameAnswer(desk, 'userActivity', untrusted({ userId: 'u1', domain }));
   });
 
   test('a user’s record: reports by and against them, tags and notes on them and their entries, watch matches', async () => {
@@ -152,6 +169,15 @@ describe('the desk’s overview reads on PostgreSQL', { skip }, () => {
       u3.answered.recentMatches.some((m) => m.term === 'spam, wonderful'),
       'an entry two terms match names both, in the order they were added',
     );
+    // One domain's user: the note on that user row only.
+    const u1OfD2 = (await sameAnswer(desk, 'userRecord', { userId: 'u1', domain: 'd2' })) as { answered: UserRecord };
+    assert.equal(u1OfD2.answered.notes.length, 1, 'the note on d2’s u1 only');
+    for (const [userId, domain] of [
+      ['12345', 'd2'],
+      ['23456', 'd1'],
+      ['u3', 'd1'],
+    ])
+      await sameAnswer(desk, 'userRecord', { userId: userId!, domain: domain! });
     for (const userId of ['u4', 'u2', 'nobody', '', 'u1\u0000']) await sameAnswer(desk, 'userRecord', { userId });
     for (const userId of [12345, null, ['u1']]) await sameAnswer(desk, 'userRecord', untrusted({ userId }));
   });

@@ -16,12 +16,13 @@ const BASE = Date.UTC(2024, 6, 1, 10, 0);
 describe('rooms of the same name in two domains', () => {
   afterEach(endDeskTest);
 
-  test('are listed with their domains; choosing one shows only its entries, and marks and notes only it', async () => {
+  test('are listed with their domains; choosing one shows only its entries, marks and notes only it, and its users are its domain’s', async () => {
     const desk = await newDesk();
     const deliver = (domainID: string, content: string[], callID: string) =>
       postForm(
         callbackUrl(desk.callbackUrl, { function: 'sendOfflineMessages', domainID, type: 'chat', callID }),
-        messagesXml({ lobby: content.map((text, i) => ({ ts: BASE + i * 60_000, user: `${domainID}-user`, content: text })) }, { callID }),
+        // The same user ID in both: a user is an ID in a domain, as a room is a name in one.
+        messagesXml({ lobby: content.map((text, i) => ({ ts: BASE + i * 60_000, user: 'sam', content: text })) }, { callID }),
       );
     assert.equal((await deliver('shop.example', ['welcome to the shop', 'opening hours?'], 'a')).status, 200);
     assert.equal((await deliver('games.example', ['gg', 'who is up for a match', 'I will find you'], 'b')).status, 200);
@@ -63,6 +64,18 @@ describe('rooms of the same name in two domains', () => {
       ['shop lobby: quiet'],
     );
     assert.deepEqual(await callViewer(desk, 'notes', { target: 'room', targetId: lobby('games.example').id }), []);
+    await editor.getByRole('button', { name: 'close' }).click();
+
+    // Their user is the shop's sam: the games' sam said none of it.
+    await page.locator('.timeline .entry-user').first().click();
+    await page.getByTestId('user-view').waitFor();
+    await page.getByTestId('user-domain').filter({ hasText: 'shop.example' }).waitFor();
+    assert.match(await page.getByTestId('user-summary').innerText(), /^2 entries in 1 room/);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=user-view] .timeline .entry').length === 2);
+    assert.deepEqual(await page.locator('[data-testid=user-view] .timeline .entry-content').allInnerTexts(), [
+      'welcome to the shop',
+      'opening hours?',
+    ]);
     await done(page);
   });
 });

@@ -56,14 +56,17 @@ export function cleanFilter(filter: EntryFilter | undefined): EntryFilter {
   if (!filter) return clean;
   for (const key of ['room', 'inRoom', 'user', 'type', 'text'] as const)
     if (typeof filter[key] === 'string' && filter[key] !== '') clean[key] = filter[key];
-  // A domain can be '' (a file imported without one).
-  if (typeof filter.domain === 'string') clean.domain = filter.domain;
+  const domain = cleanDomain(filter.domain);
+  if (domain !== undefined) clean.domain = domain;
   for (const key of ['from', 'to'] as const) if (Number.isFinite(filter[key])) clean[key] = filter[key];
   if (typeof filter.tag === 'string' && filter.tag !== '') clean.tag = filter.tag;
   if (filter.hasNote === true) clean.hasNote = true;
   if (filter.unreviewed === true) clean.unreviewed = true;
   return clean;
 }
+
+/** A chat domain from the UI: text ('' is the domain of files imported without one), or none. */
+export const cleanDomain = (domain: unknown): string | undefined => (typeof domain === 'string' ? domain : undefined);
 
 /** A keyset position from the UI: two whole numbers, or none. */
 export function cleanKeyset(position: Keyset | undefined): Keyset | undefined {
@@ -221,12 +224,12 @@ export function createReadCalls(db: Db): ReadCalls {
       return { entries: [...before, focus, ...after], focusId: focus.id };
     },
 
-    userActivity({ userId }) {
-      return userActivity(db, String(userId));
+    userActivity({ userId, domain }) {
+      return userActivity(db, String(userId), undefined, cleanDomain(domain));
     },
 
-    userRecord({ userId }) {
-      return userRecord(db, String(userId));
+    userRecord({ userId, domain }) {
+      return userRecord(db, String(userId), cleanDomain(domain));
     },
 
     presence({ entryId }) {

@@ -81,12 +81,13 @@ export function usersNamedIn(db: Db, domainId: string, name: string): string[] {
     .all(domainId, JSON.stringify(words));
 }
 
-export function userActivity(db: Db, userId: string, recent = 200): UserActivity {
+/** A user's activity: in one chat domain when `domain` says which (a user ID is a user in each domain), else the first seen. */
+export function userActivity(db: Db, userId: string, recent = 200, domain?: string): UserActivity {
   const user = db
-    .prepare<[string], { id: number; display_name: string | null }>(
-      'SELECT id, display_name FROM users WHERE user_id = ? ORDER BY id LIMIT 1',
+    .prepare<[string, string | null, string | null], { id: number; display_name: string | null }>(
+      'SELECT id, display_name FROM users WHERE user_id = ? AND (? IS NULL OR domain_id = ?) ORDER BY id LIMIT 1',
     )
-    .get(userId);
+    .get(userId, domain ?? null, domain ?? null);
   if (!user) return { id: null, userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
   const summary = db
     .prepare<[number], { first: number | null; last: number | null; n: number }>(
@@ -106,7 +107,7 @@ export function userActivity(db: Db, userId: string, recent = 200): UserActivity
     lastSeen: summary.last,
     entries: summary.n,
     rooms: rooms.map((r) => ({ name: r.name, domainId: r.domain_id, entries: r.n, lastSeen: r.last })),
-    recent: entryPage(db, { user: userId }, recent, undefined, 'before').entries,
+    recent: entryPage(db, { user: userId, ...(domain === undefined ? {} : { domain }) }, recent, undefined, 'before').entries,
   };
 }
 

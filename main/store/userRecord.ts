@@ -12,9 +12,15 @@ import { listReports } from './reports.js';
 /** Matches shown with the record (the count says how many there are in all). */
 const MATCHES_SHOWN = 20;
 
-export function userRecord(db: Db, userId: string): UserRecord {
-  const reports = listReports(db, { user: userId });
-  const ids = db.prepare<[string], number>('SELECT id FROM users WHERE user_id = ? ORDER BY id').pluck().all(userId);
+/** A user's record: of one chat domain's user when `domain` says which (a user ID is a user in each domain), else of every domain's. */
+export function userRecord(db: Db, userId: string, domain?: string): UserRecord {
+  const reports = listReports(db, { user: userId }).filter((report) => domain === undefined || report.domainId === domain);
+  const ids = db
+    .prepare<[string, string | null, string | null], number>(
+      'SELECT id FROM users WHERE user_id = ? AND (? IS NULL OR domain_id = ?) ORDER BY id',
+    )
+    .pluck()
+    .all(userId, domain ?? null, domain ?? null);
   const tags: string[] = [];
   const notes: Note[] = [];
   for (const id of ids) {

@@ -184,7 +184,7 @@ export function App() {
     [homeAndFocus],
   );
   const onOpen = (entry: EntryRecord) => open({ kind: 'context', entry });
-  const onUser = (userId: string) => open({ kind: 'user', userId });
+  const onUser = (userId: string, domain?: string) => open({ kind: 'user', userId, ...(domain === undefined ? {} : { domain }) });
 
   // What "Export CSV…" takes: the room around an entry in context, the room a report's messages are
   // in (the evidence), else what is on screen.
@@ -221,6 +221,7 @@ export function App() {
       body = (
         <UserView
           userId={view.userId}
+          domain={view.domain}
           zone={zone}
           onRoom={selectRoom}
           onUser={onUser}

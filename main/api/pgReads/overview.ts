@@ -4,7 +4,7 @@
 // SQL is in store/pg/desk/ (one module per SQLite store module it answers for); here is what
 // readCalls.ts does around it: untrusted arguments cleaned alike.
 import type { AsyncReadCalls, PgReadContext } from '../pgReadCalls.js';
-import { cleanFilter, cleanPseudonyms, cleanTexts, textOr } from '../readCalls.js';
+import { cleanDomain, cleanFilter, cleanPseudonyms, cleanTexts, textOr } from '../readCalls.js';
 import { listRooms, receiverCounters, userActivity } from '../../store/pg/desk/overview.js';
 import { presenceAt } from '../../store/pg/desk/presence.js';
 import { roomSuggestions } from '../../store/pg/desk/roomMatch.js';
@@ -36,9 +36,9 @@ export function overviewReads({ reader, reads }: PgReadContext): Pick<AsyncReadC
 
     resolvePseudonyms: ({ names }) => usersForPseudonyms(reader, cleanPseudonyms(names)),
 
-    userActivity: ({ userId }) => userActivity(reader, reads, String(userId)),
+    userActivity: ({ userId, domain }) => userActivity(reader, reads, String(userId), undefined, cleanDomain(domain)),
 
-    userRecord: ({ userId }) => userRecord(reader, reads, String(userId)),
+    userRecord: ({ userId, domain }) => userRecord(reader, reads, String(userId), cleanDomain(domain)),
 
     presence: ({ entryId }) => presenceAt(reader, Number(entryId)),
 

@@ -17,7 +17,8 @@ interface Props {
   entries: Array<EntryRecord & { snippet?: string }>;
   label: string;
   zone: Zone;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen: (entry: EntryRecord) => void;
   /** The view's first item: it takes focus when the view opens (focusView.ts). */
   viewFocus?: boolean;
@@ -53,7 +54,7 @@ export function EntryList({ entries, label, zone, onUser, onOpen, viewFocus, mem
           move: select,
           open: () => current && onOpen(current),
           review: () => current && setReviewing(current),
-          user: () => current?.userId && onUser(current.userId),
+          user: () => current?.userId && onUser(current.userId, current.domainId),
           who: () => current && setAsking(current),
         })
       }

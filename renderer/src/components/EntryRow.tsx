@@ -23,7 +23,8 @@ interface Props {
   /** After its room's "reviewed up to" mark. */
   unreviewed?: boolean;
   review?: EntryReview | undefined;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen?: (() => void) | undefined;
   onReview?: (() => void) | undefined;
   onWho?: (() => void) | undefined;
@@ -80,7 +81,7 @@ export function EntryRow({
             type="button"
             className="entry-user"
             tabIndex={-1}
-            onClick={() => onUser(entry.userId!)}
+            onClick={() => onUser(entry.userId!, entry.domainId)}
             title={`all activity of ${forScreen(shownUser ?? '')} (u)`}
           >
             <Name text={desk.pseudonymise ? shownUser! : (entry.displayName ?? entry.userId)} />

@@ -46,7 +46,7 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
                   className="linkish"
                   onClick={() => {
                     onClose();
-                    onUser(person.userId);
+                    onUser(person.userId, entry.domainId);
                   }}
                   title={`all activity of ${forScreen(desk.showUser(person.userId))}`}
                 >
@@ -90,7 +90,8 @@ function PresenceBody({ entry, zone, onUser, onClose }: Props) {
 interface Props {
   entry: EntryRecord;
   zone: Zone;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onClose: () => void;
 }
 

@@ -33,7 +33,8 @@ interface Props {
   reviewedTo?: number | null;
   /** What to say when there are no entries (a purged room says so). */
   emptyText?: string;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen: (entry: EntryRecord) => void;
   /** The entry selected, as it changes (Mark reviewed… offers "up to this entry"). */
   onSelect?: (entry: EntryRecord | null) => void;
@@ -202,7 +203,7 @@ export function Timeline({ filter, anchorId, anchorTime, zone, reviewedTo, empty
       },
       open: () => selectedEntry && anchorId !== selectedEntry.id && onOpen(selectedEntry),
       review: () => selectedEntry && setReviewing(selectedEntry),
-      user: () => selectedEntry?.userId && onUser(selectedEntry.userId),
+      user: () => selectedEntry?.userId && onUser(selectedEntry.userId, selectedEntry.domainId),
       who: () => selectedEntry && setAsking(selectedEntry),
     });
   };

@@ -11,7 +11,7 @@ import type { EntryRecord } from '../../../shared/entryRecord';
 export type View =
   | { kind: 'browse' }
   | { kind: 'context'; entry: EntryRecord }
-  | { kind: 'user'; userId: string }
+  | { kind: 'user'; userId: string; domain?: string }
   | { kind: 'reports'; text?: string }
   | { kind: 'report'; id: number }
   | { kind: 'watchlist' }

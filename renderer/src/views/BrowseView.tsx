@@ -32,7 +32,8 @@ interface Props {
   onRange: (from: number, to: number) => void;
   onZoomOut?: (() => void) | undefined;
   onSelect: (entry: EntryRecord | null) => void;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen: (entry: EntryRecord) => void;
   onAllRooms: () => void;
   onReports: (text: string) => void;

@@ -26,7 +26,8 @@ interface Props {
   id: number;
   zone: Zone;
   onContext: (entry: EntryRecord) => void;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
 }
 
 export function ReportView({ id, zone, onContext, onUser }: Props) {
@@ -109,12 +110,12 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
             </button>
           )}
           {report.accused && (
-            <button type="button" onClick={() => onUser(report.accused!)} data-testid="report-accused">
+            <button type="button" onClick={() => onUser(report.accused!, report.domainId)} data-testid="report-accused">
               All activity of <Name text={desk.showUser(report.accused)} /> ›
             </button>
           )}
           {report.reporter && (
-            <button type="button" onClick={() => onUser(report.reporter!)} data-testid="report-reporter">
+            <button type="button" onClick={() => onUser(report.reporter!, report.domainId)} data-testid="report-reporter">
               The reporter's activity (<Name text={desk.showUser(report.reporter)} />) ›
             </button>
           )}

@@ -60,7 +60,8 @@ interface SnapshotProps {
   kind: 'rooms' | 'connections';
   id: number;
   zone: Zone;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onRoom: (room: RoomChoice) => void;
 }
 
@@ -71,7 +72,7 @@ export function SnapshotView({ kind, id, zone, onUser, onRoom }: SnapshotProps) 
   const data = snapshot.data;
   if (!data) return <div className="timeline-empty">Loading…</div>;
   const person = (userId: string) => (
-    <button key={userId} type="button" className="chip" onClick={() => onUser(userId)}>
+    <button key={userId} type="button" className="chip" onClick={() => onUser(userId, data.domainId)}>
       <Name text={desk.showUser(userId)} />
     </button>
   );

@@ -19,9 +19,12 @@ import type { RoomChoice } from '../components/RoomList';
 
 interface Props {
   userId: string;
+  /** The user of that ID in this chat domain (a user ID is a user in each); none: the first seen, and their record in every domain. */
+  domain?: string | undefined;
   zone: Zone;
   onRoom: (room: RoomChoice) => void;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen: (entry: EntryRecord) => void;
   onReport: (id: number) => void;
 }
@@ -65,9 +68,10 @@ function ReportLinks({
   );
 }
 
-export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Props) {
-  const { data: activity, error } = useApi('userActivity', { userId });
-  const record = useApi('userRecord', { userId });
+export function UserView({ userId, domain, zone, onRoom, onUser, onOpen, onReport }: Props) {
+  const inDomain = domain === undefined ? {} : { domain };
+  const { data: activity, error } = useApi('userActivity', { userId, ...inDomain });
+  const record = useApi('userRecord', { userId, ...inDomain });
   const desk = useDesk();
   const [reviewing, setReviewing] = useState(false);
   const [allRooms, setAllRooms] = useState(false);
@@ -83,6 +87,11 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
         <h2>
           <Name text={desk.pseudonymise ? desk.showUser(activity.userId) : (activity.displayName ?? activity.userId)} />
           {!desk.pseudonymise && activity.displayName && <Name className="entry-user-id" text={activity.userId} />}
+          {domain !== undefined && (
+            <span className="entry-user-id" data-testid="user-domain" title="the chat domain of this user">
+              <Name text={domain || 'no domain'} />
+            </span>
+          )}
           {activity.id !== null && review.data?.[activity.id]?.tags.map((name) => <TagChip key={name} name={name} />)}
           {activity.id !== null && (
             <button type="button" className="ghost subject-review" onClick={() => setReviewing(true)} data-testid="user-review">
@@ -111,7 +120,7 @@ export function UserView({ userId, zone, onRoom, onUser, onOpen, onReport }: Pro
       <div className="user-body">
         <section className="content user-entries" aria-label={`entries of ${forScreen(desk.showUser(activity.userId))}`}>
           {activity.entries > 0 ? (
-            <Timeline filter={{ user: userId }} zone={zone} onUser={onUser} onOpen={onOpen} />
+            <Timeline filter={{ user: userId, ...inDomain }} zone={zone} onUser={onUser} onOpen={onOpen} />
           ) : (
             <div className="timeline-empty">No entries of this user.</div>
           )}

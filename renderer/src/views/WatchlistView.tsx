@@ -18,7 +18,8 @@ import { formatCount } from '../numbers';
 
 interface Props {
   zone: Zone;
-  onUser: (userId: string) => void;
+  /** A user's activity: the user of that ID in `domain` (an entry's, a report's), when known. */
+  onUser: (userId: string, domain?: string) => void;
   onOpen: (entry: EntryRecord) => void;
 }
 

@@ -51,12 +51,20 @@ async function usersNamedInRooms(pool: pg.Pool, rooms: RoomRow[]): Promise<Map<n
   return new Map(found.rows.map((row) => [row.room_id, row.users]));
 }
 
-export async function userActivity({ pool }: ReadPool, reads: PgReads, userId: string, recent = 200): Promise<UserActivity> {
+/** store/overview.ts's userActivity: in one chat domain when `domain` says which, else the first seen. */
+export async function userActivity(
+  { pool }: ReadPool,
+  reads: PgReads,
+  userId: string,
+  recent = 200,
+  domain?: string,
+): Promise<UserActivity> {
   const asked = pgText(userId);
+  const inDomain = domain === undefined ? null : pgText(domain);
   const user = (
     await pool.query<{ id: number; display_name: string | null }>(
-      'SELECT id, display_name FROM users WHERE user_id = $1 ORDER BY id LIMIT 1',
-      [asked],
+      'SELECT id, display_name FROM users WHERE user_id = $1 AND ($2::text IS NULL OR domain_id = $2) ORDER BY id LIMIT 1',
+      [asked, inDomain],
     )
   ).rows[0];
   if (!user) return { id: null, userId, displayName: null, firstSeen: null, lastSeen: null, entries: 0, rooms: [], recent: [] };
@@ -70,7 +78,7 @@ export async function userActivity({ pool }: ReadPool, reads: PgReads, userId: s
        GROUP BY r.id ORDER BY n DESC, last DESC, r.id`,
       [user.id],
     ),
-    reads.timeline({ user: asked }, recent, undefined, 'before'),
+    reads.timeline({ user: asked, ...(inDomain === null ? {} : { domain: inDomain }) }, recent, undefined, 'before'),
   ]);
   const { first, last, n } = summary.rows[0]!;
   return {

@@ -24,12 +24,19 @@ async function reportsOf(pool: pg.Pool, userId: string): Promise<AbuseReportSumm
   return rows.rows.map(toSummary);
 }
 
-export async function userRecord({ pool }: ReadPool, reads: PgReads, userId: string): Promise<UserRecord> {
+/** store/userRecord.ts's userRecord: of one chat domain's user when `domain` says which, else of every domain's. */
+export async function userRecord({ pool }: ReadPool, reads: PgReads, userId: string, domain?: string): Promise<UserRecord> {
   const asked = pgText(userId);
-  const ids = (await pool.query<{ id: number }>('SELECT id FROM users WHERE user_id = $1 ORDER BY id', [asked])).rows.map((row) => row.id);
+  const inDomain = domain === undefined ? null : pgText(domain);
+  const ids = (
+    await pool.query<{ id: number }>('SELECT id FROM users WHERE user_id = $1 AND ($2::text IS NULL OR domain_id = $2) ORDER BY id', [
+      asked,
+      inDomain,
+    ])
+  ).rows.map((row) => row.id);
   const theirs = 'SELECT e.id FROM entries e WHERE e.user_id = ANY($1::bigint[])';
   const [reports, tags, notes, entryTags, noted, matches] = await Promise.all([
-    reportsOf(pool, asked),
+    reportsOf(pool, asked).then((reports) => reports.filter((report) => inDomain === null || report.domainId === inDomain)),
     pool.query<{ name: string }>(
       "SELECT t.name FROM tag_links l JOIN tags t ON t.id = l.tag_id WHERE l.target = 'user' AND l.target_id = ANY($1::bigint[])",
       [ids],
