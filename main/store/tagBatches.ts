@@ -17,12 +17,12 @@ export function startUntagBatch(db: Db, id: number, moderator: string, mayLiftHo
   return db
     .transaction((): BatchToUndo => {
       const batch = db
-        .prepare<[number], { tag: string; hold: number; moderator: string; finished_at: number | null; undone_at: number | null }>(
-          'SELECT t.name AS tag, t.hold, b.moderator, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = ?',
+        .prepare<[number], { tag: string; hold: number; finished_at: number | null; undone_at: number | null }>(
+          'SELECT t.name AS tag, t.hold, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = ?',
         )
         .get(id);
       assertUndoable(id, batch);
-      assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds, () => batch.moderator === moderator);
+      assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds);
       const links = db.prepare<[number], number>('SELECT count(*) FROM tag_links WHERE batch_id = ?').pluck().get(id)!;
       appendAudit(db, 'untagged', moderator, { tag: batch.tag, target: 'entry', batch: id, undo: true, links });
       return { id, tag: batch.tag, links };

@@ -94,15 +94,11 @@ export function setTagHold(db: Db, name: string, hold: boolean, moderator: strin
 
 /**
  * Taking a hold's tag off (one link, or a "tag all" undone) lifts that hold from what it marked,
- * which then goes at the next purge: as setTagHold, it needs "assign" (README: a lead makes and
- * lifts holds). Taking back one's own (links one put on, a "tag all" one made) lifts nothing
- * anyone else had held, and stays anyone's.
+ * which then goes at the next purge: as setTagHold, it needs "assign" (README: a lead makes and lifts holds).
  */
-export function assertMayLiftHold(tag: { name: string; hold: boolean | number }, mayLiftHolds: boolean, ownOnly: () => boolean): void {
-  if (tag.hold && !mayLiftHolds && !ownOnly())
-    throw new ForbiddenError(
-      `the tag "${tag.name}" is a hold: taking it off what someone else put it on lifts the hold, which needs the "assign" permission`,
-    );
+export function assertMayLiftHold(tag: { name: string; hold: boolean | number }, mayLiftHolds: boolean): void {
+  if (tag.hold && !mayLiftHolds)
+    throw new ForbiddenError(`the tag "${tag.name}" is a hold: taking it off lifts the hold, which needs the "assign" permission`);
 }
 
 export const TARGET_TABLES: Readonly<Record<ReviewTarget, string>> = { entry: 'entries', user: 'users', room: 'rooms' };
@@ -197,12 +193,7 @@ export function tagTargets(
     if (!remove) assertTargetsExist(db, target, ids);
     else {
       const hold = db.prepare<[number], number>('SELECT hold FROM tags WHERE id = ?').pluck().get(id) ?? 0;
-      const others = db.prepare<[string, number, number, string], 1>(
-        'SELECT 1 FROM tag_links WHERE target = ? AND target_id = ? AND tag_id = ? AND moderator <> ?',
-      );
-      assertMayLiftHold({ name, hold }, mayLiftHolds, () =>
-        ids.every((targetId) => others.get(target, targetId, id, moderator) === undefined),
-      );
+      assertMayLiftHold({ name, hold }, mayLiftHolds);
       assertLinkSeen(db, { id, name }, target, ids, linkedAt);
     }
     const at = Date.now();

@@ -141,14 +141,14 @@ async function startUntagBatch(session: WriteSession, id: number, moderator: str
   // SQLite finds no batch for an id that is no whole number (NaN binds as NULL); a bigint cannot be asked for one.
   const batch = Number.isSafeInteger(id)
     ? (
-        await session.query<{ tag: string; hold: number; moderator: string; finished_at: number | null; undone_at: number | null }>(
-          'SELECT t.name AS tag, t.hold, b.moderator, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = $1 FOR UPDATE OF b',
+        await session.query<{ tag: string; hold: number; finished_at: number | null; undone_at: number | null }>(
+          'SELECT t.name AS tag, t.hold, b.finished_at, b.undone_at FROM tag_batches b JOIN tags t ON t.id = b.tag_id WHERE b.id = $1 FOR UPDATE OF b',
           [id],
         )
       ).rows[0]
     : undefined;
   assertUndoable(id, batch);
-  assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds, () => batch.moderator === moderator);
+  assertMayLiftHold({ name: batch.tag, hold: batch.hold }, mayLiftHolds);
   const { links } = (await session.query<{ links: number }>('SELECT count(*) AS links FROM tag_links WHERE batch_id = $1', [id])).rows[0]!;
   await appendAuditRow(session, 'untagged', moderator, { tag: batch.tag, target: 'entry', batch: id, undo: true, links });
   return { id, tag: batch.tag, links };

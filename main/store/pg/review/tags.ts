@@ -91,15 +91,7 @@ async function tagTargets(
   if (!remove) await assertTargetsExist(session, target, ids);
   else {
     const hold = (await session.query<{ hold: number }>('SELECT hold FROM tags WHERE id = $1', [id])).rows[0]?.hold ?? 0;
-    const others = hold
-      ? (
-          await session.query(
-            'SELECT 1 FROM tag_links WHERE target = $1 AND tag_id = $2 AND target_id = ANY($3::bigint[]) AND moderator <> $4 LIMIT 1',
-            [target, id, ids, moderator],
-          )
-        ).rowCount
-      : 0;
-    assertMayLiftHold({ name, hold }, mayLiftHolds, () => others === 0);
+    assertMayLiftHold({ name, hold }, mayLiftHolds);
     await assertLinkSeen(session, { id, name }, target, ids, linkedAt);
   }
   const changed = remove
