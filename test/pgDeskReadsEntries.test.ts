@@ -106,6 +106,15 @@ describe('the desk’s entry reads on PostgreSQL', { skip }, () => {
       ((await sameAnswer(desk, 'countEntries', { filter: { domain: 'd2' } })) as { answered: { total: number } }).answered.total,
       3,
     );
+    // An entry's context is its own domain's room.
+    const weeds = desk.db.prepare<[], number>("SELECT id FROM entries WHERE content = 'weeds'").pluck().get()!;
+    const context = (await sameAnswer(desk, 'context', { entryId: weeds, radius: 10 })) as {
+      answered: { entries: Array<{ content: string }> };
+    };
+    assert.deepEqual(
+      context.answered.entries.map((e) => e.content),
+      ['weeds'],
+    );
     const { filter } = parseSearch('in:garden', { room: 'garden', domain: 'd2' });
     assert.deepEqual(filter, { inRoom: 'garden' }, "in: is a room choice of its own: the list's room and domain give way");
   });

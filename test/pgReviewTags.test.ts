@@ -182,6 +182,14 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     // Each engine stamped its own link: the lead takes it off at its word (claims are optional here).
     assert.deepEqual((await sameChange(desk, ACTORS.lead, 'tag', { ...off, linkedAt: undefined })).answered, { changed: 1 });
     await sameRead('reviews', { target: 'entry', ids: [kept] });
+    // Links a moderator put on are no exception: made before the tag became a hold, taking them off would lift the lead's hold.
+    const mine = entryWith('wonderful spam');
+    await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'legal-hold', target: 'entry', ids: [mine] });
+    assert.match(
+      (await sameChange(desk, ACTORS.moderator, 'tag', { ...off, ids: [mine], linkedAt: undefined })).failed!,
+      /^ForbiddenError/,
+    );
+    await sameRead('reviews', { target: 'entry', ids: [mine] });
   });
 
   test('notes: written on entries, users and rooms, edited on the version seen by their author or "assign"; refusals and conflicts alike', async () => {

@@ -214,6 +214,16 @@ describe('the watchlist, saved searches and review marks on PostgreSQL', { skip 
       (await sameChange(ACTORS.lead, 'markReviewed', { room: 'garden', domain: 'nowhere.example' })).failed!,
       /no room "garden" in domain "nowhere.example"/,
     );
+    // The other domain's garden is marked on the version the list shows for it (its own, not the name's newest).
+    const shown = (await garden())[0]!;
+    const onItsVersion = await sameChange(ACTORS.lead, 'markReviewed', {
+      room: 'garden',
+      domain: one!.domainId,
+      upTo: Date.UTC(2025, 4, 2),
+      version: shown.reviewVersion,
+    });
+    assert.equal(onItsVersion.failed, undefined, 'marked on the version the desk was shown');
+    await sameChange(ACTORS.lead, 'undoMarkReviewed', { room: 'garden', domain: one!.domainId });
     await sameChange(ACTORS.lead, 'undoMarkReviewed', { room: 'garden', domain: two!.domainId });
     assert.deepEqual(
       (await garden()).map((r) => r.reviewedTo),

@@ -36,6 +36,13 @@ describe('rooms of the same name in two domains', () => {
       'shop.example ·',
     ]);
 
+    // In every room's timeline each entry's room says its domain too.
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 5);
+    assert.deepEqual([...new Set(await page.locator('.timeline .entry-room').allInnerTexts())].sort(), [
+      '#lobby · games.example',
+      '#lobby · shop.example',
+    ]);
+
     await lobbies.filter({ hasText: 'shop.example' }).click();
     await page.locator('.main-head h1', { hasText: '#lobby · shop.example' }).waitFor();
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 2);
@@ -51,6 +58,16 @@ describe('rooms of the same name in two domains', () => {
     assert.equal(lobby('shop.example').reviewedTo, BASE + 60_000);
     assert.equal(lobby('games.example').reviewedTo, null);
     assert.equal(lobby('games.example').unreviewed, 3);
+    // The games' lobby is marked on its own mark's version, which the shop's mark did not move.
+    await lobbies.filter({ hasText: 'games.example' }).click();
+    await page.locator('.main-head h1', { hasText: '#lobby · games.example' }).waitFor();
+    await page.getByTestId('mark-reviewed').click();
+    await page.getByTestId('mark-reviewed-confirm').click();
+    await page.getByTestId('mark-reviewed-dialog').waitFor({ state: 'detached' });
+    const after = await callViewer<RoomSummary[]>(desk, 'rooms', { filter: '' });
+    assert.equal(after.find((r) => r.name === 'lobby' && r.domainId === 'games.example')!.reviewedTo, BASE + 2 * 60_000);
+    await lobbies.filter({ hasText: 'shop.example' }).click();
+    await page.locator('.main-head h1', { hasText: '#lobby · shop.example' }).waitFor();
 
     // The room's tags and notes are the shop lobby's.
     await page.getByTestId('room-review').click();

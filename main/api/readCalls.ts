@@ -219,8 +219,8 @@ export function createReadCalls(db: Db): ReadCalls {
       if (!focus) throw new UserFacingError(`no entry ${entryId}`);
       const at = { timestamp: focus.timestamp, id: focus.id };
       const n = clampLimit(radius);
-      const before = entryPage(db, { room: focus.room }, n, at, 'before').entries;
-      const after = entryPage(db, { room: focus.room }, n, at, 'after').entries;
+      const before = entryPage(db, { room: focus.room, domain: focus.domainId }, n, at, 'before').entries;
+      const after = entryPage(db, { room: focus.room, domain: focus.domainId }, n, at, 'after').entries;
       return { entries: [...before, focus, ...after], focusId: focus.id };
     },
 

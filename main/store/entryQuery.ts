@@ -75,7 +75,8 @@ export function roomIdsOf(db: Db, filter: EntryFilter): number[] | null {
   if (room === undefined && inRoom === undefined && domain === undefined) return null;
   const chosen: number[][] = [];
   if (room !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().all(room));
-  if (inRoom !== undefined) chosen.push(roomIdsMatching(db, inRoom));
+  // in:'s steps are taken among the domain's rooms: a closer name elsewhere does not hide its own.
+  if (inRoom !== undefined) chosen.push(roomIdsMatching(db, inRoom, domain));
   if (domain !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE domain_id = ?').pluck().all(domain));
   return chosen.reduce((kept, ids) => kept.filter((id) => ids.includes(id)));
 }

@@ -44,9 +44,7 @@ export function listRooms(db: Db, nameContains: string, limit = 5000): RoomSumma
 
 /** The room list's entries from its rows, the unseen watch matches by room and the user IDs each name holds. */
 export function roomSummaries(rows: RoomRow[], alerts: ReadonlyMap<number, number>, nameUsers: (row: RoomRow) => string[]): RoomSummary[] {
-  // A review mark is a name's (roomReview.ts): its version is the newest among the rooms of that name.
-  const markVersions = new Map<string, number>();
-  for (const r of rows) markVersions.set(r.name, Math.max(markVersions.get(r.name) ?? 0, r.review_version ?? 0));
+  // Each room's own mark and its version: the desk marks the room of its domain (roomReview.ts).
   return rows.map((r) => ({
     id: r.id,
     name: r.name,
@@ -54,7 +52,7 @@ export function roomSummaries(rows: RoomRow[], alerts: ReadonlyMap<number, numbe
     entries: r.entry_count,
     lastActivity: r.last_ts,
     reviewedTo: r.reviewed_to,
-    reviewVersion: markVersions.get(r.name) ?? 0,
+    reviewVersion: r.review_version ?? 0,
     unreviewed: r.unreviewed,
     alerts: alerts.get(r.id) ?? 0,
     purged: r.purged_at === null || r.purged_before === null ? null : { at: r.purged_at, before: r.purged_before },

@@ -19,8 +19,11 @@ export interface RoomName {
   entries: number;
 }
 
-function allRooms(db: Db): RoomName[] {
-  return db.prepare<[], RoomName>('SELECT id, name, entry_count AS entries FROM rooms').all();
+/** Every room, or one chat domain's. */
+function allRooms(db: Db, domain?: string): RoomName[] {
+  return domain === undefined
+    ? db.prepare<[], RoomName>('SELECT id, name, entry_count AS entries FROM rooms').all()
+    : db.prepare<[string], RoomName>('SELECT id, name, entry_count AS entries FROM rooms WHERE domain_id = ?').all(domain);
 }
 
 type Step = 'exact' | 'case' | 'prefix' | 'words';
@@ -39,9 +42,9 @@ function stepOf(room: RoomName, text: string, prefixOnly: boolean): Step | null 
 
 const STEPS: readonly Step[] = ['exact', 'case', 'prefix', 'words'];
 
-/** in:TEXT's rooms: those of the first step that finds any (see above). */
-export function roomIdsMatching(db: Db, text: string): number[] {
-  return roomIdsAmong(allRooms(db), text);
+/** in:TEXT's rooms: those of the first step that finds any (see above), among one domain's rooms when it says which. */
+export function roomIdsMatching(db: Db, text: string, domain?: string): number[] {
+  return roomIdsAmong(allRooms(db, domain), text);
 }
 
 /** in:TEXT's rooms among `rooms` (another store reads its rooms its own way). */

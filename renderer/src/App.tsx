@@ -112,11 +112,7 @@ export function App() {
   const roomHeading =
     room === undefined
       ? undefined
-      : `#${forScreen(desk.showRoom(room.name))}${
-          (rooms.data ?? []).some((r) => r.name === room.name && r.domainId !== room.domain)
-            ? ` · ${forScreen(room.domain || 'no domain')}`
-            : ''
-        }`;
+      : `#${forScreen(desk.showRoom(room.name))}${desk.sharedRoomName(room.name) ? ` · ${forScreen(room.domain || 'no domain')}` : ''}`;
 
   // The pseudonym switch changes how the box shows the same query, not the query.
   const { pseudonymise, showQuery, realQuery, unknownPseudonyms, learnPseudonyms } = desk;

@@ -27,8 +27,8 @@ export function entryReads({ reads }: PgReadContext): Pick<AsyncReadCalls, Entry
       const at = { timestamp: focus.timestamp, id: focus.id };
       const n = clampLimit(radius);
       const [before, after] = await Promise.all([
-        reads.timeline({ room: focus.room }, n, at, 'before'),
-        reads.timeline({ room: focus.room }, n, at, 'after'),
+        reads.timeline({ room: focus.room, domain: focus.domainId }, n, at, 'before'),
+        reads.timeline({ room: focus.room, domain: focus.domainId }, n, at, 'after'),
       ]);
       return { entries: [...before.entries, focus, ...after.entries], focusId: focus.id };
     },

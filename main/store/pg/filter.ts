@@ -4,7 +4,7 @@
 // asked for by id, so the planner walks that room's index in time order.
 import type { EntryFilter } from '../../../shared/api.js';
 import { roomIdsAmong, type RoomName } from '../roomMatch.js';
-import type { Params } from './connection.js';
+import { pgText, type Params } from './connection.js';
 import { excludeClause, matchClause, textQuery } from './textMatch.js';
 import type pg from 'pg';
 
@@ -31,12 +31,19 @@ export async function roomIdsOf(client: Queryable, filter: EntryFilter): Promise
   const { room, inRoom, domain } = filter;
   if (room === undefined && inRoom === undefined && domain === undefined) return null;
   const chosen: number[][] = [];
-  if (room !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE name = $1 ORDER BY id', room));
+  // A NUL, which PostgreSQL's text cannot hold, is asked for as pgText stores one (not an error).
+  if (room !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE name = $1 ORDER BY id', pgText(room)));
   if (inRoom !== undefined) {
-    const rooms = await client.query<RoomName>('SELECT id, name, entry_count AS entries FROM rooms ORDER BY id');
+    // in:'s steps are taken among the domain's rooms: a closer name elsewhere does not hide its own.
+    const rooms =
+      domain === undefined
+        ? await client.query<RoomName>('SELECT id, name, entry_count AS entries FROM rooms ORDER BY id')
+        : await client.query<RoomName>('SELECT id, name, entry_count AS entries FROM rooms WHERE domain_id = $1 ORDER BY id', [
+            pgText(domain),
+          ]);
     chosen.push(roomIdsAmong(rooms.rows, inRoom));
   }
-  if (domain !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE domain_id = $1 ORDER BY id', domain));
+  if (domain !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE domain_id = $1 ORDER BY id', pgText(domain)));
   return chosen.reduce((kept, found) => kept.filter((id) => found.includes(id)));
 }
 

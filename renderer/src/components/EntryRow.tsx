@@ -71,6 +71,12 @@ export function EntryRow({
       {showRoom && (
         <span role="gridcell" className="entry-room" title={`${forScreen(entry.domainId)} / ${forScreen(desk.showRoom(entry.room))}`}>
           #<Name text={desk.showRoom(entry.room)} />
+          {desk.sharedRoomName(entry.room) && (
+            <span className="entry-room-domain">
+              {' · '}
+              <Name text={entry.domainId || 'no domain'} />
+            </span>
+          )}
         </span>
       )}
       <span role="gridcell" className="entry-who">

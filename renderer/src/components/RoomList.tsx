@@ -22,7 +22,9 @@ interface Props {
   onSelect: (room: RoomChoice | undefined) => void;
 }
 
-const keyOf = (room: { name: string; domainId: string } | RoomChoice) => `${'domainId' in room ? room.domainId : room.domain}/${room.name}`;
+/** A room's key in the list: its domain and name, which may hold any character (a "/" too). */
+const keyOf = (room: { name: string; domainId: string } | RoomChoice) =>
+  JSON.stringify(['domainId' in room ? room.domainId : room.domain, room.name]);
 
 /**
  * Drawn again only when its own props or data change: the desk redraws on every key typed in the
@@ -38,8 +40,6 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
   const [stop, setStop] = useState<string | null>(null);
   const keys = ['', ...list.map(keyOf)];
   const at = keys.indexOf(stop ?? (current ? keyOf(current) : ''));
-  const domainsOf = new Map<string, number>();
-  for (const room of list) domainsOf.set(room.name, (domainsOf.get(room.name) ?? 0) + 1);
   const tabStop = at >= 0 ? at : 0;
   const buttons = useRef<Array<HTMLButtonElement | null>>([]);
 
@@ -90,7 +90,7 @@ export const RoomList = memo(function RoomList({ current, onSelect }: Props) {
         </li>
         {list.map((room, i) => {
           const chosen = current !== undefined && keyOf(current) === keyOf(room);
-          const shared = (domainsOf.get(room.name) ?? 0) > 1;
+          const shared = desk.sharedRoomName(room.name);
           return (
             <li key={keyOf(room)}>
               <button

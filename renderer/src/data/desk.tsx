@@ -22,6 +22,8 @@ export interface Desk {
   showUser: (userId: string) => string;
   /** A room's name as the desk shows it: with pseudonyms on, the user IDs in it (a 1:1 room's) as pseudonyms. */
   showRoom: (name: string) => string;
+  /** Whether a name is a room in more than one chat domain: where it is shown, its domain is shown with it. */
+  sharedRoomName: (name: string) => boolean;
   /** Free text (a note, an audit detail) with the user IDs it names (`mentions`, null while not known) shown as the desk shows users. */
   showText: (text: string, mentions: Iterable<string> | null) => string;
   /** Search text as the desk shows it: with pseudonyms on, the users of from: and the IDs in in: as pseudonyms. */
@@ -79,6 +81,8 @@ export function DeskProvider({ children }: { children: ReactNode }) {
     const nameUsers = new Map((rooms.data ?? []).map((room) => [room.name, room.nameUsers]));
     const allNameUsers = new Set((rooms.data ?? []).flatMap((room) => room.nameUsers));
     const showRoom = (name: string) => (pseudonymise ? withUsersShown(name, nameUsers.get(name) ?? allNameUsers, showUser) : name);
+    const domainsOf = new Map<string, number>();
+    for (const room of rooms.data ?? []) domainsOf.set(room.name, (domainsOf.get(room.name) ?? 0) + 1);
     const pseudonymsIn = (text: string) => (text.match(/user-[0-9a-z]{1,6}/g) ?? []).filter((w) => PSEUDONYM.test(w));
     return {
       session: session.data,
@@ -90,6 +94,7 @@ export function DeskProvider({ children }: { children: ReactNode }) {
       },
       showUser,
       showRoom,
+      sharedRoomName: (name) => (domainsOf.get(name) ?? 0) > 1,
       // With pseudonyms on, text is not shown before the IDs in it are known.
       showText: (text, mentions) => (!pseudonymise ? text : mentions === null ? '…' : withUsersShown(text, mentions, showUser)),
       showQuery: (query) =>

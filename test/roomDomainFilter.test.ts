@@ -1,0 +1,35 @@
+// in:ROOM within a chat domain (omv export --domain, the API's filter.domain) takes its steps —
+// exact name, then another case, then a prefix, then words — among that domain's rooms: a closer
+// name in another domain does not hide the domain's own room. On both engines.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import type { StoreEngine } from '../main/store/engine.js';
+import { delivery, openEngines } from './support/engines.js';
+import { messagesXml } from './support/payloads.js';
+import { postgresSkipReason } from './support/postgres.js';
+
+const AT = Date.UTC(2025, 6, 1, 12);
+
+describe('in: within a domain', { skip: postgresSkipReason() }, () => {
+  test('finds the domain’s room by its steps, whatever rooms of closer names other domains have', async () => {
+    const engines = await openEngines();
+    for (const engine of [engines.sqlite, engines.pg] as StoreEngine[]) {
+      for (const [domain, room, content] of [
+        ['d1', 'lob', 'd1 lob'],
+        ['d2', 'lobby', 'd2 lobby'],
+        ['d2', 'kitchen', 'd2 kitchen'],
+      ] as const) {
+        const { meta, parsed } = delivery(messagesXml({ [room]: [{ ts: AT, user: 'u1', content }] }), { domain, receivedAt: AT });
+        await engine.writes.receive(meta, parsed);
+      }
+      const contents = async (filter: object) =>
+        (await engine.reads.timeline(filter, 10, undefined, 'after')).entries.map((e) => e.content);
+      // d1 has the exact name; d2 only a room that starts with it.
+      assert.deepEqual(await contents({ inRoom: 'lob' }), ['d1 lob'], engine.kind);
+      assert.deepEqual(await contents({ inRoom: 'lob', domain: 'd2' }), ['d2 lobby'], engine.kind);
+      assert.deepEqual(await contents({ inRoom: 'lob', domain: 'd1' }), ['d1 lob'], engine.kind);
+      assert.deepEqual(await contents({ inRoom: 'kitchen', domain: 'd1' }), [], engine.kind);
+      assert.equal(await engine.reads.countEntries({ inRoom: 'lob', domain: 'd2' }), 1, engine.kind);
+    }
+  });
+});
