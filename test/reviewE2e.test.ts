@@ -85,7 +85,7 @@ for (const { engine, skip } of DESK_ENGINES)
       await report.waitFor();
       assert.match(
         await report.locator('.report-fields').innerText(),
-        /accused\s*23456[\s\S]*reported by\s*12345[\s\S]*reason\s*Offensive/,
+        /accused\s*23456[\s\S]*reported by\s*12345[\s\S]*reason\s*Offensive[\s\S]*domain\s*example\.com/,
       );
       assert.equal(await report.locator('blockquote').innerText(), 'Said awful things to me accused me of being a "pimp"');
       assert.match(await page.getByTestId('report-messages').innerText(), /this is my message/);

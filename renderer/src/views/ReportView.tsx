@@ -78,6 +78,10 @@ export function ReportView({ id, zone, onContext, onUser }: Props) {
           <dd>{report.reporter ? <Name text={desk.showUser(report.reporter)} /> : '—'}</dd>
           <dt>reason</dt>
           <dd>{report.reason ?? '—'}</dd>
+          <dt>domain</dt>
+          <dd data-testid="report-domain">
+            <Name text={report.domainId || 'none'} />
+          </dd>
           <dt>received</dt>
           <dd>{formatTime(report.receivedAt, zone)}</dd>
           {report.ipAddress && (
