@@ -78,7 +78,10 @@ export function roomIdsOf(db: Db, filter: EntryFilter): number[] | null {
   // in:'s steps are taken among the domain's rooms: a closer name elsewhere does not hide its own.
   if (inRoom !== undefined) chosen.push(roomIdsMatching(db, inRoom, domain));
   if (domain !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE domain_id = ?').pluck().all(domain));
-  return chosen.reduce((kept, ids) => kept.filter((id) => ids.includes(id)));
+  return chosen.reduce((kept, ids) => {
+    const also = new Set(ids);
+    return kept.filter((id) => also.has(id));
+  });
 }
 
 export function idsClause(column: string, found: number[]): string {

@@ -44,7 +44,10 @@ export async function roomIdsOf(client: Queryable, filter: EntryFilter): Promise
     chosen.push(roomIdsAmong(rooms.rows, inRoom));
   }
   if (domain !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE domain_id = $1 ORDER BY id', pgText(domain)));
-  return chosen.reduce((kept, found) => kept.filter((id) => found.includes(id)));
+  return chosen.reduce((kept, found) => {
+    const also = new Set(found);
+    return kept.filter((id) => also.has(id));
+  });
 }
 
 /**
