@@ -93,6 +93,10 @@ describe('rooms of the same name in two domains', () => {
       'welcome to the shop',
       'opening hours?',
     ]);
+    // An entry in context: its domain's room, named so.
+    await page.locator('[data-testid=user-view] .timeline .entry').first().dblclick();
+    await page.locator('.main-head h1', { hasText: /^#lobby · shop\.example around / }).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 2);
     await done(page);
   });
 });

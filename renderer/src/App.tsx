@@ -22,7 +22,7 @@ import { SaveSearchDialog } from './components/SaveSearchDialog';
 import { PartBoundary } from './components/PartBoundary';
 import { MarkReviewedDialog } from './components/MarkReviewedDialog';
 import { BulkNotice, type BulkAction } from './components/BulkNotice';
-import { useDesk } from './data/desk';
+import { useDesk, type Desk } from './data/desk';
 import { useLiveUpdates } from './data/liveUpdates';
 import { useApi } from './data/useApi';
 import { useDebounced } from './data/useDebounced';
@@ -51,11 +51,15 @@ function useZone() {
   return [zone, setZone] as const;
 }
 
-/** `room`: the room chosen, as its heading names it (with its domain when another domain has a room of the name). */
-function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (name: string) => string): string {
+/** A room as a heading names it: with its domain when the name is a room in another domain too. */
+function roomTitle(name: string, domain: string, desk: Pick<Desk, 'showRoom' | 'sharedRoomName'>): string {
+  return `#${forScreen(desk.showRoom(name))}${desk.sharedRoomName(name) ? ` · ${forScreen(domain || 'no domain')}` : ''}`;
+}
+
+function titleOf(view: View, room: RoomChoice | undefined, zone: Zone, desk: Pick<Desk, 'showRoom' | 'sharedRoomName'>): string {
   switch (view.kind) {
     case 'context':
-      return `#${forScreen(showRoom(view.entry.room))} around ${formatTime(view.entry.timestamp, zone)}`;
+      return `${roomTitle(view.entry.room, view.entry.domainId, desk)} around ${formatTime(view.entry.timestamp, zone)}`;
     case 'user':
       return 'User activity';
     case 'reports':
@@ -71,7 +75,7 @@ function titleOf(view: View, room: string | undefined, zone: Zone, showRoom: (na
     case 'snapshot':
       return view.snapshot === 'rooms' ? `Room roster #${view.id}` : `Connection list #${view.id}`;
     case 'browse':
-      return room ?? 'All rooms';
+      return room ? roomTitle(room.name, room.domain, desk) : 'All rooms';
   }
 }
 
@@ -108,11 +112,6 @@ export function App() {
   const mainRef = useRef<HTMLElement>(null);
   const { view, back, home, homeAndFocus, open, openFromMenu } = navigation;
   const roomSummary = room === undefined ? undefined : rooms.data?.find((r) => r.name === room.name && r.domainId === room.domain);
-  /** The chosen room as its heading names it: with its domain when the name is a room in another domain too. */
-  const roomHeading =
-    room === undefined
-      ? undefined
-      : `#${forScreen(desk.showRoom(room.name))}${desk.sharedRoomName(room.name) ? ` · ${forScreen(room.domain || 'no domain')}` : ''}`;
 
   // The pseudonym switch changes how the box shows the same query, not the query.
   const { pseudonymise, showQuery, realQuery, unknownPseudonyms, learnPseudonyms } = desk;
@@ -338,7 +337,7 @@ export function App() {
             </button>
           )}
           <h1 id="view-title" tabIndex={-1}>
-            {titleOf(view, roomHeading, zone, desk.showRoom)}
+            {titleOf(view, room, zone, desk)}
           </h1>
           {range && view.kind === 'browse' && (
             <span className="range-controls">
@@ -383,7 +382,7 @@ export function App() {
         {exports.state && <ExportPanel state={exports.state} onDismiss={exports.dismiss} />}
         {/* A view that fails says so in its place; Back, a room or a search leaves it, and the rest of the desk keeps working. */}
         <PartBoundary
-          what={titleOf(view, roomHeading, zone, desk.showRoom)}
+          what={titleOf(view, room, zone, desk)}
           resetKeys={[view, room, settledQuery, range]}
           onBack={navigation.canGoBack ? back : undefined}
         >
