@@ -63,6 +63,7 @@ test('names with bidi controls show them as escapes; a moderator is offered no i
   await listed.click();
   const row = maya.locator('.timeline .entry', { hasText: said });
   await row.waitFor({ timeout: 10_000 });
+  const entryId = Number(await row.getAttribute('data-entry-id'));
   const userText = await row.locator('.entry-user').innerText();
   assert.equal(userText, 'eve\\u202ex', 'the row shows the escape, not "evex"');
   assert.equal(await row.locator('.entry-user [data-testid=hidden-char]').count(), 1);
@@ -105,6 +106,22 @@ test('names with bidi controls show them as escapes; a moderator is offered no i
   await ada.getByTestId('alerts-button').click();
   await ada.getByTestId('watch-add').waitFor();
   assert.equal(await ada.getByTestId('watch-read-only').count(), 0);
+
+  // A hold on maya's entry: hers to see, not to take off (the box says so, and taking it off is not tried).
+  const asAda = await team.signIn('ada');
+  assert.equal((await team.call(asAda, 'createTag', { name: 'legal', colour: '#aa0000', hold: true })).status, 200);
+  assert.equal((await team.call(asAda, 'tag', { tag: 'legal', target: 'entry', ids: [entryId] })).status, 200);
+  await maya.getByTestId('back').click();
+  await maya.locator('.timeline .entry', { hasText: said }).getByRole('button', { name: 'tag / note' }).click();
+  const held = maya.getByTestId('tag-editor').getByRole('checkbox', { name: 'legal' });
+  await maya.waitForFunction(() =>
+    Array.from(document.querySelectorAll('[data-testid=tag-editor] input[type=checkbox]')).some((box) => (box as HTMLInputElement).checked),
+  );
+  assert.equal(await held.getAttribute('aria-disabled'), 'true');
+  await held.click({ force: true }); // as a mouse would: Playwright waits for an aria-disabled box otherwise
+  assert.equal(await held.isChecked(), true, 'still on');
+  assert.equal(await maya.getByTestId('tag-editor').getByTestId('error-notice').count(), 0, 'nothing refused: nothing was asked');
+  await maya.keyboard.press('Escape');
 
   // lee, a lead, is made a moderator while his desk is open: Export is still there, and refused; the desk says so.
   const lee = await signedIn(team, 'lee');

@@ -69,41 +69,45 @@ function TagEditorBody({ subject, zone, onClose }: { subject: ReviewSubject; zon
       {action.error && <ErrorNotice message={action.error} onDismiss={action.clearError} />}
       <fieldset className="tag-picker">
         <legend>Tags</legend>
-        {[...desk.tags.values()].map((tag) => (
-          <span key={tag.id} className="tag-option">
-            <label className="tag-option">
-              <input
-                type="checkbox"
-                checked={applied.has(tag.name)}
-                onChange={() => {
-                  if (!action.pending) toggle(tag.name);
-                }}
-                {...unavailable(action.pending, action.pending)}
-              />
-              <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
-              <Name text={tag.name} />
-            </label>
-            {/* Making a tag a hold, or lifting it, is a lead's (the "assign" permission); anyone sees which tags are holds. */}
-            {desk.may('assign') ? (
-              <button
-                type="button"
-                className={`ghost tag-hold-toggle${tag.hold ? ' toggled' : ''}`}
-                aria-pressed={tag.hold}
-                onClick={() => void action.run('setTagHold', { name: tag.name, hold: !tag.hold })}
-                title={tag.hold ? 'a hold: what carries it is kept from purges (click to lift)' : 'make it a hold: kept from purges'}
-                data-testid="tag-hold-toggle"
-              >
-                hold
-              </button>
-            ) : (
-              tag.hold && (
-                <span className="muted tag-hold-mark" title="a hold: what carries it is kept from purges (a lead makes and lifts holds)">
+        {[...desk.tags.values()].map((tag) => {
+          // Taking a hold's tag off lifts the hold: a lead's, as making it one is (the server refuses it otherwise).
+          const heldHere = tag.hold && applied.has(tag.name) && !desk.may('assign');
+          return (
+            <span key={tag.id} className="tag-option">
+              <label className="tag-option" {...(heldHere ? { title: 'a hold: a lead takes it off' } : {})}>
+                <input
+                  type="checkbox"
+                  checked={applied.has(tag.name)}
+                  onChange={() => {
+                    if (!action.pending && !heldHere) toggle(tag.name);
+                  }}
+                  {...unavailable(action.pending || heldHere, action.pending)}
+                />
+                <span className="tag-dot" aria-hidden ref={(el) => el?.style.setProperty('--tag', tag.colour)} />
+                <Name text={tag.name} />
+              </label>
+              {/* Making a tag a hold, or lifting it, is a lead's (the "assign" permission); anyone sees which tags are holds. */}
+              {desk.may('assign') ? (
+                <button
+                  type="button"
+                  className={`ghost tag-hold-toggle${tag.hold ? ' toggled' : ''}`}
+                  aria-pressed={tag.hold}
+                  onClick={() => void action.run('setTagHold', { name: tag.name, hold: !tag.hold })}
+                  title={tag.hold ? 'a hold: what carries it is kept from purges (click to lift)' : 'make it a hold: kept from purges'}
+                  data-testid="tag-hold-toggle"
+                >
                   hold
-                </span>
-              )
-            )}
-          </span>
-        ))}
+                </button>
+              ) : (
+                tag.hold && (
+                  <span className="muted tag-hold-mark" title="a hold: what carries it is kept from purges (a lead makes and lifts holds)">
+                    hold
+                  </span>
+                )
+              )}
+            </span>
+          );
+        })}
       </fieldset>
       <NewTagForm onCreated={(name) => toggle(name)} />
       <section className="notes" aria-label="notes">
