@@ -5,7 +5,7 @@
 import type { EntryFilter, Keyset } from '../../shared/api.js';
 import type { EntryRecord } from '../../shared/entryRecord.js';
 import { ftsParts } from '../../shared/ftsQuery.js';
-import { roomIdsMatching } from './roomMatch.js';
+import { roomIdsMatching, roomsInAll } from './roomMatch.js';
 import type { Db } from './db.js';
 
 export type { EntryFilter, Keyset };
@@ -78,10 +78,7 @@ export function roomIdsOf(db: Db, filter: EntryFilter): number[] | null {
   // in:'s steps are taken among the domain's rooms: a closer name elsewhere does not hide its own.
   if (inRoom !== undefined) chosen.push(roomIdsMatching(db, inRoom, domain));
   if (domain !== undefined) chosen.push(db.prepare<[string], number>('SELECT id FROM rooms WHERE domain_id = ?').pluck().all(domain));
-  return chosen.reduce((kept, ids) => {
-    const also = new Set(ids);
-    return kept.filter((id) => also.has(id));
-  });
+  return roomsInAll(chosen);
 }
 
 export function idsClause(column: string, found: number[]): string {

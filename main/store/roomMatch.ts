@@ -47,6 +47,14 @@ export function roomIdsMatching(db: Db, text: string, domain?: string): number[]
   return roomIdsAmong(allRooms(db, domain), text);
 }
 
+/** The rooms in every one of `chosen` (a filter's room choice, in:'s rooms, a domain's): each narrows the others. */
+export function roomsInAll(chosen: number[][]): number[] {
+  return chosen.reduce((kept, ids) => {
+    const also = new Set(ids);
+    return kept.filter((id) => also.has(id));
+  });
+}
+
 /** in:TEXT's rooms among `rooms` (another store reads its rooms its own way). */
 export function roomIdsAmong(rooms: Iterable<RoomName>, text: string): number[] {
   const prefixOnly = text.length > 1 && text.endsWith('*');

@@ -3,7 +3,7 @@
 // `e` is entries. A room or user is looked up first (by name, in: by roomMatch.ts's steps) and
 // asked for by id, so the planner walks that room's index in time order.
 import type { EntryFilter } from '../../../shared/api.js';
-import { roomIdsAmong, type RoomName } from '../roomMatch.js';
+import { roomIdsAmong, roomsInAll, type RoomName } from '../roomMatch.js';
 import { pgText, type Params } from './connection.js';
 import { excludeClause, matchClause, textQuery } from './textMatch.js';
 import type pg from 'pg';
@@ -44,10 +44,7 @@ export async function roomIdsOf(client: Queryable, filter: EntryFilter): Promise
     chosen.push(roomIdsAmong(rooms.rows, inRoom));
   }
   if (domain !== undefined) chosen.push(await ids(client, 'SELECT id FROM rooms WHERE domain_id = $1 ORDER BY id', pgText(domain)));
-  return chosen.reduce((kept, found) => {
-    const also = new Set(found);
-    return kept.filter((id) => also.has(id));
-  });
+  return roomsInAll(chosen);
 }
 
 /**
