@@ -119,6 +119,15 @@ export interface AuditRecord {
 export type ReviewTarget = 'entry' | 'user' | 'room';
 export const REVIEW_TARGETS: readonly ReviewTarget[] = ['entry', 'user', 'room'];
 
+/**
+ * A user or room a tag or note went on, by what people know it as (the vendor's user ID, the room's
+ * name) and its chat domain: kept in the audit trail beside the ids, which say nothing to a reader.
+ */
+export interface NamedTarget {
+  name: string;
+  domain: string;
+}
+
 export interface Tag {
   id: number;
   name: string;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, test } from 'node:test';
 import type { Page } from 'playwright-core';
+import type { RoomSummary } from '../shared/api.js';
 import { busySpecs } from './support/busyRooms.js';
 import { omv } from './support/cli.js';
 import { dayDesk, ONE_TO_ONE } from './support/dayDesk.js';
@@ -342,12 +343,17 @@ describe("a moderator's day, view by view", () => {
   test('the audit trail reads as fields, in the zone chosen; a report opens its reporter; report descriptions are searched', async () => {
     const desk = await dayDesk();
     await callViewer(desk, 'markReviewed', { room: 'lobby', upTo: Date.UTC(2024, 2, 5, 12) });
+    const lobby = (await callViewer<RoomSummary[]>(desk, 'rooms', {})).find((room) => room.name === 'lobby')!;
+    await callViewer(desk, 'addNote', { target: 'room', targetId: lobby.id, text: 'loud tonight' });
     const page = await desk.open();
     await page.getByTestId('zone-toggle').click();
     await page.getByTestId('nav-audit').click();
     const row = page.locator('[data-audit-action=reviewed]');
     await row.waitFor();
     assert.match(await row.innerText(), /reviewed\s+#lobby\s+up to\s+2024-03-05 12:00:00Z/);
+    // A note on a room names the room and its domain, not the room's id in this database.
+    const note = await page.locator('[data-audit-action=note] .audit-target').innerText();
+    assert.equal(note, `room #lobby · ${lobby.domainId || 'no domain'}`);
     assert.doesNotMatch(await page.getByTestId('audit-view').innerText(), /[{}]|"upTo"|1709640000000/);
     await screenshot(page, 'audit-readable-light');
     // Descriptions: the main search offers the reports that hold a word, and the queue searches them.

@@ -42,6 +42,15 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
   const userRows = (userId: string) =>
     desk.db.prepare<[string], number>('SELECT id FROM users WHERE user_id = ? ORDER BY id').pluck().all(userId);
   const roomId = (name: string) => desk.db.prepare<[string], number>('SELECT id FROM rooms WHERE name = ?').pluck().get(name)!;
+  const domainOf = (table: 'rooms' | 'users', id: number) =>
+    desk.db.prepare<[number], string>(`SELECT domain_id FROM ${table} WHERE id = ?`).pluck().get(id)!;
+  /** The users or rooms the newest audit row names (sameChange has seen PostgreSQL's row say the same). */
+  const namedInTrail = () =>
+    (
+      JSON.parse(desk.db.prepare<[], string>('SELECT details FROM audit_log ORDER BY id DESC LIMIT 1').pluck().get()!) as {
+        names?: unknown;
+      }
+    ).names;
   /** Both engines on the same SQL (SQLite's and PostgreSQL's spelling alike): setting up what the API cannot. */
   const onBoth = async (sql: string) => {
     desk.db.exec(sql);
@@ -106,7 +115,16 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'nope', target: 'entry', ids: [hyperlink] });
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 42 as unknown as string, target: 'entry', ids: [hyperlink] });
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Urgent', target: 'user', ids: userRows('u2') });
-    await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Urgent', target: 'room', ids: [roomId('kitchen'), roomId('garden')] });
+    // The trail names users and rooms as people know them (an id says nothing to its reader), in the order given.
+    assert.deepEqual(
+      namedInTrail(),
+      userRows('u2').map((id) => ({ name: 'u2', domain: domainOf('users', id) })),
+    );
+    await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Urgent', target: 'room', ids: [roomId('garden'), roomId('kitchen')] });
+    assert.deepEqual(namedInTrail(), [
+      { name: 'garden', domain: domainOf('rooms', roomId('garden')) },
+      { name: 'kitchen', domain: domainOf('rooms', roomId('kitchen')) },
+    ]);
     await sameChange(desk, ACTORS.moderator, 'tag', { tag: 'Urgent', target: 'room', ids: [777_777] });
 
     // Taken off as seen: the desk's link is the fixture's (the same moment on both engines).
@@ -203,7 +221,9 @@ describe('tags and notes changed on PostgreSQL', { skip }, () => {
     const mine = written.answered as Note;
     assert.equal(mine.text, 'a threat');
     await sameChange(desk, ACTORS.moderator, 'addNote', { target: 'user', targetId: userRows('u2')[0]!, text: 'Bob again' });
+    assert.deepEqual(namedInTrail(), [{ name: 'u2', domain: domainOf('users', userRows('u2')[0]!) }]);
     await sameChange(desk, ACTORS.moderator, 'addNote', { target: 'room', targetId: roomId('garden'), text: 'quiet' });
+    assert.deepEqual(namedInTrail(), [{ name: 'garden', domain: domainOf('rooms', roomId('garden')) }]);
     await sameChange(desk, ACTORS.moderator, 'addNote', { target: 'entry', targetId: hyperlink, text: ' \n ' });
     await sameChange(desk, ACTORS.moderator, 'addNote', { target: 'entry', targetId: hyperlink, text: 'x'.repeat(10_001) });
     await sameChange(desk, ACTORS.moderator, 'addNote', { target: 'entry', targetId: 999_999, text: 'on nothing' });

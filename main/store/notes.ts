@@ -7,7 +7,7 @@ import type { Note, ReviewTarget } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import type { ReportActor } from './claims.js';
 import type { Db } from './db.js';
-import { assertTargetsExist, ReviewError } from './tags.js';
+import { assertTargetsExist, namedTargets, ReviewError } from './tags.js';
 
 export interface NoteRow {
   id: number;
@@ -51,7 +51,7 @@ export function addNote(db: Db, target: ReviewTarget, targetId: number, text: st
         .prepare('INSERT INTO notes (target, target_id, text, moderator, at) VALUES (?, ?, ?, ?, ?)')
         .run(target, targetId, body, moderator, at).lastInsertRowid,
     );
-    appendAudit(db, 'note', moderator, { target, id: targetId, note: id, text: body }, at);
+    appendAudit(db, 'note', moderator, { target, id: targetId, ...namedTargets(db, target, [targetId]), note: id, text: body }, at);
     return { id, target, targetId, text: body, moderator, at, version: 1, editedBy: null, editedAt: null };
   })();
 }
@@ -70,7 +70,13 @@ export function editNote(db: Db, edit: { id: number; text: string; version: numb
     if (row.text === body) return toNote(row);
     const at = edit.at ?? Date.now();
     // The same details as a new note's row, so a purge that removes the note redacts this row's text too.
-    appendAudit(db, 'note edited', edit.actor.name, { target: row.target, id: row.target_id, note: row.id, text: body }, at);
+    appendAudit(
+      db,
+      'note edited',
+      edit.actor.name,
+      { target: row.target, id: row.target_id, ...namedTargets(db, row.target, [row.target_id]), note: row.id, text: body },
+      at,
+    );
     db.prepare('UPDATE notes SET text = ?, version = version + 1, edited_by = ?, edited_at = ? WHERE id = ?').run(
       body,
       edit.actor.name,

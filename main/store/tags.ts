@@ -3,7 +3,7 @@
 // filter selects is one statement, recorded in the audit trail.
 import type { EntryFilter } from '../../shared/api.js';
 import { ConflictError } from '../../shared/conflict.js';
-import type { EntryReview, ReviewTarget, Tag } from '../../shared/review.js';
+import type { EntryReview, NamedTarget, ReviewTarget, Tag } from '../../shared/review.js';
 import { appendAudit } from './audit.js';
 import { claimsMode } from './claims.js';
 import type { Db } from './db.js';
@@ -118,6 +118,18 @@ export function assertTargetsExist(db: Db, target: ReviewTarget, ids: readonly n
   if (missing.length > 0) throw missingTargets(target, missing);
 }
 
+/** What users and rooms are known as (entries: nothing), in the order of `ids`, for the audit trail. */
+export function namedTargets(db: Db, target: ReviewTarget, ids: readonly number[]): { names?: NamedTarget[] } {
+  if (target === 'entry' || ids.length === 0) return {};
+  const column = target === 'user' ? 'user_id' : 'name';
+  const names = db
+    .prepare<[string], NamedTarget>(
+      `SELECT t.${column} AS name, t.domain_id AS domain FROM json_each(?) AS i JOIN ${TARGET_TABLES[target]} t ON t.id = i.value ORDER BY i.key`,
+    )
+    .all(JSON.stringify(ids));
+  return { names };
+}
+
 /** The refusal of ids that name nothing (the first ten, in order; an id that is no number is NULL, shown as nothing). */
 export const missingTargets = (target: ReviewTarget, missing: ReadonlyArray<number | null>) =>
   new ReviewError(`there is no ${target} ${missing.join(', ')}: nothing was changed`);
@@ -203,7 +215,7 @@ export function tagTargets(
     let changed = 0;
     for (const targetId of ids)
       changed += (remove ? statement.run(target, targetId, id) : statement.run(target, targetId, id, at, moderator)).changes;
-    appendAudit(db, remove ? 'untagged' : 'tagged', moderator, { tag: name, target, ids, changed });
+    appendAudit(db, remove ? 'untagged' : 'tagged', moderator, { tag: name, target, ids, ...namedTargets(db, target, ids), changed });
     return changed;
   })();
 }

@@ -3,7 +3,7 @@
 // rest of its details as named fields (times as times, lists as lists), not raw JSON. With
 // pseudonyms on, every user ID in them is shown as its pseudonym.
 import { useMemo, useState } from 'react';
-import { AUDIT_ACTIONS, type AuditRecord } from '../../../shared/review';
+import { AUDIT_ACTIONS, type AuditRecord, type NamedTarget } from '../../../shared/review';
 import { ErrorNotice } from '../components/ErrorNotice';
 import { useApi } from '../data/useApi';
 import { useDesk, useMentions } from '../data/desk';
@@ -21,6 +21,19 @@ const LIST_SHOWN = 12;
 /** A detail's name as words: newEntries → new entries. */
 const label = (key: string) => key.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 
+/** The users and rooms a tag or note went on, as the desk names them, from the names kept beside their ids (rows before those: the ids). */
+function targetsText(d: Record<string, unknown>, ids: unknown[]): string {
+  const target = String(d['target'] ?? '');
+  const names = Array.isArray(d['names']) ? (d['names'] as NamedTarget[]) : null;
+  const shown = (names ?? ids).slice(0, 3).map((item) => {
+    if (typeof item !== 'object' || item === null) return String(item);
+    const { name, domain } = item as NamedTarget;
+    return `${target === 'room' ? `#${name}` : name} · ${domain || 'no domain'}`;
+  });
+  const plural = ids.length === 1 ? target : target === 'entry' ? 'entries' : `${target}s`;
+  return `${plural} ${shown.join(', ')}${ids.length > 3 ? '…' : ''}`;
+}
+
 /** What an action was done to, in a few words, and which detail keys that used up. */
 function targetOf(row: AuditRecord): { text: string; used: string[] } {
   const d = row.details;
@@ -31,14 +44,15 @@ function targetOf(row: AuditRecord): { text: string; used: string[] } {
     case 'tagged':
     case 'untagged':
       return {
-        text: `“${s('tag')}” on ${d['batch'] !== undefined ? `every hit (tagging ${s('batch')})` : `${s('target')} ${Array.isArray(d['ids']) ? (d['ids'] as unknown[]).slice(0, 3).join(', ') + ((d['ids'] as unknown[]).length > 3 ? '…' : '') : ''}`}`,
-        used: ['tag', 'target', 'batch'],
+        text: `“${s('tag')}” on ${d['batch'] !== undefined ? `every hit (tagging ${s('batch')})` : targetsText(d, Array.isArray(d['ids']) ? d['ids'] : [])}`,
+        used: ['tag', 'target', 'batch', 'names'],
       };
     case 'note':
-      return { text: `${s('target')} ${s('id')}`, used: ['target', 'id'] };
+    case 'note edited':
+      return { text: targetsText(d, [d['id']]), used: ['target', 'id', 'names'] };
     case 'reviewed':
     case 'review undone':
-      return { text: `#${s('room')}`, used: ['room'] };
+      return { text: `#${s('room')}${d['domain'] === undefined ? '' : ` · ${s('domain') || 'no domain'}`}`, used: ['room', 'domain'] };
     case 'tag created':
     case 'hold set':
     case 'hold lifted':

@@ -8,7 +8,7 @@ import { notTheirNote, noteText, staleNote, toNote, type NoteRow } from '../../n
 import { ReviewError } from '../../tags.js';
 import { pgText, type WriteSession } from '../connection.js';
 import { appendAuditRow } from '../writes.js';
-import { assertTargetsExist, besidePurge } from './targets.js';
+import { assertTargetsExist, besidePurge, namedTargets } from './targets.js';
 
 export async function addNote(
   session: WriteSession,
@@ -26,7 +26,13 @@ export async function addNote(
     [target, targetId, pgText(body), pgText(moderator), at],
   );
   const id = rows[0]!.id;
-  await appendAuditRow(session, 'note', moderator, { target, id: targetId, note: id, text: body }, at);
+  await appendAuditRow(
+    session,
+    'note',
+    moderator,
+    { target, id: targetId, ...(await namedTargets(session, target, [targetId])), note: id, text: body },
+    at,
+  );
   // The text as kept (PostgreSQL's text holds no U+0000), as a read of it answers.
   return { id, target, targetId, text: pgText(body), moderator: pgText(moderator), at, version: 1, editedBy: null, editedAt: null };
 }
@@ -47,7 +53,13 @@ export async function editNote(
   if (row.text === pgText(body)) return toNote(row);
   const at = edit.at ?? Date.now();
   // The same details as a new note's row, so a purge that removes the note redacts this row's text too.
-  await appendAuditRow(session, 'note edited', edit.actor.name, { target: row.target, id: row.target_id, note: row.id, text: body }, at);
+  await appendAuditRow(
+    session,
+    'note edited',
+    edit.actor.name,
+    { target: row.target, id: row.target_id, ...(await namedTargets(session, row.target, [row.target_id])), note: row.id, text: body },
+    at,
+  );
   const edited = await session.query<NoteRow>(
     'UPDATE notes SET text = $1, version = version + 1, edited_by = $2, edited_at = $3 WHERE id = $4 RETURNING *',
     [pgText(body), pgText(edit.actor.name), at, row.id],

@@ -25,7 +25,7 @@ import type { PgEngine } from '../engine.js';
 import { appendAuditRow } from '../writes.js';
 import { addNote, editNote } from './notes.js';
 import { tagAllMatching, undoTagAll } from './tagBatches.js';
-import { assertTargetsExist, besidePurge, tagIdOf } from './targets.js';
+import { assertTargetsExist, besidePurge, namedTargets, tagIdOf } from './targets.js';
 
 type TagChanges = 'createTag' | 'setTagHold' | 'tagTargets' | 'tagAllMatching' | 'undoTagAll' | 'addNote' | 'editNote';
 
@@ -101,7 +101,13 @@ async function tagTargets(
          SELECT $1, t.id, $2, $3, $4 FROM unnest($5::bigint[]) AS t (id) ON CONFLICT DO NOTHING`,
         [target, id, Date.now(), pgText(moderator), ids],
       );
-  await appendAuditRow(session, remove ? 'untagged' : 'tagged', moderator, { tag: name, target, ids, changed: changed.rowCount ?? 0 });
+  await appendAuditRow(session, remove ? 'untagged' : 'tagged', moderator, {
+    tag: name,
+    target,
+    ids,
+    ...(await namedTargets(session, target, ids)),
+    changed: changed.rowCount ?? 0,
+  });
   return changed.rowCount ?? 0;
 }
 

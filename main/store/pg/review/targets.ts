@@ -1,7 +1,7 @@
 // What the tag and note changes on PostgreSQL share, in the change's transaction: a tag found by
 // its name (as SQLite's NOCASE column finds it), the targets a change names checked to exist, and
 // the purge kept apart from a change that puts something on entries.
-import type { ReviewTarget } from '../../../../shared/review.js';
+import type { NamedTarget, ReviewTarget } from '../../../../shared/review.js';
 import { missingTargets, noSuchTag, TARGET_TABLES } from '../../tags.js';
 import { pgText, type WriteSession } from '../connection.js';
 import { PURGE_LOCK } from '../locks.js';
@@ -35,6 +35,22 @@ export async function assertTargetsExist(session: WriteSession, target: ReviewTa
     .sort((a, b) => (a === null ? (b === null ? 0 : -1) : b === null ? 1 : a - b))
     .slice(0, 10);
   if (missing.length > 0) throw missingTargets(target, missing);
+}
+
+/** tags.ts's namedTargets: what users and rooms are known as (entries: nothing), in the order of `ids`. */
+export async function namedTargets(
+  session: WriteSession,
+  target: ReviewTarget,
+  ids: readonly number[],
+): Promise<{ names?: NamedTarget[] }> {
+  if (target === 'entry' || ids.length === 0) return {};
+  const column = target === 'user' ? 'user_id' : 'name';
+  const { rows } = await session.query<NamedTarget>(
+    `SELECT t.${column} AS name, t.domain_id AS domain FROM unnest($1::bigint[]) WITH ORDINALITY AS i (id, n)
+       JOIN ${TARGET_TABLES[target]} t ON t.id = i.id ORDER BY i.n`,
+    [ids.filter((id) => Number.isSafeInteger(id))],
+  );
+  return { names: rows };
 }
 
 /**
