@@ -1,10 +1,10 @@
 // The search box's language: free text (words, "phrases", prefix*, -excluded) plus filter terms
-// from:USER in:ROOM type:TYPE before:DATE after:DATE tag:NAME has:note status:unreviewed. Parsing
+// from:USER in:ROOM domain:ID type:TYPE before:DATE after:DATE tag:NAME has:note status:unreviewed. Parsing
 // never throws: problems come back as messages, and a query with any is not run at all (the desk,
 // omv search and omv export --query alike): half a query is a different query. Text that only
 // excludes (`-spam`) selects every entry without those words. in:ROOM names a room by its name,
-// by the start of it, or by words in it (in:250 finds room-250), and overrides the room chosen in
-// the room list.
+// by the start of it, or by words in it (in:250 finds room-250), in every chat domain unless
+// domain:ID (the vendor's domainID) narrows it; either overrides the room chosen in the room list.
 import type { EntryFilter } from './api.js';
 import { ftsParts } from './ftsQuery.js';
 import { endOfDay, parseInstant } from './instant.js';
@@ -14,7 +14,7 @@ export interface ParsedSearch {
   errors: string[];
 }
 
-const TERM = /(-?)(from|in|type|before|after|tag|has|status):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi;
+const TERM = /(-?)(from|in|domain|type|before|after|tag|has|status):("([^"]*)"?|\S*)|("[^"]*"?|\S+)/gi;
 
 /** A date for before:/after:: epoch ms, YYYY-MM-DD (a whole UTC day), or any ISO time. */
 function parseDate(text: string, bound: 'before' | 'after'): number | null {
@@ -29,6 +29,7 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
   const filter: EntryFilter = { ...base };
   const errors: string[] = [];
   const words: string[] = [];
+  const typed = new Set<string>();
   for (const match of input.matchAll(TERM)) {
     const [, negated, key, rawValue, quotedValue, word] = match;
     if (word !== undefined) {
@@ -40,11 +41,15 @@ export function parseSearch(input: string, base: EntryFilter = {}): ParsedSearch
     if (negated) errors.push(`-${name}: is not supported: leave the filter out instead`);
     else if (value === '') errors.push(`${name}: needs a value`);
     else if (name === 'from') filter.user = value;
-    else if (name === 'in') {
-      filter.inRoom = value;
-      // in: is a room choice of its own: the room (and its domain) chosen in the list give way to it.
-      delete filter.room;
-      delete filter.domain;
+    else if (name === 'in' || name === 'domain') {
+      // A room choice of its own: the room (and its domain) chosen in the list give way to it.
+      if (!typed.has('in') && !typed.has('domain')) {
+        delete filter.room;
+        delete filter.domain;
+      }
+      typed.add(name);
+      if (name === 'in') filter.inRoom = value;
+      else filter.domain = value;
     } else if (name === 'type') filter.type = value.toLowerCase();
     else if (name === 'tag') filter.tag = value;
     else if (name === 'has') {

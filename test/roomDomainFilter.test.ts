@@ -7,6 +7,7 @@ import type { StoreEngine } from '../main/store/engine.js';
 import { delivery, openEngines } from './support/engines.js';
 import { messagesXml } from './support/payloads.js';
 import { postgresSkipReason } from './support/postgres.js';
+import { parseSearch } from '../shared/searchQuery.js';
 
 const AT = Date.UTC(2025, 6, 1, 12);
 
@@ -30,6 +31,41 @@ describe('in: within a domain', { skip: postgresSkipReason() }, () => {
       assert.deepEqual(await contents({ inRoom: 'lob', domain: 'd1' }), ['d1 lob'], engine.kind);
       assert.deepEqual(await contents({ inRoom: 'kitchen', domain: 'd1' }), [], engine.kind);
       assert.equal(await engine.reads.countEntries({ inRoom: 'lob', domain: 'd2' }), 1, engine.kind);
+    }
+  });
+
+  test('domain:ID typed in the search language narrows as the filter does, in any order, and the room chosen in the list gives way', async () => {
+    const engines = await openEngines();
+    for (const engine of [engines.sqlite, engines.pg] as StoreEngine[]) {
+      for (const [domain, room, content] of [
+        ['d1', 'lobby', 'hello from d1 lobby'],
+        ['d1', 'kitchen', 'hello from d1 kitchen'],
+        ['d2', 'lobby', 'hello from d2 lobby'],
+      ] as const) {
+        const { meta, parsed } = delivery(messagesXml({ [room]: [{ ts: AT, user: 'u1', content }] }), { domain, receivedAt: AT });
+        await engine.writes.receive(meta, parsed);
+      }
+      const searched = async (query: string, chosen: object = {}) => {
+        const { filter, errors } = parseSearch(query, chosen);
+        assert.deepEqual(errors, []);
+        const hits = (await engine.reads.timeline(filter, 10, undefined, 'after')).entries.map((e) => e.content).sort();
+        assert.equal(await engine.reads.countEntries(filter), hits.length, `${engine.kind}: ${query}`);
+        return hits;
+      };
+      assert.deepEqual(await searched('hello domain:d1'), ['hello from d1 kitchen', 'hello from d1 lobby'], engine.kind);
+      assert.deepEqual(await searched('domain:d2 in:lobby'), ['hello from d2 lobby'], engine.kind);
+      assert.deepEqual(await searched('in:lobby domain:d2'), ['hello from d2 lobby'], engine.kind);
+      assert.deepEqual(await searched('from:u1 DOMAIN:d2'), ['hello from d2 lobby'], engine.kind);
+      // d1's lobby chosen in the list, d2 typed: the typed domain's entries, not d1's lobby nor d2's lobby alone.
+      assert.deepEqual(await searched('domain:d2', { room: 'lobby', domain: 'd1' }), ['hello from d2 lobby'], engine.kind);
+      assert.deepEqual(
+        await searched('domain:d1', { room: 'lobby', domain: 'd2' }),
+        ['hello from d1 kitchen', 'hello from d1 lobby'],
+        engine.kind,
+      );
+      assert.deepEqual(await searched('domain:d3'), [], engine.kind);
+      assert.deepEqual(parseSearch('domain:').errors, ['domain: needs a value']);
+      assert.deepEqual(parseSearch('-domain:d1').errors, ['-domain: is not supported: leave the filter out instead']);
     }
   });
 });

@@ -99,4 +99,29 @@ describe('rooms of the same name in two domains', () => {
     await page.waitForFunction(() => document.querySelectorAll('.timeline .entry').length === 2);
     await done(page);
   });
+
+  test('domain:ID typed in the search box finds that domain’s messages, and takes the place of the room chosen in the list', async () => {
+    const desk = await newDesk();
+    for (const [domainID, text, callID] of [
+      ['shop.example', 'hello from the shop', 'a'],
+      ['games.example', 'hello from the games', 'b'],
+    ] as const) {
+      const xml = messagesXml({ lobby: [{ ts: BASE, user: 'sam', content: text }] }, { callID });
+      const answer = await postForm(
+        callbackUrl(desk.callbackUrl, { function: 'sendOfflineMessages', domainID, type: 'chat', callID }),
+        xml,
+      );
+      assert.equal(answer.status, 200);
+    }
+    const page = await desk.open();
+    await page.getByTestId('room-list').locator('.room', { hasText: 'shop.example' }).click();
+    await page.locator('.main-head h1', { hasText: '#lobby · shop.example' }).waitFor();
+    await page.getByTestId('search').fill('hello domain:games.example');
+    await page.getByTestId('result-count').filter({ hasText: '1 hit in chat domain “games.example”' }).waitFor();
+    assert.deepEqual(await page.locator('[data-testid=search-results] .entry-content').allInnerTexts(), ['hello from the games']);
+    await page.getByTestId('search').fill('hello domain:shop.example');
+    await page.getByTestId('result-count').filter({ hasText: '1 hit in chat domain “shop.example”' }).waitFor();
+    assert.deepEqual(await page.locator('[data-testid=search-results] .entry-content').allInnerTexts(), ['hello from the shop']);
+    await done(page);
+  });
 });

@@ -60,14 +60,15 @@ export const exportUsage = `omv export [--db FILE | --store postgres://…] [--o
                room of the name, not the rooms of the same name in other domains
   --from/--to  epoch ms or ISO 8601 (UTC unless zoned); both inclusive, a bare --to date means the whole day
   --query      a search, as in the desk's search box: words, "phrases", prefix*, -excluded,
-               from:USER in:ROOM type:TYPE before:DATE after:DATE (the flags above win)
+               from:USER in:ROOM domain:ID type:TYPE before:DATE after:DATE tag:NAME has:note
+               status:unreviewed (the flags above win)
   --raw        keep cells starting with = + - @ tab CR as they are (by default they get a leading ')
   --timeout    stop when no entry has been found for this long (default 30; a slow reader is no stall)`;
 
 export const searchUsage = `omv search [--db FILE | --store postgres://…] [--limit N] [--timeout SECONDS] QUERY
   Full-text search of message content, newest first: words, "phrases", prefix*, -excluded, and
-  the filters from:USER in:ROOM type:TYPE before:DATE after:DATE (a filter alone lists its entries,
-  -word alone every entry without it). The last line says how many there are, exactly.
+  the filters from:USER in:ROOM domain:ID type:TYPE before:DATE after:DATE tag:NAME has:note
+  status:unreviewed (a filter alone lists its entries, -word alone every entry without it). The last line says how many there are, exactly.
   --limit    how many hits to show (default 20; any number, read a page at a time)
   --timeout  stop a search that runs longer (default 30; exit status 137 when it does)
   A word starting with one - is part of the query (-word excludes); after --, everything is.`;

@@ -15,6 +15,7 @@ import type { Zone } from '../time';
 import { EntryList } from './EntryList';
 import { ErrorNotice } from './ErrorNotice';
 import { formatCount } from '../numbers';
+import { forScreen } from '../../../shared/visibleText';
 
 interface Props {
   filter: EntryFilter;
@@ -84,6 +85,7 @@ export function SearchResults({ filter, zone, onUser, onOpen, onAllRooms, onRepo
             {exact !== null ? hits(exact) : count.error ? 'the hits could not be counted' : 'counting the hits…'}
             {filter.room !== undefined && <> in #{filter.room}</>}
             {filter.inRoom !== undefined && <> in rooms matching “{filter.inRoom}”</>}
+            {filter.domain !== undefined && filter.room === undefined && <> in chat domain “{forScreen(filter.domain || 'no domain')}”</>}
           </span>
           {count.error && (
             <span className="muted" title={count.error}>

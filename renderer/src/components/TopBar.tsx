@@ -1,5 +1,5 @@
 // The search box (one query language: words, "phrases", prefix*, -not, from: in: type: before:
-// after: tag: has:note status:unreviewed), saving it, and the desk's actions: pseudonyms, time
+// after: tag: has:note status:unreviewed domain:), saving it, and the desk's actions: pseudonyms, time
 // zone, import, export (with the review's columns if asked). While an in:ROOM is typed the rooms
 // it may mean are offered (↓ to choose, Enter to take); otherwise ↓ or Enter goes into the list.
 // What is wrong with a query is said in the view (BrowseView), where the list would be.
@@ -102,7 +102,7 @@ export const TopBar = forwardRef<HTMLInputElement, Props>(function TopBar(
           type="search"
           id="skip-search"
           className={errors.length ? 'invalid' : ''}
-          placeholder='Search   words "phrase" pre*  -not  from:user  in:room  type:join  after:2024-01-01  tag:spam  has:note  status:unreviewed   ( / )'
+          placeholder='Search   words "phrase" pre*  -not  from:user  in:room  domain:id  type:join  after:2024-01-01  tag:spam  has:note  status:unreviewed   ( / )'
           value={query}
           onChange={(e) => {
             onQuery(e.target.value);
