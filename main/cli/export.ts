@@ -1,5 +1,6 @@
 // omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
-import { createWriteStream, existsSync, openSync } from 'node:fs';
+import { createWriteStream, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
@@ -29,11 +30,33 @@ import { pseudonymSalt } from '../store/settings.js';
  */
 function openOutput(path: string, force: boolean | undefined): number {
   const refuse = (existing: string) => new UsageError(`${existing} exists already: name a new --out FILE, or add --force to replace it`);
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`${path} is a folder: name a file for --out`);
   if (!force && existsSync(`${path}.manifest.json`)) throw refuse(`${path}.manifest.json`);
   try {
     return openSync(path, force ? 'w' : 'wx');
   } catch (error) {
-    throw (error as { code?: string }).code === 'EEXIST' ? refuse(path) : error;
+    const code = (error as { code?: string }).code;
+    if (code === 'EEXIST') throw refuse(path);
+    const why =
+      code === 'ENOENT' ? 'its folder does not exist' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : errorMessage(error);
+    throw new Error(`cannot write ${path}: ${why}`);
+  }
+}
+
+/**
+ * Half an export under the name asked for would pass for the whole one (and keep filling the disk
+ * that failed it): the file is closed, then removed, and the user told.
+ */
+async function removeUnfinished(path: string, file: Writable): Promise<void> {
+  if (!file.closed) {
+    file.destroy();
+    await once(file, 'close').catch(() => undefined);
+  }
+  try {
+    rmSync(path, { force: true });
+    process.stderr.write(`omv: the unfinished ${path} was removed\n`);
+  } catch (error) {
+    process.stderr.write(`omv: the unfinished ${path} could not be removed: ${errorMessage(error)}\n`);
   }
 }
 
@@ -160,7 +183,10 @@ export async function exportCommand(args: string[]): Promise<number> {
     let written = 0;
     let rows: number;
     try {
-      rows = await source.write(out.stream, (sofar) => progress?.((written = sofar)));
+      rows = await source.write(out.stream, (sofar) => {
+        written = sofar;
+        progress?.(sofar);
+      });
       out.stream.end();
       await finished(out.stream);
       // The pipe ends the file (or the terminal's stream) once the export's stream ends.
@@ -170,6 +196,7 @@ export async function exportCommand(args: string[]): Promise<number> {
       await source.failed(started, written, errorMessage(error)).catch((recording: unknown) => {
         process.stderr.write(`omv: the export's failure could not be recorded in the trail: ${errorMessage(recording)}\n`);
       });
+      if (values.out !== undefined) await removeUnfinished(values.out, file);
       throw error;
     }
     if (progress) process.stderr.write('\r\x1b[K');
@@ -177,7 +204,11 @@ export async function exportCommand(args: string[]): Promise<number> {
     if (values.out) {
       // The digest of the bytes as they went into the file: reading 100 MB back would add a second to a 1M-row export.
       const manifest = await source.recorded(basename(values.out), out.sha256(), { ...details, rows }, started);
-      await writeManifestFile(values.out, manifest);
+      await writeManifestFile(values.out, manifest).catch((error: unknown) => {
+        throw new Error(
+          `the export is whole in ${values.out} (audit row ${manifest.auditRow}, sha256 ${manifest.sha256}), but its manifest could not be written: ${errorMessage(error)}`,
+        );
+      });
       process.stderr.write(`omv: manifest ${values.out}.manifest.json (sha256 ${manifest.sha256}, audit row ${manifest.auditRow})\n`);
     } else {
       const recorded = await source.recorded(destination, out.sha256(), { ...details, rows }, started);

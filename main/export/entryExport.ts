@@ -14,6 +14,7 @@ import { REVIEW_COLUMNS, reviewColumnsReader } from '../store/reviewColumns.js';
 import { pseudonymousEntries } from './pseudonymousEntries.js';
 import { ByteChunks } from './byteChunks.js';
 import { csvRowBytes } from './csvRowBytes.js';
+import { outputGone } from './outputGone.js';
 
 export type ExportFormat = 'csv' | 'jsonl';
 
@@ -89,8 +90,8 @@ export async function writeEntries(db: Db, filter: EntryFilter, out: Writable, o
   let rows = 0;
   const flush = async () => {
     if (out.writableNeedDrain) await drainedOrClosed(out);
-    // The reader went away (a cancelled download, a closed pipe): stop rather than wait forever.
-    if (out.destroyed) throw new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);
+    // The output went away (a full disk, a cancelled download, a closed pipe): stop rather than wait forever.
+    if (out.destroyed) throw outputGone(out, rows);
   };
   const details = entryDetails(db);
   const review = options.withReview ? reviewColumnsReader(options.reviewDb ?? db) : null;
@@ -182,8 +183,12 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
     };
     watch();
     let finished: number | null = null;
-    const failed = (error: Error) => settle(new Error(`the export was cancelled: ${error.message}`));
-    out.on('error', failed); // a closed pipe or a dropped download
+    let rowsSent = 0;
+    // The output failed (a full disk, a closed pipe) or closed (a dropped download): the writes it
+    // holds are never called back, so its error or its close ends the export.
+    const failed = () => settle(outputGone(out, rowsSent));
+    out.on('error', failed);
+    out.once('close', failed);
     // Said to the moderator as it is (it is what they did).
     const cancelled = () => settle(new UserFacingError('the export was cancelled'));
     signal?.addEventListener('abort', cancelled, { once: true });
@@ -192,7 +197,11 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
       settled = true;
       clearTimeout(stall);
       signal?.removeEventListener('abort', cancelled);
-      if (!(outcome instanceof Error)) out.off('error', failed); // after a failure, later errors are the same failure
+      // After a failure, later errors are the same failure.
+      if (!(outcome instanceof Error)) {
+        out.off('error', failed);
+        out.off('close', failed);
+      }
       void worker.terminate();
       if (outcome instanceof Error) reject(outcome);
       else resolve(outcome);
@@ -206,7 +215,7 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
           // a file stream that writes it later), and the slot is the worker's again at the callback.
           out.write(Buffer.from(new Uint8Array(shared, message.slot * SLOT_BYTES, message.length)), (error) => {
             writing -= 1;
-            if (error) return failed(error);
+            if (error) return failed();
             watch();
             if (finished !== null && writing === 0) return settle(finished);
             worker.postMessage(message.slot);
@@ -214,6 +223,7 @@ export async function exportInWorker(path: string, filter: EntryFilter, out: Wri
           return;
         case 'progress':
           watch();
+          rowsSent = message.rows;
           return onProgress?.(message.rows);
         case 'total':
           watch();

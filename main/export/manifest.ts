@@ -35,12 +35,17 @@ export function hashedOutput(out: Writable): { stream: Transform; sha256: () => 
     },
   });
   stream.pipe(out);
-  // A reader that went away (a cancelled download, a closed pipe) stops the export, not stalls it.
-  const gone = () => {
-    if (!stream.writableFinished) stream.destroy();
+  // An output that fails (a full disk, a closed pipe) or closes (a cancelled download) stops the
+  // export, not stalls it: this stream is destroyed with the cause, which the export says
+  // (outputGone.ts). Destroyed, it never calls back the writes it holds: the export's writer watches
+  // for its error or its close, not for those.
+  const gone = (error?: Error) => {
+    if (!stream.writableFinished) stream.destroy(error ?? new Error('the output was closed before the export ended'));
   };
-  out.once('close', gone);
+  out.once('close', () => gone());
   out.once('error', gone);
+  // Read as the writer's failure (stream.errored), not thrown at whoever is not listening.
+  stream.on('error', () => {});
   return { stream, sha256: () => hash.digest('hex') };
 }
 

@@ -19,6 +19,7 @@ import { roomKey, withPseudonyms } from './pseudonymousEntries.js';
 import { ByteChunks } from './byteChunks.js';
 import { stalledMessage } from './entryExport.js';
 import { exportDoneDetails, exportManifest, exportStartDetails, type ExportDetails } from './manifest.js';
+import { outputGone } from './outputGone.js';
 
 export interface PgExportOptions {
   format: 'csv' | 'jsonl';
@@ -94,7 +95,7 @@ export class PgExport {
         rows += 1;
         if (rows % 10_000 === 0) onProgress?.(rows);
         if (signal?.aborted) throw new UserFacingError('the export was cancelled');
-        if (out.destroyed) throw cancelled(rows); // the file or pipe failed: stop reading, not format every row into nothing
+        if (out.destroyed) throw outputGone(out, rows); // the file or pipe failed: stop reading, not format every row into nothing
         if (out.writableNeedDrain) await drained(out, rows, signal);
       }
       // Cancelled at any time before it ends, as SQLite's export is.
@@ -130,7 +131,5 @@ async function drained(out: Writable, rows: number, signal: AbortSignal | undefi
     stop.abort();
   }
   if (signal?.aborted) throw new UserFacingError('the export was cancelled');
-  if (out.destroyed) throw cancelled(rows);
+  if (out.destroyed) throw outputGone(out, rows);
 }
-
-const cancelled = (rows: number) => new Error(`the export was cancelled after ${rows.toLocaleString('en-US')} rows`);

@@ -4,8 +4,7 @@
 // recovers by itself when the fault goes. Everything answered 200 is in the database afterwards.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -15,24 +14,10 @@ import { callbackUrl, postForm } from '../support/http.js';
 import { messagesXml } from '../support/payloads.js';
 import { recordStress, type StressRow } from '../support/stressReport.js';
 import { tempDir } from '../support/tmp.js';
+import { mount, smallDisk } from '../support/smallDisk.js';
 
 const rows: StressRow[] = [];
 after(() => recordStress('2-faults', rows));
-
-const mount = (...args: string[]) => spawnSync('mount', args, { encoding: 'utf8' });
-/** A tmpfs of `size` at a new folder, or null where mounting is not allowed (not root). */
-function smallDisk(size: string): string | null {
-  const dir = mkdtempSync(join(tmpdir(), 'omv-disk-'));
-  if (mount('-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir).status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    return null;
-  }
-  after(() => {
-    spawnSync('umount', ['-l', dir]);
-    rmSync(dir, { recursive: true, force: true });
-  });
-  return dir;
-}
 
 /** ~30 KB a delivery: a few dozen fill 3 MB. */
 const payload = (n: number) =>
