@@ -101,7 +101,14 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`omv: ${error instanceof Error ? error.stack : String(error)}\n`);
+    // Outside a command: the help or the version could not be written (a full disk, /dev/full), said as
+    // the commands say it; anything else is omv's own fault, with its stack for the report.
+    const system = typeof (error as { code?: unknown }).code === 'string' && (error as { syscall?: unknown }).syscall === 'write';
+    process.stderr.write(
+      system
+        ? `omv: could not write the output: ${errorMessage(error)}\n`
+        : `omv: ${error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exitCode = 1;
   },
 );

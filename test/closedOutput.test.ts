@@ -1,9 +1,9 @@
 // `omv check | head -1`: the reader of omv's output goes away before omv is done writing. A
 // command then stops quietly (as Unix tools stop on SIGPIPE); omv serve keeps receiving.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { CLI, omv } from './support/cli.js';
@@ -80,5 +80,18 @@ test('omv serve keeps receiving when its log is no longer read, and says so once
     assert.match((await omv(['stats', '--db', db])).stdout, /^entries {7}3 /m);
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('output that cannot be written (/dev/full) is said in one line with exit 1, the help and the version too: no stack trace', async () => {
+  const full = openSync('/dev/full', 'w');
+  try {
+    for (const args of [['--help'], ['--version'], ['help', 'search'], ['search', '--help'], ['export', '--help']]) {
+      const child = spawnSync(process.execPath, [CLI, ...args], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8' });
+      assert.equal(child.status, 1, args.join(' '));
+      assert.equal(child.stderr, 'omv: could not write the output: ENOSPC: no space left on device, write\n', args.join(' '));
+    }
+  } finally {
+    closeSync(full);
   }
 });
