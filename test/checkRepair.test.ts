@@ -49,6 +49,12 @@ test('omv check --repair rebuilds a SQLite full-text index that lost an entry: t
   const damaged = await omv(['check', '--db', file]);
   assert.equal(damaged.code, 1);
   assert.match(damaged.stdout, /full-text index against the entries: 1 problem/);
+  // What to do is the repair, not a backup's restore: the entries are whole.
+  assert.match(
+    damaged.stdout,
+    /database damaged\. The entries are whole: only the full-text index differs from them\. omv check --repair makes it again/,
+  );
+  assert.doesNotMatch(damaged.stdout, /restore/);
 
   const repaired = await omv(['check', '--db', file, '--repair', '--as', 'maya']);
   assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);
@@ -90,6 +96,10 @@ test(
     const damaged = await omv(['check', '--store', cluster.url]);
     assert.equal(damaged.code, 1);
     assert.match(damaged.stdout, /full-text columns against the entries: 2 problems/);
+    assert.match(
+      damaged.stdout,
+      /database damaged\. The entries are whole: only the full-text index differs from them\. omv check --repair makes it again/,
+    );
 
     const repaired = await omv(['check', '--store', cluster.url, '--repair', '--as', 'maya']);
     assert.equal(repaired.code, 0, repaired.stdout + repaired.stderr);

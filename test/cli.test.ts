@@ -241,6 +241,9 @@ describe('omv export', () => {
     assert.deepEqual(await ids('--query', 'morn* -game'), [1]);
     assert.deepEqual(await ids('--query', '"morning match"'), [4]);
     assert.deepEqual(await ids('--query', 'good', '--room', 'games', '--user', 'bob'), [4]);
+    // The flags win over the query's filters: --room over in:, --user over from:.
+    assert.deepEqual(await ids('--query', 'in:games', '--room', 'lobby'), [1, 2, 3]);
+    assert.deepEqual(await ids('--query', 'from:ann', '--user', 'bob'), [4, 2]);
     // The same room name in another domain: --domain keeps one domain's.
     writeFileSync(
       join(dir, 'other.xml'),
@@ -319,17 +322,17 @@ describe('omv search, stats, quarantine', () => {
         '2 of 2 hits shown\n',
     );
     assert.equal((await omv(['search', '--db', db, '--limit', '1', 'quick'])).stdout.split('\n').at(-2), '1 of 2 hits shown');
-    assert.equal((await omv(['search', '--db', db, 'zebra'])).stdout, 'no hits\n');
+    assert.equal((await omv(['search', '--db', db, 'zebra'])).stdout, '0 of 0 hits shown\n');
     // The desk's search language: filters too.
     assert.equal(
       (await omv(['search', '--db', db, 'from:ann quick'])).stdout,
       '1970-01-01T00:00:01.000Z  site/lobby  ann: the [quick] brown fox\n1 of 1 hits shown\n',
     );
-    assert.equal((await omv(['search', '--db', db, 'in:elsewhere', 'quick'])).stdout, 'no hits\n');
+    assert.equal((await omv(['search', '--db', db, 'in:elsewhere', 'quick'])).stdout, '0 of 0 hits shown\n');
     // Text that only excludes selects every entry without it: here, none.
     const onlyExcluded = await omv(['search', '--db', db, '--', '-quick']);
     assert.equal(onlyExcluded.code, 0, onlyExcluded.stderr);
-    assert.equal(onlyExcluded.stdout, 'no hits\n');
+    assert.equal(onlyExcluded.stdout, '0 of 0 hits shown\n');
   });
 
   test('search: a word starting with - is the query excluding it, before or after --, first or not', async () => {

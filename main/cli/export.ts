@@ -146,6 +146,8 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...searched.filter,
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   };
+  // --room names the room: the query's in: (rooms a name may mean) gives way to it, as from: does to --user.
+  if (values.room !== undefined) delete filter.inRoom;
   const store = chosenStore(values.store, values.db);
   const onPostgres = store !== undefined && isPostgresUrl(store);
   const options = {

@@ -127,7 +127,8 @@ export async function searchCommand(args: string[]): Promise<number> {
     const where = forTerminal(`${hit.domainId ? `${hit.domainId}/` : ''}${hit.room}  ${who}`);
     out += `${new Date(hit.timestamp).toISOString()}  ${where}${invisible}: ${text}\n`;
   }
-  out += `${total === 0 ? 'no hits' : `${hits.length} of ${total} hits shown`}\n`;
+  // The same last line whatever was found, as the README gives it: a script reads it alike.
+  out += `${hits.length} of ${total} hits shown\n`;
   writeDirect(1, out);
   return 0;
 }

@@ -3,7 +3,7 @@
 import type { AuditAnchor, AuditRecord, AuditVerdict } from '../../shared/review.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import type { SourcedAnchor } from '../store/audit.js';
-import { RESTORE_ADVICE, type CheckResult } from '../store/check.js';
+import { REPAIR_ADVICE, RESTORE_ADVICE, type CheckResult } from '../store/check.js';
 import type { PurgeRecord } from '../store/purge.js';
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -44,9 +44,13 @@ export function printRepair(repaired: string | null): void {
  * omv check's findings and verdict (`started`: performance.now() when the check began, `advice`:
  * what the people who run omv do about a damaged one: a file's by default); answers the exit code.
  */
-export function printCheck({ ok, lines }: CheckResult, started: number, advice = RESTORE_ADVICE): number {
+export function printCheck({ ok, lines, repairable }: CheckResult, started: number, advice = RESTORE_ADVICE): number {
   for (const line of lines) print(forTerminal(line));
-  print(ok ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)` : `database damaged. ${advice}`);
+  print(
+    ok
+      ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)`
+      : `database damaged. ${repairable ? REPAIR_ADVICE : advice}`,
+  );
   return ok ? 0 : 1;
 }
 

@@ -10,6 +10,8 @@ export interface CheckResult {
   ok: boolean;
   /** One line per check: what was checked and what was found. */
   lines: string[];
+  /** Damaged only in what omv check --repair makes again from the entries (the full-text index). */
+  repairable: boolean;
 }
 
 /**
@@ -18,6 +20,7 @@ export interface CheckResult {
  */
 export class CheckFindings {
   private ok = true;
+  private beyondRepair = false;
   private readonly lines: string[] = [];
 
   /** `engine` names who could not finish a question; `shown`: problems listed per question. */
@@ -26,9 +29,11 @@ export class CheckFindings {
     private readonly shown: number,
   ) {}
 
-  add(what: string, problems: string[]): void {
+  /** `repairable`: what the question checks is made again from the entries by omv check --repair. */
+  add(what: string, problems: string[], repairable = false): void {
     if (problems.length === 0) return void this.lines.push(`${what}: ok`);
     this.ok = false;
+    if (!repairable) this.beyondRepair = true;
     this.lines.push(
       `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
       ...problems.slice(0, this.shown).map((p) => `  ${p}`),
@@ -46,21 +51,21 @@ export class CheckFindings {
   }
 
   result(): CheckResult {
-    return { ok: this.ok, lines: this.lines };
+    return { ok: this.ok, lines: this.lines, repairable: !this.ok && !this.beyondRepair };
   }
 }
 
 /** `quick`: SQLite's quick_check alone (no index contents, no FTS, no counters): for a start-up check. */
 export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
   const findings = new CheckFindings('SQLite', 10);
-  const check = (what: string, find: () => string[]) => {
+  const check = (what: string, find: () => string[], repairable = false) => {
     let problems: string[];
     try {
       problems = find();
     } catch (error) {
       problems = findings.unfinished(error);
     }
-    findings.add(what, problems);
+    findings.add(what, problems, repairable);
   };
   check(quick ? 'pages and structure (quick check)' : 'pages, structure and indexes', () =>
     db
@@ -70,10 +75,14 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
       .filter((line) => line !== 'ok'),
   );
   if (quick) return findings.result();
-  check('full-text index against the entries', () => {
-    db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
-    return [];
-  });
+  check(
+    'full-text index against the entries',
+    () => {
+      db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+      return [];
+    },
+    true,
+  );
   check('room entry counts', () =>
     db
       .prepare<[], { name: string; kept: number; counted: number }>(
@@ -115,6 +124,10 @@ export function repairFullTextIndex(db: Db, moderator: string): boolean {
 }
 
 /** What to do about a damaged database, for the people who run omv. */
+/** What to do when only the full-text index is not what the entries hold (the entries, pages and counters are whole). */
+export const REPAIR_ADVICE =
+  'The entries are whole: only the full-text index differs from them. omv check --repair makes it again from the entries (recorded in the audit trail); no backup is needed.';
+
 export const RESTORE_ADVICE =
   'Stop omv, keep the damaged file aside, and restore the latest backup (omv backup FILE makes one while omv runs). ' +
   'Deliveries keep their raw payloads, so what arrived after the backup can be recovered from the damaged file: ask for help before deleting it.';

@@ -78,14 +78,14 @@ export async function repairFullText(reader: ReadPool, writer: WritePool, modera
 
 export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckResult> {
   const findings = new CheckFindings('PostgreSQL', MAX_REPORTED);
-  const check = async (what: string, find: () => Promise<string[]>) => {
+  const check = async (what: string, find: () => Promise<string[]>, repairable = false) => {
     let problems: string[];
     try {
       problems = await find();
     } catch (error) {
       problems = findings.unfinished(error);
     }
-    findings.add(what, problems);
+    findings.add(what, problems, repairable);
   };
   const checksums = (await reader.pool.query<{ data_checksums: string }>('SHOW data_checksums')).rows[0]!.data_checksums;
   findings.note(
@@ -93,7 +93,7 @@ export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckRe
       ? "pages: PostgreSQL's data checksums are on (a damaged page is found when it is read)"
       : "pages: PostgreSQL's data checksums are off (initdb --data-checksums turns them on for a new cluster)",
   );
-  await check('full-text columns against the entries', () => fullTextProblems(reader));
+  await check('full-text columns against the entries', () => fullTextProblems(reader), true);
   await check('room entry counts', async () =>
     (
       await reader.pool.query<{ name: string; kept: number; counted: number }>(
