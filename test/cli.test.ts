@@ -393,6 +393,10 @@ describe('omv search, stats, quarantine', () => {
 
     const list = await omv(['quarantine', '--db', dbPath, 'list']);
     assert.match(list.stdout, /^1\t.*\timport .*bad\.xml\t39 bytes\tmalformed payload at 1:\d+: a <room> has no <name>$/m);
+    // From standard input: no file to name.
+    const piped = join(dir, 'piped.sqlite');
+    await omv(['import', '--db', piped, '-'], { input: '<messageOffline><room><name>x</name>' });
+    assert.match((await omv(['quarantine', '--db', piped, 'list'])).stdout, /^1\t.*\timport \(standard input or a pipe\)\t36 bytes\t/m);
     assert.match(
       list.stdout,
       /^2\t1970-01-01T00:00:00\.000Z\tsendOfflineMessages example\.com call 9\t\d+ bytes\trejected by an older parser$/m,

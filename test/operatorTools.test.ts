@@ -47,6 +47,10 @@ test('omv backup copies the database while omv serve keeps receiving, and the co
   const again = await omv(['backup', '--db', dbPath, join(dir, 'copy.sqlite')]);
   assert.equal(again.code, 2);
   assert.match(again.stderr, /copy\.sqlite exists already/);
+  // A destination that cannot be written is named as the backup's, not the database's.
+  const nowhere = await omv(['backup', '--db', dbPath, join(dir, 'no-such-folder', 'copy.sqlite')]);
+  assert.equal(nowhere.code, 1);
+  assert.match(nowhere.stderr, /\nomv backup: could not write the backup to .*no-such-folder\/copy\.sqlite: .*directory does not exist\n$/);
   const check = await omv(['check', '--db', join(dir, 'copy.sqlite')]);
   assert.equal(check.code, 0, check.stdout);
 });

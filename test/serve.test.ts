@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -27,6 +28,16 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     assert.match((await omv(['stats', '--db', db])).stdout, /^entries {7}3 /m);
   });
 }
+
+test('omv serve refuses a port that is none, before it makes a database', async () => {
+  const db = join(tempDir(), 'omv.sqlite');
+  for (const port of ['70000', '99999', 'http']) {
+    const result = await omv(['serve', '--db', db, '--port', port]);
+    assert.equal(result.code, 2, port);
+    assert.match(result.stderr, new RegExp(`--port takes a port from 1 to 65535 \\(0: any free one\\), not "${port}"`));
+  }
+  assert.equal(existsSync(db), false);
+});
 
 test('omv serve refuses a public address without a token', async () => {
   const result = await omv(['serve', '--db', join(tempDir(), 'omv.sqlite'), '--host', '0.0.0.0', '--port', '0']);

@@ -15,6 +15,13 @@ export function parsePositiveInteger(flag: string, text: string): number {
   return Number(text);
 }
 
+/** A TCP port: 1–65535, or 0 for one the system picks. */
+export function parsePort(flag: string, text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535)
+    throw new UsageError(`${flag} takes a port from 1 to 65535 (0: any free one), not "${text}"`);
+  return Number(text);
+}
+
 /** Seconds, fractions allowed: 5, 0.5. */
 export function parsePositiveSeconds(flag: string, text: string): number {
   if (!/^(\d+(\.\d*)?|\.\d+)$/.test(text) || Number(text) <= 0)

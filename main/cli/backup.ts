@@ -10,6 +10,7 @@ import { recordAction } from '../store/audit.js';
 import { chosenStore, cliActor, openDatabaseFor, UsageError } from './common.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
 import { forTerminal } from '../../shared/visibleText.js';
+import { errorMessage } from '../../shared/errorMessage.js';
 
 export async function backupCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -31,7 +32,10 @@ export async function backupCommand(args: string[]): Promise<number> {
           return 2000;
         }
       : () => 2000;
-    const { totalPages } = await db.backup(target, { progress });
+    const { totalPages } = await db.backup(target, { progress }).catch((error: unknown) => {
+      // SQLite's own words name no file ("unable to open database file"): it is the copy's, not the database's.
+      throw new Error(`could not write the backup to ${target}: ${errorMessage(error)}`);
+    });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
     const copy = openDatabase(target, { readOnly: true });
     const check = checkDatabase(copy, { quick: true });

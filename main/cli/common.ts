@@ -12,7 +12,7 @@ import { forTerminal } from '../../shared/visibleText.js';
 import { UsageError } from './usageError.js';
 
 export { UsageError };
-export { parseByteSize, parsePositiveInteger, parsePositiveSeconds, parseTimeArgument } from './arguments.js';
+export { parseByteSize, parsePort, parsePositiveInteger, parsePositiveSeconds, parseTimeArgument } from './arguments.js';
 
 /**
  * Where the data is: --store (a SQLite file, or a PostgreSQL database postgres://…) or --db FILE,

@@ -18,7 +18,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         for (const row of rows) {
           const what =
             row.source === 'import'
-              ? `import ${row.file_path}`
+              ? `import ${row.file_path ?? '(standard input or a pipe)'}`
               : `${row.function ?? '-'} ${row.domain_id || '-'} call ${row.call_id ?? '-'}`;
           process.stdout.write(
             `${row.id}\t${new Date(row.received_at).toISOString()}\t${forTerminal(what)}\t${row.payload_size} bytes\t${forTerminal(row.error ?? '')}\n`,
@@ -28,7 +28,7 @@ export async function quarantineCommand(args: string[]): Promise<number> {
         const unfinished = listUnfinishedImports(db);
         for (const row of unfinished) {
           process.stdout.write(
-            `${row.id}\t${new Date(row.received_at).toISOString()}\timport ${forTerminal(row.file_path ?? '(a copy of a pipe)')}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`,
+            `${row.id}\t${new Date(row.received_at).toISOString()}\timport ${forTerminal(row.file_path ?? '(standard input or a pipe)')}\t${row.payload_size} bytes\tnot finished (interrupted, or running now): omv import the file again\n`,
           );
         }
         if (unfinished.length > 0) process.stdout.write(`${unfinished.length} imports not finished\n`);

@@ -4,7 +4,7 @@ import { DEFAULT_QUERY_TIMEOUT_MS } from '../api/queryPool.js';
 import { startApp } from '../app.js';
 import { DEFAULT_MAX_BODY_BYTES, DEFAULT_PORT } from '../intake/receiver/server.js';
 import { CallbackSecretError, parseCallbackSecrets, type CallbackSecrets } from '../net/callbackSecrets.js';
-import { chosenStore, openDatabaseFor, parseByteSize, parsePositiveInteger, parsePositiveSeconds, UsageError } from './common.js';
+import { chosenStore, openDatabaseFor, parseByteSize, parsePort, parsePositiveSeconds, UsageError } from './common.js';
 import { forTerminal } from '../../shared/visibleText.js';
 import { checkBeside, untilStopped } from './serving.js';
 import { announceReceiver, announceViewer } from './receiving.js';
@@ -28,7 +28,7 @@ export async function serve(args: string[]): Promise<number> {
       'query-timeout': { type: 'string' },
     },
   });
-  const port = values.port === '0' ? 0 : parsePositiveInteger('--port', values.port!);
+  const port = parsePort('--port', values.port!);
   const maxBodyBytes = values['max-body'] ? parseByteSize('--max-body', values['max-body']) : DEFAULT_MAX_BODY_BYTES;
   const queryTimeoutMs = values['query-timeout']
     ? parsePositiveSeconds('--query-timeout', values['query-timeout']) * 1000
