@@ -20,14 +20,25 @@ export function checkBeside(db: Db, log: (line: string) => void): void {
   );
 }
 
-/** Resolves on SIGINT or SIGTERM, saying that what is under way is finished first. */
+/**
+ * Resolves on SIGINT or SIGTERM, saying that what is under way is finished first. Finishing can
+ * wait on the store for as long as it takes (a commit waiting for a synchronous standby that is
+ * away): a second signal stops the process at once. What was not answered 200 by then was not
+ * acknowledged, and its sender sends it again; nothing answered 200 is lost by stopping.
+ */
 export function untilStopped(): Promise<void> {
   return new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping\n`);
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        process.stdout.write(`omv: ${signal} again: stopping now; deliveries not yet answered 200 are sent again by their senders\n`);
+        process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+      }
+      stopping = true;
+      process.stdout.write(`omv: ${signal}: finishing deliveries in progress and stopping (a second Ctrl-C or SIGTERM stops at once)\n`);
       resolve();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
 }

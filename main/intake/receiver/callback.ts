@@ -21,6 +21,13 @@ export interface CallbackContext {
   maxBodyBytes: number;
   /** The whole body must arrive within this time. */
   bodyTimeoutMs: number;
+  /**
+   * A delivery the store has not confirmed by then is answered 503 (send it again), before the
+   * connection's idle limit cuts the sender off with no answer at all: a commit can wait that long
+   * (PostgreSQL waiting for a synchronous standby that is away). What commits later is kept, and
+   * the sender's retry finds it already received.
+   */
+  answerWithinMs: number;
   log: (line: string) => void;
   /** Told of every committed outcome (the viewer's live updates listen here). */
   onStored: (outcome: StoreOutcome) => void;
@@ -133,17 +140,37 @@ async function parseAndStore(
       payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : await context.parsers.parse(fn, payload);
     deliveries.push({ meta, parsed: withIntakeNotes(parsed, notes) });
   }
-  let outcomes: StoreOutcome[];
+  const { meta } = deliveries[0]!;
+  const call = `${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}`;
+  // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
+  const stored = context.store.receiveAll(deliveries);
+  submitted();
+  let late: NodeJS.Timeout | undefined;
+  const unconfirmed = new Promise<'unconfirmed'>((resolve) => (late = setTimeout(() => resolve('unconfirmed'), context.answerWithinMs)));
+  let outcomes: StoreOutcome[] | 'unconfirmed';
   try {
-    // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
-    const stored = context.store.receiveAll(deliveries);
-    submitted();
-    outcomes = await stored;
+    outcomes = await Promise.race([stored, unconfirmed]);
   } catch (error) {
     const reason = describeStoreFailure(error);
-    const { meta } = deliveries[0]!;
-    context.log(`503 ${fn} ${meta.domainId} call ${meta.callId ?? '-'}: not committed (${reason})`);
+    context.log(`503 ${call}: not committed (${reason})`);
     return answer(res, 503, `not stored, try again: ${reason}`, { 'retry-after': '5' });
+  } finally {
+    clearTimeout(late);
+  }
+  if (outcomes === 'unconfirmed') {
+    const waited = `${Math.round(context.answerWithinMs / 1000)} s`;
+    context.log(`503 ${call}: the store has not confirmed the commit after ${waited}; still waiting for it`);
+    answer(res, 503, `not confirmed yet after ${waited}, try again: the store is still committing it`, { 'retry-after': '5' });
+    stored.then(
+      (confirmed) => {
+        for (const outcome of confirmed) context.onStored(outcome);
+        context.log(
+          `${call}: committed after its 503 (${confirmed.map(describeOutcome).join('; ')}): the sender's retry finds it received`,
+        );
+      },
+      (error: unknown) => context.log(`${call}: not committed after its 503 (${describeStoreFailure(error)})`),
+    );
+    return;
   }
   const lines = outcomes.map((outcome, i) => {
     context.onStored(outcome);
@@ -152,6 +179,8 @@ async function parseAndStore(
     context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
     return description;
   });
+  // The sender may be gone meanwhile (it gave up waiting): the log says the 200 reached no one.
+  if (res.socket === null || res.socket.destroyed) context.log(`${call}: the sender had gone before its 200 (its retry finds it received)`);
   answer(res, 200, lines.join('\n'));
 }
 

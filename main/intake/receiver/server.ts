@@ -82,6 +82,8 @@ export async function startReceiver(options: ReceiverOptions): Promise<Receiver>
     parsers,
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     bodyTimeoutMs: requestTimeoutMs,
+    // Answered before the idle limit below (server.timeout) closes the connection unanswered.
+    answerWithinMs: Math.max(requestTimeoutMs * 0.8, requestTimeoutMs - 5_000),
     log,
     onStored: options.onStored ?? (() => {}),
   };
