@@ -77,6 +77,15 @@ test('folders: symbolic links to files and folders are followed, a loop is walke
   assert.deepEqual(messages(db), ['plain file', 'through a linked file', 'in a linked folder']);
 });
 
+test('a folder with no .xml files imports nothing, exit 0, and says so', async () => {
+  const dir = tempDir();
+  writeFileSync(join(dir, 'notes.txt'), 'not a payload');
+  const result = await omv(['import', '--db', join(tempDir(), 'omv.sqlite'), dir]);
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /omv import: no \.xml files in the folders named: nothing to import\n/);
+  assert.match(result.stdout, /^0 files: 0 new/m);
+});
+
 test('many small files are each imported whole', async () => {
   const dir = tempDir();
   for (let i = 0; i < 300; i++)

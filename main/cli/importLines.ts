@@ -69,6 +69,8 @@ export async function importEach(
   audit: (details: ImportAudit) => void | Promise<unknown>,
 ): Promise<number> {
   const totals = new ImportTotals();
+  // Not an error (a drop folder can be empty tonight), but never silent: a wrong path would pass for an empty one.
+  if (files.length === 0) process.stderr.write('omv import: no .xml files in the folders named: nothing to import\n');
   for (const file of files) {
     let result: ImportResult;
     try {
