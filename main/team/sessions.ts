@@ -312,12 +312,25 @@ export class Sessions {
   watch(everyMs = 1000, log: (line: string) => void = () => {}): () => void {
     this.stopWatching?.();
     let sweeping = false;
+    // A store that cannot be reached (PostgreSQL restarting, or gone) is swept again at every tick;
+    // the log says so when it starts failing and when it works again, not once a tick.
+    let failing: { since: number; failures: number } | null = null;
     const timer = setInterval(() => {
       if (sweeping) return; // a slow store: the next sweep starts when this one is done
       sweeping = true;
-      // A store that cannot be reached now (PostgreSQL restarting) is swept at a later tick.
       this.sweep()
-        .catch((error: unknown) => log(`sessions: sweep failed, tried again in a moment: ${String(error)}`))
+        .then(() => {
+          if (failing === null) return;
+          const seconds = Math.round((Date.now() - failing.since) / 1000);
+          log(`sessions: sweep works again (it failed ${failing.failures} times in ${seconds} s)`);
+          failing = null;
+        })
+        .catch((error: unknown) => {
+          if (failing !== null) return void failing.failures++;
+          failing = { since: Date.now(), failures: 1 };
+          const every = everyMs >= 1000 ? `${everyMs / 1000} s` : `${everyMs} ms`;
+          log(`sessions: sweep failed, tried again every ${every} (said again once it works): ${String(error)}`);
+        })
         .finally(() => (sweeping = false));
     }, everyMs);
     timer.unref();
