@@ -292,7 +292,12 @@ describe('omv export', () => {
       assert.equal(refused.code, 2, `${args.join(' ')}: ${refused.stdout}${refused.stderr}`);
       assert.match(refused.stderr, new RegExp(`omv ${args[0]} reads a SQLite file only, and \\$OMV_STORE names a PostgreSQL database`));
       assert.doesNotMatch(refused.stderr, new RegExp(defaultFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+      // --store, as every other command takes it, gets the same answer (not "Unknown option").
+      const byStore = await omv([...args, '--store', 'postgres://omv@127.0.0.1:1/omv'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } });
+      assert.equal(byStore.code, 2, `${args.join(' ')} --store: ${byStore.stdout}${byStore.stderr}`);
+      assert.match(byStore.stderr, new RegExp(`omv ${args[0]} reads a SQLite file only, and --store names a PostgreSQL database`));
     }
+    assert.equal((await omv(['stats', '--store', named], { env: postgres })).code, 0, '--store FILE names a file, as --db does');
     const byFlag = await omv(['stats', '--db', 'postgres://omv@127.0.0.1:1/omv'], { env: { OMV_DB: '', XDG_CONFIG_HOME: home } });
     assert.equal(byFlag.code, 2);
     assert.match(byFlag.stderr, /omv stats reads a SQLite file only, and --db names a PostgreSQL database/);

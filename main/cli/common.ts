@@ -24,16 +24,19 @@ export function chosenStore(storeFlag: string | undefined, dbFlag: string | unde
 }
 
 /**
- * The file of a command that reads a SQLite file only (stats, quarantine, reports): --db FILE, else
- * $OMV_STORE when it names a file. One that names a PostgreSQL database is refused, not passed over
- * for the default file (which would answer for another store, as if it were this one).
+ * The file of a command that reads a SQLite file only (stats, quarantine, reports): --db FILE (or
+ * --store FILE, as the other commands take it), else $OMV_STORE when it names a file. One that
+ * names a PostgreSQL database is refused, saying why, not passed over for the default file (which
+ * would answer for another store, as if it were this one).
  */
-export function sqliteFileFor(command: string, dbFlag: string | undefined): string | undefined {
-  const store = chosenStore(undefined, dbFlag);
-  if (store !== undefined && isPostgresUrl(store))
+export function sqliteFileFor(command: string, dbFlag: string | undefined, storeFlag?: string): string | undefined {
+  const store = chosenStore(storeFlag, dbFlag);
+  if (store !== undefined && isPostgresUrl(store)) {
+    const named = storeFlag !== undefined ? '--store' : dbFlag !== undefined ? '--db' : '$OMV_STORE';
     throw new UsageError(
-      `omv ${command} reads a SQLite file only, and ${dbFlag === undefined ? '$OMV_STORE' : '--db'} names a PostgreSQL database: give --db FILE, or open the desk on it (omv serve --store …)`,
+      `omv ${command} reads a SQLite file only, and ${named} names a PostgreSQL database: give --db FILE, or open the desk on it (omv serve --store …)`,
     );
+  }
   return store;
 }
 

@@ -6,11 +6,15 @@ import { cliActor, openDatabaseFor, parsePositiveInteger, sqliteFileFor, UsageEr
 import { forTerminal } from '../../shared/visibleText.js';
 
 export async function quarantineCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { db: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { db: { type: 'string' }, store: { type: 'string' } },
+  });
   const [action, idText, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
   const id = idText === undefined ? undefined : parsePositiveInteger('ID', idText);
-  const db = openDatabaseFor(sqliteFileFor('quarantine', values.db), { mustExist: true });
+  const db = openDatabaseFor(sqliteFileFor('quarantine', values.db, values.store), { mustExist: true });
   try {
     switch (action) {
       case 'list': {

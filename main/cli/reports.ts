@@ -11,7 +11,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { db: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' } },
+    options: { db: { type: 'string' }, store: { type: 'string' }, status: { type: 'string' }, reason: { type: 'string' } },
   });
   const [action, ...rest] = positionals;
   const status = values.status;
@@ -19,7 +19,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
     throw new UsageError(`--status takes one of ${REPORT_STATUSES.join(', ')}, not "${status}"`);
   if (action === 'list') {
     if (rest.length > 0) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-    const db = openDatabaseFor(sqliteFileFor('reports', values.db), { mustExist: true });
+    const db = openDatabaseFor(sqliteFileFor('reports', values.db, values.store), { mustExist: true });
     try {
       const reports = listReports(db, status === undefined ? {} : { status });
       for (const r of reports) {
@@ -39,7 +39,7 @@ export async function reportsCommand(args: string[]): Promise<number> {
     if (idText === undefined || to === undefined || extra.length > 0) throw new UsageError('set takes a report ID and a status');
     const id = parsePositiveInteger('ID', idText);
     if (!isReportStatus(to)) throw new UsageError(`STATUS is one of ${REPORT_STATUSES.join(', ')}, not "${to}"`);
-    const db = openDatabaseFor(sqliteFileFor('reports', values.db), { mustExist: true });
+    const db = openDatabaseFor(sqliteFileFor('reports', values.db, values.store), { mustExist: true });
     try {
       const service = await cliService(db);
       const actor = cliActor(db);

@@ -10,8 +10,8 @@ function breakdown(counts: Record<string, number>): string {
 }
 
 export async function statsCommand(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { db: { type: 'string' } } });
-  const db = openDatabaseFor(sqliteFileFor('stats', values.db), { mustExist: true });
+  const { values } = parseArgs({ args, options: { db: { type: 'string' }, store: { type: 'string' } } });
+  const db = openDatabaseFor(sqliteFileFor('stats', values.db, values.store), { mustExist: true });
   const s = storeStats(db);
   const lines: Array<[string, string]> = [
     ['rooms', String(s.rooms)],
