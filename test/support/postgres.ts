@@ -9,7 +9,7 @@
 // silently stop running there.
 import pg from 'pg';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -292,4 +292,21 @@ export async function waitUntil(url: string, sql: string): Promise<void> {
 export async function synchronousStandby(primary: PgCluster): Promise<void> {
   await query(primary.url, "ALTER SYSTEM SET synchronous_standby_names = '*'");
   await query(primary.url, 'SELECT pg_reload_conf()');
+}
+
+/**
+ * The cluster asks every role but postgres for its password over TCP (scram-sha-256, as a server
+ * set up as the README says does), and `role` is made with `password`, owning the cluster's
+ * database. Answers that role's URL, without the password. The test's own connections, as
+ * postgres, stay trusted.
+ */
+export async function passwordRole(cluster: PgCluster, role: string, password: string): Promise<string> {
+  await query(cluster.url, `CREATE ROLE ${role} LOGIN PASSWORD '${password}'`);
+  await query(cluster.url, `ALTER DATABASE omv OWNER TO ${role}`);
+  writeFileSync(
+    join(cluster.dir, 'pg_hba.conf'),
+    ['local all all trust', 'host all postgres 127.0.0.1/32 trust', 'host all all 127.0.0.1/32 scram-sha-256', ''].join('\n'),
+  );
+  await query(cluster.url, 'SELECT pg_reload_conf()');
+  return cluster.url.replace('postgres@', `${role}@`);
 }

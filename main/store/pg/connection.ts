@@ -6,6 +6,7 @@
 // transaction could still get one, so the guarantee is the type, which has no write method), and
 // a statement that runs too long is cancelled by the server (statement_timeout) where SQLite
 // needs a query host to kill.
+import { createRequire } from 'node:module';
 import pg from 'pg';
 
 /** int8 (ids, epoch ms, counts) as a JS number: every value this store writes is below 2^53. */
@@ -21,6 +22,61 @@ function safeNumber(text: string): number {
   const value = Number(text);
   if (!Number.isSafeInteger(value)) throw new Error(`a bigint beyond 2^53 came back from PostgreSQL: ${text}`);
   return value;
+}
+
+/** The password file lookup node-postgres makes (~/.pgpass, or $PGPASSFILE; none when PGPASSWORD is set). */
+type PasswordFileLookup = (
+  connection: { host?: string; port?: number; database?: string; user?: string },
+  found: (password: string | undefined) => void,
+) => void;
+const passwordFile = createRequire(import.meta.url)('pgpass') as PasswordFileLookup;
+
+/**
+ * A session of omv's: the pools' (as their Client) and those opened alone. Two things differ from
+ * node-postgres's own. A server that asks for a password none was given for (not in the URL, no
+ * PGPASSWORD, no ~/.pgpass line) is told nothing, and the session fails saying where one goes:
+ * node-postgres would answer SCRAM with none and fail with "client password must be a string". And
+ * a session that fails while connecting lets go of its socket at once: node-postgres leaves it open
+ * when the failure is its own (as that one), the server holds it until its authentication_timeout
+ * (a minute), and the command that failed cannot exit until then.
+ */
+export class OmvSession extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super(config);
+    // null: neither the URL nor PGPASSWORD gave one. node-postgres calls this only when the server asks.
+    if ((this.password as string | null | undefined) == null) {
+      const lookup = (connection: { host?: string; port?: number; database?: string; user?: string }) =>
+        new Promise<string>((resolve, reject) =>
+          passwordFile(connection, (found) =>
+            found === undefined
+              ? reject(
+                  new Error(
+                    `no password for ${connection.user ?? '?'}@${connection.host ?? '?'}: set PGPASSWORD, a ~/.pgpass line, or put it in the URL`,
+                  ),
+                )
+              : resolve(found),
+          ),
+        );
+      this.password = lookup as unknown as string;
+    }
+  }
+
+  override connect(): Promise<pg.Client>;
+  override connect(callback: (error: Error) => void): void;
+  override connect(callback?: (error: Error) => void): Promise<pg.Client> | void {
+    const letGo = (error: Error | null | undefined) => {
+      if (error) this.connection.stream.destroy();
+    };
+    if (callback)
+      return super.connect((error: Error) => {
+        letGo(error);
+        callback(error);
+      });
+    return super.connect().catch((error: unknown) => {
+      letGo(error as Error);
+      throw error;
+    });
+  }
 }
 
 /** A pool whose sessions may write: the store's writer (group commit, migrations, the audit chain). */
@@ -95,6 +151,7 @@ export function openWritePool(url: string): WritePool {
     pool: resilient(
       new pg.Pool({
         connectionString: url,
+        Client: OmvSession,
         // Group commit holds two sessions at most (two groups written at once, groupCommit.ts); the
         // others serve the desks' changes (short transactions, some waiting on a row another desk
         // holds), the audit chain, migrations and imports' batches (an import's claim has a session
@@ -114,6 +171,7 @@ export function openReadPool(url: string, options: PgPoolOptions = {}): ReadPool
     pool: resilient(
       new pg.Pool({
         connectionString: url,
+        Client: OmvSession,
         max: options.readers ?? 4,
         types: numericTypes,
         application_name: 'omv reader',

@@ -5,7 +5,7 @@
 // where it is (its path is kept); its bytes are kept only when it failed, or came from a pipe.
 import pg from 'pg';
 import type { DeliveryMeta } from '../deliveries.js';
-import { inWriteTransaction, pgText, type WriteSession } from './connection.js';
+import { inWriteTransaction, OmvSession, pgText, type WriteSession } from './connection.js';
 import { IMPORT_LOCK } from './locks.js';
 
 /** Lock key space for deliveries' content: receipt.ts's, so two imports of the same bytes decide one after the other. */
@@ -61,7 +61,7 @@ export interface ImportClaim {
  * fifth, and every delivery, desk change and audit row behind them, for ever.
  */
 export async function claimImport(pool: pg.Pool, deliveryId: number): Promise<ImportClaim | null> {
-  const session = new pg.Client({
+  const session = new OmvSession({
     connectionString: (pool.options as pg.PoolConfig).connectionString,
     application_name: 'omv import claim',
   });

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { errorMessage } from '../../../shared/errorMessage.js';
 import type { ServerChannel } from '../../api/neighbours.js';
+import { OmvSession } from './connection.js';
 import { readSealKey, SealedNews } from './sealedNews.js';
 
 const CHANNEL = 'omv_desk_news';
@@ -111,7 +112,7 @@ export async function openNotifyChannel(url: string, log: (line: string) => void
   };
 
   const connect = async (): Promise<void> => {
-    const client = new pg.Client({
+    const client = new OmvSession({
       connectionString: url,
       application_name: 'omv neighbours',
       keepAlive: true,
