@@ -45,7 +45,7 @@ test(
     assert.equal(whole.code, 0, whole.stdout + whole.stderr);
     assert.match(
       whole.stdout,
-      /full-text columns against the entries: ok\nroom entry counts: ok\nhourly activity: ok\nmonth partitions: ok\naudit chain: ok\ndatabase ok \(checked in [\d.]+ s\)\n$/,
+      /full-text columns against the entries: ok\nroom entry counts: ok\nhourly activity: ok\nmonth partitions: ok\nmaking new months: ok\naudit chain: ok\ndatabase ok \(checked in [\d.]+ s\)\n$/,
     );
     await query(cluster.url, "UPDATE entries SET words = ' the cafe opens at ten ' WHERE content = 'the café opens at nine'");
     await query(cluster.url, "UPDATE rooms SET entry_count = entry_count + 1 WHERE name = 'kitchen'");

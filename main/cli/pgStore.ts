@@ -116,10 +116,13 @@ export function backupPg(url: string, target: string): Promise<number> {
     const bytes = statSync(target).size;
     await engine.writes.appendAudit('backup', actingName(), { to: resolve(target), bytes, format: 'pg_dump custom', checked: whole });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    // The restore's database must be this role's: one another role made keeps its schema public
+    // from omv, and no new month's partition could be made there (omv check says so).
+    const role = (await engine.reader.pool.query<{ role: string }>('SELECT current_user AS role')).rows[0]!.role;
     process.stdout.write(
       `omv: backed up ${shownStoreUrl(url)} with pg_dump to ${target} (${(bytes / 1e6).toFixed(1)} MB) in ${seconds} s; ` +
         (whole
-          ? 'pg_restore reads it whole (restore: createdb NEW && pg_restore --dbname NEW FILE)\n'
+          ? `pg_restore reads it whole (restore, as a superuser: createdb --owner ${role} --encoding UTF8 --template template0 NEW && pg_restore --dbname NEW ${target}, then REVOKE CONNECT ON DATABASE NEW FROM PUBLIC)\n`
           : `pg_restore cannot read it: ${forTerminal(listing.stderr.trim())}\n`),
     );
     return whole ? 0 : 1;

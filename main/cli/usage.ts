@@ -110,7 +110,8 @@ export const checkUsage = `omv check [--db FILE | --store postgres://…] [--rep
   Check the database: every page and index (SQLite's integrity_check), the full-text index
   against the entries, and the rooms' counts and hourly activity. Exit 1 when anything is wrong.
   On PostgreSQL: the full-text columns against the entries, the counts and activity, the month
-  partitions and the audit chain (pages are PostgreSQL's: it says whether data checksums are on).
+  partitions, whether omv's role can make a new month's partition, and the audit chain (pages are
+  PostgreSQL's: it says whether data checksums are on).
   --repair   first make the full-text index (PostgreSQL: each entry's full-text columns) again from
              the entries where it is not what they hold, recorded in the audit trail; beside omv serve.
              Damaged pages are not repaired: restore a backup.`;
@@ -119,7 +120,9 @@ export const backupUsage = `omv backup [--db FILE | --store postgres://…] BACK
   Copy the database to BACKUP-FILE while it is in use (SQLite's online backup), then check the
   copy. An existing BACKUP-FILE is never overwritten. Recorded in the audit trail.
   On PostgreSQL: pg_dump's custom format, read back whole with pg_restore --list
-  (restore: createdb NEW && pg_restore --dbname NEW BACKUP-FILE).`;
+  (restore, as a superuser: createdb --owner OMV-ROLE --encoding UTF8 --template template0 NEW &&
+  pg_restore --dbname NEW BACKUP-FILE, then REVOKE CONNECT ON DATABASE NEW FROM PUBLIC; a database
+  another role owns keeps omv from making new months' partitions, which omv check reports).`;
 
 const ROLE_LIST = ROLES.join('|');
 

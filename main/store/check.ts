@@ -12,7 +12,12 @@ export interface CheckResult {
   lines: string[];
   /** Damaged only in what omv check --repair makes again from the entries (the full-text index). */
   repairable: boolean;
+  /** Not ok only for what omv may do in the store, not for anything damaged in it (its problem lines say what to do). */
+  setUpOnly: boolean;
 }
+
+/** What a question's problems mean for what to do (CheckFindings.add). */
+export type FindingKind = 'damage' | 'repairable' | 'setUp';
 
 /**
  * A check's findings, one line per question asked: "what: ok", or how many problems and the first
@@ -20,7 +25,7 @@ export interface CheckResult {
  */
 export class CheckFindings {
   private ok = true;
-  private beyondRepair = false;
+  private readonly kinds = new Set<FindingKind>();
   private readonly lines: string[] = [];
 
   /** `engine` names who could not finish a question; `shown`: problems listed per question. */
@@ -29,11 +34,15 @@ export class CheckFindings {
     private readonly shown: number,
   ) {}
 
-  /** `repairable`: what the question checks is made again from the entries by omv check --repair. */
-  add(what: string, problems: string[], repairable = false): void {
+  /**
+   * `kind`: what a problem of this question means — damage (a backup's to restore), `repairable`
+   * (made again from the entries by omv check --repair), or `setUp` (what omv may do in the store,
+   * which no restore mends; each problem says what does).
+   */
+  add(what: string, problems: string[], kind: FindingKind = 'damage'): void {
     if (problems.length === 0) return void this.lines.push(`${what}: ok`);
     this.ok = false;
-    if (!repairable) this.beyondRepair = true;
+    this.kinds.add(kind);
     this.lines.push(
       `${what}: ${problems.length} problem${problems.length === 1 ? '' : 's'}`,
       ...problems.slice(0, this.shown).map((p) => `  ${p}`),
@@ -51,21 +60,22 @@ export class CheckFindings {
   }
 
   result(): CheckResult {
-    return { ok: this.ok, lines: this.lines, repairable: !this.ok && !this.beyondRepair };
+    const only = (kind: FindingKind) => !this.ok && this.kinds.size === 1 && this.kinds.has(kind);
+    return { ok: this.ok, lines: this.lines, repairable: only('repairable'), setUpOnly: only('setUp') };
   }
 }
 
 /** `quick`: SQLite's quick_check alone (no index contents, no FTS, no counters): for a start-up check. */
 export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
   const findings = new CheckFindings('SQLite', 10);
-  const check = (what: string, find: () => string[], repairable = false) => {
+  const check = (what: string, find: () => string[], kind: FindingKind = 'damage') => {
     let problems: string[];
     try {
       problems = find();
     } catch (error) {
       problems = findings.unfinished(error);
     }
-    findings.add(what, problems, repairable);
+    findings.add(what, problems, kind);
   };
   check(quick ? 'pages and structure (quick check)' : 'pages, structure and indexes', () =>
     db
@@ -81,7 +91,7 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
       db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
       return [];
     },
-    true,
+    'repairable',
   );
   check('room entry counts', () =>
     db

@@ -5,7 +5,7 @@
 // with data checksums on (initdb --data-checksums) it finds a damaged page when it reads one, and
 // this says whether they are on.
 import { tokenize } from '../../../shared/tokenize.js';
-import { CheckFindings, type CheckResult } from '../check.js';
+import { CheckFindings, type CheckResult, type FindingKind } from '../check.js';
 import { inWriteTransaction, type ReadPool, type WritePool } from './connection.js';
 import type { PgReads } from './reads.js';
 import { appendAuditRow } from './writes.js';
@@ -76,16 +76,55 @@ export async function repairFullText(reader: ReadPool, writer: WritePool, modera
   return repaired;
 }
 
+/**
+ * Whether this role can make a month's partition when a delivery needs one (partitions.ts): it
+ * must be able to create tables in the schema they go in, and own the entries they are partitions
+ * of. A database made by another role (createdb then pg_restore as postgres, say) has its schema
+ * public owned by that role, and omv may not create in it: everything else works, and every
+ * delivery of a month with no partition yet is refused (503).
+ */
+async function monthRights(reader: ReadPool): Promise<string[]> {
+  const { role, database, schema, canCreate, owner, ownsEntries } = (
+    await reader.pool.query<{
+      role: string;
+      database: string;
+      schema: string | null;
+      canCreate: boolean | null;
+      owner: string;
+      ownsEntries: boolean;
+    }>(
+      `SELECT current_user AS role, current_database() AS database, current_schema() AS schema,
+              has_schema_privilege(current_schema(), 'CREATE') AS "canCreate",
+              pg_get_userbyid(c.relowner) AS owner, pg_has_role(c.relowner, 'USAGE') AS "ownsEntries"
+       FROM pg_class c WHERE c.oid = 'entries'::regclass`,
+    )
+  ).rows[0]!;
+  const problems: string[] = [];
+  const refused = 'so every delivery of a month that has no partition yet is refused (503) until it can';
+  if (schema === null || !canCreate)
+    problems.push(
+      `role ${role} cannot create tables in ${schema === null ? 'any schema of its search_path' : `schema ${schema}`}, where a new month's partition goes, ${refused}. ` +
+        `A database restored with createdb and pg_restore as another role belongs to that role: as a superuser, ALTER DATABASE ${database} OWNER TO ${role} ` +
+        `(or GRANT CREATE ON SCHEMA ${schema ?? 'public'} TO ${role}); a new restore: createdb --owner ${role} --encoding UTF8 --template template0 NEW, then pg_restore`,
+    );
+  if (!ownsEntries)
+    problems.push(
+      `role ${role} does not own the entries table (${owner} does), and only its owner can add a month's partition to it, ${refused}. ` +
+        `Restore without --no-owner, as the role that owns the other tables, or as a superuser: ALTER TABLE entries OWNER TO ${role}`,
+    );
+  return problems;
+}
+
 export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckResult> {
   const findings = new CheckFindings('PostgreSQL', MAX_REPORTED);
-  const check = async (what: string, find: () => Promise<string[]>, repairable = false) => {
+  const check = async (what: string, find: () => Promise<string[]>, kind: FindingKind = 'damage') => {
     let problems: string[];
     try {
       problems = await find();
     } catch (error) {
       problems = findings.unfinished(error);
     }
-    findings.add(what, problems, repairable);
+    findings.add(what, problems, kind);
   };
   const checksums = (await reader.pool.query<{ data_checksums: string }>('SHOW data_checksums')).rows[0]!.data_checksums;
   findings.note(
@@ -93,7 +132,7 @@ export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckRe
       ? "pages: PostgreSQL's data checksums are on (a damaged page is found when it is read)"
       : "pages: PostgreSQL's data checksums are off (initdb --data-checksums turns them on for a new cluster)",
   );
-  await check('full-text columns against the entries', () => fullTextProblems(reader), true);
+  await check('full-text columns against the entries', () => fullTextProblems(reader), 'repairable');
   await check('room entry counts', async () =>
     (
       await reader.pool.query<{ name: string; kept: number; counted: number }>(
@@ -121,6 +160,7 @@ export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckRe
       .filter((row) => row.n > 0)
       .map((row) => `${row.n} entries of months 2000–2099 are in the default partition`),
   );
+  await check('making new months', () => monthRights(reader), 'setUp');
   await check('audit chain', async () => {
     const verdict = await reads.verifyAudit();
     return verdict.intact ? [] : [`broken at row ${verdict.badRow}: ${verdict.why}`];
