@@ -7,7 +7,15 @@ import pg from 'pg';
 import { omv, omvServe, stop } from './support/cli.js';
 import { callbackUrl, postForm } from './support/http.js';
 import { messagesXml } from './support/payloads.js';
-import { postgresSkipReason, query, startPostgres, startStandby, synchronousStandby, type PgCluster } from './support/postgres.js';
+import {
+  postgresSkipReason,
+  query,
+  startPostgres,
+  startStandby,
+  synchronousStandby,
+  waitUntil,
+  type PgCluster,
+} from './support/postgres.js';
 
 const skip = postgresSkipReason();
 
@@ -57,6 +65,28 @@ test(
       /no synchronous standby is configured \(synchronous_standby_names\): a 200 means the delivery is on this server's disk/,
     );
     assert.doesNotMatch(server.output(), /hunter2/);
+  },
+);
+
+test(
+  'a synchronous standby configured and none connected: omv serve says deliveries wait until one is, and says nothing of it once one is',
+  { skip },
+  async () => {
+    const primary = await startPostgres();
+    // Served once before, as a promoted copy was: omv's settings are there, and it starts.
+    stop((await omvServe(['--store', primary.url, '--no-viewer'], { killAfterTest: false })).child);
+    await synchronousStandby(primary);
+    const alone = await omvServe(['--store', primary.url, '--no-viewer']);
+    assert.match(
+      alone.output(),
+      /a 200 goes out once the synchronous standby \(\*\) has the delivery too, but none is connected now: deliveries wait until one is\n/,
+    );
+    stop(alone.child);
+    const standby = await startStandby(primary);
+    await waitUntil(primary.url, "SELECT 1 FROM pg_stat_replication WHERE sync_state = 'sync'");
+    const accompanied = await omvServe(['--store', primary.url, '--no-viewer']);
+    assert.match(accompanied.output(), /a 200 goes out once the synchronous standby \(\*\) has the delivery too\n/);
+    standby.stop();
   },
 );
 

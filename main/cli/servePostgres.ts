@@ -28,12 +28,26 @@ export function shownStoreUrl(url: string): string {
   }
 }
 
+/**
+ * What a 200 means on this server. With a synchronous standby configured, whether one is there
+ * now: with none (it is away, or the server is a promoted copy that was told to wait for one)
+ * every commit waits, and so does every delivery. A role that may not read pg_stat_replication's
+ * sync_state (neither a superuser nor pg_read_all_stats) sees it empty: it is not told either way.
+ */
 export async function standbyLine(engine: PgEngine): Promise<string> {
   const settings = await engine.writes.settings(['server_version', 'synchronous_standby_names', 'synchronous_commit']);
   const standbys = settings['synchronous_standby_names'] ?? '';
-  return standbys.trim()
-    ? `omv: PostgreSQL ${settings['server_version']}; a 200 goes out once the synchronous standby (${forTerminal(standbys)}) has the delivery too\n`
-    : `omv: PostgreSQL ${settings['server_version']}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
+  const server = `omv: PostgreSQL ${settings['server_version']}`;
+  if (!standbys.trim())
+    return `${server}; no synchronous standby is configured (synchronous_standby_names): a 200 means the delivery is on this server's disk\n`;
+  const connected = (await engine.reader.pool.query<{ state: string | null }>('SELECT sync_state AS state FROM pg_stat_replication')).rows;
+  const synchronous = connected.some(({ state }) => state === 'sync' || state === 'quorum');
+  const unseen = connected.some(({ state }) => state === null);
+  const promise = `a 200 goes out once the synchronous standby (${forTerminal(standbys)}) has the delivery too`;
+  if (synchronous || unseen) return `${server}; ${promise}\n`;
+  return connected.length === 0
+    ? `${server}; ${promise}, but none is connected now: deliveries wait until one is\n`
+    : `${server}; ${promise}, but no standby connected now is a synchronous one: deliveries wait until one is\n`;
 }
 
 /**
@@ -80,13 +94,12 @@ export async function servePostgres(url: string, options: ServeOptions, queryTim
     throw new Error(`PostgreSQL at ${shownStoreUrl(url)} could not be opened: ${errorMessage(error)}`);
   }
   try {
+    // Said before the desk is made: on a database omv has not served yet that writes (its settings),
+    // and with no synchronous standby to confirm the commit the start waits there; this says why.
+    process.stdout.write(await standbyLine(engine));
     const port = new PortState();
     const app = await serveCore(await pgCore(engine, port.status, { log: options.log }), engine.writes, options, port);
-    process.stdout.write(
-      (await standbyLine(engine)) +
-        announceReceiver(app.receiver!) +
-        announceViewer(app.viewerUrl, options.viewer, options.host ?? '127.0.0.1'),
-    );
+    process.stdout.write(announceReceiver(app.receiver!) + announceViewer(app.viewerUrl, options.viewer, options.host ?? '127.0.0.1'));
     await untilStopped();
     await app.close();
   } finally {
