@@ -2,8 +2,8 @@
 // PostgreSQL database (store/pg/storeCopy.ts), then checked — the rows of every table counted on
 // both sides, the audit chain verified on PostgreSQL and ending where the file's ended — and the
 // move recorded in both trails. The file is held alone meanwhile (store/fileAlone.ts): nothing else
-// may have it open. It is left as it was (but for that audit row): it is the way back until the
-// operator is satisfied.
+// may have it open. It is left as it was (but for that audit row, and its pseudonym salt made if it
+// had none): it is the way back until the operator is satisfied.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,6 +12,7 @@ import { forTerminal } from '../../shared/visibleText.js';
 import { recordAction } from '../store/audit.js';
 import { openDatabase } from '../store/db.js';
 import { holdFileAlone } from '../store/fileAlone.js';
+import { pseudonymSalt } from '../store/settings.js';
 import { openPgEngine, type PgEngine } from '../store/pg/engine.js';
 import { chainCarriedOver } from '../store/pg/storeCopy.js';
 import { isPostgresUrl } from '../store/pg/storeUrl.js';
@@ -46,6 +47,10 @@ export async function migrateStoreCommand(args: string[]): Promise<number> {
     throw new Error(`PostgreSQL at ${shown} could not be opened: ${errorMessage(error)}`);
   }
   try {
+    // Pseudonyms are made with the database's salt, made by its first pseudonymous export. A file
+    // that never had one would get a salt on each side afterwards, and one user two pseudonyms:
+    // made here first, the copy carries it, and both sides name users alike.
+    pseudonymSalt(db);
     say(`copying ${resolve(from)} into ${shown}`);
     const started = performance.now();
     const copy = await engine.writes.copyFromSqlite(db, (line) => say(`  ${line}`));
