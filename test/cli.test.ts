@@ -254,6 +254,9 @@ describe('omv export', () => {
     assert.deepEqual(await ids('--room', 'lobby', '--domain', 'other.example'), [5]);
     assert.deepEqual(await ids('--room', 'lobby', '--domain', ''), [1, 2, 3]);
     assert.deepEqual(await ids('--domain', 'other.example'), [5]);
+    const inverted = await omv(['export', '--db', db, '--from', '2024-03-02', '--to', '2024-03-01']);
+    assert.equal(inverted.code, 2);
+    assert.match(inverted.stderr, /--from \(2024-03-02\) is after --to \(2024-03-01\): no entry is in between/);
     const bad = await omv(['export', '--db', db, '--from', 'last tuesday']);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /--from takes epoch milliseconds or an ISO 8601 date, not "last tuesday"/);

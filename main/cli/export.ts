@@ -146,6 +146,8 @@ export async function exportCommand(args: string[]): Promise<number> {
     ...searched.filter,
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   };
+  if (flags.from !== undefined && flags.to !== undefined && flags.from > flags.to)
+    throw new UsageError(`--from (${values.from}) is after --to (${values.to}): no entry is in between`);
   // --room names the room: the query's in: (rooms a name may mean) gives way to it, as from: does to --user.
   if (values.room !== undefined) delete filter.inRoom;
   const store = chosenStore(values.store, values.db);
