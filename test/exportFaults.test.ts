@@ -4,7 +4,9 @@
 // for a disk that will not take more, no unfinished file is left under the name asked for, and the
 // audit trail says how far the failed export got.
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -71,6 +73,19 @@ describe('omv export --out on a disk that cannot take it', () => {
     // 2 MB holds more than 10,000 rows (the first progress step) and fewer than all of them.
     assert.ok(failed[0]!.rows >= 10_000 && failed[0]!.rows < ENTRIES, `rows in the trail: ${failed[0]!.rows}`);
     assert.match(failed[0]!.error, /ENOSPC/);
+  });
+
+  test('a FIFO named with --force whose reader goes away: exit 1, and the FIFO is left where it was', { timeout: 60_000 }, async () => {
+    const fifo = join(dir, 'pipe');
+    assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+    const reader = spawn('head', ['-c', '1000', fifo], { stdio: 'ignore' });
+    const readerGone = once(reader, 'exit');
+    const answer = await omv(['export', '--db', db, '--out', fifo, '--force']);
+    await readerGone;
+    assert.equal(answer.code, 1, answer.stderr);
+    assert.match(answer.stderr, /the export stopped after [\d,]+ rows: .*EPIPE/);
+    assert.doesNotMatch(answer.stderr, /was removed/);
+    assert.ok(statSync(fifo).isFIFO(), 'the FIFO is still there');
   });
 
   test('a folder that does not exist, and a folder named as the file, are said as such', async () => {

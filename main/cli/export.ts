@@ -1,5 +1,5 @@
 // omv export: entries as CSV (or JSON Lines), in timestamp order, streamed page by page.
-import { createWriteStream, existsSync, openSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, existsSync, fstatSync, openSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { basename } from 'node:path';
 import type { Writable } from 'node:stream';
@@ -164,6 +164,7 @@ export async function exportCommand(args: string[]): Promise<number> {
     : sqliteExportSource(store, filter, options);
   try {
     const outFd = values.out === undefined ? null : openOutput(values.out, values.force);
+    const outIsFile = outFd !== null && fstatSync(outFd).isFile();
     const details = {
       format,
       query: values.query ?? null,
@@ -200,7 +201,8 @@ export async function exportCommand(args: string[]): Promise<number> {
       await source.failed(started, written, errorMessage(error)).catch((recording: unknown) => {
         process.stderr.write(`omv: the export's failure could not be recorded in the trail: ${errorMessage(recording)}\n`);
       });
-      if (values.out !== undefined) await removeUnfinished(values.out, file);
+      // Only a file this export made or replaced: never a FIFO, a device or /dev/null named with --force.
+      if (outIsFile) await removeUnfinished(values.out!, file);
       throw error;
     }
     if (progress) process.stderr.write('\r\x1b[K');

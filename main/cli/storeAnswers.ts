@@ -44,15 +44,17 @@ export function printRepair(repaired: string | null): void {
  * omv check's findings and verdict (`started`: performance.now() when the check began, `advice`:
  * what the people who run omv do about a damaged one: a file's by default); answers the exit code.
  */
-export function printCheck({ ok, lines, repairable, setUpOnly }: CheckResult, started: number, advice = RESTORE_ADVICE): number {
+export function printCheck({ ok, lines, only }: CheckResult, started: number, advice = RESTORE_ADVICE): number {
   for (const line of lines) print(forTerminal(line));
-  // A store whose rights are wrong is not damaged: restoring a backup would not mend it.
   print(
     ok
       ? `database ok (checked in ${((performance.now() - started) / 1000).toFixed(1)} s)`
-      : setUpOnly
-        ? 'database whole, but omv cannot do all it must in it: do what is said above'
-        : `database damaged. ${repairable ? REPAIR_ADVICE : advice}`,
+      : only === 'setUp'
+        ? // A store whose rights are wrong is not damaged: restoring a backup would not mend it.
+          'database whole, but omv cannot do all it must in it: do what is said above'
+        : only === 'unfinished'
+          ? 'not fully checked: what could not be finished is said above; nothing found damaged. Run omv check again (a long import or purge holds the database meanwhile)'
+          : `database damaged. ${only === 'repairable' ? REPAIR_ADVICE : advice}`,
   );
   return ok ? 0 : 1;
 }

@@ -10,14 +10,26 @@ export interface CheckResult {
   ok: boolean;
   /** One line per check: what was checked and what was found. */
   lines: string[];
-  /** Damaged only in what omv check --repair makes again from the entries (the full-text index). */
-  repairable: boolean;
-  /** Not ok only for what omv may do in the store, not for anything damaged in it (its problem lines say what to do). */
-  setUpOnly: boolean;
+  /**
+   * When every problem found is of one kind other than damage, that kind: what to do is its own
+   * (`repairable`: omv check --repair; `setUp`: what the problems say; `unfinished`: check again).
+   */
+  only: Exclude<FindingKind, 'damage'> | null;
 }
 
-/** What a question's problems mean for what to do (CheckFindings.add). */
-export type FindingKind = 'damage' | 'repairable' | 'setUp';
+/**
+ * What a question's problems mean for what to do (CheckFindings.add): damage (a backup's to
+ * restore); `repairable` (made again from the entries by omv check --repair); `setUp` (what omv may
+ * do in the store, which no restore mends: each problem says what does); `unfinished` (the question
+ * could not be answered — a lock, a lost session — which says nothing of what it checks).
+ */
+export type FindingKind = 'damage' | 'repairable' | 'setUp' | 'unfinished';
+
+/** A question the engine could not finish: damage when it said so (a page it cannot read), else a lock or a lost session. */
+export function unfinishedKind(error: unknown): FindingKind {
+  const code = String((error as { code?: unknown }).code ?? '');
+  return /^SQLITE_(CORRUPT|NOTADB)/.test(code) || code === 'XX001' || code === 'XX002' ? 'damage' : 'unfinished';
+}
 
 /**
  * A check's findings, one line per question asked: "what: ok", or how many problems and the first
@@ -34,11 +46,6 @@ export class CheckFindings {
     private readonly shown: number,
   ) {}
 
-  /**
-   * `kind`: what a problem of this question means — damage (a backup's to restore), `repairable`
-   * (made again from the entries by omv check --repair), or `setUp` (what omv may do in the store,
-   * which no restore mends; each problem says what does).
-   */
   add(what: string, problems: string[], kind: FindingKind = 'damage'): void {
     if (problems.length === 0) return void this.lines.push(`${what}: ok`);
     this.ok = false;
@@ -60,8 +67,8 @@ export class CheckFindings {
   }
 
   result(): CheckResult {
-    const only = (kind: FindingKind) => !this.ok && this.kinds.size === 1 && this.kinds.has(kind);
-    return { ok: this.ok, lines: this.lines, repairable: only('repairable'), setUpOnly: only('setUp') };
+    const [kind] = this.kinds;
+    return { ok: this.ok, lines: this.lines, only: this.kinds.size === 1 && kind !== 'damage' ? kind! : null };
   }
 }
 
@@ -73,7 +80,7 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
     try {
       problems = find();
     } catch (error) {
-      problems = findings.unfinished(error);
+      return findings.add(what, findings.unfinished(error), unfinishedKind(error));
     }
     findings.add(what, problems, kind);
   };
@@ -88,8 +95,15 @@ export function checkDatabase(db: Db, { quick = false } = {}): CheckResult {
   check(
     'full-text index against the entries',
     () => {
-      db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
-      return [];
+      try {
+        db.prepare("INSERT INTO entries_fts (entries_fts, rank) VALUES ('integrity-check', 1)").run();
+        return [];
+      } catch (error) {
+        // FTS5 says its index differs from the entries as "malformed"; anything else (a lock) is no finding of it.
+        const code = (error as { code?: string }).code;
+        if (code !== 'SQLITE_CORRUPT_VTAB' && code !== 'SQLITE_CORRUPT') throw error;
+        return [`it is not what the entries hold (FTS5: ${errorMessage(error)})`];
+      }
     },
     'repairable',
   );

@@ -101,6 +101,10 @@ export async function handleCallback(
   }
 
   const receivedAt = Date.now();
+  // The body is in: from here the answer's own deadline (answerWithinMs, after the store is asked)
+  // is the limit, not the connection's idle one, which a long parse of a large payload would pass
+  // with no answer at all. Node sets the idle limit between requests again once this one is answered.
+  req.socket.setTimeout(0);
   // From here on this delivery is on its way to the store: the group being formed waits for it.
   const submitted = context.store.expect?.() ?? (() => {});
   try {
@@ -163,12 +167,18 @@ async function parseAndStore(
     answer(res, 503, `not confirmed yet after ${waited}, try again: the store is still committing it`, { 'retry-after': '5' });
     stored.then(
       (confirmed) => {
-        for (const outcome of confirmed) context.onStored(outcome);
-        context.log(
-          `${call}: committed after its 503 (${confirmed.map(describeOutcome).join('; ')}): the sender's retry finds it received`,
-        );
+        try {
+          for (const outcome of confirmed) context.onStored(outcome);
+          context.log(
+            `${call}: committed after its 503 (${confirmed.map(describeOutcome).join('; ')}): the sender's retry finds it received`,
+          );
+        } catch (error) {
+          context.log(`${call}: committed after its 503; telling the desk failed: ${describeStoreFailure(error)}`);
+        }
       },
-      (error: unknown) => context.log(`${call}: not committed after its 503 (${describeStoreFailure(error)})`),
+      // A session cut off while it waited for the standby may have committed on the primary all the same.
+      (error: unknown) =>
+        context.log(`${call}: still not confirmed after its 503 (${describeStoreFailure(error)}); the sender's retry will tell`),
     );
     return;
   }

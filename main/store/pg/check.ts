@@ -5,7 +5,7 @@
 // with data checksums on (initdb --data-checksums) it finds a damaged page when it reads one, and
 // this says whether they are on.
 import { tokenize } from '../../../shared/tokenize.js';
-import { CheckFindings, type CheckResult, type FindingKind } from '../check.js';
+import { CheckFindings, unfinishedKind, type CheckResult, type FindingKind } from '../check.js';
 import { inWriteTransaction, type ReadPool, type WritePool } from './connection.js';
 import type { PgReads } from './reads.js';
 import { appendAuditRow } from './writes.js';
@@ -122,7 +122,7 @@ export async function checkPg(reader: ReadPool, reads: PgReads): Promise<CheckRe
     try {
       problems = await find();
     } catch (error) {
-      problems = findings.unfinished(error);
+      return findings.add(what, findings.unfinished(error), unfinishedKind(error));
     }
     findings.add(what, problems, kind);
   };
