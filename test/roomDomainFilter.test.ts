@@ -11,18 +11,23 @@ import { parseSearch } from '../shared/searchQuery.js';
 
 const AT = Date.UTC(2025, 6, 1, 12);
 
+/** One message by u1 in each [domain, room, content], each its own delivery. */
+async function sayIn(engine: StoreEngine, said: ReadonlyArray<readonly [domain: string, room: string, content: string]>) {
+  for (const [domain, room, content] of said) {
+    const { meta, parsed } = delivery(messagesXml({ [room]: [{ ts: AT, user: 'u1', content }] }), { domain, receivedAt: AT });
+    await engine.writes.receive(meta, parsed);
+  }
+}
+
 describe('in: within a domain', { skip: postgresSkipReason() }, () => {
   test('finds the domain’s room by its steps, whatever rooms of closer names other domains have', async () => {
     const engines = await openEngines();
     for (const engine of [engines.sqlite, engines.pg] as StoreEngine[]) {
-      for (const [domain, room, content] of [
+      await sayIn(engine, [
         ['d1', 'lob', 'd1 lob'],
         ['d2', 'lobby', 'd2 lobby'],
         ['d2', 'kitchen', 'd2 kitchen'],
-      ] as const) {
-        const { meta, parsed } = delivery(messagesXml({ [room]: [{ ts: AT, user: 'u1', content }] }), { domain, receivedAt: AT });
-        await engine.writes.receive(meta, parsed);
-      }
+      ]);
       const contents = async (filter: object) =>
         (await engine.reads.timeline(filter, 10, undefined, 'after')).entries.map((e) => e.content);
       // d1 has the exact name; d2 only a room that starts with it.
@@ -37,14 +42,11 @@ describe('in: within a domain', { skip: postgresSkipReason() }, () => {
   test('domain:ID typed in the search language narrows as the filter does, in any order, and the room chosen in the list gives way', async () => {
     const engines = await openEngines();
     for (const engine of [engines.sqlite, engines.pg] as StoreEngine[]) {
-      for (const [domain, room, content] of [
+      await sayIn(engine, [
         ['d1', 'lobby', 'hello from d1 lobby'],
         ['d1', 'kitchen', 'hello from d1 kitchen'],
         ['d2', 'lobby', 'hello from d2 lobby'],
-      ] as const) {
-        const { meta, parsed } = delivery(messagesXml({ [room]: [{ ts: AT, user: 'u1', content }] }), { domain, receivedAt: AT });
-        await engine.writes.receive(meta, parsed);
-      }
+      ]);
       const searched = async (query: string, chosen: object = {}) => {
         const { filter, errors } = parseSearch(query, chosen);
         assert.deepEqual(errors, []);

@@ -144,8 +144,9 @@ async function parseAndStore(
       payload.length >= WORKER_PARSE_BYTES ? await parseDeliveryInWorker(fn, payload) : await context.parsers.parse(fn, payload);
     deliveries.push({ meta, parsed: withIntakeNotes(parsed, notes) });
   }
-  const { meta } = deliveries[0]!;
-  const call = `${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}`;
+  /** A delivery as the log names it: function, domain, call. */
+  const callOf = (meta: DeliveryMeta) => `${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}`;
+  const call = callOf(deliveries[0]!.meta);
   // The request's deliveries commit together, or none does (and the vendor's retry brings them all).
   const stored = context.store.receiveAll(deliveries);
   submitted();
@@ -185,8 +186,7 @@ async function parseAndStore(
   const lines = outcomes.map((outcome, i) => {
     context.onStored(outcome);
     const description = describeOutcome(outcome);
-    const { meta } = deliveries[i]!;
-    context.log(`200 ${fn ?? '-'} ${meta.domainId || '-'} call ${meta.callId ?? '-'}: ${description}`);
+    context.log(`200 ${callOf(deliveries[i]!.meta)}: ${description}`);
     return description;
   });
   // The sender may be gone meanwhile (it gave up waiting): the log says the 200 reached no one.
